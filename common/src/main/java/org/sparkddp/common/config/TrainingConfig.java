@@ -1,0 +1,49 @@
+package org.sparkddp.common.config;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.sparkddp.common.error.InvalidConfigException;
+
+/**
+ * The {@code training} section. Read on the driver; executors get only what a stage needs.
+ *
+ * @param mode               how workers combine their work
+ * @param workers            number of data shards, i.e. parallel gradient computations
+ * @param batchSize          global minibatch size, split across the workers
+ * @param epochs             passes over the training data
+ * @param seed               root of every random choice (weights, shards, shuffles)
+ * @param maxIterations      optional cap on the number of optimizer steps
+ * @param iterationsPerStage optional stage length in iterations; empty means one stage per epoch
+ * @param syncTimeout        longest wait for peers in one synchronization step
+ */
+public record TrainingConfig(
+        TrainingMode mode,
+        int workers,
+        int batchSize,
+        int epochs,
+        long seed,
+        OptionalLong maxIterations,
+        OptionalInt iterationsPerStage,
+        Duration syncTimeout) implements Serializable {
+
+    public TrainingConfig {
+        Checks.present("training.mode", mode);
+        Checks.positive("training.workers", workers);
+        Checks.positive("training.batch-size", batchSize);
+        if (batchSize < workers) {
+            throw new InvalidConfigException("training.batch-size",
+                    "must be at least training.workers (" + workers + ") so that every worker gets an example"
+                            + " per iteration, but got " + batchSize);
+        }
+        Checks.positive("training.epochs", epochs);
+        maxIterations.ifPresent(v -> Checks.positive("training.max-iterations", v));
+        iterationsPerStage.ifPresent(v -> Checks.positive("training.iterations-per-stage", v));
+        Checks.present("training.sync-timeout", syncTimeout);
+        if (syncTimeout.isNegative() || syncTimeout.isZero()) {
+            throw new InvalidConfigException("training.sync-timeout",
+                    "must be > 0 but got " + syncTimeout);
+        }
+    }
+}

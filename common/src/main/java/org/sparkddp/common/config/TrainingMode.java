@@ -1,0 +1,18 @@
+package org.sparkddp.common.config;
+
+/** How workers combine their work; see {@code training.mode} in defaults.conf. */
+public enum TrainingMode implements ConfigChoice {
+    /** Sum the workers' gradients every iteration and apply one optimizer step: single-machine SGD, distributed. */
+    SYNC("sync");
+
+    private final String configName;
+
+    TrainingMode(String configName) {
+        this.configName = configName;
+    }
+
+    @Override
+    public String configName() {
+        return configName;
+    }
+}

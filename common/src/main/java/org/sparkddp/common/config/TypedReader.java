@@ -1,0 +1,176 @@
+package org.sparkddp.common.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.sparkddp.common.error.InvalidConfigException;
+
+/**
+ * Reads typed values out of a merged config, with errors that name the key and where its value came from.
+ *
+ * <p>Strings that spell a number are accepted where a number is expected, because {@code --set key=0.1}
+ * arrives as a string. It remembers every key it read, so that the loader can prove it read every key the
+ * defaults declare.
+ */
+final class TypedReader {
+    private final Config config;
+    private final Set<String> read = new HashSet<>();
+
+    TypedReader(Config config) {
+        this.config = config;
+    }
+
+    Set<String> keysRead() {
+        return Set.copyOf(read);
+    }
+
+    String string(String key) {
+        ConfigValue v = required(key);
+        if (v.valueType() == ConfigValueType.STRING || v.valueType() == ConfigValueType.NUMBER) {
+            return String.valueOf(v.unwrapped());
+        }
+        throw wrongType(key, v, "a string");
+    }
+
+    int integer(String key) {
+        long value = longValue(key);
+        if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+            throw new InvalidConfigException(key, where(required(key)), "must fit in 32 bits but got " + value);
+        }
+        return (int) value;
+    }
+
+    long longValue(String key) {
+        return parseLong(key, required(key));
+    }
+
+    double number(String key) {
+        ConfigValue v = required(key);
+        if (v.valueType() == ConfigValueType.NUMBER) {
+            return ((Number) v.unwrapped()).doubleValue();
+        }
+        if (v.valueType() == ConfigValueType.STRING) {
+            try {
+                return Double.parseDouble(((String) v.unwrapped()).trim());
+            } catch (NumberFormatException e) {
+                throw wrongType(key, v, "a number");
+            }
+        }
+        throw wrongType(key, v, "a number");
+    }
+
+    OptionalLong optionalLong(String key) {
+        read.add(key);
+        if (config.getIsNull(key)) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(longValue(key));
+    }
+
+    OptionalInt optionalInt(String key) {
+        read.add(key);
+        if (config.getIsNull(key)) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(integer(key));
+    }
+
+    Duration duration(String key) {
+        ConfigValue v = required(key);
+        try {
+            return config.getDuration(key);
+        } catch (ConfigException e) {
+            throw wrongType(key, v, "a duration such as 120s or 2m");
+        }
+    }
+
+    List<Integer> intList(String key) {
+        ConfigValue v = required(key);
+        if (v.valueType() != ConfigValueType.LIST) {
+            throw wrongType(key, v, "a list of integers such as [256, 128]");
+        }
+        ConfigList list = (ConfigList) v;
+        List<Integer> out = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            long element = parseLong(key + "[" + i + "]", list.get(i));
+            if (element < Integer.MIN_VALUE || element > Integer.MAX_VALUE) {
+                throw new InvalidConfigException(key + "[" + i + "]", where(list.get(i)),
+                        "must fit in 32 bits but got " + element);
+            }
+            out.add((int) element);
+        }
+        return out;
+    }
+
+    <E extends Enum<E> & ConfigChoice> E choice(String key, Class<E> type) {
+        ConfigValue v = required(key);
+        String given = String.valueOf(v.unwrapped()).trim().toLowerCase(Locale.ROOT);
+        for (E candidate : type.getEnumConstants()) {
+            if (candidate.configName().equals(given)) {
+                return candidate;
+            }
+        }
+        String allowed = Arrays.stream(type.getEnumConstants()).map(ConfigChoice::configName)
+                .collect(Collectors.joining(", "));
+        throw new InvalidConfigException(key, where(v), "must be one of " + allowed + " but got '" + v.unwrapped() + "'");
+    }
+
+    private ConfigValue required(String key) {
+        read.add(key);
+        if (!config.hasPathOrNull(key) || config.getIsNull(key)) {
+            throw new InvalidConfigException(key, "is required: set it in the config file or with --set " + key + "=...");
+        }
+        return config.getValue(key);
+    }
+
+    private long parseLong(String key, ConfigValue v) {
+        Object raw = v.unwrapped();
+        if (raw instanceof Integer || raw instanceof Long) {
+            return ((Number) raw).longValue();
+        }
+        if (raw instanceof String s) {
+            try {
+                return Long.parseLong(s.trim());
+            } catch (NumberFormatException e) {
+                throw wrongType(key, v, "an integer");
+            }
+        }
+        throw wrongType(key, v, "an integer");
+    }
+
+    private static InvalidConfigException wrongType(String key, ConfigValue v, String expected) {
+        return new InvalidConfigException(key, where(v), "expected " + expected + " but got " + render(v));
+    }
+
+    private static String render(ConfigValue v) {
+        return switch (v.valueType()) {
+            case STRING -> "'" + v.unwrapped() + "'";
+            case NUMBER, BOOLEAN -> String.valueOf(v.unwrapped());
+            default -> v.valueType().name().toLowerCase(Locale.ROOT) + " " + v.render();
+        };
+    }
+
+    /** Where a value came from: {@code file:line}, {@code --set}, or the defaults. */
+    static String where(ConfigValue v) {
+        return where(v.origin());
+    }
+
+    static String where(ConfigOrigin origin) {
+        String description = origin.description();
+        // Typesafe writes "name: 12" (or "name @ url: 12"); we print file:line like compilers do.
+        return description.replaceFirst(": (\\d+)$", ":$1");
+    }
+}

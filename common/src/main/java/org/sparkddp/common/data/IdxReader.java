@@ -1,0 +1,71 @@
+package org.sparkddp.common.data;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import org.sparkddp.common.error.InvalidDataException;
+
+/**
+ * Parses IDX files (LeCun's MNIST format): a 4-byte magic {@code 0x00 0x00 <type> <ndims>}, {@code ndims}
+ * big-endian int32 sizes, then the data. Only unsigned bytes (type 0x08) are supported, which is what image
+ * and label files use.
+ *
+ * <p>Every way a file can be wrong ends in an {@link InvalidDataException} that names it: a wrong magic, a
+ * wrong number of dimensions, a size of zero, a file that ends early, or bytes after the declared data.
+ */
+public final class IdxReader {
+    private static final int UNSIGNED_BYTE = 0x08;
+
+    private IdxReader() {
+    }
+
+    /**
+     * @param name         the file's path or URI, for error messages
+     * @param in           the (already decompressed) stream; not closed here
+     * @param expectedDims 3 for images, 1 for labels
+     */
+    public static IdxArray read(String name, InputStream in, int expectedDims) throws IOException {
+        DataInputStream data = new DataInputStream(in);
+        int magic;
+        try {
+            magic = data.readInt();
+        } catch (EOFException e) {
+            throw new InvalidDataException(name, "truncated: shorter than the 4-byte IDX magic number");
+        }
+        int expectedMagic = (UNSIGNED_BYTE << 8) | expectedDims;
+        if ((magic >>> 16) != 0 || ((magic >>> 8) & 0xff) != UNSIGNED_BYTE || (magic & 0xff) != expectedDims) {
+            throw new InvalidDataException(name, String.format(
+                    "wrong magic number 0x%08x: expected 0x%08x (an IDX file of unsigned bytes with %d dimension%s)",
+                    magic, expectedMagic, expectedDims, expectedDims == 1 ? "" : "s"));
+        }
+        int[] shape = new int[expectedDims];
+        long total = 1;
+        for (int i = 0; i < expectedDims; i++) {
+            try {
+                shape[i] = data.readInt();
+            } catch (EOFException e) {
+                throw new InvalidDataException(name, "truncated in the header: dimension " + i + " is missing");
+            }
+            if (shape[i] <= 0) {
+                throw new InvalidDataException(name, "dimension " + i + " has size " + shape[i] + ", expected > 0");
+            }
+            total *= shape[i];
+        }
+        if (total > Integer.MAX_VALUE - 16) {
+            throw new InvalidDataException(name, "declares " + total + " bytes of data, more than one array can hold");
+        }
+        byte[] bytes = new byte[(int) total];
+        int filled = data.readNBytes(bytes, 0, bytes.length);
+        if (filled < bytes.length) {
+            int itemSize = bytes.length / shape[0];
+            throw new InvalidDataException(name, String.format(
+                    "truncated: the header declares %d item%s (%d bytes of data) but the file ends after %d bytes,"
+                            + " inside item %d", shape[0], shape[0] == 1 ? "" : "s", total, filled, filled / itemSize));
+        }
+        if (data.read() != -1) {
+            throw new InvalidDataException(name, "has bytes after the " + total + " bytes of data its header declares");
+        }
+        return new IdxArray(shape, bytes);
+    }
+}

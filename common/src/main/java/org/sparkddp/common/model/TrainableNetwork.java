@@ -1,0 +1,53 @@
+package org.sparkddp.common.model;
+
+import org.deeplearning4j.nn.api.Model;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * The few operations distributed training needs from a DL4J network, over flat views of its parameters,
+ * gradients and updater state. One interface over DL4J's network types, so that the worker and the driver are
+ * written once.
+ *
+ * <p>Lifecycle of one optimizer step: {@link #computeGradient} (or {@link #clearGradient} for an empty share),
+ * then anything may rewrite {@link #gradients()} (the distributed sum), then {@link #step}. Not thread-safe: one
+ * task uses a replica at a time.
+ */
+public interface TrainableNetwork {
+    /** Flat parameter vector; a view, so writes change the network. */
+    INDArray params();
+
+    /** Flat gradient vector; a view, filled by {@link #computeGradient}. */
+    INDArray gradients();
+
+    /** Flat updater state (e.g. Adam's moments); a view, empty when the optimizer keeps none (plain SGD). */
+    INDArray updaterState();
+
+    /**
+     * Computes the gradient of the loss <em>summed</em> over the batch into {@link #gradients()}.
+     *
+     * <p>NOTE: DL4J's updater, not the loss, divides by the minibatch size; that is what lets workers add their
+     * raw gradients and divide once by the global count.
+     *
+     * @return the mean loss over the batch (DL4J's score)
+     */
+    double computeGradient(DataSet batch);
+
+    /** Sets {@link #gradients()} to zero, for a worker with no examples in this iteration. */
+    void clearGradient();
+
+    /**
+     * Applies one optimizer step: the updater turns the (summed) gradient into an update, dividing by
+     * {@code batchSize}, and the update is subtracted from the parameters.
+     */
+    void step(long iteration, int epoch, int batchSize);
+
+    /** Network output (class probabilities) for a batch of features, in inference mode. */
+    INDArray output(INDArray features);
+
+    /** Records the training counters in the DL4J model, so that a saved model carries them. */
+    void setCounters(long iteration, int epoch);
+
+    /** The underlying DL4J model, for saving. */
+    Model dl4jModel();
+}

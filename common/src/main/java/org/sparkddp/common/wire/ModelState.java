@@ -1,0 +1,60 @@
+package org.sparkddp.common.wire;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.sparkddp.common.model.TrainableNetwork;
+
+/**
+ * The whole training state of a replica as flat float arrays: what the driver broadcasts at the start of a
+ * stage, what rank 0 returns at its end, and what a checkpoint and the final model are made from.
+ *
+ * @param params       flat parameters
+ * @param updaterState flat optimizer state (empty for plain SGD)
+ * @param iteration    optimizer steps applied so far
+ * @param epoch        epochs completed so far
+ */
+public record ModelState(float[] params, float[] updaterState, long iteration, int epoch) {
+
+    public static ModelState capture(TrainableNetwork network, long iteration, int epoch) {
+        return new ModelState(toFloats(network.params()), toFloats(network.updaterState()), iteration, epoch);
+    }
+
+    /** Overwrites the network's parameters and updater state with this state's. */
+    public void applyTo(TrainableNetwork network) {
+        copyInto(params, network.params(), "parameters");
+        copyInto(updaterState, network.updaterState(), "updater state");
+        network.setCounters(iteration, epoch);
+    }
+
+    private static float[] toFloats(INDArray array) {
+        return array.isEmpty() ? new float[0] : array.reshape(array.length()).toFloatVector();
+    }
+
+    private static void copyInto(float[] source, INDArray target, String what) {
+        long expected = target.isEmpty() ? 0 : target.length();
+        if (source.length != expected) {
+            throw new IllegalArgumentException(what + ": state has " + source.length + " values, network has " + expected);
+        }
+        if (source.length > 0) {
+            target.assign(Nd4j.createFromArray(source).reshape(target.shape()));
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ModelState other && iteration == other.iteration && epoch == other.epoch
+                && Arrays.equals(params, other.params) && Arrays.equals(updaterState, other.updaterState);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Arrays.hashCode(params) + Arrays.hashCode(updaterState);
+    }
+
+    @Override
+    public String toString() {
+        return "ModelState[" + params.length + " params, " + updaterState.length + " updater values, iteration "
+                + iteration + ", epoch " + epoch + "]";
+    }
+}

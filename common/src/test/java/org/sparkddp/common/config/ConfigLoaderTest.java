@@ -1,0 +1,198 @@
+package org.sparkddp.common.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.sparkddp.common.error.InvalidConfigException;
+import org.sparkddp.common.error.InvalidInputException;
+
+class ConfigLoaderTest {
+    private static final List<String> REQUIRED = List.of("data.train=/d/train-images-idx3-ubyte.gz",
+            "data.test=/d/t10k-images-idx3-ubyte.gz", "output.dir=/tmp/out");
+
+    private static SparkDdpConfig loadText(String text, String... overrides) {
+        List<String> all = new java.util.ArrayList<>(REQUIRED);
+        all.addAll(List.of(overrides));
+        return ConfigLoader.load(new ConfigLoader.Source("job.conf", text), all).config();
+    }
+
+    private static String failure(String text, String... overrides) {
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> loadText(text, overrides));
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+        return e.getMessage();
+    }
+
+    @Test
+    void defaultsApplyWhenTheFileIsSilent() {
+        SparkDdpConfig c = loadText("");
+        assertEquals(TrainingMode.SYNC, c.training().mode());
+        assertEquals(2, c.training().workers());
+        assertEquals(128, c.training().batchSize());
+        assertTrue(c.training().maxIterations().isEmpty());
+        assertTrue(c.training().iterationsPerStage().isEmpty());
+        assertEquals(Duration.ofSeconds(120), c.training().syncTimeout());
+        assertEquals(OptimizerName.ADAM, c.optimizer().name());
+        assertEquals(0.001, c.optimizer().learningRate(), 0.0);
+        assertEquals(List.of(256, 128), c.model().hidden());
+        assertEquals(HiddenActivation.RELU, c.model().activation());
+        assertEquals("local[*]", c.spark().master());
+        assertEquals("local[*]", c.spark().defaults().get("spark.master"));
+        assertTrue(c.spark().explicit().isEmpty());
+    }
+
+    @Test
+    void fileValuesAndThenOverridesWin() {
+        SparkDdpConfig c = loadText("training { workers = 4, batch-size = 256 }\noptimizer.name = sgd\n",
+                "training.workers=3", "model.hidden=[64]", "training.max-iterations=20", "optimizer.learning-rate=0.5");
+        assertEquals(3, c.training().workers());
+        assertEquals(256, c.training().batchSize());
+        assertEquals(OptimizerName.SGD, c.optimizer().name());
+        assertEquals(0.5, c.optimizer().learningRate(), 0.0);
+        assertEquals(List.of(64), c.model().hidden());
+        assertEquals(20L, c.training().maxIterations().getAsLong());
+    }
+
+    @Test
+    void laterOverridesWinOverEarlierOnes() {
+        assertEquals(5, loadText("", "training.workers=7", "training.workers=5").training().workers());
+    }
+
+    @Test
+    void nullOverrideClearsAnOptionalKey() {
+        SparkDdpConfig c = loadText("training.max-iterations = 10", "training.max-iterations=null");
+        assertTrue(c.training().maxIterations().isEmpty());
+    }
+
+    @Test
+    void unknownKeyNamesKeyFileLineAndSuggestsTheClosestKey() {
+        String message = failure("training {\n  workers = 2\n  batchsize = 64\n}\n");
+        assertEquals("job.conf:3: training.batchsize: unknown key (did you mean training.batch-size?)", message);
+    }
+
+    @Test
+    void unknownTopLevelKeyWithAKnownLeafSuggestsItsSection() {
+        assertTrue(failure("epochs = 3").contains("did you mean training.epochs?"));
+    }
+
+    @Test
+    void unknownKeyFromTheCommandLineSaysSo() {
+        assertEquals("--set: training.wrokers: unknown key (did you mean training.workers?)",
+                failure("", "training.wrokers=2"));
+    }
+
+    @Test
+    void nonNumericLearningRateInTheFileNamesTheLine() {
+        assertEquals("job.conf:2: optimizer.learning-rate: expected a number but got 'fast'",
+                failure("optimizer {\n  learning-rate = fast\n}"));
+    }
+
+    @Test
+    void nonNumericLearningRateOnTheCommandLine() {
+        assertEquals("--set: optimizer.learning-rate: expected a number but got 'fast'",
+                failure("", "optimizer.learning-rate=fast"));
+    }
+
+    @Test
+    void fractionalWorkerCountIsRejected() {
+        assertEquals("job.conf:1: training.workers: expected an integer but got 2.5", failure("training.workers = 2.5"));
+    }
+
+    @Test
+    void nonPositiveWorkersAndBatchSizeAreRejectedWithTheirLine() {
+        assertEquals("job.conf:1: training.workers: must be > 0 but got 0", failure("training.workers = 0"));
+        assertEquals("job.conf:1: training.batch-size: must be > 0 but got -3", failure("training.batch-size = -3"));
+        assertEquals("--set: training.epochs: must be > 0 but got 0", failure("", "training.epochs=0"));
+    }
+
+    @Test
+    void batchSmallerThanWorkerCountIsRejected() {
+        String message = failure("training { workers = 4\nbatch-size = 2 }");
+        assertTrue(message.startsWith("job.conf:2: training.batch-size: must be at least training.workers (4)"), message);
+    }
+
+    @Test
+    void zeroLayerSizeNamesTheElement() {
+        assertEquals("job.conf:1: model.hidden[1]: must be > 0 but got 0", failure("model.hidden = [32, 0]"));
+    }
+
+    @Test
+    void unknownChoiceListsTheAllowedOnes() {
+        assertEquals("job.conf:1: optimizer.name: must be one of sgd, adam but got 'adamw'",
+                failure("optimizer.name = adamw"));
+    }
+
+    @Test
+    void missingRequiredKeyTellsHowToSetIt() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> ConfigLoader.load(new ConfigLoader.Source("job.conf", "output.dir = x\ndata.test = y"), List.of()));
+        assertEquals("data.train: is required: set it in the config file or with --set data.train=...", e.getMessage());
+    }
+
+    @Test
+    void sectionWhereAValueBelongsIsRejected() {
+        assertEquals("job.conf:1: training.workers: expected a value, not a section { ... }",
+                failure("training.workers { count = 2 }"));
+        assertEquals("job.conf:1: training: is a section { ... }, not a value", failure("training = 3"));
+    }
+
+    @Test
+    void syntaxErrorsNameTheLine() {
+        String message = failure("training {\n  workers = 2\n");
+        assertTrue(message.startsWith("job.conf:"), message);
+        assertTrue(message.contains("not valid HOCON"), message);
+    }
+
+    @Test
+    void malformedOverrideIsRejected() {
+        assertEquals("--set: expected key=value but got 'training.workers'", failure("", "training.workers"));
+    }
+
+    @Test
+    void sparkPropertiesPassThroughAndRememberWhoSetThem() {
+        SparkDdpConfig c = loadText("spark.hadoop.fs.defaultFS = \"hdfs://nn:8020\"\nspark.executor.memory = 2g",
+                "spark.master=local[2]");
+        assertEquals("hdfs://nn:8020", c.spark().explicit().get("spark.hadoop.fs.defaultFS"));
+        assertEquals("2g", c.spark().explicit().get("spark.executor.memory"));
+        assertEquals("local[2]", c.spark().explicit().get("spark.master"));
+        assertEquals("local[2]", c.spark().master());
+    }
+
+    @Test
+    void sparkPropertiesMustBeScalars() {
+        assertTrue(failure("spark.jars = [a, b]").contains("spark.jars: Spark properties are strings"));
+    }
+
+    @Test
+    void durationsAcceptUnits() {
+        assertEquals(Duration.ofMinutes(2), loadText("training.sync-timeout = 2m").training().syncTimeout());
+        assertTrue(failure("training.sync-timeout = soon").contains("expected a duration"));
+    }
+
+    @Test
+    void resolvedDocumentRecordsEffectiveValues() {
+        ConfigLoader.Loaded loaded = ConfigLoader.load(new ConfigLoader.Source("job.conf", "training.epochs = 3"), REQUIRED);
+        assertTrue(loaded.resolvedJson().contains("\"epochs\" : 3"), loaded.resolvedJson());
+    }
+
+    @Test
+    void everyShippedConfigParses() throws IOException {
+        Path conf = Path.of("..", "conf");
+        try (var files = Files.list(conf)) {
+            List<Path> configs = files.filter(p -> p.toString().endsWith(".conf")).toList();
+            assertFalse(configs.isEmpty(), "no configs under " + conf.toAbsolutePath());
+            for (Path p : configs) {
+                SparkDdpConfig c = ConfigLoader.load(new ConfigLoader.Source(p.toString(), Files.readString(p)),
+                        List.of()).config();
+                assertTrue(c.training().epochs() > 0, p.toString());
+            }
+        }
+    }
+}
