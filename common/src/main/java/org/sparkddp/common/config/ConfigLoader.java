@@ -32,6 +32,8 @@ import org.sparkddp.common.error.InvalidInputException;
 public final class ConfigLoader {
     private static final String DEFAULTS = "defaults.conf";
     private static final String SPARK_SECTION = "spark";
+    /** How errors name a value that came from the command line. */
+    static final String OVERRIDE_ORIGIN = "--set";
 
     private ConfigLoader() {
     }
@@ -130,7 +132,7 @@ public final class ConfigLoader {
         }
         String key = assignment.substring(0, eq).trim();
         String raw = assignment.substring(eq + 1).trim();
-        String origin = "--set";
+        String origin = OVERRIDE_ORIGIN;
         try {
             ConfigValue value;
             if (raw.startsWith("[") || raw.startsWith("{") || raw.startsWith("\"")) {

@@ -170,6 +170,9 @@ final class TypedReader {
 
     static String where(ConfigOrigin origin) {
         String description = origin.description();
+        if (description.startsWith(ConfigLoader.OVERRIDE_ORIGIN)) {
+            return ConfigLoader.OVERRIDE_ORIGIN; // a one-line --set value: its "line 1" says nothing
+        }
         // Typesafe writes "name: 12" (or "name @ url: 12"); we print file:line like compilers do.
         return description.replaceFirst(": (\\d+)$", ":$1");
     }

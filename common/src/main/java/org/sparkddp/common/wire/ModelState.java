@@ -27,6 +27,11 @@ public record ModelState(float[] params, float[] updaterState, long iteration, i
         network.setCounters(iteration, epoch);
     }
 
+    /** Overwrites only the parameters: enough for inference, and skips copying the optimizer state. */
+    public void applyParamsTo(TrainableNetwork network) {
+        copyInto(params, network.params(), "parameters");
+    }
+
     private static float[] toFloats(INDArray array) {
         return array.isEmpty() ? new float[0] : array.reshape(array.length()).toFloatVector();
     }

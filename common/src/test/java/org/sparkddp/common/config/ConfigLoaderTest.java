@@ -95,6 +95,12 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void listValuesOnTheCommandLineAreLocatedAsSet() {
+        assertEquals("--set: model.hidden[1]: must be > 0 but got -4", failure("", "model.hidden=[8, -4]"));
+        assertEquals("--set: model.hiden: unknown key (did you mean model.hidden?)", failure("", "model.hiden=[10]"));
+    }
+
+    @Test
     void nonNumericLearningRateOnTheCommandLine() {
         assertEquals("--set: optimizer.learning-rate: expected a number but got 'fast'",
                 failure("", "optimizer.learning-rate=fast"));

@@ -1,0 +1,126 @@
+package org.sparkddp.common.wire;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import org.apache.spark.serializer.KryoRegistrator;
+import org.sparkddp.common.data.ClassLabels;
+import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.UnsignedByteFeatures;
+import org.sparkddp.common.eval.ClassificationAggregator;
+
+/**
+ * Registers every type that crosses JVMs through Spark's Kryo serializer (broadcasts, task results, cached
+ * blocks), each with an explicit serializer.
+ *
+ * <p>NOTE: explicit, because these are Java records: since JDK 15 neither reflection nor Unsafe may write a
+ * record's final fields, which is how Kryo 4's default FieldSerializer works. Explicit serializers are also
+ * compact (flat float arrays, no class names) and let {@code spark.kryo.registrationRequired} stay on.
+ */
+public final class WireKryoRegistrator implements KryoRegistrator {
+    @Override
+    public void registerClasses(Kryo kryo) {
+        kryo.register(ModelState.class, new ModelStateSerializer());
+        kryo.register(StageReport.class, new StageReportSerializer());
+        kryo.register(StageReport[].class);
+        kryo.register(ClassificationAggregator.class, new AggregatorSerializer());
+        kryo.register(ClassificationAggregator[].class);
+        kryo.register(LabeledExamples.class, new ExamplesSerializer());
+        kryo.register(LabeledExamples[].class);
+    }
+
+    static final class ModelStateSerializer extends Serializer<ModelState> {
+        @Override
+        public void write(Kryo kryo, Output out, ModelState s) {
+            writeFloats(out, s.params());
+            writeFloats(out, s.updaterState());
+            out.writeLong(s.iteration());
+            out.writeInt(s.epoch());
+        }
+
+        @Override
+        public ModelState read(Kryo kryo, Input in, Class<ModelState> type) {
+            return new ModelState(readFloats(in), readFloats(in), in.readLong(), in.readInt());
+        }
+    }
+
+    static final class StageReportSerializer extends Serializer<StageReport> {
+        @Override
+        public void write(Kryo kryo, Output out, StageReport r) {
+            out.writeInt(r.rank());
+            out.writeLong(r.firstIteration());
+            writeFloats(out, r.losses());
+            out.writeInt(r.endNanos().length);
+            out.writeLongs(r.endNanos());
+            out.writeLong(r.computeNanos());
+            out.writeLong(r.syncNanos());
+            kryo.writeObjectOrNull(out, r.finalState(), ModelState.class);
+            out.writeLong(r.divergedAt());
+        }
+
+        @Override
+        public StageReport read(Kryo kryo, Input in, Class<StageReport> type) {
+            return new StageReport(in.readInt(), in.readLong(), readFloats(in), in.readLongs(in.readInt()),
+                    in.readLong(), in.readLong(), kryo.readObjectOrNull(in, ModelState.class), in.readLong());
+        }
+    }
+
+    static final class AggregatorSerializer extends Serializer<ClassificationAggregator> {
+        @Override
+        public void write(Kryo kryo, Output out, ClassificationAggregator a) {
+            out.writeInt(a.numClasses());
+            out.writeLong(a.examples());
+            out.writeDouble(a.lossSum());
+            out.writeLong(a.correct());
+            long[] confusion = a.confusion();
+            out.writeInt(confusion.length);
+            out.writeLongs(confusion);
+        }
+
+        @Override
+        public ClassificationAggregator read(Kryo kryo, Input in, Class<ClassificationAggregator> type) {
+            int classes = in.readInt();
+            long examples = in.readLong();
+            double lossSum = in.readDouble();
+            long correct = in.readLong();
+            long[] confusion = in.readLongs(in.readInt());
+            return new ClassificationAggregator(classes, examples, lossSum, correct, confusion);
+        }
+    }
+
+    static final class ExamplesSerializer extends Serializer<LabeledExamples> {
+        @Override
+        public void write(Kryo kryo, Output out, LabeledExamples e) {
+            if (!(e.features() instanceof UnsignedByteFeatures features)) {
+                throw new IllegalArgumentException("no serializer for " + e.features().getClass().getName());
+            }
+            out.writeInt(features.rows());
+            out.writeInt(features.columns());
+            out.writeInt(features.data().length);
+            out.writeBytes(features.data());
+            out.writeInt(e.labels().numClasses());
+            out.writeInt(e.labels().size());
+            out.writeInts(e.labels().labels(), true);
+        }
+
+        @Override
+        public LabeledExamples read(Kryo kryo, Input in, Class<LabeledExamples> type) {
+            int rows = in.readInt();
+            int columns = in.readInt();
+            byte[] data = in.readBytes(in.readInt());
+            int classes = in.readInt();
+            int[] labels = in.readInts(in.readInt(), true);
+            return new LabeledExamples(new UnsignedByteFeatures(rows, columns, data), new ClassLabels(classes, labels));
+        }
+    }
+
+    private static void writeFloats(Output out, float[] values) {
+        out.writeInt(values.length);
+        out.writeFloats(values);
+    }
+
+    private static float[] readFloats(Input in) {
+        return in.readFloats(in.readInt());
+    }
+}

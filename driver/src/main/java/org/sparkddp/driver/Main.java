@@ -1,0 +1,60 @@
+package org.sparkddp.driver;
+
+import java.io.PrintStream;
+import org.sparkddp.common.error.InvalidInputException;
+import org.sparkddp.driver.cli.CommandLine;
+import org.sparkddp.driver.train.TrainingDivergedException;
+import org.sparkddp.worker.collective.PeerFailureException;
+
+/**
+ * The command-line entry point, for {@code deploy/spark-ddp} and {@code spark-submit --class}. Runs on the
+ * driver. Bad input ends in one line on stderr that names the key, file or line at fault, and a non-zero exit.
+ */
+public final class Main {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int INVALID_INPUT = 2;
+    public static final int DIVERGED = 3;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            CommandLine cli = CommandLine.parse(args);
+            if (cli.command().equals("help")) {
+                out.println(CommandLine.USAGE);
+                return OK;
+            }
+            TrainCommand.run(cli, out);
+            return OK;
+        } catch (Throwable t) {
+            return report(t, err);
+        }
+    }
+
+    /** Finds the user-facing cause, wherever Spark wrapped it (a task's exception arrives inside a SparkException). */
+    static int report(Throwable failure, PrintStream err) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof InvalidInputException) {
+                err.println("spark-ddp: error: " + t.getMessage());
+                return INVALID_INPUT;
+            }
+            if (t instanceof TrainingDivergedException) {
+                err.println("spark-ddp: error: " + t.getMessage());
+                return DIVERGED;
+            }
+            if (t instanceof PeerFailureException) {
+                err.println("spark-ddp: error: training failed after Spark's retries: " + t.getMessage());
+                return FAILED;
+            }
+        }
+        err.println("spark-ddp: internal error: " + failure);
+        failure.printStackTrace(err);
+        return FAILED;
+    }
+}

@@ -1,0 +1,129 @@
+package org.sparkddp.driver;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.SparkDdpConfig;
+import org.sparkddp.common.model.NetworkFactory;
+import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.common.plan.EpochPlan;
+import org.sparkddp.common.plan.ShardLayout;
+import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.driver.data.Datasets;
+import org.sparkddp.driver.data.ShardedData;
+import org.sparkddp.driver.output.ConsoleProgress;
+import org.sparkddp.driver.output.MetricsLog;
+import org.sparkddp.driver.output.ModelFile;
+import org.sparkddp.driver.output.OutputDirectory;
+import org.sparkddp.driver.output.Summary;
+import org.sparkddp.driver.train.SyncTrainingMaster;
+import org.sparkddp.driver.train.TrainingListener;
+import org.sparkddp.driver.train.TrainingResult;
+
+/**
+ * One training job from loaded data to written outputs, on a SparkContext it is given (the command line owns
+ * the context; tests share one). Runs on the driver.
+ *
+ * <p>Named steps: {@code prepare} (data loaded and checked, output directory writable: every bad input fails
+ * here, before Spark does any work), {@code distribute} (shards cached on the executors), {@code train},
+ * {@code save} (model, metrics, then summary, each atomically).
+ */
+public final class TrainingJob {
+    private final ConfigLoader.Loaded loaded;
+    private final Configuration hadoopConf;
+    private final PrintStream console;
+    private final boolean interactive;
+
+    public TrainingJob(ConfigLoader.Loaded loaded, Configuration hadoopConf, PrintStream console, boolean interactive) {
+        this.loaded = loaded;
+        this.hadoopConf = hadoopConf;
+        this.console = console;
+        this.interactive = interactive;
+    }
+
+    /** What {@link #prepare} checked and loaded. */
+    public record Prepared(Datasets data, OutputDirectory output, NetworkSpec network) {
+    }
+
+    public Prepared prepare() {
+        SparkDdpConfig config = loaded.config();
+        Datasets data = Datasets.load(config.data(), hadoopConf);
+        OutputDirectory output = OutputDirectory.open(config.output().dir(), hadoopConf, "output.dir");
+        NetworkSpec network = new NetworkSpec(config.model(), config.optimizer(), config.training().seed(),
+                data.train().numFeatures(), data.train().numClasses());
+        return new Prepared(data, output, network);
+    }
+
+    public TrainingResult run(JavaSparkContext sc, Prepared prepared) throws IOException {
+        long start = System.nanoTime();
+        String startedAt = Instant.now().toString();
+        SparkDdpConfig config = loaded.config();
+        var training = config.training();
+        String runId = UUID.randomUUID().toString();
+        ModelState initial = ModelState.capture(NetworkFactory.build(prepared.network()), 0, 0);
+        printHeader(config, prepared, initial, sc.master());
+
+        ConsoleProgress console = new ConsoleProgress(this.console, interactive, totalIterations(config, prepared),
+                training.batchSize());
+        MetricsLog metrics = new MetricsLog(prepared.output(), config.output().logEvery(), start);
+        List<TrainingListener> listeners = new ArrayList<>(List.of(console, metrics));
+
+        TrainingResult result;
+        try (ShardedData train = ShardedData.forTraining(sc, prepared.data().train(), training.workers(),
+                training.seed(), "spark-ddp train shards");
+             ShardedData test = ShardedData.forEvaluation(sc, prepared.data().test(), training.workers(),
+                     "spark-ddp test shards")) {
+            result = new SyncTrainingMaster(sc, training, prepared.network(), runId, listeners).fit(train, test, initial);
+        } finally {
+            console.closeLine();
+        }
+
+        ModelFile.write(prepared.output(), prepared.network(), result.finalState());
+        metrics.flush();
+        Summary.Provenance provenance = new Summary.Provenance(Version.get(), startedAt, sc.master(),
+                loaded.resolvedJson(), initial.params().length, prepared.data().train().size(),
+                prepared.data().test().size());
+        Map<String, Object> summary = Summary.of(config, result, provenance, (System.nanoTime() - start) / 1e9);
+        Summary.write(prepared.output(), summary);
+        printFooter(result, prepared.output());
+        return result;
+    }
+
+    private static long totalIterations(SparkDdpConfig config, Prepared prepared) {
+        var training = config.training();
+        int[] sizes = ShardLayout.balanced(prepared.data().train().size(), training.workers(), training.seed())
+                .shardSizes();
+        long perEpoch = new EpochPlan(training.seed(), 0, sizes, training.batchSize()).iterations();
+        return Math.min(perEpoch * training.epochs(), training.maxIterations().orElse(Long.MAX_VALUE));
+    }
+
+    private void printHeader(SparkDdpConfig config, Prepared prepared, ModelState initial, String master) {
+        var t = config.training();
+        StringBuilder layers = new StringBuilder().append(prepared.network().numInputs());
+        config.model().hidden().forEach(h -> layers.append('-').append(h));
+        layers.append('-').append(prepared.network().numClasses());
+        console.println(String.format(Locale.ROOT,
+                "spark-ddp: %s MLP (%,d parameters) · %s · %,d training and %,d test examples · %d workers ·"
+                        + " global batch %d · %d epoch%s · %s",
+                layers, initial.params().length, t.mode().configName(), prepared.data().train().size(),
+                prepared.data().test().size(), t.workers(), t.batchSize(), t.epochs(), t.epochs() == 1 ? "" : "s",
+                master));
+    }
+
+    private void printFooter(TrainingResult result, OutputDirectory output) {
+        console.println(String.format(Locale.ROOT,
+                "done: test accuracy %.4f · test loss %.4f · %,d iterations · %,.0f samples/s · compute %.2f ms +"
+                        + " sync %.2f ms per iteration",
+                result.test().accuracy(), result.test().meanLoss(), result.iterations(), result.samplesPerSecond(),
+                result.computeMsPerIteration(), result.syncMsPerIteration()));
+        console.println("outputs: " + output.location() + "/{" + ModelFile.NAME + ", metrics.jsonl, " + Summary.NAME + "}");
+    }
+}

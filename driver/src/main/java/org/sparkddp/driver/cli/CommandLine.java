@@ -1,0 +1,69 @@
+package org.sparkddp.driver.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.sparkddp.common.error.InvalidInputException;
+
+/**
+ * The parsed command line: {@code train [--config FILE] [--set key=value ...]}.
+ *
+ * @param command    the subcommand ({@code train} or {@code help})
+ * @param configFile the job's config file, if given; otherwise the built-in default job runs
+ * @param overrides  {@code key=value} overrides, in order
+ */
+public record CommandLine(String command, Optional<String> configFile, List<String> overrides) {
+    public static final String USAGE = String.join("\n",
+            "usage: spark-ddp train [--config FILE] [--set key=value ...]",
+            "",
+            "  train     train a network; with no --config, the built-in default job",
+            "            (conf/fashion-mnist-mlp.conf: an MLP on Fashion-MNIST, local Spark)",
+            "  --config  a HOCON config file: a local path or any Hadoop FileSystem URI",
+            "  --set     override one config key, e.g. --set training.epochs=2 (repeatable)",
+            "",
+            "Exit status: 0 done, 2 invalid input (config, data, paths), 3 training diverged, 1 other failure.");
+
+    public static CommandLine parse(String[] args) {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+            return new CommandLine("help", Optional.empty(), List.of());
+        }
+        String command = args[0];
+        if (!command.equals("train")) {
+            throw new InvalidInputException("unknown command '" + command + "' (expected: train; see --help)");
+        }
+        String config = null;
+        List<String> overrides = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "--config", "-c" -> {
+                    if (config != null) {
+                        throw new InvalidInputException("--config given twice");
+                    }
+                    config = value(args, ++i, arg);
+                }
+                case "--set", "-s" -> overrides.add(value(args, ++i, arg));
+                case "--help", "-h" -> {
+                    return new CommandLine("help", Optional.empty(), List.of());
+                }
+                default -> {
+                    if (arg.startsWith("--config=")) {
+                        config = arg.substring("--config=".length());
+                    } else if (arg.startsWith("--set=")) {
+                        overrides.add(arg.substring("--set=".length()));
+                    } else {
+                        throw new InvalidInputException("unknown argument '" + arg + "' (see --help)");
+                    }
+                }
+            }
+        }
+        return new CommandLine(command, Optional.ofNullable(config), List.copyOf(overrides));
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new InvalidInputException(option + " needs a value (see --help)");
+        }
+        return args[i];
+    }
+}

@@ -1,0 +1,69 @@
+package org.sparkddp.driver.data;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.sparkddp.common.data.ClassLabels;
+import org.sparkddp.common.data.HadoopFiles;
+import org.sparkddp.common.data.IdxArray;
+import org.sparkddp.common.data.IdxReader;
+import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.UnsignedByteFeatures;
+import org.sparkddp.common.error.InvalidConfigException;
+import org.sparkddp.common.error.InvalidDataException;
+
+/**
+ * Loads an IDX images file and the labels file beside it into {@link LabeledExamples}, checking that they agree.
+ * Runs on the driver, through the Hadoop FileSystem API.
+ */
+public final class IdxDatasets {
+    private static final Pattern IMAGES_NAME = Pattern.compile("^(.*)-images-idx3-ubyte(\\.gz)?$");
+
+    private IdxDatasets() {
+    }
+
+    /** {@code ...-images-idx3-ubyte[.gz]} to {@code ...-labels-idx1-ubyte[.gz]}. */
+    public static String labelsLocation(String imagesLocation, String key) {
+        Matcher m = IMAGES_NAME.matcher(imagesLocation);
+        if (!m.matches()) {
+            throw new InvalidConfigException(key, "'" + imagesLocation + "' is not named like an IDX images file"
+                    + " (...-images-idx3-ubyte or ...-images-idx3-ubyte.gz), so its labels file cannot be found");
+        }
+        return m.group(1) + "-labels-idx1-ubyte" + (m.group(2) == null ? "" : m.group(2));
+    }
+
+    /**
+     * @param numClasses the classes labels must fall in, or 0 to take them from the labels (max + 1)
+     * @param key        the config key that named the file, for errors about its name
+     */
+    public static LabeledExamples load(String imagesLocation, int numClasses, Configuration hadoopConf, String key) {
+        String labelsLocation = labelsLocation(imagesLocation, key);
+        IdxArray images = HadoopFiles.read(imagesLocation, hadoopConf, in -> IdxReader.read(imagesLocation, in, 3));
+        IdxArray labels = HadoopFiles.read(labelsLocation, hadoopConf, in -> IdxReader.read(labelsLocation, in, 1));
+        if (images.count() != labels.count()) {
+            throw new InvalidDataException(imagesLocation, "has " + images.count() + " images but "
+                    + labelsLocation + " has " + labels.count() + " labels");
+        }
+        int[] classes = new int[labels.count()];
+        int most = 0;
+        for (int i = 0; i < classes.length; i++) {
+            classes[i] = labels.data()[i] & 0xff;
+            most = Math.max(most, classes[i]);
+        }
+        if (numClasses == 0) {
+            numClasses = most + 1;
+            if (numClasses < 2) {
+                throw new InvalidDataException(labelsLocation, "holds a single class (every label is 0)");
+            }
+        } else {
+            for (int i = 0; i < classes.length; i++) {
+                if (classes[i] >= numClasses) {
+                    throw new InvalidDataException(labelsLocation, "label " + classes[i] + " of item " + i
+                            + " is outside the training labels 0.." + (numClasses - 1));
+                }
+            }
+        }
+        return new LabeledExamples(new UnsignedByteFeatures(images.count(), images.itemSize(), images.data()),
+                new ClassLabels(numClasses, classes));
+    }
+}

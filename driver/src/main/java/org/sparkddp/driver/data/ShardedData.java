@@ -1,0 +1,90 @@
+package org.sparkddp.driver.data;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
+import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.plan.ShardLayout;
+
+/**
+ * Examples cut into shards and cached on the executors as one partition per shard. Built on the driver.
+ *
+ * <p>Each shard travels as its own broadcast (so through the block manager, never inside a task closure,
+ * however large it is) and is materialized into the cached RDD by the executor that first computes its
+ * partition. The broadcasts stay alive for the whole run: if an executor is lost, Spark recomputes its
+ * partitions from them.
+ */
+public final class ShardedData implements AutoCloseable {
+    private final JavaRDD<LabeledExamples> rdd;
+    private final List<Broadcast<LabeledExamples>> bcShards;
+    private final int[] shardSizes;
+
+    private ShardedData(JavaRDD<LabeledExamples> rdd, List<Broadcast<LabeledExamples>> bcShards, int[] shardSizes) {
+        this.rdd = rdd;
+        this.bcShards = bcShards;
+        this.shardSizes = shardSizes;
+    }
+
+    /** Training data: a seeded, balanced random split into one shard per worker. */
+    public static ShardedData forTraining(JavaSparkContext sc, LabeledExamples examples, int workers, long seed,
+                                          String name) {
+        ShardLayout layout = ShardLayout.balanced(examples.size(), workers, seed);
+        List<LabeledExamples> shards = new ArrayList<>(workers);
+        for (int w = 0; w < workers; w++) {
+            shards.add(examples.select(layout.members(w)));
+        }
+        return distribute(sc, shards, name);
+    }
+
+    /** Held-out data: contiguous slices, one per partition; order does not matter for evaluation. */
+    public static ShardedData forEvaluation(JavaSparkContext sc, LabeledExamples examples, int partitions,
+                                            String name) {
+        int parts = Math.max(1, Math.min(partitions, examples.size()));
+        List<LabeledExamples> slices = new ArrayList<>(parts);
+        for (int p = 0; p < parts; p++) {
+            int from = (int) ((long) examples.size() * p / parts);
+            int to = (int) ((long) examples.size() * (p + 1) / parts);
+            int[] rows = new int[to - from];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = from + i;
+            }
+            slices.add(examples.select(rows));
+        }
+        return distribute(sc, slices, name);
+    }
+
+    private static ShardedData distribute(JavaSparkContext sc, List<LabeledExamples> shards, String name) {
+        List<Broadcast<LabeledExamples>> bcShards = new ArrayList<>(shards.size());
+        int[] sizes = new int[shards.size()];
+        List<Integer> indices = new ArrayList<>(shards.size());
+        for (int i = 0; i < shards.size(); i++) {
+            bcShards.add(sc.broadcast(shards.get(i)));
+            sizes[i] = shards.get(i).size();
+            indices.add(i);
+        }
+        List<Broadcast<LabeledExamples>> handles = List.copyOf(bcShards);
+        JavaRDD<LabeledExamples> rdd = sc.parallelize(indices, shards.size())
+                .map(i -> handles.get(i).value())
+                .setName(name)
+                .persist(StorageLevel.MEMORY_ONLY());
+        return new ShardedData(rdd, bcShards, sizes);
+    }
+
+    public JavaRDD<LabeledExamples> rdd() {
+        return rdd;
+    }
+
+    /** Examples in each shard, by partition. */
+    public int[] shardSizes() {
+        return shardSizes.clone();
+    }
+
+    @Override
+    public void close() {
+        rdd.unpersist(false);
+        bcShards.forEach(bc -> bc.destroy());
+    }
+}

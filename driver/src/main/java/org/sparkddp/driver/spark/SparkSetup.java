@@ -1,0 +1,75 @@
+package org.sparkddp.driver.spark;
+
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.SparkConf;
+import org.sparkddp.common.config.SparkDdpConfig;
+import org.sparkddp.common.error.InvalidConfigException;
+import org.sparkddp.common.wire.WireKryoRegistrator;
+
+/**
+ * Builds the SparkConf for a job. Runs on the driver, before the SparkContext exists.
+ *
+ * <p>Precedence: what the job's config file sets explicitly, then what spark-submit set, then defaults.conf,
+ * then the trainer's own defaults below. Kryo with our registrator is not optional: the wire types rely on it.
+ */
+public final class SparkSetup {
+    private static final Pattern LOCAL = Pattern.compile("^local(?:\\[(\\*|\\d+)(?:,\\d+)?])?$");
+    private static final Pattern LOCAL_CLUSTER = Pattern.compile("^local-cluster\\[(\\d+),\\s*(\\d+),\\s*\\d+]$");
+
+    private SparkSetup() {
+    }
+
+    public static SparkConf sparkConf(SparkDdpConfig config) {
+        // new SparkConf() picks up the spark.* system properties that spark-submit sets.
+        SparkConf conf = new SparkConf();
+        config.spark().explicit().forEach(conf::set);
+        for (Map.Entry<String, String> e : config.spark().defaults().entrySet()) {
+            conf.setIfMissing(e.getKey(), e.getValue());
+        }
+        conf.setIfMissing("spark.app.name", "spark-ddp");
+        conf.set("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+        String ours = WireKryoRegistrator.class.getName();
+        String registrators = conf.get("spark.kryo.registrator", "");
+        if (!registrators.contains(ours)) {
+            conf.set("spark.kryo.registrator", registrators.isEmpty() ? ours : registrators + "," + ours);
+        }
+        conf.setIfMissing("spark.kryo.registrationRequired", "true");
+        // A 10M-parameter model with Adam state is 120 MB of floats in one task result.
+        conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
+        // The barrier allGather that exchanges peer addresses must not wait a year (Spark's default).
+        conf.setIfMissing("spark.barrier.sync.timeout", String.valueOf(config.training().syncTimeout().toSeconds()));
+        // One ND4J thread per task: the cores are already shared out as task slots.
+        conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
+        // Spark's stage progress bar would overwrite our own progress line.
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        return conf;
+    }
+
+    /**
+     * A synchronous stage runs every worker at once, so a local master needs at least as many task slots as
+     * workers. Spark would otherwise retry its own check for minutes before failing; we fail at once.
+     */
+    public static void checkSlots(String master, int workers) {
+        if (master == null) {
+            return;
+        }
+        int slots;
+        Matcher local = LOCAL.matcher(master.trim());
+        Matcher cluster = LOCAL_CLUSTER.matcher(master.trim());
+        if (local.matches()) {
+            String n = local.group(1);
+            slots = n == null ? 1 : n.equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(n);
+        } else if (cluster.matches()) {
+            slots = Integer.parseInt(cluster.group(1)) * Integer.parseInt(cluster.group(2));
+        } else {
+            return; // A real cluster: Spark's barrier scheduler checks the slots once executors have registered.
+        }
+        if (workers > slots) {
+            throw new InvalidConfigException("training.workers", "is " + workers + " but spark.master " + master
+                    + " runs only " + slots + " task" + (slots == 1 ? "" : "s") + " at once, and a synchronous stage"
+                    + " runs all workers together");
+        }
+    }
+}

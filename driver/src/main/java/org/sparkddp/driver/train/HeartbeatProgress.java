@@ -1,0 +1,49 @@
+package org.sparkddp.driver.train;
+
+import java.util.List;
+import org.apache.spark.scheduler.AccumulableInfo;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
+import org.sparkddp.common.plan.EpochPlan;
+import org.sparkddp.worker.stage.ProgressAccumulator;
+import scala.Tuple4;
+import scala.collection.JavaConverters;
+
+/**
+ * Reads the progress accumulator out of executor heartbeats and hands each new tick to the training listeners.
+ * Runs on the driver's listener-bus thread, so a slow listener never delays training.
+ */
+final class HeartbeatProgress extends SparkListener {
+    private final long accumulatorId;
+    private final List<TrainingListener> listeners;
+    private final int[] shardSizes;
+    private final long seed;
+    private final int batchSize;
+    private final int epochs;
+    private long lastIteration = -1;
+
+    HeartbeatProgress(long accumulatorId, List<TrainingListener> listeners, int[] shardSizes, long seed,
+                      int batchSize, int epochs) {
+        this.accumulatorId = accumulatorId;
+        this.listeners = listeners;
+        this.shardSizes = shardSizes.clone();
+        this.seed = seed;
+        this.batchSize = batchSize;
+        this.epochs = epochs;
+    }
+
+    @Override
+    public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
+        for (Tuple4<Object, Object, Object, scala.collection.Seq<AccumulableInfo>> task
+                : JavaConverters.seqAsJavaList(update.accumUpdates())) {
+            for (AccumulableInfo info : JavaConverters.seqAsJavaList(task._4())) {
+                if (info.id() == accumulatorId && info.update().isDefined()
+                        && info.update().get() instanceof ProgressAccumulator.Tick tick && tick.iteration() > lastIteration) {
+                    lastIteration = tick.iteration();
+                    int iterationsInEpoch = new EpochPlan(seed, tick.epoch(), shardSizes, batchSize).iterations();
+                    listeners.forEach(l -> l.onProgress(tick, iterationsInEpoch, epochs));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package org.sparkddp.driver.train;
+
+/**
+ * What the driver learned from one training stage.
+ *
+ * @param epoch            0-based epoch
+ * @param firstIteration   global index of the stage's first iteration
+ * @param losses           global mean training loss of each iteration
+ * @param examples         examples in each iteration's global batch
+ * @param endNanos         when each iteration ended, in nanoseconds since rank 0's task started
+ * @param wallNanos        stage wall time on the driver: broadcast, scheduling, training, collecting
+ * @param computeNanos     per-rank mean time in gradient computation and updates
+ * @param allReduceNanos   per-rank mean time in the all-reduce, waiting for peers included
+ */
+public record StageRecord(int epoch, long firstIteration, float[] losses, int[] examples, long[] endNanos,
+                          long wallNanos,
+                          long computeNanos, long allReduceNanos) {
+    public int iterations() {
+        return losses.length;
+    }
+
+    public long totalExamples() {
+        long total = 0;
+        for (int e : examples) {
+            total += e;
+        }
+        return total;
+    }
+}

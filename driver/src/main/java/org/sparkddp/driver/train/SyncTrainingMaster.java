@@ -1,0 +1,172 @@
+package org.sparkddp.driver.train;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
+import org.sparkddp.common.config.TrainingConfig;
+import org.sparkddp.common.eval.ClassificationAggregator;
+import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.common.plan.EpochPlan;
+import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StageReport;
+import org.sparkddp.driver.data.ShardedData;
+import org.sparkddp.worker.stage.ProgressAccumulator;
+import org.sparkddp.worker.stage.StageSpec;
+import org.sparkddp.worker.stage.SyncStageTask;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+/**
+ * Runs synchronous data-parallel training from the driver. Decides the stages; the executors do the rest.
+ *
+ * <p>An epoch is one barrier stage (or several, with {@code training.iterations-per-stage}). Within a stage the
+ * tasks exchange gradients among themselves every iteration, so the driver's per-iteration cost is nil; per
+ * stage it does four named steps: {@code broadcast} the state, {@code train} (one barrier job), {@code collect}
+ * the new state from rank 0, and {@code record} the telemetry. After each epoch it evaluates on the test set.
+ */
+public final class SyncTrainingMaster {
+    private static final ClassTag<StageReport> REPORT_TAG = ClassTag$.MODULE$.apply(StageReport.class);
+
+    private final JavaSparkContext sc;
+    private final TrainingConfig training;
+    private final NetworkSpec network;
+    private final String runId;
+    private final List<TrainingListener> listeners;
+    /** Shown by every rendezvous request and ring connection of this run. */
+    private final String secret = newSecret();
+
+    public SyncTrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
+                              List<TrainingListener> listeners) {
+        this.sc = sc;
+        this.training = training;
+        this.network = network;
+        this.runId = runId;
+        this.listeners = List.copyOf(listeners);
+    }
+
+    public TrainingResult fit(ShardedData train, ShardedData test, ModelState initial) {
+        if (train.shardSizes().length != training.workers()) {
+            throw new IllegalArgumentException(train.shardSizes().length + " shards for " + training.workers() + " workers");
+        }
+        Evaluator evaluator = new Evaluator(runId, network, test);
+        ProgressAccumulator progress = new ProgressAccumulator();
+        sc.sc().register(progress, "spark-ddp progress " + runId);
+        HeartbeatProgress heartbeats = new HeartbeatProgress(progress.id(), listeners, train.shardSizes(),
+                training.seed(), training.batchSize(), training.epochs());
+        sc.sc().addSparkListener(heartbeats);
+        List<StageRecord> stages = new ArrayList<>();
+        List<EpochRecord> epochs = new ArrayList<>();
+        long cap = training.maxIterations().orElse(Long.MAX_VALUE);
+        ClassificationAggregator lastEvaluation = null;
+        try (StateBroadcast current = new StateBroadcast(sc, initial);
+             RendezvousServer rendezvous = RendezvousServer.start(driverHost(), secret, training.syncTimeout())) {
+            for (int epoch = initial.epoch(); epoch < training.epochs() && current.state().iteration() < cap; epoch++) {
+                EpochPlan plan = new EpochPlan(training.seed(), epoch, train.shardSizes(), training.batchSize());
+                int stagesBefore = stages.size();
+                int t = 0;
+                while (t < plan.iterations() && current.state().iteration() < cap) {
+                    int end = stageEnd(plan, t, cap - current.state().iteration());
+                    StageRecord stage = runStage(train, current, plan, t, end, progress, rendezvous.address());
+                    stages.add(stage);
+                    listeners.forEach(l -> l.onStage(stage, plan.iterations(), training.epochs()));
+                    t = end;
+                }
+                lastEvaluation = describe(epoch, "evaluate", () -> evaluator.evaluate(current.broadcast()));
+                EpochRecord record = epochRecord(epoch, stages.subList(stagesBefore, stages.size()), lastEvaluation);
+                epochs.add(record);
+                listeners.forEach(l -> l.onEpoch(record, training.epochs()));
+            }
+            ModelState last = current.state();
+            ModelState finished = new ModelState(last.params(), last.updaterState(), last.iteration(),
+                    epochs.isEmpty() ? last.epoch() : epochs.get(epochs.size() - 1).epoch() + 1);
+            return new TrainingResult(finished, epochs, stages, lastEvaluation);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot start the rendezvous server on the driver", e);
+        } finally {
+            sc.sc().removeSparkListener(heartbeats);
+        }
+    }
+
+    /** The address executors already reach the driver's block manager at. */
+    private static String driverHost() {
+        return org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
+    }
+
+    private static String newSecret() {
+        byte[] bytes = new byte[16];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
+    }
+
+    private int stageEnd(EpochPlan plan, int from, long iterationsLeft) {
+        long end = plan.iterations();
+        if (training.iterationsPerStage().isPresent()) {
+            end = Math.min(end, from + (long) training.iterationsPerStage().getAsInt());
+        }
+        return (int) Math.min(end, from + iterationsLeft);
+    }
+
+    private StageRecord runStage(ShardedData train, StateBroadcast current, EpochPlan plan, int from, int to,
+                                 ProgressAccumulator progress, String rendezvous) {
+        long start = System.nanoTime();
+        ModelState state = current.state();
+        StageSpec spec = new StageSpec(runId, network, training.seed(), plan.epoch(), train.shardSizes(),
+                training.batchSize(), from, to, state.iteration(), training.syncTimeout(), rendezvous, secret);
+        var bcState = current.broadcast();                                                    // broadcast
+        String what = "iterations " + from + "-" + (to - 1) + " · sync";
+        StageReport[] reports = describe(plan.epoch(), what, () -> trainStage(train, spec, bcState, progress)); // train
+        StageReport rank0 = Arrays.stream(reports).filter(r -> r.rank() == 0).findFirst()       // collect
+                .orElseThrow(() -> new IllegalStateException("no report from rank 0"));
+        if (rank0.diverged()) {
+            throw new TrainingDivergedException(rank0.divergedAt(), plan.epoch());
+        }
+        current.update(rank0.finalState());
+        int[] examples = new int[to - from];                                                  // record
+        for (int t = from; t < to; t++) {
+            examples[t - from] = plan.globalCount(t);
+        }
+        long compute = Arrays.stream(reports).mapToLong(StageReport::computeNanos).sum() / reports.length;
+        long allReduce = Arrays.stream(reports).mapToLong(StageReport::syncNanos).sum() / reports.length;
+        return new StageRecord(plan.epoch(), state.iteration(), rank0.losses(), examples, rank0.endNanos(),
+                System.nanoTime() - start, compute, allReduce);
+    }
+
+    private StageReport[] trainStage(ShardedData train, StageSpec spec,
+                                     org.apache.spark.broadcast.Broadcast<ModelState> bcState,
+                                     ProgressAccumulator progress) {
+        RDD<StageReport> reports = train.rdd().rdd().barrier()
+                .mapPartitions(new SyncStageTask(spec, bcState, progress), false, REPORT_TAG);
+        return (StageReport[]) reports.collect();
+    }
+
+    /** Runs a Spark job under a readable description, e.g. "epoch 3 · iterations 0-468 · sync", for the UI. */
+    private <T> T describe(int epoch, String what, java.util.function.Supplier<T> job) {
+        sc.setJobGroup("spark-ddp-" + runId, "epoch " + (epoch + 1) + " · " + what, true);
+        try {
+            return job.get();
+        } finally {
+            sc.clearJobGroup();
+        }
+    }
+
+    private static EpochRecord epochRecord(int epoch, List<StageRecord> stages, ClassificationAggregator test) {
+        int iterations = 0;
+        long examples = 0;
+        double weightedLoss = 0;
+        long trainNanos = 0;
+        long computeNanos = 0;
+        for (StageRecord s : stages) {
+            iterations += s.iterations();
+            for (int i = 0; i < s.iterations(); i++) {
+                examples += s.examples()[i];
+                weightedLoss += (double) s.losses()[i] * s.examples()[i];
+            }
+            trainNanos += s.wallNanos();
+            computeNanos += s.computeNanos();
+        }
+        return new EpochRecord(epoch, iterations, examples, weightedLoss / examples, test.meanLoss(), test.accuracy(),
+                trainNanos, computeNanos);
+    }
+}

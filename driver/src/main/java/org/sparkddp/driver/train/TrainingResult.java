@@ -1,0 +1,58 @@
+package org.sparkddp.driver.train;
+
+import java.util.List;
+import org.sparkddp.common.eval.ClassificationAggregator;
+import org.sparkddp.common.wire.ModelState;
+
+/**
+ * The outcome of a training run.
+ *
+ * @param finalState   parameters and updater state after the last iteration
+ * @param epochs       per-epoch figures, in order
+ * @param stages       per-stage figures, in order
+ * @param test         test-set metrics of the final state
+ */
+public record TrainingResult(ModelState finalState, List<EpochRecord> epochs, List<StageRecord> stages,
+                             ClassificationAggregator test) {
+
+    public long iterations() {
+        return finalState.iteration();
+    }
+
+    public long trainNanos() {
+        return stages.stream().mapToLong(StageRecord::wallNanos).sum();
+    }
+
+    public long computeNanos() {
+        return stages.stream().mapToLong(StageRecord::computeNanos).sum();
+    }
+
+    public long allReduceNanos() {
+        return stages.stream().mapToLong(StageRecord::allReduceNanos).sum();
+    }
+
+    public long examples() {
+        return stages.stream().mapToLong(StageRecord::totalExamples).sum();
+    }
+
+    public double samplesPerSecond() {
+        return examples() / (trainNanos() / 1e9);
+    }
+
+    public double computeMsPerIteration() {
+        return computeNanos() / 1e6 / iterations();
+    }
+
+    public double syncMsPerIteration() {
+        return (trainNanos() - computeNanos()) / 1e6 / iterations();
+    }
+
+    public double allReduceMsPerIteration() {
+        return allReduceNanos() / 1e6 / iterations();
+    }
+
+    /** The training loss of the last epoch. */
+    public double trainLoss() {
+        return epochs.isEmpty() ? Double.NaN : epochs.get(epochs.size() - 1).trainLoss();
+    }
+}

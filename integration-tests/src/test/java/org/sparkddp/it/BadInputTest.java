@@ -1,0 +1,192 @@
+package org.sparkddp.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.sparkddp.driver.Main;
+
+/**
+ * Bad input is normal input: each case exits non-zero with one line that names the file, line or key at fault,
+ * and writes no summary.json or model.zip. Runs the real command line, in process.
+ */
+class BadInputTest {
+    @TempDir
+    Path dir;
+
+    /** @param expected text the one-line error must contain; "{dir}" stands for the case's temporary directory */
+    record Case(String name, String expected, Setup setup) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    @FunctionalInterface
+    interface Setup {
+        /** Prepares files under dir and returns the arguments after "train". */
+        List<String> prepare(Path dir) throws IOException;
+    }
+
+    static Stream<Case> cases() {
+        return Stream.of(
+                new Case("missing data path", "{dir}/nowhere/train-images-idx3-ubyte.gz: no such file",
+                        d -> args(d, "data.train=" + d.resolve("nowhere/train-images-idx3-ubyte.gz"))),
+                new Case("images file not named like IDX", "data.train: '{dir}/train.bin' is not named like an IDX",
+                        d -> args(d, "data.train=" + d.resolve("train.bin"))),
+                new Case("IDX truncated mid-image", "train-images-idx3-ubyte: truncated: the header declares 2000 items",
+                        d -> args(d, "data.train=" + rawCopy(d, 0, "train", b -> Arrays.copyOf(b, 16 + 784 * 10 + 300)))),
+                new Case("IDX with the wrong magic", "train-images-idx3-ubyte: wrong magic number 0x00000801",
+                        d -> args(d, "data.train=" + rawCopy(d, 0, "train", b -> withMagic(b, 0x00000801)))),
+                new Case("image and label counts disagree", "has 2000 images but", d -> {
+                    Path images = rawCopy(d, 0, "train", b -> b);
+                    rawLabels(d, "train", b -> withCount(Arrays.copyOf(b, b.length - 1), 1999));
+                    return args(d, "data.train=" + images);
+                }),
+                new Case("test label outside the training classes", "label 12 of item 0 is outside the training labels",
+                        d -> {
+                            Path images = rawCopy(d, 1, "t10k", b -> b);
+                            rawLabels(d, "t10k", b -> {
+                                b[8] = 12;
+                                return b;
+                            });
+                            return args(d, "data.test=" + images);
+                        }),
+                new Case("corrupt gzip", "train-images-idx3-ubyte.gz: corrupt gzip data", d -> {
+                    Path bad = d.resolve("train-images-idx3-ubyte.gz");
+                    Files.write(bad, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+                    return args(d, "data.train=" + bad);
+                }),
+                new Case("unknown config key in a file", "job.conf:2: training.batchsize: unknown key (did you mean"
+                        + " training.batch-size?)", d -> {
+                            Path conf = TestData.configFile(d, "job.conf", "training {", "  batchsize = 64", "}");
+                            List<String> a = new ArrayList<>(List.of("--config", conf.toString()));
+                            a.addAll(args(d));
+                            return a;
+                        }),
+                new Case("unknown config key on the command line", "--set: model.hiden: unknown key",
+                        d -> args(d, "model.hiden=[10]")),
+                new Case("non-numeric learning rate", "optimizer.learning-rate: expected a number but got 'fast'",
+                        d -> args(d, "optimizer.learning-rate=fast")),
+                new Case("zero workers", "training.workers: must be > 0 but got 0", d -> args(d, "training.workers=0")),
+                new Case("negative batch size", "training.batch-size: must be > 0 but got -5",
+                        d -> args(d, "training.batch-size=-5")),
+                new Case("batch smaller than the worker count", "training.batch-size: must be at least training.workers",
+                        d -> args(d, "training.batch-size=1")),
+                new Case("more workers than local task slots", "training.workers: is 3 but spark.master local[2] runs only 2",
+                        d -> args(d, "training.workers=3")),
+                new Case("layer size of zero", "model.hidden[0]: must be > 0 but got 0", d -> args(d, "model.hidden=[0]")),
+                new Case("output dir that is a file", "output.dir: '{dir}/taken' is a file, expected a directory", d -> {
+                    Files.writeString(d.resolve("taken"), "x");
+                    return args(d, "output.dir=" + d.resolve("taken"));
+                }),
+                new Case("config file that does not exist", "{dir}/missing.conf: no such file",
+                        d -> List.of("--config", d.resolve("missing.conf").toString())),
+                new Case("unknown command-line argument", "unknown argument '--epochs'", d -> List.of("--epochs", "3")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void failsWithOneLineNamingTheCulpritAndWritesNothing(Case c) throws IOException {
+        List<String> argv = new ArrayList<>(List.of("train"));
+        argv.addAll(c.setup().prepare(dir));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(argv.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+
+        String stderr = err.toString(StandardCharsets.UTF_8);
+        assertEquals(Main.INVALID_INPUT, code, stderr);
+        List<String> lines = stderr.lines().toList();
+        assertEquals(1, lines.size(), "expected one line but got:\n" + stderr);
+        assertTrue(lines.get(0).startsWith("spark-ddp: error: "), lines.get(0));
+        String expected = c.expected().replace("{dir}", dir.toString());
+        assertTrue(lines.get(0).contains(expected), "'" + lines.get(0) + "' does not contain '" + expected + "'");
+        try (Stream<Path> files = Files.walk(dir)) {
+            assertFalse(files.anyMatch(p -> p.endsWith("summary.json") || p.endsWith("model.zip")),
+                    "an output was written");
+        }
+    }
+
+    /** Good defaults pointing at the subset and a fresh output directory, then the case's overrides. */
+    private static List<String> args(Path dir, String... overrides) {
+        List<String> a = new ArrayList<>();
+        for (String s : List.of("data.train=" + TestData.TRAIN, "data.test=" + TestData.TEST,
+                "output.dir=" + dir.resolve("out"), "spark.master=local[2]", "spark.ui.enabled=false",
+                "training.epochs=1")) {
+            a.add("--set");
+            a.add(s);
+        }
+        for (String s : overrides) {
+            a.add("--set");
+            a.add(s);
+        }
+        return a;
+    }
+
+    @FunctionalInterface
+    interface Edit {
+        byte[] apply(byte[] bytes);
+    }
+
+    /** Writes an uncompressed, edited copy of the subset's train (0) or test (1) images next to its labels. */
+    private static Path rawCopy(Path dir, int which, String prefix, Edit edit) throws IOException {
+        Path source = which == 0 ? TestData.TRAIN : TestData.TEST;
+        Path images = dir.resolve(prefix + "-images-idx3-ubyte");
+        Files.write(images, edit.apply(gunzip(source)));
+        Path labels = dir.resolve(prefix + "-labels-idx1-ubyte");
+        if (!Files.exists(labels)) {
+            Files.write(labels, gunzip(TestData.DIR.resolve(prefix + "-labels-idx1-ubyte.gz")));
+        }
+        return images;
+    }
+
+    private static void rawLabels(Path dir, String prefix, Edit edit) throws IOException {
+        byte[] labels = gunzip(TestData.DIR.resolve(prefix + "-labels-idx1-ubyte.gz"));
+        Files.write(dir.resolve(prefix + "-labels-idx1-ubyte"), edit.apply(labels));
+    }
+
+    private static byte[] gunzip(Path file) throws IOException {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static byte[] withMagic(byte[] bytes, int magic) {
+        bytes[2] = (byte) (magic >>> 8);
+        bytes[3] = (byte) magic;
+        return bytes;
+    }
+
+    private static byte[] withCount(byte[] bytes, int count) {
+        bytes[4] = (byte) (count >>> 24);
+        bytes[5] = (byte) (count >>> 16);
+        bytes[6] = (byte) (count >>> 8);
+        bytes[7] = (byte) count;
+        return bytes;
+    }
+
+    @SuppressWarnings("unused")
+    private static void gzip(byte[] bytes, Path target) throws IOException {
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(target))) {
+            out.write(bytes);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package org.sparkddp.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.dataset.DataSet;
+import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.TrainingConfig;
+import org.sparkddp.common.data.Minibatches;
+import org.sparkddp.common.model.NetworkFactory;
+import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.driver.data.Datasets;
+import org.sparkddp.driver.data.ShardedData;
+import org.sparkddp.driver.train.SyncTrainingMaster;
+import org.sparkddp.driver.train.TrainingResult;
+
+/**
+ * Synchronous mode against single-machine DL4J on the same examples. Averaging every step is mathematically
+ * identical to single-machine SGD on the global batch, so the only allowed difference is float32 rounding from
+ * summing two half-batch gradients instead of one whole-batch gradient.
+ */
+class SyncEquivalenceTest {
+    @TempDir
+    static Path out;
+    static JavaSparkContext sc;
+    static Datasets data;
+
+    @BeforeAll
+    static void startSpark() {
+        ConfigLoader.Loaded loaded = TestData.config(out);
+        sc = SharedSpark.start(loaded);
+        data = TestData.load(loaded);
+    }
+
+    @AfterAll
+    static void stopSpark() {
+        sc.stop();
+    }
+
+    private static NetworkSpec spec(ConfigLoader.Loaded loaded) {
+        var c = loaded.config();
+        return new NetworkSpec(c.model(), c.optimizer(), c.training().seed(), data.train().numFeatures(),
+                data.train().numClasses());
+    }
+
+    private static TrainingResult distributed(ConfigLoader.Loaded loaded) {
+        TrainingConfig t = loaded.config().training();
+        NetworkSpec spec = spec(loaded);
+        ModelState initial = ModelState.capture(NetworkFactory.build(spec), 0, 0);
+        try (ShardedData train = ShardedData.forTraining(sc, data.train(), t.workers(), t.seed(), "train");
+             ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
+            return new SyncTrainingMaster(sc, t, spec, "equivalence-" + System.nanoTime(), List.of())
+                    .fit(train, test, initial);
+        }
+    }
+
+    @Test
+    void averagedGradientOfOneGlobalBatchEqualsSingleProcessGradient() {
+        ConfigLoader.Loaded loaded = TestData.config(out, "optimizer.name=adam", "training.max-iterations=1");
+        TrainingResult result = distributed(loaded);
+
+        // After one Adam step from zero state, the first moment is exactly (1 - beta1) * gradient / batchSize,
+        // so the updater state exposes the distributed, summed and averaged gradient without a test hook.
+        float[] state = result.finalState().updaterState();
+        int n = result.finalState().params().length;
+        assertEquals(2 * n, state.length, "Adam keeps two moments per parameter");
+        float[] distributed = new float[n];
+        for (int i = 0; i < n; i++) {
+            distributed[i] = state[i] / 0.1f;
+        }
+
+        MultiLayerNetwork single = SingleMachine.freshNetwork(spec(loaded));
+        int[] batch = SingleMachine.batches(data.train(), loaded.config().training()).get(0);
+        DataSet ds = Minibatches.assemble(data.train(), batch);
+        single.setInput(ds.getFeatures());
+        single.setLabels(ds.getLabels());
+        single.computeGradientAndScore();
+        float[] expected = single.getFlattenedGradients().div(batch.length).toFloatVector();
+
+        double relative = Tolerances.maxRelativeError(expected, distributed, 1e-3);
+        assertTrue(relative <= 1e-5, "max relative error " + relative);
+    }
+
+    @Test
+    void twentySgdIterationsMatchSingleProcessDl4j() {
+        ConfigLoader.Loaded loaded = TestData.config(out, "optimizer.name=sgd", "optimizer.learning-rate=0.1",
+                "training.max-iterations=20", "training.epochs=2");
+        TrainingResult result = distributed(loaded);
+        assertEquals(20, result.iterations());
+        MultiLayerNetwork single = SingleMachine.train(spec(loaded), data.train(), loaded.config().training());
+        float[] expected = single.params().toFloatVector();
+        double absolute = Tolerances.maxAbsoluteError(expected, result.finalState().params());
+        assertTrue(absolute <= 1e-5, "max absolute parameter difference " + absolute);
+    }
+
+    @Test
+    void twentyAdamIterationsWithAnOddBatchMatchSingleProcessDl4j() {
+        // 127 = 64 + 63: unequal shares, and the epoch's last batch is short (2000 = 15 * 127 + 95).
+        ConfigLoader.Loaded loaded = TestData.config(out, "optimizer.name=adam", "training.batch-size=127",
+                "training.max-iterations=20", "training.epochs=2");
+        TrainingResult result = distributed(loaded);
+        MultiLayerNetwork single = SingleMachine.train(spec(loaded), data.train(), loaded.config().training());
+        double params = Tolerances.maxAbsoluteError(single.params().toFloatVector(), result.finalState().params());
+        assertTrue(params <= 1e-4, "max absolute parameter difference " + params);
+        assertEquals(single.getIterationCount(), result.iterations());
+    }
+
+    @Test
+    void oneWorkerMatchesSingleProcessDl4j() {
+        ConfigLoader.Loaded loaded = TestData.config(out, "training.workers=1", "optimizer.name=sgd",
+                "training.max-iterations=10");
+        TrainingResult result = distributed(loaded);
+        MultiLayerNetwork single = SingleMachine.train(spec(loaded), data.train(), loaded.config().training());
+        assertArrayEquals(single.params().toFloatVector(), result.finalState().params(), 1e-6f);
+    }
+
+    @Test
+    void splittingEpochsIntoStagesChangesNothingAtAll() {
+        ConfigLoader.Loaded whole = TestData.config(out, "training.max-iterations=24", "training.epochs=2");
+        ConfigLoader.Loaded split = TestData.config(out, "training.max-iterations=24", "training.epochs=2",
+                "training.iterations-per-stage=7");
+        ModelState a = distributed(whole).finalState();
+        ModelState b = distributed(split).finalState();
+        // The state crosses stage boundaries as exact floats and the ring's reduction order is fixed: bitwise equal.
+        assertTrue(Arrays.equals(a.params(), b.params()), "parameters differ");
+        assertTrue(Arrays.equals(a.updaterState(), b.updaterState()), "updater states differ");
+        assertEquals(a.iteration(), b.iteration());
+    }
+}

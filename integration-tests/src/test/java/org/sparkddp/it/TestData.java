@@ -1,0 +1,40 @@
+package org.sparkddp.it;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.driver.data.Datasets;
+
+/** The committed Fashion-MNIST subset (2,000 train, 500 test) and configs that point at it. */
+final class TestData {
+    static final Path DIR = Path.of("src", "test", "resources", "fashion-mnist-small").toAbsolutePath();
+    static final Path TRAIN = DIR.resolve("train-images-idx3-ubyte.gz");
+    static final Path TEST = DIR.resolve("t10k-images-idx3-ubyte.gz");
+    static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+
+    private TestData() {
+    }
+
+    /** A config on the subset, with the given overrides on top. */
+    static ConfigLoader.Loaded config(Path outputDir, String... overrides) {
+        List<String> all = new ArrayList<>(List.of("data.train=" + TRAIN, "data.test=" + TEST,
+                "output.dir=" + outputDir, "spark.master=local[2]", "spark.ui.enabled=false"));
+        all.addAll(Arrays.asList(overrides));
+        return ConfigLoader.load(null, all);
+    }
+
+    static Datasets load(ConfigLoader.Loaded loaded) {
+        return Datasets.load(loaded.config().data(), new Configuration());
+    }
+
+    /** Writes a config file; lines are joined with newlines. */
+    static Path configFile(Path dir, String name, String... lines) throws java.io.IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, String.join("\n", lines) + "\n");
+        return file;
+    }
+}

@@ -1,0 +1,72 @@
+package org.sparkddp.worker.collective;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A logical vector of float32 values made of one or more segments of native memory (typically a network's
+ * gradient view plus a few extra scalars), so that one all-reduce moves them all. Slices of it are gathered for
+ * writing and scattered for reading without copying.
+ */
+public final class FloatVector {
+    private final ByteBuffer[] segments;
+    private final long[] starts;
+    private final int length;
+
+    /** @param segments native-order buffers holding whole floats; their positions and limits are ignored */
+    public FloatVector(ByteBuffer... segments) {
+        this.segments = new ByteBuffer[segments.length];
+        this.starts = new long[segments.length];
+        long total = 0;
+        for (int i = 0; i < segments.length; i++) {
+            ByteBuffer s = segments[i].duplicate().clear().order(ByteOrder.nativeOrder());
+            if (s.capacity() % Float.BYTES != 0) {
+                throw new IllegalArgumentException("segment " + i + " holds " + s.capacity() + " bytes, not whole floats");
+            }
+            this.segments[i] = s;
+            this.starts[i] = total;
+            total += s.capacity() / Float.BYTES;
+        }
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("vector of " + total + " floats is too long");
+        }
+        this.length = (int) total;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    /** Buffers covering floats {@code [from, to)}, positioned and limited, ready for a gathering write or scattering read. */
+    ByteBuffer[] slice(int from, int to) {
+        List<ByteBuffer> pieces = new ArrayList<>(2);
+        for (int i = 0; i < segments.length; i++) {
+            long segStart = starts[i];
+            long segEnd = segStart + segments[i].capacity() / Float.BYTES;
+            long a = Math.max(from, segStart);
+            long b = Math.min(to, segEnd);
+            if (a < b) {
+                ByteBuffer piece = segments[i].duplicate().order(ByteOrder.nativeOrder());
+                piece.limit((int) ((b - segStart) * Float.BYTES)).position((int) ((a - segStart) * Float.BYTES));
+                pieces.add(piece);
+            }
+        }
+        return pieces.toArray(new ByteBuffer[0]);
+    }
+
+    /** Adds {@code to - from} floats from {@code addend} (starting at its position 0) into floats {@code [from, to)}. */
+    void addFrom(ByteBuffer addend, int from, int to) {
+        int k = 0;
+        for (ByteBuffer piece : slice(from, to)) {
+            int base = piece.position();
+            int n = piece.remaining() / Float.BYTES;
+            for (int j = 0; j < n; j++) {
+                int at = base + j * Float.BYTES;
+                piece.putFloat(at, piece.getFloat(at) + addend.getFloat((k + j) * Float.BYTES));
+            }
+            k += n;
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package org.sparkddp.worker.collective;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Exchanges ring addresses through the run's rendezvous server on the driver. Runs on executors, once per task
+ * per stage.
+ *
+ * <p>NOTE: Spark's own {@code BarrierTaskContext.allGather} would do, but in Spark 3.5 it polls for its answer
+ * with a one-second sleep, which cost about a second per stage here. This answers as soon as the last rank
+ * arrives.
+ */
+public final class RendezvousClient implements PeerRing.AddressExchange {
+    private final String server;
+    private final String secret;
+    private final String token;
+    private final int rank;
+    private final int size;
+    private final Duration timeout;
+    private final BooleanSupplier cancelled;
+
+    /**
+     * @param server host:port of the driver's rendezvous server
+     * @param token  identifies the stage attempt: ranks with the same token form one ring
+     */
+    public RendezvousClient(String server, String secret, String token, int rank, int size, Duration timeout,
+                            BooleanSupplier cancelled) {
+        this.server = server;
+        this.secret = secret;
+        this.token = token;
+        this.rank = rank;
+        this.size = size;
+        this.timeout = timeout;
+        this.cancelled = cancelled;
+    }
+
+    @Override
+    public String[] allGather(String address) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int colon = server.lastIndexOf(':');
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1))),
+                    (int) Math.max(1, timeout.toMillis()));
+            socket.setTcpNoDelay(true);
+            RendezvousProtocol.writeRequest(new DataOutputStream(socket.getOutputStream()),
+                    new RendezvousProtocol.Request(secret, token, rank, size, address));
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            awaitAnswer(socket, in, deadline);
+            socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+            return RendezvousProtocol.readResponse(new DataInputStream(in));
+        } catch (IOException e) {
+            throw new PeerFailureException("rank " + rank + ": rendezvous with the driver at " + server + " failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Waits for the first byte of the answer in one-second slices, so that a killed task stops waiting. */
+    private void awaitAnswer(Socket socket, InputStream in, long deadline) throws IOException {
+        socket.setSoTimeout(1000);
+        while (true) {
+            in.mark(1);
+            try {
+                if (in.read() < 0) {
+                    throw new PeerFailureException("rank " + rank + ": the rendezvous at " + server + " closed the connection");
+                }
+                in.reset();
+                return;
+            } catch (SocketTimeoutException e) {
+                if (cancelled.getAsBoolean()) {
+                    throw new PeerFailureException("rank " + rank + ": task cancelled during rendezvous");
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new PeerFailureException("rank " + rank + ": not all " + size + " ranks reached the rendezvous"
+                            + " within " + timeout);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package org.sparkddp.worker.stage;
+
+import java.io.Serializable;
+import java.time.Duration;
+import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.common.plan.EpochPlan;
+
+/**
+ * What every task of one training stage is told, inside the task closure: which run, which network, and which
+ * iterations of which epoch to run. Small by design; the model state travels as a broadcast, never in here.
+ *
+ * @param runId            names the run, so executors reuse its replicas
+ * @param network          how to build a replica
+ * @param seed             the run's seed, from which the epoch's shuffles derive
+ * @param epoch            0-based epoch index
+ * @param shardSizes       examples in each worker's shard, by rank
+ * @param batchSize        global minibatch size
+ * @param fromIteration    first iteration of the epoch to run (inclusive)
+ * @param toIteration      last iteration of the epoch to run (exclusive)
+ * @param firstGlobalIteration global iteration number (optimizer steps so far) of {@code fromIteration}
+ * @param syncTimeout      bound on every wait for a peer
+ * @param rendezvous       host:port of the driver's rendezvous, where the stage's tasks find each other
+ * @param secret           the run's secret, shown by every rendezvous request and ring connection
+ */
+public record StageSpec(String runId, NetworkSpec network, long seed, int epoch, int[] shardSizes, int batchSize,
+                        int fromIteration, int toIteration, long firstGlobalIteration, Duration syncTimeout,
+                        String rendezvous, String secret)
+        implements Serializable {
+
+    public StageSpec {
+        shardSizes = shardSizes.clone();
+        if (fromIteration < 0 || toIteration <= fromIteration) {
+            throw new IllegalArgumentException("empty stage [" + fromIteration + ", " + toIteration + ")");
+        }
+    }
+
+    public int workers() {
+        return shardSizes.length;
+    }
+
+    public EpochPlan plan() {
+        return new EpochPlan(seed, epoch, shardSizes, batchSize);
+    }
+}

@@ -1,0 +1,60 @@
+package org.sparkddp.worker.stage;
+
+import java.io.Serializable;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.broadcast.Broadcast;
+import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StageReport;
+import org.sparkddp.worker.collective.PeerRing;
+import org.sparkddp.worker.collective.RendezvousClient;
+import org.sparkddp.worker.collective.RingAllReduce;
+import org.sparkddp.worker.replica.ReplicaPool;
+import scala.collection.Iterator;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * The function each task of a synchronous training stage runs, over its partition (one shard). Runs on an
+ * executor as a barrier task, so that Spark starts all ranks together and, if any one fails, fails and retries
+ * them all.
+ *
+ * <p>Its only inputs are the {@link StageSpec} and the broadcast state; it starts from that state whatever its
+ * replica held before, so a retried stage repeats exactly the same iterations. The tasks find each other
+ * through the driver's rendezvous, once per stage, and then exchange gradients directly.
+ */
+public final class SyncStageTask extends AbstractFunction1<Iterator<LabeledExamples>, Iterator<StageReport>>
+        implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final StageSpec spec;
+    private final Broadcast<ModelState> bcState;
+    private final ProgressAccumulator progress;
+
+    public SyncStageTask(StageSpec spec, Broadcast<ModelState> bcState, ProgressAccumulator progress) {
+        this.spec = spec;
+        this.bcState = bcState;
+        this.progress = progress;
+    }
+
+    @Override
+    public Iterator<StageReport> apply(Iterator<LabeledExamples> partition) {
+        BarrierTaskContext context = BarrierTaskContext.get();
+        int rank = context.partitionId();
+        LabeledExamples shard = partition.next();
+        String host = SparkEnv.get().blockManager().blockManagerId().host();
+        try (ReplicaPool.Lease replica = ReplicaPool.borrow(spec.runId(), spec.network(), bcState.value());
+             RingAllReduce ring = PeerRing.connect(rank, spec.workers(), host, spec.secret(),
+                     new RendezvousClient(spec.rendezvous(), spec.secret(), token(context), rank, spec.workers(),
+                             spec.syncTimeout(), context::isInterrupted),
+                     spec.syncTimeout(), context::isInterrupted)) {
+            StageReport report = new SyncIterations(spec, rank, shard, replica.network(), ring, progress).run();
+            return scala.collection.Iterator$.MODULE$.single(report);
+        }
+    }
+
+    /** Names this stage attempt: a retried stage forms a new ring, never joining its failed predecessor's. */
+    private static String token(BarrierTaskContext context) {
+        return context.stageId() + "." + context.stageAttemptNumber();
+    }
+}
