@@ -1,0 +1,100 @@
+package org.sparkddp.driver.output;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Locale;
+import org.sparkddp.driver.train.EpochRecord;
+import org.sparkddp.driver.train.StageRecord;
+import org.sparkddp.driver.train.TrainingListener;
+import org.sparkddp.worker.stage.ProgressAccumulator;
+
+/**
+ * The console view of training: a live progress line (epoch, iteration, loss, samples/s, ETA) that rewrites
+ * itself on a terminal and becomes a plain line every {@link #PLAIN_EVERY} when output goes to a file or a
+ * cluster log; and one summary line per epoch. Runs on the driver (progress arrives on Spark's listener thread).
+ */
+public final class ConsoleProgress implements TrainingListener {
+    private static final Duration PLAIN_EVERY = Duration.ofSeconds(10);
+
+    private final PrintStream out;
+    private final boolean interactive;
+    private final long totalIterations;
+    private final int batchSize;
+    private long lastTickNanos;
+    private long lastTickIteration;
+    private double secondsPerIteration = Double.NaN;
+    private long lastPlainNanos;
+    private boolean lineOpen;
+
+    /**
+     * @param totalIterations iterations the whole run will take, for the ETA
+     * @param interactive     true on a terminal: rewrite one line in place
+     */
+    public ConsoleProgress(PrintStream out, boolean interactive, long totalIterations, int batchSize) {
+        this.out = out;
+        this.interactive = interactive;
+        this.totalIterations = totalIterations;
+        this.batchSize = batchSize;
+        this.lastTickNanos = System.nanoTime();
+        this.lastPlainNanos = System.nanoTime();
+    }
+
+    @Override
+    public synchronized void onProgress(ProgressAccumulator.Tick tick, int iterationsInEpoch, int epochs) {
+        long now = System.nanoTime();
+        if (tick.iteration() > lastTickIteration && lastTickIteration > 0) {
+            double rate = (now - lastTickNanos) / 1e9 / (tick.iteration() - lastTickIteration);
+            secondsPerIteration = Double.isNaN(secondsPerIteration) ? rate : 0.5 * secondsPerIteration + 0.5 * rate;
+        }
+        lastTickNanos = now;
+        lastTickIteration = tick.iteration();
+        String line = String.format(Locale.ROOT, "epoch %d/%d · iteration %d/%d · loss %.4f · %s samples/s · ETA %s",
+                tick.epoch() + 1, epochs, tick.iterationInEpoch(), iterationsInEpoch, tick.loss(),
+                Double.isNaN(secondsPerIteration) ? "-" : String.format(Locale.ROOT, "%,.0f", batchSize / secondsPerIteration),
+                eta(tick.iteration()));
+        if (interactive) {
+            out.print("\r" + line + "\u001b[K");
+            out.flush();
+            lineOpen = true;
+        } else if (now - lastPlainNanos >= PLAIN_EVERY.toNanos()) {
+            out.println(line);
+            lastPlainNanos = now;
+        }
+    }
+
+    @Override
+    public synchronized void onStage(StageRecord stage, int iterationsInEpoch, int epochs) {
+        long done = stage.firstIteration() + stage.iterations();
+        double stageSeconds = stage.wallNanos() / 1e9;
+        secondsPerIteration = stageSeconds / stage.iterations();
+        lastTickIteration = done;
+        lastTickNanos = System.nanoTime();
+    }
+
+    @Override
+    public synchronized void onEpoch(EpochRecord e, int epochs) {
+        closeLine();
+        out.println(String.format(Locale.ROOT,
+                "epoch %d/%d · train loss %.4f · test loss %.4f · test accuracy %.4f · %,.0f samples/s"
+                        + " · compute %.2f ms + sync %.2f ms per iteration · %.1f s",
+                e.epoch() + 1, epochs, e.trainLoss(), e.testLoss(), e.testAccuracy(), e.samplesPerSecond(),
+                e.computeMsPerIteration(), e.syncMsPerIteration(), e.trainNanos() / 1e9));
+        out.flush();
+    }
+
+    /** Ends an open live line, so that the next output starts on a fresh line. */
+    public synchronized void closeLine() {
+        if (lineOpen) {
+            out.print("\r\u001b[K");
+            lineOpen = false;
+        }
+    }
+
+    private String eta(long done) {
+        if (Double.isNaN(secondsPerIteration)) {
+            return "-";
+        }
+        long seconds = Math.round(Math.max(0, totalIterations - done) * secondsPerIteration);
+        return String.format(Locale.ROOT, "%d:%02d", seconds / 60, seconds % 60);
+    }
+}

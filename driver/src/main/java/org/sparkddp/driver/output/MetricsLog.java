@@ -1,0 +1,89 @@
+package org.sparkddp.driver.output;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.sparkddp.driver.train.EpochRecord;
+import org.sparkddp.driver.train.StageRecord;
+import org.sparkddp.driver.train.TrainingListener;
+
+/**
+ * Builds {@code metrics.jsonl}: one JSON object every {@code output.log-every} iterations and one per epoch.
+ * Runs on the driver as a training listener. After every epoch it rewrites the whole file atomically, so the
+ * file on disk is always complete up to the last epoch, never half a line.
+ */
+public final class MetricsLog implements TrainingListener {
+    private final OutputDirectory output;
+    private final int logEvery;
+    private final long runStart;
+    private final List<String> lines = new ArrayList<>();
+
+    public MetricsLog(OutputDirectory output, int logEvery, long runStartNanos) {
+        this.output = output;
+        this.logEvery = logEvery;
+        this.runStart = runStartNanos;
+    }
+
+    @Override
+    public void onStage(StageRecord stage, int iterationsInEpoch, int epochs) {
+        long stageStart = System.nanoTime() - stage.wallNanos() - runStart;
+        long windowStart = 0;
+        long windowExamples = 0;
+        for (int i = 0; i < stage.iterations(); i++) {
+            windowExamples += stage.examples()[i];
+            long iteration = stage.firstIteration() + i + 1;
+            if (iteration % logEvery != 0) {
+                continue;
+            }
+            long end = stage.endNanos()[i];
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("type", "iteration");
+            line.put("epoch", stage.epoch() + 1);
+            line.put("iteration", iteration);
+            line.put("loss", stage.losses()[i]);
+            line.put("samples_per_second", round(windowExamples / ((end - windowStart) / 1e9)));
+            line.put("elapsed_seconds", round((stageStart + end) / 1e9));
+            lines.add(Json.line(line));
+            windowStart = end;
+            windowExamples = 0;
+        }
+    }
+
+    @Override
+    public void onEpoch(EpochRecord epoch, int epochs) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("type", "epoch");
+        line.put("epoch", epoch.epoch() + 1);
+        line.put("iterations", epoch.iterations());
+        line.put("train_loss", epoch.trainLoss());
+        line.put("test_loss", epoch.testLoss());
+        line.put("test_accuracy", epoch.testAccuracy());
+        line.put("samples_per_second", round(epoch.samplesPerSecond()));
+        line.put("compute_ms_per_iteration", round(epoch.computeMsPerIteration()));
+        line.put("sync_ms_per_iteration", round(epoch.syncMsPerIteration()));
+        line.put("elapsed_seconds", round((System.nanoTime() - runStart) / 1e9));
+        lines.add(Json.line(line));
+        flush();
+    }
+
+    /** Rewrites metrics.jsonl with every line so far. */
+    public void flush() {
+        try {
+            output.writeAtomically("metrics.jsonl", out -> {
+                for (String l : lines) {
+                    out.write((l + "\n").getBytes(StandardCharsets.UTF_8));
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write metrics.jsonl to " + output.location(), e);
+        }
+    }
+
+    static double round(double value) {
+        return Math.round(value * 1000) / 1000.0;
+    }
+}

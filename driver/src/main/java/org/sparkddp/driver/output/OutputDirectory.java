@@ -1,0 +1,100 @@
+package org.sparkddp.driver.output;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.security.AccessControlException;
+import org.sparkddp.common.error.InvalidConfigException;
+
+/**
+ * The job's output directory, on any Hadoop FileSystem. Runs on the driver.
+ *
+ * <p>Every file is written under a temporary hidden name and renamed into place only once complete, so a
+ * reader (or a crash) never sees a half-written output: each file is complete or absent.
+ */
+public final class OutputDirectory {
+    private final FileSystem fs;
+    private final Path dir;
+    private final String location;
+
+    private OutputDirectory(FileSystem fs, Path dir, String location) {
+        this.fs = fs;
+        this.dir = dir;
+        this.location = location;
+    }
+
+    /** Something that writes a whole file. */
+    @FunctionalInterface
+    public interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Checks up front that outputs can be written there (creating the directory), so that a bad path fails
+     * before hours of training, not after.
+     *
+     * @param key the config key that named the directory
+     */
+    public static OutputDirectory open(String location, Configuration hadoopConf, String key) {
+        Path dir = new Path(location);
+        try {
+            FileSystem fs = dir.getFileSystem(hadoopConf);
+            fs.setWriteChecksum(false); // no .crc side files next to the outputs on local disk
+            if (fs.exists(dir)) {
+                FileStatus status = fs.getFileStatus(dir);
+                if (!status.isDirectory()) {
+                    throw new InvalidConfigException(key, "'" + location + "' is a file, expected a directory");
+                }
+            } else if (!fs.mkdirs(dir)) {
+                throw new InvalidConfigException(key, "cannot create directory '" + location + "'");
+            }
+            Path probe = new Path(dir, ".write-probe-" + UUID.randomUUID());
+            fs.create(probe, false).close();
+            fs.delete(probe, false);
+            return new OutputDirectory(fs, dir, location);
+        } catch (AccessControlException e) {
+            throw new InvalidConfigException(key, "cannot write to '" + location + "': permission denied");
+        } catch (IOException e) {
+            throw new InvalidConfigException(key, "cannot write to '" + location + "': " + firstLine(e.getMessage()));
+        }
+    }
+
+    public String location() {
+        return location;
+    }
+
+    /** Writes {@code name} completely under a temporary name, then renames it into place. */
+    public void writeAtomically(String name, Writer writer) throws IOException {
+        Path target = new Path(dir, name);
+        Path temporary = new Path(dir, "." + name + ".tmp-" + UUID.randomUUID());
+        boolean done = false;
+        try {
+            try (OutputStream out = fs.create(temporary, false)) {
+                writer.write(out);
+            }
+            if (fs.exists(target) && !fs.delete(target, false)) {
+                throw new IOException("cannot replace " + target);
+            }
+            if (!fs.rename(temporary, target)) {
+                throw new IOException("cannot rename " + temporary + " to " + target);
+            }
+            done = true;
+        } finally {
+            if (!done) {
+                fs.delete(temporary, false);
+            }
+        }
+    }
+
+    public boolean exists(String name) throws IOException {
+        return fs.exists(new Path(dir, name));
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "I/O error" : message.lines().findFirst().orElse(message);
+    }
+}

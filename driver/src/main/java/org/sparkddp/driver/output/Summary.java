@@ -1,0 +1,76 @@
+package org.sparkddp.driver.output;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.sparkddp.common.config.SparkDdpConfig;
+import org.sparkddp.common.eval.ClassificationAggregator;
+import org.sparkddp.driver.train.TrainingResult;
+
+/**
+ * Writes {@code summary.json}, the run's figures and provenance. Written last, so its presence means the run
+ * completed and every other output is in place. Runs on the driver.
+ */
+public final class Summary {
+    public static final String NAME = "summary.json";
+
+    private Summary() {
+    }
+
+    /** Where the run came from: enough to reproduce it. */
+    public record Provenance(String version, String startedAt, String sparkMaster, String resolvedConfigJson,
+                             long parameters, int trainExamples, int testExamples) {
+    }
+
+    public static Map<String, Object> of(SparkDdpConfig config, TrainingResult result, Provenance provenance,
+                                         double wallSeconds) {
+        ClassificationAggregator test = result.test();
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("test_accuracy", test.accuracy());
+        s.put("test_loss", test.meanLoss());
+        s.put("train_loss", result.trainLoss());
+        s.put("epochs", result.finalState().epoch());
+        s.put("iterations", result.iterations());
+        s.put("workers", config.training().workers());
+        s.put("mode", config.training().mode().configName());
+        s.put("batch_size", config.training().batchSize());
+        s.put("wall_seconds", MetricsLog.round(wallSeconds));
+        s.put("train_seconds", MetricsLog.round(result.trainNanos() / 1e9));
+        s.put("samples_per_second", MetricsLog.round(result.samplesPerSecond()));
+        s.put("sync_ms_per_iteration", MetricsLog.round(result.syncMsPerIteration()));
+        s.put("compute_ms_per_iteration", MetricsLog.round(result.computeMsPerIteration()));
+        s.put("allreduce_ms_per_iteration", MetricsLog.round(result.allReduceMsPerIteration()));
+        s.put("parameters", provenance.parameters());
+        s.put("train_examples", provenance.trainExamples());
+        s.put("test_examples", provenance.testExamples());
+        s.put("confusion_matrix", matrix(test));
+        s.put("seed", config.training().seed());
+        s.put("data", Map.of("train", config.data().train(), "test", config.data().test()));
+        s.put("spark_master", provenance.sparkMaster());
+        s.put("version", provenance.version());
+        s.put("started_at", provenance.startedAt());
+        s.put("config", Json.parse(provenance.resolvedConfigJson()));
+        return s;
+    }
+
+    public static void write(OutputDirectory output, Map<String, Object> summary) throws IOException {
+        output.writeAtomically(NAME, out -> out.write((Json.pretty(summary) + "\n").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static List<List<Long>> matrix(ClassificationAggregator test) {
+        int c = test.numClasses();
+        long[] flat = test.confusion();
+        List<List<Long>> rows = new ArrayList<>(c);
+        for (int i = 0; i < c; i++) {
+            List<Long> row = new ArrayList<>(c);
+            for (int j = 0; j < c; j++) {
+                row.add(flat[i * c + j]);
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+}
