@@ -1,0 +1,70 @@
+package org.sparkddp.driver.spark;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.SparkDdpConfig;
+import org.sparkddp.common.error.InvalidConfigException;
+
+class SparkSetupTest {
+    @AfterEach
+    void clearSparkSubmitProperties() {
+        System.clearProperty("spark.master");
+        System.clearProperty("spark.executor.memory");
+        System.clearProperty("spark.kryo.registrator");
+    }
+
+    private static SparkDdpConfig config(String... overrides) {
+        List<String> all = new ArrayList<>(List.of("data.train=a-images-idx3-ubyte", "data.test=b-images-idx3-ubyte",
+                "output.dir=/tmp/x"));
+        all.addAll(List.of(overrides));
+        return ConfigLoader.load(null, all).config();
+    }
+
+    @Test
+    void defaultsYieldToSparkSubmitButExplicitSettingsWin() {
+        System.setProperty("spark.master", "spark://cluster:7077"); // what spark-submit --master does
+        System.setProperty("spark.executor.memory", "8g");
+        SparkConf fromDefaults = SparkSetup.sparkConf(config());
+        assertEquals("spark://cluster:7077", fromDefaults.get("spark.master"));
+        SparkConf explicit = SparkSetup.sparkConf(config("spark.master=local[2]", "spark.executor.memory=2g"));
+        assertEquals("local[2]", explicit.get("spark.master"));
+        assertEquals("2g", explicit.get("spark.executor.memory"));
+    }
+
+    @Test
+    void withoutSparkSubmitTheDefaultMasterIsLocal() {
+        assertEquals("local[*]", SparkSetup.sparkConf(config()).get("spark.master"));
+    }
+
+    @Test
+    void kryoAndOurRegistratorAreAlwaysOnAndAppendedToTheUsers() {
+        System.setProperty("spark.kryo.registrator", "com.example.Theirs");
+        SparkConf conf = SparkSetup.sparkConf(config());
+        assertEquals("org.apache.spark.serializer.KryoSerializer", conf.get("spark.serializer"));
+        assertEquals("com.example.Theirs,org.sparkddp.common.wire.WireKryoRegistrator", conf.get("spark.kryo.registrator"));
+        assertEquals("true", conf.get("spark.kryo.registrationRequired"));
+        assertEquals("120", conf.get("spark.barrier.sync.timeout"));
+        assertEquals("1", conf.get("spark.executorEnv.OMP_NUM_THREADS"));
+    }
+
+    @Test
+    void localMastersMustHaveASlotPerWorker() {
+        assertEquals("training.workers: is 3 but spark.master local[2] runs only 2 tasks at once, and a synchronous"
+                + " stage runs all workers together",
+                assertThrows(InvalidConfigException.class, () -> SparkSetup.checkSlots("local[2]", 3)).getMessage());
+        assertThrows(InvalidConfigException.class, () -> SparkSetup.checkSlots("local", 2));
+        assertThrows(InvalidConfigException.class, () -> SparkSetup.checkSlots("local-cluster[2,1,1024]", 3));
+        assertDoesNotThrow(() -> SparkSetup.checkSlots("local-cluster[2,2,1024]", 4));
+        assertDoesNotThrow(() -> SparkSetup.checkSlots("local[4,3]", 4));
+        assertDoesNotThrow(() -> SparkSetup.checkSlots("spark://cluster:7077", 64));
+        assertDoesNotThrow(() -> SparkSetup.checkSlots("local[*]", Runtime.getRuntime().availableProcessors()));
+    }
+}
