@@ -21,6 +21,8 @@ public final class MetricsLog implements TrainingListener {
     private final int logEvery;
     private final long runStart;
     private final List<String> lines = new ArrayList<>();
+    /** Training-stage time so far, evaluation excluded: comparable across trainers. */
+    private long trainNanos;
 
     public MetricsLog(OutputDirectory output, int logEvery, long runStartNanos) {
         this.output = output;
@@ -65,6 +67,8 @@ public final class MetricsLog implements TrainingListener {
         line.put("samples_per_second", round(epoch.samplesPerSecond()));
         line.put("compute_ms_per_iteration", round(epoch.computeMsPerIteration()));
         line.put("sync_ms_per_iteration", round(epoch.syncMsPerIteration()));
+        trainNanos += epoch.trainNanos();
+        line.put("train_seconds", round(trainNanos / 1e9));
         line.put("elapsed_seconds", round((System.nanoTime() - runStart) / 1e9));
         lines.add(Json.line(line));
         flush();
