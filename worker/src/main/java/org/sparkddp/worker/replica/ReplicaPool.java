@@ -49,22 +49,21 @@ public final class ReplicaPool {
 
     /** Borrows an idle replica of the run, or builds one, and loads {@code state} into it. */
     public static Lease borrow(String runId, NetworkSpec spec, ModelState state) {
-        TrainableNetwork network = takeIdle(runId);
-        if (network == null) {
-            network = NetworkFactory.build(spec);
-        }
+        TrainableNetwork network = takeOrBuild(runId, spec);
         state.applyTo(network);
         return new Lease(runId, network);
     }
 
     /** Borrows a replica and loads only the parameters: enough for inference. */
     public static Lease borrowForInference(String runId, NetworkSpec spec, ModelState state) {
-        TrainableNetwork network = takeIdle(runId);
-        if (network == null) {
-            network = NetworkFactory.build(spec);
-        }
+        TrainableNetwork network = takeOrBuild(runId, spec);
         state.applyParamsTo(network);
         return new Lease(runId, network);
+    }
+
+    private static TrainableNetwork takeOrBuild(String runId, NetworkSpec spec) {
+        TrainableNetwork network = takeIdle(runId);
+        return network != null ? network : NetworkFactory.build(spec);
     }
 
     private static synchronized TrainableNetwork takeIdle(String runId) {
