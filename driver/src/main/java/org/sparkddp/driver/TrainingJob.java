@@ -24,7 +24,7 @@ import org.sparkddp.driver.output.MetricsLog;
 import org.sparkddp.driver.output.ModelFile;
 import org.sparkddp.driver.output.OutputDirectory;
 import org.sparkddp.driver.output.Summary;
-import org.sparkddp.driver.train.SyncTrainingMaster;
+import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.driver.train.TrainingListener;
 import org.sparkddp.driver.train.TrainingResult;
 
@@ -81,7 +81,7 @@ public final class TrainingJob {
                 training.seed(), "spark-ddp train shards");
              ShardedData test = ShardedData.forEvaluation(sc, prepared.data().test(), training.workers(),
                      "spark-ddp test shards")) {
-            result = new SyncTrainingMaster(sc, training, prepared.network(), runId, listeners).fit(train, test, initial);
+            result = new TrainingMaster(sc, training, prepared.network(), runId, listeners).fit(train, test, initial);
         } finally {
             console.closeLine();
         }

@@ -22,7 +22,7 @@ import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.data.ShardedData;
-import org.sparkddp.driver.train.SyncTrainingMaster;
+import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.driver.train.TrainingResult;
 
 /**
@@ -60,7 +60,7 @@ class SyncEquivalenceTest {
         ModelState initial = ModelState.capture(NetworkFactory.build(spec), 0, 0);
         try (ShardedData train = ShardedData.forTraining(sc, data.train(), t.workers(), t.seed(), "train");
              ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
-            return new SyncTrainingMaster(sc, t, spec, "equivalence-" + System.nanoTime(), List.of())
+            return new TrainingMaster(sc, t, spec, "equivalence-" + System.nanoTime(), List.of())
                     .fit(train, test, initial);
         }
     }

@@ -91,6 +91,7 @@ public final class ConfigLoader {
                 sparkSettings(merged, user),
                 new TrainingConfig(
                         r.choice("training.mode", TrainingMode.class),
+                        r.integer("training.average-every"),
                         r.integer("training.workers"),
                         r.integer("training.batch-size"),
                         r.integer("training.epochs"),

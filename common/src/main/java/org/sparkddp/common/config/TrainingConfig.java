@@ -10,6 +10,7 @@ import org.sparkddp.common.error.InvalidConfigException;
  * The {@code training} section. Read on the driver; executors get only what a stage needs.
  *
  * @param mode               how workers combine their work
+ * @param averageEvery       in average mode, local optimizer steps between parameter averages
  * @param workers            number of data shards, i.e. parallel gradient computations
  * @param batchSize          global minibatch size, split across the workers
  * @param epochs             passes over the training data
@@ -20,6 +21,7 @@ import org.sparkddp.common.error.InvalidConfigException;
  */
 public record TrainingConfig(
         TrainingMode mode,
+        int averageEvery,
         int workers,
         int batchSize,
         int epochs,
@@ -30,6 +32,7 @@ public record TrainingConfig(
 
     public TrainingConfig {
         Checks.present("training.mode", mode);
+        Checks.positive("training.average-every", averageEvery);
         Checks.positive("training.workers", workers);
         Checks.positive("training.batch-size", batchSize);
         if (batchSize < workers) {

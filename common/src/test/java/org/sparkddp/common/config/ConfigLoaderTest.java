@@ -34,6 +34,7 @@ class ConfigLoaderTest {
     void defaultsApplyWhenTheFileIsSilent() {
         SparkDdpConfig c = loadText("");
         assertEquals(TrainingMode.SYNC, c.training().mode());
+        assertEquals(8, c.training().averageEvery());
         assertEquals(2, c.training().workers());
         assertEquals(128, c.training().batchSize());
         assertTrue(c.training().maxIterations().isEmpty());
@@ -133,6 +134,8 @@ class ConfigLoaderTest {
     void unknownChoiceListsTheAllowedOnes() {
         assertEquals("job.conf:1: optimizer.name: must be one of sgd, adam but got 'adamw'",
                 failure("optimizer.name = adamw"));
+        assertEquals("--set: training.mode: must be one of sync, average but got 'async'",
+                failure("", "training.mode=async"));
     }
 
     @Test

@@ -2,6 +2,7 @@ package org.sparkddp.worker.stage;
 
 import java.io.Serializable;
 import java.time.Duration;
+import org.sparkddp.common.config.TrainingMode;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
 
@@ -10,6 +11,8 @@ import org.sparkddp.common.plan.EpochPlan;
  * iterations of which epoch to run. Small by design; the model state travels as a broadcast, never in here.
  *
  * @param runId            names the run, so executors reuse its replicas
+ * @param mode             how ranks combine their work
+ * @param averageEvery     in average mode, local steps between averages
  * @param network          how to build a replica
  * @param seed             the run's seed, from which the epoch's shuffles derive
  * @param epoch            0-based epoch index
@@ -22,8 +25,8 @@ import org.sparkddp.common.plan.EpochPlan;
  * @param rendezvous       host:port of the driver's rendezvous, where the stage's tasks find each other
  * @param secret           the run's secret, shown by every rendezvous request and ring connection
  */
-public record StageSpec(String runId, NetworkSpec network, long seed, int epoch, int[] shardSizes, int batchSize,
-                        int fromIteration, int toIteration, long firstGlobalIteration, Duration syncTimeout,
+public record StageSpec(String runId, TrainingMode mode, int averageEvery, NetworkSpec network, long seed,
+                        int epoch, int[] shardSizes, int batchSize, int fromIteration, int toIteration, long firstGlobalIteration, Duration syncTimeout,
                         String rendezvous, String secret)
         implements Serializable {
 

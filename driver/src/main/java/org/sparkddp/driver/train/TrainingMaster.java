@@ -14,19 +14,20 @@ import org.sparkddp.common.wire.StageReport;
 import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.worker.stage.ProgressAccumulator;
 import org.sparkddp.worker.stage.StageSpec;
-import org.sparkddp.worker.stage.SyncStageTask;
+import org.sparkddp.worker.stage.TrainingStageTask;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
 /**
- * Runs synchronous data-parallel training from the driver. Decides the stages; the executors do the rest.
+ * Runs data-parallel training (sync or average mode) from the driver. Decides the stages; the executors do the
+ * rest.
  *
  * <p>An epoch is one barrier stage (or several, with {@code training.iterations-per-stage}). Within a stage the
  * tasks exchange gradients among themselves every iteration, so the driver's per-iteration cost is nil; per
  * stage it does four named steps: {@code broadcast} the state, {@code train} (one barrier job), {@code collect}
  * the new state from rank 0, and {@code record} the telemetry. After each epoch it evaluates on the test set.
  */
-public final class SyncTrainingMaster {
+public final class TrainingMaster {
     private static final ClassTag<StageReport> REPORT_TAG = ClassTag$.MODULE$.apply(StageReport.class);
 
     private final JavaSparkContext sc;
@@ -37,7 +38,7 @@ public final class SyncTrainingMaster {
     /** Shown by every rendezvous request and ring connection of this run. */
     private final String secret = newSecret();
 
-    public SyncTrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
+    public TrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
                               List<TrainingListener> listeners) {
         this.sc = sc;
         this.training = training;
@@ -112,10 +113,10 @@ public final class SyncTrainingMaster {
                                  ProgressAccumulator progress, String rendezvous) {
         long start = System.nanoTime();
         ModelState state = current.state();
-        StageSpec spec = new StageSpec(runId, network, training.seed(), plan.epoch(), train.shardSizes(),
+        StageSpec spec = new StageSpec(runId, training.mode(), training.averageEvery(), network, training.seed(), plan.epoch(), train.shardSizes(),
                 training.batchSize(), from, to, state.iteration(), training.syncTimeout(), rendezvous, secret);
         var bcState = current.broadcast();                                                    // broadcast
-        String what = "iterations " + from + "-" + (to - 1) + " · sync";
+        String what = "iterations " + from + "-" + (to - 1) + " · " + training.mode().configName();
         StageReport[] reports = describe(plan.epoch(), what, () -> trainStage(train, spec, bcState, progress)); // train
         StageReport rank0 = Arrays.stream(reports).filter(r -> r.rank() == 0).findFirst()       // collect
                 .orElseThrow(() -> new IllegalStateException("no report from rank 0"));
@@ -137,7 +138,7 @@ public final class SyncTrainingMaster {
                                      org.apache.spark.broadcast.Broadcast<ModelState> bcState,
                                      ProgressAccumulator progress) {
         RDD<StageReport> reports = train.rdd().rdd().barrier()
-                .mapPartitions(new SyncStageTask(spec, bcState, progress), false, REPORT_TAG);
+                .mapPartitions(new TrainingStageTask(spec, bcState, progress), false, REPORT_TAG);
         return (StageReport[]) reports.collect();
     }
 

@@ -15,15 +15,15 @@ import scala.collection.Iterator;
 import scala.runtime.AbstractFunction1;
 
 /**
- * The function each task of a synchronous training stage runs, over its partition (one shard). Runs on an
- * executor as a barrier task, so that Spark starts all ranks together and, if any one fails, fails and retries
+ * The function each task of a training stage runs, over its partition (one shard). Runs on an executor as a
+ * barrier task, so that Spark starts all ranks together and, if any one fails, fails and retries
  * them all.
  *
  * <p>Its only inputs are the {@link StageSpec} and the broadcast state; it starts from that state whatever its
  * replica held before, so a retried stage repeats exactly the same iterations. The tasks find each other
  * through the driver's rendezvous, once per stage, and then exchange gradients directly.
  */
-public final class SyncStageTask extends AbstractFunction1<Iterator<LabeledExamples>, Iterator<StageReport>>
+public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledExamples>, Iterator<StageReport>>
         implements Serializable {
     private static final long serialVersionUID = 1L;
 
@@ -31,7 +31,7 @@ public final class SyncStageTask extends AbstractFunction1<Iterator<LabeledExamp
     private final Broadcast<ModelState> bcState;
     private final ProgressAccumulator progress;
 
-    public SyncStageTask(StageSpec spec, Broadcast<ModelState> bcState, ProgressAccumulator progress) {
+    public TrainingStageTask(StageSpec spec, Broadcast<ModelState> bcState, ProgressAccumulator progress) {
         this.spec = spec;
         this.bcState = bcState;
         this.progress = progress;
@@ -48,7 +48,12 @@ public final class SyncStageTask extends AbstractFunction1<Iterator<LabeledExamp
                      new RendezvousClient(spec.rendezvous(), spec.secret(), token(context), rank, spec.workers(),
                              spec.syncTimeout(), context::isInterrupted),
                      spec.syncTimeout(), context::isInterrupted)) {
-            StageReport report = new SyncIterations(spec, rank, shard, replica.network(), ring, progress).run();
+            RankContext rankContext = new RankContext(spec.epoch(), shard, replica.network(), ring);
+            StepRule rule = switch (spec.mode()) {
+                case SYNC -> new SyncStep(rankContext);
+                case AVERAGE -> new AveragingStep(rankContext, spec.averageEvery());
+            };
+            StageReport report = new StageLoop(spec, rank, rankContext, rule, progress).run();
             return scala.collection.Iterator$.MODULE$.single(report);
         }
     }

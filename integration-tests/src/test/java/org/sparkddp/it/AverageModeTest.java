@@ -1,0 +1,86 @@
+package org.sparkddp.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.TrainingConfig;
+import org.sparkddp.common.model.NetworkFactory;
+import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.driver.data.Datasets;
+import org.sparkddp.driver.data.ShardedData;
+import org.sparkddp.driver.train.TrainingMaster;
+import org.sparkddp.driver.train.TrainingResult;
+
+/** Parameter averaging mode: its K = 1 equivalence with sync mode, and that it trains. */
+class AverageModeTest {
+    @TempDir
+    static Path out;
+    static JavaSparkContext sc;
+    static Datasets data;
+
+    @BeforeAll
+    static void startSpark() {
+        ConfigLoader.Loaded loaded = TestData.config(out);
+        sc = SharedSpark.start(loaded);
+        data = TestData.load(loaded);
+    }
+
+    @AfterAll
+    static void stopSpark() {
+        sc.stop();
+    }
+
+    private static TrainingResult train(String... overrides) {
+        ConfigLoader.Loaded loaded = TestData.config(out, overrides);
+        TrainingConfig t = loaded.config().training();
+        NetworkSpec spec = new NetworkSpec(loaded.config().model(), loaded.config().optimizer(), t.seed(),
+                data.train().numFeatures(), data.train().numClasses());
+        ModelState initial = ModelState.capture(NetworkFactory.build(spec), 0, 0);
+        try (ShardedData train = ShardedData.forTraining(sc, data.train(), t.workers(), t.seed(), "train");
+             ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
+            return new TrainingMaster(sc, t, spec, "average-" + System.nanoTime(), List.of()).fit(train, test, initial);
+        }
+    }
+
+    @Test
+    void averagingEveryStepWithPlainSgdEqualsSyncMode() {
+        // 127 = 64 + 63: unequal shares, so the example weighting of the average is exercised too.
+        String[] common = {"optimizer.name=sgd", "optimizer.learning-rate=0.1", "training.batch-size=127",
+            "training.max-iterations=20", "training.epochs=2"};
+        TrainingResult sync = train(concat(common, "training.mode=sync"));
+        TrainingResult average = train(concat(common, "training.mode=average", "training.average-every=1"));
+        double difference = Tolerances.maxAbsoluteError(sync.finalState().params(), average.finalState().params());
+        assertTrue(difference <= 1e-5, "max absolute parameter difference " + difference);
+        assertEquals(sync.iterations(), average.iterations());
+        float[] syncLosses = sync.stages().get(0).losses();
+        float[] averageLosses = average.stages().get(0).losses();
+        assertArrayEquals(syncLosses, averageLosses, 1e-4f);
+    }
+
+    @Test
+    void averagingEveryFourAdamStepsTrainsAndIsReproducible() {
+        String[] settings = {"training.mode=average", "training.average-every=4", "training.epochs=4"};
+        TrainingResult first = train(settings);
+        TrainingResult second = train(settings);
+        assertTrue(first.test().accuracy() >= 0.70, "test accuracy " + first.test().accuracy());
+        assertTrue(first.epochs().get(3).trainLoss() < first.epochs().get(0).trainLoss());
+        assertArrayEquals(first.finalState().params(), second.finalState().params(), 0f);
+        assertArrayEquals(first.finalState().updaterState(), second.finalState().updaterState(), 0f);
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+}

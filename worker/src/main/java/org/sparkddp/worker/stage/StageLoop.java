@@ -1,0 +1,54 @@
+package org.sparkddp.worker.stage;
+
+import org.sparkddp.common.plan.EpochPlan;
+import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StageReport;
+
+/**
+ * Runs one rank's iterations of one stage with a {@link StepRule}, and reports. Runs on an executor.
+ */
+final class StageLoop {
+    private final StageSpec spec;
+    private final int rank;
+    private final RankContext context;
+    private final StepRule rule;
+    private final ProgressAccumulator progress;
+
+    StageLoop(StageSpec spec, int rank, RankContext context, StepRule rule, ProgressAccumulator progress) {
+        this.spec = spec;
+        this.rank = rank;
+        this.context = context;
+        this.rule = rule;
+        this.progress = progress;
+    }
+
+    StageReport run() {
+        long taskStart = System.nanoTime();
+        EpochPlan plan = spec.plan();
+        int[] order = plan.shardOrder(rank);
+        int count = spec.toIteration() - spec.fromIteration();
+        StageLog log = new StageLog(count);
+        long[] endNanos = new long[count];
+        long divergedAt = -1;
+        int done = 0;
+        for (; done < count; done++) {
+            int t = spec.fromIteration() + done;
+            long iteration = spec.firstGlobalIteration() + done;
+            boolean last = done == count - 1;
+            if (!rule.run(done, iteration, plan.rows(order, rank, t), plan.globalCount(t), last, log)) {
+                divergedAt = iteration;
+                break;
+            }
+            endNanos[done] = System.nanoTime() - taskStart;
+            if (rank == 0) {
+                progress.add(new ProgressAccumulator.Tick(spec.epoch(), t + 1, iteration + 1, log.loss(done)));
+            }
+        }
+        boolean lead = rank == 0;
+        ModelState state = lead && divergedAt < 0
+                ? ModelState.capture(context.network, spec.firstGlobalIteration() + count, spec.epoch()) : null;
+        return new StageReport(rank, spec.firstGlobalIteration(), lead ? log.losses(done) : new float[0],
+                lead ? java.util.Arrays.copyOf(endNanos, done) : new long[0], log.computeNanos(), log.syncNanos(),
+                state, divergedAt);
+    }
+}

@@ -1,0 +1,20 @@
+package org.sparkddp.worker.stage;
+
+/**
+ * How one rank runs one iteration and combines its work with its peers': every iteration ({@link SyncStep}) or
+ * every K iterations ({@link AveragingStep}). Runs on an executor, inside a training stage.
+ */
+interface StepRule {
+    /**
+     * Runs one iteration on this rank.
+     *
+     * @param k           index of the iteration within the stage
+     * @param iteration   global iteration number (optimizer steps before this one)
+     * @param rows        this rank's rows of its shard for this iteration (may be empty)
+     * @param globalCount examples in the global batch, summed over ranks
+     * @param lastOfStage true for the stage's last iteration, after which the replicas must agree
+     * @param log         where to record losses and time
+     * @return false if the loss or gradient went non-finite; training stops on every rank at once
+     */
+    boolean run(int k, long iteration, int[] rows, int globalCount, boolean lastOfStage, StageLog log);
+}

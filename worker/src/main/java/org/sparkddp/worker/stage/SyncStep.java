@@ -1,0 +1,39 @@
+package org.sparkddp.worker.stage;
+
+import org.sparkddp.worker.collective.FloatVector;
+import org.sparkddp.worker.collective.NioViews;
+
+/**
+ * Synchronous SGD: every iteration, sum the ranks' gradients and apply one optimizer step with the global
+ * example count. Named steps: compute, all-reduce, check, update.
+ *
+ * <p>Every rank sums into bitwise-identical buffers and applies the same DL4J updater, so every replica takes
+ * exactly the step single-machine DL4J takes on the global batch, and the replicas never drift apart.
+ */
+final class SyncStep implements StepRule {
+    private final RankContext rank;
+    private final FloatVector gradientAndLoss;
+
+    SyncStep(RankContext rank) {
+        this.rank = rank;
+        this.gradientAndLoss = new FloatVector(NioViews.of(rank.network.gradients()), rank.lossScalar());
+    }
+
+    @Override
+    public boolean run(int k, long iteration, int[] rows, int globalCount, boolean lastOfStage, StageLog log) {
+        long start = System.nanoTime();
+        rank.lossSum((float) rank.computeGradient(rows));                        // compute
+        long computed = System.nanoTime();
+        rank.ring.sum(gradientAndLoss);                                           // all-reduce
+        long reduced = System.nanoTime();
+        float loss = rank.lossSum() / globalCount;
+        if (!RankContext.finite(loss, rank.network)) {                           // check
+            return false;
+        }
+        rank.network.step(iteration, rank.epoch, globalCount);                   // update
+        log.loss(k, loss);
+        log.compute((computed - start) + (System.nanoTime() - reduced));
+        log.sync(reduced - computed);
+        return true;
+    }
+}
