@@ -12,6 +12,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.MinibatchBuffer;
 import org.sparkddp.common.data.Minibatches;
 import org.sparkddp.common.eval.ClassificationAggregator;
 import org.sparkddp.common.model.NetworkFactory;
@@ -51,13 +52,15 @@ public final class SingleProcessBaseline {
         double secondsTo85 = Double.NaN;
         ClassificationAggregator test = null;
         List<Map<String, Object>> epochs = new ArrayList<>();
+        // The same allocation-free batch assembly the workers use, so that ratios compare training, not pipelines.
+        MinibatchBuffer buffer = new MinibatchBuffer(t.batchSize(), spec.numInputs(), spec.numClasses());
         for (int epoch = 0; epoch * perEpoch < batches.size(); epoch++) {
             List<int[]> mine = batches.subList(epoch * perEpoch, Math.min(batches.size(), (epoch + 1) * perEpoch));
             double lossSum = 0;
             long epochExamples = 0;
             long start = System.nanoTime();
             for (int[] batch : mine) {
-                DataSet ds = Minibatches.assemble(data.train(), batch);
+                DataSet ds = buffer.assemble(data.train(), batch);
                 network.fit(ds);
                 lossSum += network.score() * batch.length;
                 epochExamples += batch.length;

@@ -2,7 +2,7 @@ package org.sparkddp.worker.stage;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sparkddp.worker.collective.FloatVector;
-import org.sparkddp.worker.collective.NioViews;
+import org.sparkddp.common.nd.NioViews;
 
 /**
  * Parameter averaging: each rank takes {@code every} optimizer steps on its own share of each global batch, then

@@ -6,7 +6,7 @@ import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.sparkddp.common.data.LabeledExamples;
-import org.sparkddp.common.data.Minibatches;
+import org.sparkddp.common.data.MinibatchBuffer;
 import org.sparkddp.common.eval.ClassificationAggregator;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.wire.ModelState;
@@ -34,12 +34,13 @@ public final class EvaluateTask implements FlatMapFunction<Iterator<LabeledExamp
     @Override
     public Iterator<ClassificationAggregator> call(Iterator<LabeledExamples> partition) {
         ClassificationAggregator aggregator = new ClassificationAggregator(network.numClasses());
+        MinibatchBuffer buffer = new MinibatchBuffer(CHUNK, network.numInputs(), network.numClasses());
         try (ReplicaPool.Lease replica = ReplicaPool.borrowForInference(runId, network, bcState.value())) {
             while (partition.hasNext()) {
                 LabeledExamples block = partition.next();
                 for (int from = 0; from < block.size(); from += CHUNK) {
                     int[] rows = range(from, Math.min(block.size(), from + CHUNK));
-                    var batch = Minibatches.assemble(block, rows);
+                    var batch = buffer.assemble(block, rows);
                     int[] labels = Arrays.stream(rows).map(r -> block.labels().labels()[r]).toArray();
                     aggregator.add(replica.network().output(batch.getFeatures()), labels);
                 }

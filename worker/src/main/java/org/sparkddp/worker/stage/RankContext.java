@@ -3,7 +3,7 @@ package org.sparkddp.worker.stage;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.sparkddp.common.data.LabeledExamples;
-import org.sparkddp.common.data.Minibatches;
+import org.sparkddp.common.data.MinibatchBuffer;
 import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.worker.collective.RingAllReduce;
 
@@ -21,11 +21,15 @@ final class RankContext {
     private static final int LOSS_AT = 0;
     private static final int COUNT_AT = Float.BYTES;
 
-    RankContext(int epoch, LabeledExamples shard, TrainableNetwork network, RingAllReduce ring) {
+    /** Where this rank's minibatches are assembled, without allocating. */
+    private final MinibatchBuffer batches;
+
+    RankContext(int epoch, int localBatchSize, LabeledExamples shard, TrainableNetwork network, RingAllReduce ring) {
         this.epoch = epoch;
         this.shard = shard;
         this.network = network;
         this.ring = ring;
+        this.batches = new MinibatchBuffer(localBatchSize, shard.numFeatures(), shard.numClasses());
     }
 
     /** Just the loss-sum scalar, for rules that need no count. */
@@ -55,7 +59,7 @@ final class RankContext {
             network.clearGradient();
             return 0;
         }
-        return network.computeGradient(Minibatches.assemble(shard, rows)) * rows.length;
+        return network.computeGradient(batches.assemble(shard, rows)) * rows.length;
     }
 
     static boolean finite(float loss, TrainableNetwork network) {

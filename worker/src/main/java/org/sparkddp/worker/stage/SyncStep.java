@@ -1,7 +1,7 @@
 package org.sparkddp.worker.stage;
 
 import org.sparkddp.worker.collective.FloatVector;
-import org.sparkddp.worker.collective.NioViews;
+import org.sparkddp.common.nd.NioViews;
 
 /**
  * Synchronous SGD: every iteration, sum the ranks' gradients and apply one optimizer step with the global

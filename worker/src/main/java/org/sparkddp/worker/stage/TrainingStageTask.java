@@ -48,7 +48,8 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
                      new RendezvousClient(spec.rendezvous(), spec.secret(), token(context), rank, spec.workers(),
                              spec.syncTimeout(), context::isInterrupted),
                      spec.syncTimeout(), context::isInterrupted)) {
-            RankContext rankContext = new RankContext(spec.epoch(), shard, replica.network(), ring);
+            RankContext rankContext = new RankContext(spec.epoch(), spec.plan().localBatchSize(rank), shard,
+                    replica.network(), ring);
             StepRule rule = switch (spec.mode()) {
                 case SYNC -> new SyncStep(rankContext);
                 case AVERAGE -> new AveragingStep(rankContext, spec.averageEvery());

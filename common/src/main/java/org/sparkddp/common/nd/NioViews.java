@@ -1,4 +1,4 @@
-package org.sparkddp.worker.collective;
+package org.sparkddp.common.nd;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
