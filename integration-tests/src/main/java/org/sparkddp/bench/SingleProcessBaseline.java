@@ -20,6 +20,7 @@ import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.GlobalBatches;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.output.Json;
+import org.sparkddp.driver.output.PeakHeap;
 
 /**
  * The same job as {@code spark-ddp train}, on one machine with plain DL4J: the same network, seed and global

@@ -126,6 +126,24 @@ class SyncEquivalenceTest {
     }
 
     @Test
+    void shardedOptimizerIsBitIdenticalToTheReplicatedOne() {
+        String[] settings = {"optimizer.name=adam", "training.batch-size=127", "training.max-iterations=24",
+            "training.epochs=2", "training.iterations-per-stage=7"};
+        ModelState sharded = distributed(TestData.config(out, with(settings, "training.sharded-optimizer=true")))
+                .finalState();
+        ModelState replicated = distributed(TestData.config(out, with(settings, "training.sharded-optimizer=false")))
+                .finalState();
+        assertTrue(Arrays.equals(replicated.params(), sharded.params()), "parameters differ");
+        assertTrue(Arrays.equals(replicated.updaterState(), sharded.updaterState()), "optimizer states differ");
+    }
+
+    private static String[] with(String[] settings, String extra) {
+        String[] all = Arrays.copyOf(settings, settings.length + 1);
+        all[settings.length] = extra;
+        return all;
+    }
+
+    @Test
     void splittingEpochsIntoStagesChangesNothingAtAll() {
         ConfigLoader.Loaded whole = TestData.config(out, "training.max-iterations=24", "training.epochs=2");
         ConfigLoader.Loaded split = TestData.config(out, "training.max-iterations=24", "training.epochs=2",

@@ -92,6 +92,7 @@ public final class ConfigLoader {
                 new TrainingConfig(
                         r.choice("training.mode", TrainingMode.class),
                         r.integer("training.average-every"),
+                        r.bool("training.sharded-optimizer"),
                         r.integer("training.workers"),
                         r.integer("training.batch-size"),
                         r.integer("training.epochs"),

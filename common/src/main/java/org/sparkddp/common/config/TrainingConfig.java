@@ -11,6 +11,7 @@ import org.sparkddp.common.error.InvalidConfigException;
  *
  * @param mode               how workers combine their work
  * @param averageEvery       in average mode, local optimizer steps between parameter averages
+ * @param shardedOptimizer   in sync mode, each worker applies the optimizer to its slice of the parameters only
  * @param workers            number of data shards, i.e. parallel gradient computations
  * @param batchSize          global minibatch size, split across the workers
  * @param epochs             passes over the training data
@@ -22,6 +23,7 @@ import org.sparkddp.common.error.InvalidConfigException;
 public record TrainingConfig(
         TrainingMode mode,
         int averageEvery,
+        boolean shardedOptimizer,
         int workers,
         int batchSize,
         int epochs,

@@ -72,6 +72,18 @@ final class TypedReader {
         throw wrongType(key, v, "a number");
     }
 
+    boolean bool(String key) {
+        ConfigValue v = required(key);
+        Object raw = v.unwrapped();
+        if (raw instanceof Boolean b) {
+            return b;
+        }
+        if (raw instanceof String s && (s.trim().equals("true") || s.trim().equals("false"))) {
+            return Boolean.parseBoolean(s.trim());
+        }
+        throw wrongType(key, v, "true or false");
+    }
+
     OptionalLong optionalLong(String key) {
         read.add(key);
         if (config.getIsNull(key)) {

@@ -73,6 +73,12 @@ public final class MultiLayerTrainable implements TrainableNetwork {
     }
 
     @Override
+    public java.util.Optional<SlicedOptimizer> slicedOptimizer(int from, int to) {
+        return SlicedOptimizer.supports(network)
+                ? java.util.Optional.of(SlicedOptimizer.of(network, from, to)) : java.util.Optional.empty();
+    }
+
+    @Override
     public INDArray output(INDArray features) {
         return network.output(features, false);
     }

@@ -42,6 +42,12 @@ public interface TrainableNetwork {
      */
     void step(long iteration, int epoch, int batchSize);
 
+    /**
+     * The optimizer for parameters {@code [from, to)} alone, for the sharded step; empty when this network's
+     * optimizer step is not element-wise (see {@link SlicedOptimizer#supports}).
+     */
+    java.util.Optional<SlicedOptimizer> slicedOptimizer(int from, int to);
+
     /** Network output (class probabilities) for a batch of features, in inference mode. */
     INDArray output(INDArray features);
 

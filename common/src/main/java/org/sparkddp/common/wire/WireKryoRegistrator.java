@@ -4,6 +4,8 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.apache.spark.serializer.KryoRegistrator;
 import org.sparkddp.common.data.ClassLabels;
 import org.sparkddp.common.data.LabeledExamples;
@@ -115,12 +117,30 @@ public final class WireKryoRegistrator implements KryoRegistrator {
         }
     }
 
+    /** Floats in blocks, through bulk little-endian byte copies: much faster than Kryo's float-at-a-time loop. */
+    private static final int BLOCK = 1 << 14;
+
     private static void writeFloats(Output out, float[] values) {
         out.writeInt(values.length);
-        out.writeFloats(values);
+        ByteBuffer block = ByteBuffer.allocate(BLOCK * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (int from = 0; from < values.length; from += BLOCK) {
+            int n = Math.min(BLOCK, values.length - from);
+            block.clear();
+            block.asFloatBuffer().put(values, from, n);
+            out.writeBytes(block.array(), 0, n * Float.BYTES);
+        }
     }
 
     private static float[] readFloats(Input in) {
-        return in.readFloats(in.readInt());
+        float[] values = new float[in.readInt()];
+        byte[] bytes = new byte[BLOCK * Float.BYTES];
+        ByteBuffer block = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (int from = 0; from < values.length; from += BLOCK) {
+            int n = Math.min(BLOCK, values.length - from);
+            in.readBytes(bytes, 0, n * Float.BYTES);
+            block.clear();
+            block.asFloatBuffer().get(values, from, n);
+        }
+        return values;
     }
 }

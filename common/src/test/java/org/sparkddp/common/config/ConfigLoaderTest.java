@@ -35,6 +35,7 @@ class ConfigLoaderTest {
         SparkDdpConfig c = loadText("");
         assertEquals(TrainingMode.SYNC, c.training().mode());
         assertEquals(8, c.training().averageEvery());
+        assertTrue(c.training().shardedOptimizer());
         assertEquals(2, c.training().workers());
         assertEquals(128, c.training().batchSize());
         assertTrue(c.training().maxIterations().isEmpty());
@@ -177,6 +178,13 @@ class ConfigLoaderTest {
     @Test
     void sparkPropertiesMustBeScalars() {
         assertTrue(failure("spark.jars = [a, b]").contains("spark.jars: Spark properties are strings"));
+    }
+
+    @Test
+    void booleansAcceptTrueAndFalseOnly() {
+        assertFalse(loadText("", "training.sharded-optimizer=false").training().shardedOptimizer());
+        assertEquals("job.conf:1: training.sharded-optimizer: expected true or false but got 'yes'",
+                failure("training.sharded-optimizer = yes"));
     }
 
     @Test

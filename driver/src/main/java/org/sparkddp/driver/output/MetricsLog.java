@@ -67,6 +67,7 @@ public final class MetricsLog implements TrainingListener {
         line.put("samples_per_second", round(epoch.samplesPerSecond()));
         line.put("compute_ms_per_iteration", round(epoch.computeMsPerIteration()));
         line.put("sync_ms_per_iteration", round(epoch.syncMsPerIteration()));
+        line.put("allreduce_ms_per_iteration", round(epoch.allReduceMsPerIteration()));
         trainNanos += epoch.trainNanos();
         line.put("train_seconds", round(trainNanos / 1e9));
         line.put("elapsed_seconds", round((System.nanoTime() - runStart) / 1e9));

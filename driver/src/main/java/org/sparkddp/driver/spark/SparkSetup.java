@@ -38,6 +38,9 @@ public final class SparkSetup {
         conf.setIfMissing("spark.kryo.registrationRequired", "true");
         // A 10M-parameter model with Adam state is 120 MB of floats in one task result.
         conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
+        // Rank 0's state comes back every stage; sent directly, it skips a block-manager round trip. Spark caps this
+        // at spark.rpc.message.maxSize, so a small RPC limit still works (through the block manager).
+        conf.setIfMissing("spark.task.maxDirectResultSize", "64m");
         // The barrier allGather that exchanges peer addresses must not wait a year (Spark's default).
         conf.setIfMissing("spark.barrier.sync.timeout", String.valueOf(config.training().syncTimeout().toSeconds()));
         // One ND4J thread per task: the cores are already shared out as task slots.

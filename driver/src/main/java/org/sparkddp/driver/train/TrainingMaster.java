@@ -113,7 +113,8 @@ public final class TrainingMaster {
                                  ProgressAccumulator progress, String rendezvous) {
         long start = System.nanoTime();
         ModelState state = current.state();
-        StageSpec spec = new StageSpec(runId, training.mode(), training.averageEvery(), network, training.seed(), plan.epoch(), train.shardSizes(),
+        StageSpec spec = new StageSpec(runId, training.mode(), training.averageEvery(), training.shardedOptimizer(),
+                network, training.seed(), plan.epoch(), train.shardSizes(),
                 training.batchSize(), from, to, state.iteration(), training.syncTimeout(), rendezvous, secret);
         var bcState = current.broadcast();                                                    // broadcast
         String what = "iterations " + from + "-" + (to - 1) + " · " + training.mode().configName();
@@ -158,6 +159,7 @@ public final class TrainingMaster {
         double weightedLoss = 0;
         long trainNanos = 0;
         long computeNanos = 0;
+        long allReduceNanos = 0;
         for (StageRecord s : stages) {
             iterations += s.iterations();
             for (int i = 0; i < s.iterations(); i++) {
@@ -166,8 +168,9 @@ public final class TrainingMaster {
             }
             trainNanos += s.wallNanos();
             computeNanos += s.computeNanos();
+            allReduceNanos += s.allReduceNanos();
         }
         return new EpochRecord(epoch, iterations, examples, weightedLoss / examples, test.meanLoss(), test.accuracy(),
-                trainNanos, computeNanos);
+                trainNanos, computeNanos, allReduceNanos);
     }
 }

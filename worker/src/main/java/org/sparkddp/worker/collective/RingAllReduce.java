@@ -37,6 +37,9 @@ public final class RingAllReduce implements AutoCloseable {
     private final long timeoutNanos;
     private final BooleanSupplier cancelled;
     private ByteBuffer scratch = ByteBuffer.allocateDirect(0);
+    /** Heap blocks for the additions; bounded, so that a large model does not need a large heap. */
+    private final float[] addA = new float[1 << 16];
+    private final float[] addB = new float[1 << 16];
 
     /**
      * @param toNext       connected, to rank {@code (rank + 1) % size}; this side only writes
@@ -84,6 +87,27 @@ public final class RingAllReduce implements AutoCloseable {
 
     /** Replaces {@code vector} by the element-wise sum of every rank's {@code vector}. */
     public void sum(FloatVector vector) {
+        reduceScatter(vector);
+        allGather(vector);
+    }
+
+    /**
+     * The floats {@code [from, to)} of a vector of {@code n} that this rank owns: after {@link #reduceScatter} they
+     * hold the full sum, and {@link #allGather} sends them to every other rank.
+     */
+    public int ownedFrom(int n) {
+        return chunkStart(n, (rank + 1) % size);
+    }
+
+    public int ownedTo(int n) {
+        return chunkEnd(n, (rank + 1) % size);
+    }
+
+    /**
+     * First half of {@link #sum}: afterwards this rank's owned chunk holds the element-wise sum over all ranks;
+     * the rest of {@code vector} holds partial sums.
+     */
+    public void reduceScatter(FloatVector vector) {
         if (size == 1) {
             return;
         }
@@ -92,7 +116,7 @@ public final class RingAllReduce implements AutoCloseable {
         if (scratch.capacity() < largestChunk * Float.BYTES) {
             scratch = ByteBuffer.allocateDirect(largestChunk * Float.BYTES).order(ByteOrder.nativeOrder());
         }
-        // Reduce-scatter: after step s, the chunk received holds s + 2 ranks' contributions.
+        // After step s, the chunk received holds s + 2 ranks' contributions.
         for (int s = 0; s < size - 1; s++) {
             int send = Math.floorMod(rank - s, size);
             int receive = Math.floorMod(rank - s - 1, size);
@@ -101,9 +125,21 @@ public final class RingAllReduce implements AutoCloseable {
             ByteBuffer in = scratch.duplicate().order(ByteOrder.nativeOrder());
             in.clear().limit((to - from) * Float.BYTES);
             exchange(vector.slice(chunkStart(n, send), chunkEnd(n, send)), new ByteBuffer[] {in}, "reduce-scatter", s);
-            vector.addFrom(scratch, from, to);
+            vector.addFrom(scratch, from, to, addA, addB);
         }
-        // All-gather: each rank now owns the finished chunk rank + 1 and passes finished chunks along the ring.
+    }
+
+    /**
+     * Second half of {@link #sum}: sends this rank's owned chunk of {@code vector} to every rank and receives
+     * theirs, so that every rank ends with every owner's chunk. The vector may differ from the one reduced (the
+     * sharded optimizer gathers updated parameters after reducing gradients); it must have the same length.
+     */
+    public void allGather(FloatVector vector) {
+        if (size == 1) {
+            return;
+        }
+        int n = vector.length();
+        // Each rank owns the finished chunk rank + 1 and passes finished chunks along the ring.
         for (int s = 0; s < size - 1; s++) {
             int send = Math.floorMod(rank + 1 - s, size);
             int receive = Math.floorMod(rank - s, size);
@@ -116,7 +152,8 @@ public final class RingAllReduce implements AutoCloseable {
         return (int) ((long) n * chunk / chunks);
     }
 
-    private int chunkStart(int n, int chunk) {
+    /** First float of chunk {@code chunk} of a vector of {@code n}, with one chunk per rank. */
+    public int chunkStart(int n, int chunk) {
         return chunkStart(n, chunk, size);
     }
 

@@ -44,6 +44,9 @@ final class StageLoop {
                 progress.add(new ProgressAccumulator.Tick(spec.epoch(), t + 1, iteration + 1, log.loss(done)));
             }
         }
+        if (divergedAt < 0) {
+            rule.finish(log);
+        }
         boolean lead = rank == 0;
         ModelState state = lead && divergedAt < 0
                 ? ModelState.capture(context.network, spec.firstGlobalIteration() + count, spec.epoch()) : null;

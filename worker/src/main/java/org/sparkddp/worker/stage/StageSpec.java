@@ -13,6 +13,7 @@ import org.sparkddp.common.plan.EpochPlan;
  * @param runId            names the run, so executors reuse its replicas
  * @param mode             how ranks combine their work
  * @param averageEvery     in average mode, local steps between averages
+ * @param shardedOptimizer in sync mode, shard the optimizer step across ranks where the network allows it
  * @param network          how to build a replica
  * @param seed             the run's seed, from which the epoch's shuffles derive
  * @param epoch            0-based epoch index
@@ -25,7 +26,8 @@ import org.sparkddp.common.plan.EpochPlan;
  * @param rendezvous       host:port of the driver's rendezvous, where the stage's tasks find each other
  * @param secret           the run's secret, shown by every rendezvous request and ring connection
  */
-public record StageSpec(String runId, TrainingMode mode, int averageEvery, NetworkSpec network, long seed,
+public record StageSpec(String runId, TrainingMode mode, int averageEvery, boolean shardedOptimizer,
+                        NetworkSpec network, long seed,
                         int epoch, int[] shardSizes, int batchSize, int fromIteration, int toIteration, long firstGlobalIteration, Duration syncTimeout,
                         String rendezvous, String secret)
         implements Serializable {

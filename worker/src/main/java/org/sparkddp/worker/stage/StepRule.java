@@ -17,4 +17,8 @@ interface StepRule {
      * @return false if the loss or gradient went non-finite; training stops on every rank at once
      */
     boolean run(int k, long iteration, int[] rows, int globalCount, boolean lastOfStage, StageLog log);
+
+    /** Called on every rank after the stage's last iteration (unless training diverged), before the state is captured. */
+    default void finish(StageLog log) {
+    }
 }

@@ -4,6 +4,7 @@ import java.io.Serializable;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.broadcast.Broadcast;
+import org.sparkddp.common.config.TrainingMode;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StageReport;
@@ -50,13 +51,24 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
                      spec.syncTimeout(), context::isInterrupted)) {
             RankContext rankContext = new RankContext(spec.epoch(), spec.plan().localBatchSize(rank), shard,
                     replica.network(), ring);
-            StepRule rule = switch (spec.mode()) {
-                case SYNC -> new SyncStep(rankContext);
-                case AVERAGE -> new AveragingStep(rankContext, spec.averageEvery());
-            };
+            StepRule rule = rule(rankContext);
             StageReport report = new StageLoop(spec, rank, rankContext, rule, progress).run();
             return scala.collection.Iterator$.MODULE$.single(report);
         }
+    }
+
+    private StepRule rule(RankContext rank) {
+        if (spec.mode() == TrainingMode.AVERAGE) {
+            return new AveragingStep(rank, spec.averageEvery());
+        }
+        if (spec.shardedOptimizer()) {
+            int[] owned = ShardedSyncStep.ownedParams(rank);
+            var optimizer = rank.network.slicedOptimizer(owned[0], owned[1]);
+            if (optimizer.isPresent()) {
+                return new ShardedSyncStep(rank, optimizer.get());
+            }
+        }
+        return new SyncStep(rank);
     }
 
     /** Names this stage attempt: a retried stage forms a new ring, never joining its failed predecessor's. */

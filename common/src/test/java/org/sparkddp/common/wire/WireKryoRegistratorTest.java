@@ -1,0 +1,75 @@
+package org.sparkddp.common.wire;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.Random;
+import org.apache.spark.SparkConf;
+import org.apache.spark.serializer.KryoSerializer;
+import org.apache.spark.serializer.SerializerInstance;
+import org.junit.jupiter.api.Test;
+import org.sparkddp.common.data.ClassLabels;
+import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.UnsignedByteFeatures;
+import org.sparkddp.common.eval.ClassificationAggregator;
+import scala.reflect.ClassTag$;
+
+/** Every wire type round-trips through Spark's own Kryo serializer, configured as jobs configure it. */
+class WireKryoRegistratorTest {
+    private static final SerializerInstance KRYO = new KryoSerializer(new SparkConf()
+            .set("spark.kryo.registrator", WireKryoRegistrator.class.getName())
+            .set("spark.kryo.registrationRequired", "true")).newInstance();
+
+    @SuppressWarnings("unchecked")
+    private static <T> T roundTrip(T value) {
+        scala.reflect.ClassTag<T> tag = (scala.reflect.ClassTag<T>) ClassTag$.MODULE$.apply(value.getClass());
+        return KRYO.deserialize(KRYO.serialize(value, tag), tag);
+    }
+
+    private static float[] floats(int n, long seed) {
+        Random random = new Random(seed);
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        values[n / 2] = Float.NaN;
+        values[n / 3] = -0f;
+        return values;
+    }
+
+    @Test
+    void modelStateIsBitExact() {
+        ModelState state = new ModelState(floats(40_001, 1), floats(80_002, 2), 1234, 5);
+        assertEquals(state, roundTrip(state));
+        ModelState empty = new ModelState(new float[0], new float[0], 0, 0);
+        assertEquals(empty, roundTrip(empty));
+    }
+
+    @Test
+    void stageReportsWithAndWithoutState() {
+        StageReport lead = new StageReport(0, 10, floats(7, 3), new long[] {1, 2, 3}, 99, 11,
+                new ModelState(floats(5, 4), new float[0], 17, 1), -1);
+        StageReport back = roundTrip(lead);
+        assertArrayEquals(lead.losses(), back.losses(), 0f);
+        assertArrayEquals(lead.endNanos(), back.endNanos());
+        assertEquals(lead.finalState(), back.finalState());
+        assertEquals(11, back.syncNanos());
+        StageReport other = roundTrip(new StageReport(1, 10, new float[0], new long[0], 5, 6, null, 12));
+        assertNull(other.finalState());
+        assertEquals(12, other.divergedAt());
+    }
+
+    @Test
+    void examplesAndAggregators() {
+        LabeledExamples examples = new LabeledExamples(new UnsignedByteFeatures(3, 2, new byte[] {1, 2, 3, (byte) 250, 5, 6}),
+                new ClassLabels(4, new int[] {3, 0, 2}));
+        LabeledExamples back = roundTrip(examples);
+        assertArrayEquals(((UnsignedByteFeatures) examples.features()).data(), ((UnsignedByteFeatures) back.features()).data());
+        assertArrayEquals(examples.labels().labels(), back.labels().labels());
+        ClassificationAggregator aggregator = new ClassificationAggregator(2, 10, 3.5, 7, new long[] {4, 1, 2, 3});
+        ClassificationAggregator copy = roundTrip(aggregator);
+        assertEquals(7, copy.correct());
+        assertArrayEquals(aggregator.confusion(), copy.confusion());
+    }
+}

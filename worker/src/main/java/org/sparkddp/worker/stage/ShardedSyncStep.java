@@ -1,0 +1,106 @@
+package org.sparkddp.worker.stage;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.sparkddp.common.model.SlicedOptimizer;
+import org.sparkddp.common.nd.NioViews;
+import org.sparkddp.worker.collective.FloatVector;
+
+/**
+ * Synchronous SGD with the optimizer sharded across ranks (the BigDL design). Named steps: compute,
+ * reduce-scatter, update (this rank's slice only), all-gather, check.
+ *
+ * <p>The ring's reduce-scatter leaves each rank with the full sum of one slice of the gradient; the rank applies
+ * DL4J's updater to that slice with that slice's optimizer state, and the all-gather sends the updated parameters
+ * of every slice to every rank. The bytes on the wire are those of an all-reduce, but each rank runs the optimizer
+ * on {@code 1/W} of the parameters and keeps {@code 1/W} of its state. The result is bit for bit the replicated
+ * {@link SyncStep}'s.
+ *
+ * <p>The full optimizer state exists in DL4J's layout only at stage boundaries: each rank loads its slice from the
+ * broadcast state when the stage starts, and {@link #finish} gathers the slices back when it ends.
+ */
+final class ShardedSyncStep implements StepRule {
+    private final RankContext rank;
+    private final SlicedOptimizer optimizer;
+    private final FloatVector gradientAndLoss;
+    private final FloatVector paramsAndLoss;
+    /** The loss slot of the gathered vector: written by the rank owning the last slice, read by all. */
+    private final ByteBuffer gatheredLoss = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder());
+    private final boolean ownsLoss;
+    /** The first parameter of this rank's slice: set to NaN to tell every rank that the slice went non-finite. */
+    private final int flagAt;
+    /** The first parameter of every rank's slice, where the flags arrive after the all-gather. */
+    private final int[] flags;
+
+    /** @param optimizer the optimizer for the parameters of this rank's owned slice */
+    ShardedSyncStep(RankContext rank, SlicedOptimizer optimizer) {
+        this.rank = rank;
+        this.optimizer = optimizer;
+        this.gradientAndLoss = new FloatVector(NioViews.of(rank.network.gradients()), rank.lossScalar());
+        this.paramsAndLoss = new FloatVector(NioViews.of(rank.network.params()), gatheredLoss);
+        int n = gradientAndLoss.length();
+        this.ownsLoss = rank.ring.ownedTo(n) == n;
+        int[] owned = ownedParams(rank);
+        this.flagAt = owned[0] < owned[1] ? owned[0] : -1;
+        this.flags = java.util.stream.IntStream.range(0, rank.ring.size())
+                .map(r -> rank.ring.chunkStart(n, r)).filter(i -> i < n - 1).distinct().toArray();
+        optimizer.loadState(rank.network.updaterState());
+    }
+
+    /** Parameters {@code [from, to)} this rank updates: its owned chunk of the {@code P + 1} floats, minus the loss. */
+    static int[] ownedParams(RankContext rank) {
+        int n = (int) rank.network.params().length() + 1;
+        return new int[] {rank.ring.ownedFrom(n), Math.min(rank.ring.ownedTo(n), n - 1)};
+    }
+
+    @Override
+    public boolean run(int k, long iteration, int[] rows, int globalCount, boolean lastOfStage, StageLog log) {
+        long start = System.nanoTime();
+        rank.lossSum((float) rank.computeGradient(rows));                        // compute
+        long computed = System.nanoTime();
+        rank.ring.reduceScatter(gradientAndLoss);                                 // reduce-scatter
+        long reduced = System.nanoTime();
+        optimizer.step(Math.toIntExact(iteration), rank.epoch, globalCount);       // update (this slice)
+        if (flagAt >= 0 && !optimizer.finite()) {
+            rank.network.params().putScalar(0, flagAt, Float.NaN);
+        }
+        if (ownsLoss) {
+            gatheredLoss.putFloat(0, rank.lossSum());
+        }
+        long updated = System.nanoTime();
+        rank.ring.allGather(paramsAndLoss);                                       // all-gather
+        long gathered = System.nanoTime();
+        float loss = gatheredLoss.getFloat(0) / globalCount;
+        // check: each owner flagged its slice if it went non-finite, and the all-gather has just brought every
+        // flag to every rank, so every rank stops at the same iteration.
+        if (!Float.isFinite(loss) || flagged()) {
+            return false;
+        }
+        log.loss(k, loss);
+        log.compute((computed - start) + (updated - reduced));
+        log.sync((reduced - computed) + (gathered - updated));
+        return true;
+    }
+
+    private boolean flagged() {
+        for (int at : flags) {
+            if (!Float.isFinite(rank.network.params().getFloat(0, at))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Gathers every rank's optimizer-state slice into each replica's DL4J state: zeros plus exactly one owner each. */
+    @Override
+    public void finish(StageLog log) {
+        long start = System.nanoTime();
+        var state = rank.network.updaterState();
+        if (!state.isEmpty()) {
+            state.assign(0);
+            optimizer.storeState(state);
+            rank.ring.sum(new FloatVector(NioViews.of(state)));
+        }
+        log.sync(System.nanoTime() - start);
+    }
+}
