@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import org.sparkddp.common.error.InvalidInputException;
 import org.sparkddp.driver.cli.CommandLine;
 import org.sparkddp.driver.train.TrainingDivergedException;
-import org.sparkddp.worker.collective.PeerFailureException;
+import org.sparkddp.driver.train.StageFailedException;
 
 /**
  * The command-line entry point, for {@code deploy/spark-ddp} and {@code spark-submit --class}. Runs on the
@@ -48,8 +48,8 @@ public final class Main {
                 err.println("spark-ddp: error: " + t.getMessage());
                 return DIVERGED;
             }
-            if (t instanceof PeerFailureException) {
-                err.println("spark-ddp: error: training failed after Spark's retries: " + t.getMessage());
+            if (t instanceof StageFailedException) {
+                err.println("spark-ddp: error: " + t.getMessage());
                 return FAILED;
             }
         }

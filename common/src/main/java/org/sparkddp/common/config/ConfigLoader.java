@@ -99,7 +99,8 @@ public final class ConfigLoader {
                         r.longValue("training.seed"),
                         r.optionalLong("training.max-iterations"),
                         r.optionalInt("training.iterations-per-stage"),
-                        r.duration("training.sync-timeout")),
+                        r.duration("training.sync-timeout"),
+                        r.integer("training.stage-attempts")),
                 new OptimizerConfig(
                         r.choice("optimizer.name", OptimizerName.class),
                         r.number("optimizer.learning-rate")),

@@ -19,6 +19,7 @@ import org.sparkddp.common.error.InvalidConfigException;
  * @param maxIterations      optional cap on the number of optimizer steps
  * @param iterationsPerStage optional stage length in iterations; empty means one stage per epoch
  * @param syncTimeout        longest wait for peers in one synchronization step
+ * @param stageAttempts      times a stage is submitted before its task failures end the job
  */
 public record TrainingConfig(
         TrainingMode mode,
@@ -30,7 +31,8 @@ public record TrainingConfig(
         long seed,
         OptionalLong maxIterations,
         OptionalInt iterationsPerStage,
-        Duration syncTimeout) implements Serializable {
+        Duration syncTimeout,
+        int stageAttempts) implements Serializable {
 
     public TrainingConfig {
         Checks.present("training.mode", mode);
@@ -46,6 +48,7 @@ public record TrainingConfig(
         maxIterations.ifPresent(v -> Checks.positive("training.max-iterations", v));
         iterationsPerStage.ifPresent(v -> Checks.positive("training.iterations-per-stage", v));
         Checks.present("training.sync-timeout", syncTimeout);
+        Checks.positive("training.stage-attempts", stageAttempts);
         if (syncTimeout.isNegative() || syncTimeout.isZero()) {
             throw new InvalidConfigException("training.sync-timeout",
                     "must be > 0 but got " + syncTimeout);

@@ -43,6 +43,7 @@ public final class Summary {
         s.put("sync_ms_per_iteration", MetricsLog.round(result.syncMsPerIteration()));
         s.put("compute_ms_per_iteration", MetricsLog.round(result.computeMsPerIteration()));
         s.put("allreduce_ms_per_iteration", MetricsLog.round(result.allReduceMsPerIteration()));
+        s.put("stage_retries", result.stageRetries());
         s.put("peak_heap_mb", PeakHeap.megabytes());
         s.put("parameters", provenance.parameters());
         s.put("train_examples", provenance.trainExamples());

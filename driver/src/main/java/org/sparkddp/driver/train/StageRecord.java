@@ -11,10 +11,11 @@ package org.sparkddp.driver.train;
  * @param wallNanos        stage wall time on the driver: broadcast, scheduling, training, collecting
  * @param computeNanos     per-rank mean time in gradient computation and updates
  * @param allReduceNanos   per-rank mean time in the all-reduce, waiting for peers included
+ * @param attempts         times the stage was submitted (1 unless a task failed and the stage was resubmitted)
  */
 public record StageRecord(int epoch, long firstIteration, float[] losses, int[] examples, long[] endNanos,
                           long wallNanos,
-                          long computeNanos, long allReduceNanos) {
+                          long computeNanos, long allReduceNanos, int attempts) {
     public int iterations() {
         return losses.length;
     }

@@ -118,7 +118,10 @@ public final class TrainingMaster {
                 training.batchSize(), from, to, state.iteration(), training.syncTimeout(), rendezvous, secret);
         var bcState = current.broadcast();                                                    // broadcast
         String what = "iterations " + from + "-" + (to - 1) + " · " + training.mode().configName();
-        StageReport[] reports = describe(plan.epoch(), what, () -> trainStage(train, spec, bcState, progress)); // train
+        StageAttempts.Outcome<StageReport[]> outcome = StageAttempts.run(training.stageAttempts(),      // train
+                "epoch " + (plan.epoch() + 1) + " · " + what,
+                () -> describe(plan.epoch(), what, () -> trainStage(train, spec, bcState, progress)));
+        StageReport[] reports = outcome.result();
         StageReport rank0 = Arrays.stream(reports).filter(r -> r.rank() == 0).findFirst()       // collect
                 .orElseThrow(() -> new IllegalStateException("no report from rank 0"));
         if (rank0.diverged()) {
@@ -132,7 +135,7 @@ public final class TrainingMaster {
         long compute = Arrays.stream(reports).mapToLong(StageReport::computeNanos).sum() / reports.length;
         long allReduce = Arrays.stream(reports).mapToLong(StageReport::syncNanos).sum() / reports.length;
         return new StageRecord(plan.epoch(), state.iteration(), rank0.losses(), examples, rank0.endNanos(),
-                System.nanoTime() - start, compute, allReduce);
+                System.nanoTime() - start, compute, allReduce, outcome.attempts());
     }
 
     private StageReport[] trainStage(ShardedData train, StageSpec spec,

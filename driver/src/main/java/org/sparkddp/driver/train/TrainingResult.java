@@ -51,6 +51,11 @@ public record TrainingResult(ModelState finalState, List<EpochRecord> epochs, Li
         return allReduceNanos() / 1e6 / iterations();
     }
 
+    /** Stage submissions beyond the first, over the run: each one repeated a failed stage's iterations. */
+    public int stageRetries() {
+        return stages.stream().mapToInt(s -> s.attempts() - 1).sum();
+    }
+
     /** The training loss of the last epoch. */
     public double trainLoss() {
         return epochs.isEmpty() ? Double.NaN : epochs.get(epochs.size() - 1).trainLoss();

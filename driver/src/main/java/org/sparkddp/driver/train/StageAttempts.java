@@ -1,0 +1,74 @@
+package org.sparkddp.driver.train;
+
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparkddp.common.error.InvalidInputException;
+
+/**
+ * Resubmits a training stage whose tasks failed. Runs on the driver.
+ *
+ * <p>NOTE: Spark 3.5 retries a failed barrier stage only when it is a shuffle-map stage; a failed barrier
+ * <em>result</em> stage, which a training stage is, aborts the job ("Could not recover from a failed barrier
+ * ResultStage"). A training stage is a pure function of its broadcast state and its spec, so resubmitting the same
+ * job repeats exactly the same iterations: no iteration is lost and none is applied twice. A failure caused by
+ * the user's input would fail the same way again, so it is not retried.
+ */
+final class StageAttempts {
+    private static final Logger LOG = LoggerFactory.getLogger(StageAttempts.class);
+
+    private StageAttempts() {
+    }
+
+    /** What a stage's attempts came to: the job's result and how many attempts it took. */
+    record Outcome<T>(T result, int attempts) {
+    }
+
+    static <T> Outcome<T> run(int maxAttempts, String what, Supplier<T> job) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return new Outcome<>(job.get(), attempt);
+            } catch (Exception e) { // Spark throws SparkException, a checked exception, without declaring it
+                if (!retryable(e)) {
+                    throw e instanceof RuntimeException runtime ? runtime : new StageFailedException(what, attempt,
+                            rootCause(e), e);
+                }
+                if (attempt >= maxAttempts) {
+                    throw new StageFailedException(what, attempt, rootCause(e), e);
+                }
+                LOG.warn("stage {} failed on attempt {} of {} ({}); resubmitting it from the same state", what, attempt,
+                        maxAttempts, rootCause(e));
+            }
+        }
+    }
+
+    private static boolean retryable(Throwable failure) {
+        if (Thread.currentThread().isInterrupted()) {
+            return false;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof InvalidInputException) {
+                return false;
+            }
+        }
+        String message = String.valueOf(failure.getMessage());
+        return !message.contains("cancelled") && !message.contains("SparkContext was shut down");
+    }
+
+    /**
+     * The failing task's own exception, one line: Spark's job failure carries it in its message, under a line
+     * about the stage, so that line is passed over when a task's exception follows it.
+     */
+    static String rootCause(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = String.valueOf(root.getMessage());
+        return message.lines().filter(l -> TASK_EXCEPTION.matcher(l).lookingAt()).findFirst()
+                .orElse(root.getClass().getSimpleName() + ": " + message.lines().findFirst().orElse(""));
+    }
+
+    private static final java.util.regex.Pattern TASK_EXCEPTION =
+            java.util.regex.Pattern.compile("[a-zA-Z_$][\\w.$]*(Exception|Error)(: |$)");
+}

@@ -1,0 +1,39 @@
+package org.sparkddp.worker.stage;
+
+/**
+ * A seam for tests of failure handling: when set, it is asked before every iteration of every training task and
+ * may throw, as a crashed task would. Runs on executors; unset (null) outside tests, where it costs one volatile
+ * read per iteration. Local-mode tests set it in their own JVM, which is also the executors'.
+ */
+public final class FaultInjection {
+    /** Decides whether a task fails before an iteration. */
+    @FunctionalInterface
+    public interface Fault {
+        /**
+         * @param stageAttempt Spark's attempt number of the stage (0 for the first)
+         * @param rank         the task's rank
+         * @param iteration    the global iteration about to run
+         */
+        void beforeIteration(int stageAttempt, int rank, long iteration);
+    }
+
+    private static volatile Fault fault;
+
+    private FaultInjection() {
+    }
+
+    public static void set(Fault newFault) {
+        fault = newFault;
+    }
+
+    public static void clear() {
+        fault = null;
+    }
+
+    static void beforeIteration(int stageAttempt, int rank, long iteration) {
+        Fault current = fault;
+        if (current != null) {
+            current.beforeIteration(stageAttempt, rank, iteration);
+        }
+    }
+}
