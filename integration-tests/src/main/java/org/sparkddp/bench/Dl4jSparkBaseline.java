@@ -1,10 +1,7 @@
 package org.sparkddp.bench;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
@@ -19,14 +16,11 @@ import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.Minibatches;
-import org.sparkddp.common.eval.ClassificationAggregator;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.GlobalBatches;
 import org.sparkddp.common.wire.WireKryoRegistrator;
 import org.sparkddp.driver.data.Datasets;
-import org.sparkddp.driver.output.Json;
-import org.sparkddp.driver.output.PeakHeap;
 
 /**
  * The peer we replace: DL4J's own Spark trainer, {@code SparkDl4jMultiLayer} with a
@@ -78,11 +72,8 @@ public final class Dl4jSparkBaseline {
                     t.maxIterations().orElse(Long.MAX_VALUE));
             int perEpoch = GlobalBatches.of(data.train().size(), t.workers(), t.seed(), t.batchSize(), 1,
                     Long.MAX_VALUE).size();
-            long trainNanos = 0;
-            long examples = 0;
-            double secondsTo85 = Double.NaN;
-            ClassificationAggregator test = null;
-            List<Map<String, Object>> epochs = new ArrayList<>();
+            BaselineReport report = new BaselineReport("DL4J Spark parameter averaging")
+                    .with("approach", approach().name());
             // The examples reach the executors once, as a broadcast, and the minibatches are cached there, as
             // spark-ddp's shards are: parallelizing the DataSets themselves would put the whole dataset inside
             // every task of every averaging round.
@@ -106,31 +97,10 @@ public final class Dl4jSparkBaseline {
                 network.fit(rdd);
                 long epochNanos = System.nanoTime() - start;
                 rdd.unpersist(false);
-                trainNanos += epochNanos;
-                examples += epochExamples;
-                test = SingleProcessBaseline.evaluate(network.getNetwork(), data.test());
-                if (Double.isNaN(secondsTo85) && test.accuracy() >= 0.85) {
-                    secondsTo85 = trainNanos / 1e9;
-                }
-                System.out.println(String.format(Locale.ROOT,
-                        "dl4j-spark epoch %d · test loss %.4f · test accuracy %.4f · %,.0f samples/s",
-                        epoch + 1, test.meanLoss(), test.accuracy(), epochExamples / (epochNanos / 1e9)));
-                Map<String, Object> e = new LinkedHashMap<>();
-                e.put("epoch", epoch + 1);
-                e.put("test_accuracy", test.accuracy());
-                e.put("train_seconds", trainNanos / 1e9);
-                epochs.add(e);
+                report.epoch(epochNanos, epochExamples, network.getScore(),
+                        SingleProcessBaseline.evaluate(network.getNetwork(), data.test()));
             }
-            Map<String, Object> result = new LinkedHashMap<>();
-            result.put("name", "DL4J Spark parameter averaging");
-            result.put("approach", approach().name());
-            result.put("test_accuracy", test == null ? Double.NaN : test.accuracy());
-            result.put("samples_per_second", examples / (trainNanos / 1e9));
-            result.put("train_seconds", trainNanos / 1e9);
-            result.put("seconds_to_0.85", secondsTo85);
-            result.put("peak_heap_mb", PeakHeap.megabytes());
-            result.put("epochs", epochs);
-            System.out.println("RESULT " + Json.line(result));
+            report.print();
         }
     }
 }

@@ -1,10 +1,6 @@
 package org.sparkddp.bench;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -19,8 +15,6 @@ import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.GlobalBatches;
 import org.sparkddp.driver.data.Datasets;
-import org.sparkddp.driver.output.Json;
-import org.sparkddp.driver.output.PeakHeap;
 
 /**
  * The same job as {@code spark-ddp train}, on one machine with plain DL4J: the same network, seed and global
@@ -48,51 +42,24 @@ public final class SingleProcessBaseline {
                 t.maxIterations().orElse(Long.MAX_VALUE));
         int perEpoch = GlobalBatches.of(data.train().size(), t.workers(), t.seed(), t.batchSize(), 1,
                 Long.MAX_VALUE).size();
-        long trainNanos = 0;
-        long examples = 0;
-        double secondsTo85 = Double.NaN;
-        ClassificationAggregator test = null;
-        List<Map<String, Object>> epochs = new ArrayList<>();
         // The same allocation-free batch assembly the workers use, so that ratios compare training, not pipelines.
         MinibatchBuffer buffer = new MinibatchBuffer(t.batchSize(), spec.numInputs(), spec.numClasses());
+        BaselineReport report = new BaselineReport("single-process DL4J")
+                .with("threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "default"))
+                .with("iterations", batches.size());
         for (int epoch = 0; epoch * perEpoch < batches.size(); epoch++) {
-            List<int[]> mine = batches.subList(epoch * perEpoch, Math.min(batches.size(), (epoch + 1) * perEpoch));
             double lossSum = 0;
             long epochExamples = 0;
             long start = System.nanoTime();
-            for (int[] batch : mine) {
-                DataSet ds = buffer.assemble(data.train(), batch);
-                network.fit(ds);
+            for (int[] batch : batches.subList(epoch * perEpoch, Math.min(batches.size(), (epoch + 1) * perEpoch))) {
+                network.fit(buffer.assemble(data.train(), batch));
                 lossSum += network.score() * batch.length;
                 epochExamples += batch.length;
             }
             long epochNanos = System.nanoTime() - start;
-            trainNanos += epochNanos;
-            examples += epochExamples;
-            test = evaluate(network, data.test());
-            if (Double.isNaN(secondsTo85) && test.accuracy() >= 0.85) {
-                secondsTo85 = trainNanos / 1e9;
-            }
-            System.out.println(String.format(Locale.ROOT,
-                    "single-process epoch %d · train loss %.4f · test loss %.4f · test accuracy %.4f · %,.0f samples/s",
-                    epoch + 1, lossSum / epochExamples, test.meanLoss(), test.accuracy(), epochExamples / (epochNanos / 1e9)));
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("epoch", epoch + 1);
-            e.put("test_accuracy", test.accuracy());
-            e.put("train_seconds", trainNanos / 1e9);
-            epochs.add(e);
+            report.epoch(epochNanos, epochExamples, lossSum / epochExamples, evaluate(network, data.test()));
         }
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("name", "single-process DL4J");
-        result.put("threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
-        result.put("test_accuracy", test == null ? Double.NaN : test.accuracy());
-        result.put("samples_per_second", examples / (trainNanos / 1e9));
-        result.put("train_seconds", trainNanos / 1e9);
-        result.put("seconds_to_0.85", secondsTo85);
-        result.put("iterations", batches.size());
-        result.put("peak_heap_mb", PeakHeap.megabytes());
-        result.put("epochs", epochs);
-        System.out.println("RESULT " + Json.line(result));
+        report.print();
     }
 
     static ClassificationAggregator evaluate(MultiLayerNetwork network, LabeledExamples test) {

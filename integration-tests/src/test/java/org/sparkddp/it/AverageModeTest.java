@@ -5,20 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparkddp.common.config.ConfigLoader;
-import org.sparkddp.common.config.TrainingConfig;
-import org.sparkddp.common.model.NetworkFactory;
-import org.sparkddp.common.model.NetworkSpec;
-import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.data.Datasets;
-import org.sparkddp.driver.data.ShardedData;
-import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.driver.train.TrainingResult;
 
 /** Parameter averaging mode: its K = 1 equivalence with sync mode, and that it trains. */
@@ -30,7 +22,7 @@ class AverageModeTest {
 
     @BeforeAll
     static void startSpark() {
-        ConfigLoader.Loaded loaded = TestData.config(out);
+        var loaded = TestData.config(out);
         sc = SharedSpark.start(loaded);
         data = TestData.load(loaded);
     }
@@ -41,15 +33,7 @@ class AverageModeTest {
     }
 
     private static TrainingResult train(String... overrides) {
-        ConfigLoader.Loaded loaded = TestData.config(out, overrides);
-        TrainingConfig t = loaded.config().training();
-        NetworkSpec spec = new NetworkSpec(loaded.config().model(), loaded.config().optimizer(), t.seed(),
-                data.train().numFeatures(), data.train().numClasses());
-        ModelState initial = ModelState.capture(NetworkFactory.build(spec), 0, 0);
-        try (ShardedData train = ShardedData.forTraining(sc, data.train(), t.workers(), t.seed(), "train");
-             ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
-            return new TrainingMaster(sc, t, spec, "average-" + System.nanoTime(), List.of()).fit(train, test, initial);
-        }
+        return Distributed.train(sc, data, TestData.config(out, overrides));
     }
 
     @Test

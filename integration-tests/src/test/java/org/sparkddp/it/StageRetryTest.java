@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
@@ -17,14 +16,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkddp.common.config.ConfigLoader;
-import org.sparkddp.common.config.TrainingConfig;
-import org.sparkddp.common.model.NetworkFactory;
-import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.data.Datasets;
-import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.spark.SparkSetup;
-import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.worker.stage.FaultInjection;
 
 /**
@@ -58,18 +52,9 @@ class StageRetryTest {
     }
 
     private static ModelState train(String mode) {
-        ConfigLoader.Loaded loaded = TestData.config(out, "spark.master=local[2,4]", "training.mode=" + mode,
+        return Distributed.train(sc, data, TestData.config(out, "spark.master=local[2,4]", "training.mode=" + mode,
                 "training.average-every=3", "training.epochs=2", "training.max-iterations=20",
-                "training.iterations-per-stage=12");
-        TrainingConfig t = loaded.config().training();
-        NetworkSpec spec = new NetworkSpec(loaded.config().model(), loaded.config().optimizer(), t.seed(),
-                data.train().numFeatures(), data.train().numClasses());
-        ModelState initial = ModelState.capture(NetworkFactory.build(spec), 0, 0);
-        try (ShardedData train = ShardedData.forTraining(sc, data.train(), t.workers(), t.seed(), "train");
-             ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
-            return new TrainingMaster(sc, t, spec, "retry-" + System.nanoTime(), List.of()).fit(train, test, initial)
-                    .finalState();
-        }
+                "training.iterations-per-stage=12")).finalState();
     }
 
     @ParameterizedTest

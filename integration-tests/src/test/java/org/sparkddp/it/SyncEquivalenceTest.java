@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.AfterAll;
@@ -15,14 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.dataset.DataSet;
 import org.sparkddp.common.config.ConfigLoader;
-import org.sparkddp.common.config.TrainingConfig;
 import org.sparkddp.common.data.Minibatches;
-import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.data.Datasets;
-import org.sparkddp.driver.data.ShardedData;
-import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.driver.train.TrainingResult;
 
 /**
@@ -49,20 +44,11 @@ class SyncEquivalenceTest {
     }
 
     private static NetworkSpec spec(ConfigLoader.Loaded loaded) {
-        var c = loaded.config();
-        return new NetworkSpec(c.model(), c.optimizer(), c.training().seed(), data.train().numFeatures(),
-                data.train().numClasses());
+        return Distributed.spec(loaded, data);
     }
 
     private static TrainingResult distributed(ConfigLoader.Loaded loaded) {
-        TrainingConfig t = loaded.config().training();
-        NetworkSpec spec = spec(loaded);
-        ModelState initial = ModelState.capture(NetworkFactory.build(spec), 0, 0);
-        try (ShardedData train = ShardedData.forTraining(sc, data.train(), t.workers(), t.seed(), "train");
-             ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
-            return new TrainingMaster(sc, t, spec, "equivalence-" + System.nanoTime(), List.of())
-                    .fit(train, test, initial);
-        }
+        return Distributed.train(sc, data, loaded);
     }
 
     @Test

@@ -1,0 +1,35 @@
+package org.sparkddp.it;
+
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.TrainingConfig;
+import org.sparkddp.common.model.NetworkFactory;
+import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.driver.data.Datasets;
+import org.sparkddp.driver.data.ShardedData;
+import org.sparkddp.driver.train.TrainingMaster;
+import org.sparkddp.driver.train.TrainingResult;
+
+/** Distributed training on a test class's shared context, without the command line's outputs. */
+final class Distributed {
+    private Distributed() {
+    }
+
+    static NetworkSpec spec(ConfigLoader.Loaded loaded, Datasets data) {
+        var c = loaded.config();
+        return new NetworkSpec(c.model(), c.optimizer(), c.training().seed(), data.train().numFeatures(),
+                data.train().numClasses());
+    }
+
+    static TrainingResult train(JavaSparkContext sc, Datasets data, ConfigLoader.Loaded loaded) {
+        TrainingConfig t = loaded.config().training();
+        NetworkSpec spec = spec(loaded, data);
+        ModelState initial = ModelState.capture(NetworkFactory.build(spec), 0, 0);
+        try (ShardedData train = ShardedData.forTraining(sc, data.train(), t.workers(), t.seed(), "train");
+             ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
+            return new TrainingMaster(sc, t, spec, "test-" + System.nanoTime(), List.of()).fit(train, test, initial);
+        }
+    }
+}
