@@ -4,35 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.train.TrainingResult;
 
 /** Parameter averaging mode: its K = 1 equivalence with sync mode, and that it trains. */
-class AverageModeTest {
-    @TempDir
-    static Path out;
-    static JavaSparkContext sc;
-    static Datasets data;
-
-    @BeforeAll
-    static void startSpark() {
-        var loaded = TestData.config(out);
-        sc = SharedSpark.start(loaded);
-        data = TestData.load(loaded);
-    }
-
-    @AfterAll
-    static void stopSpark() {
-        sc.stop();
-    }
-
-    private static TrainingResult train(String... overrides) {
+class AverageModeTest extends LocalSparkTest {
+    private TrainingResult train(String... overrides) {
         return Distributed.train(sc, data, TestData.config(out, overrides));
     }
 

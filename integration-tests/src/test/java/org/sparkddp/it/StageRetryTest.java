@@ -3,22 +3,12 @@ package org.sparkddp.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.spark.SparkConf;
-import org.apache.spark.SparkContext;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
-import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.wire.ModelState;
-import org.sparkddp.driver.data.Datasets;
-import org.sparkddp.driver.spark.SparkSetup;
 import org.sparkddp.worker.stage.FaultInjection;
 
 /**
@@ -26,24 +16,11 @@ import org.sparkddp.worker.stage.FaultInjection;
  * same broadcast state and repeats the same iterations: the result is bit for bit that of an undisturbed run.
  * (The reliability tests kill real executor JVMs; here the failure is injected in local mode.)
  */
-class StageRetryTest {
-    @TempDir
-    static Path out;
-    static JavaSparkContext sc;
-    static Datasets data;
-
-    @BeforeAll
-    static void startSpark() {
-        // local[2,4]: up to 4 task failures, so that Spark retries instead of giving up at the first one.
-        ConfigLoader.Loaded loaded = TestData.config(out, "spark.master=local[2,4]");
-        SparkConf conf = SparkSetup.sparkConf(loaded.config()).setAppName("spark-ddp-retry-tests");
-        sc = new JavaSparkContext(SparkContext.getOrCreate(conf));
-        data = TestData.load(loaded);
-    }
-
-    @AfterAll
-    static void stopSpark() {
-        sc.stop();
+class StageRetryTest extends LocalSparkTest {
+    /** local[2,4]: up to 4 task failures, so that a failed task fails its stage rather than the whole test JVM's job. */
+    @Override
+    String[] contextSettings() {
+        return new String[] {"spark.master=local[2,4]"};
     }
 
     @AfterEach
@@ -51,7 +28,7 @@ class StageRetryTest {
         FaultInjection.clear();
     }
 
-    private static ModelState train(String mode) {
+    private ModelState train(String mode) {
         return Distributed.train(sc, data, TestData.config(out, "spark.master=local[2,4]", "training.mode=" + mode,
                 "training.average-every=3", "training.epochs=2", "training.max-iterations=20",
                 "training.iterations-per-stage=12")).finalState();

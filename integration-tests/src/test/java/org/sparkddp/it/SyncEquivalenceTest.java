@@ -4,20 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.Arrays;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.dataset.DataSet;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.data.Minibatches;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.wire.ModelState;
-import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.train.TrainingResult;
 
 /**
@@ -25,29 +19,12 @@ import org.sparkddp.driver.train.TrainingResult;
  * identical to single-machine SGD on the global batch, so the only allowed difference is float32 rounding from
  * summing two half-batch gradients instead of one whole-batch gradient.
  */
-class SyncEquivalenceTest {
-    @TempDir
-    static Path out;
-    static JavaSparkContext sc;
-    static Datasets data;
-
-    @BeforeAll
-    static void startSpark() {
-        ConfigLoader.Loaded loaded = TestData.config(out);
-        sc = SharedSpark.start(loaded);
-        data = TestData.load(loaded);
-    }
-
-    @AfterAll
-    static void stopSpark() {
-        sc.stop();
-    }
-
-    private static NetworkSpec spec(ConfigLoader.Loaded loaded) {
+class SyncEquivalenceTest extends LocalSparkTest {
+    private NetworkSpec spec(ConfigLoader.Loaded loaded) {
         return Distributed.spec(loaded, data);
     }
 
-    private static TrainingResult distributed(ConfigLoader.Loaded loaded) {
+    private TrainingResult distributed(ConfigLoader.Loaded loaded) {
         return Distributed.train(sc, data, loaded);
     }
 

@@ -12,12 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.sparkddp.common.config.ConfigLoader;
@@ -29,24 +25,10 @@ import org.sparkddp.driver.train.EpochRecord;
 import org.sparkddp.driver.train.TrainingResult;
 
 /** A short real run on the committed subset, through the same job the command line runs. */
-class TrainingRunTest {
+class TrainingRunTest extends LocalSparkTest {
     private static final List<String> SUMMARY_KEYS = List.of("test_accuracy", "test_loss", "train_loss", "epochs",
             "iterations", "workers", "mode", "wall_seconds", "samples_per_second", "sync_ms_per_iteration",
             "compute_ms_per_iteration");
-
-    @TempDir
-    static Path out;
-    static JavaSparkContext sc;
-
-    @BeforeAll
-    static void startSpark() {
-        sc = SharedSpark.start(TestData.config(out));
-    }
-
-    @AfterAll
-    static void stopSpark() {
-        sc.stop();
-    }
 
     @Test
     void shortRunLearnsAndWritesOutputsThatPlainDl4jLoads() throws Exception {
