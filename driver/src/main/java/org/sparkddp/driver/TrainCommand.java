@@ -27,7 +27,7 @@ final class TrainCommand {
     static void run(CommandLine cli, PrintStream out) throws IOException {
         ConfigLoader.Loaded loaded = ConfigLoader.load(configSource(cli), cli.overrides());
         SparkConf sparkConf = SparkSetup.sparkConf(loaded.config());
-        SparkSetup.checkSlots(sparkConf.get("spark.master", null), loaded.config().training().workers());
+        SparkSetup.checkSlots(sparkConf, loaded.config().training().workers());
         TrainingJob job = new TrainingJob(loaded, HadoopConfs.from(sparkConf), out, System.console() != null);
         TrainingJob.Prepared prepared = job.prepare();
 

@@ -12,6 +12,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
+import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
@@ -57,6 +58,10 @@ public final class TrainingJob {
         SparkDdpConfig config = loaded.config();
         Datasets data = Datasets.load(config.data(), hadoopConf);
         OutputDirectory output = OutputDirectory.open(config.output().dir(), hadoopConf, "output.dir");
+        if (data.train().size() < config.training().workers()) {
+            throw new InvalidConfigException("training.workers", "is " + config.training().workers() + " but "
+                    + config.data().train() + " holds only " + data.train().size() + " examples");
+        }
         NetworkSpec network = new NetworkSpec(config.model(), config.optimizer(), config.training().seed(),
                 data.train().numFeatures(), data.train().numClasses());
         return new Prepared(data, output, network);
@@ -69,6 +74,9 @@ public final class TrainingJob {
         var training = config.training();
         String runId = UUID.randomUUID().toString();
         ModelState initial = ModelState.capture(NetworkFactory.build(prepared.network()), 0, 0);
+        for (String previous : List.of(Summary.NAME, ModelFile.NAME, MetricsLog.NAME)) {
+            prepared.output().remove(previous);
+        }
         printHeader(config, prepared, initial, sc.master());
 
         ConsoleProgress console = new ConsoleProgress(this.console, interactive, totalIterations(config, prepared),
@@ -124,6 +132,7 @@ public final class TrainingJob {
                         + " sync %.2f ms per iteration",
                 result.test().accuracy(), result.test().meanLoss(), result.iterations(), result.samplesPerSecond(),
                 result.computeMsPerIteration(), result.syncMsPerIteration()));
-        console.println("outputs: " + output.location() + "/{" + ModelFile.NAME + ", metrics.jsonl, " + Summary.NAME + "}");
+        console.println("outputs: " + output.location() + "/{" + ModelFile.NAME + ", " + MetricsLog.NAME + ", "
+                + Summary.NAME + "}");
     }
 }

@@ -99,7 +99,16 @@ class BadInputTest {
                 }),
                 new Case("config file that does not exist", "{dir}/missing.conf: no such file",
                         d -> List.of("--config", d.resolve("missing.conf").toString())),
-                new Case("unknown command-line argument", "unknown argument '--epochs'", d -> List.of("--epochs", "3")));
+                new Case("unknown command-line argument", "unknown argument '--epochs'", d -> List.of("--epochs", "3")),
+                new Case("data path that is not a URI", "train:1/x-images-idx3-ubyte: is not a usable path",
+                        d -> args(d, "data.train=train:1/x-images-idx3-ubyte")),
+                new Case("more workers than training examples", "training.workers: is 2 but", d -> {
+                    Path images = rawCopy(d, 0, "train", b -> withCount(Arrays.copyOf(b, 16 + 784), 1));
+                    rawLabels(d, "train", b -> withCount(Arrays.copyOf(b, 9), 1));
+                    return args(d, "data.train=" + images);
+                }),
+                new Case("timeout without a unit", "training.sync-timeout: expected a duration with a unit",
+                        d -> args(d, "training.sync-timeout=300")));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -40,7 +40,7 @@ class StageRetryTest extends LocalSparkTest {
         ModelState undisturbed = train(mode);
 
         AtomicInteger failures = new AtomicInteger();
-        FaultInjection.set((attempt, rank, iteration) -> {
+        FaultInjection.set((rank, iteration) -> {
             // Rank 1 dies once, in the middle of the first stage (iterations 0-11).
             if (rank == 1 && iteration == 7 && failures.getAndIncrement() == 0) {
                 throw new IllegalStateException("injected failure of rank 1 before iteration 7");

@@ -49,9 +49,9 @@ public record TrainingConfig(
         iterationsPerStage.ifPresent(v -> Checks.positive("training.iterations-per-stage", v));
         Checks.present("training.sync-timeout", syncTimeout);
         Checks.positive("training.stage-attempts", stageAttempts);
-        if (syncTimeout.isNegative() || syncTimeout.isZero()) {
+        if (syncTimeout.compareTo(Duration.ofSeconds(1)) < 0 || syncTimeout.compareTo(Duration.ofDays(1)) > 0) {
             throw new InvalidConfigException("training.sync-timeout",
-                    "must be > 0 but got " + syncTimeout);
+                    "must be between 1s and 1d but got " + syncTimeout);
         }
     }
 }

@@ -102,10 +102,14 @@ final class TypedReader {
 
     Duration duration(String key) {
         ConfigValue v = required(key);
+        // HOCON reads a bare number as milliseconds, so "300" would silently mean 0.3 s: insist on a unit.
+        if (v.valueType() != ConfigValueType.STRING || !String.valueOf(v.unwrapped()).trim().matches(".*[a-zA-Z]$")) {
+            throw wrongType(key, v, "a duration with a unit, such as 120s or 2m");
+        }
         try {
             return config.getDuration(key);
         } catch (ConfigException e) {
-            throw wrongType(key, v, "a duration such as 120s or 2m");
+            throw wrongType(key, v, "a duration with a unit, such as 120s or 2m");
         }
     }
 

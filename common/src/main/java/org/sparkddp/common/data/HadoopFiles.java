@@ -33,7 +33,12 @@ public final class HadoopFiles {
      * @param location a path or URI
      */
     public static <T> T read(String location, Configuration hadoopConf, StreamReader<T> reader) {
-        Path path = new Path(location);
+        Path path;
+        try {
+            path = new Path(location);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidDataException(location, "is not a usable path: " + e.getMessage());
+        }
         try {
             FileSystem fs = path.getFileSystem(hadoopConf);
             FileStatus status = fs.getFileStatus(path);
@@ -44,6 +49,8 @@ public final class HadoopFiles {
                  InputStream in = location.endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw) {
                 return reader.read(in);
             }
+        } catch (IllegalArgumentException e) { // an unknown host in hdfs://host/..., an unsupported scheme
+            throw new InvalidDataException(location, "cannot be reached: " + e.getMessage());
         } catch (FileNotFoundException e) {
             throw new InvalidDataException(location, "no such file");
         } catch (AccessControlException e) {

@@ -50,7 +50,7 @@ public final class IdxReader {
             if (shape[i] <= 0) {
                 throw new InvalidDataException(name, "dimension " + i + " has size " + shape[i] + ", expected > 0");
             }
-            total *= shape[i];
+            total = Math.min(Long.MAX_VALUE / Integer.MAX_VALUE, total) * shape[i]; // cannot overflow
         }
         if (total > Integer.MAX_VALUE - 16) {
             throw new InvalidDataException(name, "declares " + total + " bytes of data, more than one array can hold");

@@ -191,6 +191,12 @@ class ConfigLoaderTest {
     void durationsAcceptUnits() {
         assertEquals(Duration.ofMinutes(2), loadText("training.sync-timeout = 2m").training().syncTimeout());
         assertTrue(failure("training.sync-timeout = soon").contains("expected a duration"));
+        assertEquals("--set: training.sync-timeout: expected a duration with a unit, such as 120s or 2m but got '300'",
+                failure("", "training.sync-timeout=300"));
+        assertEquals("job.conf:1: training.sync-timeout: expected a duration with a unit, such as 120s or 2m but got 300",
+                failure("training.sync-timeout = 300"));
+        assertEquals("job.conf:1: training.sync-timeout: must be between 1s and 1d but got PT720H",
+                failure("training.sync-timeout = 30d"));
     }
 
     @Test

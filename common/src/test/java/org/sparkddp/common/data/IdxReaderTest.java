@@ -3,6 +3,7 @@ package org.sparkddp.common.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -81,6 +82,8 @@ class IdxReaderTest {
         assertEquals("f.idx: has bytes after the 4 bytes of data its header declares",
                 failure(idx(0x08, new int[] {4}, 5), 1));
         assertEquals("f.idx: dimension 0 has size 0, expected > 0", failure(idx(0x08, new int[] {0}, 0), 1));
+        String huge = failure(idx(0x08, new int[] {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE}, 0), 3);
+        assertTrue(huge.contains("more than one array can hold"), huge);
     }
 
     @Test

@@ -1,7 +1,6 @@
 package org.sparkddp.driver.output;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,6 +16,9 @@ import org.sparkddp.driver.train.TrainingListener;
  * file on disk is always complete up to the last epoch, never half a line.
  */
 public final class MetricsLog implements TrainingListener {
+    public static final String NAME = "metrics.jsonl";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MetricsLog.class);
+
     private final OutputDirectory output;
     private final int logEvery;
     private final long runStart;
@@ -72,20 +74,22 @@ public final class MetricsLog implements TrainingListener {
         line.put("train_seconds", round(trainNanos / 1e9));
         line.put("elapsed_seconds", round((System.nanoTime() - runStart) / 1e9));
         lines.add(Json.line(line));
-        flush();
+        try {
+            flush();
+        } catch (IOException e) {
+            // Telemetry must not stop training: the file is written again after the next epoch and at the end.
+            LOG.warn("cannot write {} to {} after epoch {} ({}); will try again", NAME, output.location(),
+                    epoch.epoch() + 1, e.getMessage());
+        }
     }
 
     /** Rewrites metrics.jsonl with every line so far. */
-    public void flush() {
-        try {
-            output.writeAtomically("metrics.jsonl", out -> {
-                for (String l : lines) {
-                    out.write((l + "\n").getBytes(StandardCharsets.UTF_8));
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write metrics.jsonl to " + output.location(), e);
-        }
+    public void flush() throws IOException {
+        output.writeAtomically(NAME, out -> {
+            for (String l : lines) {
+                out.write((l + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        });
     }
 
     static double round(double value) {

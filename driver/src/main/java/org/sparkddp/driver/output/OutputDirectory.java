@@ -2,6 +2,9 @@ package org.sparkddp.driver.output;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.Options;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -18,11 +21,13 @@ import org.sparkddp.common.error.InvalidConfigException;
  */
 public final class OutputDirectory {
     private final FileSystem fs;
+    private final Configuration hadoopConf;
     private final Path dir;
     private final String location;
 
-    private OutputDirectory(FileSystem fs, Path dir, String location) {
+    private OutputDirectory(FileSystem fs, Configuration hadoopConf, Path dir, String location) {
         this.fs = fs;
+        this.hadoopConf = hadoopConf;
         this.dir = dir;
         this.location = location;
     }
@@ -55,7 +60,9 @@ public final class OutputDirectory {
             Path probe = new Path(dir, ".write-probe-" + UUID.randomUUID());
             fs.create(probe, false).close();
             fs.delete(probe, false);
-            return new OutputDirectory(fs, dir, location);
+            return new OutputDirectory(fs, hadoopConf, dir, location);
+        } catch (IllegalArgumentException e) { // a malformed URI, an unknown host in hdfs://host/...
+            throw new InvalidConfigException(key, "'" + location + "' is not a usable path: " + firstLine(e.getMessage()));
         } catch (AccessControlException e) {
             throw new InvalidConfigException(key, "cannot write to '" + location + "': permission denied");
         } catch (IOException e) {
@@ -67,20 +74,24 @@ public final class OutputDirectory {
         return location;
     }
 
-    /** Writes {@code name} completely under a temporary name, then renames it into place. */
+    /**
+     * Writes {@code name} completely under a temporary name, syncs it, then renames it into place, replacing any
+     * earlier version in one step: a reader sees the old file or the new one, never none and never a part.
+     *
+     * <p>NOTE: a plain rename already replaces atomically on local disk (POSIX rename); HDFS refuses to rename
+     * onto an existing file, and there FileContext's rename with OVERWRITE does it atomically on the namenode.
+     */
     public void writeAtomically(String name, Writer writer) throws IOException {
         Path target = new Path(dir, name);
         Path temporary = new Path(dir, "." + name + ".tmp-" + UUID.randomUUID());
         boolean done = false;
         try {
-            try (OutputStream out = fs.create(temporary, false)) {
+            try (FSDataOutputStream out = fs.create(temporary, false)) {
                 writer.write(out);
-            }
-            if (fs.exists(target) && !fs.delete(target, false)) {
-                throw new IOException("cannot replace " + target);
+                out.hsync();
             }
             if (!fs.rename(temporary, target)) {
-                throw new IOException("cannot rename " + temporary + " to " + target);
+                FileContext.getFileContext(fs.getUri(), hadoopConf).rename(temporary, target, Options.Rename.OVERWRITE);
             }
             done = true;
         } finally {
@@ -92,6 +103,14 @@ public final class OutputDirectory {
 
     public boolean exists(String name) throws IOException {
         return fs.exists(new Path(dir, name));
+    }
+
+    /**
+     * Removes a previous run's output, so that a run that fails cannot leave an older model or summary looking
+     * like its own. Called once all inputs are checked, just before training starts.
+     */
+    public void remove(String name) throws IOException {
+        fs.delete(new Path(dir, name), false);
     }
 
     private static String firstLine(String message) {

@@ -41,8 +41,6 @@ public final class SparkSetup {
         // Rank 0's state comes back every stage; sent directly, it skips a block-manager round trip. Spark caps this
         // at spark.rpc.message.maxSize, so a small RPC limit still works (through the block manager).
         conf.setIfMissing("spark.task.maxDirectResultSize", "64m");
-        // The barrier allGather that exchanges peer addresses must not wait a year (Spark's default).
-        conf.setIfMissing("spark.barrier.sync.timeout", String.valueOf(config.training().syncTimeout().toSeconds()));
         // One ND4J thread per task: the cores are already shared out as task slots.
         conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
         // Spark's stage progress bar would overwrite our own progress line.
@@ -54,10 +52,12 @@ public final class SparkSetup {
      * A synchronous stage runs every worker at once, so a local master needs at least as many task slots as
      * workers. Spark would otherwise retry its own check for minutes before failing; we fail at once.
      */
-    public static void checkSlots(String master, int workers) {
+    public static void checkSlots(SparkConf conf, int workers) {
+        String master = conf.get("spark.master", null);
         if (master == null) {
             return;
         }
+        int cpusPerTask = conf.getInt("spark.task.cpus", 1);
         int slots;
         Matcher local = LOCAL.matcher(master.trim());
         Matcher cluster = LOCAL_CLUSTER.matcher(master.trim());
@@ -69,9 +69,11 @@ public final class SparkSetup {
         } else {
             return; // A real cluster: Spark's barrier scheduler checks the slots once executors have registered.
         }
+        slots /= Math.max(1, cpusPerTask);
         if (workers > slots) {
             throw new InvalidConfigException("training.workers", "is " + workers + " but spark.master " + master
-                    + " runs only " + slots + " task" + (slots == 1 ? "" : "s") + " at once, and a synchronous stage"
+                    + (cpusPerTask > 1 ? " with spark.task.cpus=" + cpusPerTask : "")
+                    + " runs only " + slots + " task" + (slots == 1 ? "" : "s") + " at once, and a training stage"
                     + " runs all workers together");
         }
     }

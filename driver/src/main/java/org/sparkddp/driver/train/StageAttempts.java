@@ -3,6 +3,7 @@ package org.sparkddp.driver.train;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidInputException;
 
 /**
@@ -24,11 +25,20 @@ final class StageAttempts {
     record Outcome<T>(T result, int attempts) {
     }
 
-    static <T> Outcome<T> run(int maxAttempts, String what, Supplier<T> job) {
+    /**
+     * @param workers the stage's task count, for the error when the cluster cannot run them all at once
+     */
+    static <T> Outcome<T> run(int maxAttempts, int workers, String what, Supplier<T> job) {
         for (int attempt = 1; ; attempt++) {
             try {
                 return new Outcome<>(job.get(), attempt);
             } catch (Exception e) { // Spark throws SparkException, a checked exception, without declaring it
+                if (tooFewSlots(e)) {
+                    // Spark already waited for executors (spark.scheduler.barrier.maxConcurrentTasksCheck.*):
+                    // another attempt would only wait again.
+                    throw new InvalidConfigException("training.workers", "is " + workers + " but the cluster cannot"
+                            + " run that many tasks at once; give the job more executor cores or lower training.workers");
+                }
                 if (!retryable(e)) {
                     throw e instanceof RuntimeException runtime ? runtime : new StageFailedException(what, attempt,
                             rootCause(e), e);
@@ -40,6 +50,17 @@ final class StageAttempts {
                         maxAttempts, rootCause(e));
             }
         }
+    }
+
+    /** Spark's barrier slot check failed: SPARK-24819, raised as BarrierJobSlotsNumberCheckFailed. */
+    private static boolean tooFewSlots(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t.getClass().getSimpleName().equals("BarrierJobSlotsNumberCheckFailed")
+                    || String.valueOf(t.getMessage()).contains("SPARK-24819")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean retryable(Throwable failure) {

@@ -119,6 +119,7 @@ public final class TrainingMaster {
         var bcState = current.broadcast();                                                    // broadcast
         String what = "iterations " + from + "-" + (to - 1) + " · " + training.mode().configName();
         StageAttempts.Outcome<StageReport[]> outcome = StageAttempts.run(training.stageAttempts(),      // train
+                training.workers(),
                 "epoch " + (plan.epoch() + 1) + " · " + what,
                 () -> describe(plan.epoch(), what, () -> trainStage(train, spec, bcState, progress)));
         StageReport[] reports = outcome.result();

@@ -55,9 +55,16 @@ public final class PeerRing {
             int next = (rank + 1) % size;
             int previous = Math.floorMod(rank - 1, size);
             SocketChannel toNext = dial(addresses[next], rank, secret, deadline, cancelled);
-            SocketChannel fromPrevious = accept(server, previous, addresses[previous], secret, deadline, cancelled, rank);
-            return new RingAllReduce(rank, size, toNext, addresses[next], fromPrevious, addresses[previous], timeout,
-                    cancelled);
+            SocketChannel fromPrevious = null;
+            try {
+                fromPrevious = accept(server, previous, addresses[previous], secret, deadline, cancelled, rank);
+                return new RingAllReduce(rank, size, toNext, addresses[next], fromPrevious, addresses[previous],
+                        timeout, cancelled);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(toNext);
+                closeQuietly(fromPrevious);
+                throw e;
+            }
         } catch (IOException e) {
             throw new PeerFailureException("rank " + rank + ": cannot set up the ring: " + e.getMessage(), e);
         }
@@ -73,7 +80,9 @@ public final class PeerRing {
             SocketChannel channel = SocketChannel.open();
             try {
                 tune(channel);
-                channel.connect(target);
+                // Bounded: a plain connect() waits for the OS's own timeout, minutes, on a host that drops packets.
+                long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+                channel.socket().connect(target, (int) Math.min(Integer.MAX_VALUE, left));
                 ByteBuffer hello = hello(rank, secret);
                 while (hello.hasRemaining()) {
                     channel.write(hello);
@@ -107,11 +116,15 @@ public final class PeerRing {
                 if (channel == null) {
                     continue;
                 }
-                tune(channel);
-                if (readHello(channel, secret, deadline) == expectedRank) {
-                    return channel;
+                try {
+                    tune(channel);
+                    if (readHello(channel, secret, deadline) == expectedRank) {
+                        return channel;
+                    }
+                } catch (IOException e) {
+                    // A connection that broke before greeting us is not our peer: drop it and keep waiting.
                 }
-                channel.close(); // Not our peer (a stray or stale connection): keep waiting for the right one.
+                closeQuietly(channel); // Not our peer (a stray or stale connection): keep waiting for the right one.
             }
         }
     }
@@ -148,6 +161,17 @@ public final class PeerRing {
         int rank = hello.getInt(4);
         hello.putInt(4, 0);
         return MessageDigest.isEqual(hello.array(), expected.array()) ? rank : -1;
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        if (channel == null) {
+            return;
+        }
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // Best effort on a failure path; the original failure is what matters.
+        }
     }
 
     private static void tune(SocketChannel channel) throws IOException {

@@ -56,11 +56,17 @@ public final class RingAllReduce implements AutoCloseable {
         this.timeoutNanos = timeout.toNanos();
         this.cancelled = cancelled;
         if (size > 1) {
-            this.selector = Selector.open();
-            toNext.configureBlocking(false);
-            fromPrevious.configureBlocking(false);
-            this.nextKey = toNext.register(selector, 0);
-            this.previousKey = fromPrevious.register(selector, 0);
+            Selector opened = Selector.open();
+            try {
+                toNext.configureBlocking(false);
+                fromPrevious.configureBlocking(false);
+                this.nextKey = toNext.register(opened, 0);
+                this.previousKey = fromPrevious.register(opened, 0);
+            } catch (IOException | RuntimeException e) {
+                opened.close();
+                throw e;
+            }
+            this.selector = opened;
         } else {
             this.selector = null;
             this.nextKey = null;

@@ -12,8 +12,10 @@ import org.sparkddp.common.nd.NioViews;
  * <p>NOTE: weighting by examples makes K = 1 with plain SGD exactly synchronous SGD:
  * {@code sum_w n_w (p - lr g_w / n_w) / N = p - lr sum_w g_w / N}.
  *
- * <p>Averages happen every {@code every} iterations of an epoch and at the end of every stage, so the state a
- * stage returns is always a consensus. Divergence is noticed at the next average, within K iterations.
+ * <p>Averages happen after every global iteration {@code i} with {@code (i + 1) % K == 0}, counted over the whole
+ * run, and at the end of every stage, so the state a stage returns is always a consensus (a window that a stage end
+ * cuts short is simply shorter). Divergence is noticed at the next average, within K iterations. Between averages
+ * each iteration's loss is this rank's own; at an average the window's losses become the all-worker mean.
  */
 final class AveragingStep implements StepRule {
     private final RankContext rank;
@@ -41,6 +43,7 @@ final class AveragingStep implements StepRule {
         }
         lossSum += loss;
         examples += rows.length;
+        log.loss(k, rows.length == 0 ? Float.NaN : (float) (loss / rows.length));
         long updated = System.nanoTime();
         log.compute(updated - start);
         if (!lastOfStage && (iteration + 1) % every != 0) {

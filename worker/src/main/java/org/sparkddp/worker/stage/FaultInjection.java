@@ -10,11 +10,10 @@ public final class FaultInjection {
     @FunctionalInterface
     public interface Fault {
         /**
-         * @param stageAttempt Spark's attempt number of the stage (0 for the first)
-         * @param rank         the task's rank
-         * @param iteration    the global iteration about to run
+         * @param rank      the task's rank
+         * @param iteration the global iteration about to run (a resubmitted stage runs its iterations again)
          */
-        void beforeIteration(int stageAttempt, int rank, long iteration);
+        void beforeIteration(int rank, long iteration);
     }
 
     private static volatile Fault fault;
@@ -30,10 +29,10 @@ public final class FaultInjection {
         fault = null;
     }
 
-    static void beforeIteration(int stageAttempt, int rank, long iteration) {
+    static void beforeIteration(int rank, long iteration) {
         Fault current = fault;
         if (current != null) {
-            current.beforeIteration(stageAttempt, rank, iteration);
+            current.beforeIteration(rank, iteration);
         }
     }
 }

@@ -13,8 +13,8 @@ import org.sparkddp.worker.collective.FloatVector;
  * <p>The ring's reduce-scatter leaves each rank with the full sum of one slice of the gradient; the rank applies
  * DL4J's updater to that slice with that slice's optimizer state, and the all-gather sends the updated parameters
  * of every slice to every rank. The bytes on the wire are those of an all-reduce, but each rank runs the optimizer
- * on {@code 1/W} of the parameters and keeps {@code 1/W} of its state. The result is bit for bit the replicated
- * {@link SyncStep}'s.
+ * on {@code 1/W} of the parameters. The result is bit for bit the replicated {@link SyncStep}'s. (Each replica
+ * still holds the whole optimizer state in DL4J's layout, for the stage boundaries, besides its slice's copy.)
  *
  * <p>The full optimizer state exists in DL4J's layout only at stage boundaries: each rank loads its slice from the
  * broadcast state when the stage starts, and {@link #finish} gathers the slices back when it ends.

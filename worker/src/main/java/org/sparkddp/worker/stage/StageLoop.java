@@ -13,11 +13,8 @@ final class StageLoop {
     private final RankContext context;
     private final StepRule rule;
     private final ProgressAccumulator progress;
-    private final int stageAttempt;
 
-    StageLoop(StageSpec spec, int rank, int stageAttempt, RankContext context, StepRule rule,
-              ProgressAccumulator progress) {
-        this.stageAttempt = stageAttempt;
+    StageLoop(StageSpec spec, int rank, RankContext context, StepRule rule, ProgressAccumulator progress) {
         this.spec = spec;
         this.rank = rank;
         this.context = context;
@@ -38,7 +35,7 @@ final class StageLoop {
             int t = spec.fromIteration() + done;
             long iteration = spec.firstGlobalIteration() + done;
             boolean last = done == count - 1;
-            FaultInjection.beforeIteration(stageAttempt, rank, iteration);
+            FaultInjection.beforeIteration(rank, iteration);
             if (!rule.run(done, iteration, plan.rows(order, rank, t), plan.globalCount(t), last, log)) {
                 divergedAt = iteration;
                 break;

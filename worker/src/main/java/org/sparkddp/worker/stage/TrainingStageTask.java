@@ -52,8 +52,7 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
             RankContext rankContext = new RankContext(spec.epoch(), spec.plan().localBatchSize(rank), shard,
                     replica.network(), ring);
             StepRule rule = rule(rankContext);
-            StageReport report = new StageLoop(spec, rank, context.stageAttemptNumber(), rankContext, rule,
-                    progress).run();
+            StageReport report = new StageLoop(spec, rank, rankContext, rule, progress).run();
             return scala.collection.Iterator$.MODULE$.single(report);
         }
     }
