@@ -43,6 +43,9 @@ public final class SparkSetup {
         conf.setIfMissing("spark.task.maxDirectResultSize", "64m");
         // One ND4J thread per task: the cores are already shared out as task slots.
         conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
+        // Heartbeats carry the progress accumulator to the console's progress line; Spark's 10 s default is longer
+        // than an epoch of small jobs. A heartbeat is one small message per executor.
+        conf.setIfMissing("spark.executor.heartbeatInterval", "2s");
         // Spark's stage progress bar would overwrite our own progress line.
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         return conf;
