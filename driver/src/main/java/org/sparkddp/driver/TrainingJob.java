@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -18,7 +19,12 @@ import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.plan.ShardLayout;
 import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.driver.checkpoint.Checkpoint;
+import org.sparkddp.driver.checkpoint.CheckpointStore;
+import org.sparkddp.driver.checkpoint.JobCheckpoints;
 import org.sparkddp.driver.data.Datasets;
+import org.sparkddp.driver.output.Json;
+import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.output.ConsoleProgress;
 import org.sparkddp.driver.output.MetricsLog;
@@ -51,7 +57,8 @@ public final class TrainingJob {
     }
 
     /** What {@link #prepare} checked and loaded. */
-    public record Prepared(Datasets data, OutputDirectory output, NetworkSpec network) {
+    public record Prepared(Datasets data, OutputDirectory output, NetworkSpec network,
+                           Optional<CheckpointStore> checkpoints) {
     }
 
     public Prepared prepare() {
@@ -64,16 +71,24 @@ public final class TrainingJob {
         }
         NetworkSpec network = new NetworkSpec(config.model(), config.optimizer(), config.training().seed(),
                 data.train().numFeatures(), data.train().numClasses());
-        return new Prepared(data, output, network);
+        Optional<CheckpointStore> checkpoints = config.checkpoint().dir()
+                .map(dir -> CheckpointStore.open(dir, config.checkpoint().keep(), hadoopConf));
+        return new Prepared(data, output, network, checkpoints);
     }
 
     public TrainingResult run(JavaSparkContext sc, Prepared prepared) throws IOException {
+        return run(sc, prepared, Optional.empty());
+    }
+
+    /** @param resume a checkpoint to continue from, already checked against this job ({@link ResumeCheck}) */
+    public TrainingResult run(JavaSparkContext sc, Prepared prepared, Optional<Checkpoint> resume) throws IOException {
         long start = System.nanoTime();
         String startedAt = Instant.now().toString();
         SparkDdpConfig config = loaded.config();
         var training = config.training();
         String runId = UUID.randomUUID().toString();
-        ModelState initial = ModelState.capture(NetworkFactory.build(prepared.network()), 0, 0);
+        ModelState initial = resume.map(Checkpoint::state)
+                .orElseGet(() -> ModelState.capture(NetworkFactory.build(prepared.network()), 0, 0));
         for (String previous : List.of(Summary.NAME, ModelFile.NAME, MetricsLog.NAME)) {
             prepared.output().remove(previous);
         }
@@ -82,14 +97,24 @@ public final class TrainingJob {
         ConsoleProgress console = new ConsoleProgress(this.console, interactive, totalIterations(config, prepared),
                 training.batchSize());
         MetricsLog metrics = new MetricsLog(prepared.output(), config.output().logEvery(), start);
+        resume.ifPresent(c -> {
+            List<String> earlier = new ArrayList<>();
+            c.meta().path("metrics").forEach(line -> earlier.add(line.asText()));
+            metrics.resume(earlier);
+            this.console.println("resuming from " + c.location() + " at iteration " + c.state().iteration());
+        });
         List<TrainingListener> listeners = new ArrayList<>(List.of(console, metrics));
+        CheckpointSink sink = prepared.checkpoints().<CheckpointSink>map(store -> new JobCheckpoints(store,
+                checkpointMeta(config, prepared, initial), metrics::lines, resume.map(Checkpoint::location)))
+                .orElse(CheckpointSink.NONE);
 
         TrainingResult result;
         try (ShardedData train = ShardedData.forTraining(sc, prepared.data().train(), training.workers(),
                 training.seed(), "spark-ddp train shards");
              ShardedData test = ShardedData.forEvaluation(sc, prepared.data().test(), training.workers(),
                      "spark-ddp test shards")) {
-            result = new TrainingMaster(sc, training, prepared.network(), runId, listeners).fit(train, test, initial);
+            result = new TrainingMaster(sc, training, prepared.network(), runId, listeners, config.checkpoint(), sink)
+                    .fit(train, test, initial);
         } finally {
             console.closeLine();
         }
@@ -103,6 +128,26 @@ public final class TrainingJob {
         Summary.write(prepared.output(), summary);
         printFooter(result, prepared.output());
         return result;
+    }
+
+    /** What every checkpoint of this run records besides the state: enough to resume it exactly and to trace it. */
+    private Map<String, Object> checkpointMeta(SparkDdpConfig config, Prepared prepared, ModelState initial) {
+        var t = config.training();
+        Map<String, Object> meta = new java.util.LinkedHashMap<>();
+        meta.put("seed", t.seed());
+        meta.put("workers", t.workers());
+        meta.put("batch_size", t.batchSize());
+        meta.put("mode", t.mode().configName());
+        meta.put("parameters", initial.params().length);
+        meta.put("updater_values", initial.updaterState().length);
+        meta.put("train_examples", prepared.data().train().size());
+        meta.put("test_examples", prepared.data().test().size());
+        meta.put("features", prepared.data().train().numFeatures());
+        meta.put("classes", prepared.data().train().numClasses());
+        meta.put("data", Map.of("train", config.data().train(), "test", config.data().test()));
+        meta.put("version", Version.get());
+        meta.put("config", Json.parse(loaded.resolvedJson()));
+        return meta;
     }
 
     private static long totalIterations(SparkDdpConfig config, Prepared prepared) {

@@ -101,6 +101,11 @@ public final class ConfigLoader {
                         r.optionalInt("training.iterations-per-stage"),
                         r.duration("training.sync-timeout"),
                         r.integer("training.stage-attempts")),
+                new CheckpointConfig(
+                        r.optionalString("checkpoint.dir"),
+                        r.optionalInt("checkpoint.every-iterations"),
+                        r.optionalInt("checkpoint.every-epochs"),
+                        r.integer("checkpoint.keep")),
                 new OptimizerConfig(
                         r.choice("optimizer.name", OptimizerName.class),
                         r.number("optimizer.learning-rate")),

@@ -11,6 +11,7 @@ public record SparkDdpConfig(
         OutputConfig output,
         SparkSettings spark,
         TrainingConfig training,
+        CheckpointConfig checkpoint,
         OptimizerConfig optimizer,
         ModelConfig model) implements Serializable {
 
@@ -19,6 +20,7 @@ public record SparkDdpConfig(
         Checks.present("output", output);
         Checks.present("spark", spark);
         Checks.present("training", training);
+        Checks.present("checkpoint", checkpoint);
         Checks.present("optimizer", optimizer);
         Checks.present("model", model);
     }

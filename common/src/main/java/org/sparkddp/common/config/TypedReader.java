@@ -92,6 +92,14 @@ final class TypedReader {
         return OptionalLong.of(longValue(key));
     }
 
+    java.util.Optional<String> optionalString(String key) {
+        read.add(key);
+        if (config.getIsNull(key)) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(string(key));
+    }
+
     OptionalInt optionalInt(String key) {
         read.add(key);
         if (config.getIsNull(key)) {

@@ -11,27 +11,31 @@ import org.sparkddp.common.error.InvalidInputException;
  * @param command    the subcommand ({@code train} or {@code help})
  * @param configFile the job's config file, if given; otherwise the built-in default job runs
  * @param overrides  {@code key=value} overrides, in order
+ * @param resume     a checkpoint (or directory of checkpoints) to continue from
  */
-public record CommandLine(String command, Optional<String> configFile, List<String> overrides) {
+public record CommandLine(String command, Optional<String> configFile, List<String> overrides, Optional<String> resume) {
     public static final String USAGE = String.join("\n",
-            "usage: spark-ddp train [--config FILE] [--set key=value ...]",
+            "usage: spark-ddp train [--config FILE] [--set key=value ...] [--resume DIR]",
             "",
             "  train     train a network; with no --config, the built-in default job",
             "            (conf/fashion-mnist-mlp.conf: an MLP on Fashion-MNIST, local Spark)",
             "  --config  a HOCON config file: a local path or any Hadoop FileSystem URI",
             "  --set     override one config key, e.g. --set training.epochs=2 (repeatable)",
+            "  --resume  continue from the newest checkpoint in DIR (checkpoint.dir), or from DIR itself if it is",
+            "            one checkpoint; without --config, the checkpoint's own config is used",
             "",
             "Exit status: 0 done, 2 invalid input (config, data, paths), 3 training diverged, 1 other failure.");
 
     public static CommandLine parse(String[] args) {
         if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
-            return new CommandLine("help", Optional.empty(), List.of());
+            return help();
         }
         String command = args[0];
         if (!command.equals("train")) {
             throw new InvalidInputException("unknown command '" + command + "' (expected: train; see --help)");
         }
         String config = null;
+        String resume = null;
         List<String> overrides = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
@@ -43,8 +47,9 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
                     config = value(args, ++i, arg);
                 }
                 case "--set", "-s" -> overrides.add(value(args, ++i, arg));
+                case "--resume" -> resume = value(args, ++i, arg);
                 case "--help", "-h" -> {
-                    return new CommandLine("help", Optional.empty(), List.of());
+                    return help();
                 }
                 default -> {
                     if (arg.startsWith("--config=")) {
@@ -57,7 +62,11 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
                 }
             }
         }
-        return new CommandLine(command, Optional.ofNullable(config), List.copyOf(overrides));
+        return new CommandLine(command, Optional.ofNullable(config), List.copyOf(overrides), Optional.ofNullable(resume));
+    }
+
+    private static CommandLine help() {
+        return new CommandLine("help", Optional.empty(), List.of(), Optional.empty());
     }
 
     private static String value(String[] args, int i, String option) {

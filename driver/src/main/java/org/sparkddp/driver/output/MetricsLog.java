@@ -32,6 +32,16 @@ public final class MetricsLog implements TrainingListener {
         this.runStart = runStartNanos;
     }
 
+    /** Continues the lines of a resumed run's metrics, as its checkpoint recorded them. */
+    public void resume(List<String> earlier) {
+        lines.addAll(0, earlier);
+    }
+
+    /** Every line so far. */
+    public List<String> lines() {
+        return List.copyOf(lines);
+    }
+
     @Override
     public void onStage(StageRecord stage, int iterationsInEpoch, int epochs) {
         long stageStart = System.nanoTime() - stage.wallNanos() - runStart;

@@ -6,9 +6,12 @@ public final class TrainingDivergedException extends RuntimeException {
 
     private final long iteration;
 
-    public TrainingDivergedException(long iteration, int epoch) {
+    /** @param lastCheckpoint the newest checkpoint of the run, if any: where to resume from */
+    public TrainingDivergedException(long iteration, int epoch, java.util.Optional<String> lastCheckpoint) {
         super("training diverged: the loss or gradient of iteration " + iteration + " (epoch " + (epoch + 1)
-                + ") is not finite; no model was written (try a lower optimizer.learning-rate)");
+                + ") is not finite; no model was written; " + lastCheckpoint.map(c -> "the last good checkpoint is " + c)
+                .orElse("no checkpoint was written (set checkpoint.dir to keep some)") + " (try a lower"
+                + " optimizer.learning-rate)");
         this.iteration = iteration;
     }
 

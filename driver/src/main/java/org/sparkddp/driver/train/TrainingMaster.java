@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
+import org.sparkddp.common.config.CheckpointConfig;
 import org.sparkddp.common.config.TrainingConfig;
 import org.sparkddp.common.eval.ClassificationAggregator;
 import org.sparkddp.common.model.NetworkSpec;
@@ -35,11 +36,24 @@ public final class TrainingMaster {
     private final NetworkSpec network;
     private final String runId;
     private final List<TrainingListener> listeners;
+    private final CheckpointConfig checkpoints;
+    private final CheckpointSink sink;
     /** Shown by every rendezvous request and ring connection of this run. */
     private final String secret = newSecret();
 
     public TrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
-                              List<TrainingListener> listeners) {
+                          List<TrainingListener> listeners) {
+        this(sc, training, network, runId, listeners, CheckpointConfig.NONE, CheckpointSink.NONE);
+    }
+
+    /**
+     * @param checkpoints when checkpoints are due
+     * @param sink        where they go
+     */
+    public TrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
+                          List<TrainingListener> listeners, CheckpointConfig checkpoints, CheckpointSink sink) {
+        this.checkpoints = checkpoints;
+        this.sink = sink;
         this.sc = sc;
         this.training = training;
         this.network = network;
@@ -47,6 +61,10 @@ public final class TrainingMaster {
         this.listeners = List.copyOf(listeners);
     }
 
+    /**
+     * Trains from {@code initial}, which may be a resumed checkpoint's state: training continues at iteration
+     * {@code initial.iteration()}, in the same data order an uninterrupted run would use.
+     */
     public TrainingResult fit(ShardedData train, ShardedData test, ModelState initial) {
         if (train.shardSizes().length != training.workers()) {
             throw new IllegalArgumentException(train.shardSizes().length + " shards for " + training.workers() + " workers");
@@ -60,33 +78,47 @@ public final class TrainingMaster {
         List<StageRecord> stages = new ArrayList<>();
         List<EpochRecord> epochs = new ArrayList<>();
         long cap = training.maxIterations().orElse(Long.MAX_VALUE);
+        // Every epoch has the same number of iterations: the shards and the batch split do not change.
+        int perEpoch = new EpochPlan(training.seed(), 0, train.shardSizes(), training.batchSize()).iterations();
         ClassificationAggregator lastEvaluation = null;
         try (StateBroadcast current = new StateBroadcast(sc, initial);
              RendezvousServer rendezvous = RendezvousServer.start(driverHost(), secret, training.syncTimeout())) {
-            for (int epoch = initial.epoch(); epoch < training.epochs() && current.state().iteration() < cap; epoch++) {
+            int startEpoch = (int) (initial.iteration() / perEpoch);
+            for (int epoch = startEpoch; epoch < training.epochs() && current.state().iteration() < cap; epoch++) {
                 EpochPlan plan = new EpochPlan(training.seed(), epoch, train.shardSizes(), training.batchSize());
                 int stagesBefore = stages.size();
-                int t = 0;
+                int t = (int) (current.state().iteration() - (long) epoch * perEpoch);
                 while (t < plan.iterations() && current.state().iteration() < cap) {
-                    int end = stageEnd(plan, t, cap - current.state().iteration());
-                    StageRecord stage = runStage(train, current, plan, t, end, progress, rendezvous.address());
+                    int end = stageEnd(plan, t, cap - current.state().iteration(), current.state().iteration());
+                    StageRecord stage = runStage(train, current, plan, t, end, perEpoch, progress,
+                            rendezvous.address());
                     stages.add(stage);
                     listeners.forEach(l -> l.onStage(stage, plan.iterations(), training.epochs()));
                     t = end;
+                    if (t < plan.iterations()) {
+                        checkpointIfDue(current.state(), false);
+                    }
                 }
                 lastEvaluation = describe(epoch, "evaluate", () -> evaluator.evaluate(current.broadcast()));
                 EpochRecord record = epochRecord(epoch, stages.subList(stagesBefore, stages.size()), lastEvaluation);
                 epochs.add(record);
                 listeners.forEach(l -> l.onEpoch(record, training.epochs()));
+                checkpointIfDue(current.state(), t == plan.iterations());
             }
-            ModelState last = current.state();
-            ModelState finished = new ModelState(last.params(), last.updaterState(), last.iteration(),
-                    epochs.isEmpty() ? last.epoch() : epochs.get(epochs.size() - 1).epoch() + 1);
-            return new TrainingResult(finished, epochs, stages, lastEvaluation);
+            if (lastEvaluation == null) { // resumed at the very end: nothing left to train, but report the model
+                lastEvaluation = describe(startEpoch, "evaluate", () -> evaluator.evaluate(current.broadcast()));
+            }
+            return new TrainingResult(current.state(), epochs, stages, lastEvaluation);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot start the rendezvous server on the driver", e);
         } finally {
             sc.sc().removeSparkListener(heartbeats);
+        }
+    }
+
+    private void checkpointIfDue(ModelState state, boolean epochEnd) {
+        if (checkpoints.dueAfter(state.iteration(), epochEnd, state.epoch())) {
+            sink.save(state);
         }
     }
 
@@ -101,16 +133,21 @@ public final class TrainingMaster {
         return java.util.HexFormat.of().formatHex(bytes);
     }
 
-    private int stageEnd(EpochPlan plan, int from, long iterationsLeft) {
+    /** A stage ends at the epoch's end, after iterations-per-stage, at the iteration cap, or at a checkpoint. */
+    private int stageEnd(EpochPlan plan, int from, long iterationsLeft, long iteration) {
         long end = plan.iterations();
         if (training.iterationsPerStage().isPresent()) {
             end = Math.min(end, from + (long) training.iterationsPerStage().getAsInt());
+        }
+        if (checkpoints.enabled() && checkpoints.everyIterations().isPresent()) {
+            long every = checkpoints.everyIterations().getAsInt();
+            end = Math.min(end, from + (every - iteration % every));
         }
         return (int) Math.min(end, from + iterationsLeft);
     }
 
     private StageRecord runStage(ShardedData train, StateBroadcast current, EpochPlan plan, int from, int to,
-                                 ProgressAccumulator progress, String rendezvous) {
+                                 int perEpoch, ProgressAccumulator progress, String rendezvous) {
         long start = System.nanoTime();
         ModelState state = current.state();
         StageSpec spec = new StageSpec(runId, training.mode(), training.averageEvery(), training.shardedOptimizer(),
@@ -126,9 +163,11 @@ public final class TrainingMaster {
         StageReport rank0 = Arrays.stream(reports).filter(r -> r.rank() == 0).findFirst()       // collect
                 .orElseThrow(() -> new IllegalStateException("no report from rank 0"));
         if (rank0.diverged()) {
-            throw new TrainingDivergedException(rank0.divergedAt(), plan.epoch());
+            throw new TrainingDivergedException(rank0.divergedAt(), plan.epoch(), sink.last());
         }
-        current.update(rank0.finalState());
+        ModelState reached = rank0.finalState();
+        current.update(new ModelState(reached.params(), reached.updaterState(), reached.iteration(),
+                (int) (reached.iteration() / perEpoch)));
         int[] examples = new int[to - from];                                                  // record
         for (int t = from; t < to; t++) {
             examples[t - from] = plan.globalCount(t);

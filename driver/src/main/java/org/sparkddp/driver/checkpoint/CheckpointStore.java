@@ -1,0 +1,165 @@
+package org.sparkddp.driver.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.sparkddp.common.error.InvalidDataException;
+import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.driver.output.Json;
+import org.sparkddp.driver.output.OutputDirectory;
+
+/**
+ * Checkpoints in a directory on any Hadoop FileSystem, one subdirectory per checkpoint, {@code ckpt-<iteration>},
+ * holding {@code state.bin} and {@code checkpoint.json}. Runs on the driver.
+ *
+ * <p>A checkpoint is written into a hidden temporary directory and renamed into place once both files are
+ * complete and synced, so a crash never leaves a half checkpoint under a real name; only the newest {@code keep}
+ * are kept.
+ */
+public final class CheckpointStore {
+    static final String STATE = "state.bin";
+    static final String META = "checkpoint.json";
+    private static final Pattern NAME = Pattern.compile("^ckpt-(\\d+)$");
+
+    private final FileSystem fs;
+    private final Path dir;
+    private final int keep;
+
+    private CheckpointStore(FileSystem fs, Path dir, int keep) {
+        this.fs = fs;
+        this.dir = dir;
+        this.keep = keep;
+    }
+
+    /** Opens (and creates) a checkpoint directory, checking up front that it can be written. */
+    public static CheckpointStore open(String location, int keep, Configuration hadoopConf) {
+        OutputDirectory.open(location, hadoopConf, "checkpoint.dir"); // the same checks and errors as output.dir
+        Path dir = new Path(location);
+        try {
+            return new CheckpointStore(dir.getFileSystem(hadoopConf), dir, keep);
+        } catch (IOException e) {
+            throw new InvalidDataException(location, "cannot be opened: " + e.getMessage());
+        }
+    }
+
+    /** Writes a checkpoint and prunes old ones; returns its location. */
+    public String write(ModelState state, Map<String, Object> meta) throws IOException {
+        String name = String.format("ckpt-%012d", state.iteration());
+        Path target = new Path(dir, name);
+        Path temporary = new Path(dir, "." + name + ".tmp-" + UUID.randomUUID());
+        try {
+            fs.mkdirs(temporary);
+            writeFile(new Path(temporary, STATE), StateCodec.encode(state));
+            writeFile(new Path(temporary, META), (Json.pretty(meta) + "\n").getBytes(StandardCharsets.UTF_8));
+            if (fs.exists(target)) {
+                fs.delete(target, true); // the same iteration written again, by a resumed run: the same content
+            }
+            if (!fs.rename(temporary, target)) {
+                throw new IOException("cannot rename " + temporary + " to " + target);
+            }
+        } finally {
+            fs.delete(temporary, true);
+        }
+        prune();
+        return target.toString();
+    }
+
+    private void writeFile(Path path, byte[] bytes) throws IOException {
+        try (FSDataOutputStream out = fs.create(path, false)) {
+            out.write(bytes);
+            out.hsync();
+        }
+    }
+
+    private void prune() throws IOException {
+        List<FileStatus> all = checkpoints(fs, dir);
+        for (int i = 0; i < all.size() - keep; i++) {
+            fs.delete(all.get(i).getPath(), true);
+        }
+    }
+
+    /** Complete checkpoints in {@code dir}, oldest first (temporary directories are hidden and never listed). */
+    private static List<FileStatus> checkpoints(FileSystem fs, Path dir) throws IOException {
+        List<FileStatus> found = new ArrayList<>();
+        for (FileStatus status : fs.listStatus(dir)) {
+            if (status.isDirectory() && NAME.matcher(status.getPath().getName()).matches()
+                    && fs.exists(new Path(status.getPath(), STATE)) && fs.exists(new Path(status.getPath(), META))) {
+                found.add(status);
+            }
+        }
+        found.sort(Comparator.comparingLong(s -> iterationOf(s.getPath().getName())));
+        return found;
+    }
+
+    private static long iterationOf(String name) {
+        Matcher m = NAME.matcher(name);
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /**
+     * Reads the checkpoint at {@code location}: a checkpoint directory itself, or a directory of checkpoints, in
+     * which case the newest complete one.
+     */
+    public static Checkpoint read(String location, Configuration hadoopConf) {
+        Path path = new Path(location);
+        try {
+            FileSystem fs = path.getFileSystem(hadoopConf);
+            if (!fs.getFileStatus(path).isDirectory()) {
+                throw new InvalidDataException(location, "is not a checkpoint directory");
+            }
+            if (!fs.exists(new Path(path, STATE))) {
+                List<FileStatus> all = checkpoints(fs, path);
+                if (all.isEmpty()) {
+                    throw new InvalidDataException(location, "holds no checkpoint (no complete ckpt-<iteration> directory)");
+                }
+                path = all.get(all.size() - 1).getPath();
+            }
+            String stateFile = new Path(path, STATE).toString();
+            String metaFile = new Path(path, META).toString();
+            ModelState state = StateCodec.decode(readAll(fs, new Path(path, STATE)), stateFile);
+            JsonNode meta;
+            try {
+                meta = Json.parse(new String(readAll(fs, new Path(path, META)), StandardCharsets.UTF_8));
+            } catch (IllegalStateException e) {
+                throw new InvalidDataException(metaFile, "is not valid JSON");
+            }
+            if (meta.path("iteration").asLong(-1) != state.iteration()) {
+                throw new InvalidDataException(metaFile, "does not match " + STATE + " beside it (iteration "
+                        + meta.path("iteration").asText() + " against " + state.iteration() + ")");
+            }
+            return new Checkpoint(path.toString(), state, meta);
+        } catch (FileNotFoundException e) {
+            throw new InvalidDataException(location, "no such checkpoint directory");
+        } catch (IOException e) {
+            throw new InvalidDataException(location, "cannot be read: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidDataException(location, "is not a usable path: " + e.getMessage());
+        }
+    }
+
+    private static byte[] readAll(FileSystem fs, Path path) throws IOException {
+        try (InputStream in = fs.open(path)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** For tests: the checkpoint directories present, oldest first. */
+    public List<String> list() throws IOException {
+        return checkpoints(fs, dir).stream().map(s -> s.getPath().getName()).toList();
+    }
+
+}

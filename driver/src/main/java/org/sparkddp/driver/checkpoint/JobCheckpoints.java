@@ -1,0 +1,64 @@
+package org.sparkddp.driver.checkpoint;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.driver.train.CheckpointSink;
+
+/**
+ * Writes a job's checkpoints: the state, plus everything needed to resume it exactly and to trace it (seeds and
+ * data-order settings, the resolved config, provenance, the metrics so far). Runs on the driver.
+ *
+ * <p>A checkpoint that cannot be written is logged and training goes on: the directory was checked writable before
+ * training started, and a passing storage error should not end hours of training; the next checkpoint tries again.
+ */
+public final class JobCheckpoints implements CheckpointSink {
+    private static final Logger LOG = LoggerFactory.getLogger(JobCheckpoints.class);
+
+    private final CheckpointStore store;
+    private final Map<String, Object> fixed;
+    private final Supplier<List<String>> metrics;
+    private String last;
+
+    /**
+     * @param fixed       what every checkpoint of the run records: seeds, settings, config, provenance
+     * @param metrics     the metrics.jsonl lines so far, when a checkpoint is written
+     * @param resumedFrom the checkpoint this run resumed from, until it writes its own
+     */
+    public JobCheckpoints(CheckpointStore store, Map<String, Object> fixed, Supplier<List<String>> metrics,
+                          Optional<String> resumedFrom) {
+        this.store = store;
+        this.fixed = Map.copyOf(fixed);
+        this.metrics = metrics;
+        this.last = resumedFrom.orElse(null);
+    }
+
+    @Override
+    public void save(ModelState state) {
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("format", 1);
+        meta.put("iteration", state.iteration());
+        meta.put("epochs_done", state.epoch());
+        meta.put("created_at", Instant.now().toString());
+        meta.putAll(fixed);
+        meta.put("metrics", metrics.get());
+        try {
+            last = store.write(state, meta);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("the checkpoint of iteration {} could not be written ({}); training goes on", state.iteration(),
+                    e.getMessage());
+        }
+    }
+
+    @Override
+    public Optional<String> last() {
+        return Optional.ofNullable(last);
+    }
+}

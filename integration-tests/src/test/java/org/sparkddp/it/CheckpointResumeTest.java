@@ -1,0 +1,134 @@
+package org.sparkddp.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.error.InvalidConfigException;
+import org.sparkddp.common.error.InvalidDataException;
+import org.sparkddp.driver.TrainingJob;
+import org.sparkddp.driver.checkpoint.Checkpoint;
+import org.sparkddp.driver.checkpoint.CheckpointStore;
+import org.sparkddp.driver.checkpoint.ResumeCheck;
+import org.sparkddp.driver.train.TrainingDivergedException;
+import org.sparkddp.driver.train.TrainingResult;
+
+/** Checkpoints, exact resume, and divergence, in local mode through the same job the command line runs. */
+class CheckpointResumeTest extends LocalSparkTest {
+    private TrainingResult run(ConfigLoader.Loaded loaded, Optional<Checkpoint> resume) throws IOException {
+        TrainingJob job = new TrainingJob(loaded, new Configuration(),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false);
+        TrainingJob.Prepared prepared = job.prepare();
+        resume.ifPresent(c -> ResumeCheck.verify(c, loaded.config(), prepared.data().train()));
+        return job.run(sc, prepared, resume);
+    }
+
+    /** A run on the subset with a checkpoint every 10 iterations, then the test's own overrides, which win. */
+    private ConfigLoader.Loaded config(String name, String... overrides) {
+        List<String> all = new java.util.ArrayList<>(List.of("output.dir=" + out.resolve(name + "-out"),
+                "checkpoint.dir=" + out.resolve(name + "-ckpt"), "checkpoint.every-iterations=10",
+                "training.epochs=3", "checkpoint.keep=10"));
+        all.addAll(List.of(overrides));
+        return TestData.config(out, all.toArray(String[]::new));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sync", "average"})
+    void resumingFromAMiddleCheckpointEndsBitForBitWhereAnUninterruptedRunEnds(String mode) throws IOException {
+        String[] settings = {"training.mode=" + mode, "training.average-every=4"};
+        TrainingResult whole = run(config("whole-" + mode, settings), Optional.empty());
+        assertEquals(48, whole.iterations()); // 3 epochs of 16
+
+        CheckpointStore store = CheckpointStore.open(out.resolve("whole-" + mode + "-ckpt").toString(), 10,
+                new Configuration());
+        // Every 10 iterations; epoch ends get none of their own once every-iterations is set.
+        assertEquals(List.of("ckpt-000000000010", "ckpt-000000000020", "ckpt-000000000030", "ckpt-000000000040"),
+                store.list());
+
+        // A second run resumes from iteration 20 (mid-epoch 2) in a fresh output directory.
+        Checkpoint middle = CheckpointStore.read(out.resolve("whole-" + mode + "-ckpt/ckpt-000000000020").toString(),
+                new Configuration());
+        assertEquals(20, middle.state().iteration());
+        assertEquals(1, middle.meta().path("epochs_done").asInt());
+        assertEquals(2000, middle.meta().path("train_examples").asInt());
+        TrainingResult resumed = run(config("resumed-" + mode, settings), Optional.of(middle));
+
+        assertEquals(whole.iterations(), resumed.iterations());
+        assertTrue(Arrays.equals(whole.finalState().params(), resumed.finalState().params()), "parameters differ");
+        assertTrue(Arrays.equals(whole.finalState().updaterState(), resumed.finalState().updaterState()),
+                "optimizer state differs");
+        assertEquals(whole.test().accuracy(), resumed.test().accuracy(), 0.0);
+        // The resumed run's metrics carry on from the checkpoint's: every epoch is there once.
+        List<String> metrics = Files.readAllLines(out.resolve("resumed-" + mode + "-out/metrics.jsonl"));
+        assertEquals(3, metrics.stream().filter(l -> l.contains("\"type\":\"epoch\"")).count());
+    }
+
+    @Test
+    void checkpointsArePrunedToTheNewestFew() throws IOException {
+        run(config("pruned", "checkpoint.keep=2"), Optional.empty());
+        CheckpointStore store = CheckpointStore.open(out.resolve("pruned-ckpt").toString(), 2, new Configuration());
+        assertEquals(List.of("ckpt-000000000030", "ckpt-000000000040"), store.list());
+        // Reading the directory picks the newest.
+        assertEquals(40, CheckpointStore.read(out.resolve("pruned-ckpt").toString(), new Configuration()).state()
+                .iteration());
+    }
+
+    @Test
+    void resumingIntoADifferentNetworkIsRefused() throws IOException {
+        run(config("shape"), Optional.empty());
+        Checkpoint checkpoint = CheckpointStore.read(out.resolve("shape-ckpt").toString(), new Configuration());
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> run(config("shape2", "model.hidden=[64]"), Optional.of(checkpoint)));
+        assertTrue(e.getMessage().startsWith("model.hidden: is [64] but was [256,128] in "), e.getMessage());
+    }
+
+    @Test
+    void aCorruptCheckpointIsAnErrorNamingTheFile() throws IOException {
+        run(config("corrupt"), Optional.empty());
+        Path state = out.resolve("corrupt-ckpt/ckpt-000000000040/state.bin");
+        byte[] bytes = Files.readAllBytes(state);
+        bytes[100] ^= 0x55;
+        Files.write(state, bytes);
+        InvalidDataException e = assertThrows(InvalidDataException.class,
+                () -> CheckpointStore.read(out.resolve("corrupt-ckpt").toString(), new Configuration()));
+        assertTrue(e.getMessage().endsWith("state.bin: is corrupt: its checksum does not match"), e.getMessage());
+        Files.write(state, Arrays.copyOf(bytes, 40));
+        assertTrue(assertThrows(InvalidDataException.class, () -> CheckpointStore.read(out.resolve("corrupt-ckpt")
+                .toString(), new Configuration())).getMessage().contains("is truncated or corrupt"));
+    }
+
+    @Test
+    void divergenceStopsAtOnceNamesTheLastGoodCheckpointAndWritesNoModel() {
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> run(config("diverge", "optimizer.name=sgd", "optimizer.learning-rate=1e6",
+                        "checkpoint.every-iterations=1"), Optional.empty()));
+        assertTrue(e.getMessage().contains("the last good checkpoint is "), e.getMessage());
+        assertTrue(e.getMessage().contains("ckpt-0000000000" + String.format("%02d", e.iteration())), e.getMessage());
+        assertFalse(Files.exists(out.resolve("diverge-out/model.zip")));
+        assertFalse(Files.exists(out.resolve("diverge-out/summary.json")));
+    }
+
+    @Test
+    void theResumedModelIsAPlainDl4jModel() throws IOException {
+        run(config("model"), Optional.empty());
+        MultiLayerNetwork model = MultiLayerNetwork.load(out.resolve("model-out/model.zip").toFile(), true);
+        assertEquals(48, model.getIterationCount());
+        assertEquals(3, model.getEpochCount());
+    }
+}
