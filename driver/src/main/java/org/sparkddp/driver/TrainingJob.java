@@ -177,6 +177,13 @@ public final class TrainingJob {
                         + " sync %.2f ms per iteration",
                 result.test().accuracy(), result.test().meanLoss(), result.iterations(), result.samplesPerSecond(),
                 result.computeMsPerIteration(), result.syncMsPerIteration()));
+        if (result.stageRetries() > 0) {
+            console.println(String.format(Locale.ROOT,
+                    "recovered: %d stage resubmission%s after task or executor failures · at least %,d iterations"
+                            + " redone · %.1f s in failed attempts",
+                    result.stageRetries(), result.stageRetries() == 1 ? "" : "s", result.iterationsRedone(),
+                    result.failedAttemptNanos() / 1e9));
+        }
         console.println("outputs: " + output.location() + "/{" + ModelFile.NAME + ", " + MetricsLog.NAME + ", "
                 + Summary.NAME + "}");
     }

@@ -44,6 +44,8 @@ public final class Summary {
         s.put("compute_ms_per_iteration", MetricsLog.round(result.computeMsPerIteration()));
         s.put("allreduce_ms_per_iteration", MetricsLog.round(result.allReduceMsPerIteration()));
         s.put("stage_retries", result.stageRetries());
+        s.put("iterations_redone", result.iterationsRedone());
+        s.put("failed_attempt_seconds", MetricsLog.round(result.failedAttemptNanos() / 1e9));
         s.put("peak_heap_mb", PeakHeap.megabytes());
         s.put("parameters", provenance.parameters());
         s.put("train_examples", provenance.trainExamples());

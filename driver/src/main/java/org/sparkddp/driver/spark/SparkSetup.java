@@ -46,6 +46,10 @@ public final class SparkSetup {
         // Heartbeats carry the progress accumulator to the console's progress line; Spark's 10 s default is longer
         // than an epoch of small jobs. A heartbeat is one small message per executor.
         conf.setIfMissing("spark.executor.heartbeatInterval", "2s");
+        // A training stage needs all its slots at once. When an executor is lost, Spark checks every interval
+        // (15 s by default) whether a replacement has registered, up to maxFailures (40) times; a 1 s interval
+        // resumes the resubmitted stage about as soon as the replacement is up, and gives up after 40 s.
+        conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
         // Spark's stage progress bar would overwrite our own progress line.
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         return conf;

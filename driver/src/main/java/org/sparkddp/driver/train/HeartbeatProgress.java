@@ -20,7 +20,8 @@ final class HeartbeatProgress extends SparkListener {
     private final long seed;
     private final int batchSize;
     private final int epochs;
-    private long lastIteration = -1;
+    /** Written on the listener-bus thread, read by the training loop when a stage fails. */
+    private volatile long lastIteration = -1;
 
     HeartbeatProgress(long accumulatorId, List<TrainingListener> listeners, int[] shardSizes, long seed,
                       int batchSize, int epochs) {
@@ -30,6 +31,11 @@ final class HeartbeatProgress extends SparkListener {
         this.seed = seed;
         this.batchSize = batchSize;
         this.epochs = epochs;
+    }
+
+    /** The furthest global iteration any heartbeat has reported, or -1 before the first. */
+    long reached() {
+        return lastIteration;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.sparkddp.driver.train;
 
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,18 +22,35 @@ final class StageAttempts {
     private StageAttempts() {
     }
 
-    /** What a stage's attempts came to: the job's result and how many attempts it took. */
-    record Outcome<T>(T result, int attempts) {
+    /**
+     * What a stage's attempts came to.
+     *
+     * @param result           the successful attempt's result
+     * @param attempts         submissions, the successful one included
+     * @param redoneIterations iterations that failed attempts had completed, and the next attempt did again: a
+     *                         lower bound, from the progress the last heartbeat before each failure carried
+     * @param failedNanos      wall time the failed attempts took, from submission to failure
+     */
+    record Outcome<T>(T result, int attempts, long redoneIterations, long failedNanos) {
     }
 
     /**
-     * @param workers the stage's task count, for the error when the cluster cannot run them all at once
+     * @param workers        the stage's task count, for the error when the cluster cannot run them all at once
+     * @param firstIteration the stage's first global iteration
+     * @param reached        global iterations completed so far, as the executors' heartbeats last reported
      */
-    static <T> Outcome<T> run(int maxAttempts, int workers, String what, Supplier<T> job) {
+    static <T> Outcome<T> run(int maxAttempts, int workers, String what, long firstIteration, LongSupplier reached,
+                              Supplier<T> job) {
+        long redone = 0;
+        long failedNanos = 0;
         for (int attempt = 1; ; attempt++) {
+            long start = System.nanoTime();
             try {
-                return new Outcome<>(job.get(), attempt);
+                return new Outcome<>(job.get(), attempt, redone, failedNanos);
             } catch (Exception e) { // Spark throws SparkException, a checked exception, without declaring it
+                long lost = Math.max(0, reached.getAsLong() - firstIteration);
+                redone += lost;
+                failedNanos += System.nanoTime() - start;
                 if (tooFewSlots(e)) {
                     // Spark already waited for executors (spark.scheduler.barrier.maxConcurrentTasksCheck.*):
                     // another attempt would only wait again.
@@ -46,8 +64,10 @@ final class StageAttempts {
                 if (attempt >= maxAttempts) {
                     throw new StageFailedException(what, attempt, rootCause(e), e);
                 }
-                LOG.warn("stage {} failed on attempt {} of {} ({}); resubmitting it from the same state", what, attempt,
-                        maxAttempts, rootCause(e));
+                LOG.warn("stage {} failed on attempt {} of {} after {} s and at least {} iterations ({}); resubmitting"
+                        + " it from the same state", what, attempt, maxAttempts,
+                        String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9), lost,
+                        rootCause(e));
             }
         }
     }

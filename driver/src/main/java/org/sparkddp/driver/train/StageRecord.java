@@ -12,10 +12,12 @@ package org.sparkddp.driver.train;
  * @param computeNanos     per-rank mean time in gradient computation and updates
  * @param allReduceNanos   per-rank mean time in the all-reduce, waiting for peers included
  * @param attempts         times the stage was submitted (1 unless a task failed and the stage was resubmitted)
+ * @param redoneIterations iterations that failed attempts had done and the stage did again (a lower bound)
+ * @param failedNanos      wall time of the failed attempts, included in {@code wallNanos}
  */
 public record StageRecord(int epoch, long firstIteration, float[] losses, int[] examples, long[] endNanos,
-                          long wallNanos,
-                          long computeNanos, long allReduceNanos, int attempts) {
+                          long wallNanos, long computeNanos, long allReduceNanos, int attempts, long redoneIterations,
+                          long failedNanos) {
     public int iterations() {
         return losses.length;
     }

@@ -91,7 +91,7 @@ public final class TrainingMaster {
                 while (t < plan.iterations() && current.state().iteration() < cap) {
                     int end = stageEnd(plan, t, cap - current.state().iteration(), current.state().iteration());
                     StageRecord stage = runStage(train, current, plan, t, end, perEpoch, progress,
-                            rendezvous.address());
+                            rendezvous.address(), heartbeats::reached);
                     stages.add(stage);
                     listeners.forEach(l -> l.onStage(stage, plan.iterations(), training.epochs()));
                     t = end;
@@ -147,7 +147,8 @@ public final class TrainingMaster {
     }
 
     private StageRecord runStage(ShardedData train, StateBroadcast current, EpochPlan plan, int from, int to,
-                                 int perEpoch, ProgressAccumulator progress, String rendezvous) {
+                                 int perEpoch, ProgressAccumulator progress, String rendezvous,
+                                 java.util.function.LongSupplier heartbeatIteration) {
         long start = System.nanoTime();
         ModelState state = current.state();
         StageSpec spec = new StageSpec(runId, training.mode(), training.averageEvery(), training.shardedOptimizer(),
@@ -157,7 +158,7 @@ public final class TrainingMaster {
         String what = "iterations " + from + "-" + (to - 1) + " · " + training.mode().configName();
         StageAttempts.Outcome<StageReport[]> outcome = StageAttempts.run(training.stageAttempts(),      // train
                 training.workers(),
-                "epoch " + (plan.epoch() + 1) + " · " + what,
+                "epoch " + (plan.epoch() + 1) + " · " + what, state.iteration(), heartbeatIteration,
                 () -> describe(plan.epoch(), what, () -> trainStage(train, spec, bcState, progress)));
         StageReport[] reports = outcome.result();
         StageReport rank0 = Arrays.stream(reports).filter(r -> r.rank() == 0).findFirst()       // collect
@@ -175,7 +176,8 @@ public final class TrainingMaster {
         long compute = Arrays.stream(reports).mapToLong(StageReport::computeNanos).sum() / reports.length;
         long allReduce = Arrays.stream(reports).mapToLong(StageReport::syncNanos).sum() / reports.length;
         return new StageRecord(plan.epoch(), state.iteration(), rank0.losses(), examples, rank0.endNanos(),
-                System.nanoTime() - start, compute, allReduce, outcome.attempts());
+                System.nanoTime() - start, compute, allReduce, outcome.attempts(), outcome.redoneIterations(),
+                outcome.failedNanos());
     }
 
     private StageReport[] trainStage(ShardedData train, StageSpec spec,

@@ -56,6 +56,16 @@ public record TrainingResult(ModelState finalState, List<EpochRecord> epochs, Li
         return stages.stream().mapToInt(s -> s.attempts() - 1).sum();
     }
 
+    /** Iterations that failed stage attempts had done and their resubmissions did again (a lower bound). */
+    public long iterationsRedone() {
+        return stages.stream().mapToLong(StageRecord::redoneIterations).sum();
+    }
+
+    /** Wall time lost to failed stage attempts. */
+    public long failedAttemptNanos() {
+        return stages.stream().mapToLong(StageRecord::failedNanos).sum();
+    }
+
     /** The training loss of the last epoch. */
     public double trainLoss() {
         return epochs.isEmpty() ? Double.NaN : epochs.get(epochs.size() - 1).trainLoss();

@@ -1,0 +1,66 @@
+package org.sparkddp.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/**
+ * A spark-ddp run in a child process, with its stdout and stderr in files: what the tests that kill processes
+ * watch and then read back.
+ */
+record ChildRun(Process process, Path stdout, Path stderr, long startNanos) {
+
+    static ChildRun start(ProcessBuilder builder, Path dir, String name) throws IOException {
+        Path out = dir.resolve(name + ".stdout");
+        Path err = dir.resolve(name + ".stderr");
+        long start = System.nanoTime();
+        return new ChildRun(builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err, start);
+    }
+
+    /** Waits until stdout has a line containing {@code text}; fails if the run ends first or time runs out. */
+    void awaitLine(String text, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.readString(stdout, StandardCharsets.UTF_8).contains(text)) {
+                return;
+            }
+            if (!process.isAlive()) {
+                fail("the run ended (exit " + process.exitValue() + ") before printing '" + text + "':\n" + output());
+            }
+            Thread.sleep(100);
+        }
+        fail("no '" + text + "' within " + timeout + ":\n" + output());
+    }
+
+    /** Waits for the run to end by itself and asserts that it succeeded; returns its wall time in seconds. */
+    double awaitSuccess(Duration timeout) throws IOException, InterruptedException {
+        assertTrue(process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS), "the run did not end within " + timeout);
+        assertEquals(0, process.exitValue(), output());
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    String output() throws IOException {
+        return Files.readString(stdout, StandardCharsets.UTF_8) + Files.readString(stderr, StandardCharsets.UTF_8);
+    }
+
+    /** The parameters (then the optimizer state) of a model.zip, as plain DL4J reads it. */
+    static float[][] model(Path zip) throws IOException {
+        MultiLayerNetwork net = MultiLayerNetwork.load(new File(zip.toString()), true);
+        return new float[][] {net.params().toFloatVector(), net.getUpdater().getStateViewArray().toFloatVector()};
+    }
+
+    static JsonNode summary(Path outputDir) throws IOException {
+        return new ObjectMapper().readTree(outputDir.resolve("summary.json").toFile());
+    }
+}

@@ -1,0 +1,110 @@
+package org.sparkddp.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.sparkddp.driver.Main;
+
+/**
+ * spark-ddp on a real standalone cluster (master, two workers, executors in their own JVMs), submitted through
+ * SparkSubmit with the shaded application jar, with a 1 MB RPC message limit: parameters and data must travel as
+ * broadcasts and blocks, never inside task closures. One executor is killed with SIGKILL mid-epoch; the job must
+ * finish by itself with the parameters of an undisturbed run, here a local-mode run in this JVM.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterTest {
+    /** 125 iterations an epoch of a 1.9M-parameter MLP: an epoch lasts seconds, so a kill lands inside one. */
+    private static final List<String> JOB = List.of("training.epochs=3", "training.batch-size=16",
+            "model.hidden=[1024,1024]", "training.average-every=4");
+
+    private Path dir;
+    private LocalCluster cluster;
+
+    @BeforeAll
+    void startCluster(@TempDir Path tmp) throws Exception {
+        dir = tmp;
+        cluster = LocalCluster.start(dir.resolve("cluster"), 2, 1, "1g");
+    }
+
+    @AfterAll
+    void stopCluster() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sync", "average"})
+    void anExecutorKilledMidEpochChangesNothingInTheResult(String mode) throws Exception {
+        Path killedOut = dir.resolve(mode + "-killed");
+        ChildRun run = ChildRun.start(clusterRun(mode, killedOut), dir, mode + "-killed");
+
+        // Epoch 2 starts as soon as epoch 1's line is out and lasts seconds: 1.5 s in, it is mid-stage.
+        run.awaitLine("epoch 1/3 · train loss", Duration.ofMinutes(3));
+        Thread.sleep(1500);
+        List<ProcessHandle> executors = cluster.executorsOf(cluster.workers());
+        assertEquals(1, executors.size(), "executors of the last worker: " + executors);
+        assertTrue(executors.get(0).destroyForcibly(), "SIGKILL was not sent");
+        double seconds = run.awaitSuccess(Duration.ofMinutes(5));
+
+        JsonNode summary = ChildRun.summary(killedOut);
+        assertTrue(summary.path("stage_retries").asInt() >= 1, "the kill did not fail a training stage:\n" + run.output());
+        assertEquals(375, summary.path("iterations").asLong());
+
+        // The same job, undisturbed, in local mode in this JVM.
+        Path referenceOut = dir.resolve(mode + "-reference");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(trainArgs(mode, referenceOut, "spark.master=local[2]").toArray(String[]::new),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+
+        float[][] expected = ChildRun.model(referenceOut.resolve("model.zip"));
+        float[][] actual = ChildRun.model(killedOut.resolve("model.zip"));
+        double params = Tolerances.maxRelativeError(expected[0], actual[0], 1e-3);
+        double updater = Tolerances.maxRelativeError(expected[1], actual[1], 1e-3);
+        System.out.printf(Locale.ROOT, "cluster %s, executor killed: %d stage retries, >= %d iterations redone,"
+                        + " %.1f s in failed attempts, %.1f s in all; max relative difference from the undisturbed run:"
+                        + " parameters %.3g, optimizer state %.3g (bitwise equal: %b)%n", mode,
+                summary.path("stage_retries").asInt(), summary.path("iterations_redone").asLong(),
+                summary.path("failed_attempt_seconds").asDouble(), seconds, params, updater,
+                java.util.Arrays.equals(expected[0], actual[0]) && java.util.Arrays.equals(expected[1], actual[1]));
+        assertTrue(params <= 1e-6, "parameters differ by " + params + " relative");
+        assertTrue(updater <= 1e-6, "optimizer state differs by " + updater + " relative");
+        assertEquals(ChildRun.summary(referenceOut).path("test_accuracy").asDouble(),
+                summary.path("test_accuracy").asDouble(), 1e-9);
+    }
+
+    private ProcessBuilder clusterRun(String mode, Path out) {
+        return cluster.submitCommand(List.of("--conf", "spark.rpc.message.maxSize=1",
+                "--conf", "spark.executor.heartbeatInterval=500ms"), trainArgs(mode, out));
+    }
+
+    private static List<String> trainArgs(String mode, Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train"));
+        List<String> settings = new ArrayList<>(List.of("data.train=" + TestData.TRAIN, "data.test=" + TestData.TEST,
+                "output.dir=" + out, "training.mode=" + mode, "spark.ui.enabled=false"));
+        settings.addAll(JOB);
+        settings.addAll(List.of(extra));
+        for (String s : settings) {
+            args.add("--set");
+            args.add(s);
+        }
+        return args;
+    }
+}

@@ -1,0 +1,75 @@
+package org.sparkddp.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Spark standalone cluster on loopback, run through {@code deploy/local-cluster}: the script is under test too.
+ * The master, the workers and the executors the workers start are separate JVMs, children of this one.
+ */
+final class LocalCluster implements AutoCloseable {
+    private static final Path SCRIPT = TestData.REPO.resolve("deploy/local-cluster");
+
+    private final Path state;
+    private final int workers;
+
+    private LocalCluster(Path state, int workers) {
+        this.state = state;
+        this.workers = workers;
+    }
+
+    static LocalCluster start(Path state, int workers, int cores, String memory) throws IOException, InterruptedException {
+        LocalCluster cluster = new LocalCluster(state, workers);
+        Path log = state.resolveSibling(state.getFileName() + "-start.log");
+        int code = cluster.script(log, "start", "--workers", String.valueOf(workers), "--cores", String.valueOf(cores),
+                "--memory", memory);
+        assertEquals(0, code, Files.readString(log, StandardCharsets.UTF_8));
+        return cluster;
+    }
+
+    /** The command that submits spark-ddp through SparkSubmit: spark-submit options, then the app's arguments. */
+    ProcessBuilder submitCommand(List<String> sparkOptions, List<String> appArgs) {
+        List<String> command = new ArrayList<>(List.of(SCRIPT.toString(), "submit"));
+        command.addAll(sparkOptions);
+        command.addAll(appArgs);
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("SPARK_DDP_CLUSTER_DIR", state.toString());
+        return pb;
+    }
+
+    /** The executor JVMs that worker {@code i} (1-based) runs now. */
+    List<ProcessHandle> executorsOf(int worker) throws IOException {
+        long pid = Long.parseLong(Files.readString(state.resolve("worker-" + worker + ".pid")).trim());
+        ProcessHandle handle = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("worker " + worker + " is gone"));
+        return handle.descendants()
+                .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+                .toList();
+    }
+
+    int workers() {
+        return workers;
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        script(state.resolveSibling(state.getFileName() + "-stop.log"), "stop");
+    }
+
+    private int script(Path log, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(SCRIPT.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("SPARK_DDP_CLUSTER_DIR", state.toString());
+        Process p = pb.start();
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "deploy/local-cluster " + args[0] + " did not finish");
+        return p.exitValue();
+    }
+}
