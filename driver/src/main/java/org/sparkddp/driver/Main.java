@@ -30,7 +30,11 @@ public final class Main {
                 out.println(CommandLine.USAGE);
                 return OK;
             }
-            TrainCommand.run(cli, out);
+            if (cli.command().equals("evaluate")) {
+                EvaluateCommand.run(cli, out);
+            } else {
+                TrainCommand.run(cli, out);
+            }
             return OK;
         } catch (Throwable t) {
             return report(t, err);

@@ -41,7 +41,7 @@ class BadInputTest {
 
     @FunctionalInterface
     interface Setup {
-        /** Prepares files under dir and returns the arguments after "train". */
+        /** Prepares files under dir and returns the command line: a command and its arguments. */
         List<String> prepare(Path dir) throws IOException;
     }
 
@@ -77,8 +77,8 @@ class BadInputTest {
                 new Case("unknown config key in a file", "job.conf:2: training.batchsize: unknown key (did you mean"
                         + " training.batch-size?)", d -> {
                             Path conf = TestData.configFile(d, "job.conf", "training {", "  batchsize = 64", "}");
-                            List<String> a = new ArrayList<>(List.of("--config", conf.toString()));
-                            a.addAll(args(d));
+                            List<String> a = new ArrayList<>(args(d));
+                            a.addAll(List.of("--config", conf.toString()));
                             return a;
                         }),
                 new Case("unknown config key on the command line", "--set: model.hiden: unknown key",
@@ -98,8 +98,9 @@ class BadInputTest {
                     return args(d, "output.dir=" + d.resolve("taken"));
                 }),
                 new Case("config file that does not exist", "{dir}/missing.conf: no such file",
-                        d -> List.of("--config", d.resolve("missing.conf").toString())),
-                new Case("unknown command-line argument", "unknown argument '--epochs'", d -> List.of("--epochs", "3")),
+                        d -> List.of("train", "--config", d.resolve("missing.conf").toString())),
+                new Case("unknown command-line argument", "unknown argument '--epochs'",
+                        d -> List.of("train", "--epochs", "3")),
                 new Case("data path that is not a URI", "train:1/x-images-idx3-ubyte: is not a usable path",
                         d -> args(d, "data.train=train:1/x-images-idx3-ubyte")),
                 new Case("more workers than training examples", "training.workers: is 2 but", d -> {
@@ -108,14 +109,36 @@ class BadInputTest {
                     return args(d, "data.train=" + images);
                 }),
                 new Case("timeout without a unit", "training.sync-timeout: expected a duration with a unit",
-                        d -> args(d, "training.sync-timeout=300")));
+                        d -> args(d, "training.sync-timeout=300")),
+                new Case("checkpoint dir that cannot be created", "checkpoint.dir: cannot write to '{dir}/taken/ckpt'",
+                        d -> {
+                            Files.writeString(d.resolve("taken"), "x");
+                            return args(d, "checkpoint.dir=" + d.resolve("taken/ckpt"), "checkpoint.every-epochs=1");
+                        }),
+                new Case("--resume from a directory with no checkpoint", "{dir}/empty: holds no checkpoint", d -> {
+                    Files.createDirectories(d.resolve("empty/ckpt-000000000010.tmp"));
+                    return List.of("train", "--resume", d.resolve("empty").toString());
+                }),
+                new Case("--resume from a model instead of a checkpoint", "{dir}/saved-model.zip: is not a checkpoint directory",
+                        d -> List.of("train", "--resume", Files.writeString(d.resolve("saved-model.zip"), "x").toString())),
+                new Case("a model zip that is not a model", "{dir}/saved-model.zip: is not a model: not a zip archive",
+                        d -> evaluate(d, Files.writeString(d.resolve("saved-model.zip"), "not a zip"))),
+                new Case("a model zip without coefficients", "{dir}/saved-model.zip: is not a model: it lacks coefficients.bin",
+                        d -> evaluate(d, zip(d.resolve("saved-model.zip"), "configuration.json", "{}"))),
+                new Case("a model zip with an entry read by Java deserialization",
+                        "{dir}/saved-model.zip: is not a spark-ddp model: it holds 'preprocessor.bin'",
+                        d -> evaluate(d, zip(d.resolve("saved-model.zip"), "preprocessor.bin", "\u00ac\u00ed"))),
+                new Case("a model zip whose configuration is not a network",
+                        "{dir}/saved-model.zip!/configuration.json: is not a DL4J network configuration",
+                        d -> evaluate(d, zip(d.resolve("saved-model.zip"), "configuration.json", "{\"confs\": 7}",
+                                "coefficients.bin", "x"))),
+                new Case("evaluate without a model", "evaluate needs --model FILE", d -> List.of("evaluate")));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void failsWithOneLineNamingTheCulpritAndWritesNothing(Case c) throws IOException {
-        List<String> argv = new ArrayList<>(List.of("train"));
-        argv.addAll(c.setup().prepare(dir));
+        List<String> argv = c.setup().prepare(dir);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Main.run(argv.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -134,9 +157,9 @@ class BadInputTest {
         }
     }
 
-    /** Good defaults pointing at the subset and a fresh output directory, then the case's overrides. */
+    /** {@code train} with good defaults pointing at the subset and a fresh output directory, then the overrides. */
     private static List<String> args(Path dir, String... overrides) {
-        List<String> a = new ArrayList<>();
+        List<String> a = new ArrayList<>(List.of("train"));
         for (String s : List.of("data.train=" + TestData.TRAIN, "data.test=" + TestData.TEST,
                 "output.dir=" + dir.resolve("out"), "spark.master=local[2]", "spark.ui.enabled=false",
                 "training.epochs=1")) {
@@ -148,6 +171,23 @@ class BadInputTest {
             a.add(s);
         }
         return a;
+    }
+
+    /** {@code evaluate --model model} on the subset's test set. */
+    private static List<String> evaluate(Path dir, Path model) {
+        return List.of("evaluate", "--model", model.toString(), "--set", "data.test=" + TestData.TEST);
+    }
+
+    /** A zip of the given entries: name, text, name, text, ... */
+    private static Path zip(Path target, String... namesAndTexts) throws IOException {
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(target))) {
+            for (int i = 0; i < namesAndTexts.length; i += 2) {
+                zip.putNextEntry(new java.util.zip.ZipEntry(namesAndTexts[i]));
+                zip.write(namesAndTexts[i + 1].getBytes(StandardCharsets.UTF_8));
+                zip.closeEntry();
+            }
+        }
+        return target;
     }
 
     @FunctionalInterface

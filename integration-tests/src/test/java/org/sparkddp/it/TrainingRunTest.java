@@ -67,6 +67,17 @@ class TrainingRunTest extends LocalSparkTest {
         assertEquals(evaluation.accuracy(), result.test().accuracy(), 1e-12);
         assertEquals(80, model.getIterationCount());
 
+        // spark-ddp evaluate reads it back (validated, without Java deserialization) to the same figures.
+        ByteArrayOutputStream evaluated = new ByteArrayOutputStream();
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        int code = org.sparkddp.driver.Main.run(new String[] {"evaluate", "--model", dir.resolve("model.zip").toString(),
+                        "--set", "data.test=" + TestData.TEST}, new PrintStream(evaluated, true, StandardCharsets.UTF_8),
+                new PrintStream(errors, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, errors.toString(StandardCharsets.UTF_8));
+        assertTrue(evaluated.toString(StandardCharsets.UTF_8).contains(String.format(java.util.Locale.ROOT,
+                "on 500 examples of %s: test accuracy %.4f · test loss %.4f", TestData.TEST, result.test().accuracy(),
+                result.test().meanLoss())), evaluated.toString(StandardCharsets.UTF_8));
+
         List<String> metrics = Files.readAllLines(dir.resolve("metrics.jsonl"));
         long epochLines = metrics.stream().filter(l -> l.contains("\"type\":\"epoch\"")).count();
         long iterationLines = metrics.stream().filter(l -> l.contains("\"type\":\"iteration\"")).count();

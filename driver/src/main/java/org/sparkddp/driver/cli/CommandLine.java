@@ -6,16 +6,20 @@ import java.util.Optional;
 import org.sparkddp.common.error.InvalidInputException;
 
 /**
- * The parsed command line: {@code train [--config FILE] [--set key=value ...]}.
+ * The parsed command line: {@code train [--config FILE] [--set key=value ...] [--resume DIR]} or
+ * {@code evaluate --model FILE [--config FILE] [--set key=value ...]}.
  *
- * @param command    the subcommand ({@code train} or {@code help})
+ * @param command    the subcommand ({@code train}, {@code evaluate} or {@code help})
  * @param configFile the job's config file, if given; otherwise the built-in default job runs
  * @param overrides  {@code key=value} overrides, in order
  * @param resume     a checkpoint (or directory of checkpoints) to continue from
+ * @param model      the model.zip to evaluate
  */
-public record CommandLine(String command, Optional<String> configFile, List<String> overrides, Optional<String> resume) {
+public record CommandLine(String command, Optional<String> configFile, List<String> overrides, Optional<String> resume,
+                          Optional<String> model) {
     public static final String USAGE = String.join("\n",
             "usage: spark-ddp train [--config FILE] [--set key=value ...] [--resume DIR]",
+            "       spark-ddp evaluate --model FILE [--config FILE] [--set key=value ...]",
             "",
             "  train     train a network; with no --config, the built-in default job",
             "            (conf/fashion-mnist-mlp.conf: an MLP on Fashion-MNIST, local Spark)",
@@ -23,6 +27,8 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             "  --set     override one config key, e.g. --set training.epochs=2 (repeatable)",
             "  --resume  continue from the newest checkpoint in DIR (checkpoint.dir), or from DIR itself if it is",
             "            one checkpoint; without --config, the checkpoint's own config is used",
+            "  evaluate  score a model.zip on the config's test set (data.test), on this machine",
+            "  --model   the model.zip (a local path or any Hadoop FileSystem URI)",
             "",
             "Exit status: 0 done, 2 invalid input (config, data, paths), 3 training diverged, 1 other failure.");
 
@@ -31,11 +37,12 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             return help();
         }
         String command = args[0];
-        if (!command.equals("train")) {
-            throw new InvalidInputException("unknown command '" + command + "' (expected: train; see --help)");
+        if (!command.equals("train") && !command.equals("evaluate")) {
+            throw new InvalidInputException("unknown command '" + command + "' (expected train or evaluate; see --help)");
         }
         String config = null;
         String resume = null;
+        String model = null;
         List<String> overrides = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
@@ -47,7 +54,8 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
                     config = value(args, ++i, arg);
                 }
                 case "--set", "-s" -> overrides.add(value(args, ++i, arg));
-                case "--resume" -> resume = value(args, ++i, arg);
+                case "--resume" -> resume = only(command, "train", arg, value(args, ++i, arg));
+                case "--model" -> model = only(command, "evaluate", arg, value(args, ++i, arg));
                 case "--help", "-h" -> {
                     return help();
                 }
@@ -62,11 +70,23 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
                 }
             }
         }
-        return new CommandLine(command, Optional.ofNullable(config), List.copyOf(overrides), Optional.ofNullable(resume));
+        if (command.equals("evaluate") && model == null) {
+            throw new InvalidInputException("evaluate needs --model FILE (see --help)");
+        }
+        return new CommandLine(command, Optional.ofNullable(config), List.copyOf(overrides), Optional.ofNullable(resume),
+                Optional.ofNullable(model));
     }
 
     private static CommandLine help() {
-        return new CommandLine("help", Optional.empty(), List.of(), Optional.empty());
+        return new CommandLine("help", Optional.empty(), List.of(), Optional.empty(), Optional.empty());
+    }
+
+    /** An option's value, when the option belongs to {@code owner}. */
+    private static String only(String command, String owner, String option, String value) {
+        if (!command.equals(owner)) {
+            throw new InvalidInputException(option + " is an option of " + owner + ", not of " + command);
+        }
+        return value;
     }
 
     private static String value(String[] args, int i, String option) {
