@@ -51,6 +51,12 @@ final class StageAttempts {
                 long lost = Math.max(0, reached.getAsLong() - firstIteration);
                 redone += lost;
                 failedNanos += System.nanoTime() - start;
+                if (tooFewSlots(e) && attempt > 1) {
+                    // The stage ran before: executors were lost (or hang) and were not replaced within Spark's wait.
+                    throw new StageFailedException(what, attempt, "after the earlier failure, the cluster no longer"
+                            + " has " + workers + " free task slots (lost or hung executors were not replaced within"
+                            + " Spark's barrier slot-check wait)", e);
+                }
                 if (tooFewSlots(e)) {
                     // Spark already waited for executors (spark.scheduler.barrier.maxConcurrentTasksCheck.*):
                     // another attempt would only wait again.
