@@ -45,10 +45,14 @@ final class StageAttempts {
         long failedNanos = 0;
         for (int attempt = 1; ; attempt++) {
             long start = System.nanoTime();
+            long reachedBefore = reached.getAsLong();
             try {
                 return new Outcome<>(job.get(), attempt, redone, failedNanos);
             } catch (Exception e) { // Spark throws SparkException, a checked exception, without declaring it
-                long lost = Math.max(0, reached.getAsLong() - firstIteration);
+                // Heartbeats report only progress beyond the furthest seen, so a repeat attempt's progress shows
+                // only once it passes the earlier attempt's; until then, the certain lower bound is 0.
+                long now = reached.getAsLong();
+                long lost = attempt == 1 || now > reachedBefore ? Math.max(0, now - firstIteration) : 0;
                 redone += lost;
                 failedNanos += System.nanoTime() - start;
                 if (tooFewSlots(e) && attempt > 1) {
