@@ -159,18 +159,11 @@ class BadInputTest {
 
     /** {@code train} with good defaults pointing at the subset and a fresh output directory, then the overrides. */
     private static List<String> args(Path dir, String... overrides) {
-        List<String> a = new ArrayList<>(List.of("train"));
-        for (String s : List.of("data.train=" + TestData.TRAIN, "data.test=" + TestData.TEST,
+        List<String> settings = new ArrayList<>(List.of("data.train=" + TestData.TRAIN, "data.test=" + TestData.TEST,
                 "output.dir=" + dir.resolve("out"), "spark.master=local[2]", "spark.ui.enabled=false",
-                "training.epochs=1")) {
-            a.add("--set");
-            a.add(s);
-        }
-        for (String s : overrides) {
-            a.add("--set");
-            a.add(s);
-        }
-        return a;
+                "training.epochs=1"));
+        settings.addAll(List.of(overrides));
+        return TestData.commandLine("train", settings);
     }
 
     /** {@code evaluate --model model} on the subset's test set. */

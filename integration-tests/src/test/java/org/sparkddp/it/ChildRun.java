@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
@@ -20,6 +22,13 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * watch and then read back.
  */
 record ChildRun(Process process, Path stdout, Path stderr, long startNanos) {
+
+    /** {@code deploy/spark-ddp} with these arguments, as a user runs it. */
+    static ProcessBuilder launcher(List<String> args) {
+        List<String> command = new ArrayList<>(List.of(TestData.REPO.resolve("deploy/spark-ddp").toString()));
+        command.addAll(args);
+        return new ProcessBuilder(command);
+    }
 
     static ChildRun start(ProcessBuilder builder, Path dir, String name) throws IOException {
         Path out = dir.resolve(name + ".stdout");

@@ -96,15 +96,10 @@ class ClusterTest {
     }
 
     private static List<String> trainArgs(String mode, Path out, String... extra) {
-        List<String> args = new ArrayList<>(List.of("train"));
         List<String> settings = new ArrayList<>(List.of("data.train=" + TestData.TRAIN, "data.test=" + TestData.TEST,
                 "output.dir=" + out, "training.mode=" + mode, "spark.ui.enabled=false"));
         settings.addAll(JOB);
         settings.addAll(List.of(extra));
-        for (String s : settings) {
-            args.add("--set");
-            args.add(s);
-        }
-        return args;
+        return TestData.commandLine("train", settings);
     }
 }

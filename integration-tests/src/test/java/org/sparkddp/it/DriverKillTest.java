@@ -27,20 +27,22 @@ class DriverKillTest {
     /** 125 iterations an epoch, a checkpoint every 50: the kill lands between two checkpoints. */
     private static final List<String> JOB = List.of("training.epochs=3", "training.batch-size=16",
             "model.hidden=[1024,1024]", "checkpoint.every-iterations=50", "checkpoint.keep=2");
+    /** How long after checkpoint 100 appears the driver is killed: into the next 50 iterations. */
+    private static final double KILL_AFTER_SECONDS = 0.7;
 
     @TempDir
     Path dir;
 
     @Test
     void aKilledDriverResumesFromItsNewestCheckpointToTheSameParameters() throws Exception {
-        ChildRun whole = ChildRun.start(launcher(train(dir.resolve("whole"))), dir, "whole");
+        ChildRun whole = ChildRun.start(ChildRun.launcher(train(dir.resolve("whole"))), dir, "whole");
         double wholeSeconds = whole.awaitSuccess(Duration.ofMinutes(5));
 
         Path killedOut = dir.resolve("killed");
-        ChildRun killed = ChildRun.start(launcher(train(killedOut)), dir, "killed");
+        ChildRun killed = ChildRun.start(ChildRun.launcher(train(killedOut)), dir, "killed");
         Path ckpt = killedOut.resolve("ckpt");
         awaitCheckpoint(killed, ckpt.resolve("ckpt-000000000100"));
-        Thread.sleep(700); // into the next 50 iterations
+        Thread.sleep(Math.round(KILL_AFTER_SECONDS * 1000));
         assertTrue(killed.process().isAlive(), "the run ended before it could be killed");
         killed.process().destroyForcibly();
         killed.process().waitFor();
@@ -48,7 +50,7 @@ class DriverKillTest {
         assertFalse(Files.exists(killedOut.resolve("out/summary.json")), "the killed run completed");
         assertFalse(Files.exists(killedOut.resolve("out/model.zip")), "the killed run wrote a model");
 
-        ChildRun resumed = ChildRun.start(launcher(List.of("train", "--resume", ckpt.toString())), dir, "resumed");
+        ChildRun resumed = ChildRun.start(ChildRun.launcher(List.of("train", "--resume", ckpt.toString())), dir, "resumed");
         double resumedSeconds = resumed.awaitSuccess(Duration.ofMinutes(5));
         String from = resumed.output().lines().filter(l -> l.contains("resuming from")).findFirst()
                 .orElseGet(() -> fail("no 'resuming from' line"));
@@ -57,10 +59,10 @@ class DriverKillTest {
         float[][] actual = ChildRun.model(killedOut.resolve("out/model.zip"));
         JsonNode summary = ChildRun.summary(killedOut.resolve("out"));
         double iterationsPerSecond = summary.path("samples_per_second").asDouble() / 16;
-        System.out.printf(Locale.ROOT, "driver killed %.1f s in, 0.7 s after checkpoint 100 (about %.0f iterations past"
+        System.out.printf(Locale.ROOT, "driver killed %.1f s in, %.1f s after checkpoint 100 (about %.0f iterations past"
                         + " it at %.0f iterations/s), resumed (%s) in %.1f s; uninterrupted %.1f s, so %.1f s extra;"
                         + " max abs difference of the parameters %.3g, of the optimizer state %.3g%n",
-                killedSeconds, 0.7 * iterationsPerSecond, iterationsPerSecond, from.trim(), resumedSeconds, wholeSeconds,
+                killedSeconds, KILL_AFTER_SECONDS, KILL_AFTER_SECONDS * iterationsPerSecond, iterationsPerSecond, from.trim(), resumedSeconds, wholeSeconds,
                 killedSeconds + resumedSeconds - wholeSeconds,
                 Tolerances.maxAbsoluteError(expected[0], actual[0]), Tolerances.maxAbsoluteError(expected[1], actual[1]));
         assertArrayEquals(expected[0], actual[0], "parameters");
@@ -88,21 +90,10 @@ class DriverKillTest {
     }
 
     private static List<String> train(Path base) {
-        List<String> args = new ArrayList<>(List.of("train"));
         List<String> settings = new ArrayList<>(List.of("data.train=" + TestData.TRAIN, "data.test=" + TestData.TEST,
                 "output.dir=" + base.resolve("out"), "checkpoint.dir=" + base.resolve("ckpt"),
                 "spark.master=local[2]", "spark.ui.enabled=false"));
         settings.addAll(JOB);
-        for (String s : settings) {
-            args.add("--set");
-            args.add(s);
-        }
-        return args;
-    }
-
-    private static ProcessBuilder launcher(List<String> args) {
-        List<String> command = new ArrayList<>(List.of(TestData.REPO.resolve("deploy/spark-ddp").toString()));
-        command.addAll(args);
-        return new ProcessBuilder(command);
+        return TestData.commandLine("train", settings);
     }
 }

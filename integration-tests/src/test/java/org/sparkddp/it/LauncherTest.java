@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -22,15 +21,10 @@ class LauncherTest {
     }
 
     private Result launch(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(TestData.REPO.resolve("deploy/spark-ddp").toString()));
-        command.addAll(List.of(args));
-        Path stdout = dir.resolve("stdout");
-        Path stderr = dir.resolve("stderr");
-        Process process = new ProcessBuilder(command).directory(dir.toFile())
-                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
-        assertTrue(process.waitFor(5, TimeUnit.MINUTES), "launcher did not finish");
-        return new Result(process.exitValue(), Files.readString(stdout, StandardCharsets.UTF_8),
-                Files.readString(stderr, StandardCharsets.UTF_8));
+        ChildRun run = ChildRun.start(ChildRun.launcher(List.of(args)).directory(dir.toFile()), dir, "launcher");
+        assertTrue(run.process().waitFor(5, TimeUnit.MINUTES), "launcher did not finish");
+        return new Result(run.process().exitValue(), Files.readString(run.stdout(), StandardCharsets.UTF_8),
+                Files.readString(run.stderr(), StandardCharsets.UTF_8));
     }
 
     @Test

@@ -27,6 +27,16 @@ final class TestData {
         return ConfigLoader.load(null, all);
     }
 
+    /** A command line: {@code command}, then {@code --set} with each setting, in order (later ones win). */
+    static List<String> commandLine(String command, List<String> settings) {
+        List<String> args = new ArrayList<>(List.of(command));
+        for (String s : settings) {
+            args.add("--set");
+            args.add(s);
+        }
+        return args;
+    }
+
     static Datasets load(ConfigLoader.Loaded loaded) {
         return Datasets.load(loaded.config().data(), new Configuration());
     }
