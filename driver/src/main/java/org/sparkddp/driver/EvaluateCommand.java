@@ -4,9 +4,9 @@ import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.Minibatches;
 import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.common.eval.ClassificationAggregator;
 import org.sparkddp.common.eval.HeldOutScorer;
@@ -29,18 +29,25 @@ final class EvaluateCommand {
         // The job's spark.hadoop.* settings, so that the model and data are reached as training reached them.
         Configuration hadoop = HadoopConfs.from(SparkSetup.sparkConf(loaded.config()));
         String location = cli.model().orElseThrow();
-        MultiLayerNetwork model = ModelArchive.read(location, hadoop);
-        int inputs = (int) model.layerInputSize(0);
-        int classes = (int) model.layerSize(model.getnLayers() - 1);
+        ModelArchive.Restored model = ModelArchive.read(location, hadoop);
+        int classes = model.numOutputs();
         String testLocation = loaded.config().data().test();
         LabeledExamples test = IdxDatasets.load(testLocation, classes, hadoop, "data.test");
-        if (test.numFeatures() != inputs) {
-            throw new InvalidDataException(testLocation, "has " + test.numFeatures() + " features per example but the"
-                    + " model in " + location + " takes " + inputs);
-        }
-        ClassificationAggregator result = new HeldOutScorer(f -> model.output(f, false), inputs, classes)
+        checkInputs(model, test, location, testLocation);
+        ClassificationAggregator result = new HeldOutScorer(model::output, test.numFeatures(), classes)
                 .add(test).result();
         out.println(String.format(Locale.ROOT, "evaluated %s on %,d examples of %s: test accuracy %.4f · test loss %.4f",
                 location, result.examples(), testLocation, result.accuracy(), result.meanLoss()));
+    }
+
+    /** The saved configuration does not record the input width, so try one example: DL4J names the mismatch. */
+    private static void checkInputs(ModelArchive.Restored model, LabeledExamples test, String location,
+                                    String testLocation) {
+        try {
+            model.output(Minibatches.assemble(test, new int[] {0}).getFeatures());
+        } catch (RuntimeException e) {
+            throw new InvalidDataException(testLocation, "has " + test.numFeatures() + " features per example, which"
+                    + " the model in " + location + " cannot take (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
     }
 }

@@ -31,7 +31,7 @@ final class TrainCommand {
         SparkSetup.checkSlots(sparkConf, loaded.config().training().workers());
         TrainingJob job = new TrainingJob(loaded, HadoopConfs.from(sparkConf), out, System.console() != null);
         TrainingJob.Prepared prepared = job.prepare();
-        resume.ifPresent(c -> ResumeCheck.verify(c, loaded.config(), prepared.data().train()));
+        resume.ifPresent(c -> ResumeCheck.verify(c, loaded, prepared.data().train()));
 
         JavaSparkContext sc = new JavaSparkContext(SparkContext.getOrCreate(sparkConf));
         try {

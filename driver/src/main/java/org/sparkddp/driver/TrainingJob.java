@@ -15,6 +15,7 @@ import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.model.NetworkFactory;
+import org.sparkddp.common.model.NetworkDescription;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.plan.ShardLayout;
@@ -69,8 +70,7 @@ public final class TrainingJob {
             throw new InvalidConfigException("training.workers", "is " + config.training().workers() + " but "
                     + config.data().train() + " holds only " + data.train().size() + " examples");
         }
-        NetworkSpec network = new NetworkSpec(config.model(), config.optimizer(), config.training().seed(),
-                data.train().numFeatures(), data.train().numClasses());
+        NetworkSpec network = NetworkSpec.of(config, data.train().inputShape(), data.train().numClasses());
         Optional<CheckpointStore> checkpoints = config.checkpoint().dir()
                 .map(dir -> CheckpointStore.open(dir, config.checkpoint().keep(), hadoopConf));
         return new Prepared(data, output, network, checkpoints);
@@ -160,13 +160,10 @@ public final class TrainingJob {
 
     private void printHeader(SparkDdpConfig config, Prepared prepared, ModelState initial, String master) {
         var t = config.training();
-        StringBuilder layers = new StringBuilder().append(prepared.network().numInputs());
-        config.model().hidden().forEach(h -> layers.append('-').append(h));
-        layers.append('-').append(prepared.network().numClasses());
         console.println(String.format(Locale.ROOT,
-                "spark-ddp: %s MLP (%,d parameters) · %s · %,d training and %,d test examples · %d workers ·"
+                "spark-ddp: %s (%,d parameters) · %s · %,d training and %,d test examples · %d workers ·"
                         + " global batch %d · %d epoch%s · %s",
-                layers, initial.params().length, t.mode().configName(), prepared.data().train().size(),
+                NetworkDescription.of(prepared.network()), initial.params().length, t.mode().configName(), prepared.data().train().size(),
                 prepared.data().test().size(), t.workers(), t.batchSize(), t.epochs(), t.epochs() == 1 ? "" : "s",
                 master));
     }

@@ -204,8 +204,8 @@ public final class Benchmark {
         md.append("|---|---:|---:|---:|---:|---:|---:|\n");
         record Size(String name, String hidden, int iterationsPerEpoch) {
         }
-        List<Size> sizes = List.of(new Size("0.1M", "[128]", quick ? 12 : 60), new Size("1M", "[1024,256]",
-                quick ? 8 : 40), new Size("10M", "[4096,1600]", quick ? 3 : 12));
+        List<Size> sizes = List.of(new Size("0.1M", dense(128), quick ? 12 : 60), new Size("1M", dense(1024, 256),
+                quick ? 8 : 40), new Size("10M", dense(4096, 1600), quick ? 3 : 12));
         for (Size size : sizes) {
             Path data = subset(full, size.iterationsPerEpoch() * batchSize, size.name());
             Path dir = work.resolve("cost-" + size.name());
@@ -213,7 +213,7 @@ public final class Benchmark {
             List<String> args = new ArrayList<>(List.of("train"));
             args.addAll(List.of("--config", CONFIG, "--set", "training.batch-size=" + batchSize, "--set",
                     "training.epochs=2", "--set", "spark.master=local[2]", "--set", "spark.ui.enabled=false",
-                    "--set", "model.hidden=" + size.hidden(), "--set", "output.dir=" + dir,
+                    "--set", "model.layers=" + size.hidden(), "--set", "output.dir=" + dir,
                     "--set", "data.train=" + data.resolve("train-images-idx3-ubyte"),
                     "--set", "data.test=" + data.resolve("t10k-images-idx3-ubyte")));
             ChildJvm.run(Main.class.getName(), args, "1", work.resolve("cost-" + size.name() + ".log"));
@@ -253,6 +253,12 @@ public final class Benchmark {
         writeIdx(full.train(), Math.min(n, full.train().size()), dir, "train");
         writeIdx(full.test(), Math.min(1000, full.test().size()), dir, "t10k");
         return dir;
+    }
+
+    /** A {@code model.layers} value of dense layers of these sizes. */
+    public static String dense(int... units) {
+        return java.util.Arrays.stream(units).mapToObj(u -> "{type=dense,units=" + u + "}")
+                .collect(java.util.stream.Collectors.joining(",", "[", "]"));
     }
 
     private static void writeIdx(LabeledExamples examples, int n, Path dir, String prefix) throws IOException {

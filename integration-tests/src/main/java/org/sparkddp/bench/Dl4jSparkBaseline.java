@@ -48,8 +48,7 @@ public final class Dl4jSparkBaseline {
         SparkDdpConfig config = loaded.config();
         var t = config.training();
         Datasets data = Datasets.load(config.data(), new Configuration());
-        NetworkSpec spec = new NetworkSpec(config.model(), config.optimizer(), t.seed(), data.train().numFeatures(),
-                data.train().numClasses());
+        NetworkSpec spec = NetworkSpec.of(config, data.train().inputShape(), data.train().numClasses());
         int perWorker = t.batchSize() / t.workers();
 
         SparkConf sparkConf = new SparkConf().setAppName("dl4j-spark-baseline")

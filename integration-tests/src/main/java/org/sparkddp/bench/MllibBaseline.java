@@ -20,6 +20,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.LayerSpec;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.driver.data.Datasets;
@@ -40,10 +41,17 @@ public final class MllibBaseline {
         SparkDdpConfig config = loaded.config();
         var t = config.training();
         Datasets data = Datasets.load(config.data(), new Configuration());
-        int[] layers = new int[config.model().hidden().size() + 2];
+        List<Integer> hidden = new ArrayList<>();
+        for (LayerSpec layer : config.model().layers()) {
+            if (!(layer instanceof LayerSpec.Dense dense)) {
+                throw new IllegalArgumentException("the MLlib baseline takes dense layers only, not " + layer.type());
+            }
+            hidden.add(dense.units());
+        }
+        int[] layers = new int[hidden.size() + 2];
         layers[0] = data.train().numFeatures();
-        for (int i = 0; i < config.model().hidden().size(); i++) {
-            layers[i + 1] = config.model().hidden().get(i);
+        for (int i = 0; i < hidden.size(); i++) {
+            layers[i + 1] = hidden.get(i);
         }
         layers[layers.length - 1] = data.train().numClasses();
 

@@ -33,8 +33,7 @@ public final class SingleProcessBaseline {
         SparkDdpConfig config = loaded.config();
         Datasets data = Datasets.load(config.data(), new Configuration());
         var t = config.training();
-        NetworkSpec spec = new NetworkSpec(config.model(), config.optimizer(), t.seed(), data.train().numFeatures(),
-                data.train().numClasses());
+        NetworkSpec spec = NetworkSpec.of(config, data.train().inputShape(), data.train().numClasses());
         MultiLayerNetwork network = new MultiLayerNetwork(NetworkFactory.configuration(spec));
         network.init();
 

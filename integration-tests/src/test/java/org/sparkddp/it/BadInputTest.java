@@ -92,7 +92,8 @@ class BadInputTest {
                         d -> args(d, "training.batch-size=1")),
                 new Case("more workers than local task slots", "training.workers: is 3 but spark.master local[2] runs only 2",
                         d -> args(d, "training.workers=3")),
-                new Case("layer size of zero", "model.hidden[0]: must be > 0 but got 0", d -> args(d, "model.hidden=[0]")),
+                new Case("layer size of zero", "--set: model.layers[0].units: must be > 0 but got 0",
+                        d -> args(d, "model.layers=[{type=dense,units=0}]")),
                 new Case("output dir that is a file", "output.dir: '{dir}/taken' is a file, expected a directory", d -> {
                     Files.writeString(d.resolve("taken"), "x");
                     return args(d, "output.dir=" + d.resolve("taken"));

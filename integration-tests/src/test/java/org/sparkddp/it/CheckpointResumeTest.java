@@ -19,6 +19,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.sparkddp.bench.Benchmark;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
@@ -35,7 +36,7 @@ class CheckpointResumeTest extends LocalSparkTest {
         TrainingJob job = new TrainingJob(loaded, new Configuration(),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false);
         TrainingJob.Prepared prepared = job.prepare();
-        resume.ifPresent(c -> ResumeCheck.verify(c, loaded.config(), prepared.data().train()));
+        resume.ifPresent(c -> ResumeCheck.verify(c, loaded, prepared.data().train()));
         return job.run(sc, prepared, resume);
     }
 
@@ -94,8 +95,9 @@ class CheckpointResumeTest extends LocalSparkTest {
         run(config("shape"), Optional.empty());
         Checkpoint checkpoint = CheckpointStore.read(out.resolve("shape-ckpt").toString(), new Configuration());
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
-                () -> run(config("shape2", "model.hidden=[64]"), Optional.of(checkpoint)));
-        assertTrue(e.getMessage().startsWith("model.hidden: is [64] but was [256,128] in "), e.getMessage());
+                () -> run(config("shape2", "model.layers=" + Benchmark.dense(64)), Optional.of(checkpoint)));
+        assertTrue(e.getMessage().startsWith("model: differs from the model in "), e.getMessage());
+        assertTrue(e.getMessage().contains("(model.layers[0].units is 64 but was 256)"), e.getMessage());
     }
 
     @Test

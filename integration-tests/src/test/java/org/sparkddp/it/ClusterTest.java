@@ -18,6 +18,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.sparkddp.bench.Benchmark;
 import org.sparkddp.driver.Main;
 
 /**
@@ -30,7 +31,7 @@ import org.sparkddp.driver.Main;
 class ClusterTest {
     /** 125 iterations an epoch of a 1.9M-parameter MLP: an epoch lasts seconds, so a kill lands inside one. */
     private static final List<String> JOB = List.of("training.epochs=3", "training.batch-size=16",
-            "model.hidden=[1024,1024]", "training.average-every=4");
+            "model.layers=" + Benchmark.dense(1024, 1024), "training.average-every=4");
 
     private Path dir;
     private LocalCluster cluster;

@@ -19,8 +19,7 @@ final class Distributed {
 
     static NetworkSpec spec(ConfigLoader.Loaded loaded, Datasets data) {
         var c = loaded.config();
-        return new NetworkSpec(c.model(), c.optimizer(), c.training().seed(), data.train().numFeatures(),
-                data.train().numClasses());
+        return NetworkSpec.of(c, data.train().inputShape(), data.train().numClasses());
     }
 
     static TrainingResult train(JavaSparkContext sc, Datasets data, ConfigLoader.Loaded loaded) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.sparkddp.bench.Benchmark;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DriverKillTest {
     /** 125 iterations an epoch, a checkpoint every 50: the kill lands between two checkpoints. */
     private static final List<String> JOB = List.of("training.epochs=3", "training.batch-size=16",
-            "model.hidden=[1024,1024]", "checkpoint.every-iterations=50", "checkpoint.keep=2");
+            "model.layers=" + Benchmark.dense(1024, 1024), "checkpoint.every-iterations=50", "checkpoint.keep=2");
     /** How long after checkpoint 100 appears the driver is killed: into the next 50 iterations. */
     private static final double KILL_AFTER_SECONDS = 0.7;
 

@@ -84,7 +84,7 @@ public final class ConfigLoader {
     }
 
     private static SparkDdpConfig build(Config merged, Config user, Config defaults) {
-        TypedReader r = new TypedReader(merged);
+        TypedReader r = new TypedReader(merged, user, "");
         SparkDdpConfig config = new SparkDdpConfig(
                 new DataConfig(r.string("data.train"), r.string("data.test")),
                 new OutputConfig(r.string("output.dir"), r.integer("output.log-every")),
@@ -106,12 +106,8 @@ public final class ConfigLoader {
                         r.optionalInt("checkpoint.every-iterations"),
                         r.optionalInt("checkpoint.every-epochs"),
                         r.integer("checkpoint.keep")),
-                new OptimizerConfig(
-                        r.choice("optimizer.name", OptimizerName.class),
-                        r.number("optimizer.learning-rate")),
-                new ModelConfig(
-                        r.intList("model.hidden"),
-                        r.choice("model.activation", HiddenActivation.class)));
+                OptimizerReader.read(r),
+                ModelReader.read(r));
 
         // A key declared in defaults.conf but never read here would be silently ignored: that is a bug.
         Set<String> unread = new TreeSet<>(leafKeys(defaults.root(), new ArrayList<>()));

@@ -3,6 +3,7 @@ package org.sparkddp.common.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
@@ -27,14 +28,94 @@ import org.sparkddp.common.error.InvalidConfigException;
  */
 final class TypedReader {
     private final Config config;
+    private final Config user;
+    private final String prefix;
     private final Set<String> read = new HashSet<>();
 
-    TypedReader(Config config) {
+    /**
+     * @param config the merged config values are read from
+     * @param user   what the user set (file and overrides), to tell an explicit value from a default
+     * @param prefix put before every key in errors and in {@link #keysRead()}, e.g. {@code model.layers[2].}
+     */
+    TypedReader(Config config, Config user, String prefix) {
         this.config = config;
+        this.user = user;
+        this.prefix = prefix;
+    }
+
+    TypedReader(Config config) {
+        this(config, config, "");
     }
 
     Set<String> keysRead() {
         return Set.copyOf(read);
+    }
+
+    /** Whether the user set {@code key} (in the file or with --set) rather than leaving it to its default. */
+    boolean isSet(String key) {
+        return user.hasPathOrNull(key);
+    }
+
+    /** Marks the keys under {@code section} read, for sections that apply only to another choice. */
+    void skipSection(String section) {
+        if (config.hasPath(section)) {
+            markRead(prefix + section, config.getObject(section));
+        }
+    }
+
+    /** Every leaf under {@code object}, nulls included (a Config's entrySet leaves them out). */
+    private void markRead(String path, ConfigObject object) {
+        for (var entry : object.entrySet()) {
+            String key = path + "." + com.typesafe.config.ConfigUtil.quoteString(entry.getKey()).replaceAll("^\"(.*)\"$", "$1");
+            if (entry.getValue() instanceof ConfigObject child) {
+                markRead(key, child);
+            } else {
+                read.add(key);
+            }
+        }
+    }
+
+    /** The section {@code key} as an object, all of whose keys count as read. */
+    ConfigObject section(String key) {
+        skipSection(key);
+        read.add(prefix + key);
+        return config.getObject(key);
+    }
+
+    boolean isNull(String key) {
+        read.add(prefix + key);
+        return !config.hasPathOrNull(key) || config.getIsNull(key);
+    }
+
+    /** Where the value of {@code key} came from, for errors about it. */
+    String whereIs(String key) {
+        if (user.hasPathOrNull(key)) {
+            return where(user.getValue(key));
+        }
+        return config.hasPathOrNull(key) ? where(config.getValue(key)) : "";
+    }
+
+    /** The full key, with this reader's prefix, as errors name it. */
+    String full(String key) {
+        return prefix + key;
+    }
+
+    /** A list whose elements are config objects (such as {@code model.layers}), with each element's own origin. */
+    List<ConfigValue> list(String key, String expected) {
+        ConfigValue v = required(key);
+        if (v.valueType() != ConfigValueType.LIST) {
+            throw wrongType(key, v, expected);
+        }
+        return List.copyOf((ConfigList) v);
+    }
+
+    /** An integer, or the given word (such as {@code same}) read as {@code wordValue}. */
+    int integerOr(String key, String word, int wordValue) {
+        ConfigValue v = required(key);
+        if (v.valueType() == ConfigValueType.STRING && ((String) v.unwrapped()).trim().equals(word)) {
+            return wordValue;
+        }
+        return integer(key);
     }
 
     String string(String key) {
@@ -48,7 +129,7 @@ final class TypedReader {
     int integer(String key) {
         long value = longValue(key);
         if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
-            throw new InvalidConfigException(key, where(required(key)), "must fit in 32 bits but got " + value);
+            throw new InvalidConfigException(prefix + key, where(required(key)), "must fit in 32 bits but got " + value);
         }
         return (int) value;
     }
@@ -85,15 +166,23 @@ final class TypedReader {
     }
 
     OptionalLong optionalLong(String key) {
-        read.add(key);
+        read.add(prefix + key);
         if (config.getIsNull(key)) {
             return OptionalLong.empty();
         }
         return OptionalLong.of(longValue(key));
     }
 
+    java.util.OptionalDouble optionalNumber(String key) {
+        read.add(prefix + key);
+        if (config.getIsNull(key)) {
+            return java.util.OptionalDouble.empty();
+        }
+        return java.util.OptionalDouble.of(number(key));
+    }
+
     java.util.Optional<String> optionalString(String key) {
-        read.add(key);
+        read.add(prefix + key);
         if (config.getIsNull(key)) {
             return java.util.Optional.empty();
         }
@@ -101,7 +190,7 @@ final class TypedReader {
     }
 
     OptionalInt optionalInt(String key) {
-        read.add(key);
+        read.add(prefix + key);
         if (config.getIsNull(key)) {
             return OptionalInt.empty();
         }
@@ -131,7 +220,7 @@ final class TypedReader {
         for (int i = 0; i < list.size(); i++) {
             long element = parseLong(key + "[" + i + "]", list.get(i));
             if (element < Integer.MIN_VALUE || element > Integer.MAX_VALUE) {
-                throw new InvalidConfigException(key + "[" + i + "]", where(list.get(i)),
+                throw new InvalidConfigException(prefix + key + "[" + i + "]", where(list.get(i)),
                         "must fit in 32 bits but got " + element);
             }
             out.add((int) element);
@@ -149,13 +238,14 @@ final class TypedReader {
         }
         String allowed = Arrays.stream(type.getEnumConstants()).map(ConfigChoice::configName)
                 .collect(Collectors.joining(", "));
-        throw new InvalidConfigException(key, where(v), "must be one of " + allowed + " but got '" + v.unwrapped() + "'");
+        throw new InvalidConfigException(prefix + key, where(v), "must be one of " + allowed + " but got '" + v.unwrapped() + "'");
     }
 
     private ConfigValue required(String key) {
-        read.add(key);
+        read.add(prefix + key);
         if (!config.hasPathOrNull(key) || config.getIsNull(key)) {
-            throw new InvalidConfigException(key, "is required: set it in the config file or with --set " + key + "=...");
+            throw new InvalidConfigException(prefix + key,
+                    "is required: set it in the config file or with --set " + prefix + key + "=...");
         }
         return config.getValue(key);
     }
@@ -175,8 +265,8 @@ final class TypedReader {
         throw wrongType(key, v, "an integer");
     }
 
-    private static InvalidConfigException wrongType(String key, ConfigValue v, String expected) {
-        return new InvalidConfigException(key, where(v), "expected " + expected + " but got " + render(v));
+    private InvalidConfigException wrongType(String key, ConfigValue v, String expected) {
+        return new InvalidConfigException(prefix + key, where(v), "expected " + expected + " but got " + render(v));
     }
 
     private static String render(ConfigValue v) {

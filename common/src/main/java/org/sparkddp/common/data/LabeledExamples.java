@@ -18,6 +18,11 @@ public record LabeledExamples(FeatureMatrix features, ClassLabels labels) {
         return features.columns();
     }
 
+    /** One example's shape: {@code [features]}, or {@code [channels, height, width]} for images. */
+    public java.util.List<Integer> inputShape() {
+        return features.inputShape();
+    }
+
     public int numClasses() {
         return labels.numClasses();
     }

@@ -16,6 +16,13 @@ public record UnsignedByteFeatures(int rows, int columns, byte[] data) implement
         }
     }
 
+    /** Square images of one channel (what IDX image files hold); other sizes are plain vectors. */
+    @Override
+    public java.util.List<Integer> inputShape() {
+        int side = (int) Math.round(Math.sqrt(columns));
+        return side * side == columns ? java.util.List.of(1, side, side) : java.util.List.of(columns);
+    }
+
     @Override
     public void copyRow(int row, float[] dst, int offset) {
         int base = row * columns;

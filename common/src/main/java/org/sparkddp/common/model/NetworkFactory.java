@@ -1,58 +1,118 @@
 package org.sparkddp.common.model;
 
 import java.util.List;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.Sgd;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
-import org.sparkddp.common.config.OptimizerConfig;
+import org.sparkddp.common.config.ModelConfig;
 
 /**
- * Builds the DL4J network a {@link NetworkSpec} describes. Deterministic: the same spec gives the same
- * configuration on the driver, on every executor and in the single-machine reference.
+ * Builds the DL4J network a {@link NetworkSpec} describes: a {@link MultiLayerNetwork} for a chain of layers, a
+ * {@link ComputationGraph} when a residual block needs a shortcut. Deterministic: the same spec gives the same
+ * configuration and initial weights on the driver, on every executor and in the single-machine reference.
  */
 public final class NetworkFactory {
     private NetworkFactory() {
     }
 
-    public static MultiLayerConfiguration configuration(NetworkSpec spec) {
-        NeuralNetConfiguration.ListBuilder layers = new NeuralNetConfiguration.Builder()
-                .seed(spec.seed())
-                .dataType(DataType.FLOAT)
-                .weightInit(WeightInit.XAVIER)
-                .updater(updater(spec.optimizer()))
-                .list();
-        List<Integer> hidden = spec.model().hidden();
-        Activation activation = spec.model().activation().dl4j();
-        int inputs = spec.numInputs();
-        for (int size : hidden) {
-            layers.layer(new DenseLayer.Builder().nIn(inputs).nOut(size).activation(activation).build());
-            inputs = size;
-        }
-        layers.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                .nIn(inputs).nOut(spec.numClasses()).activation(Activation.SOFTMAX).build());
-        return layers.build();
-    }
-
     /** A new network with freshly initialized weights (from the spec's seed). */
     public static TrainableNetwork build(NetworkSpec spec) {
+        if (spec.model().isGraph()) {
+            ComputationGraph graph = new ComputationGraph(graphConfiguration(spec));
+            graph.init();
+            return new GraphTrainable(graph, spec.numInputs(), spec.numOutputs());
+        }
         MultiLayerNetwork network = new MultiLayerNetwork(configuration(spec));
         network.init();
-        return new MultiLayerTrainable(network);
+        return new MultiLayerTrainable(network, spec.numInputs(), spec.numOutputs());
     }
 
-    static IUpdater updater(OptimizerConfig optimizer) {
-        return switch (optimizer.name()) {
-            case SGD -> new Sgd(optimizer.learningRate());
-            case ADAM -> new Adam(optimizer.learningRate());
-        };
+    /** The configuration of a network without residual blocks. */
+    public static MultiLayerConfiguration configuration(NetworkSpec spec) {
+        if (spec.model().isGraph()) {
+            throw new IllegalArgumentException("a network with residual blocks is a ComputationGraph");
+        }
+        NeuralNetConfiguration.ListBuilder list = common(spec).list();
+        int[] index = {0};
+        LayerStack stack = new LayerStack(new LayerStack.Sink() {
+            @Override
+            public void layer(String name, Layer layer, InputPreProcessor preProcessor, String input) {
+                if (preProcessor != null) {
+                    list.inputPreProcessor(index[0], preProcessor);
+                }
+                list.layer(index[0]++, layer);
+            }
+
+            @Override
+            public void sum(String name, String a, String b) {
+                throw new IllegalStateException("a sequential network has no sums");
+            }
+        }, inputType(spec));
+        addLayers(stack, spec);
+        return list.setInputType(inputType(spec)).build();
+    }
+
+    /** The configuration as a ComputationGraph (any network, with or without residual blocks). */
+    public static ComputationGraphConfiguration graphConfiguration(NetworkSpec spec) {
+        ComputationGraphConfiguration.GraphBuilder graph = common(spec).graphBuilder().addInputs(LayerStack.INPUT);
+        LayerStack stack = new LayerStack(new LayerStack.Sink() {
+            @Override
+            public void layer(String name, Layer layer, InputPreProcessor preProcessor, String input) {
+                graph.addLayer(name, layer, preProcessor, input);
+            }
+
+            @Override
+            public void sum(String name, String a, String b) {
+                graph.addVertex(name, new ElementWiseVertex(ElementWiseVertex.Op.Add), a, b);
+            }
+        }, inputType(spec));
+        addLayers(stack, spec);
+        return graph.setOutputs(LayerStack.OUTPUT).setInputTypes(inputType(spec)).build();
+    }
+
+    private static void addLayers(LayerStack stack, NetworkSpec spec) {
+        for (int i = 0; i < spec.model().layers().size(); i++) {
+            stack.add(spec.model().layers().get(i), i);
+        }
+        stack.output(spec.model().output(), spec.numOutputs());
+    }
+
+    /** Settings every layer shares: seed, float32, weight init, optimizer, penalties, clipping. */
+    private static NeuralNetConfiguration.Builder common(NetworkSpec spec) {
+        ModelConfig model = spec.model();
+        NeuralNetConfiguration.Builder builder = new NeuralNetConfiguration.Builder()
+                .seed(spec.seed())
+                .dataType(DataType.FLOAT)
+                .updater(Optimizers.updater(spec.optimizer(), spec.globalBatchSize()))
+                .l1(model.l1())
+                .l2(model.l2());
+        switch (model.weightInit()) {
+            case XAVIER -> builder.weightInit(WeightInit.XAVIER);
+            case HE -> builder.weightInit(WeightInit.RELU); // DL4J's name for He et al.'s normal initialization
+            case NORMAL -> builder.weightInit(new NormalDistribution(0, model.weightInitStd()));
+        }
+        if (spec.optimizer().clipNorm() != null) {
+            builder.gradientNormalization(GradientNormalization.ClipL2PerLayer)
+                    .gradientNormalizationThreshold(spec.optimizer().clipNorm());
+        }
+        return builder;
+    }
+
+    /** Image inputs arrive as flat rows (channels, then rows of pixels); DL4J reshapes them for the first conv. */
+    static InputType inputType(NetworkSpec spec) {
+        List<Integer> shape = spec.inputShape();
+        return shape.size() == 3
+                ? InputType.convolutionalFlat(shape.get(1), shape.get(2), shape.get(0))
+                : InputType.feedForward(shape.get(0));
     }
 }

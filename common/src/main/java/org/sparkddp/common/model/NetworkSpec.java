@@ -1,24 +1,46 @@
 package org.sparkddp.common.model;
 
 import java.io.Serializable;
+import java.util.List;
 import org.sparkddp.common.config.ModelConfig;
 import org.sparkddp.common.config.OptimizerConfig;
+import org.sparkddp.common.config.SparkDdpConfig;
 
 /**
  * Everything needed to build the same network anywhere: the driver sends this to the executors, which build
  * their resident replicas from it. Small and immutable, so it travels inside task closures.
  *
- * @param model      the layers
- * @param optimizer  the updater
- * @param seed       weight initialization seed
- * @param numInputs  features per example (from the data)
- * @param numClasses classes (from the data)
+ * @param model           the layers and the loss
+ * @param optimizer       the updater and its schedule
+ * @param seed            weight initialization seed
+ * @param inputShape      one example's shape: {@code [features]}, or {@code [channels, height, width]} for images
+ * @param numOutputs      the output layer's width (classes, or target columns; from the data)
+ * @param globalBatchSize the global minibatch, for the linear learning-rate scaling rule
  */
-public record NetworkSpec(ModelConfig model, OptimizerConfig optimizer, long seed, int numInputs, int numClasses)
-        implements Serializable {
+public record NetworkSpec(ModelConfig model, OptimizerConfig optimizer, long seed, List<Integer> inputShape,
+                          int numOutputs, int globalBatchSize) implements Serializable {
     public NetworkSpec {
-        if (numInputs <= 0 || numClasses <= 1) {
-            throw new IllegalArgumentException("need > 0 inputs and > 1 classes, got " + numInputs + " and " + numClasses);
+        inputShape = List.copyOf(inputShape);
+        if (inputShape.isEmpty() || inputShape.stream().anyMatch(d -> d <= 0) || numOutputs <= 0
+                || (inputShape.size() != 1 && inputShape.size() != 3) || globalBatchSize <= 0) {
+            throw new IllegalArgumentException("need an input shape of 1 or 3 positive sizes, > 0 outputs and a batch"
+                    + " size > 0, but got " + inputShape + ", " + numOutputs + " and " + globalBatchSize);
         }
+    }
+
+    /** The network a job's config describes, for data of this shape and output width. */
+    public static NetworkSpec of(SparkDdpConfig config, List<Integer> inputShape, int numOutputs) {
+        return new NetworkSpec(config.model(), config.optimizer(), config.training().seed(), inputShape, numOutputs,
+                config.training().batchSize());
+    }
+
+    /** Features per example, as the flat input rows hold them. */
+    public int numInputs() {
+        return inputShape.stream().reduce(1, (a, b) -> a * b);
+    }
+
+    /** Class count, for classification models (the output width). */
+    public int numClasses() {
+        return numOutputs;
     }
 }

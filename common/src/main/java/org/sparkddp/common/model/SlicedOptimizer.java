@@ -5,7 +5,6 @@ import java.util.List;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.TrainingConfig;
 import org.deeplearning4j.nn.conf.GradientNormalization;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -45,8 +44,8 @@ public final class SlicedOptimizer {
     }
 
     /** Whether every parameter's optimizer step is element-wise, so that slicing it is exact. */
-    public static boolean supports(MultiLayerNetwork network) {
-        for (Layer layer : network.getLayers()) {
+    public static boolean supports(Layer[] layers) {
+        for (Layer layer : layers) {
             TrainingConfig config = layer.getConfig();
             GradientNormalization normalization = config.getGradientNormalization();
             if (normalization != null && normalization != GradientNormalization.None) {
@@ -62,13 +61,12 @@ public final class SlicedOptimizer {
         return true;
     }
 
-    /** The optimizer for parameters {@code [from, to)} of {@code network}, with fresh (zero) state. */
-    static SlicedOptimizer of(MultiLayerNetwork network, int from, int to) {
-        if (!supports(network)) {
-            throw new IllegalArgumentException("this network's optimizer step is not element-wise");
-        }
+    /**
+     * The optimizer for parameters {@code [from, to)} of a network with this updater and these flat parameters and
+     * gradients, with fresh (zero) state. The caller has checked {@link #supports}.
+     */
+    static SlicedOptimizer of(BaseMultiLayerUpdater<?> updater, INDArray params, INDArray gradients, int from, int to) {
         List<Piece> pieces = new ArrayList<>();
-        BaseMultiLayerUpdater<?> updater = (BaseMultiLayerUpdater<?>) network.getUpdater(true);
         for (UpdaterBlock block : updater.getUpdaterBlocks()) {
             int a = Math.max(from, block.getParamOffsetStart());
             int b = Math.min(to, block.getParamOffsetEnd());
@@ -81,7 +79,7 @@ public final class SlicedOptimizer {
             INDArray state = k == 0 ? null : Nd4j.zeros(DataType.FLOAT, 1, (long) k * (b - a));
             GradientUpdater<?> sliceUpdater = config.instantiate(state, true);
             pieces.add(new Piece(a, b, block.getParamOffsetStart(), blockLength, block.getUpdaterViewOffsetStart(), k,
-                    sliceUpdater, state, rowView(network.params(), a, b), rowView(network.getFlattenedGradients(), a, b)));
+                    sliceUpdater, state, rowView(params, a, b), rowView(gradients, a, b)));
         }
         return new SlicedOptimizer(pieces);
     }

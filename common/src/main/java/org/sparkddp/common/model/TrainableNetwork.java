@@ -33,6 +33,13 @@ public interface TrainableNetwork {
      */
     double computeGradient(DataSet batch);
 
+    /**
+     * The {@code [from, to)} ranges of {@link #params()} that hold running statistics (batch norm's mean and variance)
+     * rather than trained weights. Their "gradient" is the change of a running average, which DL4J applies as is; a
+     * distributed step must average these over the workers, not add them up.
+     */
+    java.util.List<int[]> runningStatistics();
+
     /** Sets {@link #gradients()} to zero, for a worker with no examples in this iteration. */
     void clearGradient();
 
@@ -48,7 +55,7 @@ public interface TrainableNetwork {
      */
     java.util.Optional<SlicedOptimizer> slicedOptimizer(int from, int to);
 
-    /** Network output (class probabilities) for a batch of features, in inference mode. */
+    /** Network output (class probabilities, or predicted values) for a batch of features, in inference mode. */
     INDArray output(INDArray features);
 
     /** Records the training counters in the DL4J model, so that a saved model carries them. */

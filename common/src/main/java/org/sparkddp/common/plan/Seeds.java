@@ -11,6 +11,8 @@ public final class Seeds {
     /** Purposes, so that e.g. shard 1 of epoch 0 never collides with epoch 1 of shard 0. */
     public static final long SHARD_ASSIGNMENT = 0x5348415244L;
     public static final long EPOCH_SHUFFLE = 0x53485546464cL;
+    /** Dropout masks: one stream per (iteration, rank), so masks differ between workers and iterations. */
+    public static final long DROPOUT = 0x44524f504f5554L;
 
     private Seeds() {
     }

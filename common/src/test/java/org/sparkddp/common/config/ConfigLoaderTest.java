@@ -43,8 +43,9 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(120), c.training().syncTimeout());
         assertEquals(OptimizerName.ADAM, c.optimizer().name());
         assertEquals(0.001, c.optimizer().learningRate(), 0.0);
-        assertEquals(List.of(256, 128), c.model().hidden());
-        assertEquals(HiddenActivation.RELU, c.model().activation());
+        assertEquals(List.of(new LayerSpec.Dense("model.layers[0]", 256, ActivationName.RELU),
+                new LayerSpec.Dense("model.layers[1]", 128, ActivationName.RELU)), c.model().layers());
+        assertEquals(LossName.CROSS_ENTROPY, c.model().output().loss());
         assertEquals("local[*]", c.spark().master());
         assertEquals("local[*]", c.spark().defaults().get("spark.master"));
         assertTrue(c.spark().explicit().isEmpty());
@@ -53,12 +54,12 @@ class ConfigLoaderTest {
     @Test
     void fileValuesAndThenOverridesWin() {
         SparkDdpConfig c = loadText("training { workers = 4, batch-size = 256 }\noptimizer.name = sgd\n",
-                "training.workers=3", "model.hidden=[64]", "training.max-iterations=20", "optimizer.learning-rate=0.5");
+                "training.workers=3", "model.layers=[{type=dense,units=64}]", "training.max-iterations=20", "optimizer.learning-rate=0.5");
         assertEquals(3, c.training().workers());
         assertEquals(256, c.training().batchSize());
         assertEquals(OptimizerName.SGD, c.optimizer().name());
         assertEquals(0.5, c.optimizer().learningRate(), 0.0);
-        assertEquals(List.of(64), c.model().hidden());
+        assertEquals(List.of(new LayerSpec.Dense("model.layers[0]", 64, ActivationName.RELU)), c.model().layers());
         assertEquals(20L, c.training().maxIterations().getAsLong());
     }
 
@@ -98,8 +99,9 @@ class ConfigLoaderTest {
 
     @Test
     void listValuesOnTheCommandLineAreLocatedAsSet() {
-        assertEquals("--set: model.hidden[1]: must be > 0 but got -4", failure("", "model.hidden=[8, -4]"));
-        assertEquals("--set: model.hiden: unknown key (did you mean model.hidden?)", failure("", "model.hiden=[10]"));
+        assertEquals("--set: model.layers[1].units: must be > 0 but got -4",
+                failure("", "model.layers=[{type=dense,units=8},{type=dense,units=-4}]"));
+        assertEquals("--set: model.layer: unknown key (did you mean model.layers?)", failure("", "model.layer=[]"));
     }
 
     @Test
@@ -128,12 +130,13 @@ class ConfigLoaderTest {
 
     @Test
     void zeroLayerSizeNamesTheElement() {
-        assertEquals("job.conf:1: model.hidden[1]: must be > 0 but got 0", failure("model.hidden = [32, 0]"));
+        assertEquals("job.conf:3: model.layers[1].units: must be > 0 but got 0",
+                failure("model.layers = [\n  { type = dense, units = 32 }\n  { type = dense, units = 0 }\n]"));
     }
 
     @Test
     void unknownChoiceListsTheAllowedOnes() {
-        assertEquals("job.conf:1: optimizer.name: must be one of sgd, adam but got 'adamw'",
+        assertEquals("job.conf:1: optimizer.name: must be one of sgd, momentum, nesterov, adagrad, rmsprop, adam but got 'adamw'",
                 failure("optimizer.name = adamw"));
         assertEquals("--set: training.mode: must be one of sync, average but got 'async'",
                 failure("", "training.mode=async"));

@@ -10,16 +10,13 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.sparkddp.common.config.HiddenActivation;
-import org.sparkddp.common.config.ModelConfig;
-import org.sparkddp.common.config.OptimizerConfig;
-import org.sparkddp.common.config.OptimizerName;
 import org.sparkddp.common.wire.ModelState;
 
 /** Pins down the DL4J behaviour that distributed training relies on. */
 class MultiLayerTrainableTest {
-    private static final NetworkSpec SPEC = new NetworkSpec(new ModelConfig(List.of(8), HiddenActivation.TANH),
-            new OptimizerConfig(OptimizerName.ADAM, 0.01), 3, 5, 3);
+    private static final String[] SETTINGS = {"model.layers=[{type=dense,units=8,activation=tanh}]",
+        "optimizer.name=adam", "optimizer.learning-rate=0.01", "training.seed=3"};
+    private static final NetworkSpec SPEC = TestSpecs.spec(List.of(5), 3, SETTINGS);
 
     private static DataSet batch(long seed, int n) {
         Nd4j.getRandom().setSeed(seed);
@@ -70,15 +67,15 @@ class MultiLayerTrainableTest {
         a.computeGradient(batch(2, 4));
         a.step(0, 0, 4);
         ModelState state = ModelState.capture(a, 1, 0);
-        TrainableNetwork b = NetworkFactory.build(new NetworkSpec(SPEC.model(), SPEC.optimizer(), 99, 5, 3));
+        TrainableNetwork b = NetworkFactory.build(new NetworkSpec(SPEC.model(), SPEC.optimizer(), 99, List.of(5), 3, 4));
         state.applyTo(b);
         assertEquals(state, ModelState.capture(b, 1, 0));
     }
 
     @Test
     void sgdHasNoUpdaterState() {
-        TrainableNetwork net = NetworkFactory.build(new NetworkSpec(SPEC.model(),
-                new OptimizerConfig(OptimizerName.SGD, 0.1), 3, 5, 3));
+        TrainableNetwork net = NetworkFactory.build(TestSpecs.spec(List.of(5), 3,
+                "model.layers=[{type=dense,units=8,activation=tanh}]", "optimizer.name=sgd"));
         assertEquals(0, ModelState.capture(net, 0, 0).updaterState().length);
     }
 }

@@ -11,10 +11,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.sparkddp.common.config.HiddenActivation;
-import org.sparkddp.common.config.ModelConfig;
-import org.sparkddp.common.config.OptimizerConfig;
-import org.sparkddp.common.config.OptimizerName;
 
 /** The sharded optimizer step must be the replicated one, bit for bit, however the parameters are sliced. */
 class SlicedOptimizerTest {
@@ -29,10 +25,10 @@ class SlicedOptimizerTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"adam, 2", "adam, 3", "sgd, 2"})
+    @CsvSource({"adam, 2", "adam, 3", "sgd, 2", "momentum, 2", "nesterov, 3", "rmsprop, 2", "adagrad, 2"})
     void slicesStepExactlyAsTheWholeNetworkDoes(String optimizer, int slices) {
-        NetworkSpec spec = new NetworkSpec(new ModelConfig(List.of(7, 4), HiddenActivation.RELU),
-                new OptimizerConfig(OptimizerName.valueOf(optimizer.toUpperCase()), 0.05), 11, 5, 3);
+        NetworkSpec spec = TestSpecs.spec(List.of(5), 3, "model.layers=[{type=dense,units=7},{type=dense,units=4}]",
+                "optimizer.name=" + optimizer, "optimizer.learning-rate=0.05", "training.seed=11");
         TrainableNetwork whole = NetworkFactory.build(spec);
         TrainableNetwork sliced = NetworkFactory.build(spec);
         int n = (int) whole.params().length();

@@ -3,10 +3,12 @@ package org.sparkddp.driver.checkpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
+import org.sparkddp.driver.output.Json;
 
 /**
  * Refuses to resume a checkpoint into a run that would not continue it: a different network, optimizer, data
@@ -16,11 +18,19 @@ public final class ResumeCheck {
     private ResumeCheck() {
     }
 
-    public static void verify(Checkpoint checkpoint, SparkDdpConfig config, LabeledExamples train) {
+    /**
+     * @param loaded the config of the run about to resume, with the resolved document that gives the model section
+     *               exactly as the checkpoint's metadata saved its own
+     */
+    public static void verify(Checkpoint checkpoint, ConfigLoader.Loaded loaded, LabeledExamples train) {
+        SparkDdpConfig config = loaded.config();
         JsonNode saved = checkpoint.meta().path("config");
+        JsonNode model = Json.parse(loaded.resolvedJson()).path("model");
+        if (!model.equals(saved.path("model"))) {
+            throw new InvalidConfigException("model", "differs from the model in " + checkpoint.location()
+                    + " (" + firstDifference("model", model, saved.path("model")) + "); a resumed run keeps the network");
+        }
         Map<String, String> now = new LinkedHashMap<>();
-        now.put("model.hidden", config.model().hidden().toString().replace(" ", ""));
-        now.put("model.activation", config.model().activation().configName());
         now.put("optimizer.name", config.optimizer().name().configName());
         now.put("training.mode", config.training().mode().configName());
         now.put("training.workers", String.valueOf(config.training().workers()));
@@ -35,6 +45,10 @@ public final class ResumeCheck {
                         + checkpoint.location() + "; a resumed run keeps the network, the optimizer and the data order");
             }
         }
+        verifyData(checkpoint, config, train);
+    }
+
+    private static void verifyData(Checkpoint checkpoint, SparkDdpConfig config, LabeledExamples train) {
         long examples = checkpoint.meta().path("train_examples").asLong(-1);
         if (examples != train.size() || checkpoint.meta().path("features").asInt(-1) != train.numFeatures()
                 || checkpoint.meta().path("classes").asInt(-1) != train.numClasses()) {
@@ -43,5 +57,27 @@ public final class ResumeCheck {
                     + checkpoint.location() + " trained on " + examples + " of " + checkpoint.meta().path("features").asInt()
                     + " in " + checkpoint.meta().path("classes").asInt());
         }
+    }
+
+    /** The first key where two config sections differ, with both values, e.g. {@code model.layers[0].units: 64 vs 256}. */
+    static String firstDifference(String path, JsonNode now, JsonNode then) {
+        if (now.isObject() && then.isObject()) {
+            java.util.Set<String> keys = new java.util.TreeSet<>();
+            now.fieldNames().forEachRemaining(keys::add);
+            then.fieldNames().forEachRemaining(keys::add);
+            for (String key : keys) {
+                if (!now.path(key).equals(then.path(key))) {
+                    return firstDifference(path + "." + key, now.path(key), then.path(key));
+                }
+            }
+        } else if (now.isArray() && then.isArray() && now.size() == then.size()) {
+            for (int i = 0; i < now.size(); i++) {
+                if (!now.get(i).equals(then.get(i))) {
+                    return firstDifference(path + "[" + i + "]", now.get(i), then.get(i));
+                }
+            }
+        }
+        return path + " is " + (now.isMissingNode() ? "not set" : now.toString()) + " but was "
+                + (then.isMissingNode() ? "not set" : then.toString());
     }
 }

@@ -9,7 +9,13 @@ import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -35,31 +41,57 @@ public final class ModelArchive {
     private ModelArchive() {
     }
 
+    /**
+     * A restored network of either DL4J type.
+     *
+     * @param network    the DL4J model, parameters and updater state loaded
+     * @param numOutputs the output layer's width
+     */
+    public record Restored(Model network, int numOutputs) {
+        /** The network's output for a batch of flat input rows, in inference mode. */
+        public INDArray output(INDArray features) {
+            return network instanceof ComputationGraph graph
+                    ? graph.output(false, features)[0] : ((MultiLayerNetwork) network).output(features, false);
+        }
+    }
+
     /** @param location a model.zip as a local path or any Hadoop FileSystem URI */
-    public static MultiLayerNetwork read(String location, Configuration hadoopConf) {
+    public static Restored read(String location, Configuration hadoopConf) {
         Map<String, byte[]> entries = HadoopFiles.read(location, hadoopConf, in -> entries(location, in));
         if (!entries.containsKey(CONFIGURATION) || !entries.containsKey(COEFFICIENTS)) {
             throw new InvalidDataException(location, "is not a model: it lacks " + (entries.containsKey(CONFIGURATION)
                     ? COEFFICIENTS : CONFIGURATION) + " (expected a model.zip written by spark-ddp or DL4J)");
         }
-        MultiLayerConfiguration conf;
+        String json = new String(entries.get(CONFIGURATION), java.nio.charset.StandardCharsets.UTF_8);
+        Model network;
+        Layer output;
         try {
-            conf = MultiLayerConfiguration.fromJson(new String(entries.get(CONFIGURATION),
-                    java.nio.charset.StandardCharsets.UTF_8));
+            // A graph's configuration lists its vertices; a layer stack's does not.
+            if (json.contains("\"vertices\"")) {
+                ComputationGraph graph = new ComputationGraph(ComputationGraphConfiguration.fromJson(json));
+                graph.init();
+                network = graph;
+                output = graph.getOutputLayer(0);
+            } else {
+                MultiLayerNetwork stack = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(json));
+                stack.init();
+                network = stack;
+                output = stack.getOutputLayer();
+            }
         } catch (RuntimeException e) {
             throw new InvalidDataException(location + "!/" + CONFIGURATION, "is not a DL4J network configuration");
         }
-        MultiLayerNetwork network = new MultiLayerNetwork(conf);
-        network.init();
         INDArray params = array(location, COEFFICIENTS, entries.get(COEFFICIENTS), network.numParams());
         network.setParams(params.reshape(1, network.numParams()));
-        byte[] updater = entries.get(UPDATER);
-        if (updater != null && network.getUpdater().getStateViewArray() != null) {
-            long size = network.getUpdater().getStateViewArray().length();
-            network.getUpdater().setStateViewArray(network,
-                    array(location, UPDATER, updater, size).reshape(1, size).castTo(params.dataType()), false);
+        byte[] updaterBytes = entries.get(UPDATER);
+        BaseMultiLayerUpdater<?> updater = network instanceof ComputationGraph graph
+                ? graph.getUpdater() : (BaseMultiLayerUpdater<?>) ((MultiLayerNetwork) network).getUpdater();
+        if (updaterBytes != null && updater.getStateViewArray() != null) {
+            long size = updater.getStateViewArray().length();
+            updater.setStateViewArray(array(location, UPDATER, updaterBytes, size).reshape(1, size)
+                    .castTo(params.dataType()));
         }
-        return network;
+        return new Restored(network, (int) ((FeedForwardLayer) output.conf().getLayer()).getNOut());
     }
 
     private static Map<String, byte[]> entries(String location, java.io.InputStream in) throws IOException {

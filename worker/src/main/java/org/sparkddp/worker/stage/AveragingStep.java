@@ -37,7 +37,7 @@ final class AveragingStep implements StepRule {
     @Override
     public boolean run(int k, long iteration, int[] rows, int globalCount, boolean lastOfStage, StageLog log) {
         long start = System.nanoTime();
-        double loss = rank.computeGradient(rows);                                 // compute
+        double loss = rank.computeGradient(iteration, rows);                                 // compute
         if (rows.length > 0) {
             rank.network.step(iteration, rank.epoch, rows.length);               // update (local)
         }

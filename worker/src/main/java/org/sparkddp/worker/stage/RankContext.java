@@ -2,9 +2,13 @@ package org.sparkddp.worker.stage;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.MinibatchBuffer;
 import org.sparkddp.common.model.TrainableNetwork;
+import org.sparkddp.common.plan.Seeds;
 import org.sparkddp.worker.collective.RingAllReduce;
 
 /**
@@ -13,6 +17,9 @@ import org.sparkddp.worker.collective.RingAllReduce;
  */
 final class RankContext {
     final int epoch;
+    /** This rank's index, which with the run's seed and the iteration picks its dropout masks. */
+    final int rank;
+    private final long seed;
     final LabeledExamples shard;
     final TrainableNetwork network;
     final RingAllReduce ring;
@@ -24,8 +31,11 @@ final class RankContext {
     /** Where this rank's minibatches are assembled, without allocating. */
     private final MinibatchBuffer batches;
 
-    RankContext(int epoch, int localBatchSize, LabeledExamples shard, TrainableNetwork network, RingAllReduce ring) {
+    RankContext(int epoch, int rank, long seed, int localBatchSize, LabeledExamples shard, TrainableNetwork network,
+                RingAllReduce ring) {
         this.epoch = epoch;
+        this.rank = rank;
+        this.seed = seed;
         this.shard = shard;
         this.network = network;
         this.ring = ring;
@@ -53,13 +63,42 @@ final class RankContext {
         scalars.putFloat(COUNT_AT, value);
     }
 
-    /** This rank's gradient for {@code rows}, summed over them; returns the summed loss (0 for no rows). */
-    double computeGradient(int[] rows) {
+    /**
+     * This rank's gradient for {@code rows} in global iteration {@code iteration}, summed over them; returns the
+     * summed loss (0 for no rows).
+     *
+     * <p>NOTE: dropout draws its masks from ND4J's per-thread generator, which is seeded here from (seed, iteration,
+     * rank): masks differ between workers and iterations, and a retried stage or a resumed run draws the same ones.
+     */
+    double computeGradient(long iteration, int[] rows) {
         if (rows.length == 0) {
             network.clearGradient();
             return 0;
         }
+        Nd4j.getRandom().setSeed(Seeds.derive(seed, Seeds.DROPOUT, iteration, rank));
         return network.computeGradient(batches.assemble(shard, rows)) * rows.length;
+    }
+
+    /**
+     * Multiplies the running-statistics part of the gradient (batch norm's mean and variance updates) by this rank's
+     * example count, before the sum over ranks. {@link #averageRunningStatistics} divides the sum by the global count:
+     * every rank then applies the example-weighted mean of the ranks' updates, i.e. moves towards the global batch's
+     * mean (and the mean of the ranks' variances), instead of applying W updates at once.
+     */
+    void weightRunningStatistics(int examples) {
+        for (int[] range : network.runningStatistics()) {
+            statistics(range).muli(examples);
+        }
+    }
+
+    void averageRunningStatistics(int globalCount) {
+        for (int[] range : network.runningStatistics()) {
+            statistics(range).divi(globalCount);
+        }
+    }
+
+    private INDArray statistics(int[] range) {
+        return network.gradients().get(NDArrayIndex.point(0), NDArrayIndex.interval(range[0], range[1]));
     }
 
     static boolean finite(float loss, TrainableNetwork network) {

@@ -56,7 +56,7 @@ final class ShardedSyncStep implements StepRule {
     @Override
     public boolean run(int k, long iteration, int[] rows, int globalCount, boolean lastOfStage, StageLog log) {
         long start = System.nanoTime();
-        rank.lossSum((float) rank.computeGradient(rows));                        // compute
+        rank.lossSum((float) rank.computeGradient(iteration, rows));                        // compute
         long computed = System.nanoTime();
         rank.ring.reduceScatter(gradientAndLoss);                                 // reduce-scatter
         long reduced = System.nanoTime();

@@ -7,6 +7,9 @@ import org.sparkddp.common.nd.NioViews;
  * Synchronous SGD: every iteration, sum the ranks' gradients and apply one optimizer step with the global
  * example count. Named steps: compute, all-reduce, check, update.
  *
+ * <p>Batch norm's running statistics are the exception to the sum: their updates are averaged, weighted by each
+ * rank's examples (see {@link RankContext#weightRunningStatistics}), so that every replica keeps the same statistics.
+ *
  * <p>Every rank sums into bitwise-identical buffers and applies the same DL4J updater, so every replica takes
  * exactly the step single-machine DL4J takes on the global batch, and the replicas never drift apart.
  */
@@ -22,10 +25,12 @@ final class SyncStep implements StepRule {
     @Override
     public boolean run(int k, long iteration, int[] rows, int globalCount, boolean lastOfStage, StageLog log) {
         long start = System.nanoTime();
-        rank.lossSum((float) rank.computeGradient(rows));                        // compute
+        rank.lossSum((float) rank.computeGradient(iteration, rows));             // compute
+        rank.weightRunningStatistics(rows.length);
         long computed = System.nanoTime();
         rank.ring.sum(gradientAndLoss);                                           // all-reduce
         long reduced = System.nanoTime();
+        rank.averageRunningStatistics(globalCount);
         float loss = rank.lossSum() / globalCount;
         if (!RankContext.finite(loss, rank.network)) {                           // check
             return false;

@@ -1,0 +1,45 @@
+package org.sparkddp.common.config;
+
+import org.nd4j.linalg.activations.Activation;
+
+/**
+ * The activations a layer ({@code model.activation}, a layer's {@code activation}, {@code model.output.activation})
+ * accepts, with their DL4J counterparts.
+ *
+ * <p>NOTE: PReLU (He et al. 2015, "Delving Deep into Rectifiers") has a learnable slope, so it is not an activation
+ * function in DL4J but a layer with parameters; the network factory puts a {@code PReLULayer} after a layer whose
+ * own activation is the identity.
+ */
+public enum ActivationName implements ConfigChoice {
+    RELU("relu", Activation.RELU),
+    LEAKY_RELU("leaky-relu", Activation.LEAKYRELU),
+    ELU("elu", Activation.ELU),
+    PRELU("prelu", Activation.IDENTITY),
+    TANH("tanh", Activation.TANH),
+    SIGMOID("sigmoid", Activation.SIGMOID),
+    SOFTMAX("softmax", Activation.SOFTMAX),
+    IDENTITY("identity", Activation.IDENTITY);
+
+    private final String configName;
+    private final Activation dl4j;
+
+    ActivationName(String configName, Activation dl4j) {
+        this.configName = configName;
+        this.dl4j = dl4j;
+    }
+
+    @Override
+    public String configName() {
+        return configName;
+    }
+
+    /** The DL4J activation of the layer itself (the identity for PReLU, whose slope is a separate layer). */
+    public Activation dl4j() {
+        return dl4j;
+    }
+
+    /** Whether this activation has parameters of its own (PReLU's slopes). */
+    public boolean learnable() {
+        return this == PRELU;
+    }
+}
