@@ -8,10 +8,12 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.error.InvalidDataException;
-import org.sparkddp.common.eval.ClassificationAggregator;
+import org.sparkddp.common.data.TargetKind;
+import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.eval.HeldOutScorer;
+import org.sparkddp.common.eval.MetricsSpec;
 import org.sparkddp.driver.cli.CommandLine;
-import org.sparkddp.driver.data.IdxDatasets;
+import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.output.ModelArchive;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.SparkSetup;
@@ -31,16 +33,21 @@ final class EvaluateCommand {
         String location = cli.model().orElseThrow();
         MultiLayerNetwork model = ModelArchive.read(location, hadoop);
         int inputs = (int) model.layerInputSize(0);
-        int classes = (int) model.layerSize(model.getnLayers() - 1);
+        int outputs = (int) model.layerSize(model.getnLayers() - 1);
         String testLocation = loaded.config().data().test();
-        LabeledExamples test = IdxDatasets.load(testLocation, classes, hadoop, "data.test");
+        // TODO(merge): the saved model's loss decides how tabular label columns are read; class indices until then.
+        LabeledExamples test = Datasets.loadTest(loaded.config().data(), TargetKind.CLASS_INDEX, outputs, hadoop);
         if (test.numFeatures() != inputs) {
             throw new InvalidDataException(testLocation, "has " + test.numFeatures() + " features per example but the"
                     + " model in " + location + " takes " + inputs);
         }
-        ClassificationAggregator result = new HeldOutScorer(f -> model.output(f, false), inputs, classes)
+        if (test.targetWidth() != outputs) {
+            throw new InvalidDataException(testLocation, "has " + test.targetWidth() + " outputs per example (classes"
+                    + " or targets) but the model in " + location + " gives " + outputs);
+        }
+        HeldOutMetrics result = new HeldOutScorer(f -> model.output(f, false), inputs, MetricsSpec.of(test.targets()))
                 .add(test).result();
-        out.println(String.format(Locale.ROOT, "evaluated %s on %,d examples of %s: test accuracy %.4f · test loss %.4f",
-                location, result.examples(), testLocation, result.accuracy(), result.meanLoss()));
+        out.println(String.format(Locale.ROOT, "evaluated %s on %,d examples of %s: %s",
+                location, result.examples(), testLocation, TrainingJob.testFigures(result)));
     }
 }

@@ -22,6 +22,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.output.Json;
 import org.sparkddp.driver.output.PeakHeap;
@@ -39,13 +40,13 @@ public final class MllibBaseline {
         ConfigLoader.Loaded loaded = BenchArgs.load(args);
         SparkDdpConfig config = loaded.config();
         var t = config.training();
-        Datasets data = Datasets.load(config.data(), new Configuration());
+        Datasets data = Datasets.load(config.data(), TargetKind.CLASS_INDEX, new Configuration());
         int[] layers = new int[config.model().hidden().size() + 2];
         layers[0] = data.train().numFeatures();
         for (int i = 0; i < config.model().hidden().size(); i++) {
             layers[i + 1] = config.model().hidden().get(i);
         }
-        layers[layers.length - 1] = data.train().numClasses();
+        layers[layers.length - 1] = data.train().targetWidth();
 
         SparkSession spark = SparkSession.builder().appName("mllib-baseline").master(config.spark().master())
                 .config("spark.ui.enabled", "false").getOrCreate();
@@ -85,7 +86,7 @@ public final class MllibBaseline {
             for (int j = 0; j < row.length; j++) {
                 values[j] = row[j];
             }
-            rows.add(RowFactory.create((double) examples.labels().labels()[i], Vectors.dense(values.clone())));
+            rows.add(RowFactory.create((double) examples.classLabels().labels()[i], Vectors.dense(values.clone())));
         }
         StructType schema = new StructType(new StructField[] {
             new StructField("label", DataTypes.DoubleType, false, Metadata.empty()),

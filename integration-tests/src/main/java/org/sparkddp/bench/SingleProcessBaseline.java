@@ -10,6 +10,7 @@ import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.MinibatchBuffer;
 import org.sparkddp.common.data.Minibatches;
+import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.eval.ClassificationAggregator;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
@@ -31,10 +32,10 @@ public final class SingleProcessBaseline {
     public static void main(String[] args) throws Exception {
         ConfigLoader.Loaded loaded = BenchArgs.load(args);
         SparkDdpConfig config = loaded.config();
-        Datasets data = Datasets.load(config.data(), new Configuration());
+        Datasets data = Datasets.load(config.data(), TargetKind.CLASS_INDEX, new Configuration());
         var t = config.training();
         NetworkSpec spec = new NetworkSpec(config.model(), config.optimizer(), t.seed(), data.train().numFeatures(),
-                data.train().numClasses());
+                data.train().targetWidth());
         MultiLayerNetwork network = new MultiLayerNetwork(NetworkFactory.configuration(spec));
         network.init();
 
@@ -63,11 +64,11 @@ public final class SingleProcessBaseline {
     }
 
     static ClassificationAggregator evaluate(MultiLayerNetwork network, LabeledExamples test) {
-        ClassificationAggregator aggregator = new ClassificationAggregator(test.numClasses());
+        ClassificationAggregator aggregator = new ClassificationAggregator(test.targetWidth());
         for (int from = 0; from < test.size(); from += 1000) {
             int[] rows = IntStream.range(from, Math.min(test.size(), from + 1000)).toArray();
             DataSet ds = Minibatches.assemble(test, rows);
-            int[] labels = IntStream.of(rows).map(r -> test.labels().labels()[r]).toArray();
+            int[] labels = IntStream.of(rows).map(r -> test.classLabels().labels()[r]).toArray();
             aggregator.add(network.output(ds.getFeatures(), false), labels);
         }
         return aggregator;

@@ -20,7 +20,7 @@ final class Distributed {
     static NetworkSpec spec(ConfigLoader.Loaded loaded, Datasets data) {
         var c = loaded.config();
         return new NetworkSpec(c.model(), c.optimizer(), c.training().seed(), data.train().numFeatures(),
-                data.train().numClasses());
+                data.train().targetWidth());
     }
 
     static TrainingResult train(JavaSparkContext sc, Datasets data, ConfigLoader.Loaded loaded) {

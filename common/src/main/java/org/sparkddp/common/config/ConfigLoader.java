@@ -86,7 +86,7 @@ public final class ConfigLoader {
     private static SparkDdpConfig build(Config merged, Config user, Config defaults) {
         TypedReader r = new TypedReader(merged);
         SparkDdpConfig config = new SparkDdpConfig(
-                new DataConfig(r.string("data.train"), r.string("data.test")),
+                DataConfig.read(r),
                 new OutputConfig(r.string("output.dir"), r.integer("output.log-every")),
                 sparkSettings(merged, user),
                 new TrainingConfig(

@@ -9,6 +9,14 @@ public interface FeatureMatrix {
 
     int columns();
 
+    /**
+     * The shape of one example, whose product is {@link #columns()}: {@code {channels, height, width}} for
+     * images (so a convolutional network can view a row as an image), {@code {numFeatures}} for tabular data.
+     */
+    default int[] inputShape() {
+        return new int[] {columns()};
+    }
+
     /** Writes row {@code row} as {@link #columns()} floats into {@code dst}, starting at {@code offset}. */
     void copyRow(int row, float[] dst, int offset);
 

@@ -66,7 +66,7 @@ class WireKryoRegistratorTest {
                 new ClassLabels(4, new int[] {3, 0, 2}));
         LabeledExamples back = roundTrip(examples);
         assertArrayEquals(((UnsignedByteFeatures) examples.features()).data(), ((UnsignedByteFeatures) back.features()).data());
-        assertArrayEquals(examples.labels().labels(), back.labels().labels());
+        assertArrayEquals(examples.classLabels().labels(), back.classLabels().labels());
         ClassificationAggregator aggregator = new ClassificationAggregator(2, 10, 3.5, 7, new long[] {4, 1, 2, 3});
         ClassificationAggregator copy = roundTrip(aggregator);
         assertEquals(7, copy.correct());
