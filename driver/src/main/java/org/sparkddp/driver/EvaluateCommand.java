@@ -8,10 +8,12 @@ import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.Minibatches;
 import org.sparkddp.common.error.InvalidDataException;
-import org.sparkddp.common.eval.ClassificationAggregator;
+import org.sparkddp.common.data.TargetKind;
+import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.eval.HeldOutScorer;
+import org.sparkddp.common.eval.MetricsSpec;
 import org.sparkddp.driver.cli.CommandLine;
-import org.sparkddp.driver.data.IdxDatasets;
+import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.output.ModelArchive;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.SparkSetup;
@@ -30,14 +32,19 @@ final class EvaluateCommand {
         Configuration hadoop = HadoopConfs.from(SparkSetup.sparkConf(loaded.config()));
         String location = cli.model().orElseThrow();
         ModelArchive.Restored model = ModelArchive.read(location, hadoop);
-        int classes = model.numOutputs();
+        int outputs = model.numOutputs();
         String testLocation = loaded.config().data().test();
-        LabeledExamples test = IdxDatasets.load(testLocation, classes, hadoop, "data.test");
+        LabeledExamples test = Datasets.loadTest(loaded.config().data(), TargetKind.of(loaded.config().model()),
+                outputs, hadoop);
         checkInputs(model, test, location, testLocation);
-        ClassificationAggregator result = new HeldOutScorer(model::output, test.numFeatures(), classes)
+        if (test.targetWidth() != outputs) {
+            throw new InvalidDataException(testLocation, "has " + test.targetWidth() + " outputs per example (classes"
+                    + " or targets) but the model in " + location + " gives " + outputs);
+        }
+        HeldOutMetrics result = new HeldOutScorer(model::output, test.numFeatures(), MetricsSpec.of(test.targets()))
                 .add(test).result();
-        out.println(String.format(Locale.ROOT, "evaluated %s on %,d examples of %s: test accuracy %.4f · test loss %.4f",
-                location, result.examples(), testLocation, result.accuracy(), result.meanLoss()));
+        out.println(String.format(Locale.ROOT, "evaluated %s on %,d examples of %s: %s",
+                location, result.examples(), testLocation, TrainingJob.testFigures(result)));
     }
 
     /** The saved configuration does not record the input width, so try one example: DL4J names the mismatch. */

@@ -13,7 +13,9 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
+import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.error.InvalidConfigException;
+import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkDescription;
 import org.sparkddp.common.model.NetworkSpec;
@@ -57,23 +59,39 @@ public final class TrainingJob {
         this.interactive = interactive;
     }
 
-    /** What {@link #prepare} checked and loaded. */
-    public record Prepared(Datasets data, OutputDirectory output, NetworkSpec network,
+    /**
+     * What {@link #prepare} checked and loaded.
+     *
+     * @param initial the freshly initialized network's state (built here, so that a layer stack DL4J cannot build
+     *                fails before Spark starts)
+     */
+    public record Prepared(Datasets data, OutputDirectory output, NetworkSpec network, ModelState initial,
                            Optional<CheckpointStore> checkpoints) {
     }
 
     public Prepared prepare() {
         SparkDdpConfig config = loaded.config();
-        Datasets data = Datasets.load(config.data(), hadoopConf);
+        Datasets data = Datasets.load(config.data(), TargetKind.of(config.model()), hadoopConf);
+        reportSkipped(config.data().train(), data.trainRowsSkipped());
+        reportSkipped(config.data().test(), data.testRowsSkipped());
         OutputDirectory output = OutputDirectory.open(config.output().dir(), hadoopConf, "output.dir");
         if (data.train().size() < config.training().workers()) {
             throw new InvalidConfigException("training.workers", "is " + config.training().workers() + " but "
                     + config.data().train() + " holds only " + data.train().size() + " examples");
         }
-        NetworkSpec network = NetworkSpec.of(config, data.train().inputShape(), data.train().numClasses());
+        NetworkSpec network = NetworkSpec.of(config, data.train().inputShape(), data.train().targetWidth());
+        ModelState initial = ModelState.capture(NetworkFactory.build(network), 0, 0);
         Optional<CheckpointStore> checkpoints = config.checkpoint().dir()
                 .map(dir -> CheckpointStore.open(dir, config.checkpoint().keep(), hadoopConf));
-        return new Prepared(data, output, network, checkpoints);
+        return new Prepared(data, output, network, initial, checkpoints);
+    }
+
+    /** Once per file, so that skipped rows are never silent. */
+    private void reportSkipped(String file, long skipped) {
+        if (skipped > 0) {
+            console.println(String.format(Locale.ROOT, "%s: skipped %,d bad row%s (data.on-bad-row = skip)", file,
+                    skipped, skipped == 1 ? "" : "s"));
+        }
     }
 
     public TrainingResult run(JavaSparkContext sc, Prepared prepared) throws IOException {
@@ -87,8 +105,7 @@ public final class TrainingJob {
         SparkDdpConfig config = loaded.config();
         var training = config.training();
         String runId = UUID.randomUUID().toString();
-        ModelState initial = resume.map(Checkpoint::state)
-                .orElseGet(() -> ModelState.capture(NetworkFactory.build(prepared.network()), 0, 0));
+        ModelState initial = resume.map(Checkpoint::state).orElse(prepared.initial());
         for (String previous : List.of(Summary.NAME, ModelFile.NAME, MetricsLog.NAME)) {
             prepared.output().remove(previous);
         }
@@ -123,7 +140,7 @@ public final class TrainingJob {
         metrics.flush();
         Summary.Provenance provenance = new Summary.Provenance(Version.get(), startedAt, sc.master(),
                 loaded.resolvedJson(), initial.params().length, prepared.data().train().size(),
-                prepared.data().test().size());
+                prepared.data().test().size(), prepared.data().trainRowsSkipped(), prepared.data().testRowsSkipped());
         Map<String, Object> summary = Summary.of(config, result, provenance, (System.nanoTime() - start) / 1e9);
         Summary.write(prepared.output(), summary);
         printFooter(result, prepared.output());
@@ -143,7 +160,7 @@ public final class TrainingJob {
         meta.put("train_examples", prepared.data().train().size());
         meta.put("test_examples", prepared.data().test().size());
         meta.put("features", prepared.data().train().numFeatures());
-        meta.put("classes", prepared.data().train().numClasses());
+        meta.put("classes", prepared.data().train().targetWidth()); // the output width; the key predates real targets
         meta.put("data", Map.of("train", config.data().train(), "test", config.data().test()));
         meta.put("version", Version.get());
         meta.put("config", Json.parse(loaded.resolvedJson()));
@@ -168,11 +185,17 @@ public final class TrainingJob {
                 master));
     }
 
+    /** {@code test accuracy 0.8123 · test loss 0.5012}, or {@code test mse 0.0312} for regression. */
+    static String testFigures(HeldOutMetrics test) {
+        String loss = String.format(Locale.ROOT, "test %s %.4f", test.lossName(), test.meanLoss());
+        return test.hasAccuracy() ? String.format(Locale.ROOT, "test accuracy %.4f · %s", test.accuracy(), loss) : loss;
+    }
+
     private void printFooter(TrainingResult result, OutputDirectory output) {
         console.println(String.format(Locale.ROOT,
-                "done: test accuracy %.4f · test loss %.4f · %,d iterations · %,.0f samples/s · compute %.2f ms +"
+                "done: %s · %,d iterations · %,.0f samples/s · compute %.2f ms +"
                         + " sync %.2f ms per iteration",
-                result.test().accuracy(), result.test().meanLoss(), result.iterations(), result.samplesPerSecond(),
+                testFigures(result.test()), result.iterations(), result.samplesPerSecond(),
                 result.computeMsPerIteration(), result.syncMsPerIteration()));
         if (result.stageRetries() > 0) {
             console.println(String.format(Locale.ROOT,

@@ -13,6 +13,7 @@ import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.driver.Main;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.output.Json;
@@ -193,7 +194,7 @@ public final class Benchmark {
     /** spark-ddp sync's per-iteration synchronization cost for three model sizes, steady state (second epoch). */
     private String syncCost() throws Exception {
         Datasets full = Datasets.load(ConfigLoader.load(new ConfigLoader.Source(CONFIG,
-                Files.readString(Path.of(CONFIG))), List.of()).config().data(), new Configuration());
+                Files.readString(Path.of(CONFIG))), List.of()).config().data(), TargetKind.CLASS_INDEX, new Configuration());
         StringBuilder md = new StringBuilder("### Synchronization cost per iteration, by model size\n\n");
         md.append(String.format(Locale.ROOT, "spark-ddp sync, 2 workers, global batch %d, Adam, one stage per epoch;"
                 + " figures from the second epoch (warm JVM, shards cached). The all-reduce is the per-iteration"
@@ -271,7 +272,7 @@ public final class Benchmark {
         try (OutputStream out = Files.newOutputStream(dir.resolve(prefix + "-labels-idx1-ubyte"))) {
             out.write(java.nio.ByteBuffer.allocate(8).putInt(0x00000801).putInt(n).array());
             for (int i = 0; i < n; i++) {
-                out.write(examples.labels().labels()[i]);
+                out.write(examples.classLabels().labels()[i]);
             }
         }
     }

@@ -16,6 +16,7 @@ import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.Minibatches;
+import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.GlobalBatches;
@@ -47,8 +48,8 @@ public final class Dl4jSparkBaseline {
         ConfigLoader.Loaded loaded = BenchArgs.load(args);
         SparkDdpConfig config = loaded.config();
         var t = config.training();
-        Datasets data = Datasets.load(config.data(), new Configuration());
-        NetworkSpec spec = NetworkSpec.of(config, data.train().inputShape(), data.train().numClasses());
+        Datasets data = Datasets.load(config.data(), TargetKind.of(config.model()), new Configuration());
+        NetworkSpec spec = NetworkSpec.of(config, data.train().inputShape(), data.train().targetWidth());
         int perWorker = t.batchSize() / t.workers();
 
         SparkConf sparkConf = new SparkConf().setAppName("dl4j-spark-baseline")

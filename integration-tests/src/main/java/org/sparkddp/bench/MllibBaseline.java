@@ -23,6 +23,7 @@ import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.LayerSpec;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.output.Json;
 import org.sparkddp.driver.output.PeakHeap;
@@ -40,7 +41,7 @@ public final class MllibBaseline {
         ConfigLoader.Loaded loaded = BenchArgs.load(args);
         SparkDdpConfig config = loaded.config();
         var t = config.training();
-        Datasets data = Datasets.load(config.data(), new Configuration());
+        Datasets data = Datasets.load(config.data(), TargetKind.of(config.model()), new Configuration());
         List<Integer> hidden = new ArrayList<>();
         for (LayerSpec layer : config.model().layers()) {
             if (!(layer instanceof LayerSpec.Dense dense)) {
@@ -53,7 +54,7 @@ public final class MllibBaseline {
         for (int i = 0; i < hidden.size(); i++) {
             layers[i + 1] = hidden.get(i);
         }
-        layers[layers.length - 1] = data.train().numClasses();
+        layers[layers.length - 1] = data.train().targetWidth();
 
         SparkSession spark = SparkSession.builder().appName("mllib-baseline").master(config.spark().master())
                 .config("spark.ui.enabled", "false").getOrCreate();
@@ -93,7 +94,7 @@ public final class MllibBaseline {
             for (int j = 0; j < row.length; j++) {
                 values[j] = row[j];
             }
-            rows.add(RowFactory.create((double) examples.labels().labels()[i], Vectors.dense(values.clone())));
+            rows.add(RowFactory.create((double) examples.classLabels().labels()[i], Vectors.dense(values.clone())));
         }
         StructType schema = new StructType(new StructField[] {
             new StructField("label", DataTypes.DoubleType, false, Metadata.empty()),

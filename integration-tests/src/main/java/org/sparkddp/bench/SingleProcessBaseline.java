@@ -10,6 +10,7 @@ import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.MinibatchBuffer;
 import org.sparkddp.common.data.Minibatches;
+import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.eval.ClassificationAggregator;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
@@ -31,9 +32,9 @@ public final class SingleProcessBaseline {
     public static void main(String[] args) throws Exception {
         ConfigLoader.Loaded loaded = BenchArgs.load(args);
         SparkDdpConfig config = loaded.config();
-        Datasets data = Datasets.load(config.data(), new Configuration());
+        Datasets data = Datasets.load(config.data(), TargetKind.of(config.model()), new Configuration());
         var t = config.training();
-        NetworkSpec spec = NetworkSpec.of(config, data.train().inputShape(), data.train().numClasses());
+        NetworkSpec spec = NetworkSpec.of(config, data.train().inputShape(), data.train().targetWidth());
         MultiLayerNetwork network = new MultiLayerNetwork(NetworkFactory.configuration(spec));
         network.init();
 
@@ -62,11 +63,11 @@ public final class SingleProcessBaseline {
     }
 
     static ClassificationAggregator evaluate(MultiLayerNetwork network, LabeledExamples test) {
-        ClassificationAggregator aggregator = new ClassificationAggregator(test.numClasses());
+        ClassificationAggregator aggregator = new ClassificationAggregator(test.targetWidth());
         for (int from = 0; from < test.size(); from += 1000) {
             int[] rows = IntStream.range(from, Math.min(test.size(), from + 1000)).toArray();
             DataSet ds = Minibatches.assemble(test, rows);
-            int[] labels = IntStream.of(rows).map(r -> test.labels().labels()[r]).toArray();
+            int[] labels = IntStream.of(rows).map(r -> test.classLabels().labels()[r]).toArray();
             aggregator.add(network.output(ds.getFeatures(), false), labels);
         }
         return aggregator;

@@ -133,7 +133,38 @@ class BadInputTest {
                         "{dir}/saved-model.zip!/configuration.json: is not a DL4J network configuration",
                         d -> evaluate(d, zip(d.resolve("saved-model.zip"), "configuration.json", "{\"confs\": 7}",
                                 "coefficients.bin", "x"))),
-                new Case("evaluate without a model", "evaluate needs --model FILE", d -> List.of("evaluate")));
+                new Case("evaluate without a model", "evaluate needs --model FILE", d -> List.of("evaluate")),
+                new Case("CSV row with a missing field", "{dir}/train.csv:3: expected 3 fields but got 2",
+                        d -> tabular(d, "csv", "x,y,label\n1,2,0\n3,1\n", "1,2,0\n", "data.csv.header=true")),
+                new Case("CSV number that does not parse", "{dir}/test.csv:2: field 1 '0,5' is not a number",
+                        d -> tabular(d, "csv", "1;2;0\n3;4;1\n", "1;2;0\n0,5;1;1\n", "data.csv.delimiter=semicolon")),
+                new Case("CSV class label the training file lacks", "{dir}/test.csv:1: class label 2 is outside the"
+                        + " training labels 0..1", d -> tabular(d, "csv", "1,2,0\n3,4,1\n", "1,2,2\n")),
+                new Case("CSV label column beyond the row", "{dir}/train.csv:1: data.csv.label-columns names column 3",
+                        d -> tabular(d, "csv", "1,2,0\n", "1,2,0\n", "data.csv.label-columns=[3]")),
+                new Case("LibSVM test index beyond the training features",
+                        "{dir}/test.svm:2: feature index 9 is beyond the 3 features of the training set",
+                        d -> tabular(d, "libsvm", "0 1:1 3:1\n1 2:1\n", "0 1:1\n1 9:1\n")),
+                new Case("LibSVM index 0", "{dir}/train.svm:1: feature index 0 is not >= 1",
+                        d -> tabular(d, "libsvm", "0 0:1\n", "0 1:1\n")),
+                new Case("normalization of IDX pixels", "data.normalize: must be none for data.format = idx",
+                        d -> args(d, "data.normalize=standardize")),
+                new Case("convolution on tabular data", "model.layers[0]: a conv layer needs image input",
+                        d -> tabular(d, "csv", "1,2,0\n3,4,1\n", "1,2,0\n", "model.layers=[{type=conv,filters=2}]")),
+                new Case("pooling window larger than the image", "model.layers[1]: a max-pool window of 32 does not"
+                        + " fit its 26 x 26 input", d -> args(d, "model.layers=[{type=conv,filters=2},"
+                        + "{type=max-pool,kernel=32}]")),
+                new Case("unknown key in a layer", "--set: model.layers[0].unit: unknown key: a dense layer takes"
+                        + " activation, units", d -> args(d, "model.layers=[{type=dense,unit=8}]")),
+                new Case("negative dropout rate", "--set: model.layers[0].rate: is the fraction of units dropped, so it"
+                        + " must be in [0, 1) but got -0.2", d -> args(d, "model.layers=[{type=dropout,rate=-0.2}]")),
+                new Case("softmax output with binary cross-entropy", "(built in):35: model.output.activation: must be"
+                        + " sigmoid with model.output.loss = binary-cross-entropy but got softmax", d -> args(d,
+                        "model.output.loss=binary-cross-entropy")),
+                new Case("another optimizer's setting", "--set: optimizer.rmsprop.decay: applies only when optimizer.name ="
+                        + " rmsprop, but optimizer.name is adam", d -> args(d, "optimizer.rmsprop.decay=0.9")),
+                new Case("fractional step of a schedule", "--set: optimizer.schedule.step-every: expected an integer"
+                        + " but got '2.5'", d -> args(d, "optimizer.schedule.step-every=2.5")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -165,6 +196,17 @@ class BadInputTest {
                 "training.epochs=1"));
         settings.addAll(List.of(overrides));
         return TestData.commandLine("train", settings);
+    }
+
+    /** {@code train} on a small tabular train and test file written under dir ({@code .csv} or {@code .svm}). */
+    private static List<String> tabular(Path dir, String format, String train, String test, String... overrides)
+            throws IOException {
+        String suffix = format.equals("csv") ? ".csv" : ".svm";
+        List<String> all = new ArrayList<>(List.of("data.format=" + format,
+                "data.train=" + Files.writeString(dir.resolve("train" + suffix), train),
+                "data.test=" + Files.writeString(dir.resolve("test" + suffix), test)));
+        all.addAll(List.of(overrides));
+        return args(dir, all.toArray(String[]::new));
     }
 
     /** {@code evaluate --model model} on the subset's test set. */

@@ -12,6 +12,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkddp.common.config.DataConfig;
+import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.data.UnsignedByteFeatures;
 import org.sparkddp.driver.data.Datasets;
 
@@ -33,15 +34,15 @@ class DatasetsTest {
             gunzip(name);
         }
         Datasets gz = Datasets.load(new DataConfig(TestData.TRAIN.toString(), TestData.TEST.toString()),
-                new Configuration());
+                TargetKind.CLASS_INDEX, new Configuration());
         Datasets raw = Datasets.load(new DataConfig(dir.resolve("train-images-idx3-ubyte").toUri().toString(),
-                dir.resolve("t10k-images-idx3-ubyte").toString()), new Configuration());
+                dir.resolve("t10k-images-idx3-ubyte").toString()), TargetKind.CLASS_INDEX, new Configuration());
         assertEquals(2000, raw.train().size());
         assertEquals(500, raw.test().size());
         assertEquals(784, raw.train().numFeatures());
-        assertEquals(10, raw.train().numClasses());
+        assertEquals(10, raw.train().targetWidth());
         assertArrayEquals(((UnsignedByteFeatures) gz.train().features()).data(),
                 ((UnsignedByteFeatures) raw.train().features()).data());
-        assertArrayEquals(gz.test().labels().labels(), raw.test().labels().labels());
+        assertArrayEquals(gz.test().classLabels().labels(), raw.test().classLabels().labels());
     }
 }

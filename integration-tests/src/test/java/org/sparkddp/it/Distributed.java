@@ -19,7 +19,7 @@ final class Distributed {
 
     static NetworkSpec spec(ConfigLoader.Loaded loaded, Datasets data) {
         var c = loaded.config();
-        return NetworkSpec.of(c, data.train().inputShape(), data.train().numClasses());
+        return NetworkSpec.of(c, data.train().inputShape(), data.train().targetWidth());
     }
 
     static TrainingResult train(JavaSparkContext sc, Datasets data, ConfigLoader.Loaded loaded) {

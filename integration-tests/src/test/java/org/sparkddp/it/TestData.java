@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.driver.data.Datasets;
 
 /** The committed Fashion-MNIST subset (2,000 train, 500 test) and configs that point at it. */
@@ -38,7 +39,7 @@ final class TestData {
     }
 
     static Datasets load(ConfigLoader.Loaded loaded) {
-        return Datasets.load(loaded.config().data(), new Configuration());
+        return Datasets.load(loaded.config().data(), TargetKind.of(loaded.config().model()), new Configuration());
     }
 
     /** Writes a config file; lines are joined with newlines. */

@@ -18,6 +18,7 @@ import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.data.Minibatches;
+import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.driver.TrainingJob;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.output.Json;
@@ -59,10 +60,10 @@ class TrainingRunTest extends LocalSparkTest {
         // model.zip is DL4J's own format: plain DL4J loads it and scores the test set exactly as we reported.
         MultiLayerNetwork model = MultiLayerNetwork.load(dir.resolve("model.zip").toFile(), true);
         assertArrayEquals(result.finalState().params(), model.params().toFloatVector(), 0f);
-        Datasets data = Datasets.load(loaded.config().data(), new Configuration());
+        Datasets data = Datasets.load(loaded.config().data(), TargetKind.CLASS_INDEX, new Configuration());
         int[] all = java.util.stream.IntStream.range(0, data.test().size()).toArray();
         DataSet test = Minibatches.assemble(data.test(), all);
-        Evaluation evaluation = new Evaluation(data.test().numClasses());
+        Evaluation evaluation = new Evaluation(data.test().targetWidth());
         evaluation.eval(test.getLabels(), model.output(test.getFeatures()));
         assertEquals(evaluation.accuracy(), result.test().accuracy(), 1e-12);
         assertEquals(80, model.getIterationCount());

@@ -86,7 +86,7 @@ public final class ConfigLoader {
     private static SparkDdpConfig build(Config merged, Config user, Config defaults) {
         TypedReader r = new TypedReader(merged, user, "");
         SparkDdpConfig config = new SparkDdpConfig(
-                new DataConfig(r.string("data.train"), r.string("data.test")),
+                DataConfig.read(r),
                 new OutputConfig(r.string("output.dir"), r.integer("output.log-every")),
                 sparkSettings(merged, user),
                 new TrainingConfig(
@@ -270,8 +270,8 @@ public final class ConfigLoader {
     /** Re-locates a record's validation error at the file and line of the offending value. */
     private static InvalidConfigException locate(InvalidConfigException e, Config merged) {
         String path = e.key().replaceFirst("\\[(\\d+)]$", "");
-        if (!merged.hasPath(path)) {
-            return e;
+        if (path.contains("[") || !merged.hasPath(path)) {
+            return e; // keys inside list elements (model.layers[2].units) are located by their own reader
         }
         ConfigValue value = merged.getValue(path);
         java.util.regex.Matcher index = java.util.regex.Pattern.compile("\\[(\\d+)]$").matcher(e.key());
@@ -282,7 +282,7 @@ public final class ConfigLoader {
             }
         }
         String where = TypedReader.where(value);
-        return where.startsWith(DEFAULTS) ? e : e.locatedAt(where);
+        return where.contains(DEFAULTS) ? e : e.locatedAt(where);
     }
 
     private static String locate(ConfigException e) {

@@ -1,16 +1,44 @@
 package org.sparkddp.common.config;
 
 import java.io.Serializable;
+import org.sparkddp.common.error.InvalidConfigException;
 
 /**
- * The {@code data} section: where the examples come from.
+ * The {@code data} section: where the examples come from and how they are read. Built on the driver.
  *
- * @param train training images (IDX); the labels file is found beside it
- * @param test  test images (IDX), evaluated after every epoch
+ * @param format    the layout of both files
+ * @param train     training examples (for IDX, the images; the labels file is found beside it)
+ * @param test      held-out examples, the same format, evaluated after every epoch
+ * @param csv       how CSV files are split (used only when {@code format} is csv)
+ * @param normalize how tabular features are rescaled, with training-set statistics; IDX allows only none
+ * @param onBadRow  what a malformed row of a CSV or LibSVM file does
  */
-public record DataConfig(String train, String test) implements Serializable {
+public record DataConfig(DataFormat format, String train, String test, CsvConfig csv, Normalization normalize,
+                         BadRowPolicy onBadRow) implements Serializable {
     public DataConfig {
+        Checks.present("data.format", format);
         Checks.nonBlank("data.train", train);
         Checks.nonBlank("data.test", test);
+        Checks.present("data.csv", csv);
+        Checks.present("data.normalize", normalize);
+        Checks.present("data.on-bad-row", onBadRow);
+        if (format == DataFormat.IDX && normalize != Normalization.NONE) {
+            throw new InvalidConfigException("data.normalize", "must be none for data.format = idx (pixels are"
+                    + " already scaled to [0, 1]) but got " + normalize.configName());
+        }
+    }
+
+    /** IDX images and labels, as before tabular formats existed. */
+    public DataConfig(String train, String test) {
+        this(DataFormat.IDX, train, test, CsvConfig.DEFAULT, Normalization.NONE, BadRowPolicy.FAIL);
+    }
+
+    /** Reads the section; the keys, their defaults and their meaning are in defaults.conf. */
+    static DataConfig read(TypedReader r) {
+        CsvConfig csv = new CsvConfig(CsvConfig.parseDelimiter(r.string("data.csv.delimiter")),
+                r.bool("data.csv.header"), r.intList("data.csv.label-columns"));
+        return new DataConfig(r.choice("data.format", DataFormat.class), r.string("data.train"),
+                r.string("data.test"), csv, r.choice("data.normalize", Normalization.class),
+                r.choice("data.on-bad-row", BadRowPolicy.class));
     }
 }

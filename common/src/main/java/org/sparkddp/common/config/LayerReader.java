@@ -49,7 +49,8 @@ final class LayerReader {
         }
         for (String k : element.keySet()) {
             if (!k.equals(TYPE) && !defaults.containsKey(k)) {
-                String takes = defaults.isEmpty() ? "takes no other keys" : "takes " + String.join(", ", defaults.keySet());
+                String takes = defaults.isEmpty() ? "takes no other keys"
+                        : "takes " + String.join(", ", new TreeSet<>(defaults.keySet()));
                 throw new InvalidConfigException(key + "." + k, TypedReader.where(element.get(k)),
                         "unknown key: a " + type + " layer " + takes);
             }

@@ -20,8 +20,17 @@ final class ModelReader {
                 r.number("model.weight-init-std"),
                 r.number("model.l1"),
                 r.number("model.l2"),
-                new OutputSpec(
-                        r.choice("model.output.activation", ActivationName.class),
-                        r.choice("model.output.loss", LossName.class)));
+                output(r));
+    }
+
+    /** The output layer; a loss that does not suit the activation is located at whichever of the two the user set. */
+    private static OutputSpec output(TypedReader r) {
+        try {
+            return new OutputSpec(r.choice("model.output.activation", ActivationName.class),
+                    r.choice("model.output.loss", LossName.class));
+        } catch (InvalidConfigException e) {
+            String set = r.isSet("model.output.activation") ? "model.output.activation" : "model.output.loss";
+            throw e.where().isEmpty() && r.isSet(set) ? e.locatedAt(r.whereIs(set)) : e;
+        }
     }
 }

@@ -42,7 +42,8 @@ final class OptimizerReader {
             r.skipSection(prefix);
             return;
         }
-        throw new InvalidConfigException(prefix, r.whereIs(prefix), "applies only when optimizer.name = "
+        String key = r.firstSetKey(prefix);
+        throw new InvalidConfigException(key, r.whereIs(key), "applies only when optimizer.name = "
                 + section.configName() + ", but optimizer.name is " + chosen.configName());
     }
 }

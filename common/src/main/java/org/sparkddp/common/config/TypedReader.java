@@ -56,6 +56,15 @@ final class TypedReader {
         return user.hasPathOrNull(key);
     }
 
+    /** The first key under {@code section} that the user set (sorted), or the section itself. */
+    String firstSetKey(String section) {
+        if (user.hasPath(section) && user.getValue(section) instanceof ConfigObject) {
+            return new java.util.TreeSet<>(user.getConfig(section).entrySet().stream().map(e -> e.getKey()).toList())
+                    .stream().findFirst().map(k -> section + "." + k).orElse(section);
+        }
+        return section;
+    }
+
     /** Marks the keys under {@code section} read, for sections that apply only to another choice. */
     void skipSection(String section) {
         if (config.hasPath(section)) {

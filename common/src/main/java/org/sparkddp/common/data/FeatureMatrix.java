@@ -9,13 +9,16 @@ public interface FeatureMatrix {
 
     int columns();
 
+    /**
+     * The shape of one example, whose product is {@link #columns()}: {@code {channels, height, width}} for
+     * images (so a convolutional network can view a row as an image), {@code {numFeatures}} for tabular data.
+     */
+    default int[] inputShape() {
+        return new int[] {columns()};
+    }
+
     /** Writes row {@code row} as {@link #columns()} floats into {@code dst}, starting at {@code offset}. */
     void copyRow(int row, float[] dst, int offset);
-
-    /** One row's shape: {@code [columns]}, or {@code [channels, height, width]} for images. */
-    default java.util.List<Integer> inputShape() {
-        return java.util.List.of(columns());
-    }
 
     /** A new matrix holding the given rows, in the given order. */
     FeatureMatrix select(int[] rows);

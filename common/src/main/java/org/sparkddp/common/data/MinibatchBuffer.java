@@ -17,41 +17,41 @@ import org.sparkddp.common.nd.NioViews;
 public final class MinibatchBuffer {
     private final int capacity;
     private final int numFeatures;
-    private final int numClasses;
+    private final int targetWidth;
     private final INDArray features;
     private final INDArray labels;
     private final FloatBuffer featureMemory;
     private final FloatBuffer labelMemory;
     private final float[] row;
+    private final float[] targetRow;
 
-    public MinibatchBuffer(int capacity, int numFeatures, int numClasses) {
+    /** @param targetWidth floats of encoded targets per example: the number of classes, for class labels */
+    public MinibatchBuffer(int capacity, int numFeatures, int targetWidth) {
         this.capacity = capacity;
         this.numFeatures = numFeatures;
-        this.numClasses = numClasses;
+        this.targetWidth = targetWidth;
         this.features = Nd4j.create(DataType.FLOAT, new long[] {capacity, numFeatures}, 'c');
-        this.labels = Nd4j.create(DataType.FLOAT, new long[] {capacity, numClasses}, 'c');
+        this.labels = Nd4j.create(DataType.FLOAT, new long[] {capacity, targetWidth}, 'c');
         this.featureMemory = NioViews.of(features).asFloatBuffer();
         this.labelMemory = NioViews.of(labels).asFloatBuffer();
         this.row = new float[numFeatures];
+        this.targetRow = new float[targetWidth];
     }
 
-    /** The given rows as a minibatch: features {@code [n, numFeatures]}, one-hot labels {@code [n, numClasses]}. */
+    /** The given rows as a minibatch: features {@code [n, numFeatures]}, encoded targets {@code [n, targetWidth]}. */
     public DataSet assemble(LabeledExamples examples, int[] rows) {
         int n = rows.length;
-        if (n > capacity || examples.numFeatures() != numFeatures || examples.numClasses() != numClasses) {
+        if (n > capacity || examples.numFeatures() != numFeatures || examples.targetWidth() != targetWidth) {
             throw new IllegalArgumentException("batch of " + n + " rows of " + examples.numFeatures() + " features and "
-                    + examples.numClasses() + " classes does not fit a buffer of " + capacity + " x " + numFeatures
-                    + " and " + numClasses + " classes");
+                    + examples.targetWidth() + " targets does not fit a buffer of " + capacity + " x " + numFeatures
+                    + " and " + targetWidth + " targets");
         }
-        int[] classes = examples.labels().labels();
+        Targets targets = examples.targets();
         for (int i = 0; i < n; i++) {
             examples.features().copyRow(rows[i], row, 0);
             featureMemory.put(i * numFeatures, row);
-            int base = i * numClasses;
-            for (int c = 0; c < numClasses; c++) {
-                labelMemory.put(base + c, 0f);
-            }
-            labelMemory.put(base + classes[rows[i]], 1f);
+            targets.encode(rows[i], targetRow, 0);
+            labelMemory.put(i * targetWidth, targetRow);
         }
         if (n == capacity) {
             return new DataSet(features, labels);

@@ -1,26 +1,42 @@
 package org.sparkddp.common.data;
 
+import java.util.Arrays;
+
 /**
  * Features stored as unsigned bytes (pixels) and read scaled into [0, 1], as is usual for image inputs.
  *
- * @param rows    number of examples
- * @param columns features per example
- * @param data    {@code rows * columns} bytes, row-major
+ * @param rows       number of examples
+ * @param columns    features per example
+ * @param data       {@code rows * columns} bytes, row-major
+ * @param inputShape the shape of one example, e.g. {@code {1, 28, 28}} (channels, height, width); its product
+ *                   is {@code columns}
  */
-public record UnsignedByteFeatures(int rows, int columns, byte[] data) implements FeatureMatrix {
+public record UnsignedByteFeatures(int rows, int columns, byte[] data, int[] inputShape) implements FeatureMatrix {
     private static final float SCALE = 1f / 255f;
 
     public UnsignedByteFeatures {
         if ((long) rows * columns != data.length) {
             throw new IllegalArgumentException("expected " + (long) rows * columns + " bytes but got " + data.length);
         }
+        long product = 1;
+        for (int size : inputShape) {
+            product *= size;
+        }
+        if (product != columns) {
+            throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + " does not hold "
+                    + columns + " features");
+        }
+        inputShape = inputShape.clone();
     }
 
-    /** Square images of one channel (what IDX image files hold); other sizes are plain vectors. */
+    /** Flat rows of {@code columns} bytes, with no image shape. */
+    public UnsignedByteFeatures(int rows, int columns, byte[] data) {
+        this(rows, columns, data, new int[] {columns});
+    }
+
     @Override
-    public java.util.List<Integer> inputShape() {
-        int side = (int) Math.round(Math.sqrt(columns));
-        return side * side == columns ? java.util.List.of(1, side, side) : java.util.List.of(columns);
+    public int[] inputShape() {
+        return inputShape.clone();
     }
 
     @Override
@@ -37,6 +53,6 @@ public record UnsignedByteFeatures(int rows, int columns, byte[] data) implement
         for (int i = 0; i < selected.length; i++) {
             System.arraycopy(data, selected[i] * columns, out, i * columns, columns);
         }
-        return new UnsignedByteFeatures(selected.length, columns, out);
+        return new UnsignedByteFeatures(selected.length, columns, out, inputShape);
     }
 }

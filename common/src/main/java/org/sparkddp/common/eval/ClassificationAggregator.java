@@ -1,13 +1,18 @@
 package org.sparkddp.common.eval;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sparkddp.common.data.ClassLabels;
+import org.sparkddp.common.data.Targets;
 
 /**
- * Accumulates classification metrics over batches and merges across partitions, in the style of Spark MLlib's
+ * Accumulates classification metrics (cross-entropy, accuracy, confusion matrix) over batches and merges across partitions, in the style of Spark MLlib's
  * aggregators: {@link #add} on executors, {@link #merge} in the tree reduction, the metrics on the driver.
  * Starts from a real zero value (no examples), never from null.
  */
-public final class ClassificationAggregator {
+public final class ClassificationAggregator implements HeldOutMetrics {
     /** Probabilities below this are clamped before the log, so one confident mistake cannot make the loss infinite. */
     private static final double MIN_PROBABILITY = 1e-15;
 
@@ -59,11 +64,25 @@ public final class ClassificationAggregator {
         return this;
     }
 
+    @Override
+    public ClassificationAggregator add(INDArray outputs, Targets targets, int firstRow) {
+        if (!(targets instanceof ClassLabels labels)) {
+            throw new IllegalArgumentException("Dimensions mismatch: classification metrics need class labels, not "
+                    + targets.getClass().getSimpleName());
+        }
+        return add(outputs, java.util.Arrays.copyOfRange(labels.labels(), firstRow, firstRow + (int) outputs.rows()));
+    }
+
     private static float[] flatten(INDArray matrix) {
         return matrix.dup('c').reshape(matrix.length()).toFloatVector();
     }
 
-    public ClassificationAggregator merge(ClassificationAggregator other) {
+    @Override
+    public ClassificationAggregator merge(HeldOutMetrics partial) {
+        if (!(partial instanceof ClassificationAggregator other)) {
+            throw new IllegalArgumentException("Dimensions mismatch: cannot merge " + partial + " into classification"
+                    + " metrics");
+        }
         if (other.numClasses != numClasses) {
             throw new IllegalArgumentException("Dimensions mismatch: " + numClasses + " vs " + other.numClasses + " classes");
         }
@@ -80,6 +99,7 @@ public final class ClassificationAggregator {
         return numClasses;
     }
 
+    @Override
     public long examples() {
         return examples;
     }
@@ -97,12 +117,43 @@ public final class ClassificationAggregator {
         return confusion.clone();
     }
 
+    @Override
     public double accuracy() {
         return examples == 0 ? Double.NaN : (double) correct / examples;
     }
 
     /** Mean cross-entropy of the true class, the same loss training minimizes. */
+    @Override
     public double meanLoss() {
         return examples == 0 ? Double.NaN : lossSum / examples;
+    }
+
+    @Override
+    public String lossName() {
+        return "loss";
+    }
+
+    @Override
+    public boolean hasAccuracy() {
+        return true;
+    }
+
+    /** The confusion matrix as rows (true class) of columns (predicted class). */
+    @Override
+    public Map<String, Object> details() {
+        List<List<Long>> rows = new ArrayList<>(numClasses);
+        for (int i = 0; i < numClasses; i++) {
+            List<Long> row = new ArrayList<>(numClasses);
+            for (int j = 0; j < numClasses; j++) {
+                row.add(confusion[i * numClasses + j]);
+            }
+            rows.add(row);
+        }
+        return Map.of("confusion_matrix", rows);
+    }
+
+    @Override
+    public String toString() {
+        return "classification metrics of " + numClasses + " classes over " + examples + " examples";
     }
 }

@@ -6,8 +6,9 @@ import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.MinibatchBuffer;
 
 /**
- * Scores held-out examples with a network's forward pass, a chunk at a time, into a {@link ClassificationAggregator}.
- * Used on executors (per partition, during training) and on the driver ({@code spark-ddp evaluate}).
+ * Scores held-out examples with a network's forward pass, a chunk at a time, into the {@link HeldOutMetrics} its
+ * {@link MetricsSpec} names. Used on executors (per partition, during training) and on the driver
+ * ({@code spark-ddp evaluate}).
  */
 public final class HeldOutScorer {
     /** Examples per forward pass: big enough to keep the matrix multiply efficient, small enough for any heap. */
@@ -15,30 +16,28 @@ public final class HeldOutScorer {
 
     private final UnaryOperator<INDArray> output;
     private final MinibatchBuffer buffer;
-    private final ClassificationAggregator aggregator;
+    private final HeldOutMetrics metrics;
 
-    /** @param output the network's forward pass: features in, class probabilities out */
-    public HeldOutScorer(UnaryOperator<INDArray> output, int numInputs, int numClasses) {
+    /** @param output the network's forward pass: features in, outputs (class probabilities, or values) out */
+    public HeldOutScorer(UnaryOperator<INDArray> output, int numInputs, MetricsSpec spec) {
         this.output = output;
-        this.buffer = new MinibatchBuffer(CHUNK, numInputs, numClasses);
-        this.aggregator = new ClassificationAggregator(numClasses);
+        this.buffer = new MinibatchBuffer(CHUNK, numInputs, spec.width());
+        this.metrics = spec.zero();
     }
 
     public HeldOutScorer add(LabeledExamples block) {
         for (int from = 0; from < block.size(); from += CHUNK) {
             int to = Math.min(block.size(), from + CHUNK);
             int[] rows = new int[to - from];
-            int[] labels = new int[rows.length];
             for (int i = 0; i < rows.length; i++) {
                 rows[i] = from + i;
-                labels[i] = block.labels().labels()[from + i];
             }
-            aggregator.add(output.apply(buffer.assemble(block, rows).getFeatures()), labels);
+            metrics.add(output.apply(buffer.assemble(block, rows).getFeatures()), block.targets(), from);
         }
         return this;
     }
 
-    public ClassificationAggregator result() {
-        return aggregator;
+    public HeldOutMetrics result() {
+        return metrics;
     }
 }

@@ -56,6 +56,7 @@ final class LayerStack {
             prelu(d.key(), name, d.activation());
         } else if (spec instanceof LayerSpec.Conv c) {
             requireImage(c.key(), c.type());
+            requireWindow(c.key(), c.type(), c.kernel(), c.padding() == LayerSpec.Conv.SAME ? c.kernel() : c.padding());
             ConvolutionLayer.Builder conv = new ConvolutionLayer.Builder(c.kernel(), c.kernel())
                     .stride(c.stride(), c.stride()).nOut(c.filters()).activation(c.activation().dl4j());
             if (c.padding() == LayerSpec.Conv.SAME) {
@@ -67,6 +68,7 @@ final class LayerStack {
             prelu(c.key(), name, c.activation());
         } else if (spec instanceof LayerSpec.Pool p) {
             requireImage(p.key(), p.type());
+            requireWindow(p.key(), p.type(), p.kernel(), 0);
             emit(p.key(), name, new SubsamplingLayer.Builder(p.max()
                     ? SubsamplingLayer.PoolingType.MAX : SubsamplingLayer.PoolingType.AVG)
                     .kernelSize(p.kernel(), p.kernel()).stride(p.stride(), p.stride())
@@ -157,6 +159,24 @@ final class LayerStack {
             throw new InvalidConfigException(key, "a " + type + " layer needs image input (channels x height x width),"
                     + " but its input is " + shape + (pending == null && last.equals(INPUT)
                     ? ": the data has no image shape" : ""));
+        }
+    }
+
+    /** A window must fit the image (DL4J would silently produce an empty output in truncate mode). */
+    private void requireWindow(String key, String type, int kernel, int padding) {
+        long height;
+        long width;
+        if (shape instanceof InputType.InputTypeConvolutional image) {
+            height = image.getHeight();
+            width = image.getWidth();
+        } else {
+            InputType.InputTypeConvolutionalFlat flat = (InputType.InputTypeConvolutionalFlat) shape;
+            height = flat.getHeight();
+            width = flat.getWidth();
+        }
+        if (kernel > Math.min(height, width) + 2L * padding) {
+            throw new InvalidConfigException(key, "a " + type + " window of " + kernel + " does not fit its " + height
+                    + " x " + width + " input" + (padding > 0 ? " (padded by " + padding + ")" : ""));
         }
     }
 

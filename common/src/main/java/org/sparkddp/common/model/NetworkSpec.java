@@ -29,9 +29,9 @@ public record NetworkSpec(ModelConfig model, OptimizerConfig optimizer, long see
     }
 
     /** The network a job's config describes, for data of this shape and output width. */
-    public static NetworkSpec of(SparkDdpConfig config, List<Integer> inputShape, int numOutputs) {
-        return new NetworkSpec(config.model(), config.optimizer(), config.training().seed(), inputShape, numOutputs,
-                config.training().batchSize());
+    public static NetworkSpec of(SparkDdpConfig config, int[] inputShape, int numOutputs) {
+        return new NetworkSpec(config.model(), config.optimizer(), config.training().seed(),
+                java.util.Arrays.stream(inputShape).boxed().toList(), numOutputs, config.training().batchSize());
     }
 
     /** Features per example, as the flat input rows hold them. */

@@ -9,7 +9,6 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.FixedSchedule;
 import org.nd4j.linalg.schedule.ISchedule;
-import org.nd4j.linalg.schedule.RampSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.schedule.StepSchedule;
 import org.sparkddp.common.config.OptimizerConfig;
@@ -62,6 +61,6 @@ public final class Optimizers {
         if (spec.warmupIterations() == 0) {
             return decay;
         }
-        return new RampSchedule(decay == null ? new FixedSchedule(lr) : decay, spec.warmupIterations());
+        return new LinearWarmup(decay == null ? new FixedSchedule(lr) : decay, spec.warmupIterations());
     }
 }

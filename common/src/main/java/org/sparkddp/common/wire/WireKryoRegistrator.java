@@ -8,9 +8,15 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.apache.spark.serializer.KryoRegistrator;
 import org.sparkddp.common.data.ClassLabels;
+import org.sparkddp.common.data.DenseFeatures;
+import org.sparkddp.common.data.FeatureMatrix;
 import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.RealTargets;
+import org.sparkddp.common.data.Targets;
 import org.sparkddp.common.data.UnsignedByteFeatures;
 import org.sparkddp.common.eval.ClassificationAggregator;
+import org.sparkddp.common.eval.HeldOutMetrics;
+import org.sparkddp.common.eval.RegressionAggregator;
 
 /**
  * Registers every type that crosses JVMs through Spark's Kryo serializer (broadcasts, task results, cached
@@ -28,6 +34,9 @@ public final class WireKryoRegistrator implements KryoRegistrator {
         kryo.register(StageReport[].class);
         kryo.register(ClassificationAggregator.class, new AggregatorSerializer());
         kryo.register(ClassificationAggregator[].class);
+        kryo.register(RegressionAggregator.class, new RegressionAggregatorSerializer());
+        kryo.register(RegressionAggregator[].class);
+        kryo.register(HeldOutMetrics[].class);
         kryo.register(LabeledExamples.class, new ExamplesSerializer());
         kryo.register(LabeledExamples[].class);
     }
@@ -91,29 +100,104 @@ public final class WireKryoRegistrator implements KryoRegistrator {
         }
     }
 
+    static final class RegressionAggregatorSerializer extends Serializer<RegressionAggregator> {
+        @Override
+        public void write(Kryo kryo, Output out, RegressionAggregator a) {
+            out.writeInt(a.width());
+            out.writeBoolean(a.binary());
+            out.writeLong(a.examples());
+            out.writeDoubles(a.squaredErrors());
+            out.writeLong(a.correct());
+        }
+
+        @Override
+        public RegressionAggregator read(Kryo kryo, Input in, Class<RegressionAggregator> type) {
+            int width = in.readInt();
+            boolean binary = in.readBoolean();
+            long examples = in.readLong();
+            double[] squaredErrors = in.readDoubles(width);
+            return new RegressionAggregator(width, binary, examples, squaredErrors, in.readLong());
+        }
+    }
+
+    /** A shard: a tag byte and the data of its feature storage, then a tag byte and the data of its targets. */
     static final class ExamplesSerializer extends Serializer<LabeledExamples> {
+        private static final byte UNSIGNED_BYTES = 0;
+        private static final byte DENSE_FLOATS = 1;
+        private static final byte CLASS_LABELS = 0;
+        private static final byte REAL_TARGETS = 1;
+
         @Override
         public void write(Kryo kryo, Output out, LabeledExamples e) {
-            if (!(e.features() instanceof UnsignedByteFeatures features)) {
-                throw new IllegalArgumentException("no serializer for " + e.features().getClass().getName());
-            }
-            out.writeInt(features.rows());
-            out.writeInt(features.columns());
-            out.writeInt(features.data().length);
-            out.writeBytes(features.data());
-            out.writeInt(e.labels().numClasses());
-            out.writeInt(e.labels().size());
-            out.writeInts(e.labels().labels(), true);
+            writeFeatures(out, e.features());
+            writeTargets(out, e.targets());
         }
 
         @Override
         public LabeledExamples read(Kryo kryo, Input in, Class<LabeledExamples> type) {
+            return new LabeledExamples(readFeatures(in), readTargets(in));
+        }
+
+        private static void writeFeatures(Output out, FeatureMatrix matrix) {
+            if (matrix instanceof UnsignedByteFeatures features) {
+                out.writeByte(UNSIGNED_BYTES);
+                out.writeInt(features.rows());
+                out.writeInt(features.columns());
+                int[] shape = features.inputShape();
+                out.writeInt(shape.length);
+                out.writeInts(shape, true);
+                out.writeInt(features.data().length);
+                out.writeBytes(features.data());
+            } else if (matrix instanceof DenseFeatures features) {
+                out.writeByte(DENSE_FLOATS);
+                out.writeInt(features.rows());
+                out.writeInt(features.columns());
+                writeFloats(out, features.data());
+            } else {
+                throw new IllegalArgumentException("no serializer for " + matrix.getClass().getName());
+            }
+        }
+
+        private static FeatureMatrix readFeatures(Input in) {
+            byte tag = in.readByte();
             int rows = in.readInt();
             int columns = in.readInt();
-            byte[] data = in.readBytes(in.readInt());
-            int classes = in.readInt();
-            int[] labels = in.readInts(in.readInt(), true);
-            return new LabeledExamples(new UnsignedByteFeatures(rows, columns, data), new ClassLabels(classes, labels));
+            if (tag == UNSIGNED_BYTES) {
+                int[] shape = in.readInts(in.readInt(), true);
+                return new UnsignedByteFeatures(rows, columns, in.readBytes(in.readInt()), shape);
+            }
+            if (tag == DENSE_FLOATS) {
+                return new DenseFeatures(rows, columns, readFloats(in));
+            }
+            throw new IllegalStateException("unknown feature storage tag " + tag);
+        }
+
+        private static void writeTargets(Output out, Targets targets) {
+            if (targets instanceof ClassLabels labels) {
+                out.writeByte(CLASS_LABELS);
+                out.writeInt(labels.numClasses());
+                out.writeInt(labels.size());
+                out.writeInts(labels.labels(), true);
+            } else if (targets instanceof RealTargets real) {
+                out.writeByte(REAL_TARGETS);
+                out.writeInt(real.width());
+                writeFloats(out, real.values());
+            } else {
+                throw new IllegalArgumentException("no serializer for " + targets.getClass().getName());
+            }
+        }
+
+        private static Targets readTargets(Input in) {
+            byte tag = in.readByte();
+            if (tag == CLASS_LABELS) {
+                int classes = in.readInt();
+                return new ClassLabels(classes, in.readInts(in.readInt(), true));
+            }
+            if (tag == REAL_TARGETS) {
+                int width = in.readInt();
+                return new RealTargets(width, readFloats(in));
+            }
+            throw new IllegalStateException("unknown targets tag " + tag);
         }
     }
 

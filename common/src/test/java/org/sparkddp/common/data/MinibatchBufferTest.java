@@ -1,5 +1,6 @@
 package org.sparkddp.common.data;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -27,6 +28,33 @@ class MinibatchBufferTest {
             assertEquals(expected.getFeatures(), actual.getFeatures());
             assertEquals(expected.getLabels(), actual.getLabels());
         }
+    }
+
+    @Test
+    void realTargetsAreCopiedBitForBitAndShapesAreKept() {
+        Random random = new Random(2);
+        float[] x = new float[30 * 5];
+        float[] y = new float[30 * 3];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        for (int i = 0; i < y.length; i++) {
+            y[i] = (float) random.nextGaussian();
+        }
+        LabeledExamples data = new LabeledExamples(new DenseFeatures(30, 5, x), new RealTargets(3, y));
+        MinibatchBuffer buffer = new MinibatchBuffer(4, 5, 3);
+        for (int[] rows : new int[][] {{29, 0, 7, 3}, {1, 2}}) {
+            DataSet expected = Minibatches.assemble(data, rows);
+            DataSet actual = buffer.assemble(data, rows);
+            assertEquals(expected.getFeatures(), actual.getFeatures());
+            assertEquals(expected.getLabels(), actual.getLabels());
+            assertEquals(y[rows[0] * 3 + 2], actual.getLabels().getFloat(0, 2), 0f);
+        }
+        byte[] pixels = new byte[2 * 12];
+        assertArrayEquals(new int[] {1, 3, 4},
+                new UnsignedByteFeatures(2, 12, pixels, new int[] {1, 3, 4}).select(new int[] {1}).inputShape());
+        assertArrayEquals(new int[] {5}, data.inputShape());
+        assertEquals(3, data.targetWidth());
     }
 
     @Test

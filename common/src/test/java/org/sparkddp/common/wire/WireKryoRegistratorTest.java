@@ -10,9 +10,12 @@ import org.apache.spark.serializer.KryoSerializer;
 import org.apache.spark.serializer.SerializerInstance;
 import org.junit.jupiter.api.Test;
 import org.sparkddp.common.data.ClassLabels;
+import org.sparkddp.common.data.DenseFeatures;
+import org.sparkddp.common.data.RealTargets;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.UnsignedByteFeatures;
 import org.sparkddp.common.eval.ClassificationAggregator;
+import org.sparkddp.common.eval.RegressionAggregator;
 import scala.reflect.ClassTag$;
 
 /** Every wire type round-trips through Spark's own Kryo serializer, configured as jobs configure it. */
@@ -66,10 +69,32 @@ class WireKryoRegistratorTest {
                 new ClassLabels(4, new int[] {3, 0, 2}));
         LabeledExamples back = roundTrip(examples);
         assertArrayEquals(((UnsignedByteFeatures) examples.features()).data(), ((UnsignedByteFeatures) back.features()).data());
-        assertArrayEquals(examples.labels().labels(), back.labels().labels());
+        assertArrayEquals(examples.classLabels().labels(), back.classLabels().labels());
         ClassificationAggregator aggregator = new ClassificationAggregator(2, 10, 3.5, 7, new long[] {4, 1, 2, 3});
         ClassificationAggregator copy = roundTrip(aggregator);
         assertEquals(7, copy.correct());
         assertArrayEquals(aggregator.confusion(), copy.confusion());
+    }
+
+    @Test
+    void tabularExamplesWithRealTargetsAndImageShapes() {
+        LabeledExamples dense = new LabeledExamples(new DenseFeatures(2, 3, floats(6, 5)),
+                new RealTargets(2, new float[] {0.5f, -1f, 1e-7f, 3f}));
+        LabeledExamples back = roundTrip(dense);
+        assertArrayEquals(((DenseFeatures) dense.features()).data(), ((DenseFeatures) back.features()).data(), 0f);
+        assertEquals(2, back.targetWidth());
+        assertArrayEquals(((RealTargets) dense.targets()).values(), ((RealTargets) back.targets()).values(), 0f);
+
+        LabeledExamples image = new LabeledExamples(new UnsignedByteFeatures(1, 4, new byte[] {1, 2, 3, 4},
+                new int[] {1, 2, 2}), new ClassLabels(3, new int[] {2}));
+        assertArrayEquals(new int[] {1, 2, 2}, roundTrip(image).inputShape());
+
+        RegressionAggregator binary = new RegressionAggregator(1, true, 9, new double[] {2.25}, 7);
+        RegressionAggregator copy = roundTrip(binary);
+        assertEquals(binary.meanSquaredError(), copy.meanSquaredError(), 0.0);
+        assertEquals(7.0 / 9, copy.accuracy(), 0.0);
+        RegressionAggregator wide = roundTrip(new RegressionAggregator(3, false, 4, new double[] {1, 2, 3}, 0));
+        assertArrayEquals(new double[] {1, 2, 3}, wide.squaredErrors(), 0.0);
+        assertEquals(false, wide.hasAccuracy());
     }
 }

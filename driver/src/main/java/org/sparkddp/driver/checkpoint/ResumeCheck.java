@@ -51,11 +51,11 @@ public final class ResumeCheck {
     private static void verifyData(Checkpoint checkpoint, SparkDdpConfig config, LabeledExamples train) {
         long examples = checkpoint.meta().path("train_examples").asLong(-1);
         if (examples != train.size() || checkpoint.meta().path("features").asInt(-1) != train.numFeatures()
-                || checkpoint.meta().path("classes").asInt(-1) != train.numClasses()) {
+                || checkpoint.meta().path("classes").asInt(-1) != train.targetWidth()) {
             throw new InvalidDataException(config.data().train(), "has " + train.size() + " examples of "
-                    + train.numFeatures() + " features in " + train.numClasses() + " classes, but the run in "
+                    + train.numFeatures() + " features and " + train.targetWidth() + " outputs, but the run in "
                     + checkpoint.location() + " trained on " + examples + " of " + checkpoint.meta().path("features").asInt()
-                    + " in " + checkpoint.meta().path("classes").asInt());
+                    + " and " + checkpoint.meta().path("classes").asInt());
         }
     }
 

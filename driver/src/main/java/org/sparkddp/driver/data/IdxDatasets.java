@@ -63,7 +63,9 @@ public final class IdxDatasets {
                 }
             }
         }
-        return new LabeledExamples(new UnsignedByteFeatures(images.count(), images.itemSize(), images.data()),
-                new ClassLabels(numClasses, classes));
+        // One grey channel of height x width: the shape a convolutional input layer views each row as.
+        int[] inputShape = {1, images.shape()[1], images.shape()[2]};
+        return new LabeledExamples(new UnsignedByteFeatures(images.count(), images.itemSize(), images.data(),
+                inputShape), new ClassLabels(numClasses, classes));
     }
 }

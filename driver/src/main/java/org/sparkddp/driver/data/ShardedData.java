@@ -7,6 +7,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.eval.MetricsSpec;
 import org.sparkddp.common.plan.ShardLayout;
 
 /**
@@ -21,11 +22,14 @@ public final class ShardedData implements AutoCloseable {
     private final JavaRDD<LabeledExamples> rdd;
     private final List<Broadcast<LabeledExamples>> bcShards;
     private final int[] shardSizes;
+    private final MetricsSpec metrics;
 
-    private ShardedData(JavaRDD<LabeledExamples> rdd, List<Broadcast<LabeledExamples>> bcShards, int[] shardSizes) {
+    private ShardedData(JavaRDD<LabeledExamples> rdd, List<Broadcast<LabeledExamples>> bcShards, int[] shardSizes,
+                        MetricsSpec metrics) {
         this.rdd = rdd;
         this.bcShards = bcShards;
         this.shardSizes = shardSizes;
+        this.metrics = metrics;
     }
 
     /** Training data: a seeded, balanced random split into one shard per worker. */
@@ -36,7 +40,7 @@ public final class ShardedData implements AutoCloseable {
         for (int w = 0; w < workers; w++) {
             shards.add(examples.select(layout.members(w)));
         }
-        return distribute(sc, shards, name);
+        return distribute(sc, shards, name, MetricsSpec.of(examples.targets()));
     }
 
     /** Held-out data: contiguous slices, one per partition; order does not matter for evaluation. */
@@ -53,10 +57,11 @@ public final class ShardedData implements AutoCloseable {
             }
             slices.add(examples.select(rows));
         }
-        return distribute(sc, slices, name);
+        return distribute(sc, slices, name, MetricsSpec.of(examples.targets()));
     }
 
-    private static ShardedData distribute(JavaSparkContext sc, List<LabeledExamples> shards, String name) {
+    private static ShardedData distribute(JavaSparkContext sc, List<LabeledExamples> shards, String name,
+                                          MetricsSpec metrics) {
         List<Broadcast<LabeledExamples>> bcShards = new ArrayList<>(shards.size());
         int[] sizes = new int[shards.size()];
         List<Integer> indices = new ArrayList<>(shards.size());
@@ -70,11 +75,16 @@ public final class ShardedData implements AutoCloseable {
                 .map(i -> handles.get(i).value())
                 .setName(name)
                 .persist(StorageLevel.MEMORY_ONLY());
-        return new ShardedData(rdd, bcShards, sizes);
+        return new ShardedData(rdd, bcShards, sizes, metrics);
     }
 
     public JavaRDD<LabeledExamples> rdd() {
         return rdd;
+    }
+
+    /** How these examples are scored when held out; decided from all of them, not from one shard. */
+    public MetricsSpec metrics() {
+        return metrics;
     }
 
     /** Examples in each shard, by partition. */

@@ -74,8 +74,10 @@ public final class MetricsLog implements TrainingListener {
         line.put("epoch", epoch.epoch() + 1);
         line.put("iterations", epoch.iterations());
         line.put("train_loss", epoch.trainLoss());
-        line.put("test_loss", epoch.testLoss());
-        line.put("test_accuracy", epoch.testAccuracy());
+        line.put("test_" + epoch.test().lossName(), epoch.testLoss());
+        if (epoch.test().hasAccuracy()) {
+            line.put("test_accuracy", epoch.testAccuracy());
+        }
         line.put("samples_per_second", round(epoch.samplesPerSecond()));
         line.put("compute_ms_per_iteration", round(epoch.computeMsPerIteration()));
         line.put("sync_ms_per_iteration", round(epoch.syncMsPerIteration()));

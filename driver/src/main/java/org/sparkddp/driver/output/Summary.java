@@ -2,12 +2,10 @@ package org.sparkddp.driver.output;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.sparkddp.common.config.SparkDdpConfig;
-import org.sparkddp.common.eval.ClassificationAggregator;
+import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.driver.train.TrainingResult;
 
 /**
@@ -22,15 +20,18 @@ public final class Summary {
 
     /** Where the run came from: enough to reproduce it. */
     public record Provenance(String version, String startedAt, String sparkMaster, String resolvedConfigJson,
-                             long parameters, int trainExamples, int testExamples) {
+                             long parameters, int trainExamples, int testExamples, long trainRowsSkipped,
+                             long testRowsSkipped) {
     }
 
     public static Map<String, Object> of(SparkDdpConfig config, TrainingResult result, Provenance provenance,
                                          double wallSeconds) {
-        ClassificationAggregator test = result.test();
+        HeldOutMetrics test = result.test();
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("test_accuracy", test.accuracy());
-        s.put("test_loss", test.meanLoss());
+        if (test.hasAccuracy()) {
+            s.put("test_accuracy", test.accuracy());
+        }
+        s.put("test_" + test.lossName(), test.meanLoss());
         s.put("train_loss", result.trainLoss());
         s.put("epochs", result.finalState().epoch());
         s.put("iterations", result.iterations());
@@ -50,9 +51,9 @@ public final class Summary {
         s.put("parameters", provenance.parameters());
         s.put("train_examples", provenance.trainExamples());
         s.put("test_examples", provenance.testExamples());
-        s.put("confusion_matrix", matrix(test));
+        s.putAll(test.details());
         s.put("seed", config.training().seed());
-        s.put("data", Map.of("train", config.data().train(), "test", config.data().test()));
+        s.put("data", data(config, provenance));
         s.put("spark_master", provenance.sparkMaster());
         s.put("version", provenance.version());
         s.put("started_at", provenance.startedAt());
@@ -64,17 +65,15 @@ public final class Summary {
         output.writeAtomically(NAME, out -> out.write((Json.pretty(summary) + "\n").getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static List<List<Long>> matrix(ClassificationAggregator test) {
-        int c = test.numClasses();
-        long[] flat = test.confusion();
-        List<List<Long>> rows = new ArrayList<>(c);
-        for (int i = 0; i < c; i++) {
-            List<Long> row = new ArrayList<>(c);
-            for (int j = 0; j < c; j++) {
-                row.add(flat[i * c + j]);
-            }
-            rows.add(row);
-        }
-        return rows;
+    /** The data section: the files, how they were read, and the bad rows skipped in each. */
+    private static Map<String, Object> data(SparkDdpConfig config, Provenance provenance) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("train", config.data().train());
+        data.put("test", config.data().test());
+        data.put("format", config.data().format().configName());
+        data.put("normalize", config.data().normalize().configName());
+        data.put("train_rows_skipped", provenance.trainRowsSkipped());
+        data.put("test_rows_skipped", provenance.testRowsSkipped());
+        return data;
     }
 }

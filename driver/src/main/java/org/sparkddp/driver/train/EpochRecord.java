@@ -1,5 +1,7 @@
 package org.sparkddp.driver.train;
 
+import org.sparkddp.common.eval.HeldOutMetrics;
+
 /**
  * One epoch's figures, as printed and logged.
  *
@@ -7,14 +9,23 @@ package org.sparkddp.driver.train;
  * @param iterations          optimizer steps in this epoch
  * @param examples            training examples used in this epoch
  * @param trainLoss           example-weighted mean training loss over the epoch's iterations
- * @param testLoss            mean cross-entropy on the test set after the epoch
- * @param testAccuracy        accuracy on the test set after the epoch
+ * @param test                the test-set metrics after the epoch (final: nothing is added to them any more)
  * @param trainNanos          wall time of the epoch's training stages (evaluation excluded)
  * @param computeNanos        per-rank mean compute time in the epoch
  * @param allReduceNanos      per-rank mean time in all-reduces in the epoch, waiting for peers included
  */
-public record EpochRecord(int epoch, int iterations, long examples, double trainLoss, double testLoss,
-                          double testAccuracy, long trainNanos, long computeNanos, long allReduceNanos) {
+public record EpochRecord(int epoch, int iterations, long examples, double trainLoss, HeldOutMetrics test,
+                          long trainNanos, long computeNanos, long allReduceNanos) {
+    /** The test loss: mean cross-entropy for class labels, mean squared error for real targets. */
+    public double testLoss() {
+        return test.meanLoss();
+    }
+
+    /** Test accuracy; NaN for regression targets. */
+    public double testAccuracy() {
+        return test.accuracy();
+    }
+
     public double samplesPerSecond() {
         return examples / (trainNanos / 1e9);
     }

@@ -1,7 +1,7 @@
 package org.sparkddp.driver.train;
 
 import org.apache.spark.broadcast.Broadcast;
-import org.sparkddp.common.eval.ClassificationAggregator;
+import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.data.ShardedData;
@@ -22,8 +22,8 @@ final class Evaluator {
         this.data = data;
     }
 
-    ClassificationAggregator evaluate(Broadcast<ModelState> bcState) {
-        return data.rdd().mapPartitions(new EvaluateTask(runId, network, bcState))
-                .treeReduce(ClassificationAggregator::merge);
+    HeldOutMetrics evaluate(Broadcast<ModelState> bcState) {
+        return data.rdd().mapPartitions(new EvaluateTask(runId, network, bcState, data.metrics()))
+                .treeReduce(HeldOutMetrics::merge);
     }
 }

@@ -7,7 +7,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.sparkddp.common.config.CheckpointConfig;
 import org.sparkddp.common.config.TrainingConfig;
-import org.sparkddp.common.eval.ClassificationAggregator;
+import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.wire.ModelState;
@@ -80,7 +80,7 @@ public final class TrainingMaster {
         long cap = training.maxIterations().orElse(Long.MAX_VALUE);
         // Every epoch has the same number of iterations: the shards and the batch split do not change.
         int perEpoch = new EpochPlan(training.seed(), 0, train.shardSizes(), training.batchSize()).iterations();
-        ClassificationAggregator lastEvaluation = null;
+        HeldOutMetrics lastEvaluation = null;
         try (StateBroadcast current = new StateBroadcast(sc, initial);
              RendezvousServer rendezvous = RendezvousServer.start(driverHost(), secret, training.syncTimeout())) {
             int startEpoch = (int) (initial.iteration() / perEpoch);
@@ -198,7 +198,7 @@ public final class TrainingMaster {
         }
     }
 
-    private static EpochRecord epochRecord(int epoch, List<StageRecord> stages, ClassificationAggregator test) {
+    private static EpochRecord epochRecord(int epoch, List<StageRecord> stages, HeldOutMetrics test) {
         int iterations = 0;
         long examples = 0;
         double weightedLoss = 0;
@@ -215,7 +215,7 @@ public final class TrainingMaster {
             computeNanos += s.computeNanos();
             allReduceNanos += s.allReduceNanos();
         }
-        return new EpochRecord(epoch, iterations, examples, weightedLoss / examples, test.meanLoss(), test.accuracy(),
+        return new EpochRecord(epoch, iterations, examples, weightedLoss / examples, test,
                 trainNanos, computeNanos, allReduceNanos);
     }
 }

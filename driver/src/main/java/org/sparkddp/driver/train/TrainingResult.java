@@ -1,7 +1,7 @@
 package org.sparkddp.driver.train;
 
 import java.util.List;
-import org.sparkddp.common.eval.ClassificationAggregator;
+import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.wire.ModelState;
 
 /**
@@ -13,7 +13,7 @@ import org.sparkddp.common.wire.ModelState;
  * @param test         test-set metrics of the final state
  */
 public record TrainingResult(ModelState finalState, List<EpochRecord> epochs, List<StageRecord> stages,
-                             ClassificationAggregator test) {
+                             HeldOutMetrics test) {
 
     public long iterations() {
         return finalState.iteration();

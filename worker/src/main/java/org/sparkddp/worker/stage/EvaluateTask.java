@@ -5,8 +5,9 @@ import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.sparkddp.common.data.LabeledExamples;
-import org.sparkddp.common.eval.ClassificationAggregator;
+import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.eval.HeldOutScorer;
+import org.sparkddp.common.eval.MetricsSpec;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.worker.replica.ReplicaPool;
@@ -15,24 +16,26 @@ import org.sparkddp.worker.replica.ReplicaPool;
  * Evaluates the broadcast parameters on one partition of held-out examples and returns its partial metrics.
  * Runs on executors; the driver merges the partials, so the data never leaves the executors.
  */
-public final class EvaluateTask implements FlatMapFunction<Iterator<LabeledExamples>, ClassificationAggregator> {
+public final class EvaluateTask implements FlatMapFunction<Iterator<LabeledExamples>, HeldOutMetrics> {
     private static final long serialVersionUID = 1L;
 
     private final String runId;
     private final NetworkSpec network;
     private final Broadcast<ModelState> bcState;
+    private final MetricsSpec metrics;
 
-    public EvaluateTask(String runId, NetworkSpec network, Broadcast<ModelState> bcState) {
+    /** @param metrics what to measure, decided by the driver from the whole held-out set */
+    public EvaluateTask(String runId, NetworkSpec network, Broadcast<ModelState> bcState, MetricsSpec metrics) {
         this.runId = runId;
         this.network = network;
         this.bcState = bcState;
+        this.metrics = metrics;
     }
 
     @Override
-    public Iterator<ClassificationAggregator> call(Iterator<LabeledExamples> partition) {
+    public Iterator<HeldOutMetrics> call(Iterator<LabeledExamples> partition) {
         try (ReplicaPool.Lease replica = ReplicaPool.borrowForInference(runId, network, bcState.value())) {
-            HeldOutScorer scorer = new HeldOutScorer(replica.network()::output, network.numInputs(),
-                    network.numClasses());
+            HeldOutScorer scorer = new HeldOutScorer(replica.network()::output, network.numInputs(), metrics);
             partition.forEachRemaining(scorer::add);
             return List.of(scorer.result()).iterator();
         }

@@ -39,7 +39,7 @@ final class RankContext {
         this.shard = shard;
         this.network = network;
         this.ring = ring;
-        this.batches = new MinibatchBuffer(localBatchSize, shard.numFeatures(), shard.numClasses());
+        this.batches = new MinibatchBuffer(localBatchSize, shard.numFeatures(), shard.targetWidth());
     }
 
     /** Just the loss-sum scalar, for rules that need no count. */

@@ -1,0 +1,49 @@
+package org.sparkddp.common.data;
+
+import org.sparkddp.common.config.BadRowPolicy;
+import org.sparkddp.common.error.InvalidDataException;
+
+/**
+ * Applies {@code data.on-bad-row} to one file being read: a bad row either ends the load with an error naming
+ * the file and its 1-based line ({@code data/train.csv:17: expected 9 fields but got 8}) or is counted and
+ * left out. Runs wherever a file is read (the driver).
+ */
+public final class BadRows {
+    private final String file;
+    private final BadRowPolicy policy;
+    private long skipped;
+
+    public BadRows(String file, BadRowPolicy policy) {
+        this.file = file;
+        this.policy = policy;
+    }
+
+    /** Fails the load, or counts the row so that the caller leaves it out. */
+    public void reject(long line, String problem) {
+        if (policy == BadRowPolicy.FAIL) {
+            throw new InvalidDataException(file + ":" + line, problem);
+        }
+        skipped++;
+    }
+
+    /** Rows left out so far. */
+    public long skipped() {
+        return skipped;
+    }
+
+    /** A finite number, or null after rejecting the row; {@code what} names the field in the message. */
+    Float number(long line, String text, String what) {
+        float value;
+        try {
+            value = Float.parseFloat(text);
+        } catch (NumberFormatException e) {
+            reject(line, what + " '" + text + "' is not a number");
+            return null;
+        }
+        if (!Float.isFinite(value)) {
+            reject(line, what + " is " + text + ", expected a finite number");
+            return null;
+        }
+        return value;
+    }
+}

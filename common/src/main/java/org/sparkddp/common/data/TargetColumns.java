@@ -1,0 +1,77 @@
+package org.sparkddp.common.data;
+
+import org.sparkddp.common.error.InvalidDataException;
+
+/**
+ * Collects the targets of a tabular file row by row and turns them into {@link Targets} at the end. For class
+ * indices it checks each label as it comes (a bad one is a bad row) against the training set's classes, if
+ * known. Runs on the driver while a file is read.
+ */
+final class TargetColumns {
+    /** Class indices this large are surely a mistake (a regression target read as a class). */
+    private static final int MAX_CLASSES = 1 << 16;
+
+    private final TargetKind kind;
+    private final int width;
+    private final int knownClasses;
+    private final FloatColumn values = new FloatColumn();
+    private int maxLabel = -1;
+
+    /**
+     * @param width        target values per row (1 for class indices)
+     * @param knownClasses the training set's number of classes (labels must be below it), or 0 when reading the
+     *                     training set itself
+     */
+    TargetColumns(TargetKind kind, int width, int knownClasses) {
+        if (kind == TargetKind.CLASS_INDEX && width != 1) {
+            throw new IllegalArgumentException("class indices take one column, not " + width);
+        }
+        this.kind = kind;
+        this.width = width;
+        this.knownClasses = knownClasses;
+    }
+
+    /** Checks a row's target value; false after rejecting the row through {@code bad}. */
+    boolean accept(float value, long line, BadRows bad) {
+        if (kind == TargetKind.CLASS_INDEX) {
+            if (value < 0 || value != Math.rint(value) || value >= MAX_CLASSES) {
+                bad.reject(line, "class label " + value + " is not a whole number in 0.." + (MAX_CLASSES - 1));
+                return false;
+            }
+            if (knownClasses > 0 && value >= knownClasses) {
+                bad.reject(line, "class label " + (int) value + " is outside the training labels 0.."
+                        + (knownClasses - 1));
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Appends one row's targets, already accepted. */
+    void add(float[] row) {
+        for (int i = 0; i < width; i++) {
+            values.add(row[i]);
+            if (kind == TargetKind.CLASS_INDEX) {
+                maxLabel = Math.max(maxLabel, (int) row[i]);
+            }
+        }
+    }
+
+    Targets build(String file) {
+        if (kind == TargetKind.REAL) {
+            return new RealTargets(width, values.toArray());
+        }
+        int numClasses = knownClasses;
+        if (numClasses == 0) {
+            numClasses = maxLabel + 1;
+            if (numClasses < 2) {
+                throw new InvalidDataException(file, "holds a single class (every label is 0)");
+            }
+        }
+        int[] labels = new int[values.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = (int) values.get(i);
+        }
+        return new ClassLabels(numClasses, labels);
+    }
+}

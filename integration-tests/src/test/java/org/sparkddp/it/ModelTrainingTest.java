@@ -1,0 +1,113 @@
+package org.sparkddp.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.data.Minibatches;
+import org.sparkddp.common.data.TargetKind;
+import org.sparkddp.common.model.NetworkFactory;
+import org.sparkddp.common.model.TrainableNetwork;
+import org.sparkddp.driver.data.Datasets;
+import org.sparkddp.driver.output.ModelArchive;
+import org.sparkddp.driver.train.EpochRecord;
+import org.sparkddp.driver.train.TrainingResult;
+
+/**
+ * Short distributed training runs of the shipped configs on small data: the loss goes down and the held-out score
+ * beats chance (or, for regression, the variance of the targets).
+ */
+class ModelTrainingTest extends LocalSparkTest {
+    private ConfigLoader.Loaded shipped(String name, String... settings) throws IOException {
+        Path file = TestData.REPO.resolve("conf").resolve(name);
+        List<String> all = new ArrayList<>(List.of("output.dir=" + out, "spark.master=local[2]",
+                "spark.ui.enabled=false"));
+        all.addAll(Arrays.asList(settings));
+        return ConfigLoader.load(new ConfigLoader.Source(file.toString(), Files.readString(file)), all);
+    }
+
+    private static void assertLossFalls(TrainingResult result) {
+        List<EpochRecord> epochs = result.epochs();
+        double first = epochs.get(0).trainLoss();
+        double last = epochs.get(epochs.size() - 1).trainLoss();
+        assertTrue(last < first, "train loss went from " + first + " to " + last);
+    }
+
+    @Test
+    void cnnWithBatchNormLearnsFashionMnist() throws IOException {
+        ConfigLoader.Loaded loaded = shipped("fashion-mnist-cnn.conf", "data.train=" + TestData.TRAIN,
+                "data.test=" + TestData.TEST, "training.epochs=2");
+        TrainingResult result = Distributed.train(sc, data, loaded);
+        assertLossFalls(result);
+        double accuracy = result.epochs().get(1).testAccuracy();
+        assertTrue(accuracy > 0.5, "test accuracy " + accuracy + " (chance is 0.1)");
+    }
+
+    @Test
+    void residualNetworkLearnsFashionMnist() throws IOException {
+        ConfigLoader.Loaded loaded = shipped("fashion-mnist-resnet.conf", "data.train=" + TestData.TRAIN,
+                "data.test=" + TestData.TEST, "training.epochs=2");
+        TrainingResult result = Distributed.train(sc, data, loaded);
+        assertLossFalls(result);
+        double accuracy = result.epochs().get(1).testAccuracy();
+        assertTrue(accuracy > 0.5, "test accuracy " + accuracy + " (chance is 0.1)");
+
+        // Its model.zip (a ComputationGraph) reads back through spark-ddp's validated reader to the same outputs.
+        TrainableNetwork network = NetworkFactory.build(Distributed.spec(loaded, data));
+        result.finalState().applyTo(network);
+        Path zip = out.resolve("resnet.zip");
+        ModelSerializer.writeModel(network.dl4jModel(), zip.toFile(), true);
+        ModelArchive.Restored restored = ModelArchive.read(zip.toString(), new Configuration());
+        INDArray x = Minibatches.assemble(data.test(), new int[] {0, 1, 2}).getFeatures();
+        assertEquals(network.output(x), restored.output(x));
+        assertEquals(10, restored.numOutputs());
+    }
+
+    @Test
+    void regressionOnCsvExplainsMostOfTheVariance() throws IOException {
+        ConfigLoader.Loaded loaded = shipped("regression-csv.conf",
+                "data.train=" + TestData.REPO.resolve("data/examples/regression-train.csv"),
+                "data.test=" + TestData.REPO.resolve("data/examples/regression-test.csv"), "training.epochs=10");
+        Datasets csv = Datasets.load(loaded.config().data(), TargetKind.of(loaded.config().model()), new Configuration());
+        TrainingResult result = Distributed.train(sc, csv, loaded);
+        assertLossFalls(result);
+        float[] y = new float[csv.test().size()];
+        for (int i = 0; i < y.length; i++) {
+            float[] row = new float[1];
+            csv.test().targets().encode(i, row, 0);
+            y[i] = row[0];
+        }
+        double mean = 0;
+        for (float v : y) {
+            mean += v / y.length;
+        }
+        double variance = 0;
+        for (float v : y) {
+            variance += (v - mean) * (v - mean) / y.length;
+        }
+        double mse = result.epochs().get(result.epochs().size() - 1).testLoss();
+        assertTrue(mse < 0.5 * variance, "test mse " + mse + " against a target variance of " + variance);
+    }
+
+    @Test
+    void binaryClassifierOnCsvSeparatesTheMoons() throws IOException {
+        ConfigLoader.Loaded loaded = shipped("moons-binary-csv.conf",
+                "data.train=" + TestData.REPO.resolve("data/examples/moons-train.csv"),
+                "data.test=" + TestData.REPO.resolve("data/examples/moons-test.csv"), "training.epochs=10");
+        Datasets csv = Datasets.load(loaded.config().data(), TargetKind.of(loaded.config().model()), new Configuration());
+        TrainingResult result = Distributed.train(sc, csv, loaded);
+        assertLossFalls(result);
+        double accuracy = result.epochs().get(result.epochs().size() - 1).testAccuracy();
+        assertTrue(accuracy > 0.9, "test accuracy " + accuracy + " (chance is 0.5)");
+    }
+}
