@@ -43,7 +43,7 @@ public final class SingleProcessBaseline {
         int perEpoch = GlobalBatches.of(data.train().size(), t.workers(), t.seed(), t.batchSize(), 1,
                 Long.MAX_VALUE).size();
         // The same allocation-free batch assembly the workers use, so that ratios compare training, not pipelines.
-        MinibatchBuffer buffer = new MinibatchBuffer(t.batchSize(), spec.numInputs(), spec.numClasses());
+        MinibatchBuffer buffer = new MinibatchBuffer(t.batchSize(), spec.numInputs(), spec.numOutputs());
         BaselineReport report = new BaselineReport("single-process DL4J")
                 .with("threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "default"))
                 .with("iterations", batches.size());

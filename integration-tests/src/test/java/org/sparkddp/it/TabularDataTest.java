@@ -132,7 +132,7 @@ class TabularDataTest extends LocalSparkTest {
         Path dir = out.resolve("moons");
         ConfigLoader.Loaded loaded = TestData.config(dir, "data.format=csv", "data.csv.header=true",
                 "data.train=" + MOONS_TRAIN, "data.test=" + MOONS_TEST, "data.normalize=standardize",
-                "data.on-bad-row=skip", "model.hidden=[32, 32]", "model.activation=tanh", "training.epochs=8",
+                "data.on-bad-row=skip", "model.layers=[{type=dense,units=32},{type=dense,units=32}]", "model.activation=tanh", "training.epochs=8",
                 "training.batch-size=64", "optimizer.learning-rate=0.01");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         TrainingJob job = new TrainingJob(loaded, new Configuration(),

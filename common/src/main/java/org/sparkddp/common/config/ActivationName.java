@@ -11,26 +11,19 @@ import org.nd4j.linalg.activations.Activation;
  * own activation is the identity.
  */
 public enum ActivationName implements ConfigChoice {
-    RELU("relu", Activation.RELU),
-    LEAKY_RELU("leaky-relu", Activation.LEAKYRELU),
-    ELU("elu", Activation.ELU),
-    PRELU("prelu", Activation.IDENTITY),
-    TANH("tanh", Activation.TANH),
-    SIGMOID("sigmoid", Activation.SIGMOID),
-    SOFTMAX("softmax", Activation.SOFTMAX),
-    IDENTITY("identity", Activation.IDENTITY);
+    RELU(Activation.RELU),
+    LEAKY_RELU(Activation.LEAKYRELU),
+    ELU(Activation.ELU),
+    PRELU(Activation.IDENTITY),
+    TANH(Activation.TANH),
+    SIGMOID(Activation.SIGMOID),
+    SOFTMAX(Activation.SOFTMAX),
+    IDENTITY(Activation.IDENTITY);
 
-    private final String configName;
     private final Activation dl4j;
 
-    ActivationName(String configName, Activation dl4j) {
-        this.configName = configName;
+    ActivationName(Activation dl4j) {
         this.dl4j = dl4j;
-    }
-
-    @Override
-    public String configName() {
-        return configName;
     }
 
     /** The DL4J activation of the layer itself (the identity for PReLU, whose slope is a separate layer). */

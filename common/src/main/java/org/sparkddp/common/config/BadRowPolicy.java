@@ -3,18 +3,7 @@ package org.sparkddp.common.config;
 /** What a malformed row of a text data file does; see {@code data.on-bad-row}. */
 public enum BadRowPolicy implements ConfigChoice {
     /** The load fails with the file and line of the first bad row. */
-    FAIL("fail"),
+    FAIL,
     /** Bad rows are left out and counted; the count is reported once per file. */
-    SKIP("skip");
-
-    private final String configName;
-
-    BadRowPolicy(String configName) {
-        this.configName = configName;
-    }
-
-    @Override
-    public String configName() {
-        return configName;
-    }
+    SKIP;
 }

@@ -84,7 +84,7 @@ public final class ConfigLoader {
     }
 
     private static SparkDdpConfig build(Config merged, Config user, Config defaults) {
-        TypedReader r = new TypedReader(merged, user, "");
+        TypedReader r = new TypedReader(merged, user, defaults, "");
         SparkDdpConfig config = new SparkDdpConfig(
                 DataConfig.read(r),
                 new OutputConfig(r.string("output.dir"), r.integer("output.log-every")),

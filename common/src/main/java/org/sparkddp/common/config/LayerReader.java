@@ -56,7 +56,7 @@ final class LayerReader {
             }
         }
         TypedReader e = new TypedReader(element.toConfig().withFallback(defaults.toConfig()), element.toConfig(),
-                key + ".");
+                defaults.toConfig(), key + ".");
         try {
             return build(key, type, e, activation);
         } catch (InvalidConfigException problem) {

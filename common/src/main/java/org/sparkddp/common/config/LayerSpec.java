@@ -121,12 +121,7 @@ public sealed interface LayerSpec extends Serializable {
             implements LayerSpec {
         /** A residual block's shortcut. */
         public enum Shortcut implements ConfigChoice {
-            AUTO, IDENTITY, PROJECTION;
-
-            @Override
-            public String configName() {
-                return name().toLowerCase(java.util.Locale.ROOT);
-            }
+            AUTO, IDENTITY, PROJECTION
         }
 
         public Residual {

@@ -8,29 +8,22 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  */
 public enum LossName implements ConfigChoice {
     /** Mean squared error, for regression with any number of outputs (usually an identity output). */
-    MSE("mse", LossFunction.MSE, null, false),
+    MSE(LossFunction.MSE, null, false),
     /** Binary cross-entropy: each output is an independent probability, so it needs a sigmoid output. */
-    BINARY_CROSS_ENTROPY("binary-cross-entropy", LossFunction.XENT, ActivationName.SIGMOID, false),
+    BINARY_CROSS_ENTROPY(LossFunction.XENT, ActivationName.SIGMOID, false),
     /** Multiclass cross-entropy: one class per example, a softmax output. */
-    CROSS_ENTROPY("cross-entropy", LossFunction.MCXENT, ActivationName.SOFTMAX, true),
+    CROSS_ENTROPY(LossFunction.MCXENT, ActivationName.SOFTMAX, true),
     /** KL divergence from the target distribution (one-hot for class labels) to a softmax output. */
-    KL_DIVERGENCE("kl-divergence", LossFunction.KL_DIVERGENCE, ActivationName.SOFTMAX, true);
+    KL_DIVERGENCE(LossFunction.KL_DIVERGENCE, ActivationName.SOFTMAX, true);
 
-    private final String configName;
     private final LossFunction dl4j;
     private final ActivationName requiredActivation;
     private final boolean classTargets;
 
-    LossName(String configName, LossFunction dl4j, ActivationName requiredActivation, boolean classTargets) {
-        this.configName = configName;
+    LossName(LossFunction dl4j, ActivationName requiredActivation, boolean classTargets) {
         this.dl4j = dl4j;
         this.requiredActivation = requiredActivation;
         this.classTargets = classTargets;
-    }
-
-    @Override
-    public String configName() {
-        return configName;
     }
 
     public LossFunction dl4j() {

@@ -3,20 +3,9 @@ package org.sparkddp.common.config;
 /** How tabular features are rescaled, with statistics of the training set only; see {@code data.normalize}. */
 public enum Normalization implements ConfigChoice {
     /** Features are used as read. */
-    NONE("none"),
+    NONE,
     /** Min-max scaling of each feature to [0, 1] with the training set's minimum and maximum. */
-    SCALE("scale"),
+    SCALE,
     /** Each feature shifted and scaled to zero mean and unit variance on the training set. */
-    STANDARDIZE("standardize");
-
-    private final String configName;
-
-    Normalization(String configName) {
-        this.configName = configName;
-    }
-
-    @Override
-    public String configName() {
-        return configName;
-    }
+    STANDARDIZE;
 }

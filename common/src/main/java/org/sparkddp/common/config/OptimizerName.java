@@ -3,26 +3,15 @@ package org.sparkddp.common.config;
 /** The optimizers {@code optimizer.name} accepts; each has its own section of hyper-parameters. */
 public enum OptimizerName implements ConfigChoice {
     /** Plain minibatch SGD: {@code w -= lr * g}. */
-    SGD("sgd"),
+    SGD,
     /** Classical (Polyak) momentum: {@code v = mu * v + lr * g; w -= v}. */
-    MOMENTUM("momentum"),
+    MOMENTUM,
     /** Nesterov momentum (Sutskever et al. 2013), DL4J's {@code Nesterovs}. */
-    NESTEROV("nesterov"),
+    NESTEROV,
     /** Duchi et al. 2011. */
-    ADAGRAD("adagrad"),
+    ADAGRAD,
     /** Tieleman and Hinton 2012, lecture 6.5. */
-    RMSPROP("rmsprop"),
+    RMSPROP,
     /** Kingma and Ba, "Adam: A Method for Stochastic Optimization", 2014. */
-    ADAM("adam");
-
-    private final String configName;
-
-    OptimizerName(String configName) {
-        this.configName = configName;
-    }
-
-    @Override
-    public String configName() {
-        return configName;
-    }
+    ADAM;
 }

@@ -38,11 +38,12 @@ final class OptimizerReader {
 
     private static void rejectSet(TypedReader r, OptimizerName section, OptimizerName chosen) {
         String prefix = "optimizer." + section.configName();
-        if (section == OptimizerName.SGD || !r.isSet(prefix)) {
+        java.util.Optional<String> set = r.firstSetKey(prefix);
+        if (section == OptimizerName.SGD || set.isEmpty()) {
             r.skipSection(prefix);
             return;
         }
-        String key = r.firstSetKey(prefix);
+        String key = set.get();
         throw new InvalidConfigException(key, r.whereIs(key), "applies only when optimizer.name = "
                 + section.configName() + ", but optimizer.name is " + chosen.configName());
     }

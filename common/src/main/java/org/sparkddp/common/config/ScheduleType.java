@@ -3,20 +3,9 @@ package org.sparkddp.common.config;
 /** The learning-rate schedules {@code optimizer.schedule.type} accepts. */
 public enum ScheduleType implements ConfigChoice {
     /** The learning rate stays fixed. */
-    NONE("none"),
+    NONE,
     /** Multiplied by {@code decay-rate} every {@code step-every} iterations (e.g. halved every 10). */
-    STEP("step"),
+    STEP,
     /** Multiplied by {@code decay-rate} every iteration: {@code lr * decay-rate^iteration}. */
-    EXPONENTIAL("exponential");
-
-    private final String configName;
-
-    ScheduleType(String configName) {
-        this.configName = configName;
-    }
-
-    @Override
-    public String configName() {
-        return configName;
-    }
+    EXPONENTIAL;
 }

@@ -29,40 +29,50 @@ import org.sparkddp.common.error.InvalidConfigException;
 final class TypedReader {
     private final Config config;
     private final Config user;
+    private final Config defaults;
     private final String prefix;
     private final Set<String> read = new HashSet<>();
 
     /**
      * @param config the merged config values are read from
-     * @param user   what the user set (file and overrides), to tell an explicit value from a default
+     * @param user     what the user set (file and overrides), to tell an explicit value from a default
+     * @param defaults the declared defaults (null: none)
      * @param prefix put before every key in errors and in {@link #keysRead()}, e.g. {@code model.layers[2].}
      */
-    TypedReader(Config config, Config user, String prefix) {
+    TypedReader(Config config, Config user, Config defaults, String prefix) {
         this.config = config;
         this.user = user;
+        this.defaults = defaults;
         this.prefix = prefix;
     }
 
     TypedReader(Config config) {
-        this(config, config, "");
+        this(config, config, null, "");
     }
 
     Set<String> keysRead() {
         return Set.copyOf(read);
     }
 
-    /** Whether the user set {@code key} (in the file or with --set) rather than leaving it to its default. */
+    /**
+     * Whether the user set {@code key} (in the file or with --set) to something other than its default. A value equal
+     * to the default counts as unset: a checkpoint's config, which spells out every key, must read back as it was.
+     */
     boolean isSet(String key) {
-        return user.hasPathOrNull(key);
+        if (!user.hasPathOrNull(key)) {
+            return false;
+        }
+        return defaults == null || !defaults.hasPathOrNull(key)
+                || !java.util.Objects.equals(user.getValue(key).unwrapped(), defaults.getValue(key).unwrapped());
     }
 
-    /** The first key under {@code section} that the user set (sorted), or the section itself. */
-    String firstSetKey(String section) {
+    /** The first key under {@code section} (sorted) that the user set to a value other than its default, if any. */
+    java.util.Optional<String> firstSetKey(String section) {
         if (user.hasPath(section) && user.getValue(section) instanceof ConfigObject) {
             return new java.util.TreeSet<>(user.getConfig(section).entrySet().stream().map(e -> e.getKey()).toList())
-                    .stream().findFirst().map(k -> section + "." + k).orElse(section);
+                    .stream().map(k -> section + "." + k).filter(this::isSet).findFirst();
         }
-        return section;
+        return java.util.Optional.empty();
     }
 
     /** Marks the keys under {@code section} read, for sections that apply only to another choice. */
@@ -75,7 +85,7 @@ final class TypedReader {
     /** Every leaf under {@code object}, nulls included (a Config's entrySet leaves them out). */
     private void markRead(String path, ConfigObject object) {
         for (var entry : object.entrySet()) {
-            String key = path + "." + com.typesafe.config.ConfigUtil.quoteString(entry.getKey()).replaceAll("^\"(.*)\"$", "$1");
+            String key = path + "." + entry.getKey();
             if (entry.getValue() instanceof ConfigObject child) {
                 markRead(key, child);
             } else {

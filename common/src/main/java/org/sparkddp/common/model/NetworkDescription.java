@@ -13,13 +13,15 @@ public final class NetworkDescription {
     }
 
     public static String of(NetworkSpec spec) {
+        boolean convolutional = spec.model().layers().stream().anyMatch(l -> l instanceof LayerSpec.Conv
+                || l instanceof LayerSpec.Pool);
+        boolean residual = spec.model().isGraph();
         StringJoiner line = new StringJoiner("-");
-        line.add(spec.inputShape().stream().map(String::valueOf).collect(Collectors.joining("x")));
-        boolean convolutional = false;
-        boolean residual = false;
+        // An MLP sees images as flat vectors, so its input is a width; a convolutional network's is a shape.
+        line.add(convolutional || residual
+                ? spec.inputShape().stream().map(String::valueOf).collect(Collectors.joining("x"))
+                : String.valueOf(spec.numInputs()));
         for (LayerSpec layer : spec.model().layers()) {
-            convolutional |= layer instanceof LayerSpec.Conv || layer instanceof LayerSpec.Pool;
-            residual |= layer instanceof LayerSpec.Residual;
             line.add(name(layer));
         }
         line.add(String.valueOf(spec.numOutputs()));

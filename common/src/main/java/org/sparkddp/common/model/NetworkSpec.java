@@ -38,9 +38,4 @@ public record NetworkSpec(ModelConfig model, OptimizerConfig optimizer, long see
     public int numInputs() {
         return inputShape.stream().reduce(1, (a, b) -> a * b);
     }
-
-    /** Class count, for classification models (the output width). */
-    public int numClasses() {
-        return numOutputs;
-    }
 }

@@ -110,7 +110,7 @@ class NetworkFactoryTest {
 
     @Test
     void descriptionsNameTheArchitecture() {
-        assertEquals("784-256-128-10 MLP", NetworkDescription.of(TestSpecs.spec(List.of(784), 10)));
+        assertEquals("784-256-128-10 MLP", NetworkDescription.of(TestSpecs.spec(List.of(1, 28, 28), 10)));
         assertEquals("1x8x8-conv2-maxpool2-res4/2-3 ResNet", NetworkDescription.of(TestSpecs.spec(IMAGE, 3,
                 "model.layers=[{type=conv,filters=2},{type=max-pool},{type=residual,filters=4,stride=2}]")));
     }

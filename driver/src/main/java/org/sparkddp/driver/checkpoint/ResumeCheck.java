@@ -70,12 +70,13 @@ public final class ResumeCheck {
                     return firstDifference(path + "." + key, now.path(key), then.path(key));
                 }
             }
-        } else if (now.isArray() && then.isArray() && now.size() == then.size()) {
-            for (int i = 0; i < now.size(); i++) {
+        } else if (now.isArray() && then.isArray()) {
+            for (int i = 0; i < Math.min(now.size(), then.size()); i++) {
                 if (!now.get(i).equals(then.get(i))) {
                     return firstDifference(path + "[" + i + "]", now.get(i), then.get(i));
                 }
             }
+            return path + " has " + now.size() + " entries but had " + then.size();
         }
         return path + " is " + (now.isMissingNode() ? "not set" : now.toString()) + " but was "
                 + (then.isMissingNode() ? "not set" : then.toString());
