@@ -77,14 +77,23 @@ class ModelTrainingTest extends LocalSparkTest {
         assertEquals(10, restored.numOutputs());
     }
 
-    @Test
-    void regressionOnCsvExplainsMostOfTheVariance() throws IOException {
-        ConfigLoader.Loaded loaded = shipped("regression-csv.conf",
-                "data.train=" + TestData.REPO.resolve("data/examples/regression-train.csv"),
-                "data.test=" + TestData.REPO.resolve("data/examples/regression-test.csv"), "training.epochs=10");
+    /** Ten epochs of a shipped CSV config on its committed data ({@code data/examples/<name>-{train,test}.csv}). */
+    private TrainingResult trainsOnCsv(String config, String data, Datasets[] loadedData) throws IOException {
+        ConfigLoader.Loaded loaded = shipped(config,
+                "data.train=" + TestData.REPO.resolve("data/examples/" + data + "-train.csv"),
+                "data.test=" + TestData.REPO.resolve("data/examples/" + data + "-test.csv"), "training.epochs=10");
         Datasets csv = Datasets.load(loaded.config().data(), TargetKind.of(loaded.config().model()), new Configuration());
+        loadedData[0] = csv;
         TrainingResult result = Distributed.train(sc, csv, loaded);
         assertLossFalls(result);
+        return result;
+    }
+
+    @Test
+    void regressionOnCsvExplainsMostOfTheVariance() throws IOException {
+        Datasets[] loaded = new Datasets[1];
+        TrainingResult result = trainsOnCsv("regression-csv.conf", "regression", loaded);
+        Datasets csv = loaded[0];
         float[] y = new float[csv.test().size()];
         for (int i = 0; i < y.length; i++) {
             float[] row = new float[1];
@@ -105,12 +114,7 @@ class ModelTrainingTest extends LocalSparkTest {
 
     @Test
     void binaryClassifierOnCsvSeparatesTheMoons() throws IOException {
-        ConfigLoader.Loaded loaded = shipped("moons-binary-csv.conf",
-                "data.train=" + TestData.REPO.resolve("data/examples/moons-train.csv"),
-                "data.test=" + TestData.REPO.resolve("data/examples/moons-test.csv"), "training.epochs=10");
-        Datasets csv = Datasets.load(loaded.config().data(), TargetKind.of(loaded.config().model()), new Configuration());
-        TrainingResult result = Distributed.train(sc, csv, loaded);
-        assertLossFalls(result);
+        TrainingResult result = trainsOnCsv("moons-binary-csv.conf", "moons", new Datasets[1]);
         double accuracy = result.epochs().get(result.epochs().size() - 1).testAccuracy();
         assertTrue(accuracy > 0.9, "test accuracy " + accuracy + " (chance is 0.5)");
     }

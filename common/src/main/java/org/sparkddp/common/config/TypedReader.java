@@ -34,20 +34,16 @@ final class TypedReader {
     private final Set<String> read = new HashSet<>();
 
     /**
-     * @param config the merged config values are read from
+     * @param config   the merged config values are read from
      * @param user     what the user set (file and overrides), to tell an explicit value from a default
-     * @param defaults the declared defaults (null: none)
-     * @param prefix put before every key in errors and in {@link #keysRead()}, e.g. {@code model.layers[2].}
+     * @param defaults the declared defaults
+     * @param prefix   put before every key in errors and in {@link #keysRead()}, e.g. {@code model.layers[2].}
      */
     TypedReader(Config config, Config user, Config defaults, String prefix) {
         this.config = config;
         this.user = user;
         this.defaults = defaults;
         this.prefix = prefix;
-    }
-
-    TypedReader(Config config) {
-        this(config, config, null, "");
     }
 
     Set<String> keysRead() {
@@ -62,7 +58,7 @@ final class TypedReader {
         if (!user.hasPathOrNull(key)) {
             return false;
         }
-        return defaults == null || !defaults.hasPathOrNull(key)
+        return !defaults.hasPathOrNull(key)
                 || !java.util.Objects.equals(user.getValue(key).unwrapped(), defaults.getValue(key).unwrapped());
     }
 
@@ -112,11 +108,6 @@ final class TypedReader {
             return where(user.getValue(key));
         }
         return config.hasPathOrNull(key) ? where(config.getValue(key)) : "";
-    }
-
-    /** The full key, with this reader's prefix, as errors name it. */
-    String full(String key) {
-        return prefix + key;
     }
 
     /** A list whose elements are config objects (such as {@code model.layers}), with each element's own origin. */

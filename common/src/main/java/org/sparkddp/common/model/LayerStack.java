@@ -84,7 +84,6 @@ final class LayerStack {
                 pending = new CnnToFeedForwardPreProcessor(image.getHeight(), image.getWidth(), image.getChannels());
                 shape = pending.getOutputType(shape);
             } // else the input itself, still flat: nothing to do
-
         } else if (spec instanceof LayerSpec.Residual r) {
             ResidualBlock.add(this, r, name);
         } else {
@@ -99,11 +98,6 @@ final class LayerStack {
 
     /** Adds {@code layer} after the current node, and makes it current. */
     void emit(String key, String name, Layer layer) {
-        emit(key, name, layer, last);
-    }
-
-    /** Adds {@code layer} after node {@code input} (whose shape must be {@link #shape()}), and makes it current. */
-    void emit(String key, String name, Layer layer, String input) {
         InputType in = shape;
         // A flatten layer's preprocessor is given explicitly (its shape is already the flat one); DL4J infers others.
         InputPreProcessor explicit = pending;
@@ -117,7 +111,7 @@ final class LayerStack {
             throw new InvalidConfigException(key, "a " + layer.getClass().getSimpleName()
                     + " cannot follow an input of shape " + in + ": " + e.getMessage());
         }
-        sink.layer(name, layer, explicit, input);
+        sink.layer(name, layer, explicit, last);
         last = name;
     }
 

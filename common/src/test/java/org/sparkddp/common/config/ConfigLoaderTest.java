@@ -12,22 +12,14 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.sparkddp.common.error.InvalidConfigException;
-import org.sparkddp.common.error.InvalidInputException;
 
 class ConfigLoaderTest {
-    private static final List<String> REQUIRED = List.of("data.train=/d/train-images-idx3-ubyte.gz",
-            "data.test=/d/t10k-images-idx3-ubyte.gz", "output.dir=/tmp/out");
-
     private static SparkDdpConfig loadText(String text, String... overrides) {
-        List<String> all = new java.util.ArrayList<>(REQUIRED);
-        all.addAll(List.of(overrides));
-        return ConfigLoader.load(new ConfigLoader.Source("job.conf", text), all).config();
+        return ConfigText.load(text, overrides);
     }
 
     private static String failure(String text, String... overrides) {
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> loadText(text, overrides));
-        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
-        return e.getMessage();
+        return ConfigText.failure(text, overrides);
     }
 
     @Test
@@ -204,7 +196,8 @@ class ConfigLoaderTest {
 
     @Test
     void resolvedDocumentRecordsEffectiveValues() {
-        ConfigLoader.Loaded loaded = ConfigLoader.load(new ConfigLoader.Source("job.conf", "training.epochs = 3"), REQUIRED);
+        ConfigLoader.Loaded loaded = ConfigLoader.load(new ConfigLoader.Source("job.conf", "training.epochs = 3"),
+                ConfigText.REQUIRED);
         assertTrue(loaded.resolvedJson().contains("\"epochs\" : 3"), loaded.resolvedJson());
     }
 

@@ -1,29 +1,18 @@
 package org.sparkddp.common.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.sparkddp.common.error.InvalidInputException;
 
 /** The {@code model} and {@code optimizer} sections: every layer type, optimizer and schedule, and their errors. */
 class ModelConfigTest {
-    private static final List<String> REQUIRED = List.of("data.train=a-images-idx3-ubyte",
-            "data.test=b-images-idx3-ubyte", "output.dir=out");
-
     private static SparkDdpConfig load(String text, String... overrides) {
-        List<String> all = new ArrayList<>(REQUIRED);
-        all.addAll(List.of(overrides));
-        return ConfigLoader.load(new ConfigLoader.Source("job.conf", text), all).config();
+        return ConfigText.load(text, overrides);
     }
 
     private static String failure(String text, String... overrides) {
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> load(text, overrides));
-        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
-        return e.getMessage();
+        return ConfigText.failure(text, overrides);
     }
 
     @Test
