@@ -158,8 +158,8 @@ class BadInputTest {
                         + " activation, units", d -> args(d, "model.layers=[{type=dense,unit=8}]")),
                 new Case("negative dropout rate", "--set: model.layers[0].rate: is the fraction of units dropped, so it"
                         + " must be in [0, 1) but got -0.2", d -> args(d, "model.layers=[{type=dropout,rate=-0.2}]")),
-                new Case("softmax output with binary cross-entropy", "(built in):35: model.output.activation: must be"
-                        + " sigmoid with model.output.loss = binary-cross-entropy but got softmax", d -> args(d,
+                new Case("softmax output with binary cross-entropy", "--set: model.output.activation: must be sigmoid"
+                        + " with model.output.loss = binary-cross-entropy but got softmax", d -> args(d,
                         "model.output.loss=binary-cross-entropy")),
                 new Case("another optimizer's setting", "--set: optimizer.rmsprop.decay: applies only when optimizer.name ="
                         + " rmsprop, but optimizer.name is adam", d -> args(d, "optimizer.rmsprop.decay=0.9")),
