@@ -46,7 +46,7 @@ class GradientCheckTest {
         "dense leaky-relu, mse tanh   | 5     | [{type=dense,units=6,activation=leaky-relu}]                    | tanh     | mse",
         "dense softmax hidden         | 5     | [{type=dense,units=6,activation=softmax}]                       | sigmoid  | binary-cross-entropy",
         "dense identity + prelu       | 5     | [{type=dense,units=6,activation=identity},{type=dense,units=4,activation=prelu}] | softmax | cross-entropy",
-        "dense relu + batch-norm      | 5     | [{type=dense,units=6,activation=tanh},{type=batch-norm}]        | softmax  | cross-entropy",
+        "dense tanh + batch-norm      | 5     | [{type=dense,units=6,activation=tanh},{type=batch-norm}]        | softmax  | cross-entropy",
         "conv same + max-pool         | 1,6,6 | [{type=conv,filters=3,kernel=3,padding=same,activation=tanh},{type=max-pool,kernel=2}] | softmax | cross-entropy",
         "conv padded, stride + avg    | 2,5,5 | [{type=conv,filters=2,kernel=3,stride=2,padding=1,activation=sigmoid},{type=avg-pool,kernel=2,stride=1}] | identity | mse",
         "conv + bn + flatten + dense  | 1,6,6 | [{type=conv,filters=2,kernel=3,activation=elu},{type=batch-norm},{type=flatten},{type=dense,units=5,activation=tanh}] | softmax | cross-entropy",
