@@ -15,6 +15,11 @@ public sealed interface LayerSpec extends Serializable {
     /** The name of this layer's type in config files. */
     String type();
 
+    /** The layer's activation, for the types that have one (the records' own accessors); null for the others. */
+    default ActivationName activation() {
+        return null;
+    }
+
     /** A fully connected layer. */
     record Dense(String key, int units, ActivationName activation) implements LayerSpec {
         public Dense {

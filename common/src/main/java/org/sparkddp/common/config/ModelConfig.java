@@ -25,7 +25,7 @@ public record ModelConfig(List<LayerSpec> layers, WeightInitName weightInit, dou
         Checks.present("model.output", output);
         if (layers.stream().anyMatch(l -> l instanceof LayerSpec.Residual)) {
             for (LayerSpec layer : layers) {
-                if (activation(layer) == ActivationName.PRELU) {
+                if (layer.activation() == ActivationName.PRELU) {
                     // NOTE: measured: DL4J 1.0.0-M2's PReLU backward op fails its own validation inside a graph.
                     throw new InvalidConfigException(layer.key() + ".activation", "prelu is not available in a network"
                             + " with residual blocks (DL4J 1.0.0-M2 cannot train PReLU inside a ComputationGraph)");
@@ -34,16 +34,6 @@ public record ModelConfig(List<LayerSpec> layers, WeightInitName weightInit, dou
         }
     }
 
-    private static ActivationName activation(LayerSpec layer) {
-        if (layer instanceof LayerSpec.Dense d) {
-            return d.activation();
-        } else if (layer instanceof LayerSpec.Conv c) {
-            return c.activation();
-        } else if (layer instanceof LayerSpec.Residual r) {
-            return r.activation();
-        }
-        return null;
-    }
 
     /** Whether the network needs a DL4J ComputationGraph (a residual block's shortcut is not a chain). */
     public boolean isGraph() {

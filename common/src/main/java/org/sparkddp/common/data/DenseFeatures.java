@@ -21,11 +21,7 @@ public record DenseFeatures(int rows, int columns, float[] data) implements Feat
 
     @Override
     public DenseFeatures select(int[] selected) {
-        float[] out = new float[selected.length * columns];
-        for (int i = 0; i < selected.length; i++) {
-            System.arraycopy(data, selected[i] * columns, out, i * columns, columns);
-        }
-        return new DenseFeatures(selected.length, columns, out);
+        return new DenseFeatures(selected.length, columns, RowMajor.gather(data, columns, selected));
     }
 
     /** The value of feature {@code column} of example {@code row}. */

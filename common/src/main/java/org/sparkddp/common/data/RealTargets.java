@@ -29,11 +29,7 @@ public record RealTargets(int width, float[] values) implements Targets {
 
     @Override
     public RealTargets select(int[] rows) {
-        float[] out = new float[rows.length * width];
-        for (int i = 0; i < rows.length; i++) {
-            System.arraycopy(values, rows[i] * width, out, i * width, width);
-        }
-        return new RealTargets(width, out);
+        return new RealTargets(width, RowMajor.gather(values, width, rows));
     }
 
     /** True if there is one column and every value is exactly 0 or 1: a binary classification target. */

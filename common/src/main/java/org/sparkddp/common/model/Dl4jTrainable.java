@@ -17,13 +17,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link TrainableNetwork} over either DL4J network type. Everything distributed training does is written here once;
  * the two subclasses only say how their network takes inputs, gives outputs and keeps its counters.
  */
-abstract class Dl4jTrainable implements TrainableNetwork {
-    private final Model model;
+abstract class Dl4jTrainable<M extends Model> implements TrainableNetwork {
+    /** The DL4J network; set before the constructor's priming pass, so subclasses may use it from the start. */
+    final M model;
     private final BaseMultiLayerUpdater<?> updater;
     private final INDArray emptyState = Nd4j.empty(DataType.FLOAT);
     private final List<int[]> runningStatistics;
 
-    Dl4jTrainable(Model model, BaseMultiLayerUpdater<?> updater, int numInputs, int numOutputs) {
+    Dl4jTrainable(M model, BaseMultiLayerUpdater<?> updater, int numInputs, int numOutputs) {
         this.model = model;
         this.updater = updater;
         primeGradient(numInputs, numOutputs);

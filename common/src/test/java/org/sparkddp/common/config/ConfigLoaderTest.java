@@ -1,6 +1,8 @@
 package org.sparkddp.common.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.sparkddp.common.config.ConfigText.failure;
+import static org.sparkddp.common.config.ConfigText.load;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,17 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.sparkddp.common.error.InvalidConfigException;
 
 class ConfigLoaderTest {
-    private static SparkDdpConfig loadText(String text, String... overrides) {
-        return ConfigText.load(text, overrides);
-    }
-
-    private static String failure(String text, String... overrides) {
-        return ConfigText.failure(text, overrides);
-    }
-
     @Test
     void defaultsApplyWhenTheFileIsSilent() {
-        SparkDdpConfig c = loadText("");
+        SparkDdpConfig c = load("");
         assertEquals(TrainingMode.SYNC, c.training().mode());
         assertEquals(8, c.training().averageEvery());
         assertTrue(c.training().shardedOptimizer());
@@ -45,7 +39,7 @@ class ConfigLoaderTest {
 
     @Test
     void fileValuesAndThenOverridesWin() {
-        SparkDdpConfig c = loadText("training { workers = 4, batch-size = 256 }\noptimizer.name = sgd\n",
+        SparkDdpConfig c = load("training { workers = 4, batch-size = 256 }\noptimizer.name = sgd\n",
                 "training.workers=3", "model.layers=[{type=dense,units=64}]", "training.max-iterations=20", "optimizer.learning-rate=0.5");
         assertEquals(3, c.training().workers());
         assertEquals(256, c.training().batchSize());
@@ -57,12 +51,12 @@ class ConfigLoaderTest {
 
     @Test
     void laterOverridesWinOverEarlierOnes() {
-        assertEquals(5, loadText("", "training.workers=7", "training.workers=5").training().workers());
+        assertEquals(5, load("", "training.workers=7", "training.workers=5").training().workers());
     }
 
     @Test
     void nullOverrideClearsAnOptionalKey() {
-        SparkDdpConfig c = loadText("training.max-iterations = 10", "training.max-iterations=null");
+        SparkDdpConfig c = load("training.max-iterations = 10", "training.max-iterations=null");
         assertTrue(c.training().maxIterations().isEmpty());
     }
 
@@ -162,7 +156,7 @@ class ConfigLoaderTest {
 
     @Test
     void sparkPropertiesPassThroughAndRememberWhoSetThem() {
-        SparkDdpConfig c = loadText("spark.hadoop.fs.defaultFS = \"hdfs://nn:8020\"\nspark.executor.memory = 2g",
+        SparkDdpConfig c = load("spark.hadoop.fs.defaultFS = \"hdfs://nn:8020\"\nspark.executor.memory = 2g",
                 "spark.master=local[2]");
         assertEquals("hdfs://nn:8020", c.spark().explicit().get("spark.hadoop.fs.defaultFS"));
         assertEquals("2g", c.spark().explicit().get("spark.executor.memory"));
@@ -177,14 +171,14 @@ class ConfigLoaderTest {
 
     @Test
     void booleansAcceptTrueAndFalseOnly() {
-        assertFalse(loadText("", "training.sharded-optimizer=false").training().shardedOptimizer());
+        assertFalse(load("", "training.sharded-optimizer=false").training().shardedOptimizer());
         assertEquals("job.conf:1: training.sharded-optimizer: expected true or false but got 'yes'",
                 failure("training.sharded-optimizer = yes"));
     }
 
     @Test
     void durationsAcceptUnits() {
-        assertEquals(Duration.ofMinutes(2), loadText("training.sync-timeout = 2m").training().syncTimeout());
+        assertEquals(Duration.ofMinutes(2), load("training.sync-timeout = 2m").training().syncTimeout());
         assertTrue(failure("training.sync-timeout = soon").contains("expected a duration"));
         assertEquals("--set: training.sync-timeout: expected a duration with a unit, such as 120s or 2m but got '300'",
                 failure("", "training.sync-timeout=300"));

@@ -1,20 +1,14 @@
 package org.sparkddp.common.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.sparkddp.common.config.ConfigText.failure;
+import static org.sparkddp.common.config.ConfigText.load;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The {@code model} and {@code optimizer} sections: every layer type, optimizer and schedule, and their errors. */
 class ModelConfigTest {
-    private static SparkDdpConfig load(String text, String... overrides) {
-        return ConfigText.load(text, overrides);
-    }
-
-    private static String failure(String text, String... overrides) {
-        return ConfigText.failure(text, overrides);
-    }
-
     @Test
     void everyLayerTypeReadsWithItsDefaults() {
         ModelConfig m = load("""

@@ -2,6 +2,7 @@ package org.sparkddp.worker.stage;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -28,6 +29,9 @@ final class RankContext {
     private static final int LOSS_AT = 0;
     private static final int COUNT_AT = Float.BYTES;
 
+    /** Views of the gradient's running-statistics entries, made once: the step rules touch them every iteration. */
+    private final List<INDArray> runningStatistics;
+
     /** Where this rank's minibatches are assembled, without allocating. */
     private final MinibatchBuffer batches;
 
@@ -40,6 +44,9 @@ final class RankContext {
         this.network = network;
         this.ring = ring;
         this.batches = new MinibatchBuffer(localBatchSize, shard.numFeatures(), shard.targetWidth());
+        this.runningStatistics = network.runningStatistics().stream()
+                .map(r -> network.gradients().get(NDArrayIndex.point(0), NDArrayIndex.interval(r[0], r[1])))
+                .toList();
     }
 
     /** Just the loss-sum scalar, for rules that need no count. */
@@ -86,19 +93,15 @@ final class RankContext {
      * mean (and the mean of the ranks' variances), instead of applying W updates at once.
      */
     void weightRunningStatistics(int examples) {
-        for (int[] range : network.runningStatistics()) {
-            statistics(range).muli(examples);
+        for (INDArray statistics : runningStatistics) {
+            statistics.muli(examples);
         }
     }
 
     void averageRunningStatistics(int globalCount) {
-        for (int[] range : network.runningStatistics()) {
-            statistics(range).divi(globalCount);
+        for (INDArray statistics : runningStatistics) {
+            statistics.divi(globalCount);
         }
-    }
-
-    private INDArray statistics(int[] range) {
-        return network.gradients().get(NDArrayIndex.point(0), NDArrayIndex.interval(range[0], range[1]));
     }
 
     static boolean finite(float loss, TrainableNetwork network) {
