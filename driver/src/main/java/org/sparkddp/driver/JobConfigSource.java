@@ -5,11 +5,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.data.HadoopFiles;
 import org.sparkddp.driver.checkpoint.Checkpoint;
 import org.sparkddp.driver.cli.CommandLine;
+import org.sparkddp.driver.spark.HadoopConfs;
 
 /**
  * Where a command's config comes from: {@code --config FILE}, else a resumed checkpoint's own config, else the
@@ -30,7 +31,8 @@ final class JobConfigSource {
         }
         if (cli.configFile().isPresent()) {
             String location = cli.configFile().get();
-            String text = HadoopFiles.read(location, new Configuration(),
+            // spark-submit's spark.hadoop.* properties are system properties by now: enough to reach the file.
+            String text = HadoopFiles.read(location, HadoopConfs.from(new SparkConf()),
                     in -> new String(in.readAllBytes(), StandardCharsets.UTF_8));
             return new ConfigLoader.Source(location, text);
         }

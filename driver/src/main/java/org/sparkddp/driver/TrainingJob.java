@@ -25,7 +25,7 @@ import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.checkpoint.Checkpoint;
 import org.sparkddp.driver.checkpoint.CheckpointStore;
 import org.sparkddp.driver.checkpoint.JobCheckpoints;
-import org.sparkddp.driver.data.Datasets;
+import org.sparkddp.driver.data.JobData;
 import org.sparkddp.driver.output.Json;
 import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.data.ShardedData;
@@ -65,13 +65,13 @@ public final class TrainingJob {
      * @param initial the freshly initialized network's state (built here, so that a layer stack DL4J cannot build
      *                fails before Spark starts)
      */
-    public record Prepared(Datasets data, OutputDirectory output, NetworkSpec network, ModelState initial,
+    public record Prepared(JobData data, OutputDirectory output, NetworkSpec network, ModelState initial,
                            Optional<CheckpointStore> checkpoints) {
     }
 
     public Prepared prepare() {
         SparkDdpConfig config = loaded.config();
-        Datasets data = Datasets.load(config.data(), TargetKind.of(config.model()), hadoopConf);
+        JobData data = JobData.open(config.data(), TargetKind.of(config.model()), hadoopConf);
         reportSkipped(config.data().train(), data.trainRowsSkipped());
         reportSkipped(config.data().test(), data.testRowsSkipped());
         OutputDirectory output = OutputDirectory.open(config.output().dir(), hadoopConf, "output.dir");
@@ -126,10 +126,9 @@ public final class TrainingJob {
                 .orElse(CheckpointSink.NONE);
 
         TrainingResult result;
-        try (ShardedData train = ShardedData.forTraining(sc, prepared.data().train(), training.workers(),
-                training.seed(), "spark-ddp train shards");
-             ShardedData test = ShardedData.forEvaluation(sc, prepared.data().test(), training.workers(),
-                     "spark-ddp test shards")) {
+        try (ShardedData train = prepared.data().train().shards(sc, training.workers(), training.seed(),
+                "spark-ddp train shards");
+             ShardedData test = prepared.data().test().slices(sc, training.workers(), "spark-ddp test shards")) {
             result = new TrainingMaster(sc, training, prepared.network(), runId, listeners, config.checkpoint(), sink)
                     .fit(train, test, initial);
         } finally {

@@ -53,6 +53,15 @@ class BadInputTest {
                         d -> args(d, "data.train=" + d.resolve("train.bin"))),
                 new Case("IDX truncated mid-image", "train-images-idx3-ubyte: truncated: the header declares 2000 items",
                         d -> args(d, "data.train=" + rawCopy(d, 0, "train", b -> Arrays.copyOf(b, 16 + 784 * 10 + 300)))),
+                new Case("IDX truncated, read in splits", "train-images-idx3-ubyte: truncated: the header declares"
+                        + " 2000 items (1568000 bytes of data) but the file ends after 8140 bytes, inside item 10",
+                        d -> args(d, "data.split-size=4K",
+                                "data.train=" + rawCopy(d, 0, "train", b -> Arrays.copyOf(b, 16 + 784 * 10 + 300)))),
+                new Case("IDX with bytes past its data, read in splits", "train-images-idx3-ubyte: has bytes after the"
+                        + " 1568000 bytes of data its header declares", d -> args(d, "data.split-size=4K",
+                        "data.train=" + rawCopy(d, 0, "train", b -> Arrays.copyOf(b, b.length + 3)))),
+                new Case("split size without a unit", "--set: data.split-size: expected a size with a unit, such as 32M"
+                        + " or 128MiB but got '4096'", d -> args(d, "data.split-size=4096")),
                 new Case("IDX with the wrong magic", "train-images-idx3-ubyte: wrong magic number 0x00000801",
                         d -> args(d, "data.train=" + rawCopy(d, 0, "train", b -> withMagic(b, 0x00000801)))),
                 new Case("image and label counts disagree", "has 2000 images but", d -> {

@@ -53,6 +53,14 @@ public final class ConfigLoader {
     }
 
     /**
+     * The Spark properties defaults.conf declares, by full name: what a Hadoop configuration built before any job
+     * config is loaded (to read the checkpoint a run resumes from) still needs, such as the client's timeouts.
+     */
+    public static Map<String, String> sparkDefaults() {
+        return sparkSettings(defaults(), ConfigFactory.empty()).defaults();
+    }
+
+    /**
      * @param file      the job's config file, or null for none
      * @param overrides {@code key=value} strings, later ones winning
      */

@@ -12,9 +12,14 @@ import org.sparkddp.common.error.InvalidConfigException;
  * @param csv       how CSV files are split (used only when {@code format} is csv)
  * @param normalize how tabular features are rescaled, with training-set statistics; IDX allows only none
  * @param onBadRow  what a malformed row of a CSV or LibSVM file does
+ * @param splitSize bytes above which an uncompressed IDX images file is read by the executors, in splits of about
+ *                  this size, rather than by the driver
  */
 public record DataConfig(DataFormat format, String train, String test, CsvConfig csv, Normalization normalize,
-                         BadRowPolicy onBadRow) implements Serializable {
+                         BadRowPolicy onBadRow, long splitSize) implements Serializable {
+    /** The default of {@code data.split-size}, for configs built in code. */
+    public static final long DEFAULT_SPLIT_SIZE = 32L << 20;
+
     public DataConfig {
         Checks.present("data.format", format);
         Checks.nonBlank("data.train", train);
@@ -22,6 +27,7 @@ public record DataConfig(DataFormat format, String train, String test, CsvConfig
         Checks.present("data.csv", csv);
         Checks.present("data.normalize", normalize);
         Checks.present("data.on-bad-row", onBadRow);
+        Checks.positive("data.split-size", splitSize);
         if (format == DataFormat.IDX && normalize != Normalization.NONE) {
             throw new InvalidConfigException("data.normalize", "must be none for data.format = idx (pixels are"
                     + " already scaled to [0, 1]) but got " + normalize.configName());
@@ -30,7 +36,8 @@ public record DataConfig(DataFormat format, String train, String test, CsvConfig
 
     /** IDX images and labels, as before tabular formats existed. */
     public DataConfig(String train, String test) {
-        this(DataFormat.IDX, train, test, CsvConfig.DEFAULT, Normalization.NONE, BadRowPolicy.FAIL);
+        this(DataFormat.IDX, train, test, CsvConfig.DEFAULT, Normalization.NONE, BadRowPolicy.FAIL,
+                DEFAULT_SPLIT_SIZE);
     }
 
     /** Reads the section; the keys, their defaults and their meaning are in defaults.conf. */
@@ -39,6 +46,6 @@ public record DataConfig(DataFormat format, String train, String test, CsvConfig
                 r.bool("data.csv.header"), r.intList("data.csv.label-columns"));
         return new DataConfig(r.choice("data.format", DataFormat.class), r.string("data.train"),
                 r.string("data.test"), csv, r.choice("data.normalize", Normalization.class),
-                r.choice("data.on-bad-row", BadRowPolicy.class));
+                r.choice("data.on-bad-row", BadRowPolicy.class), r.bytes("data.split-size"));
     }
 }

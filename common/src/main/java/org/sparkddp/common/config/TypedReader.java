@@ -208,15 +208,24 @@ final class TypedReader {
     }
 
     Duration duration(String key) {
+        return withUnit(key, "a duration with a unit, such as 120s or 2m", config::getDuration);
+    }
+
+    /** A size in bytes: 32M, 128MiB, 512k. */
+    long bytes(String key) {
+        return withUnit(key, "a size with a unit, such as 32M or 128MiB", config::getBytes);
+    }
+
+    /** HOCON reads a bare number as milliseconds or bytes, so "300" would silently mean 0.3 s: insist on a unit. */
+    private <T> T withUnit(String key, String expected, java.util.function.Function<String, T> parse) {
         ConfigValue v = required(key);
-        // HOCON reads a bare number as milliseconds, so "300" would silently mean 0.3 s: insist on a unit.
         if (v.valueType() != ConfigValueType.STRING || !String.valueOf(v.unwrapped()).trim().matches(".*[a-zA-Z]$")) {
-            throw wrongType(key, v, "a duration with a unit, such as 120s or 2m");
+            throw wrongType(key, v, expected);
         }
         try {
-            return config.getDuration(key);
+            return parse.apply(key);
         } catch (ConfigException e) {
-            throw wrongType(key, v, "a duration with a unit, such as 120s or 2m");
+            throw wrongType(key, v, expected);
         }
     }
 

@@ -1,21 +1,21 @@
 package org.sparkddp.common.data;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.BlockLocation;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.security.AccessControlException;
 import org.sparkddp.common.error.InvalidDataException;
 
 /**
  * Opens input files through the Hadoop FileSystem API, so that a local path, {@code file:}, {@code hdfs:} and
  * {@code s3a:} all work the same way, and turns the FileSystem's exceptions into one-line errors naming the file.
- * Runs wherever a file is read (today, the driver).
+ * Runs wherever a file is read: the driver, and the executors for files read in splits.
  */
 public final class HadoopFiles {
     private HadoopFiles() {
@@ -27,12 +27,52 @@ public final class HadoopFiles {
         T read(InputStream in) throws IOException;
     }
 
+    /** Something done with an open file system and the file's status; it may throw {@link IOException}. */
+    @FunctionalInterface
+    private interface FileAction<T> {
+        T apply(FileSystem fs, Path path, FileStatus status) throws IOException;
+    }
+
     /**
      * Reads a whole file, transparently gunzipping names that end in {@code .gz}.
      *
      * @param location a path or URI
      */
     public static <T> T read(String location, Configuration hadoopConf, StreamReader<T> reader) {
+        return onFile(location, hadoopConf, (fs, path, status) -> {
+            try (InputStream raw = fs.open(path);
+                 InputStream in = location.endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw) {
+                return reader.read(in);
+            }
+        });
+    }
+
+    /** The file's length and where its blocks are, without reading it. */
+    public static FileStatus status(String location, Configuration hadoopConf) {
+        return onFile(location, hadoopConf, (fs, path, status) -> status);
+    }
+
+    /** Where the file's blocks are (offset, length, hosts each), for scheduling readers near their data. */
+    public static BlockLocation[] blocks(String location, Configuration hadoopConf) {
+        return onFile(location, hadoopConf, (fs, path, status) -> fs.getFileBlockLocations(status, 0, status.getLen()));
+    }
+
+    /** Reads {@code length} bytes at {@code offset} (a file that has shrunk since is reported truncated). */
+    public static byte[] readRange(String location, Configuration hadoopConf, long offset, int length) {
+        return onFile(location, hadoopConf, (fs, path, status) -> {
+            if (status.getLen() < offset + length) {
+                throw new InvalidDataException(location, "truncated: expected at least " + (offset + length)
+                        + " bytes but it has " + status.getLen());
+            }
+            byte[] bytes = new byte[length];
+            try (FSDataInputStream in = fs.open(path)) {
+                in.readFully(offset, bytes);
+            }
+            return bytes;
+        });
+    }
+
+    private static <T> T onFile(String location, Configuration hadoopConf, FileAction<T> action) {
         Path path;
         try {
             path = new Path(location);
@@ -45,22 +85,15 @@ public final class HadoopFiles {
             if (status.isDirectory()) {
                 throw new InvalidDataException(location, "is a directory, expected a file");
             }
-            try (InputStream raw = fs.open(path);
-                 InputStream in = location.endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw) {
-                return reader.read(in);
-            }
+            return action.apply(fs, path, status);
         } catch (IllegalArgumentException e) { // an unknown host in hdfs://host/..., an unsupported scheme
             throw new InvalidDataException(location, "cannot be reached: " + e.getMessage());
-        } catch (FileNotFoundException e) {
-            throw new InvalidDataException(location, "no such file");
-        } catch (AccessControlException e) {
-            throw new InvalidDataException(location, "permission denied");
         } catch (ZipException e) {
             throw new InvalidDataException(location, "corrupt gzip data (" + e.getMessage() + ")");
         } catch (java.io.EOFException e) {
             throw new InvalidDataException(location, "truncated gzip data (" + e.getMessage() + ")");
         } catch (IOException e) {
-            throw new InvalidDataException(location, "cannot read: " + e.getMessage(), e);
+            throw new InvalidDataException(location, StorageFailures.reason(e), e);
         }
     }
 }

@@ -9,15 +9,11 @@ package org.sparkddp.common.data;
 public record IdxArray(int[] shape, byte[] data) {
     /** Number of items along the first dimension (images, or labels). */
     public int count() {
-        return shape[0];
+        return new IdxHeader(shape).count();
     }
 
     /** Elements per item: the product of every dimension after the first. */
     public int itemSize() {
-        int size = 1;
-        for (int i = 1; i < shape.length; i++) {
-            size *= shape[i];
-        }
-        return size;
+        return new IdxHeader(shape).itemSize();
     }
 }

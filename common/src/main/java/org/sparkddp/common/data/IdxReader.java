@@ -27,6 +27,23 @@ public final class IdxReader {
      */
     public static IdxArray read(String name, InputStream in, int expectedDims) throws IOException {
         DataInputStream data = new DataInputStream(in);
+        IdxHeader header = readHeader(name, data, expectedDims);
+        byte[] bytes = new byte[(int) header.dataBytes()];
+        int filled = data.readNBytes(bytes, 0, bytes.length);
+        if (filled < bytes.length) {
+            throw truncated(name, header, filled);
+        }
+        if (data.read() != -1) {
+            throw trailing(name, header);
+        }
+        return new IdxArray(header.shape(), bytes);
+    }
+
+    /**
+     * Reads just the magic number and the sizes, leaving the stream at the first data byte: what the driver
+     * needs to plan parallel reads of a file without reading its data.
+     */
+    public static IdxHeader readHeader(String name, DataInputStream data, int expectedDims) throws IOException {
         int magic;
         try {
             magic = data.readInt();
@@ -55,17 +72,32 @@ public final class IdxReader {
         if (total > Integer.MAX_VALUE - 16) {
             throw new InvalidDataException(name, "declares " + total + " bytes of data, more than one array can hold");
         }
-        byte[] bytes = new byte[(int) total];
-        int filled = data.readNBytes(bytes, 0, bytes.length);
-        if (filled < bytes.length) {
-            int itemSize = bytes.length / shape[0];
-            throw new InvalidDataException(name, String.format(
-                    "truncated: the header declares %d item%s (%d bytes of data) but the file ends after %d bytes,"
-                            + " inside item %d", shape[0], shape[0] == 1 ? "" : "s", total, filled, filled / itemSize));
+        return new IdxHeader(shape);
+    }
+
+    /**
+     * Checks a file's length against its header, for files whose data is read in parts by others.
+     *
+     * @param dataLength the bytes after the header
+     */
+    public static void checkLength(String name, IdxHeader header, long dataLength) {
+        if (dataLength < header.dataBytes()) {
+            throw truncated(name, header, dataLength);
         }
-        if (data.read() != -1) {
-            throw new InvalidDataException(name, "has bytes after the " + total + " bytes of data its header declares");
+        if (dataLength > header.dataBytes()) {
+            throw trailing(name, header);
         }
-        return new IdxArray(shape, bytes);
+    }
+
+    private static InvalidDataException truncated(String name, IdxHeader header, long filled) {
+        return new InvalidDataException(name, String.format(
+                "truncated: the header declares %d item%s (%d bytes of data) but the file ends after %d bytes,"
+                        + " inside item %d", header.count(), header.count() == 1 ? "" : "s", header.dataBytes(), filled,
+                filled / header.itemSize()));
+    }
+
+    private static InvalidDataException trailing(String name, IdxHeader header) {
+        return new InvalidDataException(name, "has bytes after the " + header.dataBytes()
+                + " bytes of data its header declares");
     }
 }

@@ -10,6 +10,7 @@ import org.apache.spark.serializer.KryoRegistrator;
 import org.sparkddp.common.data.ClassLabels;
 import org.sparkddp.common.data.DenseFeatures;
 import org.sparkddp.common.data.FeatureMatrix;
+import org.sparkddp.common.data.IndexedImages;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.RealTargets;
 import org.sparkddp.common.data.Targets;
@@ -39,6 +40,23 @@ public final class WireKryoRegistrator implements KryoRegistrator {
         kryo.register(HeldOutMetrics[].class);
         kryo.register(LabeledExamples.class, new ExamplesSerializer());
         kryo.register(LabeledExamples[].class);
+        kryo.register(IndexedImages.class, new IndexedImagesSerializer());
+        kryo.register(Integer[].class); // the split numbers of a file read in splits, placed by SparkContext.makeRDD
+    }
+
+    static final class IndexedImagesSerializer extends Serializer<IndexedImages> {
+        @Override
+        public void write(Kryo kryo, Output out, IndexedImages images) {
+            out.writeInt(images.indices().length);
+            out.writeInts(images.indices(), true);
+            out.writeInt(images.pixels().length);
+            out.writeBytes(images.pixels());
+        }
+
+        @Override
+        public IndexedImages read(Kryo kryo, Input in, Class<IndexedImages> type) {
+            return new IndexedImages(in.readInts(in.readInt(), true), in.readBytes(in.readInt()));
+        }
     }
 
     static final class ModelStateSerializer extends Serializer<ModelState> {

@@ -17,6 +17,7 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.sparkddp.common.data.StorageFailures;
 import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.output.Json;
@@ -52,7 +53,7 @@ public final class CheckpointStore {
         try {
             return new CheckpointStore(dir.getFileSystem(hadoopConf), dir, keep);
         } catch (IOException e) {
-            throw new InvalidDataException(location, "cannot be opened: " + e.getMessage());
+            throw new InvalidDataException(location, "cannot be opened: " + StorageFailures.reason(e));
         }
     }
 
@@ -145,7 +146,7 @@ public final class CheckpointStore {
         } catch (FileNotFoundException e) {
             throw new InvalidDataException(location, "no such checkpoint directory");
         } catch (IOException e) {
-            throw new InvalidDataException(location, "cannot be read: " + e.getMessage());
+            throw new InvalidDataException(location, "cannot be read: " + StorageFailures.reason(e));
         } catch (IllegalArgumentException e) {
             throw new InvalidDataException(location, "is not a usable path: " + e.getMessage());
         }

@@ -5,9 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
-import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
+import org.sparkddp.driver.data.ExampleSource;
 import org.sparkddp.driver.output.Json;
 
 /**
@@ -22,7 +22,7 @@ public final class ResumeCheck {
      * @param loaded the config of the run about to resume, with the resolved document that gives the model section
      *               exactly as the checkpoint's metadata saved its own
      */
-    public static void verify(Checkpoint checkpoint, ConfigLoader.Loaded loaded, LabeledExamples train) {
+    public static void verify(Checkpoint checkpoint, ConfigLoader.Loaded loaded, ExampleSource train) {
         SparkDdpConfig config = loaded.config();
         JsonNode saved = checkpoint.meta().path("config");
         JsonNode model = Json.parse(loaded.resolvedJson()).path("model");
@@ -48,7 +48,7 @@ public final class ResumeCheck {
         verifyData(checkpoint, config, train);
     }
 
-    private static void verifyData(Checkpoint checkpoint, SparkDdpConfig config, LabeledExamples train) {
+    private static void verifyData(Checkpoint checkpoint, SparkDdpConfig config, ExampleSource train) {
         long examples = checkpoint.meta().path("train_examples").asLong(-1);
         if (examples != train.size() || checkpoint.meta().path("features").asInt(-1) != train.numFeatures()
                 || checkpoint.meta().path("classes").asInt(-1) != train.targetWidth()) {

@@ -7,8 +7,9 @@ import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.error.InvalidDataException;
 
 /**
- * The training and test examples of a job, loaded and checked against each other on the driver before Spark
- * starts, so that bad data fails fast and names its file.
+ * The training and test examples of a job, read whole by the driver and checked against each other: what a job
+ * trains on unless its files are large enough for the executors to read ({@link JobData}), and what tests and
+ * baselines compare against.
  *
  * @param train            the training examples (normalized, for tabular data)
  * @param test             the held-out examples, with the training set's classes (and normalization)
@@ -29,11 +30,15 @@ public record Datasets(LabeledExamples train, LabeledExamples test, long trainRo
             }
             case CSV, LIBSVM -> TabularDatasets.load(data, targets, hadoopConf);
         };
-        if (loaded.test().numFeatures() != loaded.train().numFeatures()) {
-            throw new InvalidDataException(data.test(), "has " + loaded.test().numFeatures() + " features per example"
-                    + " but " + data.train() + " has " + loaded.train().numFeatures());
-        }
+        checkSameFeatures(data, loaded.train().numFeatures(), loaded.test().numFeatures());
         return loaded;
+    }
+
+    static void checkSameFeatures(DataConfig data, int trainFeatures, int testFeatures) {
+        if (testFeatures != trainFeatures) {
+            throw new InvalidDataException(data.test(), "has " + testFeatures + " features per example but "
+                    + data.train() + " has " + trainFeatures);
+        }
     }
 
     /**

@@ -1,11 +1,13 @@
 package org.sparkddp.driver.data;
 
+import java.io.DataInputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.sparkddp.common.data.ClassLabels;
 import org.sparkddp.common.data.HadoopFiles;
 import org.sparkddp.common.data.IdxArray;
+import org.sparkddp.common.data.IdxHeader;
 import org.sparkddp.common.data.IdxReader;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.UnsignedByteFeatures;
@@ -13,8 +15,8 @@ import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
 
 /**
- * Loads an IDX images file and the labels file beside it into {@link LabeledExamples}, checking that they agree.
- * Runs on the driver, through the Hadoop FileSystem API.
+ * Loads an IDX images file and the labels file beside it, checking that they agree, or plans the executors'
+ * reads of a large one. Runs on the driver, through the Hadoop FileSystem API.
  */
 public final class IdxDatasets {
     private static final Pattern IMAGES_NAME = Pattern.compile("^(.*)-images-idx3-ubyte(\\.gz)?$");
@@ -39,9 +41,40 @@ public final class IdxDatasets {
     public static LabeledExamples load(String imagesLocation, int numClasses, Configuration hadoopConf, String key) {
         String labelsLocation = labelsLocation(imagesLocation, key);
         IdxArray images = HadoopFiles.read(imagesLocation, hadoopConf, in -> IdxReader.read(imagesLocation, in, 3));
+        ClassLabels labels = labels(labelsLocation, imagesLocation, images.count(), numClasses, hadoopConf);
+        return new LabeledExamples(new UnsignedByteFeatures(images.count(), images.itemSize(), images.data(),
+                inputShape(images.shape())), labels);
+    }
+
+    /**
+     * The images file as a job trains on it: read by the executors in splits if it is uncompressed and larger
+     * than {@code splitSize} bytes, else read here by the driver. Either way the header, the file's length and
+     * the labels are checked here, before Spark starts.
+     */
+    public static ExampleSource open(String imagesLocation, int numClasses, long splitSize, Configuration hadoopConf,
+                                     String key) {
+        String labelsLocation = labelsLocation(imagesLocation, key);
+        long length = imagesLocation.endsWith(".gz") ? 0 : HadoopFiles.status(imagesLocation, hadoopConf).getLen();
+        if (length <= splitSize) { // gzip cannot be split: read whole, by the driver
+            return new InMemoryExamples(imagesLocation, load(imagesLocation, numClasses, hadoopConf, key));
+        }
+        IdxHeader header = HadoopFiles.read(imagesLocation, hadoopConf,
+                in -> IdxReader.readHeader(imagesLocation, new DataInputStream(in), 3));
+        IdxReader.checkLength(imagesLocation, header, length - header.dataOffset());
+        ClassLabels labels = labels(labelsLocation, imagesLocation, header.count(), numClasses, hadoopConf);
+        return SplitIdxImages.plan(imagesLocation, header, inputShape(header.shape()), labels, splitSize, hadoopConf);
+    }
+
+    /** One grey channel of height x width: the shape a convolutional input layer views each row as. */
+    private static int[] inputShape(int[] idxShape) {
+        return new int[] {1, idxShape[1], idxShape[2]};
+    }
+
+    private static ClassLabels labels(String labelsLocation, String imagesLocation, int images, int numClasses,
+                                      Configuration hadoopConf) {
         IdxArray labels = HadoopFiles.read(labelsLocation, hadoopConf, in -> IdxReader.read(labelsLocation, in, 1));
-        if (images.count() != labels.count()) {
-            throw new InvalidDataException(imagesLocation, "has " + images.count() + " images but "
+        if (images != labels.count()) {
+            throw new InvalidDataException(imagesLocation, "has " + images + " images but "
                     + labelsLocation + " has " + labels.count() + " labels");
         }
         int[] classes = new int[labels.count()];
@@ -63,9 +96,6 @@ public final class IdxDatasets {
                 }
             }
         }
-        // One grey channel of height x width: the shape a convolutional input layer views each row as.
-        int[] inputShape = {1, images.shape()[1], images.shape()[2]};
-        return new LabeledExamples(new UnsignedByteFeatures(images.count(), images.itemSize(), images.data(),
-                inputShape), new ClassLabels(numClasses, classes));
+        return new ClassLabels(numClasses, classes);
     }
 }

@@ -13,26 +13,37 @@ import org.sparkddp.common.plan.ShardLayout;
 /**
  * Examples cut into shards and cached on the executors as one partition per shard. Built on the driver.
  *
- * <p>Each shard travels as its own broadcast (so through the block manager, never inside a task closure,
+ * <p>Where the driver holds the examples, each shard travels as its own broadcast (so through the block manager, never inside a task closure,
  * however large it is) and is materialized into the cached RDD by the executor that first computes its
  * partition. The broadcasts stay alive for the whole run: if an executor is lost, Spark recomputes its
  * partitions from them.
  */
 public final class ShardedData implements AutoCloseable {
     private final JavaRDD<LabeledExamples> rdd;
-    private final List<Broadcast<LabeledExamples>> bcShards;
+    private final List<? extends Broadcast<?>> broadcasts;
     private final int[] shardSizes;
     private final MetricsSpec metrics;
 
-    private ShardedData(JavaRDD<LabeledExamples> rdd, List<Broadcast<LabeledExamples>> bcShards, int[] shardSizes,
+    private ShardedData(JavaRDD<LabeledExamples> rdd, List<? extends Broadcast<?>> broadcasts, int[] shardSizes,
                         MetricsSpec metrics) {
         this.rdd = rdd;
-        this.bcShards = bcShards;
+        this.broadcasts = broadcasts;
         this.shardSizes = shardSizes;
         this.metrics = metrics;
     }
 
-    /** Training data: a seeded, balanced random split into one shard per worker. */
+    /**
+     * Shards built some other way, such as read by the executors themselves ({@link SplitIdxImages}).
+     *
+     * @param rdd        one partition per shard, persisted
+     * @param broadcasts what the partitions are computed from, kept alive for recomputation and destroyed on close
+     */
+    static ShardedData of(JavaRDD<LabeledExamples> rdd, List<? extends Broadcast<?>> broadcasts, int[] shardSizes,
+                          MetricsSpec metrics) {
+        return new ShardedData(rdd, broadcasts, shardSizes.clone(), metrics);
+    }
+
+    /** Training data held by the driver: a seeded, balanced random split into one shard per worker. */
     public static ShardedData forTraining(JavaSparkContext sc, LabeledExamples examples, int workers, long seed,
                                           String name) {
         ShardLayout layout = ShardLayout.balanced(examples.size(), workers, seed);
@@ -95,6 +106,6 @@ public final class ShardedData implements AutoCloseable {
     @Override
     public void close() {
         rdd.unpersist(false);
-        bcShards.forEach(bc -> bc.destroy());
+        broadcasts.forEach(bc -> bc.destroy());
     }
 }

@@ -10,7 +10,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.security.AccessControlException;
+import org.sparkddp.common.data.StorageFailures;
 import org.sparkddp.common.error.InvalidConfigException;
 
 /**
@@ -63,10 +63,8 @@ public final class OutputDirectory {
             return new OutputDirectory(fs, hadoopConf, dir, location);
         } catch (IllegalArgumentException e) { // a malformed URI, an unknown host in hdfs://host/...
             throw new InvalidConfigException(key, "'" + location + "' is not a usable path: " + firstLine(e.getMessage()));
-        } catch (AccessControlException e) {
-            throw new InvalidConfigException(key, "cannot write to '" + location + "': permission denied");
         } catch (IOException e) {
-            throw new InvalidConfigException(key, "cannot write to '" + location + "': " + firstLine(e.getMessage()));
+            throw new InvalidConfigException(key, "cannot write to '" + location + "': " + StorageFailures.reason(e));
         }
     }
 

@@ -1,0 +1,29 @@
+package org.sparkddp.driver.data;
+
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * A dataset as the driver knows it before training: its size and shapes, checked before Spark starts, and how
+ * to put it on the executors. Either the driver holds the examples ({@link InMemoryExamples}) or the executors
+ * read them from the file system themselves ({@link SplitIdxImages}).
+ */
+public interface ExampleSource {
+    /** The file the examples come from, for messages. */
+    String location();
+
+    int size();
+
+    int numFeatures();
+
+    /** Shape of one example as the network's input sees it. */
+    int[] inputShape();
+
+    /** The network's output width: classes, or target columns. */
+    int targetWidth();
+
+    /** Training shards: the seeded, balanced split {@link org.sparkddp.common.plan.ShardLayout} describes. */
+    ShardedData shards(JavaSparkContext sc, int workers, long seed, String name);
+
+    /** Held-out examples in {@code parts} contiguous slices; order does not matter for evaluation. */
+    ShardedData slices(JavaSparkContext sc, int parts, String name);
+}

@@ -1,0 +1,40 @@
+package org.sparkddp.driver.data;
+
+import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkddp.common.data.LabeledExamples;
+
+/**
+ * Examples the driver has read (a gzipped or small file, or a tabular one, whose normalization needs the whole
+ * training set): shards reach the executors as broadcasts.
+ */
+public record InMemoryExamples(String location, LabeledExamples examples) implements ExampleSource {
+    @Override
+    public int size() {
+        return examples.size();
+    }
+
+    @Override
+    public int numFeatures() {
+        return examples.numFeatures();
+    }
+
+    @Override
+    public int[] inputShape() {
+        return examples.inputShape();
+    }
+
+    @Override
+    public int targetWidth() {
+        return examples.targetWidth();
+    }
+
+    @Override
+    public ShardedData shards(JavaSparkContext sc, int workers, long seed, String name) {
+        return ShardedData.forTraining(sc, examples, workers, seed, name);
+    }
+
+    @Override
+    public ShardedData slices(JavaSparkContext sc, int parts, String name) {
+        return ShardedData.forEvaluation(sc, examples, parts, name);
+    }
+}

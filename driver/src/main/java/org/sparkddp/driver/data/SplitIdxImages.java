@@ -1,0 +1,231 @@
+package org.sparkddp.driver.data;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.BlockLocation;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
+import org.sparkddp.common.data.ClassLabels;
+import org.sparkddp.common.data.HadoopFiles;
+import org.sparkddp.common.data.IdxHeader;
+import org.sparkddp.common.data.IndexedImages;
+import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.UnsignedByteFeatures;
+import org.sparkddp.common.eval.MetricsSpec;
+import org.sparkddp.common.plan.ShardLayout;
+import org.sparkddp.driver.spark.HadoopConfs;
+import scala.Tuple2;
+import scala.collection.JavaConverters;
+
+/**
+ * An uncompressed IDX images file that the executors read, in parallel, straight from the file system.
+ *
+ * <p>On the driver: the header (to cut the file into splits of whole images, about {@code data.split-size} bytes
+ * each), the file's block locations (so that each split's task prefers a host that stores it) and the labels
+ * file (one byte per image), nothing else. On the executors: each task reads its split with a positioned read,
+ * cuts it by the shard (or slice) each image belongs to, and a Spark shuffle brings every piece to the task that
+ * builds that shard. The image bytes go from the file system to the executors and between executors, never
+ * through the driver, and the shards hold exactly what {@link ShardedData#forTraining} would have built from the
+ * whole file, so training is the same either way.
+ */
+public final class SplitIdxImages implements ExampleSource {
+    private final String location;
+    private final IdxHeader header;
+    private final int[] inputShape;
+    private final ClassLabels labels;
+    private final List<Split> splits;
+
+    /** Images {@code [first, first + count)}, and the hosts that store the block where they start. */
+    record Split(int first, int count, String[] hosts) implements java.io.Serializable {
+    }
+
+    private SplitIdxImages(String location, IdxHeader header, int[] inputShape, ClassLabels labels,
+                           List<Split> splits) {
+        this.location = location;
+        this.header = header;
+        this.inputShape = inputShape.clone();
+        this.labels = labels;
+        this.splits = List.copyOf(splits);
+    }
+
+    /** Cuts the file into splits of whole images, about {@code splitSize} bytes each (at least one image). */
+    static SplitIdxImages plan(String location, IdxHeader header, int[] inputShape, ClassLabels labels,
+                               long splitSize, Configuration hadoopConf) {
+        BlockLocation[] blocks = HadoopFiles.blocks(location, hadoopConf);
+        int perSplit = (int) Math.max(1, Math.min(header.count(), splitSize / header.itemSize()));
+        List<Split> splits = new ArrayList<>();
+        for (int first = 0; first < header.count(); first += perSplit) {
+            long offset = header.dataOffset() + (long) first * header.itemSize();
+            splits.add(new Split(first, Math.min(perSplit, header.count() - first), hostsAt(blocks, offset)));
+        }
+        return new SplitIdxImages(location, header, inputShape, labels, splits);
+    }
+
+    private static String[] hostsAt(BlockLocation[] blocks, long offset) {
+        try {
+            for (BlockLocation block : blocks) {
+                if (offset >= block.getOffset() && offset < block.getOffset() + block.getLength()) {
+                    return block.getHosts();
+                }
+            }
+            return new String[0];
+        } catch (java.io.IOException e) { // BlockLocation.getHosts declares it but only copies an array
+            return new String[0];
+        }
+    }
+
+    /** The planned reads: images {@code [first, first + count)} each. For tests and the benchmark. */
+    public List<int[]> splitRanges() {
+        return splits.stream().map(s -> new int[] {s.first(), s.count()}).toList();
+    }
+
+    /** The hosts each split's task prefers, in order. */
+    public List<List<String>> splitHosts() {
+        return splits.stream().map(s -> List.of(s.hosts())).toList();
+    }
+
+    @Override
+    public String location() {
+        return location;
+    }
+
+    @Override
+    public int size() {
+        return header.count();
+    }
+
+    @Override
+    public int numFeatures() {
+        return header.itemSize();
+    }
+
+    @Override
+    public int[] inputShape() {
+        return inputShape.clone();
+    }
+
+    @Override
+    public int targetWidth() {
+        return labels.numClasses();
+    }
+
+    @Override
+    public ShardedData shards(JavaSparkContext sc, int workers, long seed, String name) {
+        ShardLayout layout = ShardLayout.balanced(size(), workers, seed);
+        int[] owner = new int[size()];
+        for (int w = 0; w < workers; w++) {
+            for (int index : layout.members(w)) {
+                owner[index] = w;
+            }
+        }
+        return read(sc, owner, layout.shardSizes(), name);
+    }
+
+    @Override
+    public ShardedData slices(JavaSparkContext sc, int parts, String name) {
+        int count = Math.max(1, Math.min(parts, size()));
+        int[] owner = new int[size()];
+        int[] sizes = new int[count];
+        for (int p = 0; p < count; p++) { // the slices ShardedData.forEvaluation cuts
+            int from = (int) ((long) owner.length * p / count);
+            int to = (int) ((long) owner.length * (p + 1) / count);
+            java.util.Arrays.fill(owner, from, to, p);
+            sizes[p] = to - from;
+        }
+        return read(sc, owner, sizes, name);
+    }
+
+    /**
+     * Reads the file on the executors into {@code sizes.length} partitions, image {@code i} going to partition
+     * {@code owner[i]}, each partition in ascending image order.
+     */
+    private ShardedData read(JavaSparkContext sc, int[] owner, int[] sizes, String name) {
+        Broadcast<int[]> bcOwner = sc.broadcast(owner);
+        Broadcast<int[]> bcLabels = sc.broadcast(labels.labels());
+        String file = location;
+        IdxHeader idx = header;
+        int[] shape = inputShape;
+        int classes = labels.numClasses();
+        int parts = sizes.length;
+
+        List<Tuple2<Integer, scala.collection.Seq<String>>> placed = new ArrayList<>();
+        for (int s = 0; s < splits.size(); s++) {
+            placed.add(new Tuple2<>(s, JavaConverters.asScalaBuffer(List.of(splits.get(s).hosts())).toSeq()));
+        }
+        List<Split> plan = splits;
+        JavaRDD<Integer> splitIndices = sc.sc().makeRDD(JavaConverters.asScalaBuffer(placed).toSeq(),
+                scala.reflect.ClassTag$.MODULE$.apply(Integer.class)).toJavaRDD();
+        JavaRDD<LabeledExamples> rdd = splitIndices
+                // Executor: one positioned read per split, cut by the partition each image belongs to.
+                .flatMapToPair(s -> pieces(file, idx, plan.get(s), bcOwner.value(), parts).iterator())
+                .partitionBy(new HashPartitioner(parts)) // an Integer key w goes to partition w
+                // Executor: the pieces of one partition, joined in image order, with their labels.
+                .mapPartitions(pieces -> join(pieces, idx.itemSize(), shape, classes, bcLabels.value()), true)
+                .setName(name)
+                .persist(StorageLevel.MEMORY_ONLY());
+        return ShardedData.of(rdd, List.of(bcOwner, bcLabels), sizes, MetricsSpec.of(labels));
+    }
+
+    /**
+     * Reads one split and cuts it by owner: one piece per partition that owns any of its images, keyed by that
+     * partition. Runs on an executor.
+     */
+    private static List<Tuple2<Integer, IndexedImages>> pieces(String file, IdxHeader idx, Split split, int[] owner,
+                                                               int parts) {
+        Configuration conf = HadoopConfs.from(SparkEnv.get().conf());
+        int size = idx.itemSize();
+        byte[] bytes = HadoopFiles.readRange(file, conf, idx.dataOffset() + (long) split.first() * size,
+                Math.multiplyExact(split.count(), size));
+        int[] counts = new int[parts];
+        for (int i = 0; i < split.count(); i++) {
+            counts[owner[split.first() + i]]++;
+        }
+        List<Tuple2<Integer, IndexedImages>> out = new ArrayList<>();
+        for (int p = 0; p < parts; p++) {
+            if (counts[p] == 0) {
+                continue;
+            }
+            byte[] pixels = new byte[counts[p] * size];
+            int[] indices = new int[counts[p]];
+            int n = 0;
+            for (int i = 0; i < split.count(); i++) {
+                if (owner[split.first() + i] == p) {
+                    System.arraycopy(bytes, i * size, pixels, n * size, size);
+                    indices[n++] = split.first() + i;
+                }
+            }
+            out.add(new Tuple2<>(p, new IndexedImages(indices, pixels)));
+        }
+        return out;
+    }
+
+    /**
+     * Joins one partition's pieces in image order (pieces come from disjoint splits, each ascending) and attaches
+     * the labels. Runs on an executor.
+     */
+    private static Iterator<LabeledExamples> join(Iterator<Tuple2<Integer, IndexedImages>> pieces, int size,
+                                                  int[] shape, int classes, int[] allLabels) {
+        List<IndexedImages> sorted = new ArrayList<>();
+        pieces.forEachRemaining(p -> sorted.add(p._2()));
+        sorted.sort(Comparator.comparingInt(p -> p.indices()[0]));
+        int total = sorted.stream().mapToInt(IndexedImages::count).sum();
+        byte[] data = new byte[total * size];
+        int[] labels = new int[total];
+        int n = 0;
+        for (IndexedImages piece : sorted) {
+            System.arraycopy(piece.pixels(), 0, data, n * size, piece.pixels().length);
+            for (int index : piece.indices()) {
+                labels[n++] = allLabels[index];
+            }
+        }
+        return List.of(new LabeledExamples(new UnsignedByteFeatures(total, size, data, shape),
+                new ClassLabels(classes, labels))).iterator();
+    }
+}
