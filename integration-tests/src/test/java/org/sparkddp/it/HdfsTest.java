@@ -31,6 +31,7 @@ import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.data.UnsignedByteFeatures;
+import org.sparkddp.bench.MiniHdfs;
 import org.sparkddp.driver.Main;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.data.JobData;
@@ -51,7 +52,7 @@ class HdfsTest {
 
     @BeforeAll
     void startHdfs(@TempDir Path base) throws IOException {
-        hdfs = MiniHdfs.start(base);
+        hdfs = MiniHdfs.start(base, 128 * 1024);
         data = hdfs.put("/data/fashion-mnist-small", TestData.TRAIN, TestData.TEST,
                 TestData.DIR.resolve("train-labels-idx1-ubyte.gz"), TestData.DIR.resolve("t10k-labels-idx1-ubyte.gz"));
     }
@@ -144,6 +145,18 @@ class HdfsTest {
         assertTrue(Arrays.equals(whole, coefficients(hdfs.uri("/runs/resumed/out"))), "resumed run ended elsewhere");
         assertFalse(fs.exists(new org.apache.hadoop.fs.Path("/runs/resumed/ckpt/ckpt-000000000010")),
                 "a checkpoint before the resume point was written again");
+    }
+
+    @Test
+    void theShippedHdfsConfigTrainsOnTheNamenodeTheCommandLineNames() throws IOException {
+        hdfs.put("/datasets/fashion-mnist", TestData.TRAIN, TestData.TEST,
+                TestData.DIR.resolve("train-labels-idx1-ubyte.gz"), TestData.DIR.resolve("t10k-labels-idx1-ubyte.gz"));
+        train(List.of("--config", TestData.REPO.resolve("conf/fashion-mnist-hdfs.conf").toString()),
+                "spark.hadoop.fs.defaultFS=" + hdfs.uri(), "training.epochs=1", "checkpoint.every-iterations=null");
+        FileSystem fs = hdfs.fs();
+        assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/user/spark-ddp/fashion-mnist-mlp/output/model.zip")));
+        assertTrue(fs.exists(new org.apache.hadoop.fs.Path(
+                "/user/spark-ddp/fashion-mnist-mlp/checkpoints/ckpt-000000000016/state.bin")));
     }
 
     /** Runs the command line expecting invalid input; returns its one line of stderr. */
