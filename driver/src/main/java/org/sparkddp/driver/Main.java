@@ -42,7 +42,7 @@ public final class Main {
     }
 
     /** Finds the user-facing cause, wherever Spark wrapped it (a task's exception arrives inside a SparkException). */
-    static int report(Throwable failure, PrintStream err) {
+    public static int report(Throwable failure, PrintStream err) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof InvalidInputException) {
                 err.println("spark-ddp: error: " + t.getMessage());

@@ -3,6 +3,7 @@ package org.sparkddp.it;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -285,6 +286,20 @@ class HdfsTest {
              ShardedData testFromDriver = ShardedData.forEvaluation(sc, whole.test(), 3, "whole test")) {
             assertSameShards(fromDriver, fromExecutors);
             assertSameShards(testFromDriver, testFromExecutors);
+
+            // A file removed between planning and reading: the executors' error names it, in one line.
+            hdfs.fs().rename(new org.apache.hadoop.fs.Path("/data/raw/t10k-images-idx3-ubyte"),
+                    new org.apache.hadoop.fs.Path("/data/raw/moved"));
+            try {
+                Exception e = assertThrows(Exception.class, () -> planned.test().slices(sc, 2, "gone").close());
+                ByteArrayOutputStream err = new ByteArrayOutputStream();
+                assertEquals(Main.INVALID_INPUT, Main.report(e, new PrintStream(err, true, StandardCharsets.UTF_8)));
+                assertEquals("spark-ddp: error: " + raw + "/t10k-images-idx3-ubyte: no such file",
+                        err.toString(StandardCharsets.UTF_8).strip());
+            } finally {
+                hdfs.fs().rename(new org.apache.hadoop.fs.Path("/data/raw/moved"),
+                        new org.apache.hadoop.fs.Path("/data/raw/t10k-images-idx3-ubyte"));
+            }
         } finally {
             sc.stop();
         }

@@ -170,6 +170,9 @@ public final class SplitIdxImages implements ExampleSource {
                 .mapPartitions(pieces -> join(pieces, idx.itemSize(), shape, classes, bcLabels.value()), true)
                 .setName(name)
                 .persist(StorageLevel.MEMORY_ONLY());
+        // Read now, in a plain job: a file that changed since it was planned fails here, as one error naming it
+        // (Main finds it in the job's failure), not as a training stage that is resubmitted and fails again.
+        rdd.count();
         return ShardedData.of(rdd, List.of(bcOwner, bcLabels), sizes, MetricsSpec.of(labels));
     }
 
