@@ -57,7 +57,19 @@ public final class ModelArchive {
 
     /** @param location a model.zip as a local path or any Hadoop FileSystem URI */
     public static Restored read(String location, Configuration hadoopConf) {
-        Map<String, byte[]> entries = HadoopFiles.read(location, hadoopConf, in -> entries(location, in));
+        return restore(location, HadoopFiles.read(location, hadoopConf, in -> entries(location, in)));
+    }
+
+    /** The same, from a model.zip's bytes held in memory (a Spark ML model's, on an executor). */
+    public static Restored read(String name, byte[] zip) {
+        try {
+            return restore(name, entries(name, new java.io.ByteArrayInputStream(zip)));
+        } catch (IOException e) {
+            throw new InvalidDataException(name, "is not a valid zip (" + e.getMessage() + ")");
+        }
+    }
+
+    private static Restored restore(String location, Map<String, byte[]> entries) {
         if (!entries.containsKey(CONFIGURATION) || !entries.containsKey(COEFFICIENTS)) {
             throw new InvalidDataException(location, "is not a model: it lacks " + (entries.containsKey(CONFIGURATION)
                     ? COEFFICIENTS : CONFIGURATION) + " (expected a model.zip written by spark-ddp or DL4J)");

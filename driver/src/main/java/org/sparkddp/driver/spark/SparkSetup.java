@@ -18,6 +18,9 @@ public final class SparkSetup {
     private static final Pattern LOCAL = Pattern.compile("^local(?:\\[(\\*|\\d+)(?:,\\d+)?])?$");
     private static final Pattern LOCAL_CLUSTER = Pattern.compile("^local-cluster\\[(\\d+),\\s*(\\d+),\\s*\\d+]$");
 
+    public static final String KRYO = "org.apache.spark.serializer.KryoSerializer";
+    public static final String REGISTRATOR = WireKryoRegistrator.class.getName();
+
     private SparkSetup() {
     }
 
@@ -29,13 +32,20 @@ public final class SparkSetup {
             conf.setIfMissing(e.getKey(), e.getValue());
         }
         conf.setIfMissing("spark.app.name", "spark-ddp");
-        conf.set("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
-        String ours = WireKryoRegistrator.class.getName();
-        String registrators = conf.get("spark.kryo.registrator", "");
-        if (!registrators.contains(ours)) {
-            conf.set("spark.kryo.registrator", registrators.isEmpty() ? ours : registrators + "," + ours);
-        }
         conf.setIfMissing("spark.kryo.registrationRequired", "true");
+        return withTrainerSettings(conf);
+    }
+
+    /**
+     * What the trainer needs of any Spark application it runs in, the Spark ML API's included: Kryo with our
+     * registrator (the wire types rely on it), and the settings below where not set already.
+     */
+    public static SparkConf withTrainerSettings(SparkConf conf) {
+        conf.set("spark.serializer", KRYO);
+        String registrators = conf.get("spark.kryo.registrator", "");
+        if (!registrators.contains(REGISTRATOR)) {
+            conf.set("spark.kryo.registrator", registrators.isEmpty() ? REGISTRATOR : registrators + "," + REGISTRATOR);
+        }
         // A 10M-parameter model with Adam state is 120 MB of floats in one task result.
         conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
         // Rank 0's state comes back every stage; sent directly, it skips a block-manager round trip. Spark caps this

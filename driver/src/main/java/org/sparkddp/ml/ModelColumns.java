@@ -1,0 +1,79 @@
+package org.sparkddp.ml;
+
+import java.util.List;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.param.IntArrayParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.Params;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.sparkddp.common.error.InvalidConfigException;
+
+/**
+ * The Params the estimator and its model share, declared once with MLlib's names and defaults, and the columns
+ * {@code transform} adds. Driver side.
+ */
+final class ModelColumns {
+    private ModelColumns() {
+    }
+
+    static Param<String> featuresCol(Params owner) {
+        return new Param<>(owner, "featuresCol", "column of feature rows: a Vector, or an array of floats or doubles");
+    }
+
+    static Param<String> predictionCol(Params owner) {
+        return new Param<>(owner, "predictionCol", "output column: the predicted class, as a double");
+    }
+
+    static Param<String> probabilityCol(Params owner) {
+        return new Param<>(owner, "probabilityCol", "output column: the probability of each class, a Vector");
+    }
+
+    static Param<String> rawPredictionCol(Params owner) {
+        return new Param<>(owner, "rawPredictionCol", "output column: the network's output layer, a Vector (the"
+                + " softmax output, so equal to the probabilities)");
+    }
+
+    static IntArrayParam inputShape(Params owner) {
+        return new IntArrayParam(owner, "inputShape", "shape of one example, such as [1, 28, 28] for grey images"
+                + " given as flat rows; empty for flat input");
+    }
+
+    /** MLlib's column names, and flat input. */
+    static void setColumnDefaults(Params owner, Param<String> features, Param<String> prediction,
+                                  Param<String> probability, Param<String> raw, IntArrayParam shape) {
+        owner.setDefault(features, "features");
+        owner.setDefault(prediction, "prediction");
+        owner.setDefault(probability, "probability");
+        owner.setDefault(raw, "rawPrediction");
+        owner.setDefault(shape, new int[0]);
+    }
+
+    /** The network's input shape: the Param's, checked against the rows' width, or flat when it is empty. */
+    static int[] shape(int[] param, int width) {
+        if (param.length == 0) {
+            return new int[] {width};
+        }
+        long product = 1;
+        for (int size : param) {
+            product *= size;
+        }
+        if (product != width) {
+            throw new InvalidConfigException("inputShape", java.util.Arrays.toString(param) + " holds " + product
+                    + " values but the feature rows have " + width);
+        }
+        return param.clone();
+    }
+
+    /** The input schema with the three output columns appended; fails if one already exists. */
+    static StructType outputSchema(StructType schema, String prediction, String probability, String raw) {
+        for (String column : new String[] {raw, probability, prediction}) {
+            if (List.of(schema.fieldNames()).contains(column)) {
+                throw new InvalidConfigException(column, "output column exists already in the DataFrame");
+            }
+        }
+        return schema.add(raw, SQLDataTypes.VectorType(), false)
+                .add(probability, SQLDataTypes.VectorType(), false)
+                .add(prediction, DataTypes.DoubleType, false);
+    }
+}

@@ -1,0 +1,213 @@
+package org.sparkddp.ml;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.Model;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.IntArrayParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWriter;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.sparkddp.common.data.HadoopFiles;
+import org.sparkddp.driver.output.ModelArchive;
+import org.sparkddp.driver.output.OutputDirectory;
+import scala.Option;
+
+/**
+ * A trained spark-ddp classifier as a Spark ML {@link Model}: {@code transform} adds the raw output, the class
+ * probabilities and the predicted class, computed on the executors; {@code save}/{@code load} work on any Hadoop
+ * FileSystem, alone or inside a PipelineModel.
+ *
+ * <p>The network travels as the model.zip DL4J writes (configuration and parameters, about 4 bytes per
+ * parameter), broadcast once per {@code transform} and read back with {@link ModelArchive}'s validation, never
+ * with Java deserialization.
+ */
+public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWritable {
+    private static final long serialVersionUID = 1L;
+    /** Rows per forward pass on an executor: large enough to amortize the call, small enough for any cache. */
+    private static final int BATCH = 512;
+    static final String NETWORK = "model.zip";
+
+    private final String uid;
+    private final byte[] modelZip;
+    private final int numClasses;
+    private final Param<String> featuresCol;
+    private final Param<String> predictionCol;
+    private final Param<String> probabilityCol;
+    private final Param<String> rawPredictionCol;
+    private final IntArrayParam inputShape;
+
+    SparkDdpModel(String uid, byte[] modelZip, int numClasses) {
+        this.uid = uid;
+        this.modelZip = modelZip.clone();
+        this.numClasses = numClasses;
+        featuresCol = ModelColumns.featuresCol(this);
+        predictionCol = ModelColumns.predictionCol(this);
+        probabilityCol = ModelColumns.probabilityCol(this);
+        rawPredictionCol = ModelColumns.rawPredictionCol(this);
+        inputShape = ModelColumns.inputShape(this);
+        ModelColumns.setColumnDefaults(this, featuresCol, predictionCol, probabilityCol, rawPredictionCol, inputShape);
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    public Param<String> featuresCol() { return featuresCol; }
+    public Param<String> predictionCol() { return predictionCol; }
+    public Param<String> probabilityCol() { return probabilityCol; }
+    public Param<String> rawPredictionCol() { return rawPredictionCol; }
+    public IntArrayParam inputShape() { return inputShape; }
+
+    public SparkDdpModel setFeaturesCol(String value) { set(featuresCol, value); return this; }
+    public SparkDdpModel setPredictionCol(String value) { set(predictionCol, value); return this; }
+    public SparkDdpModel setProbabilityCol(String value) { set(probabilityCol, value); return this; }
+    public SparkDdpModel setRawPredictionCol(String value) { set(rawPredictionCol, value); return this; }
+
+    public int numClasses() {
+        return numClasses;
+    }
+
+    /** The trained DL4J network ({@code MultiLayerNetwork} or {@code ComputationGraph}), a fresh copy. */
+    public org.deeplearning4j.nn.api.Model network() {
+        return ModelArchive.read(uid + "/" + NETWORK, modelZip).network();
+    }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        FeatureColumn.check(schema, "featuresCol", getOrDefault(featuresCol));
+        return ModelColumns.outputSchema(schema, getOrDefault(predictionCol), getOrDefault(probabilityCol),
+                getOrDefault(rawPredictionCol));
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        StructType out = transformSchema(dataset.schema());
+        String column = getOrDefault(featuresCol);
+        int field = dataset.schema().fieldIndex(column);
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
+        Broadcast<byte[]> network = sc.broadcast(modelZip);
+        String name = uid;
+        return dataset.toDF().mapPartitions((MapPartitionsFunction<Row, Row>) rows ->
+                predict(rows, ModelArchive.read(name + "/" + NETWORK, network.value()), field, column),
+                Encoders.row(out));
+    }
+
+    /** Scores one partition in batches, each input row followed by its three outputs. Runs on an executor. */
+    private static Iterator<Row> predict(Iterator<Row> rows, ModelArchive.Restored network, int field, String column) {
+        List<Row> out = new ArrayList<>();
+        List<Row> batch = new ArrayList<>(BATCH);
+        while (rows.hasNext()) {
+            batch.add(rows.next());
+            if (batch.size() == BATCH || !rows.hasNext()) {
+                score(batch, network, field, column, out);
+                batch.clear();
+            }
+        }
+        return out.iterator();
+    }
+
+    private static void score(List<Row> batch, ModelArchive.Restored network, int field, String column,
+                              List<Row> out) {
+        int width = FeatureColumn.width(batch.get(0), field, column);
+        float[] features = new float[Math.multiplyExact(batch.size(), width)];
+        for (int r = 0; r < batch.size(); r++) {
+            FeatureColumn.copy(batch.get(r), field, column, features, r * width, width);
+        }
+        INDArray output = network.output(Nd4j.create(features, new long[] {batch.size(), width}, 'c'));
+        for (int r = 0; r < batch.size(); r++) {
+            double[] probabilities = output.getRow(r).toDoubleVector();
+            int best = 0;
+            for (int c = 1; c < probabilities.length; c++) {
+                if (probabilities[c] > probabilities[best]) {
+                    best = c;
+                }
+            }
+            Row row = batch.get(r);
+            Object[] values = new Object[row.length() + 3];
+            for (int i = 0; i < row.length(); i++) {
+                values[i] = row.get(i);
+            }
+            values[row.length()] = Vectors.dense(probabilities);
+            values[row.length() + 1] = Vectors.dense(probabilities.clone());
+            values[row.length() + 2] = (double) best;
+            out.add(RowFactory.create(values));
+        }
+    }
+
+    @Override
+    public SparkDdpModel copy(ParamMap extra) {
+        SparkDdpModel copy = new SparkDdpModel(uid, modelZip, numClasses);
+        copyValues(copy, extra);
+        return (SparkDdpModel) copy.setParent(parent());
+    }
+
+    @Override
+    public MLWriter write() {
+        return new Writer(this);
+    }
+
+    public static MLReader<SparkDdpModel> read() {
+        return new Reader();
+    }
+
+    public static SparkDdpModel load(String path) {
+        return read().load(path);
+    }
+
+    /**
+     * Saves MLlib's standard {@code metadata} (class, uid, Spark version, the Params: what {@code PipelineModel.load}
+     * reads to find this class) and {@code model.zip} beside it, written whole under a temporary name and renamed.
+     * Runs on the driver.
+     */
+    private static final class Writer extends MLWriter {
+        private final SparkDdpModel model;
+
+        Writer(SparkDdpModel model) {
+            this.model = model;
+        }
+
+        @Override
+        public void saveImpl(String path) {
+            DefaultParamsWriter.saveMetadata(model, path, sc(), Option.empty(), Option.empty());
+            OutputDirectory dir = OutputDirectory.open(path, sc().hadoopConfiguration(), "path");
+            try {
+                dir.writeAtomically(NETWORK, out -> out.write(model.modelZip));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Reads what {@link Writer} saved, validating the network as {@code spark-ddp evaluate} does. */
+    private static final class Reader extends MLReader<SparkDdpModel> {
+        @Override
+        public SparkDdpModel load(String path) {
+            DefaultParamsReader.Metadata meta = DefaultParamsReader.loadMetadata(path, sc(),
+                    SparkDdpModel.class.getName());
+            String zipFile = path + "/" + NETWORK;
+            byte[] zip = HadoopFiles.read(zipFile, sc().hadoopConfiguration(), java.io.InputStream::readAllBytes);
+            // Validated here, before anything is built from it on the executors.
+            SparkDdpModel model = new SparkDdpModel(meta.uid(), zip, ModelArchive.read(zipFile, zip).numOutputs());
+            meta.getAndSetParams(model, Option.empty());
+            return model;
+        }
+    }
+}

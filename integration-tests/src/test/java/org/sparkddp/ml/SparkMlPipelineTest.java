@@ -1,0 +1,131 @@
+package org.sparkddp.ml;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.feature.StandardScaler;
+import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.error.InvalidConfigException;
+
+/**
+ * The Spark ML API in a Pipeline (VectorAssembler, StandardScaler, our classifier) on the two-moons example data,
+ * in a session a Spark ML user builds, with the trainer's settings added.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SparkMlPipelineTest {
+    private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+    SparkSession spark;
+    Dataset<Row> train;
+    Dataset<Row> test;
+
+    @BeforeAll
+    void start() {
+        // As a Spark ML user would: their own session, with what the trainer needs added.
+        spark = SparkSession.builder().config(SparkDdpClassifier.configure(new SparkConf().setMaster("local[2]")
+                .setAppName("spark-ml-test").set("spark.ui.enabled", "false"))).getOrCreate();
+        train = csv("moons-train.csv");
+        test = csv("moons-test.csv");
+    }
+
+    private Dataset<Row> csv(String name) {
+        return spark.read().option("header", true).option("inferSchema", true)
+                .csv(REPO.resolve("data/examples").resolve(name).toString());
+    }
+
+    @AfterAll
+    void stop() {
+        spark.stop();
+    }
+
+    private static Pipeline pipeline() {
+        SparkDdpClassifier classifier = new SparkDdpClassifier()
+                .setConfig("model { layers = [{ type = dense, units = 16 }], activation = tanh }")
+                .setEpochs(15).setBatchSize(64).setLearningRate(0.01).setWorkers(2).setSeed(7);
+        return new Pipeline().setStages(new PipelineStage[] {
+            new VectorAssembler().setInputCols(new String[] {"x", "y"}).setOutputCol("raw"),
+            new StandardScaler().setInputCol("raw").setOutputCol("features").setWithMean(true),
+            classifier});
+    }
+
+    @Test
+    void aPipelineFitsPredictsAndRoundTripsThroughSaveAndLoad(@TempDir Path dir) throws java.io.IOException {
+        PipelineModel fitted = pipeline().fit(train);
+        List<Row> predicted = fitted.transform(test).select("features", "label", "probability", "prediction")
+                .collectAsList();
+        assertEquals(test.count(), predicted.size(), "one output row per input row");
+        long correct = predicted.stream().filter(r -> r.getDouble(3) == ((Number) r.get(1)).doubleValue()).count();
+        double accuracy = (double) correct / predicted.size();
+        System.out.printf("Spark ML pipeline: test accuracy %.4f on %d rows%n", accuracy, predicted.size());
+        // Stated bar: 15 epochs of a 16-unit tanh layer separate the two moons well above chance (0.5); 0.99
+        // was measured.
+        assertTrue(accuracy > 0.9, "accuracy " + accuracy);
+
+        // transform is the DL4J network's own output, row for row.
+        SparkDdpModel model = (SparkDdpModel) fitted.stages()[2];
+        MultiLayerNetwork network = (MultiLayerNetwork) model.network();
+        double[][] features = predicted.stream().map(r -> ((Vector) r.get(0)).toArray()).toArray(double[][]::new);
+        INDArray expected = network.output(Nd4j.create(features).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT));
+        for (int r = 0; r < predicted.size(); r++) {
+            assertArrayEquals(expected.getRow(r).toDoubleVector(), ((Vector) predicted.get(r).get(2)).toArray(), 1e-6,
+                    "row " + r);
+        }
+
+        // Saved and loaded as a PipelineModel, it predicts exactly the same.
+        String path = dir.resolve("pipeline").toString();
+        fitted.write().overwrite().save(path);
+        PipelineModel loaded = PipelineModel.load(path);
+        List<Row> again = loaded.transform(test).select("probability", "prediction").collectAsList();
+        for (int r = 0; r < predicted.size(); r++) {
+            assertArrayEquals(((Vector) predicted.get(r).get(2)).toArray(), ((Vector) again.get(r).get(0)).toArray(),
+                    0.0);
+            assertEquals(predicted.get(r).getDouble(3), again.get(r).getDouble(1));
+        }
+        SparkDdpModel reloaded = (SparkDdpModel) loaded.stages()[2];
+        assertEquals(model.uid(), reloaded.uid());
+        assertEquals("features", reloaded.getOrDefault(reloaded.featuresCol()));
+
+        // The unfitted pipeline saves and loads too, settings and all.
+        pipeline().write().overwrite().save(dir.resolve("unfitted").toString());
+        SparkDdpClassifier stage = (SparkDdpClassifier) Pipeline.load(dir.resolve("unfitted").toString())
+                .getStages()[2];
+        assertEquals(15, ((Number) stage.getOrDefault(stage.epochs())).intValue());
+        assertTrue(stage.getOrDefault(stage.config()).contains("units = 16"));
+    }
+
+    @Test
+    void settingsAreValidatedAndNamed() {
+        assertThrows(IllegalArgumentException.class, () -> new SparkDdpClassifier().setLearningRate(-1));
+        InvalidConfigException bad = assertThrows(InvalidConfigException.class, () -> new SparkDdpClassifier()
+                .setFeaturesCol("x").setConfig("model.layers = 3").fit(train.selectExpr("array(x, y) as x", "label")));
+        assertTrue(bad.getMessage().contains("model.layers"), bad.getMessage());
+        InvalidConfigException missing = assertThrows(InvalidConfigException.class,
+                () -> new SparkDdpClassifier().fit(train));
+        assertTrue(missing.getMessage().startsWith("featuresCol: names column 'features', which the DataFrame lacks"),
+                missing.getMessage());
+        // The defaults are those of defaults.conf.
+        SparkDdpClassifier fresh = new SparkDdpClassifier();
+        assertEquals(ConfigLoader.defaults().getInt("training.epochs"),
+                ((Number) fresh.getOrDefault(fresh.epochs())).intValue());
+    }
+}
