@@ -148,6 +148,18 @@ public final class SparkDdpClassifier extends Estimator<SparkDdpModel> implement
                 getOrDefault(rawPredictionCol));
     }
 
+    /** Each typed Param and the config key it stands for. */
+    private java.util.Map<Param<?>, String> configKeys() {
+        java.util.Map<Param<?>, String> keys = new java.util.LinkedHashMap<>();
+        keys.put(epochs, "training.epochs");
+        keys.put(batchSize, "training.batch-size");
+        keys.put(workers, "training.workers");
+        keys.put(learningRate, "optimizer.learning-rate");
+        keys.put(mode, "training.mode");
+        keys.put(seed, "training.seed");
+        return keys;
+    }
+
     /**
      * The validated job config: defaults.conf, then the {@code config} Param, then the Params set explicitly.
      * The data and output keys, which a DataFrame replaces, get placeholders.
@@ -155,23 +167,10 @@ public final class SparkDdpClassifier extends Estimator<SparkDdpModel> implement
     SparkDdpConfig jobConfig() {
         List<String> overrides = new ArrayList<>(List.of("data.train=DataFrame", "data.test=DataFrame",
                 "output.dir=none"));
-        if (isSet(epochs)) {
-            overrides.add("training.epochs=" + getOrDefault(epochs));
-        }
-        if (isSet(batchSize)) {
-            overrides.add("training.batch-size=" + getOrDefault(batchSize));
-        }
-        if (isSet(workers)) {
-            overrides.add("training.workers=" + getOrDefault(workers));
-        }
-        if (isSet(learningRate)) {
-            overrides.add("optimizer.learning-rate=" + getOrDefault(learningRate));
-        }
-        if (isSet(mode)) {
-            overrides.add("training.mode=" + getOrDefault(mode));
-        }
-        if (isSet(seed)) {
-            overrides.add("training.seed=" + getOrDefault(seed));
+        for (var setting : configKeys().entrySet()) {
+            if (isSet(setting.getKey())) {
+                overrides.add(setting.getValue() + "=" + getOrDefault(setting.getKey()));
+            }
         }
         return ConfigLoader.load(new ConfigLoader.Source("SparkDdpClassifier.config", getOrDefault(config)),
                 overrides).config();
