@@ -1,50 +1,91 @@
 package org.sparkddp.driver;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.data.HadoopFiles;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.Minibatches;
-import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.common.data.TargetKind;
+import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.eval.HeldOutScorer;
 import org.sparkddp.common.eval.MetricsSpec;
 import org.sparkddp.driver.cli.CommandLine;
-import org.sparkddp.driver.data.Datasets;
+import org.sparkddp.driver.data.ExampleSource;
+import org.sparkddp.driver.data.InMemoryExamples;
+import org.sparkddp.driver.data.JobData;
+import org.sparkddp.driver.data.ShardedData;
+import org.sparkddp.driver.output.EvaluationReport;
 import org.sparkddp.driver.output.ModelArchive;
+import org.sparkddp.driver.output.OutputDirectory;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.SparkSetup;
 
 /**
- * {@code spark-ddp evaluate --model FILE}: scores a saved model on the config's test set, on the driver alone (a
- * forward pass over a test set takes seconds; no Spark job is worth starting for it).
+ * {@code spark-ddp evaluate --model FILE}: scores a saved model on the config's test set on the executors, then
+ * prints the figures and writes {@code evaluation.json} beside the model. Named steps: check (on the driver,
+ * before Spark starts), distribute, score (each executor its slice, the model broadcast as its model.zip bytes),
+ * reduce (partial metrics merged, MLlib aggregator style), report.
  */
 final class EvaluateCommand {
     private EvaluateCommand() {
     }
 
-    static void run(CommandLine cli, PrintStream out) throws java.io.IOException {
+    static void run(CommandLine cli, PrintStream out) throws IOException {
         ConfigLoader.Loaded loaded = ConfigLoader.load(JobConfigSource.of(cli, Optional.empty()), cli.overrides());
+        SparkConf sparkConf = SparkSetup.sparkConf(loaded.config());
         // The job's spark.hadoop.* settings, so that the model and data are reached as training reached them.
-        Configuration hadoop = HadoopConfs.from(SparkSetup.sparkConf(loaded.config()));
+        Configuration hadoop = HadoopConfs.from(sparkConf);
         String location = cli.model().orElseThrow();
+
+        // Check: the model is valid and fits the data, before any Spark job.
         ModelArchive.Restored model = ModelArchive.read(location, hadoop);
         int outputs = model.numOutputs();
         String testLocation = loaded.config().data().test();
-        LabeledExamples test = Datasets.loadTest(loaded.config().data(), TargetKind.of(loaded.config().model()),
+        ExampleSource test = JobData.openTest(loaded.config().data(), TargetKind.of(loaded.config().model()),
                 outputs, hadoop);
-        checkInputs(model, test, location, testLocation);
+        if (test instanceof InMemoryExamples held) {
+            checkInputs(model, held.examples(), location, testLocation);
+        }
         if (test.targetWidth() != outputs) {
             throw new InvalidDataException(testLocation, "has " + test.targetWidth() + " outputs per example (classes"
                     + " or targets) but the model in " + location + " gives " + outputs);
         }
-        HeldOutMetrics result = new HeldOutScorer(model::output, test.numFeatures(), MetricsSpec.of(test.targets()))
-                .add(test).result();
+        OutputDirectory beside = OutputDirectory.open(new org.apache.hadoop.fs.Path(location).getParent().toString(),
+                hadoop, "--model");
+        byte[] zip = HadoopFiles.read(location, hadoop, InputStream::readAllBytes);
+
+        JavaSparkContext sc = new JavaSparkContext(SparkContext.getOrCreate(sparkConf));
+        HeldOutMetrics result;
+        try (ShardedData slices = test.slices(sc, sc.defaultParallelism(), "spark-ddp evaluate")) {
+            Broadcast<byte[]> network = sc.broadcast(zip);
+            MetricsSpec spec = slices.metrics();
+            sc.setJobDescription("evaluate " + location + " on " + testLocation);
+            // Score: runs on the executors; only the partial metrics come back.
+            result = slices.rdd().map(slice -> new HeldOutScorer(ModelArchive.read(location, network.value())::output,
+                            slice.numFeatures(), spec).add(slice).result())
+                    .treeReduce(HeldOutMetrics::merge);
+            network.destroy();
+        } finally {
+            sc.stop();
+        }
+
         out.println(String.format(Locale.ROOT, "evaluated %s on %,d examples of %s: %s",
                 location, result.examples(), testLocation, TrainingJob.testFigures(result)));
+        EvaluationReport report = new EvaluationReport(location, testLocation, result);
+        report.print(out);
+        beside.writeAtomically(EvaluationReport.NAME, o -> o.write(report.json().getBytes(
+                java.nio.charset.StandardCharsets.UTF_8)));
+        out.println("written: " + beside.location() + "/" + EvaluationReport.NAME);
     }
 
     /** The saved configuration does not record the input width, so try one example: DL4J names the mismatch. */

@@ -21,13 +21,16 @@ public final class ClassificationAggregator implements HeldOutMetrics {
     private double lossSum;
     private long correct;
     private final long[] confusion;
+    /** Sum over examples of the probability given to the true class: its mean is exp(-loss)'s arithmetic cousin. */
+    private double trueProbabilitySum;
 
     public ClassificationAggregator(int numClasses) {
-        this(numClasses, 0, 0, 0, new long[numClasses * numClasses]);
+        this(numClasses, 0, 0, 0, new long[numClasses * numClasses], 0);
     }
 
     /** For deserialization: the state exactly as {@link #numClasses()} and the getters give it. */
-    public ClassificationAggregator(int numClasses, long examples, double lossSum, long correct, long[] confusion) {
+    public ClassificationAggregator(int numClasses, long examples, double lossSum, long correct, long[] confusion,
+                                    double trueProbabilitySum) {
         if (confusion.length != numClasses * numClasses) {
             throw new IllegalArgumentException("confusion matrix must be " + numClasses + "x" + numClasses);
         }
@@ -36,6 +39,7 @@ public final class ClassificationAggregator implements HeldOutMetrics {
         this.lossSum = lossSum;
         this.correct = correct;
         this.confusion = confusion;
+        this.trueProbabilitySum = trueProbabilitySum;
     }
 
     /**
@@ -57,6 +61,7 @@ public final class ClassificationAggregator implements HeldOutMetrics {
             }
             int truth = labels[i];
             lossSum -= Math.log(Math.max(MIN_PROBABILITY, p[i * numClasses + truth]));
+            trueProbabilitySum += p[i * numClasses + truth];
             correct += predicted == truth ? 1 : 0;
             confusion[truth * numClasses + predicted]++;
             examples++;
@@ -89,6 +94,7 @@ public final class ClassificationAggregator implements HeldOutMetrics {
         examples += other.examples;
         lossSum += other.lossSum;
         correct += other.correct;
+        trueProbabilitySum += other.trueProbabilitySum;
         for (int i = 0; i < confusion.length; i++) {
             confusion[i] += other.confusion[i];
         }
@@ -115,6 +121,46 @@ public final class ClassificationAggregator implements HeldOutMetrics {
     /** Row = true class, column = predicted class; a copy. */
     public long[] confusion() {
         return confusion.clone();
+    }
+
+    public double trueProbabilitySum() {
+        return trueProbabilitySum;
+    }
+
+    /** The mean probability the network gives the true class: the "quality" of the lecture notes. */
+    public double meanTrueClassProbability() {
+        return examples == 0 ? Double.NaN : trueProbabilitySum / examples;
+    }
+
+    /** Of the examples predicted {@code c}, the fraction truly {@code c}; NaN when none is predicted c. */
+    public double precision(int c) {
+        long predicted = 0;
+        for (int t = 0; t < numClasses; t++) {
+            predicted += confusion[t * numClasses + c];
+        }
+        return predicted == 0 ? Double.NaN : (double) confusion[c * numClasses + c] / predicted;
+    }
+
+    /** Of the examples truly {@code c}, the fraction predicted {@code c}; NaN when there are none. */
+    public double recall(int c) {
+        long actual = support(c);
+        return actual == 0 ? Double.NaN : (double) confusion[c * numClasses + c] / actual;
+    }
+
+    /** The harmonic mean of precision and recall; 0 when both are 0, NaN when either is undefined. */
+    public double f1(int c) {
+        double p = precision(c);
+        double r = recall(c);
+        return p + r == 0 ? 0 : 2 * p * r / (p + r);
+    }
+
+    /** Examples whose true class is {@code c}. */
+    public long support(int c) {
+        long actual = 0;
+        for (int j = 0; j < numClasses; j++) {
+            actual += confusion[c * numClasses + j];
+        }
+        return actual;
     }
 
     @Override

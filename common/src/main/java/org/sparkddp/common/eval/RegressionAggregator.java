@@ -23,18 +23,24 @@ public final class RegressionAggregator implements HeldOutMetrics {
     private long examples;
     private final double[] squaredErrors;
     private long correct;
+    /** Per target column: sums of absolute errors, of targets and of squared targets, for MAE and R². */
+    private final double[] absoluteErrors;
+    private final double[] targetSums;
+    private final double[] targetSquares;
 
     /**
      * @param width  target columns
      * @param binary true for one 0/1 target column: also count threshold-0.5 accuracy
      */
     public RegressionAggregator(int width, boolean binary) {
-        this(width, binary, 0, new double[width], 0);
+        this(width, binary, 0, new double[width], 0, new double[width], new double[width], new double[width]);
     }
 
     /** For deserialization: the state exactly as the getters give it. */
-    public RegressionAggregator(int width, boolean binary, long examples, double[] squaredErrors, long correct) {
-        if (width <= 0 || squaredErrors.length != width || (binary && width != 1)) {
+    public RegressionAggregator(int width, boolean binary, long examples, double[] squaredErrors, long correct,
+                                double[] absoluteErrors, double[] targetSums, double[] targetSquares) {
+        if (width <= 0 || squaredErrors.length != width || (binary && width != 1) || absoluteErrors.length != width
+                || targetSums.length != width || targetSquares.length != width) {
             throw new IllegalArgumentException("width " + width + " (binary " + binary + ") with "
                     + squaredErrors.length + " error sums");
         }
@@ -43,6 +49,9 @@ public final class RegressionAggregator implements HeldOutMetrics {
         this.examples = examples;
         this.squaredErrors = squaredErrors;
         this.correct = correct;
+        this.absoluteErrors = absoluteErrors;
+        this.targetSums = targetSums;
+        this.targetSquares = targetSquares;
     }
 
     @Override
@@ -60,6 +69,9 @@ public final class RegressionAggregator implements HeldOutMetrics {
                 float truth = real.get(firstRow + i, j);
                 double error = (double) predicted[i * width + j] - truth;
                 squaredErrors[j] += error * error;
+                absoluteErrors[j] += Math.abs(error);
+                targetSums[j] += truth;
+                targetSquares[j] += (double) truth * truth;
                 if (binary && (predicted[i * width + j] >= THRESHOLD) == (truth == 1f)) {
                     correct++;
                 }
@@ -78,6 +90,9 @@ public final class RegressionAggregator implements HeldOutMetrics {
         correct += o.correct;
         for (int j = 0; j < width; j++) {
             squaredErrors[j] += o.squaredErrors[j];
+            absoluteErrors[j] += o.absoluteErrors[j];
+            targetSums[j] += o.targetSums[j];
+            targetSquares[j] += o.targetSquares[j];
         }
         return this;
     }
@@ -102,6 +117,37 @@ public final class RegressionAggregator implements HeldOutMetrics {
 
     public long correct() {
         return correct;
+    }
+
+    /** Per target column; copies. */
+    public double[] absoluteErrors() {
+        return absoluteErrors.clone();
+    }
+
+    public double[] targetSums() {
+        return targetSums.clone();
+    }
+
+    public double[] targetSquares() {
+        return targetSquares.clone();
+    }
+
+    /** Mean absolute error of target column {@code j}. */
+    public double meanAbsoluteError(int j) {
+        return examples == 0 ? Double.NaN : absoluteErrors[j] / examples;
+    }
+
+    /** Mean squared error of target column {@code j}. */
+    public double meanSquaredError(int j) {
+        return examples == 0 ? Double.NaN : squaredErrors[j] / examples;
+    }
+
+    /**
+     * R² of target column {@code j}: 1 - SSE / SST, SST about the column's own mean; NaN for a constant column.
+     */
+    public double r2(int j) {
+        double total = targetSquares[j] - targetSums[j] * targetSums[j] / examples;
+        return examples == 0 || total <= 0 ? Double.NaN : 1 - squaredErrors[j] / total;
     }
 
     /** Mean over examples and target columns of the squared error (as DL4J's MSE loss averages). */

@@ -105,6 +105,7 @@ public final class WireKryoRegistrator implements KryoRegistrator {
             long[] confusion = a.confusion();
             out.writeInt(confusion.length);
             out.writeLongs(confusion);
+            out.writeDouble(a.trueProbabilitySum());
         }
 
         @Override
@@ -114,7 +115,7 @@ public final class WireKryoRegistrator implements KryoRegistrator {
             double lossSum = in.readDouble();
             long correct = in.readLong();
             long[] confusion = in.readLongs(in.readInt());
-            return new ClassificationAggregator(classes, examples, lossSum, correct, confusion);
+            return new ClassificationAggregator(classes, examples, lossSum, correct, confusion, in.readDouble());
         }
     }
 
@@ -126,6 +127,9 @@ public final class WireKryoRegistrator implements KryoRegistrator {
             out.writeLong(a.examples());
             out.writeDoubles(a.squaredErrors());
             out.writeLong(a.correct());
+            out.writeDoubles(a.absoluteErrors());
+            out.writeDoubles(a.targetSums());
+            out.writeDoubles(a.targetSquares());
         }
 
         @Override
@@ -134,7 +138,9 @@ public final class WireKryoRegistrator implements KryoRegistrator {
             boolean binary = in.readBoolean();
             long examples = in.readLong();
             double[] squaredErrors = in.readDoubles(width);
-            return new RegressionAggregator(width, binary, examples, squaredErrors, in.readLong());
+            long correct = in.readLong();
+            return new RegressionAggregator(width, binary, examples, squaredErrors, correct, in.readDoubles(width),
+                    in.readDoubles(width), in.readDoubles(width));
         }
     }
 

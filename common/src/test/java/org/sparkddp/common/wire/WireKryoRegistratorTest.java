@@ -70,9 +70,11 @@ class WireKryoRegistratorTest {
         LabeledExamples back = roundTrip(examples);
         assertArrayEquals(((UnsignedByteFeatures) examples.features()).data(), ((UnsignedByteFeatures) back.features()).data());
         assertArrayEquals(examples.classLabels().labels(), back.classLabels().labels());
-        ClassificationAggregator aggregator = new ClassificationAggregator(2, 10, 3.5, 7, new long[] {4, 1, 2, 3});
+        ClassificationAggregator aggregator = new ClassificationAggregator(2, 10, 3.5, 7, new long[] {4, 1, 2, 3},
+                6.25);
         ClassificationAggregator copy = roundTrip(aggregator);
         assertEquals(7, copy.correct());
+        assertEquals(0.625, copy.meanTrueClassProbability(), 0.0);
         assertArrayEquals(aggregator.confusion(), copy.confusion());
     }
 
@@ -89,11 +91,15 @@ class WireKryoRegistratorTest {
                 new int[] {1, 2, 2}), new ClassLabels(3, new int[] {2}));
         assertArrayEquals(new int[] {1, 2, 2}, roundTrip(image).inputShape());
 
-        RegressionAggregator binary = new RegressionAggregator(1, true, 9, new double[] {2.25}, 7);
+        RegressionAggregator binary = new RegressionAggregator(1, true, 9, new double[] {2.25}, 7, new double[] {4.5},
+                new double[] {5}, new double[] {5});
         RegressionAggregator copy = roundTrip(binary);
         assertEquals(binary.meanSquaredError(), copy.meanSquaredError(), 0.0);
         assertEquals(7.0 / 9, copy.accuracy(), 0.0);
-        RegressionAggregator wide = roundTrip(new RegressionAggregator(3, false, 4, new double[] {1, 2, 3}, 0));
+        assertEquals(0.5, copy.meanAbsoluteError(0), 0.0);
+        assertEquals(binary.r2(0), copy.r2(0), 0.0);
+        RegressionAggregator wide = roundTrip(new RegressionAggregator(3, false, 4, new double[] {1, 2, 3}, 0,
+                new double[3], new double[3], new double[3]));
         assertArrayEquals(new double[] {1, 2, 3}, wide.squaredErrors(), 0.0);
         assertEquals(false, wide.hasAccuracy());
     }

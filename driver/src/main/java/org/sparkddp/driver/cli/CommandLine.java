@@ -27,7 +27,7 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             "  --set     override one config key, e.g. --set training.epochs=2 (repeatable)",
             "  --resume  continue from the newest checkpoint in DIR (checkpoint.dir), or from DIR itself if it is",
             "            one checkpoint; without --config, the checkpoint's own config is used",
-            "  evaluate  score a model.zip on the config's test set (data.test), on this machine",
+            "  evaluate  score a model.zip on the config's test set (data.test) on the executors; writes evaluation.json beside it",
             "  --model   the model.zip (a local path or any Hadoop FileSystem URI)",
             "",
             "Exit status: 0 done, 2 invalid input (config, data, paths), 3 training diverged, 1 other failure.");
