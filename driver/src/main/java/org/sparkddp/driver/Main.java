@@ -32,6 +32,8 @@ public final class Main {
             }
             if (cli.command().equals("evaluate")) {
                 EvaluateCommand.run(cli, out);
+            } else if (cli.command().equals("report")) {
+                ReportCommand.run(cli, out);
             } else {
                 TrainCommand.run(cli, out);
             }

@@ -34,6 +34,7 @@ import org.sparkddp.driver.output.MetricsLog;
 import org.sparkddp.driver.output.ModelFile;
 import org.sparkddp.driver.output.OutputDirectory;
 import org.sparkddp.driver.output.Summary;
+import org.sparkddp.driver.report.TrainingReport;
 import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.driver.train.TrainingListener;
 import org.sparkddp.driver.train.TrainingResult;
@@ -106,7 +107,7 @@ public final class TrainingJob {
         var training = config.training();
         String runId = UUID.randomUUID().toString();
         ModelState initial = resume.map(Checkpoint::state).orElse(prepared.initial());
-        for (String previous : List.of(Summary.NAME, ModelFile.NAME, MetricsLog.NAME)) {
+        for (String previous : List.of(Summary.NAME, ModelFile.NAME, MetricsLog.NAME, TrainingReport.NAME)) {
             prepared.output().remove(previous);
         }
         printHeader(config, prepared, initial, sc.master());
@@ -142,6 +143,7 @@ public final class TrainingJob {
                 prepared.data().test().size(), prepared.data().trainRowsSkipped(), prepared.data().testRowsSkipped());
         Map<String, Object> summary = Summary.of(config, result, provenance, (System.nanoTime() - start) / 1e9);
         Summary.write(prepared.output(), summary);
+        writeReport(prepared.output());
         printFooter(result, prepared.output());
         return result;
     }
@@ -204,6 +206,18 @@ public final class TrainingJob {
                     result.failedAttemptNanos() / 1e9));
         }
         console.println("outputs: " + output.location() + "/{" + ModelFile.NAME + ", " + MetricsLog.NAME + ", "
-                + Summary.NAME + "}");
+                + Summary.NAME + (output.existsQuietly(TrainingReport.NAME) ? ", " + TrainingReport.NAME : "") + "}");
+    }
+
+    /**
+     * The report comes last, from the files just written. The model is saved by then, so a report that cannot be
+     * drawn is a warning, not a failed run; {@code spark-ddp report DIR} can write it again.
+     */
+    private void writeReport(OutputDirectory output) {
+        try {
+            TrainingReport.write(output, hadoopConf);
+        } catch (IOException | RuntimeException e) {
+            console.println("warning: " + TrainingReport.NAME + " not written: " + e.getMessage());
+        }
     }
 }

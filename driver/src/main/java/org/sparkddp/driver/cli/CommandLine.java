@@ -14,12 +14,14 @@ import org.sparkddp.common.error.InvalidInputException;
  * @param overrides  {@code key=value} overrides, in order
  * @param resume     a checkpoint (or directory of checkpoints) to continue from
  * @param model      the model.zip to evaluate
+ * @param runDir     the output directory of a run, to write a report for
  */
 public record CommandLine(String command, Optional<String> configFile, List<String> overrides, Optional<String> resume,
-                          Optional<String> model) {
+                          Optional<String> model, Optional<String> runDir) {
     public static final String USAGE = String.join("\n",
             "usage: spark-ddp train [--config FILE] [--set key=value ...] [--resume DIR]",
             "       spark-ddp evaluate --model FILE [--config FILE] [--set key=value ...]",
+            "       spark-ddp report OUTPUT_DIR",
             "",
             "  train     train a network; with no --config, the built-in default job",
             "            (conf/fashion-mnist-mlp.conf: an MLP on Fashion-MNIST, local Spark)",
@@ -29,6 +31,7 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             "            one checkpoint; without --config, the checkpoint's own config is used",
             "  evaluate  score a model.zip on the config's test set (data.test) on the executors; writes evaluation.json beside it",
             "  --model   the model.zip (a local path or any Hadoop FileSystem URI)",
+            "  report    (re)write OUTPUT_DIR/report.html from a run's metrics.jsonl and summary.json",
             "",
             "Exit status: 0 done, 2 invalid input (config, data, paths), 3 training diverged, 1 other failure.");
 
@@ -37,8 +40,16 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             return help();
         }
         String command = args[0];
+        if (command.equals("report")) {
+            if (args.length != 2 || args[1].startsWith("-")) {
+                throw new InvalidInputException("report needs one argument, a run's output directory (see --help)");
+            }
+            return new CommandLine(command, Optional.empty(), List.of(), Optional.empty(), Optional.empty(),
+                    Optional.of(args[1]));
+        }
         if (!command.equals("train") && !command.equals("evaluate")) {
-            throw new InvalidInputException("unknown command '" + command + "' (expected train or evaluate; see --help)");
+            throw new InvalidInputException("unknown command '" + command + "' (expected train, evaluate or report;"
+                    + " see --help)");
         }
         String config = null;
         String resume = null;
@@ -74,11 +85,12 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             throw new InvalidInputException("evaluate needs --model FILE (see --help)");
         }
         return new CommandLine(command, Optional.ofNullable(config), List.copyOf(overrides), Optional.ofNullable(resume),
-                Optional.ofNullable(model));
+                Optional.ofNullable(model), Optional.empty());
     }
 
     private static CommandLine help() {
-        return new CommandLine("help", Optional.empty(), List.of(), Optional.empty(), Optional.empty());
+        return new CommandLine("help", Optional.empty(), List.of(), Optional.empty(), Optional.empty(),
+                Optional.empty());
     }
 
     /** An option's value, when the option belongs to {@code owner}. */

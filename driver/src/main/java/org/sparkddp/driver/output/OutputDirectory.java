@@ -103,6 +103,15 @@ public final class OutputDirectory {
         return fs.exists(new Path(dir, name));
     }
 
+    /** Whether {@code name} is there; false where the file system cannot say. */
+    public boolean existsQuietly(String name) {
+        try {
+            return exists(name);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /**
      * Removes a previous run's output, so that a run that fails cannot leave an older model or summary looking
      * like its own. Called once all inputs are checked, just before training starts.

@@ -1,0 +1,76 @@
+package org.sparkddp.driver.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.sparkddp.driver.output.Json;
+import org.sparkddp.driver.output.OutputDirectory;
+
+/**
+ * {@code report.html}: one self-contained page (charts embedded as PNG data, no scripts, nothing fetched) that
+ * shows a finished run: the training and held-out loss per epoch on one chart, accuracy, throughput over time,
+ * compute vs synchronization time, the confusion matrix as a heat map, and the resolved config and provenance.
+ * Written at the end of every run and by {@code spark-ddp report DIR}. Runs on the driver.
+ */
+public final class TrainingReport {
+    public static final String NAME = "report.html";
+
+    private TrainingReport() {
+    }
+
+    /** Reads the run's metrics and summary from {@code dir} and writes the page there, whole or not at all. */
+    public static void write(OutputDirectory dir, Configuration hadoopConf) throws IOException {
+        RunRecord run = RunRecord.read(dir.location(), hadoopConf);
+        String page = page(run, ReportCharts.draw(run));
+        dir.writeAtomically(NAME, out -> out.write(page.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static String page(RunRecord run, Map<String, byte[]> charts) {
+        JsonNode s = run.summary();
+        StringBuilder html = new StringBuilder();
+        html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+                .append("<title>spark-ddp report</title><style>")
+                .append("body{font-family:sans-serif;max-width:820px;margin:2em auto;color:#222}")
+                .append("img{display:block;margin:1em 0;max-width:100%}table{border-collapse:collapse}")
+                .append("td,th{padding:2px 10px;text-align:left;border-bottom:1px solid #ddd}")
+                .append("pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:12px}</style></head><body>\n")
+                .append("<h1>spark-ddp training report</h1>\n<table>\n");
+        for (String key : new String[] {"test_accuracy", "test_loss", "test_mse", "train_loss", "epochs", "iterations",
+            "workers", "mode", "batch_size", "samples_per_second", "compute_ms_per_iteration", "sync_ms_per_iteration",
+            "train_seconds", "wall_seconds", "parameters", "train_examples", "test_examples", "stage_retries"}) {
+            if (s.has(key)) {
+                html.append("<tr><th>").append(escape(key)).append("</th><td>").append(escape(s.get(key).asText()))
+                        .append("</td></tr>\n");
+            }
+        }
+        html.append("</table>\n<p>Held-out figures are on <code>data.test</code>, evaluated after every epoch.</p>\n");
+        for (Map.Entry<String, byte[]> chart : charts.entrySet()) {
+            html.append("<h2>").append(escape(chart.getKey())).append("</h2>\n<img alt=\"")
+                    .append(escape(chart.getKey())).append("\" src=\"data:image/png;base64,")
+                    .append(Base64.getEncoder().encodeToString(chart.getValue())).append("\">\n");
+        }
+        html.append("<h2>Provenance</h2>\n<table>\n");
+        for (String key : new String[] {"version", "started_at", "spark_master", "seed"}) {
+            if (s.has(key)) {
+                html.append("<tr><th>").append(key).append("</th><td>").append(escape(s.get(key).asText()))
+                        .append("</td></tr>\n");
+            }
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = s.path("data").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            html.append("<tr><th>data.").append(escape(e.getKey())).append("</th><td>")
+                    .append(escape(e.getValue().asText())).append("</td></tr>\n");
+        }
+        html.append("</table>\n<h2>Resolved config</h2>\n<pre>")
+                .append(escape(Json.pretty(s.path("config")))).append("</pre>\n</body></html>\n");
+        return html.toString();
+    }
+
+    private static String escape(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}
