@@ -15,13 +15,15 @@ import org.sparkddp.common.error.InvalidInputException;
  * @param resume     a checkpoint (or directory of checkpoints) to continue from
  * @param model      the model.zip to evaluate
  * @param runDir     the output directory of a run, to write a report for
+ * @param grid       the search space of {@code search}
  */
 public record CommandLine(String command, Optional<String> configFile, List<String> overrides, Optional<String> resume,
-                          Optional<String> model, Optional<String> runDir) {
+                          Optional<String> model, Optional<String> runDir, Optional<String> grid) {
     public static final String USAGE = String.join("\n",
             "usage: spark-ddp train [--config FILE] [--set key=value ...] [--resume DIR]",
             "       spark-ddp evaluate --model FILE [--config FILE] [--set key=value ...]",
             "       spark-ddp report OUTPUT_DIR",
+            "       spark-ddp search --grid FILE [--config FILE] [--set key=value ...]",
             "",
             "  train     train a network; with no --config, the built-in default job",
             "            (conf/fashion-mnist-mlp.conf: an MLP on Fashion-MNIST, local Spark)",
@@ -32,6 +34,9 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             "  evaluate  score a model.zip on the config's test set (data.test) on the executors; writes evaluation.json beside it",
             "  --model   the model.zip (a local path or any Hadoop FileSystem URI)",
             "  report    (re)write OUTPUT_DIR/report.html from a run's metrics.jsonl and summary.json",
+            "  search    train one trial per point of the grid, one after another, each on every worker;",
+            "            ranks them by held-out loss in output.dir/search.json",
+            "  --grid    HOCON: grid { \"optimizer.learning-rate\" = [0.001, 0.003] }, optionally random { samples = N }",
             "",
             "Exit status: 0 done, 2 invalid input (config, data, paths), 3 training diverged, 1 other failure.");
 
@@ -45,15 +50,16 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
                 throw new InvalidInputException("report needs one argument, a run's output directory (see --help)");
             }
             return new CommandLine(command, Optional.empty(), List.of(), Optional.empty(), Optional.empty(),
-                    Optional.of(args[1]));
+                    Optional.of(args[1]), Optional.empty());
         }
-        if (!command.equals("train") && !command.equals("evaluate")) {
-            throw new InvalidInputException("unknown command '" + command + "' (expected train, evaluate or report;"
-                    + " see --help)");
+        if (!List.of("train", "evaluate", "search").contains(command)) {
+            throw new InvalidInputException("unknown command '" + command + "' (expected train, evaluate, report or"
+                    + " search; see --help)");
         }
         String config = null;
         String resume = null;
         String model = null;
+        String grid = null;
         List<String> overrides = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
@@ -67,6 +73,7 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
                 case "--set", "-s" -> overrides.add(value(args, ++i, arg));
                 case "--resume" -> resume = only(command, "train", arg, value(args, ++i, arg));
                 case "--model" -> model = only(command, "evaluate", arg, value(args, ++i, arg));
+                case "--grid" -> grid = only(command, "search", arg, value(args, ++i, arg));
                 case "--help", "-h" -> {
                     return help();
                 }
@@ -84,13 +91,16 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
         if (command.equals("evaluate") && model == null) {
             throw new InvalidInputException("evaluate needs --model FILE (see --help)");
         }
+        if (command.equals("search") && grid == null) {
+            throw new InvalidInputException("search needs --grid FILE (see --help)");
+        }
         return new CommandLine(command, Optional.ofNullable(config), List.copyOf(overrides), Optional.ofNullable(resume),
-                Optional.ofNullable(model), Optional.empty());
+                Optional.ofNullable(model), Optional.empty(), Optional.ofNullable(grid));
     }
 
     private static CommandLine help() {
         return new CommandLine("help", Optional.empty(), List.of(), Optional.empty(), Optional.empty(),
-                Optional.empty());
+                Optional.empty(), Optional.empty());
     }
 
     /** An option's value, when the option belongs to {@code owner}. */

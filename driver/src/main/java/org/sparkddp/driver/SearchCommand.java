@@ -1,0 +1,116 @@
+package org.sparkddp.driver;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.data.HadoopFiles;
+import org.sparkddp.common.error.InvalidConfigException;
+import org.sparkddp.driver.cli.CommandLine;
+import org.sparkddp.driver.output.Json;
+import org.sparkddp.driver.output.OutputDirectory;
+import org.sparkddp.driver.search.SearchGrid;
+import org.sparkddp.driver.search.TrialResult;
+import org.sparkddp.driver.spark.HadoopConfs;
+import org.sparkddp.driver.spark.SparkSetup;
+import org.sparkddp.driver.train.TrainingDivergedException;
+import org.sparkddp.driver.train.TrainingResult;
+
+/**
+ * {@code spark-ddp search --grid FILE}: one training run per point of a grid of config values, ranked by held-out
+ * loss. Runs on the driver; each trial trains on the executors like any job.
+ *
+ * <p>Policy: trials run one after another, each on every worker, in one Spark application. A synchronous trial
+ * occupies all its task slots for its whole run (its stages are barrier stages), so trials side by side would
+ * need a slot per worker of each of them and would slow each other on shared cores; sequential trials use the
+ * cluster fully and their timings stay comparable. Named steps: check (every trial's config, before Spark
+ * starts), train (each trial in turn; a diverged trial is recorded, not fatal), rank, report.
+ */
+final class SearchCommand {
+    private SearchCommand() {
+    }
+
+    static void run(CommandLine cli, PrintStream out) throws IOException {
+        ConfigLoader.Source source = JobConfigSource.of(cli, Optional.empty());
+        ConfigLoader.Loaded base = ConfigLoader.load(source, cli.overrides());
+        SparkConf sparkConf = SparkSetup.sparkConf(base.config());
+        Configuration hadoop = HadoopConfs.from(sparkConf);
+        String gridFile = cli.grid().orElseThrow();
+        SearchGrid grid = SearchGrid.parse(gridFile, HadoopFiles.read(gridFile, hadoop,
+                in -> new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+        for (String key : grid.keys()) {
+            if (key.startsWith("spark.") || key.startsWith("output.") || key.startsWith("checkpoint.")) {
+                throw new InvalidConfigException("grid." + key, gridFile, "cannot be searched: the trials share one"
+                        + " Spark application and each writes its own outputs");
+            }
+        }
+
+        // Check: every trial's config, so that a bad value fails now rather than after hours of other trials.
+        String root = base.config().output().dir();
+        List<ConfigLoader.Loaded> configs = new ArrayList<>();
+        int mostWorkers = 0;
+        for (int t = 0; t < grid.trials().size(); t++) {
+            List<String> overrides = new ArrayList<>(cli.overrides());
+            overrides.addAll(grid.trials().get(t));
+            overrides.add("output.dir=" + trialDir(root, t + 1));
+            overrides.add("checkpoint.dir=null");
+            try {
+                ConfigLoader.Loaded loaded = ConfigLoader.load(source, overrides);
+                configs.add(loaded);
+                mostWorkers = Math.max(mostWorkers, loaded.config().training().workers());
+            } catch (InvalidConfigException e) {
+                throw e.locatedAt(gridFile);
+            }
+        }
+        SparkSetup.checkSlots(sparkConf, mostWorkers);
+        OutputDirectory output = OutputDirectory.open(root, hadoop, "output.dir");
+        out.println(String.format(Locale.ROOT, "search: %d trial%s over %s, one after another", configs.size(),
+                configs.size() == 1 ? "" : "s", String.join(", ", grid.keys())));
+
+        JavaSparkContext sc = new JavaSparkContext(SparkContext.getOrCreate(sparkConf));
+        List<TrialResult> results = new ArrayList<>();
+        try {
+            for (int t = 0; t < configs.size(); t++) {
+                results.add(trial(sc, configs.get(t), t + 1, configs.size(), grid.trials().get(t), hadoop, out));
+            }
+        } finally {
+            sc.stop();
+        }
+
+        List<TrialResult> ranked = TrialResult.ranked(results);
+        TrialResult.table(ranked).forEach(out::println);
+        output.writeAtomically("search.json", o -> o.write((Json.pretty(TrialResult.document(grid.keys(), ranked))
+                + "\n").getBytes(StandardCharsets.UTF_8)));
+        out.println("written: " + output.location() + "/search.json");
+    }
+
+    private static TrialResult trial(JavaSparkContext sc, ConfigLoader.Loaded loaded, int number, int of,
+                                     List<String> settings, Configuration hadoop, PrintStream out) throws IOException {
+        out.println(String.format(Locale.ROOT, "trial %d/%d: %s", number, of, String.join(", ", settings)));
+        long start = System.nanoTime();
+        String dir = loaded.config().output().dir();
+        TrainingJob job = new TrainingJob(loaded, hadoop, out, false);
+        try {
+            TrainingResult result = job.run(sc, job.prepare());
+            return new TrialResult(number, settings, dir, result.test().meanLoss(),
+                    result.test().hasAccuracy() ? result.test().accuracy() : Double.NaN,
+                    (System.nanoTime() - start) / 1e9, null);
+        } catch (TrainingDivergedException e) {
+            out.println("trial " + number + " diverged: " + e.getMessage());
+            return new TrialResult(number, settings, dir, Double.NaN, Double.NaN, (System.nanoTime() - start) / 1e9,
+                    e.getMessage());
+        }
+    }
+
+    private static String trialDir(String root, int number) {
+        return String.format(Locale.ROOT, "%s/trial-%03d", root, number);
+    }
+}
