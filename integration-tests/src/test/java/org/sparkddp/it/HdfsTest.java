@@ -117,7 +117,7 @@ class HdfsTest {
             outputs.add(status.getPath().getName());
         }
         outputs.sort(null);
-        assertEquals(List.of("metrics.jsonl", "model.zip", "summary.json"), outputs);
+        assertEquals(List.of("metrics.jsonl", "model.zip", "report.html", "summary.json"), outputs);
         List<String> checkpoints = new ArrayList<>();
         for (FileStatus status : fs.listStatus(new org.apache.hadoop.fs.Path("/runs/whole/ckpt"))) {
             checkpoints.add(status.getPath().getName());
