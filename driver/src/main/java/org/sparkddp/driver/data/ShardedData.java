@@ -15,8 +15,8 @@ import org.sparkddp.common.plan.ShardLayout;
  *
  * <p>Where the driver holds the examples, each shard travels as its own broadcast (so through the block manager,
  * never inside a task closure, however large it is) and is materialized into the cached RDD by the executor that
- * first computes its partition. The broadcasts stay alive for the whole run: if an executor is lost, Spark recomputes its
- * partitions from them.
+ * first computes its partition. The broadcasts stay alive for the whole run: if an executor is lost, Spark
+ * recomputes its partitions from them.
  */
 public final class ShardedData implements AutoCloseable {
     private final JavaRDD<LabeledExamples> rdd;
