@@ -9,10 +9,11 @@ import org.apache.spark.sql.types.StructType;
 import org.sparkddp.common.data.ClassLabels;
 import org.sparkddp.common.data.DenseFeatures;
 import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.RealTargets;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
 
-/** The label column of a training DataFrame, and the gathering of features and labels for {@code fit}. */
+/** The label column of a training DataFrame, and the gathering of features and labels (or targets) for {@code fit}. */
 final class LabelColumn {
     /** Class indices this large are surely a mistake (a regression target read as a class). */
     private static final int MAX_CLASSES = 1 << 16;
@@ -27,7 +28,7 @@ final class LabelColumn {
         DataType type = schema.apply(column).dataType();
         if (!(type instanceof NumericType)) {
             throw new InvalidConfigException("labelCol", "column '" + column + "' is " + type.simpleString()
-                    + "; expected numbers (class indices 0, 1, 2, ...)");
+                    + "; expected numbers");
         }
     }
 
@@ -36,10 +37,7 @@ final class LabelColumn {
      * driver.
      */
     static LabeledExamples collect(Dataset<?> dataset, String features, String label) {
-        List<Row> rows = dataset.select(features, label).collectAsList();
-        if (rows.isEmpty()) {
-            throw new InvalidDataException("DataFrame", "holds no rows to train on");
-        }
+        List<Row> rows = rows(dataset, features, label);
         int width = FeatureColumn.width(rows.get(0), 0, features);
         float[] data = new float[Math.multiplyExact(rows.size(), width)];
         int[] labels = new int[rows.size()];
@@ -47,10 +45,7 @@ final class LabelColumn {
         for (int r = 0; r < rows.size(); r++) {
             Row row = rows.get(r);
             FeatureColumn.copy(row, 0, features, data, r * width, width);
-            if (row.isNullAt(1)) {
-                throw new InvalidDataException("column '" + label + "'", "row " + r + " has no label");
-            }
-            double value = ((Number) row.get(1)).doubleValue();
+            double value = value(row, label, r);
             if (value < 0 || value != Math.rint(value) || value >= MAX_CLASSES) {
                 throw new InvalidDataException("column '" + label + "'", "row " + r + " has label " + value
                         + ", not a whole number in 0.." + (MAX_CLASSES - 1));
@@ -63,5 +58,37 @@ final class LabelColumn {
         }
         return new LabeledExamples(new DenseFeatures(rows.size(), width, data),
                 new ClassLabels(most + 1, labels));
+    }
+
+    /** The selected columns as examples with one real-valued target each. Runs on the driver. */
+    static LabeledExamples collectReal(Dataset<?> dataset, String features, String label) {
+        List<Row> rows = rows(dataset, features, label);
+        int width = FeatureColumn.width(rows.get(0), 0, features);
+        float[] data = new float[Math.multiplyExact(rows.size(), width)];
+        float[] targets = new float[rows.size()];
+        for (int r = 0; r < rows.size(); r++) {
+            FeatureColumn.copy(rows.get(r), 0, features, data, r * width, width);
+            targets[r] = (float) value(rows.get(r), label, r);
+            if (!Float.isFinite(targets[r])) {
+                throw new InvalidDataException("column '" + label + "'", "row " + r + " has target " + targets[r]
+                        + ", expected a finite number");
+            }
+        }
+        return new LabeledExamples(new DenseFeatures(rows.size(), width, data), new RealTargets(1, targets));
+    }
+
+    private static List<Row> rows(Dataset<?> dataset, String features, String label) {
+        List<Row> rows = dataset.select(features, label).collectAsList();
+        if (rows.isEmpty()) {
+            throw new InvalidDataException("DataFrame", "holds no rows to train on");
+        }
+        return rows;
+    }
+
+    private static double value(Row row, String label, int r) {
+        if (row.isNullAt(1)) {
+            throw new InvalidDataException("column '" + label + "'", "row " + r + " has no label");
+        }
+        return ((Number) row.get(1)).doubleValue();
     }
 }

@@ -65,12 +65,20 @@ final class ModelColumns {
         return param.clone();
     }
 
-    /** The input schema with the three output columns appended; fails if one already exists. */
-    static StructType outputSchema(StructType schema, String prediction, String probability, String raw) {
-        for (String column : new String[] {raw, probability, prediction}) {
+    /**
+     * The input schema with the output columns appended: for classification the raw output, the probabilities and
+     * the predicted class; for regression the predicted value. Fails if one exists already.
+     */
+    static StructType outputSchema(StructType schema, String task, String prediction, String probability, String raw) {
+        List<String> added = task.equals(SparkDdpModel.CLASSIFICATION) ? List.of(raw, probability, prediction)
+                : List.of(prediction);
+        for (String column : added) {
             if (List.of(schema.fieldNames()).contains(column)) {
                 throw new InvalidConfigException(column, "output column exists already in the DataFrame");
             }
+        }
+        if (!task.equals(SparkDdpModel.CLASSIFICATION)) {
+            return schema.add(prediction, DataTypes.DoubleType, false);
         }
         return schema.add(raw, SQLDataTypes.VectorType(), false)
                 .add(probability, SQLDataTypes.VectorType(), false)

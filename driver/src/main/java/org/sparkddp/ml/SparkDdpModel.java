@@ -30,8 +30,9 @@ import org.sparkddp.driver.output.OutputDirectory;
 import scala.Option;
 
 /**
- * A trained spark-ddp classifier as a Spark ML {@link Model}: {@code transform} adds the raw output, the class
- * probabilities and the predicted class, computed on the executors; {@code save}/{@code load} work on any Hadoop
+ * A trained spark-ddp network as a Spark ML {@link Model}: {@code transform} adds, computed on the executors, the
+ * raw output, the class probabilities and the predicted class (a classifier's) or the predicted value (a
+ * regressor's); {@code save}/{@code load} work on any Hadoop
  * FileSystem, alone or inside a PipelineModel.
  *
  * <p>The network travels as the model.zip DL4J writes (configuration and parameters, about 4 bytes per
@@ -42,6 +43,10 @@ public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWrita
     private static final long serialVersionUID = 1L;
     /** Rows per forward pass on an executor: large enough to amortize the call, small enough for any cache. */
     private static final int BATCH = 512;
+    /** What transform adds: the class probabilities and the predicted class. */
+    public static final String CLASSIFICATION = "classification";
+    /** What transform adds: the predicted value. */
+    public static final String REGRESSION = "regression";
     static final String NETWORK = "model.zip";
 
     private final String uid;
@@ -52,8 +57,9 @@ public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWrita
     private final Param<String> probabilityCol;
     private final Param<String> rawPredictionCol;
     private final IntArrayParam inputShape;
+    private final Param<String> task;
 
-    SparkDdpModel(String uid, byte[] modelZip, int numClasses) {
+    SparkDdpModel(String uid, byte[] modelZip, int numClasses, String task) {
         this.uid = uid;
         this.modelZip = modelZip.clone();
         this.numClasses = numClasses;
@@ -63,6 +69,9 @@ public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWrita
         rawPredictionCol = ModelColumns.rawPredictionCol(this);
         inputShape = ModelColumns.inputShape(this);
         ModelColumns.setColumnDefaults(this, featuresCol, predictionCol, probabilityCol, rawPredictionCol, inputShape);
+        this.task = new Param<>(this, "task", "classification or regression: what transform adds",
+                org.apache.spark.ml.param.ParamValidators.inArray(new String[] {CLASSIFICATION, REGRESSION}));
+        set(this.task, task);
     }
 
     @Override
@@ -75,12 +84,14 @@ public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWrita
     public Param<String> probabilityCol() { return probabilityCol; }
     public Param<String> rawPredictionCol() { return rawPredictionCol; }
     public IntArrayParam inputShape() { return inputShape; }
+    public Param<String> task() { return task; }
 
     public SparkDdpModel setFeaturesCol(String value) { set(featuresCol, value); return this; }
     public SparkDdpModel setPredictionCol(String value) { set(predictionCol, value); return this; }
     public SparkDdpModel setProbabilityCol(String value) { set(probabilityCol, value); return this; }
     public SparkDdpModel setRawPredictionCol(String value) { set(rawPredictionCol, value); return this; }
 
+    /** The output layer's width: the classes, or 1 for a regressor's single target. */
     public int numClasses() {
         return numClasses;
     }
@@ -93,8 +104,8 @@ public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWrita
     @Override
     public StructType transformSchema(StructType schema) {
         FeatureColumn.check(schema, "featuresCol", getOrDefault(featuresCol));
-        return ModelColumns.outputSchema(schema, getOrDefault(predictionCol), getOrDefault(probabilityCol),
-                getOrDefault(rawPredictionCol));
+        return ModelColumns.outputSchema(schema, getOrDefault(task), getOrDefault(predictionCol),
+                getOrDefault(probabilityCol), getOrDefault(rawPredictionCol));
     }
 
     @Override
@@ -105,19 +116,21 @@ public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWrita
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
         Broadcast<byte[]> network = sc.broadcast(modelZip);
         String name = uid;
+        boolean classes = getOrDefault(task).equals(CLASSIFICATION);
         return dataset.toDF().mapPartitions((MapPartitionsFunction<Row, Row>) rows ->
-                predict(rows, ModelArchive.read(name + "/" + NETWORK, network.value()), field, column),
+                predict(rows, ModelArchive.read(name + "/" + NETWORK, network.value()), field, column, classes),
                 Encoders.row(out));
     }
 
     /** Scores one partition in batches, each input row followed by its three outputs. Runs on an executor. */
-    private static Iterator<Row> predict(Iterator<Row> rows, ModelArchive.Restored network, int field, String column) {
+    private static Iterator<Row> predict(Iterator<Row> rows, ModelArchive.Restored network, int field, String column,
+                                         boolean classes) {
         List<Row> out = new ArrayList<>();
         List<Row> batch = new ArrayList<>(BATCH);
         while (rows.hasNext()) {
             batch.add(rows.next());
             if (batch.size() == BATCH || !rows.hasNext()) {
-                score(batch, network, field, column, out);
+                score(batch, network, field, column, classes, out);
                 batch.clear();
             }
         }
@@ -125,7 +138,7 @@ public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWrita
     }
 
     private static void score(List<Row> batch, ModelArchive.Restored network, int field, String column,
-                              List<Row> out) {
+                              boolean classes, List<Row> out) {
         int width = FeatureColumn.width(batch.get(0), field, column);
         float[] features = new float[Math.multiplyExact(batch.size(), width)];
         for (int r = 0; r < batch.size(); r++) {
@@ -134,13 +147,22 @@ public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWrita
         INDArray output = network.output(Nd4j.create(features, new long[] {batch.size(), width}, 'c'));
         for (int r = 0; r < batch.size(); r++) {
             double[] probabilities = output.getRow(r).toDoubleVector();
+            Row row = batch.get(r);
+            if (!classes) { // a regressor: its one output is the prediction
+                Object[] values = new Object[row.length() + 1];
+                for (int i = 0; i < row.length(); i++) {
+                    values[i] = row.get(i);
+                }
+                values[row.length()] = probabilities[0];
+                out.add(RowFactory.create(values));
+                continue;
+            }
             int best = 0;
             for (int c = 1; c < probabilities.length; c++) {
                 if (probabilities[c] > probabilities[best]) {
                     best = c;
                 }
             }
-            Row row = batch.get(r);
             Object[] values = new Object[row.length() + 3];
             for (int i = 0; i < row.length(); i++) {
                 values[i] = row.get(i);
@@ -154,7 +176,7 @@ public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWrita
 
     @Override
     public SparkDdpModel copy(ParamMap extra) {
-        SparkDdpModel copy = new SparkDdpModel(uid, modelZip, numClasses);
+        SparkDdpModel copy = new SparkDdpModel(uid, modelZip, numClasses, getOrDefault(task));
         copyValues(copy, extra);
         return (SparkDdpModel) copy.setParent(parent());
     }
@@ -205,7 +227,8 @@ public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWrita
             String zipFile = path + "/" + NETWORK;
             byte[] zip = HadoopFiles.read(zipFile, sc().hadoopConfiguration(), java.io.InputStream::readAllBytes);
             // Validated here, before anything is built from it on the executors.
-            SparkDdpModel model = new SparkDdpModel(meta.uid(), zip, ModelArchive.read(zipFile, zip).numOutputs());
+            SparkDdpModel model = new SparkDdpModel(meta.uid(), zip, ModelArchive.read(zipFile, zip).numOutputs(),
+                    CLASSIFICATION); // the saved task Param, set below, replaces it
             meta.getAndSetParams(model, Option.empty());
             return model;
         }

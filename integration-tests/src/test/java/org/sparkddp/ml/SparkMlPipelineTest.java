@@ -128,4 +128,42 @@ class SparkMlPipelineTest {
         assertEquals(ConfigLoader.defaults().getInt("training.epochs"),
                 ((Number) fresh.getOrDefault(fresh.epochs())).intValue());
     }
+
+    @Test
+    void aRegressorPredictsRealValuesAndRoundTrips(@TempDir Path dir) throws java.io.IOException {
+        Dataset<Row> rtrain = csv("regression-train.csv");
+        Dataset<Row> rtest = csv("regression-test.csv");
+        String[] inputs = java.util.Arrays.stream(rtrain.columns()).filter(c -> !c.equals("y")).toArray(String[]::new);
+        PipelineModel fitted = new Pipeline().setStages(new PipelineStage[] {
+            new VectorAssembler().setInputCols(inputs).setOutputCol("features"),
+            new SparkDdpRegressor().setLabelCol("y").setEpochs(20).setBatchSize(64).setLearningRate(0.005)
+                    .setWorkers(2).setSeed(7).setConfig("model { layers = [{ type = dense, units = 32 }],"
+                            + " activation = tanh }")}).fit(rtrain);
+        List<Row> predicted = fitted.transform(rtest).select("features", "y", "prediction").collectAsList();
+        assertEquals(List.of(rtest.columns().length + 2), List.of(fitted.transform(rtest).columns().length),
+                "a regressor adds the features and one prediction column");
+        double mean = predicted.stream().mapToDouble(r -> ((Number) r.get(1)).doubleValue()).average().orElseThrow();
+        double squared = 0;
+        double total = 0;
+        SparkDdpModel model = (SparkDdpModel) fitted.stages()[1];
+        MultiLayerNetwork network = (MultiLayerNetwork) model.network();
+        for (Row r : predicted) {
+            double y = ((Number) r.get(1)).doubleValue();
+            squared += (r.getDouble(2) - y) * (r.getDouble(2) - y);
+            total += (y - mean) * (y - mean);
+            INDArray expected = network.output(Nd4j.create(new double[][] {((Vector) r.get(0)).toArray()})
+                    .castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT));
+            assertEquals(expected.getDouble(0, 0), r.getDouble(2), 1e-6);
+        }
+        double r2 = 1 - squared / total;
+        System.out.printf("Spark ML regressor: test R2 %.4f on %d rows%n", r2, predicted.size());
+        assertTrue(r2 > 0.5, "R2 " + r2); // stated bar: well above the 0 of predicting the mean
+
+        String path = dir.resolve("regression").toString();
+        fitted.write().overwrite().save(path);
+        List<Row> again = PipelineModel.load(path).transform(rtest).select("prediction").collectAsList();
+        for (int i = 0; i < predicted.size(); i++) {
+            assertEquals(predicted.get(i).getDouble(2), again.get(i).getDouble(0));
+        }
+    }
 }

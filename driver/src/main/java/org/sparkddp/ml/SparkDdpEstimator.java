@@ -1,0 +1,249 @@
+package org.sparkddp.ml;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntArrayParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
+import org.deeplearning4j.util.ModelSerializer;
+import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.SparkDdpConfig;
+import org.sparkddp.common.error.InvalidConfigException;
+import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.model.NetworkFactory;
+import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.common.model.TrainableNetwork;
+import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.driver.data.InMemoryExamples;
+import org.sparkddp.driver.data.ShardedData;
+import org.sparkddp.driver.spark.SparkSetup;
+import org.sparkddp.driver.train.TrainingMaster;
+import org.sparkddp.driver.train.TrainingResult;
+
+/**
+ * A Spark ML {@link Estimator} that trains a spark-ddp network on a DataFrame of feature rows and labels and
+ * returns a {@link SparkDdpModel}, for use on its own or as a Pipeline stage: the settings, the training and the
+ * packaging shared by {@link SparkDdpClassifier} and {@link SparkDdpRegressor}. Runs on the driver; training
+ * runs on the executors exactly as {@code spark-ddp train} does (sync or average mode).
+ *
+ * <p>The settings are typed Params whose defaults are those of defaults.conf, the one place defaults live; the
+ * {@code config} Param takes any other key of the config file (the {@code model}, {@code optimizer} and
+ * {@code training} sections) in HOCON, and a Param set explicitly wins over it. Invalid settings fail in
+ * {@link #fit} with the config loader's one-line error, naming the key.
+ *
+ * <p>NOTE: {@code fit} gathers the two selected columns on the driver and shards them as it shards a file it read
+ * itself (one broadcast per worker's shard), so the training set must fit in the driver's memory.
+ */
+public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends Estimator<SparkDdpModel>
+        implements DefaultParamsWritable {
+    private static final long serialVersionUID = 1L;
+    private static final com.typesafe.config.Config DEFAULTS = ConfigLoader.defaults();
+
+    private final String uid;
+    private final Param<String> featuresCol;
+    private final Param<String> labelCol;
+    private final Param<String> predictionCol;
+    private final Param<String> probabilityCol;
+    private final Param<String> rawPredictionCol;
+    private final IntArrayParam inputShape;
+    private final Param<String> config;
+    private final IntParam epochs;
+    private final IntParam batchSize;
+    private final IntParam workers;
+    private final DoubleParam learningRate;
+    private final Param<String> mode;
+    private final LongParam seed;
+
+    protected SparkDdpEstimator(String uid) {
+        this.uid = uid;
+        featuresCol = ModelColumns.featuresCol(this);
+        labelCol = new Param<>(this, "labelCol", labelDoc());
+        predictionCol = ModelColumns.predictionCol(this);
+        probabilityCol = ModelColumns.probabilityCol(this);
+        rawPredictionCol = ModelColumns.rawPredictionCol(this);
+        inputShape = ModelColumns.inputShape(this);
+        config = new Param<>(this, "config", "further settings in HOCON, as in a config file: the model, optimizer"
+                + " and training sections (keys and defaults: defaults.conf)");
+        epochs = new IntParam(this, "epochs", "passes over the training set (training.epochs)",
+                ParamValidators.gtEq(1));
+        batchSize = new IntParam(this, "batchSize", "global minibatch size, split over the workers"
+                + " (training.batch-size)", ParamValidators.gtEq(1));
+        workers = new IntParam(this, "workers", "data-parallel workers, one Spark task each (training.workers)",
+                ParamValidators.gtEq(1));
+        learningRate = new DoubleParam(this, "learningRate", "the optimizer's learning rate"
+                + " (optimizer.learning-rate)", ParamValidators.gt(0));
+        mode = new Param<>(this, "mode", "sync or average (training.mode)",
+                ParamValidators.inArray(new String[] {"sync", "average"}));
+        seed = new LongParam(this, "seed", "seed of initialization, sharding and data order (training.seed)");
+        ModelColumns.setColumnDefaults(this, featuresCol, predictionCol, probabilityCol, rawPredictionCol, inputShape);
+        setDefault(labelCol, "label");
+        setDefault(config, "");
+        setDefault(epochs, DEFAULTS.getInt("training.epochs"));
+        setDefault(batchSize, DEFAULTS.getInt("training.batch-size"));
+        setDefault(workers, DEFAULTS.getInt("training.workers"));
+        setDefault(learningRate, DEFAULTS.getDouble("optimizer.learning-rate"));
+        setDefault(mode, DEFAULTS.getString("training.mode"));
+        setDefault(seed, DEFAULTS.getLong("training.seed"));
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    // Spark ML finds Params by their public no-argument getters, and users chain setters.
+    public Param<String> featuresCol() { return featuresCol; }
+    public Param<String> labelCol() { return labelCol; }
+    public Param<String> predictionCol() { return predictionCol; }
+    public Param<String> probabilityCol() { return probabilityCol; }
+    public Param<String> rawPredictionCol() { return rawPredictionCol; }
+    public IntArrayParam inputShape() { return inputShape; }
+    public Param<String> config() { return config; }
+    public IntParam epochs() { return epochs; }
+    public IntParam batchSize() { return batchSize; }
+    public IntParam workers() { return workers; }
+    public DoubleParam learningRate() { return learningRate; }
+    public Param<String> mode() { return mode; }
+    public LongParam seed() { return seed; }
+
+    public E setFeaturesCol(String value) { set(featuresCol, value); return self(); }
+    public E setLabelCol(String value) { set(labelCol, value); return self(); }
+    public E setPredictionCol(String value) { set(predictionCol, value); return self(); }
+    public E setProbabilityCol(String value) { set(probabilityCol, value); return self(); }
+    public E setRawPredictionCol(String value) { set(rawPredictionCol, value); return self(); }
+    /** The shape of one example, such as {1, 28, 28} for grey images given as flat rows; empty for flat input. */
+    public E setInputShape(int[] value) { set(inputShape, value); return self(); }
+    public E setConfig(String value) { set(config, value); return self(); }
+    public E setEpochs(int value) { set(epochs, value); return self(); }
+    public E setBatchSize(int value) { set(batchSize, value); return self(); }
+    public E setWorkers(int value) { set(workers, value); return self(); }
+    public E setLearningRate(double value) { set(learningRate, value); return self(); }
+    public E setMode(String value) { set(mode, value); return self(); }
+    public E setSeed(long value) { set(seed, value); return self(); }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        FeatureColumn.check(schema, "featuresCol", getOrDefault(featuresCol));
+        LabelColumn.check(schema, getOrDefault(labelCol));
+        return ModelColumns.outputSchema(schema, task(), getOrDefault(predictionCol), getOrDefault(probabilityCol),
+                getOrDefault(rawPredictionCol));
+    }
+
+    /** Each typed Param and the config key it stands for. */
+    private java.util.Map<Param<?>, String> configKeys() {
+        java.util.Map<Param<?>, String> keys = new java.util.LinkedHashMap<>();
+        keys.put(epochs, "training.epochs");
+        keys.put(batchSize, "training.batch-size");
+        keys.put(workers, "training.workers");
+        keys.put(learningRate, "optimizer.learning-rate");
+        keys.put(mode, "training.mode");
+        keys.put(seed, "training.seed");
+        return keys;
+    }
+
+    /**
+     * The validated job config: defaults.conf, then the {@code config} Param, then the Params set explicitly.
+     * The data and output keys, which a DataFrame replaces, get placeholders.
+     */
+    SparkDdpConfig jobConfig() {
+        List<String> overrides = new ArrayList<>(List.of("data.train=DataFrame", "data.test=DataFrame",
+                "output.dir=none"));
+        for (var setting : configKeys().entrySet()) {
+            if (isSet(setting.getKey())) {
+                overrides.add(setting.getValue() + "=" + getOrDefault(setting.getKey()));
+            }
+        }
+        // The task's own output layer first, so that the config Param can still change it.
+        return ConfigLoader.load(new ConfigLoader.Source(getClass().getSimpleName() + ".config",
+                outputDefaults() + "\n" + getOrDefault(config)), overrides).config();
+    }
+
+    /**
+     * Adds what training needs to a SparkSession's configuration: Kryo with spark-ddp's registrator, one ND4J
+     * thread per task, and the trainer's other defaults. {@code SparkSession.builder().config(configure(conf))}.
+     */
+    public static org.apache.spark.SparkConf configure(org.apache.spark.SparkConf conf) {
+        return SparkSetup.withTrainerSettings(conf);
+    }
+
+    @Override
+    public SparkDdpModel fit(Dataset<?> dataset) {
+        transformSchema(dataset.schema());
+        org.apache.spark.SparkConf session = dataset.sparkSession().sparkContext().getConf();
+        if (!SparkSetup.KRYO.equals(session.get("spark.serializer", ""))
+                || !session.get("spark.kryo.registrator", "").contains(SparkSetup.REGISTRATOR)) {
+            throw new InvalidConfigException("spark.kryo.registrator", "must include " + SparkSetup.REGISTRATOR
+                    + ", with spark.serializer = " + SparkSetup.KRYO + ", for spark-ddp to train in this session:"
+                    + " build it with SparkSession.builder().config(SparkDdpEstimator.configure(new SparkConf()))");
+        }
+        SparkDdpConfig job = jobConfig();
+        // Step 1, gather: the features and labels, on the driver.
+        LabeledExamples examples = gather(dataset, getOrDefault(featuresCol), getOrDefault(labelCol));
+        NetworkSpec spec = NetworkSpec.of(job, ModelColumns.shape(getOrDefault(inputShape), examples.numFeatures()),
+                examples.targetWidth());
+        TrainableNetwork network = NetworkFactory.build(spec);
+        // Step 2, train: sharded to the executors and trained as the command line trains; each epoch's metrics
+        // are on the training set itself (a Pipeline has no held-out set to offer).
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
+        InMemoryExamples source = new InMemoryExamples("DataFrame", examples);
+        var training = job.training();
+        TrainingResult result;
+        try (ShardedData train = source.shards(sc, training.workers(), training.seed(), "spark-ddp fit shards");
+             ShardedData scored = source.slices(sc, training.workers(), "spark-ddp fit metrics")) {
+            result = new TrainingMaster(sc, training, spec, "fit-" + UUID.randomUUID(), List.of())
+                    .fit(train, scored, ModelState.capture(network, 0, 0));
+        }
+        result.finalState().applyTo(network);
+        network.setCounters(result.finalState().iteration(), result.finalState().epoch());
+        // Step 3, package: the network as a model.zip held in memory, the model's portable form.
+        SparkDdpModel model = new SparkDdpModel(uid, modelZip(network), examples.targetWidth(), task());
+        copyValues(model, extractParamMap());
+        return (SparkDdpModel) model.setParent(this);
+    }
+
+    private static byte[] modelZip(TrainableNetwork network) {
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        try {
+            ModelSerializer.writeModel(network.dl4jModel(), zip, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return zip.toByteArray();
+    }
+
+    /** What the label column holds, for its Param's documentation. */
+    protected abstract String labelDoc();
+
+    /** The output layer this task trains by default, in HOCON; the {@code config} Param may change it. */
+    protected abstract String outputDefaults();
+
+    /** {@link SparkDdpModel#CLASSIFICATION} or {@link SparkDdpModel#REGRESSION}: what transform adds. */
+    protected abstract String task();
+
+    /** The selected columns as examples, on the driver, with the task's targets. */
+    protected abstract LabeledExamples gather(Dataset<?> dataset, String features, String label);
+
+    @SuppressWarnings("unchecked")
+    private E self() {
+        return (E) this;
+    }
+
+    @Override
+    public E copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+}
