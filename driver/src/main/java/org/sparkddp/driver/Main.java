@@ -34,6 +34,8 @@ public final class Main {
                 EvaluateCommand.run(cli, out);
             } else if (cli.command().equals("report")) {
                 ReportCommand.run(cli, out);
+            } else if (cli.command().equals("predict")) {
+                PredictCommand.run(cli, out);
             } else if (cli.command().equals("search")) {
                 SearchCommand.run(cli, out);
             } else {

@@ -79,6 +79,20 @@ public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWrita
         return uid;
     }
 
+    /**
+     * The model in a model.zip that {@code spark-ddp train} wrote: a classifier if its output layer is a softmax,
+     * else a regressor of its single output. Validated as {@code spark-ddp evaluate} validates it.
+     */
+    public static SparkDdpModel fromModelZip(String location, byte[] zip) {
+        ModelArchive.Restored network = ModelArchive.read(location, zip);
+        if (!network.softmax() && network.numOutputs() != 1) {
+            throw new org.sparkddp.common.error.InvalidDataException(location, "has " + network.numOutputs()
+                    + " real-valued outputs; only classifiers (softmax) and single-output models can predict here");
+        }
+        return new SparkDdpModel(org.apache.spark.ml.util.Identifiable.randomUID("sparkDdpModel"), zip,
+                network.numOutputs(), network.softmax() ? CLASSIFICATION : REGRESSION);
+    }
+
     public Param<String> featuresCol() { return featuresCol; }
     public Param<String> predictionCol() { return predictionCol; }
     public Param<String> probabilityCol() { return probabilityCol; }

@@ -16,14 +16,17 @@ import org.sparkddp.common.error.InvalidInputException;
  * @param model      the model.zip to evaluate
  * @param runDir     the output directory of a run, to write a report for
  * @param grid       the search space of {@code search}
+ * @param input      {@code predict}'s input (Parquet) and {@code output}, where it writes
  */
 public record CommandLine(String command, Optional<String> configFile, List<String> overrides, Optional<String> resume,
-                          Optional<String> model, Optional<String> runDir, Optional<String> grid) {
+                          Optional<String> model, Optional<String> runDir, Optional<String> grid,
+                          Optional<String> input, Optional<String> output) {
     public static final String USAGE = String.join("\n",
             "usage: spark-ddp train [--config FILE] [--set key=value ...] [--resume DIR]",
             "       spark-ddp evaluate --model FILE [--config FILE] [--set key=value ...]",
             "       spark-ddp report OUTPUT_DIR",
             "       spark-ddp search --grid FILE [--config FILE] [--set key=value ...]",
+            "       spark-ddp predict --model FILE --input PARQUET --output DIR [--config FILE] [--set key=value ...]",
             "",
             "  train     train a network; with no --config, the built-in default job",
             "            (conf/fashion-mnist-mlp.conf: an MLP on Fashion-MNIST, local Spark)",
@@ -36,6 +39,8 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             "  report    (re)write OUTPUT_DIR/report.html from a run's metrics.jsonl and summary.json",
             "  search    train one trial per point of the grid, one after another, each on every worker;",
             "            ranks them by held-out loss in output.dir/search.json",
+            "  predict   add predictions to Parquet rows (a 'features' column: Vector or array), on the executors;",
+            "            writes Parquet to --output, partitioned like the input",
             "  --grid    HOCON: grid { \"optimizer.learning-rate\" = [0.001, 0.003] }, optionally random { samples = N }",
             "",
             "Exit status: 0 done, 2 invalid input (config, data, paths), 3 training diverged, 1 other failure.");
@@ -50,16 +55,18 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
                 throw new InvalidInputException("report needs one argument, a run's output directory (see --help)");
             }
             return new CommandLine(command, Optional.empty(), List.of(), Optional.empty(), Optional.empty(),
-                    Optional.of(args[1]), Optional.empty());
+                    Optional.of(args[1]), Optional.empty(), Optional.empty(), Optional.empty());
         }
-        if (!List.of("train", "evaluate", "search").contains(command)) {
-            throw new InvalidInputException("unknown command '" + command + "' (expected train, evaluate, report or"
-                    + " search; see --help)");
+        if (!List.of("train", "evaluate", "search", "predict").contains(command)) {
+            throw new InvalidInputException("unknown command '" + command + "' (expected train, evaluate, report,"
+                    + " search or predict; see --help)");
         }
         String config = null;
         String resume = null;
         String model = null;
         String grid = null;
+        String input = null;
+        String output = null;
         List<String> overrides = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
@@ -72,7 +79,10 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
                 }
                 case "--set", "-s" -> overrides.add(value(args, ++i, arg));
                 case "--resume" -> resume = only(command, "train", arg, value(args, ++i, arg));
-                case "--model" -> model = only(command, "evaluate", arg, value(args, ++i, arg));
+                case "--model" -> model = command.equals("predict") ? value(args, ++i, arg)
+                        : only(command, "evaluate", arg, value(args, ++i, arg));
+                case "--input" -> input = only(command, "predict", arg, value(args, ++i, arg));
+                case "--output" -> output = only(command, "predict", arg, value(args, ++i, arg));
                 case "--grid" -> grid = only(command, "search", arg, value(args, ++i, arg));
                 case "--help", "-h" -> {
                     return help();
@@ -91,16 +101,20 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
         if (command.equals("evaluate") && model == null) {
             throw new InvalidInputException("evaluate needs --model FILE (see --help)");
         }
+        if (command.equals("predict") && (model == null || input == null || output == null)) {
+            throw new InvalidInputException("predict needs --model FILE --input PARQUET --output DIR (see --help)");
+        }
         if (command.equals("search") && grid == null) {
             throw new InvalidInputException("search needs --grid FILE (see --help)");
         }
         return new CommandLine(command, Optional.ofNullable(config), List.copyOf(overrides), Optional.ofNullable(resume),
-                Optional.ofNullable(model), Optional.empty(), Optional.ofNullable(grid));
+                Optional.ofNullable(model), Optional.empty(), Optional.ofNullable(grid), Optional.ofNullable(input),
+                Optional.ofNullable(output));
     }
 
     private static CommandLine help() {
         return new CommandLine("help", Optional.empty(), List.of(), Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /** An option's value, when the option belongs to {@code owner}. */

@@ -17,6 +17,7 @@ import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.sparkddp.common.data.HadoopFiles;
@@ -46,8 +47,9 @@ public final class ModelArchive {
      *
      * @param network    the DL4J model, parameters and updater state loaded
      * @param numOutputs the output layer's width
+     * @param softmax    whether the output layer is a softmax over classes (else its outputs are values)
      */
-    public record Restored(Model network, int numOutputs) {
+    public record Restored(Model network, int numOutputs, boolean softmax) {
         /** The network's output for a batch of flat input rows, in inference mode. */
         public INDArray output(INDArray features) {
             return network instanceof ComputationGraph graph
@@ -103,7 +105,9 @@ public final class ModelArchive {
             updater.setStateViewArray(array(location, UPDATER, updaterBytes, size).reshape(1, size)
                     .castTo(params.dataType()));
         }
-        return new Restored(network, (int) ((FeedForwardLayer) output.conf().getLayer()).getNOut());
+        FeedForwardLayer last = (FeedForwardLayer) output.conf().getLayer();
+        return new Restored(network, (int) last.getNOut(),
+                last.getActivationFn() instanceof ActivationSoftmax);
     }
 
     private static Map<String, byte[]> entries(String location, java.io.InputStream in) throws IOException {

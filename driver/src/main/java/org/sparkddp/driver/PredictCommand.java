@@ -1,0 +1,88 @@
+package org.sparkddp.driver;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.data.HadoopFiles;
+import org.sparkddp.common.error.InvalidConfigException;
+import org.sparkddp.common.error.InvalidDataException;
+import org.sparkddp.driver.cli.CommandLine;
+import org.sparkddp.driver.spark.HadoopConfs;
+import org.sparkddp.driver.spark.SparkSetup;
+import org.sparkddp.ml.SparkDdpModel;
+
+/**
+ * {@code spark-ddp predict --model FILE --input PARQUET --output DIR}: batch prediction on the executors. Named
+ * steps: check (the model, the output's absence, before Spark starts), read (Parquet, as Spark splits it),
+ * predict (each executor its partitions, the model broadcast as its model.zip bytes), write (Parquet under a
+ * temporary name beside DIR, one file per input partition, then renamed to DIR in one step, so DIR is whole or
+ * absent).
+ */
+final class PredictCommand {
+    private PredictCommand() {
+    }
+
+    static void run(CommandLine cli, PrintStream out) throws IOException {
+        ConfigLoader.Loaded loaded = ConfigLoader.load(JobConfigSource.of(cli, Optional.empty()), cli.overrides());
+        // Spark SQL ships its own classes (schemas, file splits) through Kryo, and they are not all registered, so
+        // this command, unlike training, does not require registration; our wire types are still registered.
+        SparkConf sparkConf = SparkSetup.sparkConf(loaded.config()).set("spark.kryo.registrationRequired", "false");
+        Configuration hadoop = HadoopConfs.from(sparkConf);
+        String location = cli.model().orElseThrow();
+        String input = cli.input().orElseThrow();
+        String output = cli.output().orElseThrow();
+
+        // Check: a valid model, and no output to overwrite.
+        SparkDdpModel model = SparkDdpModel.fromModelZip(location, HadoopFiles.read(location, hadoop,
+                InputStream::readAllBytes));
+        Path target = new Path(output);
+        FileSystem fs = target.getFileSystem(hadoop);
+        if (fs.exists(target)) {
+            throw new InvalidConfigException("--output", "'" + output + "' exists already; predict never overwrites");
+        }
+        Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+
+        SparkSession spark = SparkSession.builder().config(sparkConf).getOrCreate();
+        try {
+            Dataset<Row> rows = read(spark, input);
+            int partitions = rows.rdd().getNumPartitions();
+            spark.sparkContext().setJobDescription("predict " + location + " on " + input);
+            // Predict and write: no repartition, so the output is partitioned like the input.
+            model.transform(rows).write().parquet(temporary.toString());
+            if (!fs.rename(temporary, target)) {
+                throw new IOException("cannot rename " + temporary + " to " + target);
+            }
+            long written = spark.read().parquet(output).count();
+            out.println(String.format(Locale.ROOT, "predicted %,d rows of %s with %s (%s) in %d partition%s: %s",
+                    written, input, location, model.getOrDefault(model.task()), partitions,
+                    partitions == 1 ? "" : "s", output));
+        } finally {
+            fs.delete(temporary, true); // only what a failed write left
+            spark.stop();
+        }
+    }
+
+    private static Dataset<Row> read(SparkSession spark, String input) {
+        try {
+            return spark.read().parquet(input);
+        } catch (Exception e) { // Spark throws AnalysisException, undeclared, for a path that is not there
+            if (e instanceof AnalysisException) {
+                throw new InvalidDataException(input, "cannot be read as Parquet: "
+                        + e.getMessage().lines().findFirst().orElse(""));
+            }
+            throw e;
+        }
+    }
+}
