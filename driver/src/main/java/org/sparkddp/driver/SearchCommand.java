@@ -22,11 +22,12 @@ import org.sparkddp.driver.search.TrialResult;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.SparkSetup;
 import org.sparkddp.driver.train.TrainingDivergedException;
+import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.driver.train.TrainingResult;
 
 /**
  * {@code spark-ddp search --grid FILE}: one training run per point of a grid of config values, ranked by held-out
- * loss. Runs on the driver; each trial trains on the executors like any job.
+ * loss (on the validation set when every trial has one, else on the test set). Runs on the driver; each trial trains on the executors like any job.
  *
  * <p>Policy: trials run one after another, each on every worker, in one Spark application. A synchronous trial
  * occupies all its task slots for its whole run (its stages are barrier stages), so trials side by side would
@@ -75,11 +76,16 @@ final class SearchCommand {
         out.println(String.format(Locale.ROOT, "search: %d trial%s over %s, one after another", configs.size(),
                 configs.size() == 1 ? "" : "s", String.join(", ", grid.keys())));
 
+        // Choosing settings by their test loss would make the test figures optimistic; a validation set is for
+        // choosing. Losses on different sets do not compare, so only a search whose every trial has one uses it.
+        boolean onValidation = configs.stream().allMatch(c -> c.config().validation().fraction() > 0
+                || c.config().data().validation().isPresent());
         JavaSparkContext sc = new JavaSparkContext(SparkContext.getOrCreate(sparkConf));
         List<TrialResult> results = new ArrayList<>();
         try {
             for (int t = 0; t < configs.size(); t++) {
-                results.add(trial(sc, configs.get(t), t + 1, configs.size(), grid.trials().get(t), hadoop, out));
+                results.add(trial(sc, configs.get(t), t + 1, configs.size(), grid.trials().get(t), onValidation,
+                        hadoop, out));
             }
         } finally {
             sc.stop();
@@ -87,21 +93,24 @@ final class SearchCommand {
 
         List<TrialResult> ranked = TrialResult.ranked(results);
         TrialResult.table(ranked).forEach(out::println);
-        output.writeAtomically("search.json", o -> o.write((Json.pretty(TrialResult.document(grid.keys(), ranked))
+        output.writeAtomically("search.json", o -> o.write((Json.pretty(TrialResult.document(grid.keys(), ranked,
+                onValidation ? "validation" : "test"))
                 + "\n").getBytes(StandardCharsets.UTF_8)));
         out.println("written: " + output.location() + "/search.json");
     }
 
     private static TrialResult trial(JavaSparkContext sc, ConfigLoader.Loaded loaded, int number, int of,
-                                     List<String> settings, Configuration hadoop, PrintStream out) throws IOException {
+                                     List<String> settings, boolean onValidation, Configuration hadoop,
+                                     PrintStream out) throws IOException {
         out.println(String.format(Locale.ROOT, "trial %d/%d: %s", number, of, String.join(", ", settings)));
         long start = System.nanoTime();
         String dir = loaded.config().output().dir();
         TrainingJob job = new TrainingJob(loaded, hadoop, out, false);
         try {
             TrainingResult result = job.run(sc, job.prepare());
-            return new TrialResult(number, settings, dir, result.test().meanLoss(),
-                    result.test().hasAccuracy() ? result.test().accuracy() : Double.NaN,
+            HeldOutMetrics heldOut = onValidation ? result.validation().orElseThrow().metrics() : result.test();
+            return new TrialResult(number, settings, dir, heldOut.meanLoss(),
+                    heldOut.hasAccuracy() ? heldOut.accuracy() : Double.NaN,
                     (System.nanoTime() - start) / 1e9, null);
         } catch (TrainingDivergedException e) {
             out.println("trial " + number + " diverged: " + e.getMessage());

@@ -25,6 +25,7 @@ import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.checkpoint.Checkpoint;
 import org.sparkddp.driver.checkpoint.CheckpointStore;
 import org.sparkddp.driver.checkpoint.JobCheckpoints;
+import org.sparkddp.driver.data.ExampleSource;
 import org.sparkddp.driver.data.JobData;
 import org.sparkddp.driver.output.Json;
 import org.sparkddp.driver.train.CheckpointSink;
@@ -72,9 +73,11 @@ public final class TrainingJob {
 
     public Prepared prepare() {
         SparkDdpConfig config = loaded.config();
-        JobData data = JobData.open(config.data(), TargetKind.of(config.model()), hadoopConf);
+        JobData data = JobData.open(config.data(), config.validation(), config.training().seed(),
+                TargetKind.of(config.model()), hadoopConf);
         reportSkipped(config.data().train(), data.trainRowsSkipped());
         reportSkipped(config.data().test(), data.testRowsSkipped());
+        config.data().validation().ifPresent(file -> reportSkipped(file, data.validationRowsSkipped()));
         OutputDirectory output = OutputDirectory.open(config.output().dir(), hadoopConf, "output.dir");
         if (data.train().size() < config.training().workers()) {
             throw new InvalidConfigException("training.workers", "is " + config.training().workers() + " but "
@@ -129,18 +132,24 @@ public final class TrainingJob {
         TrainingResult result;
         try (ShardedData train = prepared.data().train().shards(sc, training.workers(), training.seed(),
                 "spark-ddp train shards");
-             ShardedData test = prepared.data().test().slices(sc, training.workers(), "spark-ddp test shards")) {
-            result = new TrainingMaster(sc, training, prepared.network(), runId, listeners, config.checkpoint(), sink)
-                    .fit(train, test, initial);
+             ShardedData test = prepared.data().test().slices(sc, training.workers(), "spark-ddp test shards");
+             ShardedData validation = prepared.data().validation()
+                     .map(v -> v.slices(sc, training.workers(), "spark-ddp validation shards")).orElse(null)) {
+            result = new TrainingMaster(sc, training, prepared.network(), runId, listeners, config.checkpoint(), sink,
+                    config.validation())
+                    .fit(train, test, Optional.ofNullable(validation), initial, resume.flatMap(Checkpoint::stopping));
         } finally {
             console.closeLine();
         }
 
-        ModelFile.write(prepared.output(), prepared.network(), result.finalState());
+        // Under early stopping, the best epoch's state rather than the last one.
+        ModelFile.write(prepared.output(), prepared.network(), result.model());
         metrics.flush();
         Summary.Provenance provenance = new Summary.Provenance(Version.get(), startedAt, sc.master(),
                 loaded.resolvedJson(), initial.params().length, prepared.data().train().size(),
-                prepared.data().test().size(), prepared.data().trainRowsSkipped(), prepared.data().testRowsSkipped());
+                prepared.data().test().size(), prepared.data().validation().map(ExampleSource::size).orElse(0),
+                prepared.data().trainRowsSkipped(), prepared.data().testRowsSkipped(),
+                prepared.data().validationRowsSkipped());
         Map<String, Object> summary = Summary.of(config, result, provenance, (System.nanoTime() - start) / 1e9);
         Summary.write(prepared.output(), summary);
         writeReport(prepared.output());
@@ -179,10 +188,14 @@ public final class TrainingJob {
     private void printHeader(SparkDdpConfig config, Prepared prepared, ModelState initial, String master) {
         var t = config.training();
         console.println(String.format(Locale.ROOT,
-                "spark-ddp: %s (%,d parameters) · %s · %,d training and %,d test examples · %d workers ·"
-                        + " global batch %d · %d epoch%s · %s",
-                NetworkDescription.of(prepared.network()), initial.params().length, t.mode().configName(), prepared.data().train().size(),
+                "spark-ddp: %s (%,d parameters) · %s · %,d training%s and %,d test examples · %d workers ·"
+                        + " global batch %d · %d epoch%s%s · %s",
+                NetworkDescription.of(prepared.network()), initial.params().length, t.mode().configName(),
+                prepared.data().train().size(), prepared.data().validation()
+                        .map(v -> String.format(Locale.ROOT, ", %,d validation", v.size())).orElse(""),
                 prepared.data().test().size(), t.workers(), t.batchSize(), t.epochs(), t.epochs() == 1 ? "" : "s",
+                config.validation().patience().isPresent() ? String.format(Locale.ROOT, " (early stopping: patience"
+                        + " %d)", config.validation().patience().getAsInt()) : "",
                 master));
     }
 
@@ -198,6 +211,11 @@ public final class TrainingJob {
                         + " sync %.2f ms per iteration",
                 testFigures(result.test()), result.iterations(), result.samplesPerSecond(),
                 result.computeMsPerIteration(), result.syncMsPerIteration()));
+        result.validation().ifPresent(v -> console.println(String.format(Locale.ROOT,
+                "validation: best %s %.4f after epoch %d%s%s", v.metrics().lossName(), v.bestLoss(), v.bestEpoch() + 1,
+                v.stoppedEarly() ? String.format(Locale.ROOT, " · stopped early after epoch %d",
+                        result.epochs().get(result.epochs().size() - 1).epoch() + 1) : "",
+                v.keptBest() ? " · the model saved is epoch " + (v.bestEpoch() + 1) + "'s" : "")));
         if (result.stageRetries() > 0) {
             console.println(String.format(Locale.ROOT,
                     "recovered: %d stage resubmission%s after task or executor failures · at least %,d iterations"

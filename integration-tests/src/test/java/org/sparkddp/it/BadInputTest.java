@@ -149,6 +149,22 @@ class BadInputTest {
                         d -> tabular(d, "csv", "1;2;0\n3;4;1\n", "1;2;0\n0,5;1;1\n", "data.csv.delimiter=semicolon")),
                 new Case("CSV class label the training file lacks", "{dir}/test.csv:1: class label 2 is outside the"
                         + " training labels 0..1", d -> tabular(d, "csv", "1,2,0\n3,4,1\n", "1,2,2\n")),
+                new Case("missing validation file", "{dir}/nowhere/val-images-idx3-ubyte.gz: no such file",
+                        d -> args(d, "data.validation=" + d.resolve("nowhere/val-images-idx3-ubyte.gz"))),
+                new Case("validation CSV with fewer features", "{dir}/val.csv: has 1 features per example but"
+                        + " {dir}/train.csv has 2", d -> {
+                            Files.writeString(d.resolve("val.csv"), "1,0\n2,1\n");
+                            return tabular(d, "csv", "1,2,0\n3,4,1\n", "1,2,0\n",
+                                    "data.validation=" + d.resolve("val.csv"));
+                        }),
+                new Case("validation CSV class label the training file lacks", "{dir}/val.csv:2: class label 5 is"
+                        + " outside the training labels 0..1", d -> {
+                            Files.writeString(d.resolve("val.csv"), "1,2,0\n2,2,5\n");
+                            return tabular(d, "csv", "1,2,0\n3,4,1\n", "1,2,0\n",
+                                    "data.validation=" + d.resolve("val.csv"));
+                        }),
+                new Case("early stopping without a validation set", "--set: validation.patience: needs a validation"
+                        + " set", d -> args(d, "validation.patience=2")),
                 new Case("CSV label column beyond the row", "{dir}/train.csv:1: data.csv.label-columns names column 3",
                         d -> tabular(d, "csv", "1,2,0\n", "1,2,0\n", "data.csv.label-columns=[3]")),
                 new Case("LibSVM test index beyond the training features",

@@ -28,6 +28,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.ValidationConfig;
 import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.TargetKind;
@@ -286,6 +287,20 @@ class HdfsTest {
              ShardedData testFromDriver = ShardedData.forEvaluation(sc, whole.test(), 3, "whole test")) {
             assertSameShards(fromDriver, fromExecutors);
             assertSameShards(testFromDriver, testFromExecutors);
+
+            // Holding out a validation fraction keeps it so: the executors read exactly the driver's subsets.
+            ValidationConfig quarter = new ValidationConfig(0.25, 1, java.util.OptionalInt.empty(), 0);
+            JobData held = JobData.open(config, quarter, 42, TargetKind.CLASS_INDEX, conf);
+            Datasets heldWhole = Datasets.load(config, TargetKind.CLASS_INDEX, 0.25, 42, conf);
+            assertEquals(1500, held.train().size());
+            try (ShardedData keptFromExecutors = held.train().shards(sc, 2, 42, "kept");
+                 ShardedData keptFromDriver = ShardedData.forTraining(sc, heldWhole.train(), 2, 42, "kept whole");
+                 ShardedData heldFromExecutors = held.validation().orElseThrow().slices(sc, 2, "held");
+                 ShardedData heldFromDriver = ShardedData.forEvaluation(sc, heldWhole.validation().orElseThrow(), 2,
+                         "held whole")) {
+                assertSameShards(keptFromDriver, keptFromExecutors);
+                assertSameShards(heldFromDriver, heldFromExecutors);
+            }
 
             // A file removed between planning and reading: the executors' error names it, in one line.
             hdfs.fs().rename(new org.apache.hadoop.fs.Path("/data/raw/t10k-images-idx3-ubyte"),

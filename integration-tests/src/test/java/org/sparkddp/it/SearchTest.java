@@ -47,6 +47,7 @@ class SearchTest {
                 .reduce("", (a, b) -> a + b + "\n"));
 
         JsonNode doc = Json.parse(Files.readString(dir.resolve("search/search.json")));
+        assertEquals("test", doc.get("ranked_on").asText());
         JsonNode trials = doc.get("trials");
         assertEquals(3, trials.size());
         double previous = Double.NEGATIVE_INFINITY;
@@ -65,6 +66,24 @@ class SearchTest {
                 diverged.get("settings").toString());
         assertTrue(diverged.get("held_out_loss").isNull() && diverged.has("failure"), diverged.toString());
         assertTrue(console.contains("diverged"), console);
+    }
+
+    @Test
+    void withAValidationSetInEveryTrialTheRankingUsesItNotTheTestSet() throws Exception {
+        Path grid = TestData.configFile(dir, "val-grid.conf", "grid { \"optimizer.learning-rate\" = [0.1, 0.01] }");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(0, search(grid, new ByteArrayOutputStream(), err, "training.max-iterations=8",
+                "validation.fraction=0.2"), err.toString(StandardCharsets.UTF_8));
+        JsonNode doc = Json.parse(Files.readString(dir.resolve("search/search.json")));
+        assertEquals("validation", doc.get("ranked_on").asText());
+        JsonNode trials = doc.get("trials");
+        assertEquals(2, trials.size());
+        for (JsonNode t : trials) {
+            JsonNode summary = Json.parse(Files.readString(Path.of(t.get("output_dir").asText(), "summary.json")));
+            assertEquals(summary.at("/validation/loss").asDouble(), t.get("held_out_loss").asDouble(), 0.0);
+            assertTrue(summary.at("/validation/loss").asDouble() != summary.get("test_loss").asDouble());
+        }
+        assertTrue(trials.get(0).get("held_out_loss").asDouble() <= trials.get(1).get("held_out_loss").asDouble());
     }
 
     @Test

@@ -93,8 +93,9 @@ public final class ConfigLoader {
 
     private static SparkDdpConfig build(Config merged, Config user, Config defaults) {
         TypedReader r = new TypedReader(merged, user, defaults, "");
+        DataConfig data = DataConfig.read(r);
         SparkDdpConfig config = new SparkDdpConfig(
-                DataConfig.read(r),
+                data,
                 new OutputConfig(r.string("output.dir"), r.integer("output.log-every")),
                 sparkSettings(merged, user),
                 new TrainingConfig(
@@ -114,6 +115,7 @@ public final class ConfigLoader {
                         r.optionalInt("checkpoint.every-iterations"),
                         r.optionalInt("checkpoint.every-epochs"),
                         r.integer("checkpoint.keep")),
+                ValidationConfig.read(r, data),
                 OptimizerReader.read(r),
                 ModelReader.read(r));
 

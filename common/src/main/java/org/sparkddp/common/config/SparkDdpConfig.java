@@ -12,6 +12,7 @@ public record SparkDdpConfig(
         SparkSettings spark,
         TrainingConfig training,
         CheckpointConfig checkpoint,
+        ValidationConfig validation,
         OptimizerConfig optimizer,
         ModelConfig model) implements Serializable {
 
@@ -21,6 +22,7 @@ public record SparkDdpConfig(
         Checks.present("spark", spark);
         Checks.present("training", training);
         Checks.present("checkpoint", checkpoint);
+        Checks.present("validation", validation);
         Checks.present("optimizer", optimizer);
         Checks.present("model", model);
     }

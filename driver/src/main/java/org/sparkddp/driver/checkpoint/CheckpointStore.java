@@ -21,6 +21,7 @@ import org.sparkddp.common.data.StorageFailures;
 import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.output.Json;
+import org.sparkddp.driver.train.EarlyStoppingState;
 import org.sparkddp.driver.output.OutputDirectory;
 
 /**
@@ -34,6 +35,10 @@ import org.sparkddp.driver.output.OutputDirectory;
 public final class CheckpointStore {
     static final String STATE = "state.bin";
     static final String META = "checkpoint.json";
+    /** Early stopping's best state so far, beside the current one, in a run with early stopping. */
+    static final String BEST = "best.bin";
+    /** The key of early stopping's counters in checkpoint.json. */
+    static final String EARLY_STOPPING = "early_stopping";
     private static final Pattern NAME = Pattern.compile("^ckpt-(\\d+)$");
 
     private final FileSystem fs;
@@ -59,12 +64,21 @@ public final class CheckpointStore {
 
     /** Writes a checkpoint and prunes old ones; returns its location. */
     public String write(ModelState state, Map<String, Object> meta) throws IOException {
+        return write(state, meta, java.util.Optional.empty());
+    }
+
+    /** The same, with early stopping's best state so far. */
+    public String write(ModelState state, Map<String, Object> meta, java.util.Optional<ModelState> best)
+            throws IOException {
         String name = String.format("ckpt-%012d", state.iteration());
         Path target = new Path(dir, name);
         Path temporary = new Path(dir, "." + name + ".tmp-" + UUID.randomUUID());
         try {
             fs.mkdirs(temporary);
             writeFile(new Path(temporary, STATE), StateCodec.encode(state));
+            if (best.isPresent()) {
+                writeFile(new Path(temporary, BEST), StateCodec.encode(best.get()));
+            }
             writeFile(new Path(temporary, META), (Json.pretty(meta) + "\n").getBytes(StandardCharsets.UTF_8));
             if (fs.exists(target)) {
                 fs.delete(target, true); // the same iteration written again, by a resumed run: the same content
@@ -142,7 +156,7 @@ public final class CheckpointStore {
                 throw new InvalidDataException(metaFile, "does not match " + STATE + " beside it (iteration "
                         + meta.path("iteration").asText() + " against " + state.iteration() + ")");
             }
-            return new Checkpoint(path.toString(), state, meta);
+            return new Checkpoint(path.toString(), state, meta, stopping(fs, path, meta));
         } catch (FileNotFoundException e) {
             throw new InvalidDataException(location, "no such checkpoint directory");
         } catch (IOException e) {
@@ -150,6 +164,23 @@ public final class CheckpointStore {
         } catch (IllegalArgumentException e) {
             throw new InvalidDataException(location, "is not a usable path: " + e.getMessage());
         }
+    }
+
+    /** Early stopping's state, if the checkpoint was written with it: the counters and the best state. */
+    private static java.util.Optional<EarlyStoppingState> stopping(FileSystem fs, Path checkpoint, JsonNode meta)
+            throws IOException {
+        JsonNode counters = meta.path(EARLY_STOPPING);
+        if (counters.isMissingNode()) {
+            return java.util.Optional.empty();
+        }
+        Path best = new Path(checkpoint, BEST);
+        if (!fs.exists(best)) {
+            throw new InvalidDataException(new Path(checkpoint, META).toString(), "records early stopping but "
+                    + BEST + " is missing beside it");
+        }
+        ModelState state = StateCodec.decode(readAll(fs, best), best.toString());
+        return java.util.Optional.of(new EarlyStoppingState(counters.path("best_epoch").asInt(),
+                counters.path("best_loss").asDouble(), counters.path("since_best").asInt(), state));
     }
 
     private static byte[] readAll(FileSystem fs, Path path) throws IOException {

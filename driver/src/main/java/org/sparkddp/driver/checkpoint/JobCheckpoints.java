@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.train.CheckpointSink;
+import org.sparkddp.driver.train.EarlyStoppingState;
 
 /**
  * Writes a job's checkpoints: the state, plus everything needed to resume it exactly and to trace it (seeds and
@@ -41,7 +42,7 @@ public final class JobCheckpoints implements CheckpointSink {
     }
 
     @Override
-    public void save(ModelState state) {
+    public void save(ModelState state, Optional<EarlyStoppingState> stopping) {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("format", 1);
         meta.put("iteration", state.iteration());
@@ -49,8 +50,10 @@ public final class JobCheckpoints implements CheckpointSink {
         meta.put("created_at", Instant.now().toString());
         meta.putAll(fixed);
         meta.put("metrics", metrics.get());
+        stopping.ifPresent(s -> meta.put(CheckpointStore.EARLY_STOPPING, Map.of("best_epoch", s.bestEpoch(),
+                "best_loss", s.bestLoss(), "since_best", s.sinceBest())));
         try {
-            last = store.write(state, meta);
+            last = store.write(state, meta, stopping.map(EarlyStoppingState::bestState));
         } catch (IOException | RuntimeException e) {
             LOG.warn("the checkpoint of iteration {} could not be written ({}); training goes on", state.iteration(),
                     e.getMessage());

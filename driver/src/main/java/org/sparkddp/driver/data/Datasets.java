@@ -1,42 +1,70 @@
 package org.sparkddp.driver.data;
 
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.error.InvalidDataException;
+import org.sparkddp.common.plan.HoldOut;
 
 /**
- * The training and test examples of a job, read whole by the driver and checked against each other: what a job
- * trains on unless its files are large enough for the executors to read ({@link JobData}), and what tests and
- * baselines compare against.
+ * The training, test and validation examples of a job, read whole by the driver and checked against each other:
+ * what a job trains on unless its files are large enough for the executors to read ({@link JobData}), and what
+ * tests and baselines compare against.
  *
- * @param train            the training examples (normalized, for tabular data)
- * @param test             the held-out examples, with the training set's classes (and normalization)
- * @param trainRowsSkipped bad rows of the training file left out under {@code data.on-bad-row = skip}
- * @param testRowsSkipped  the same, of the test file
+ * @param train                 the training examples (normalized, for tabular data), without any held out
+ * @param test                  the held-out examples, with the training set's classes (and normalization)
+ * @param validation            the validation examples (data.validation, or held out of the training file), if any
+ * @param trainRowsSkipped      bad rows of the training file left out under {@code data.on-bad-row = skip}
+ * @param testRowsSkipped       the same, of the test file
+ * @param validationRowsSkipped the same, of the validation file
  */
-public record Datasets(LabeledExamples train, LabeledExamples test, long trainRowsSkipped, long testRowsSkipped) {
+public record Datasets(LabeledExamples train, LabeledExamples test, Optional<LabeledExamples> validation,
+                       long trainRowsSkipped, long testRowsSkipped, long validationRowsSkipped) {
+
+    public Datasets(LabeledExamples train, LabeledExamples test, long trainRowsSkipped, long testRowsSkipped) {
+        this(train, test, Optional.empty(), trainRowsSkipped, testRowsSkipped, 0);
+    }
 
     /**
      * @param targets how tabular label columns are read; the model's loss decides (IDX labels are always classes)
      */
     public static Datasets load(DataConfig data, TargetKind targets, Configuration hadoopConf) {
+        return load(data, targets, 0, 0, hadoopConf);
+    }
+
+    /**
+     * @param validationFraction the share of the training file held out for validation ({@link HoldOut})
+     * @param seed               {@code training.seed}, which picks the held-out examples
+     */
+    public static Datasets load(DataConfig data, TargetKind targets, double validationFraction, long seed,
+                                Configuration hadoopConf) {
         Datasets loaded = switch (data.format()) {
             case IDX -> {
                 LabeledExamples train = IdxDatasets.load(data.train(), 0, hadoopConf, "data.train");
                 LabeledExamples test = IdxDatasets.load(data.test(), train.targetWidth(), hadoopConf, "data.test");
-                yield new Datasets(train, test, 0, 0);
+                Optional<LabeledExamples> validation = data.validation().map(file ->
+                        IdxDatasets.load(file, train.targetWidth(), hadoopConf, "data.validation"));
+                HoldOut holdOut = HoldOut.of(train.size(), validationFraction, seed);
+                yield holdOut.any()
+                        ? new Datasets(train.select(holdOut.kept()), test,
+                                Optional.of(train.select(holdOut.held())), 0, 0, 0)
+                        : new Datasets(train, test, validation, 0, 0, 0);
             }
-            case CSV, LIBSVM -> TabularDatasets.load(data, targets, hadoopConf);
+            case CSV, LIBSVM -> TabularDatasets.load(data, targets, validationFraction, seed, hadoopConf);
         };
-        checkSameFeatures(data, loaded.train().numFeatures(), loaded.test().numFeatures());
+        checkSameFeatures(data, data.test(), loaded.train().numFeatures(), loaded.test().numFeatures());
+        if (data.validation().isPresent()) {
+            checkSameFeatures(data, data.validation().get(), loaded.train().numFeatures(),
+                    loaded.validation().orElseThrow().numFeatures());
+        }
         return loaded;
     }
 
-    static void checkSameFeatures(DataConfig data, int trainFeatures, int testFeatures) {
-        if (testFeatures != trainFeatures) {
-            throw new InvalidDataException(data.test(), "has " + testFeatures + " features per example but "
+    static void checkSameFeatures(DataConfig data, String file, int trainFeatures, int fileFeatures) {
+        if (fileFeatures != trainFeatures) {
+            throw new InvalidDataException(file, "has " + fileFeatures + " features per example but "
                     + data.train() + " has " + trainFeatures);
         }
     }

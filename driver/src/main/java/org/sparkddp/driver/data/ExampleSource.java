@@ -26,4 +26,10 @@ public interface ExampleSource {
 
     /** Held-out examples in {@code parts} contiguous slices; order does not matter for evaluation. */
     ShardedData slices(JavaSparkContext sc, int parts, String name);
+
+    /**
+     * The examples at {@code rows} (ascending) of the same file: a part held out for validation, or the rest.
+     * Nothing is read yet.
+     */
+    ExampleSource subset(int[] rows);
 }

@@ -34,6 +34,11 @@ public record InMemoryExamples(String location, LabeledExamples examples) implem
     }
 
     @Override
+    public ExampleSource subset(int[] rows) {
+        return new InMemoryExamples(location, examples.select(rows));
+    }
+
+    @Override
     public ShardedData slices(JavaSparkContext sc, int parts, String name) {
         return ShardedData.forEvaluation(sc, examples, parts, name);
     }

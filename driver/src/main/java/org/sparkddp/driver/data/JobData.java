@@ -1,32 +1,63 @@
 package org.sparkddp.driver.data;
 
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.config.DataFormat;
+import org.sparkddp.common.config.ValidationConfig;
 import org.sparkddp.common.data.TargetKind;
+import org.sparkddp.common.plan.HoldOut;
 
 /**
- * A job's training and test data as the driver plans it, checked before Spark starts so that bad data fails
- * fast and names its file. Large uncompressed IDX images files stay on the file system, for the executors to
- * read; everything else the driver reads ({@link Datasets}).
+ * A job's training, test and validation data as the driver plans it, checked before Spark starts so that bad
+ * data fails fast and names its file. Large uncompressed IDX images files stay on the file system, for the
+ * executors to read; everything else the driver reads ({@link Datasets}).
  *
- * @param trainRowsSkipped bad rows of the training file left out under {@code data.on-bad-row = skip}
- * @param testRowsSkipped  the same, of the test file
+ * @param validation            the validation set, from {@code data.validation} or held out of the training file
+ *                              ({@code validation.fraction}, then not in {@code train}); empty for none
+ * @param trainRowsSkipped      bad rows of the training file left out under {@code data.on-bad-row = skip}
+ * @param testRowsSkipped       the same, of the test file
+ * @param validationRowsSkipped the same, of the validation file
  */
-public record JobData(ExampleSource train, ExampleSource test, long trainRowsSkipped, long testRowsSkipped) {
+public record JobData(ExampleSource train, ExampleSource test, Optional<ExampleSource> validation,
+                      long trainRowsSkipped, long testRowsSkipped, long validationRowsSkipped) {
 
-    /** @param targets how tabular label columns are read; the model's loss decides (IDX labels are always classes) */
+    /** Training and test data alone, as before validation sets existed. */
     public static JobData open(DataConfig data, TargetKind targets, Configuration hadoopConf) {
+        return open(data, ValidationConfig.NONE, 0, targets, hadoopConf);
+    }
+
+    /**
+     * @param validation where {@code validation.fraction} holds out examples (the file is {@code data.validation})
+     * @param seed       {@code training.seed}, which picks the held-out examples
+     * @param targets    how tabular label columns are read; the model's loss decides (IDX labels are always classes)
+     */
+    public static JobData open(DataConfig data, ValidationConfig validation, long seed, TargetKind targets,
+                               Configuration hadoopConf) {
         if (data.format() == DataFormat.IDX) {
             ExampleSource train = IdxDatasets.open(data.train(), 0, data.splitSize(), hadoopConf, "data.train");
             ExampleSource test = IdxDatasets.open(data.test(), train.targetWidth(), data.splitSize(), hadoopConf,
                     "data.test");
-            Datasets.checkSameFeatures(data, train.numFeatures(), test.numFeatures());
-            return new JobData(train, test, 0, 0);
+            Datasets.checkSameFeatures(data, data.test(), train.numFeatures(), test.numFeatures());
+            Optional<ExampleSource> checked = data.validation().map(file -> {
+                ExampleSource v = IdxDatasets.open(file, train.targetWidth(), data.splitSize(), hadoopConf,
+                        "data.validation");
+                Datasets.checkSameFeatures(data, file, train.numFeatures(), v.numFeatures());
+                return v;
+            });
+            HoldOut holdOut = HoldOut.of(train.size(), validation, seed);
+            if (holdOut.any()) {
+                return new JobData(train.subset(holdOut.kept()), test, Optional.of(train.subset(holdOut.held())),
+                        0, 0, 0);
+            }
+            return new JobData(train, test, checked, 0, 0, 0);
         }
-        Datasets loaded = Datasets.load(data, targets, hadoopConf);
+        Datasets loaded = Datasets.load(data, targets, validation.fraction(), seed, hadoopConf);
+        Optional<ExampleSource> held = loaded.validation().map(v -> new InMemoryExamples(
+                data.validation().orElse(data.train()), v));
         return new JobData(new InMemoryExamples(data.train(), loaded.train()),
-                new InMemoryExamples(data.test(), loaded.test()), loaded.trainRowsSkipped(), loaded.testRowsSkipped());
+                new InMemoryExamples(data.test(), loaded.test()), held, loaded.trainRowsSkipped(),
+                loaded.testRowsSkipped(), loaded.validationRowsSkipped());
     }
 
     /** The held-out examples alone, for scoring a saved model whose output layer has {@code outputs} units. */

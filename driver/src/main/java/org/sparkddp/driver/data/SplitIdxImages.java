@@ -41,18 +41,23 @@ public final class SplitIdxImages implements ExampleSource {
     private final int[] inputShape;
     private final ClassLabels labels;
     private final List<Split> splits;
+    /** The owner of an image this source does not hold: the executors skip it. */
+    private static final int NOT_READ = -1;
+    /** The images of the file this source holds, ascending (a subset held out for validation, or the rest). */
+    private final int[] rows;
 
     /** Images {@code [first, first + count)}, and the hosts that store the block where they start. */
     record Split(int first, int count, String[] hosts) implements java.io.Serializable {
     }
 
     private SplitIdxImages(String location, IdxHeader header, int[] inputShape, ClassLabels labels,
-                           List<Split> splits) {
+                           List<Split> splits, int[] rows) {
         this.location = location;
         this.header = header;
         this.inputShape = inputShape.clone();
         this.labels = labels;
         this.splits = List.copyOf(splits);
+        this.rows = rows;
     }
 
     /** Cuts the file into splits of whole images, about {@code splitSize} bytes each (at least one image). */
@@ -65,7 +70,9 @@ public final class SplitIdxImages implements ExampleSource {
             long offset = header.dataOffset() + (long) first * header.itemSize();
             splits.add(new Split(first, Math.min(perSplit, header.count() - first), hostsAt(blocks, offset)));
         }
-        return new SplitIdxImages(location, header, inputShape, labels, splits);
+        int[] all = new int[header.count()];
+        java.util.Arrays.setAll(all, i -> i);
+        return new SplitIdxImages(location, header, inputShape, labels, splits, all);
     }
 
     private static String[] hostsAt(BlockLocation[] blocks, long offset) {
@@ -98,7 +105,7 @@ public final class SplitIdxImages implements ExampleSource {
 
     @Override
     public int size() {
-        return header.count();
+        return rows.length;
     }
 
     @Override
@@ -117,12 +124,21 @@ public final class SplitIdxImages implements ExampleSource {
     }
 
     @Override
+    public ExampleSource subset(int[] selected) {
+        int[] picked = new int[selected.length];
+        for (int i = 0; i < picked.length; i++) {
+            picked[i] = rows[selected[i]];
+        }
+        return new SplitIdxImages(location, header, inputShape, labels, splits, picked);
+    }
+
+    @Override
     public ShardedData shards(JavaSparkContext sc, int workers, long seed, String name) {
         ShardLayout layout = ShardLayout.balanced(size(), workers, seed);
-        int[] owner = new int[size()];
+        int[] owner = unowned();
         for (int w = 0; w < workers; w++) {
-            for (int index : layout.members(w)) {
-                owner[index] = w;
+            for (int member : layout.members(w)) {
+                owner[rows[member]] = w;
             }
         }
         return read(sc, owner, layout.shardSizes(), name);
@@ -131,20 +147,29 @@ public final class SplitIdxImages implements ExampleSource {
     @Override
     public ShardedData slices(JavaSparkContext sc, int parts, String name) {
         int count = Math.max(1, Math.min(parts, size()));
-        int[] owner = new int[size()];
+        int[] owner = unowned();
         int[] sizes = new int[count];
         for (int p = 0; p < count; p++) { // the slices ShardedData.forEvaluation cuts
-            int from = (int) ((long) owner.length * p / count);
-            int to = (int) ((long) owner.length * (p + 1) / count);
-            java.util.Arrays.fill(owner, from, to, p);
+            int from = (int) ((long) size() * p / count);
+            int to = (int) ((long) size() * (p + 1) / count);
+            for (int i = from; i < to; i++) {
+                owner[rows[i]] = p;
+            }
             sizes[p] = to - from;
         }
         return read(sc, owner, sizes, name);
     }
 
+    /** An owner for every image of the file: none yet ({@link #NOT_READ}). */
+    private int[] unowned() {
+        int[] owner = new int[header.count()];
+        java.util.Arrays.fill(owner, NOT_READ);
+        return owner;
+    }
+
     /**
      * Reads the file on the executors into {@code sizes.length} partitions, image {@code i} going to partition
-     * {@code owner[i]}, each partition in ascending image order.
+     * {@code owner[i]} (none if {@link #NOT_READ}), each partition in ascending image order.
      */
     private ShardedData read(JavaSparkContext sc, int[] owner, int[] sizes, String name) {
         Broadcast<int[]> bcOwner = sc.broadcast(owner);
@@ -193,7 +218,10 @@ public final class SplitIdxImages implements ExampleSource {
                 Math.multiplyExact(split.count(), size));
         int[] counts = new int[parts];
         for (int i = 0; i < split.count(); i++) {
-            counts[owner[split.first() + i]]++;
+            int p = owner[split.first() + i];
+            if (p != NOT_READ) {
+                counts[p]++;
+            }
         }
         List<Tuple2<Integer, IndexedImages>> out = new ArrayList<>();
         for (int p = 0; p < parts; p++) {

@@ -1,5 +1,6 @@
 package org.sparkddp.driver.data;
 
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.data.CsvReader;
@@ -11,23 +12,41 @@ import org.sparkddp.common.data.LibSvmReader;
 import org.sparkddp.common.data.ReadOptions;
 import org.sparkddp.common.data.TabularFile;
 import org.sparkddp.common.data.TargetKind;
+import org.sparkddp.common.plan.HoldOut;
 
 /**
- * Loads a CSV or LibSVM training and test file, the test file read against what the training file fixed (its
- * classes, its LibSVM features), then normalizes both with statistics of the training file alone. Runs on the
- * driver, through the Hadoop FileSystem API.
+ * Loads a CSV or LibSVM training and test file (and a validation file, if any), the others read against what the
+ * training file fixed (its classes, its LibSVM features), then normalizes them all with statistics of the training
+ * examples alone: those held out for validation are taken out first. Runs on the driver, through the Hadoop
+ * FileSystem API.
  */
 final class TabularDatasets {
     private TabularDatasets() {
     }
 
-    static Datasets load(DataConfig data, TargetKind targets, Configuration hadoopConf) {
+    static Datasets load(DataConfig data, TargetKind targets, double validationFraction, long seed,
+                         Configuration hadoopConf) {
         ReadOptions forTrain = ReadOptions.forTraining(targets, data.onBadRow());
         TabularFile train = read(data, data.train(), forTrain, hadoopConf);
-        TabularFile test = read(data, data.test(), forTrain.forTest(train.examples()), hadoopConf);
-        FeatureScaling scaling = FeatureScaling.fit(data.normalize(), train.features());
-        return new Datasets(normalized(train, scaling), normalized(test, scaling), train.skippedRows(),
-                test.skippedRows());
+        ReadOptions forHeldOut = forTrain.forTest(train.examples());
+        TabularFile test = read(data, data.test(), forHeldOut, hadoopConf);
+        Optional<TabularFile> validationFile = data.validation().map(file -> read(data, file, forHeldOut, hadoopConf));
+
+        // Checked before normalizing, which needs the same features everywhere.
+        Datasets.checkSameFeatures(data, data.test(), train.features().columns(), test.features().columns());
+        validationFile.ifPresent(v -> Datasets.checkSameFeatures(data, data.validation().orElseThrow(),
+                train.features().columns(), v.features().columns()));
+        LabeledExamples trainRows = train.examples();
+        Optional<LabeledExamples> validation = validationFile.map(TabularFile::examples);
+        HoldOut holdOut = HoldOut.of(trainRows.size(), validationFraction, seed);
+        if (holdOut.any()) {
+            validation = Optional.of(trainRows.select(holdOut.held()));
+            trainRows = trainRows.select(holdOut.kept());
+        }
+        FeatureScaling scaling = FeatureScaling.fit(data.normalize(), (DenseFeatures) trainRows.features());
+        return new Datasets(normalized(trainRows, scaling), normalized(test.examples(), scaling),
+                validation.map(v -> normalized(v, scaling)), train.skippedRows(), test.skippedRows(),
+                validationFile.map(TabularFile::skippedRows).orElse(0L));
     }
 
     private static TabularFile read(DataConfig data, String location, ReadOptions options, Configuration hadoopConf) {
@@ -38,8 +57,8 @@ final class TabularDatasets {
         });
     }
 
-    private static LabeledExamples normalized(TabularFile file, FeatureScaling scaling) {
-        DenseFeatures scaled = scaling.apply(file.features());
-        return new LabeledExamples(scaled, file.examples().targets());
+    private static LabeledExamples normalized(LabeledExamples examples, FeatureScaling scaling) {
+        DenseFeatures scaled = scaling.apply((DenseFeatures) examples.features());
+        return new LabeledExamples(scaled, examples.targets());
     }
 }

@@ -75,9 +75,12 @@ public final class ConsoleProgress implements TrainingListener {
     public synchronized void onEpoch(EpochRecord e, int epochs) {
         closeLine();
         out.println(String.format(Locale.ROOT,
-                "epoch %d/%d · train loss %.4f · test %s %.4f%s · %,.0f samples/s"
+                "epoch %d/%d · train loss %.4f%s · test %s %.4f%s · %,.0f samples/s"
                         + " · compute %.2f ms + sync %.2f ms per iteration · %.1f s",
-                e.epoch() + 1, epochs, e.trainLoss(), e.test().lossName(), e.testLoss(),
+                e.epoch() + 1, epochs, e.trainLoss(),
+                e.validation().map(v -> String.format(Locale.ROOT, " · validation %s %.4f", v.lossName(), v.meanLoss()))
+                        .orElse(""),
+                e.test().lossName(), e.testLoss(),
                 e.test().hasAccuracy() ? String.format(Locale.ROOT, " · test accuracy %.4f", e.testAccuracy()) : "",
                 e.samplesPerSecond(),
                 e.computeMsPerIteration(), e.syncMsPerIteration(), e.trainNanos() / 1e9));

@@ -78,6 +78,12 @@ public final class MetricsLog implements TrainingListener {
         if (epoch.test().hasAccuracy()) {
             line.put("test_accuracy", epoch.testAccuracy());
         }
+        epoch.validation().ifPresent(v -> {
+            line.put("val_" + v.lossName(), v.meanLoss());
+            if (v.hasAccuracy()) {
+                line.put("val_accuracy", v.accuracy());
+            }
+        });
         line.put("samples_per_second", round(epoch.samplesPerSecond()));
         line.put("compute_ms_per_iteration", round(epoch.computeMsPerIteration()));
         line.put("sync_ms_per_iteration", round(epoch.syncMsPerIteration()));

@@ -20,8 +20,8 @@ public final class Summary {
 
     /** Where the run came from: enough to reproduce it. */
     public record Provenance(String version, String startedAt, String sparkMaster, String resolvedConfigJson,
-                             long parameters, int trainExamples, int testExamples, long trainRowsSkipped,
-                             long testRowsSkipped) {
+                             long parameters, int trainExamples, int testExamples, int validationExamples,
+                             long trainRowsSkipped, long testRowsSkipped, long validationRowsSkipped) {
     }
 
     public static Map<String, Object> of(SparkDdpConfig config, TrainingResult result, Provenance provenance,
@@ -33,6 +33,10 @@ public final class Summary {
         }
         s.put("test_" + test.lossName(), test.meanLoss());
         s.put("train_loss", result.trainLoss());
+        result.validation().ifPresent(v -> {
+            s.put("best_epoch", v.bestEpoch() + 1);
+            s.put("validation", validation(config, result, v, provenance));
+        });
         s.put("epochs", result.finalState().epoch());
         s.put("iterations", result.iterations());
         s.put("workers", config.training().workers());
@@ -74,6 +78,32 @@ public final class Summary {
         data.put("normalize", config.data().normalize().configName());
         data.put("train_rows_skipped", provenance.trainRowsSkipped());
         data.put("test_rows_skipped", provenance.testRowsSkipped());
+        config.data().validation().ifPresent(file -> {
+            data.put("validation", file);
+            data.put("validation_rows_skipped", provenance.validationRowsSkipped());
+        });
         return data;
+    }
+
+    /** What the validation set saw and decided: its best epoch, whether training stopped there, which model was saved. */
+    private static Map<String, Object> validation(SparkDdpConfig config, TrainingResult result,
+                                                  TrainingResult.ValidationOutcome outcome, Provenance provenance) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("examples", provenance.validationExamples());
+        v.put("source", config.data().validation().orElse("validation.fraction = " + config.validation().fraction()));
+        v.put("best_epoch", outcome.bestEpoch() + 1);
+        v.put("best_" + outcome.metrics().lossName(), outcome.bestLoss());
+        // The saved model's validation figures: the best epoch's under early stopping, else the last epoch's.
+        v.put(outcome.metrics().lossName(), outcome.metrics().meanLoss());
+        if (outcome.metrics().hasAccuracy()) {
+            v.put("accuracy", outcome.metrics().accuracy());
+        }
+        v.put("early_stopping", config.validation().earlyStopping());
+        v.put("stopped_early", outcome.stoppedEarly());
+        v.put("model_epoch", outcome.keptBest() ? outcome.bestEpoch() + 1 : result.finalState().epoch());
+        v.put("every_epochs", config.validation().everyEpochs());
+        config.validation().patience().ifPresent(p -> v.put("patience", p));
+        v.put("min_delta", config.validation().minDelta());
+        return v;
     }
 }

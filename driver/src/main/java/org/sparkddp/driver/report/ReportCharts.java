@@ -55,6 +55,13 @@ final class ReportCharts {
         String key = run.heldOutLossKey();
         chart.addSeries("held-out (test) " + key.substring("test_".length()), epochs(run.epochs()),
                 values(run.epochs(), n -> n.path(key).asDouble()));
+        // Validation is evaluated every validation.every-epochs only: its series has just those epochs.
+        String validationKey = "val_" + key.substring("test_".length());
+        List<JsonNode> validated = run.epochs().stream().filter(n -> n.has(validationKey)).toList();
+        if (!validated.isEmpty()) {
+            chart.addSeries("validation " + key.substring("test_".length()), epochs(validated),
+                    values(validated, n -> n.path(validationKey).asDouble()));
+        }
         return chart;
     }
 

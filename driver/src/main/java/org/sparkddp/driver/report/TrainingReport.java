@@ -41,13 +41,23 @@ public final class TrainingReport {
                 .append("<h1>spark-ddp training report</h1>\n<table>\n");
         for (String key : new String[] {"test_accuracy", "test_loss", "test_mse", "train_loss", "epochs", "iterations",
             "workers", "mode", "batch_size", "samples_per_second", "compute_ms_per_iteration", "sync_ms_per_iteration",
-            "train_seconds", "wall_seconds", "parameters", "train_examples", "test_examples", "stage_retries"}) {
+            "train_seconds", "wall_seconds", "parameters", "train_examples", "test_examples", "stage_retries",
+            "best_epoch"}) {
             if (s.has(key)) {
                 html.append("<tr><th>").append(escape(key)).append("</th><td>").append(escape(s.get(key).asText()))
                         .append("</td></tr>\n");
             }
         }
         html.append("</table>\n<p>Held-out figures are on <code>data.test</code>, evaluated after every epoch.</p>\n");
+        JsonNode validation = s.path("validation");
+        if (!validation.isMissingNode()) {
+            html.append("<p>Validation (").append(escape(validation.path("source").asText())).append(", ")
+                    .append(validation.path("examples").asText()).append(" examples): lowest loss after epoch ")
+                    .append(validation.path("best_epoch").asText())
+                    .append(validation.path("stopped_early").asBoolean() ? "; training stopped early" : "")
+                    .append("; the saved model is epoch ").append(validation.path("model_epoch").asText())
+                    .append("'s.</p>\n");
+        }
         for (Map.Entry<String, byte[]> chart : charts.entrySet()) {
             html.append("<h2>").append(escape(chart.getKey())).append("</h2>\n<img alt=\"")
                     .append(escape(chart.getKey())).append("\" src=\"data:image/png;base64,")

@@ -13,8 +13,9 @@ import java.util.Map;
  * @param number       1-based, in the order the trials ran
  * @param settings     the trial's {@code key=value} settings
  * @param outputDir    where its model, metrics, summary and report are
- * @param heldOutLoss  its final held-out (data.test) loss, or NaN when it diverged
- * @param accuracy     its final held-out accuracy, or NaN when there is none
+ * @param heldOutLoss  the held-out loss of its model, or NaN when it diverged: on the validation set when every
+ *                     trial of the search has one, else on data.test
+ * @param accuracy     the held-out accuracy on the same set, or NaN when there is none
  * @param seconds      its wall time
  * @param failure      why it ended early, or null
  */
@@ -61,11 +62,16 @@ public record TrialResult(int number, List<String> settings, String outputDir, d
         return lines;
     }
 
-    /** search.json's document: the policy, the keys searched, and the trials best first. */
-    public static Map<String, Object> document(List<String> keys, List<TrialResult> ranked) {
+    /**
+     * search.json's document: the policy, the keys searched, and the trials best first.
+     *
+     * @param rankedOn the held-out set the losses are on: "validation" or "test"
+     */
+    public static Map<String, Object> document(List<String> keys, List<TrialResult> ranked, String rankedOn) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("policy", "sequential: each trial trains on every worker, one after another, in one Spark"
-                + " application; ranked by final held-out (data.test) loss");
+                + " application; ranked by the held-out loss of its model on the " + rankedOn + " set");
+        doc.put("ranked_on", rankedOn);
         doc.put("keys", keys);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (int i = 0; i < ranked.size(); i++) {

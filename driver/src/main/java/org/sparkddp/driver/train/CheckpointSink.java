@@ -8,7 +8,7 @@ public interface CheckpointSink {
     /** No checkpoints. */
     CheckpointSink NONE = new CheckpointSink() {
         @Override
-        public void save(ModelState state) {
+        public void save(ModelState state, Optional<EarlyStoppingState> stopping) {
         }
 
         @Override
@@ -17,8 +17,8 @@ public interface CheckpointSink {
         }
     };
 
-    /** Saves the state reached after {@code state.iteration()} iterations. */
-    void save(ModelState state);
+    /** Saves the state reached after {@code state.iteration()} iterations, and early stopping's, if it is on. */
+    void save(ModelState state, Optional<EarlyStoppingState> stopping);
 
     /** The newest checkpoint written, or resumed from, if any. */
     Optional<String> last();

@@ -3,10 +3,12 @@ package org.sparkddp.driver.train;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.sparkddp.common.config.CheckpointConfig;
 import org.sparkddp.common.config.TrainingConfig;
+import org.sparkddp.common.config.ValidationConfig;
 import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
@@ -26,7 +28,8 @@ import scala.reflect.ClassTag$;
  * <p>An epoch is one barrier stage (or several, with {@code training.iterations-per-stage}). Within a stage the
  * tasks exchange gradients among themselves every iteration, so the driver's per-iteration cost is nil; per
  * stage it does four named steps: {@code broadcast} the state, {@code train} (one barrier job), {@code collect}
- * the new state from rank 0, and {@code record} the telemetry. After each epoch it evaluates on the test set.
+ * the new state from rank 0, and {@code record} the telemetry. After each epoch it evaluates on the test set,
+ * and, when due, on the validation set, whose loss early stopping watches.
  */
 public final class TrainingMaster {
     private static final ClassTag<StageReport> REPORT_TAG = ClassTag$.MODULE$.apply(StageReport.class);
@@ -38,20 +41,25 @@ public final class TrainingMaster {
     private final List<TrainingListener> listeners;
     private final CheckpointConfig checkpoints;
     private final CheckpointSink sink;
+    private final ValidationConfig validation;
     /** Shown by every rendezvous request and ring connection of this run. */
     private final String secret = newSecret();
 
     public TrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
                           List<TrainingListener> listeners) {
-        this(sc, training, network, runId, listeners, CheckpointConfig.NONE, CheckpointSink.NONE);
+        this(sc, training, network, runId, listeners, CheckpointConfig.NONE, CheckpointSink.NONE,
+                ValidationConfig.NONE);
     }
 
     /**
      * @param checkpoints when checkpoints are due
      * @param sink        where they go
+     * @param validation  when the validation set is evaluated, and whether to stop early
      */
     public TrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
-                          List<TrainingListener> listeners, CheckpointConfig checkpoints, CheckpointSink sink) {
+                          List<TrainingListener> listeners, CheckpointConfig checkpoints, CheckpointSink sink,
+                          ValidationConfig validation) {
+        this.validation = validation;
         this.checkpoints = checkpoints;
         this.sink = sink;
         this.sc = sc;
@@ -66,10 +74,27 @@ public final class TrainingMaster {
      * {@code initial.iteration()}, in the same data order an uninterrupted run would use.
      */
     public TrainingResult fit(ShardedData train, ShardedData test, ModelState initial) {
+        return fit(train, test, Optional.empty(), initial, Optional.empty());
+    }
+
+    /**
+     * The same, evaluating {@code validationSet} when {@code validation.every-epochs} says, for early stopping.
+     *
+     * @param resumed early stopping's state in the checkpoint {@code initial} comes from, if any
+     */
+    public TrainingResult fit(ShardedData train, ShardedData test, Optional<ShardedData> validationSet,
+                              ModelState initial, Optional<EarlyStoppingState> resumed) {
+        if (validation.earlyStopping() && validationSet.isEmpty()) {
+            throw new IllegalArgumentException("early stopping without a validation set");
+        }
         if (train.shardSizes().length != training.workers()) {
             throw new IllegalArgumentException(train.shardSizes().length + " shards for " + training.workers() + " workers");
         }
         Evaluator evaluator = new Evaluator(runId, network, test);
+        Optional<Evaluator> validator = validationSet.map(v -> new Evaluator(runId, network, v));
+        EarlyStopping stopping = new EarlyStopping(validation);
+        validator.ifPresent(v -> resumed.ifPresent(saved -> restore(stopping, saved, evaluator, v)));
+        boolean stoppedEarly = false;
         ProgressAccumulator progress = new ProgressAccumulator();
         sc.sc().register(progress, "spark-ddp progress " + runId);
         HeartbeatProgress heartbeats = new HeartbeatProgress(progress.id(), listeners, train.shardSizes(),
@@ -96,19 +121,31 @@ public final class TrainingMaster {
                     listeners.forEach(l -> l.onStage(stage, plan.iterations(), training.epochs()));
                     t = end;
                     if (t < plan.iterations()) {
-                        checkpointIfDue(current.state(), false);
+                        checkpointIfDue(current.state(), false, stopping);
                     }
                 }
                 lastEvaluation = describe(epoch, "evaluate", () -> evaluator.evaluate(current.broadcast()));
-                EpochRecord record = epochRecord(epoch, stages.subList(stagesBefore, stages.size()), lastEvaluation);
+                int done = epoch;
+                boolean last = epoch + 1 == training.epochs() || current.state().iteration() >= cap;
+                Optional<HeldOutMetrics> validated = validator.filter(v -> last || validation.dueAfter(done,
+                        training.epochs())).map(v -> describe(done, "validate", () -> v.evaluate(current.broadcast())));
+                EpochRecord record = epochRecord(epoch, stages.subList(stagesBefore, stages.size()), lastEvaluation,
+                        validated);
                 epochs.add(record);
                 listeners.forEach(l -> l.onEpoch(record, training.epochs()));
-                checkpointIfDue(current.state(), t == plan.iterations());
+                ModelState reached = current.state();
+                HeldOutMetrics tested = lastEvaluation;
+                boolean stop = validated.map(v -> stopping.observe(record.epoch(), v, reached, tested)).orElse(false);
+                checkpointIfDue(current.state(), t == plan.iterations(), stopping);
+                if (stop) {
+                    stoppedEarly = !last;
+                    break;
+                }
             }
             if (lastEvaluation == null) { // resumed at the very end: nothing left to train, but report the model
                 lastEvaluation = describe(startEpoch, "evaluate", () -> evaluator.evaluate(current.broadcast()));
             }
-            return new TrainingResult(current.state(), epochs, stages, lastEvaluation);
+            return result(current.state(), epochs, stages, lastEvaluation, stopping, stoppedEarly);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot start the rendezvous server on the driver", e);
         } finally {
@@ -116,9 +153,35 @@ public final class TrainingMaster {
         }
     }
 
-    private void checkpointIfDue(ModelState state, boolean epochEnd) {
+    /** Under early stopping the model is the best state evaluated, with its test metrics; else the final one. */
+    private TrainingResult result(ModelState reached, List<EpochRecord> epochs, List<StageRecord> stages,
+                                  HeldOutMetrics lastTest, EarlyStopping stopping, boolean stoppedEarly) {
+        Optional<EarlyStopping.Best> best = stopping.best();
+        if (best.isEmpty()) {
+            return new TrainingResult(reached, epochs, stages, lastTest);
+        }
+        boolean keep = validation.earlyStopping();
+        EarlyStopping.Best b = best.get();
+        HeldOutMetrics finalValidation = epochs.get(epochs.size() - 1).validation().orElse(b.validation());
+        return new TrainingResult(reached, epochs, stages, keep ? b.state() : reached, keep ? b.test() : lastTest,
+                Optional.of(new TrainingResult.ValidationOutcome(b.epoch(), b.loss(),
+                        keep ? b.validation() : finalValidation, keep, stoppedEarly)));
+    }
+
+    private void checkpointIfDue(ModelState state, boolean epochEnd, EarlyStopping stopping) {
         if (checkpoints.dueAfter(state.iteration(), epochEnd, state.epoch())) {
-            sink.save(state);
+            sink.save(state, validation.earlyStopping() ? stopping.snapshot() : Optional.empty());
+        }
+    }
+
+    /** A resumed run's early stopping: the checkpoint's best state, evaluated again for its figures. */
+    private void restore(EarlyStopping stopping, EarlyStoppingState saved, Evaluator tester, Evaluator validator) {
+        try (StateBroadcast best = new StateBroadcast(sc, saved.bestState())) {
+            HeldOutMetrics test = describe(saved.bestEpoch(), "evaluate the best state",
+                    () -> tester.evaluate(best.broadcast()));
+            HeldOutMetrics validated = describe(saved.bestEpoch(), "validate the best state",
+                    () -> validator.evaluate(best.broadcast()));
+            stopping.restore(saved, validated, test);
         }
     }
 
@@ -198,7 +261,8 @@ public final class TrainingMaster {
         }
     }
 
-    private static EpochRecord epochRecord(int epoch, List<StageRecord> stages, HeldOutMetrics test) {
+    private static EpochRecord epochRecord(int epoch, List<StageRecord> stages, HeldOutMetrics test,
+                                           Optional<HeldOutMetrics> validation) {
         int iterations = 0;
         long examples = 0;
         double weightedLoss = 0;
@@ -215,7 +279,7 @@ public final class TrainingMaster {
             computeNanos += s.computeNanos();
             allReduceNanos += s.allReduceNanos();
         }
-        return new EpochRecord(epoch, iterations, examples, weightedLoss / examples, test,
+        return new EpochRecord(epoch, iterations, examples, weightedLoss / examples, test, validation,
                 trainNanos, computeNanos, allReduceNanos);
     }
 }

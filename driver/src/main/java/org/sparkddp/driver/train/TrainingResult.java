@@ -1,6 +1,7 @@
 package org.sparkddp.driver.train;
 
 import java.util.List;
+import java.util.Optional;
 import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.wire.ModelState;
 
@@ -10,10 +11,29 @@ import org.sparkddp.common.wire.ModelState;
  * @param finalState   parameters and updater state after the last iteration
  * @param epochs       per-epoch figures, in order
  * @param stages       per-stage figures, in order
- * @param test         test-set metrics of the final state
+ * @param model        the state to save: the final one, or under early stopping the best one
+ * @param test         test-set metrics of {@code model}
+ * @param validation   what the validation set decided, if there was one
  */
 public record TrainingResult(ModelState finalState, List<EpochRecord> epochs, List<StageRecord> stages,
-                             HeldOutMetrics test) {
+                             ModelState model, HeldOutMetrics test, Optional<ValidationOutcome> validation) {
+
+    /**
+     * @param bestEpoch    0-based epoch with the lowest validation loss
+     * @param bestLoss     that loss
+     * @param metrics      the validation metrics of {@code model}
+     * @param keptBest     whether {@code model} is the best epoch's state (early stopping), not the final one
+     * @param stoppedEarly whether early stopping ended training before {@code training.epochs}
+     */
+    public record ValidationOutcome(int bestEpoch, double bestLoss, HeldOutMetrics metrics, boolean keptBest,
+                                    boolean stoppedEarly) {
+    }
+
+    /** Without a validation set: the final state is the model. */
+    public TrainingResult(ModelState finalState, List<EpochRecord> epochs, List<StageRecord> stages,
+                          HeldOutMetrics test) {
+        this(finalState, epochs, stages, finalState, test, Optional.empty());
+    }
 
     public long iterations() {
         return finalState.iteration();
