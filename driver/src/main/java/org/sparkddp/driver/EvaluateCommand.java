@@ -47,38 +47,57 @@ final class EvaluateCommand {
         Configuration hadoop = HadoopConfs.from(sparkConf);
         String location = cli.model().orElseThrow();
 
-        // Check: the model is valid and fits the data, before any Spark job.
+        // Check: the model is valid and fits the data, before any Spark job (a DataFrame source is read by one).
         ModelArchive.Restored model = ModelArchive.read(location, hadoop);
-        int outputs = model.numOutputs();
-        String testLocation = loaded.config().data().test();
-        ExampleSource test = JobData.openTest(loaded.config().data(), TargetKind.of(loaded.config().model()),
-                outputs, hadoop);
-        if (test instanceof InMemoryExamples held) {
-            checkInputs(model, held.examples(), location, testLocation);
-        }
-        if (test.targetWidth() != outputs) {
-            throw new InvalidDataException(testLocation, "has " + test.targetWidth() + " outputs per example (classes"
-                    + " or targets) but the model in " + location + " gives " + outputs);
-        }
-        OutputDirectory beside = OutputDirectory.open(new org.apache.hadoop.fs.Path(location).getParent().toString(),
-                hadoop, "--model");
-        byte[] zip = HadoopFiles.read(location, hadoop, InputStream::readAllBytes);
-
-        JavaSparkContext sc = new JavaSparkContext(SparkContext.getOrCreate(sparkConf));
+        JavaSparkContext sc = loaded.config().data().format().readBySpark()
+                ? new JavaSparkContext(SparkContext.getOrCreate(sparkConf)) : null;
         HeldOutMetrics result;
+        String testLocation = loaded.config().data().test();
+        try {
+            int outputs = model.numOutputs();
+            ExampleSource test = JobData.openTest(loaded.config().data(), TargetKind.of(loaded.config().model()),
+                    outputs, hadoop, Optional.ofNullable(sc).map(SparkSetup::session));
+            if (test instanceof InMemoryExamples held) {
+                checkInputs(model, held.examples(), location, testLocation);
+            }
+            if (test.targetWidth() != outputs) {
+                throw new InvalidDataException(testLocation, "has " + test.targetWidth() + " outputs per example"
+                        + " (classes or targets) but the model in " + location + " gives " + outputs);
+            }
+            OutputDirectory beside = OutputDirectory.open(new org.apache.hadoop.fs.Path(location).getParent()
+                    .toString(), hadoop, "--model");
+            byte[] zip = HadoopFiles.read(location, hadoop, InputStream::readAllBytes);
+
+            if (sc == null) {
+                sc = new JavaSparkContext(SparkContext.getOrCreate(sparkConf));
+            }
+            result = score(sc, test, zip, location, testLocation);
+            report(out, location, testLocation, result, beside);
+        } finally {
+            if (sc != null) {
+                sc.stop();
+            }
+        }
+    }
+
+    /** Distribute, score, reduce: each executor scores its slice; only the partial metrics come back. */
+    private static HeldOutMetrics score(JavaSparkContext sc, ExampleSource test, byte[] zip, String location,
+                                        String testLocation) {
         try (ShardedData slices = test.slices(sc, sc.defaultParallelism(), "spark-ddp evaluate")) {
             Broadcast<byte[]> network = sc.broadcast(zip);
             MetricsSpec spec = slices.metrics();
             sc.setJobDescription("evaluate " + location + " on " + testLocation);
-            // Score: runs on the executors; only the partial metrics come back.
-            result = slices.rdd().map(slice -> new HeldOutScorer(ModelArchive.read(location, network.value())::output,
-                            slice.numFeatures(), spec).add(slice).result())
+            // Runs on the executors: the model is read from the broadcast bytes once per slice.
+            HeldOutMetrics result = slices.rdd().map(slice -> new HeldOutScorer(ModelArchive.read(location,
+                            network.value())::output, slice.numFeatures(), spec).add(slice).result())
                     .treeReduce(HeldOutMetrics::merge);
             network.destroy();
-        } finally {
-            sc.stop();
+            return result;
         }
+    }
 
+    private static void report(PrintStream out, String location, String testLocation, HeldOutMetrics result,
+                               OutputDirectory beside) throws IOException {
         out.println(String.format(Locale.ROOT, "evaluated %s on %,d examples of %s: %s",
                 location, result.examples(), testLocation, TrainingJob.testFigures(result)));
         EvaluationReport report = new EvaluationReport(location, testLocation, result);

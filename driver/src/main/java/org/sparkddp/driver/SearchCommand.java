@@ -107,7 +107,7 @@ final class SearchCommand {
         String dir = loaded.config().output().dir();
         TrainingJob job = new TrainingJob(loaded, hadoop, out, false);
         try {
-            TrainingResult result = job.run(sc, job.prepare());
+            TrainingResult result = job.run(sc, job.prepare(Optional.of(SparkSetup.session(sc))));
             HeldOutMetrics heldOut = onValidation ? result.validation().orElseThrow().metrics() : result.test();
             return new TrialResult(number, settings, dir, heldOut.meanLoss(),
                     heldOut.hasAccuracy() ? heldOut.accuracy() : Double.NaN,

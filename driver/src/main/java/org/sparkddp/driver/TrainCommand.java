@@ -30,14 +30,20 @@ final class TrainCommand {
         SparkConf sparkConf = SparkSetup.sparkConf(loaded.config());
         SparkSetup.checkSlots(sparkConf, loaded.config().training().workers());
         TrainingJob job = new TrainingJob(loaded, HadoopConfs.from(sparkConf), out, System.console() != null);
-        TrainingJob.Prepared prepared = job.prepare();
-        resume.ifPresent(c -> ResumeCheck.verify(c, loaded, prepared.data().train()));
-
-        JavaSparkContext sc = new JavaSparkContext(SparkContext.getOrCreate(sparkConf));
+        // Files are checked before Spark starts; a DataFrame source needs Spark to be read at all.
+        boolean sparkFirst = loaded.config().data().format().readBySpark();
+        JavaSparkContext sc = sparkFirst ? new JavaSparkContext(SparkContext.getOrCreate(sparkConf)) : null;
         try {
+            TrainingJob.Prepared prepared = job.prepare(Optional.ofNullable(sc).map(SparkSetup::session));
+            resume.ifPresent(c -> ResumeCheck.verify(c, loaded, prepared.data().train()));
+            if (sc == null) {
+                sc = new JavaSparkContext(SparkContext.getOrCreate(sparkConf));
+            }
             job.run(sc, prepared, resume);
         } finally {
-            sc.stop();
+            if (sc != null) {
+                sc.stop();
+            }
         }
     }
 }

@@ -11,8 +11,10 @@ import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
+import org.sparkddp.common.data.InputShape;
 import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.eval.HeldOutMetrics;
@@ -71,10 +73,16 @@ public final class TrainingJob {
                            Optional<CheckpointStore> checkpoints) {
     }
 
+    /** For data the driver or the executors read from files: checked before Spark starts. */
     public Prepared prepare() {
+        return prepare(Optional.empty());
+    }
+
+    /** @param spark the session that reads {@code parquet} and {@code dataframe-table} data; needed only for them */
+    public Prepared prepare(Optional<SparkSession> spark) {
         SparkDdpConfig config = loaded.config();
         JobData data = JobData.open(config.data(), config.validation(), config.training().seed(),
-                TargetKind.of(config.model()), hadoopConf);
+                TargetKind.of(config.model()), hadoopConf, spark);
         reportSkipped(config.data().train(), data.trainRowsSkipped());
         reportSkipped(config.data().test(), data.testRowsSkipped());
         config.data().validation().ifPresent(file -> reportSkipped(file, data.validationRowsSkipped()));
@@ -83,7 +91,11 @@ public final class TrainingJob {
             throw new InvalidConfigException("training.workers", "is " + config.training().workers() + " but "
                     + config.data().train() + " holds only " + data.train().size() + " examples");
         }
-        NetworkSpec network = NetworkSpec.of(config, data.train().inputShape(), data.train().targetWidth());
+        int[] shape = config.data().format().readBySpark()
+                ? InputShape.of(config.data().columns().shape().stream().mapToInt(Integer::intValue).toArray(),
+                        data.train().numFeatures(), "data.columns.shape")
+                : data.train().inputShape();
+        NetworkSpec network = NetworkSpec.of(config, shape, data.train().targetWidth());
         ModelState initial = ModelState.capture(NetworkFactory.build(network), 0, 0);
         Optional<CheckpointStore> checkpoints = config.checkpoint().dir()
                 .map(dir -> CheckpointStore.open(dir, config.checkpoint().keep(), hadoopConf));

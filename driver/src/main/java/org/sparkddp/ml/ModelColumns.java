@@ -51,18 +51,7 @@ final class ModelColumns {
 
     /** The network's input shape: the Param's, checked against the rows' width, or flat when it is empty. */
     static int[] shape(int[] param, int width) {
-        if (param.length == 0) {
-            return new int[] {width};
-        }
-        long product = 1;
-        for (int size : param) {
-            product *= size;
-        }
-        if (product != width) {
-            throw new InvalidConfigException("inputShape", java.util.Arrays.toString(param) + " holds " + product
-                    + " values but the feature rows have " + width);
-        }
-        return param.clone();
+        return org.sparkddp.common.data.InputShape.of(param, width, "inputShape");
     }
 
     /**

@@ -290,8 +290,10 @@ class HdfsTest {
 
             // Holding out a validation fraction keeps it so: the executors read exactly the driver's subsets.
             ValidationConfig quarter = new ValidationConfig(0.25, 1, java.util.OptionalInt.empty(), 0);
-            JobData held = JobData.open(config, quarter, 42, TargetKind.CLASS_INDEX, conf);
-            Datasets heldWhole = Datasets.load(config, TargetKind.CLASS_INDEX, 0.25, 42, conf);
+            JobData held = JobData.open(config, quarter, 42, TargetKind.CLASS_INDEX, conf,
+                    java.util.Optional.empty());
+            Datasets heldWhole = Datasets.load(config, TargetKind.CLASS_INDEX, 0.25, 42, conf,
+                    java.util.Optional.empty());
             assertEquals(1500, held.train().size());
             try (ShardedData keptFromExecutors = held.train().shards(sc, 2, 42, "kept");
                  ShardedData keptFromDriver = ShardedData.forTraining(sc, heldWhole.train(), 2, 42, "kept whole");

@@ -76,7 +76,8 @@ class ValidationTest extends LocalSparkTest {
         // The model saved is the best epoch's, not the last: DL4J scores it on the validation examples to the best
         // loss, and its test figures are that epoch's.
         assertTrue(v.keptBest());
-        Datasets data = Datasets.load(loaded.config().data(), TargetKind.CLASS_INDEX, 0.9, 42, new Configuration());
+        Datasets data = Datasets.load(loaded.config().data(), TargetKind.CLASS_INDEX, 0.9, 42, new Configuration(),
+                Optional.empty());
         assertEquals(200, data.train().size());
         LabeledExamples validation = data.validation().orElseThrow();
         assertEquals(1800, validation.size());

@@ -11,13 +11,15 @@ import org.sparkddp.common.error.InvalidConfigException;
  * @param test      held-out examples, the same format, evaluated after every epoch
  * @param validation optional validation examples, the same format, for {@link ValidationConfig}
  * @param csv       how CSV files are split (used only when {@code format} is csv)
+ * @param columns   which DataFrame columns hold what (used only when {@code format} is read by Spark)
  * @param normalize how tabular features are rescaled, with training-set statistics; IDX allows only none
  * @param onBadRow  what a malformed row of a CSV or LibSVM file does
  * @param splitSize bytes above which an uncompressed IDX images file is read by the executors, in splits of about
  *                  this size, rather than by the driver
  */
 public record DataConfig(DataFormat format, String train, String test, java.util.Optional<String> validation,
-                         CsvConfig csv, Normalization normalize, BadRowPolicy onBadRow, long splitSize)
+                         CsvConfig csv, ColumnsConfig columns, Normalization normalize, BadRowPolicy onBadRow,
+                         long splitSize)
         implements Serializable {
     /** The default of {@code data.split-size}, for configs built in code. */
     public static final long DEFAULT_SPLIT_SIZE = 32L << 20;
@@ -28,6 +30,7 @@ public record DataConfig(DataFormat format, String train, String test, java.util
         Checks.nonBlank("data.test", test);
         Checks.present("data.validation", validation).ifPresent(v -> Checks.nonBlank("data.validation", v));
         Checks.present("data.csv", csv);
+        Checks.present("data.columns", columns);
         Checks.present("data.normalize", normalize);
         Checks.present("data.on-bad-row", onBadRow);
         Checks.positive("data.split-size", splitSize);
@@ -39,7 +42,8 @@ public record DataConfig(DataFormat format, String train, String test, java.util
 
     /** IDX images and labels, as before tabular formats existed. */
     public DataConfig(String train, String test) {
-        this(DataFormat.IDX, train, test, java.util.Optional.empty(), CsvConfig.DEFAULT, Normalization.NONE, BadRowPolicy.FAIL,
+        this(DataFormat.IDX, train, test, java.util.Optional.empty(), CsvConfig.DEFAULT,
+                ColumnsConfig.DEFAULT, Normalization.NONE, BadRowPolicy.FAIL,
                 DEFAULT_SPLIT_SIZE);
     }
 
@@ -48,7 +52,8 @@ public record DataConfig(DataFormat format, String train, String test, java.util
         CsvConfig csv = new CsvConfig(CsvConfig.parseDelimiter(r.string("data.csv.delimiter")),
                 r.bool("data.csv.header"), r.intList("data.csv.label-columns"));
         return new DataConfig(r.choice("data.format", DataFormat.class), r.string("data.train"),
-                r.string("data.test"), r.optionalString("data.validation"), csv, r.choice("data.normalize", Normalization.class),
+                r.string("data.test"), r.optionalString("data.validation"), csv,
+                ColumnsConfig.read(r), r.choice("data.normalize", Normalization.class),
                 r.choice("data.on-bad-row", BadRowPolicy.class), r.bytes("data.split-size"));
     }
 }

@@ -247,6 +247,27 @@ final class TypedReader {
         return out;
     }
 
+    /** A list of strings; a single string is a list of one. */
+    List<String> stringList(String key) {
+        ConfigValue v = required(key);
+        if (v.valueType() == ConfigValueType.STRING) {
+            return List.of(((String) v.unwrapped()).trim());
+        }
+        if (v.valueType() != ConfigValueType.LIST) {
+            throw wrongType(key, v, "a list of names such as [x1, x2]");
+        }
+        ConfigList list = (ConfigList) v;
+        List<String> out = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i).valueType() != ConfigValueType.STRING) {
+                throw new InvalidConfigException(prefix + key + "[" + i + "]", where(list.get(i)),
+                        "expected a name but got " + render(list.get(i)));
+            }
+            out.add(((String) list.get(i).unwrapped()).trim());
+        }
+        return out;
+    }
+
     <E extends Enum<E> & ConfigChoice> E choice(String key, Class<E> type) {
         ConfigValue v = required(key);
         String given = String.valueOf(v.unwrapped()).trim().toLowerCase(Locale.ROOT);

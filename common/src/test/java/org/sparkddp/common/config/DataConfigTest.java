@@ -39,9 +39,24 @@ class DataConfigTest {
     }
 
     @Test
+    void dataFrameColumnsAreRead() {
+        DataConfig data = load("data.format=parquet", "data.columns.features=[x1, \"x 2\"]", "data.columns.label=y",
+                "data.columns.shape=[1, 2]", "data.normalize=standardize");
+        assertEquals(DataFormat.PARQUET, data.format());
+        assertEquals(new ColumnsConfig(List.of("x1", "x 2"), "y", List.of(1, 2)), data.columns());
+        assertEquals(List.of("pixels"), load("data.columns.features=pixels").columns().features());
+        assertEquals(ColumnsConfig.DEFAULT, load().columns());
+        assertEquals(DataFormat.DATAFRAME_TABLE, load("data.format=dataframe-table").format());
+        assertEquals("--set: data.columns.features[1]: names column 'a' twice", assertThrows(
+                InvalidConfigException.class, () -> load("data.columns.features=[a, a]")).getMessage());
+        assertEquals("--set: data.columns.features[1]: expected a name but got 3",
+                assertThrows(InvalidConfigException.class, () -> load("data.columns.features=[a, 3]")).getMessage());
+    }
+
+    @Test
     void badValuesNameTheirKey() {
-        assertEquals("--set: data.format: must be one of idx, csv, libsvm but got 'parquet'",
-                assertThrows(InvalidConfigException.class, () -> load("data.format=parquet")).getMessage());
+        assertEquals("--set: data.format: must be one of idx, csv, libsvm, parquet, dataframe-table but got 'orc'",
+                assertThrows(InvalidConfigException.class, () -> load("data.format=orc")).getMessage());
         assertEquals("--set: data.normalize: must be none for data.format = idx (pixels are already scaled to [0, 1])"
                         + " but got scale",
                 assertThrows(InvalidConfigException.class, () -> load("data.normalize=scale")).getMessage());

@@ -2,6 +2,7 @@ package org.sparkddp.driver.data;
 
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
 import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.TargetKind;
@@ -31,15 +32,16 @@ public record Datasets(LabeledExamples train, LabeledExamples test, Optional<Lab
      * @param targets how tabular label columns are read; the model's loss decides (IDX labels are always classes)
      */
     public static Datasets load(DataConfig data, TargetKind targets, Configuration hadoopConf) {
-        return load(data, targets, 0, 0, hadoopConf);
+        return load(data, targets, 0, 0, hadoopConf, Optional.empty());
     }
 
     /**
      * @param validationFraction the share of the training file held out for validation ({@link HoldOut})
      * @param seed               {@code training.seed}, which picks the held-out examples
+     * @param spark              the session that reads {@code parquet} and {@code dataframe-table}, if any
      */
     public static Datasets load(DataConfig data, TargetKind targets, double validationFraction, long seed,
-                                Configuration hadoopConf) {
+                                Configuration hadoopConf, Optional<SparkSession> spark) {
         Datasets loaded = switch (data.format()) {
             case IDX -> {
                 LabeledExamples train = IdxDatasets.load(data.train(), 0, hadoopConf, "data.train");
@@ -52,7 +54,7 @@ public record Datasets(LabeledExamples train, LabeledExamples test, Optional<Lab
                                 Optional.of(train.select(holdOut.held())), 0, 0, 0)
                         : new Datasets(train, test, validation, 0, 0, 0);
             }
-            case CSV, LIBSVM -> TabularDatasets.load(data, targets, validationFraction, seed, hadoopConf);
+            default -> TabularDatasets.load(data, targets, validationFraction, seed, hadoopConf, spark);
         };
         checkSameFeatures(data, data.test(), loaded.train().numFeatures(), loaded.test().numFeatures());
         if (data.validation().isPresent()) {
@@ -73,10 +75,11 @@ public record Datasets(LabeledExamples train, LabeledExamples test, Optional<Lab
      * The held-out examples alone, for scoring a saved model whose output layer has {@code outputs} units. IDX
      * reads just the test files; tabular data reads the training file too, for its normalization statistics.
      */
-    public static LabeledExamples loadTest(DataConfig data, TargetKind targets, int outputs, Configuration hadoopConf) {
+    public static LabeledExamples loadTest(DataConfig data, TargetKind targets, int outputs, Configuration hadoopConf,
+                                           Optional<SparkSession> spark) {
         if (data.format() == org.sparkddp.common.config.DataFormat.IDX) {
             return IdxDatasets.load(data.test(), outputs, hadoopConf, "data.test");
         }
-        return load(data, targets, hadoopConf).test();
+        return load(data, targets, 0, 0, hadoopConf, spark).test();
     }
 }

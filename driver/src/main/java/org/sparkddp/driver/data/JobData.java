@@ -2,6 +2,7 @@ package org.sparkddp.driver.data;
 
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
 import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.config.DataFormat;
 import org.sparkddp.common.config.ValidationConfig;
@@ -24,16 +25,17 @@ public record JobData(ExampleSource train, ExampleSource test, Optional<ExampleS
 
     /** Training and test data alone, as before validation sets existed. */
     public static JobData open(DataConfig data, TargetKind targets, Configuration hadoopConf) {
-        return open(data, ValidationConfig.NONE, 0, targets, hadoopConf);
+        return open(data, ValidationConfig.NONE, 0, targets, hadoopConf, Optional.empty());
     }
 
     /**
      * @param validation where {@code validation.fraction} holds out examples (the file is {@code data.validation})
      * @param seed       {@code training.seed}, which picks the held-out examples
      * @param targets    how tabular label columns are read; the model's loss decides (IDX labels are always classes)
+     * @param spark      the session that reads {@code parquet} and {@code dataframe-table}; needed only for them
      */
     public static JobData open(DataConfig data, ValidationConfig validation, long seed, TargetKind targets,
-                               Configuration hadoopConf) {
+                               Configuration hadoopConf, Optional<SparkSession> spark) {
         if (data.format() == DataFormat.IDX) {
             ExampleSource train = IdxDatasets.open(data.train(), 0, data.splitSize(), hadoopConf, "data.train");
             ExampleSource test = IdxDatasets.open(data.test(), train.targetWidth(), data.splitSize(), hadoopConf,
@@ -52,7 +54,7 @@ public record JobData(ExampleSource train, ExampleSource test, Optional<ExampleS
             }
             return new JobData(train, test, checked, 0, 0, 0);
         }
-        Datasets loaded = Datasets.load(data, targets, validation.fraction(), seed, hadoopConf);
+        Datasets loaded = Datasets.load(data, targets, validation.fraction(), seed, hadoopConf, spark);
         Optional<ExampleSource> held = loaded.validation().map(v -> new InMemoryExamples(
                 data.validation().orElse(data.train()), v));
         return new JobData(new InMemoryExamples(data.train(), loaded.train()),
@@ -61,10 +63,11 @@ public record JobData(ExampleSource train, ExampleSource test, Optional<ExampleS
     }
 
     /** The held-out examples alone, for scoring a saved model whose output layer has {@code outputs} units. */
-    public static ExampleSource openTest(DataConfig data, TargetKind targets, int outputs, Configuration hadoopConf) {
+    public static ExampleSource openTest(DataConfig data, TargetKind targets, int outputs, Configuration hadoopConf,
+                                         Optional<SparkSession> spark) {
         if (data.format() == DataFormat.IDX) {
             return IdxDatasets.open(data.test(), outputs, data.splitSize(), hadoopConf, "data.test");
         }
-        return new InMemoryExamples(data.test(), Datasets.loadTest(data, targets, outputs, hadoopConf));
+        return new InMemoryExamples(data.test(), Datasets.loadTest(data, targets, outputs, hadoopConf, spark));
     }
 }

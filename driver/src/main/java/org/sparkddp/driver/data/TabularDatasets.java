@@ -2,6 +2,7 @@ package org.sparkddp.driver.data;
 
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
 import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.data.CsvReader;
 import org.sparkddp.common.data.DenseFeatures;
@@ -15,22 +16,25 @@ import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.plan.HoldOut;
 
 /**
- * Loads a CSV or LibSVM training and test file (and a validation file, if any), the others read against what the
- * training file fixed (its classes, its LibSVM features), then normalizes them all with statistics of the training
- * examples alone: those held out for validation are taken out first. Runs on the driver, through the Hadoop
- * FileSystem API.
+ * Loads a CSV, LibSVM or DataFrame (Parquet, catalog table) training and test set (and a validation set, if any),
+ * the others read against what the training set fixed (its classes, its features), then normalizes them all with
+ * statistics of the training examples alone: those held out for validation are taken out first. Runs on the
+ * driver; text files are read through the Hadoop FileSystem API, DataFrames through Spark SQL
+ * ({@link DataFrameTables}).
  */
 final class TabularDatasets {
     private TabularDatasets() {
     }
 
+    /** @param spark the session that reads a DataFrame format; unused for text files */
     static Datasets load(DataConfig data, TargetKind targets, double validationFraction, long seed,
-                         Configuration hadoopConf) {
+                         Configuration hadoopConf, Optional<SparkSession> spark) {
         ReadOptions forTrain = ReadOptions.forTraining(targets, data.onBadRow());
-        TabularFile train = read(data, data.train(), forTrain, hadoopConf);
+        TabularFile train = read(data, data.train(), "data.train", forTrain, hadoopConf, spark);
         ReadOptions forHeldOut = forTrain.forTest(train.examples());
-        TabularFile test = read(data, data.test(), forHeldOut, hadoopConf);
-        Optional<TabularFile> validationFile = data.validation().map(file -> read(data, file, forHeldOut, hadoopConf));
+        TabularFile test = read(data, data.test(), "data.test", forHeldOut, hadoopConf, spark);
+        Optional<TabularFile> validationFile = data.validation().map(file -> read(data, file, "data.validation",
+                forHeldOut, hadoopConf, spark));
 
         // Checked before normalizing, which needs the same features everywhere.
         Datasets.checkSameFeatures(data, data.test(), train.features().columns(), test.features().columns());
@@ -49,11 +53,17 @@ final class TabularDatasets {
                 validationFile.map(TabularFile::skippedRows).orElse(0L));
     }
 
-    private static TabularFile read(DataConfig data, String location, ReadOptions options, Configuration hadoopConf) {
+    private static TabularFile read(DataConfig data, String location, String key, ReadOptions options,
+                                    Configuration hadoopConf, Optional<SparkSession> spark) {
+        if (data.format().readBySpark()) {
+            return DataFrameTables.read(spark.orElseThrow(() -> new IllegalStateException(
+                    "data.format = " + data.format().configName() + " is read through a SparkSession; none was given")),
+                    data.format(), data.columns(), location, key, options);
+        }
         return HadoopFiles.read(location, hadoopConf, in -> switch (data.format()) {
             case CSV -> new CsvReader(location, data.csv(), options).read(in);
             case LIBSVM -> new LibSvmReader(location, options).read(in);
-            case IDX -> throw new IllegalArgumentException("IDX is not tabular");
+            default -> throw new IllegalArgumentException(data.format() + " is not a text format");
         });
     }
 

@@ -32,7 +32,10 @@ public final class SparkSetup {
             conf.setIfMissing(e.getKey(), e.getValue());
         }
         conf.setIfMissing("spark.app.name", "spark-ddp");
-        conf.setIfMissing("spark.kryo.registrationRequired", "true");
+        // Registration catches a wire type left out of our registrator. Spark SQL ships classes of its own (rows,
+        // schemas, file splits) through Kryo that nobody registers, so a job that reads a DataFrame cannot require
+        // it; our wire types are registered either way.
+        conf.setIfMissing("spark.kryo.registrationRequired", String.valueOf(!config.data().format().readBySpark()));
         return withTrainerSettings(conf);
     }
 
@@ -63,6 +66,11 @@ public final class SparkSetup {
         // Spark's stage progress bar would overwrite our own progress line.
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         return conf;
+    }
+
+    /** The SQL session over a running context, for reading DataFrame sources. */
+    public static org.apache.spark.sql.SparkSession session(org.apache.spark.api.java.JavaSparkContext sc) {
+        return org.apache.spark.sql.SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
     }
 
     /**

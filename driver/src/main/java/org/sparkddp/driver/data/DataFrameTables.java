@@ -1,0 +1,192 @@
+package org.sparkddp.driver.data;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructType;
+import org.sparkddp.common.config.ColumnsConfig;
+import org.sparkddp.common.config.DataFormat;
+import org.sparkddp.common.data.DenseRows;
+import org.sparkddp.common.data.ReadOptions;
+import org.sparkddp.common.data.TabularFile;
+import org.sparkddp.common.error.InvalidConfigException;
+import org.sparkddp.common.error.InvalidDataException;
+import org.sparkddp.common.error.InvalidInputException;
+import scala.collection.Seq;
+
+/**
+ * Reads a Parquet dataset or a catalog table through Spark SQL into rows of features and a label, with the
+ * columns {@code data.columns} names. The executors decode the files in parallel; the selected columns come to
+ * the driver, which checks them row by row ({@link DenseRows}) and shards them like a file it read itself, so the
+ * shards are balanced whatever the input's partitioning.
+ *
+ * <p>Rows are put in a fixed order, by file and then by position in the file, before anything is drawn at random:
+ * Spark returns a file's splits in an order that depends on their sizes, and the seeded sharding, the held-out
+ * validation rows and a resumed run's data order must not.
+ */
+final class DataFrameTables {
+    private static final String FILE = "__spark_ddp_file";
+
+    private DataFrameTables() {
+    }
+
+    /** @param key the config key that named {@code location}: data.train, data.test or data.validation */
+    static TabularFile read(SparkSession spark, DataFormat format, ColumnsConfig columns, String location, String key,
+                            ReadOptions options) {
+        Dataset<Row> frame = open(spark, format, location, key);
+        Reader reader = Reader.of(frame.schema(), columns, location);
+        List<Column> selected = new ArrayList<>();
+        selected.add(functions.input_file_name().as(FILE));
+        columns.features().forEach(c -> selected.add(frame.col(quoted(c))));
+        selected.add(frame.col(quoted(columns.label())));
+        List<Row> rows;
+        try {
+            rows = new ArrayList<>(frame.select(selected.toArray(Column[]::new)).collectAsList());
+        } catch (Exception e) { // Spark's AnalysisException is checked, though Scala does not declare it
+            throw unreadable(location, format, e);
+        }
+        rows.sort(Comparator.comparing(r -> r.getString(0))); // stable: keeps each file's rows in order
+        DenseRows examples = new DenseRows(location, options);
+        String file = null;
+        long row = 0;
+        for (Row r : rows) {
+            String from = r.getString(0).isEmpty() ? location : r.getString(0);
+            row = from.equals(file) ? row + 1 : 1;
+            file = from;
+            examples.add(file, row, reader.features(r), r.isNullAt(r.size() - 1) ? null
+                    : ((Number) r.get(r.size() - 1)).doubleValue());
+        }
+        return examples.build();
+    }
+
+    private static Dataset<Row> open(SparkSession spark, DataFormat format, String location, String key) {
+        try {
+            return switch (format) {
+                case PARQUET -> spark.read().parquet(location);
+                case DATAFRAME_TABLE -> spark.table(location);
+                default -> throw new IllegalArgumentException(format + " is not read through Spark SQL");
+            };
+        } catch (Exception e) { // Spark's AnalysisException is checked, though Scala does not declare it
+            String message = String.valueOf(e.getMessage());
+            if (message.contains("PATH_NOT_FOUND") || message.contains("Path does not exist")) {
+                throw new InvalidDataException(location, "no such file or directory");
+            }
+            if (message.contains("TABLE_OR_VIEW_NOT_FOUND")) {
+                throw new InvalidConfigException(key, "names table '" + location + "', which the Spark catalog ("
+                        + spark.conf().get("spark.sql.catalogImplementation", "in-memory") + ") does not have");
+            }
+            throw unreadable(location, format, e);
+        }
+    }
+
+    /** A file Spark cannot decode (not Parquet, truncated): one line, from the innermost cause, which names it. */
+    private static RuntimeException unreadable(String location, DataFormat format, Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InvalidInputException known) {
+                return known;
+            }
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String reason = String.valueOf(root.getMessage()).lines().findFirst().orElse(root.toString());
+        return new InvalidDataException(location, "cannot be read as " + format.configName() + ": " + reason);
+    }
+
+    /** Column names with dots or spaces are taken whole, not as struct fields. */
+    private static String quoted(String column) {
+        return "`" + column.replace("`", "``") + "`";
+    }
+
+    /** How the feature columns of a schema become one row of floats. Checked against the schema up front. */
+    private record Reader(List<Boolean> whole, int count) {
+        static Reader of(StructType schema, ColumnsConfig columns, String location) {
+            List<String> present = List.of(schema.fieldNames());
+            List<Boolean> whole = new ArrayList<>();
+            for (int i = 0; i < columns.features().size(); i++) {
+                String key = columns.features().size() == 1 ? "data.columns.features"
+                        : "data.columns.features[" + i + "]";
+                DataType type = type(schema, present, key, columns.features().get(i), location);
+                boolean vectorOrArray = type.equals(SQLDataTypes.VectorType())
+                        || type instanceof ArrayType a && a.elementType() instanceof NumericType;
+                if (!(type instanceof NumericType) && !vectorOrArray) {
+                    throw new InvalidConfigException(key, "column '" + columns.features().get(i) + "' of " + location
+                            + " is " + type.simpleString() + "; expected numbers, a Vector or an array of numbers");
+                }
+                whole.add(vectorOrArray);
+            }
+            DataType label = type(schema, present, "data.columns.label", columns.label(), location);
+            if (!(label instanceof NumericType)) {
+                throw new InvalidConfigException("data.columns.label", "column '" + columns.label() + "' of "
+                        + location + " is " + label.simpleString() + "; expected numbers");
+            }
+            return new Reader(whole, columns.features().size());
+        }
+
+        private static DataType type(StructType schema, List<String> present, String key, String column,
+                                     String location) {
+            if (!present.contains(column)) {
+                throw new InvalidConfigException(key, "names column '" + column + "', which " + location
+                        + " lacks (it has " + String.join(", ", present) + ")");
+            }
+            return schema.apply(column).dataType();
+        }
+
+        /** Row {@code r}'s features (fields 1..count), or null if any is null. */
+        float[] features(Row r) {
+            List<float[]> parts = new ArrayList<>(count);
+            int width = 0;
+            for (int i = 0; i < count; i++) {
+                if (r.isNullAt(1 + i)) {
+                    return null;
+                }
+                float[] part = whole.get(i) ? values(r.get(1 + i)) : new float[] {((Number) r.get(1 + i)).floatValue()};
+                if (part == null) {
+                    return null;
+                }
+                parts.add(part);
+                width += part.length;
+            }
+            float[] row = new float[width];
+            int at = 0;
+            for (float[] part : parts) {
+                System.arraycopy(part, 0, row, at, part.length);
+                at += part.length;
+            }
+            return row;
+        }
+
+        private static float[] values(Object value) {
+            if (value instanceof Vector vector) {
+                double[] dense = vector.toArray();
+                float[] out = new float[dense.length];
+                for (int i = 0; i < dense.length; i++) {
+                    out[i] = (float) dense[i];
+                }
+                return out;
+            }
+            @SuppressWarnings("unchecked")
+            Seq<Object> seq = (Seq<Object>) value;
+            float[] out = new float[seq.size()];
+            for (int i = 0; i < out.length; i++) {
+                Object element = seq.apply(i);
+                if (element == null) {
+                    return null;
+                }
+                out[i] = ((Number) element).floatValue();
+            }
+            return out;
+        }
+    }
+}
