@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Estimator;
@@ -20,17 +21,20 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.util.ModelSerializer;
+import org.sparkddp.common.config.CheckpointConfig;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.model.NetworkFactory;
+import org.sparkddp.common.plan.HoldOut;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.data.InMemoryExamples;
 import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.spark.SparkSetup;
+import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.driver.train.TrainingResult;
 
@@ -41,8 +45,8 @@ import org.sparkddp.driver.train.TrainingResult;
  * runs on the executors exactly as {@code spark-ddp train} does (sync or average mode).
  *
  * <p>The settings are typed Params whose defaults are those of defaults.conf, the one place defaults live; the
- * {@code config} Param takes any other key of the config file (the {@code model}, {@code optimizer} and
- * {@code training} sections) in HOCON, and a Param set explicitly wins over it. Invalid settings fail in
+ * {@code config} Param takes any other key of the config file (the {@code model}, {@code optimizer},
+ * {@code training} and {@code validation} sections) in HOCON, and a Param set explicitly wins over it. Invalid settings fail in
  * {@link #fit} with the config loader's one-line error, naming the key.
  *
  * <p>NOTE: {@code fit} gathers the two selected columns on the driver and shards them as it shards a file it read
@@ -191,24 +195,37 @@ public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends 
                     + " build it with SparkSession.builder().config(SparkDdpEstimator.configure(new SparkConf()))");
         }
         SparkDdpConfig job = jobConfig();
-        // Step 1, gather: the features and labels, on the driver.
-        LabeledExamples examples = gather(dataset, getOrDefault(featuresCol), getOrDefault(labelCol));
+        if (job.data().validation().isPresent()) {
+            throw new InvalidConfigException("data.validation", "does not apply to fit, whose examples all come from"
+                    + " the DataFrame: hold some out with validation.fraction in the config Param");
+        }
+        var training = job.training();
+        // Step 1, gather: the features and labels, on the driver; validation.fraction of them held out.
+        LabeledExamples gathered = gather(dataset, getOrDefault(featuresCol), getOrDefault(labelCol));
+        HoldOut holdOut = HoldOut.of(gathered.size(), job.validation(), training.seed());
+        LabeledExamples examples = holdOut.any() ? gathered.select(holdOut.kept()) : gathered;
+        Optional<LabeledExamples> held = holdOut.any() ? Optional.of(gathered.select(holdOut.held()))
+                : Optional.empty();
         NetworkSpec spec = NetworkSpec.of(job, ModelColumns.shape(getOrDefault(inputShape), examples.numFeatures()),
                 examples.targetWidth());
         TrainableNetwork network = NetworkFactory.build(spec);
         // Step 2, train: sharded to the executors and trained as the command line trains; each epoch's metrics
-        // are on the training set itself (a Pipeline has no held-out set to offer).
+        // are on the training set itself (a Pipeline has no test set to offer), and on the held-out rows, which
+        // early stopping (validation.patience) watches, if the config Param holds some out.
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
         InMemoryExamples source = new InMemoryExamples("DataFrame", examples);
-        var training = job.training();
         TrainingResult result;
         try (ShardedData train = source.shards(sc, training.workers(), training.seed(), "spark-ddp fit shards");
-             ShardedData scored = source.slices(sc, training.workers(), "spark-ddp fit metrics")) {
-            result = new TrainingMaster(sc, training, spec, "fit-" + UUID.randomUUID(), List.of())
-                    .fit(train, scored, ModelState.capture(network, 0, 0));
+             ShardedData scored = source.slices(sc, training.workers(), "spark-ddp fit metrics");
+             ShardedData validation = held.map(v -> ShardedData.forEvaluation(sc, v, training.workers(),
+                     "spark-ddp fit validation")).orElse(null)) {
+            result = new TrainingMaster(sc, training, spec, "fit-" + UUID.randomUUID(), List.of(),
+                    CheckpointConfig.NONE, CheckpointSink.NONE, job.validation())
+                    .fit(train, scored, Optional.ofNullable(validation), ModelState.capture(network, 0, 0),
+                            Optional.empty());
         }
-        result.finalState().applyTo(network);
-        network.setCounters(result.finalState().iteration(), result.finalState().epoch());
+        // The final state, or under early stopping the best one; its counters say how far it was trained.
+        result.model().applyTo(network);
         // Step 3, package: the network as a model.zip held in memory, the model's portable form.
         SparkDdpModel model = new SparkDdpModel(uid, modelZip(network), examples.targetWidth(), task());
         copyValues(model, extractParamMap());

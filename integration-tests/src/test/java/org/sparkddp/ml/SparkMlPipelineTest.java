@@ -130,6 +130,26 @@ class SparkMlPipelineTest {
     }
 
     @Test
+    void fitHoldsOutAValidationFractionAndStopsEarlyOnIt() {
+        Dataset<Row> rows = train.selectExpr("array(x, y) as features", "label");
+        long n = rows.count();
+        // min-delta 0.05: after the first few epochs no epoch improves the validation loss that much.
+        SparkDdpModel model = new SparkDdpClassifier().setEpochs(30).setBatchSize(64).setLearningRate(0.01)
+                .setWorkers(2).setSeed(7).setConfig("model { layers = [{ type = dense, units = 16 }], activation = tanh"
+                        + " }\nvalidation { fraction = 0.25, patience = 2, min-delta = 0.05 }").fit(rows);
+        MultiLayerNetwork network = (MultiLayerNetwork) model.network();
+        long perEpoch = (long) Math.ceil(Math.round(n * 0.75) / 64.0);
+        int epochs = network.getEpochCount();
+        System.out.printf("fit with early stopping: the model kept is epoch %d's of at most 30%n", epochs);
+        assertTrue(epochs >= 1 && epochs <= 27, "epoch " + epochs); // stopped, keeping an epoch 2 or more before
+        assertEquals(epochs * perEpoch, network.getIterationCount());
+
+        InvalidConfigException file = assertThrows(InvalidConfigException.class, () -> new SparkDdpClassifier()
+                .setConfig("data.validation = \"/tmp/v.csv\"").fit(rows));
+        assertTrue(file.getMessage().startsWith("data.validation: does not apply to fit"), file.getMessage());
+    }
+
+    @Test
     void aRegressorPredictsRealValuesAndRoundTrips(@TempDir Path dir) throws java.io.IOException {
         Dataset<Row> rtrain = csv("regression-train.csv");
         Dataset<Row> rtest = csv("regression-test.csv");
