@@ -199,6 +199,10 @@ public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends 
             throw new InvalidConfigException("data.validation", "does not apply to fit, whose examples all come from"
                     + " the DataFrame: hold some out with validation.fraction in the config Param");
         }
+        if (job.checkpoint().enabled()) {
+            throw new InvalidConfigException("checkpoint.dir", "does not apply to fit, which cannot be resumed"
+                    + " (a Pipeline refits from its DataFrame); train with spark-ddp train for checkpoints");
+        }
         var training = job.training();
         // Step 1, gather: the features and labels, on the driver; validation.fraction of them held out.
         LabeledExamples gathered = gather(dataset, getOrDefault(featuresCol), getOrDefault(labelCol));

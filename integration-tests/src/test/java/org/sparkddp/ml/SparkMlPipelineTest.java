@@ -147,6 +147,10 @@ class SparkMlPipelineTest {
         InvalidConfigException file = assertThrows(InvalidConfigException.class, () -> new SparkDdpClassifier()
                 .setConfig("data.validation = \"/tmp/v.csv\"").fit(rows));
         assertTrue(file.getMessage().startsWith("data.validation: does not apply to fit"), file.getMessage());
+        InvalidConfigException checkpoints = assertThrows(InvalidConfigException.class, () -> new SparkDdpClassifier()
+                .setConfig("checkpoint.dir = /tmp/ckpt").fit(rows));
+        assertTrue(checkpoints.getMessage().startsWith("checkpoint.dir: does not apply to fit"),
+                checkpoints.getMessage());
     }
 
     @Test
