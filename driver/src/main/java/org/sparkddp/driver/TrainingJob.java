@@ -226,7 +226,7 @@ public final class TrainingJob {
         result.validation().ifPresent(v -> console.println(String.format(Locale.ROOT,
                 "validation: best %s %.4f after epoch %d%s%s", v.metrics().lossName(), v.bestLoss(), v.bestEpoch() + 1,
                 v.stoppedEarly() ? String.format(Locale.ROOT, " · stopped early after epoch %d",
-                        result.epochs().get(result.epochs().size() - 1).epoch() + 1) : "",
+                        result.finalState().epoch()) : "",
                 v.keptBest() ? " · the model saved is epoch " + (v.bestEpoch() + 1) + "'s" : "")));
         if (result.stageRetries() > 0) {
             console.println(String.format(Locale.ROOT,

@@ -134,6 +134,18 @@ class ValidationTest extends LocalSparkTest {
         assertArrayEquals(whole.model().params(), resumed.model().params(), 0f);
         assertEquals(whole.test().accuracy(), resumed.test().accuracy(), 0.0);
         assertEquals(whole.validation().get().bestLoss(), resumed.validation().get().bestLoss(), 0.0);
+
+        // The checkpoint of the epoch where it stopped: patience is used up, so a resume trains nothing more and
+        // saves the same best model.
+        Checkpoint stopped = CheckpointStore.read(out.resolve(String.format("ckpt/ckpt-%012d", whole.iterations()))
+                .toString(), new Configuration());
+        assertEquals(3, stopped.stopping().orElseThrow().sinceBest());
+        TrainingResult again = run(overfit("again"), Optional.of(stopped), new ByteArrayOutputStream());
+        assertEquals(whole.iterations(), again.iterations());
+        assertTrue(again.validation().orElseThrow().stoppedEarly());
+        assertEquals(best, again.validation().get().bestEpoch());
+        assertArrayEquals(whole.model().params(), again.model().params(), 0f);
+        assertEquals(whole.test().accuracy(), again.test().accuracy(), 0.0);
     }
 
     @Test

@@ -36,9 +36,12 @@ public record ValidationConfig(double fraction, int everyEpochs, OptionalInt pat
         return patience.isPresent();
     }
 
-    /** Whether the validation set is evaluated after 0-based epoch {@code epoch} of {@code epochs}. */
-    public boolean dueAfter(int epoch, int epochs) {
-        return (epoch + 1) % everyEpochs == 0 || epoch + 1 == epochs;
+    /**
+     * Whether the validation set is evaluated after 0-based epoch {@code epoch}; {@code last} when that epoch ends
+     * training (the last one, or the iteration cap).
+     */
+    public boolean dueAfter(int epoch, boolean last) {
+        return last || (epoch + 1) % everyEpochs == 0;
     }
 
     /**

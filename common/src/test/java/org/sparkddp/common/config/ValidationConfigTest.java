@@ -47,12 +47,12 @@ class ValidationConfigTest {
         ValidationConfig every3 = new ValidationConfig(0.1, 3, OptionalInt.empty(), 0);
         List<Integer> due = new ArrayList<>();
         for (int epoch = 0; epoch < 10; epoch++) {
-            if (every3.dueAfter(epoch, 10)) {
+            if (every3.dueAfter(epoch, epoch + 1 == 10)) {
                 due.add(epoch + 1);
             }
         }
         assertEquals(List.of(3, 6, 9, 10), due);
-        assertTrue(ValidationConfig.NONE.dueAfter(0, 5));
+        assertTrue(ValidationConfig.NONE.dueAfter(0, false));
     }
 
     @Test

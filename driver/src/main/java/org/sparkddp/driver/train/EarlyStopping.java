@@ -34,12 +34,8 @@ final class EarlyStopping {
         this.config = config;
     }
 
-    /**
-     * Records one validation evaluation, in epoch order.
-     *
-     * @return whether training should stop now
-     */
-    boolean observe(int epoch, HeldOutMetrics validation, ModelState state, HeldOutMetrics test) {
+    /** Records one validation evaluation, in epoch order. */
+    void observe(int epoch, HeldOutMetrics validation, ModelState state, HeldOutMetrics test) {
         double loss = validation.meanLoss();
         // A NaN loss never improves: it compares false with everything.
         if (best == null ? !Double.isNaN(loss) : loss < best.loss() - config.minDelta()) {
@@ -48,6 +44,10 @@ final class EarlyStopping {
         } else {
             sinceBest++;
         }
+    }
+
+    /** Whether early stopping is on and its patience is used up: training stops now. */
+    boolean exhausted() {
         return config.earlyStopping() && sinceBest >= config.patience().getAsInt();
     }
 

@@ -94,7 +94,6 @@ public final class TrainingMaster {
         Optional<Evaluator> validator = validationSet.map(v -> new Evaluator(runId, network, v));
         EarlyStopping stopping = new EarlyStopping(validation);
         validator.ifPresent(v -> resumed.ifPresent(saved -> restore(stopping, saved, evaluator, v)));
-        boolean stoppedEarly = false;
         ProgressAccumulator progress = new ProgressAccumulator();
         sc.sc().register(progress, "spark-ddp progress " + runId);
         HeartbeatProgress heartbeats = new HeartbeatProgress(progress.id(), listeners, train.shardSizes(),
@@ -109,7 +108,9 @@ public final class TrainingMaster {
         try (StateBroadcast current = new StateBroadcast(sc, initial);
              RendezvousServer rendezvous = RendezvousServer.start(driverHost(), secret, training.syncTimeout())) {
             int startEpoch = (int) (initial.iteration() / perEpoch);
-            for (int epoch = startEpoch; epoch < training.epochs() && current.state().iteration() < cap; epoch++) {
+            // A run resumed from the checkpoint of the epoch where early stopping ended it has nothing left to do.
+            for (int epoch = startEpoch; epoch < training.epochs() && current.state().iteration() < cap
+                    && !stopping.exhausted(); epoch++) {
                 EpochPlan plan = new EpochPlan(training.seed(), epoch, train.shardSizes(), training.batchSize());
                 int stagesBefore = stages.size();
                 int t = (int) (current.state().iteration() - (long) epoch * perEpoch);
@@ -125,27 +126,23 @@ public final class TrainingMaster {
                     }
                 }
                 lastEvaluation = describe(epoch, "evaluate", () -> evaluator.evaluate(current.broadcast()));
-                int done = epoch;
                 boolean last = epoch + 1 == training.epochs() || current.state().iteration() >= cap;
-                Optional<HeldOutMetrics> validated = validator.filter(v -> last || validation.dueAfter(done,
-                        training.epochs())).map(v -> describe(done, "validate", () -> v.evaluate(current.broadcast())));
+                Optional<HeldOutMetrics> validated = Optional.empty();
+                if (validator.isPresent() && validation.dueAfter(epoch, last)) {
+                    validated = Optional.of(describe(epoch, "validate",
+                            () -> validator.get().evaluate(current.broadcast())));
+                    stopping.observe(epoch, validated.get(), current.state(), lastEvaluation);
+                }
                 EpochRecord record = epochRecord(epoch, stages.subList(stagesBefore, stages.size()), lastEvaluation,
                         validated);
                 epochs.add(record);
                 listeners.forEach(l -> l.onEpoch(record, training.epochs()));
-                ModelState reached = current.state();
-                HeldOutMetrics tested = lastEvaluation;
-                boolean stop = validated.map(v -> stopping.observe(record.epoch(), v, reached, tested)).orElse(false);
                 checkpointIfDue(current.state(), t == plan.iterations(), stopping);
-                if (stop) {
-                    stoppedEarly = !last;
-                    break;
-                }
             }
             if (lastEvaluation == null) { // resumed at the very end: nothing left to train, but report the model
                 lastEvaluation = describe(startEpoch, "evaluate", () -> evaluator.evaluate(current.broadcast()));
             }
-            return result(current.state(), epochs, stages, lastEvaluation, stopping, stoppedEarly);
+            return result(current.state(), epochs, stages, lastEvaluation, stopping, cap);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot start the rendezvous server on the driver", e);
         } finally {
@@ -155,14 +152,18 @@ public final class TrainingMaster {
 
     /** Under early stopping the model is the best state evaluated, with its test metrics; else the final one. */
     private TrainingResult result(ModelState reached, List<EpochRecord> epochs, List<StageRecord> stages,
-                                  HeldOutMetrics lastTest, EarlyStopping stopping, boolean stoppedEarly) {
+                                  HeldOutMetrics lastTest, EarlyStopping stopping, long cap) {
         Optional<EarlyStopping.Best> best = stopping.best();
         if (best.isEmpty()) {
             return new TrainingResult(reached, epochs, stages, lastTest);
         }
         boolean keep = validation.earlyStopping();
+        // Early, when patience ran out before the epochs or the iteration cap did.
+        boolean stoppedEarly = stopping.exhausted() && reached.epoch() < training.epochs() && reached.iteration() < cap;
         EarlyStopping.Best b = best.get();
-        HeldOutMetrics finalValidation = epochs.get(epochs.size() - 1).validation().orElse(b.validation());
+        // The last epoch is always validated; a resume with nothing left to train has only the best evaluation.
+        HeldOutMetrics finalValidation = epochs.isEmpty() ? b.validation()
+                : epochs.get(epochs.size() - 1).validation().orElse(b.validation());
         return new TrainingResult(reached, epochs, stages, keep ? b.state() : reached, keep ? b.test() : lastTest,
                 Optional.of(new TrainingResult.ValidationOutcome(b.epoch(), b.loss(),
                         keep ? b.validation() : finalValidation, keep, stoppedEarly)));
