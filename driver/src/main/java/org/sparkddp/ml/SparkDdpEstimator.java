@@ -206,10 +206,9 @@ public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends 
         var training = job.training();
         // Step 1, gather: the features and labels, on the driver; validation.fraction of them held out.
         LabeledExamples gathered = gather(dataset, getOrDefault(featuresCol), getOrDefault(labelCol));
-        HoldOut holdOut = HoldOut.of(gathered.size(), job.validation(), training.seed());
-        LabeledExamples examples = holdOut.any() ? gathered.select(holdOut.kept()) : gathered;
-        Optional<LabeledExamples> held = holdOut.any() ? Optional.of(gathered.select(holdOut.held()))
-                : Optional.empty();
+        HoldOut.Parts<LabeledExamples> parts = HoldOut.of(gathered.size(), job.validation(), training.seed())
+                .split(gathered, LabeledExamples::select);
+        LabeledExamples examples = parts.kept();
         NetworkSpec spec = NetworkSpec.of(job, ModelColumns.shape(getOrDefault(inputShape), examples.numFeatures()),
                 examples.targetWidth());
         TrainableNetwork network = NetworkFactory.build(spec);
@@ -221,7 +220,7 @@ public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends 
         TrainingResult result;
         try (ShardedData train = source.shards(sc, training.workers(), training.seed(), "spark-ddp fit shards");
              ShardedData scored = source.slices(sc, training.workers(), "spark-ddp fit metrics");
-             ShardedData validation = held.map(v -> ShardedData.forEvaluation(sc, v, training.workers(),
+             ShardedData validation = parts.held().map(v -> ShardedData.forEvaluation(sc, v, training.workers(),
                      "spark-ddp fit validation")).orElse(null)) {
             result = new TrainingMaster(sc, training, spec, "fit-" + UUID.randomUUID(), List.of(),
                     CheckpointConfig.NONE, CheckpointSink.NONE, job.validation())

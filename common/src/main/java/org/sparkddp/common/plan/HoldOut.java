@@ -1,6 +1,8 @@
 package org.sparkddp.common.plan;
 
 import java.util.Arrays;
+import java.util.Optional;
+import java.util.function.BiFunction;
 import org.sparkddp.common.config.ValidationConfig;
 
 /**
@@ -33,5 +35,18 @@ public record HoldOut(int[] kept, int[] held) {
 
     public boolean any() {
         return held.length > 0;
+    }
+
+    /**
+     * What this holds out of {@code all}, which {@code select} cuts by row indices: the rows kept, and the rows
+     * held out if any; without a fraction, {@code all} itself.
+     */
+    public <T> Parts<T> split(T all, BiFunction<T, int[], T> select) {
+        return any() ? new Parts<>(select.apply(all, kept), Optional.of(select.apply(all, held)))
+                : new Parts<>(all, Optional.empty());
+    }
+
+    /** The examples kept for training, and those held out for validation, if any. */
+    public record Parts<T>(T kept, Optional<T> held) {
     }
 }

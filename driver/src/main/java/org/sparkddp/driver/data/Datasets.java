@@ -4,6 +4,7 @@ import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.sparkddp.common.config.DataConfig;
+import org.sparkddp.common.config.DataFormat;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.error.InvalidDataException;
@@ -42,29 +43,28 @@ public record Datasets(LabeledExamples train, LabeledExamples test, Optional<Lab
      */
     public static Datasets load(DataConfig data, TargetKind targets, double validationFraction, long seed,
                                 Configuration hadoopConf, Optional<SparkSession> spark) {
-        Datasets loaded = switch (data.format()) {
-            case IDX -> {
-                LabeledExamples train = IdxDatasets.load(data.train(), 0, hadoopConf, "data.train");
-                LabeledExamples test = IdxDatasets.load(data.test(), train.targetWidth(), hadoopConf, "data.test");
-                Optional<LabeledExamples> validation = data.validation().map(file ->
-                        IdxDatasets.load(file, train.targetWidth(), hadoopConf, "data.validation"));
-                HoldOut holdOut = HoldOut.of(train.size(), validationFraction, seed);
-                yield holdOut.any()
-                        ? new Datasets(train.select(holdOut.kept()), test,
-                                Optional.of(train.select(holdOut.held())), 0, 0, 0)
-                        : new Datasets(train, test, validation, 0, 0, 0);
-            }
-            default -> TabularDatasets.load(data, targets, validationFraction, seed, hadoopConf, spark);
-        };
-        checkSameFeatures(data, data.test(), loaded.train().numFeatures(), loaded.test().numFeatures());
-        if (data.validation().isPresent()) {
-            checkSameFeatures(data, data.validation().get(), loaded.train().numFeatures(),
-                    loaded.validation().orElseThrow().numFeatures());
+        if (data.format() != DataFormat.IDX) {
+            return TabularDatasets.load(data, targets, validationFraction, seed, hadoopConf, spark);
         }
-        return loaded;
+        LabeledExamples train = IdxDatasets.load(data.train(), 0, hadoopConf, "data.train");
+        LabeledExamples test = IdxDatasets.load(data.test(), train.targetWidth(), hadoopConf, "data.test");
+        Optional<LabeledExamples> validation = data.validation().map(file ->
+                IdxDatasets.load(file, train.targetWidth(), hadoopConf, "data.validation"));
+        checkSameFeatures(data, train.numFeatures(), test.numFeatures(),
+                validation.map(LabeledExamples::numFeatures));
+        HoldOut.Parts<LabeledExamples> parts = HoldOut.of(train.size(), validationFraction, seed)
+                .split(train, LabeledExamples::select);
+        return new Datasets(parts.kept(), test, parts.held().or(() -> validation), 0, 0, 0);
     }
 
-    static void checkSameFeatures(DataConfig data, String file, int trainFeatures, int fileFeatures) {
+    /** The test file, and the validation file if there is one, have as many features per example as data.train. */
+    static void checkSameFeatures(DataConfig data, int trainFeatures, int testFeatures,
+                                  Optional<Integer> validationFeatures) {
+        checkSameFeatures(data, data.test(), trainFeatures, testFeatures);
+        validationFeatures.ifPresent(n -> checkSameFeatures(data, data.validation().orElseThrow(), trainFeatures, n));
+    }
+
+    private static void checkSameFeatures(DataConfig data, String file, int trainFeatures, int fileFeatures) {
         if (fileFeatures != trainFeatures) {
             throw new InvalidDataException(file, "has " + fileFeatures + " features per example but "
                     + data.train() + " has " + trainFeatures);
@@ -77,7 +77,7 @@ public record Datasets(LabeledExamples train, LabeledExamples test, Optional<Lab
      */
     public static LabeledExamples loadTest(DataConfig data, TargetKind targets, int outputs, Configuration hadoopConf,
                                            Optional<SparkSession> spark) {
-        if (data.format() == org.sparkddp.common.config.DataFormat.IDX) {
+        if (data.format() == DataFormat.IDX) {
             return IdxDatasets.load(data.test(), outputs, hadoopConf, "data.test");
         }
         return load(data, targets, 0, 0, hadoopConf, spark).test();

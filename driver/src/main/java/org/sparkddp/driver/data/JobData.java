@@ -40,19 +40,13 @@ public record JobData(ExampleSource train, ExampleSource test, Optional<ExampleS
             ExampleSource train = IdxDatasets.open(data.train(), 0, data.splitSize(), hadoopConf, "data.train");
             ExampleSource test = IdxDatasets.open(data.test(), train.targetWidth(), data.splitSize(), hadoopConf,
                     "data.test");
-            Datasets.checkSameFeatures(data, data.test(), train.numFeatures(), test.numFeatures());
-            Optional<ExampleSource> checked = data.validation().map(file -> {
-                ExampleSource v = IdxDatasets.open(file, train.targetWidth(), data.splitSize(), hadoopConf,
-                        "data.validation");
-                Datasets.checkSameFeatures(data, file, train.numFeatures(), v.numFeatures());
-                return v;
-            });
-            HoldOut holdOut = HoldOut.of(train.size(), validation, seed);
-            if (holdOut.any()) {
-                return new JobData(train.subset(holdOut.kept()), test, Optional.of(train.subset(holdOut.held())),
-                        0, 0, 0);
-            }
-            return new JobData(train, test, checked, 0, 0, 0);
+            Optional<ExampleSource> file = data.validation().map(v -> IdxDatasets.open(v, train.targetWidth(),
+                    data.splitSize(), hadoopConf, "data.validation"));
+            Datasets.checkSameFeatures(data, train.numFeatures(), test.numFeatures(),
+                    file.map(ExampleSource::numFeatures));
+            HoldOut.Parts<ExampleSource> parts = HoldOut.of(train.size(), validation, seed)
+                    .split(train, ExampleSource::subset);
+            return new JobData(parts.kept(), test, parts.held().or(() -> file), 0, 0, 0);
         }
         Datasets loaded = Datasets.load(data, targets, validation.fraction(), seed, hadoopConf, spark);
         Optional<ExampleSource> held = loaded.validation().map(v -> new InMemoryExamples(

@@ -37,18 +37,13 @@ final class TabularDatasets {
                 forHeldOut, hadoopConf, spark));
 
         // Checked before normalizing, which needs the same features everywhere.
-        Datasets.checkSameFeatures(data, data.test(), train.features().columns(), test.features().columns());
-        validationFile.ifPresent(v -> Datasets.checkSameFeatures(data, data.validation().orElseThrow(),
-                train.features().columns(), v.features().columns()));
-        LabeledExamples trainRows = train.examples();
-        Optional<LabeledExamples> validation = validationFile.map(TabularFile::examples);
-        HoldOut holdOut = HoldOut.of(trainRows.size(), validationFraction, seed);
-        if (holdOut.any()) {
-            validation = Optional.of(trainRows.select(holdOut.held()));
-            trainRows = trainRows.select(holdOut.kept());
-        }
-        FeatureScaling scaling = FeatureScaling.fit(data.normalize(), (DenseFeatures) trainRows.features());
-        return new Datasets(normalized(trainRows, scaling), normalized(test.examples(), scaling),
+        Datasets.checkSameFeatures(data, train.features().columns(), test.features().columns(),
+                validationFile.map(v -> v.features().columns()));
+        HoldOut.Parts<LabeledExamples> parts = HoldOut.of(train.examples().size(), validationFraction, seed)
+                .split(train.examples(), LabeledExamples::select);
+        Optional<LabeledExamples> validation = parts.held().or(() -> validationFile.map(TabularFile::examples));
+        FeatureScaling scaling = FeatureScaling.fit(data.normalize(), (DenseFeatures) parts.kept().features());
+        return new Datasets(normalized(parts.kept(), scaling), normalized(test.examples(), scaling),
                 validation.map(v -> normalized(v, scaling)), train.skippedRows(), test.skippedRows(),
                 validationFile.map(TabularFile::skippedRows).orElse(0L));
     }
