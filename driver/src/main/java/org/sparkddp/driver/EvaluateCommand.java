@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
-import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.sparkddp.common.config.ConfigLoader;
@@ -27,6 +26,7 @@ import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.output.EvaluationReport;
 import org.sparkddp.driver.output.ModelArchive;
 import org.sparkddp.driver.output.OutputDirectory;
+import org.sparkddp.driver.spark.CommandSpark;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.SparkSetup;
 
@@ -49,14 +49,11 @@ final class EvaluateCommand {
 
         // Check: the model is valid and fits the data, before any Spark job (a DataFrame source is read by one).
         ModelArchive.Restored model = ModelArchive.read(location, hadoop);
-        JavaSparkContext sc = loaded.config().data().format().readBySpark()
-                ? new JavaSparkContext(SparkContext.getOrCreate(sparkConf)) : null;
-        HeldOutMetrics result;
         String testLocation = loaded.config().data().test();
-        try {
+        try (CommandSpark spark = new CommandSpark(sparkConf, loaded.config().data().format().readBySpark())) {
             int outputs = model.numOutputs();
             ExampleSource test = JobData.openTest(loaded.config().data(), TargetKind.of(loaded.config().model()),
-                    outputs, hadoop, Optional.ofNullable(sc).map(SparkSetup::session));
+                    outputs, hadoop, spark.dataSession());
             if (test instanceof InMemoryExamples held) {
                 checkInputs(model, held.examples(), location, testLocation);
             }
@@ -68,15 +65,8 @@ final class EvaluateCommand {
                     .toString(), hadoop, "--model");
             byte[] zip = HadoopFiles.read(location, hadoop, InputStream::readAllBytes);
 
-            if (sc == null) {
-                sc = new JavaSparkContext(SparkContext.getOrCreate(sparkConf));
-            }
-            result = score(sc, test, zip, location, testLocation);
+            HeldOutMetrics result = score(spark.context(), test, zip, location, testLocation);
             report(out, location, testLocation, result, beside);
-        } finally {
-            if (sc != null) {
-                sc.stop();
-            }
         }
     }
 

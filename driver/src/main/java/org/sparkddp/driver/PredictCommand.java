@@ -36,9 +36,8 @@ final class PredictCommand {
 
     static void run(CommandLine cli, PrintStream out) throws IOException {
         ConfigLoader.Loaded loaded = ConfigLoader.load(JobConfigSource.of(cli, Optional.empty()), cli.overrides());
-        // Spark SQL ships its own classes (schemas, file splits) through Kryo, and they are not all registered, so
-        // this command, unlike training, does not require registration; our wire types are still registered.
-        SparkConf sparkConf = SparkSetup.sparkConf(loaded.config()).set("spark.kryo.registrationRequired", "false");
+        // It reads Parquet through Spark SQL, whatever the config's data.format.
+        SparkConf sparkConf = SparkSetup.sparkConf(loaded.config(), true);
         Configuration hadoop = HadoopConfs.from(sparkConf);
         String location = cli.model().orElseThrow();
         String input = cli.input().orElseThrow();

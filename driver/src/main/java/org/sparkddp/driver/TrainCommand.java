@@ -3,14 +3,13 @@ package org.sparkddp.driver;
 import java.io.IOException;
 import java.io.PrintStream;
 import org.apache.spark.SparkConf;
-import org.apache.spark.SparkContext;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkddp.common.config.ConfigLoader;
 import java.util.Optional;
 import org.sparkddp.driver.checkpoint.Checkpoint;
 import org.sparkddp.driver.checkpoint.CheckpointStore;
 import org.sparkddp.driver.checkpoint.ResumeCheck;
 import org.sparkddp.driver.cli.CommandLine;
+import org.sparkddp.driver.spark.CommandSpark;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.SparkSetup;
 
@@ -31,19 +30,10 @@ final class TrainCommand {
         SparkSetup.checkSlots(sparkConf, loaded.config().training().workers());
         TrainingJob job = new TrainingJob(loaded, HadoopConfs.from(sparkConf), out, System.console() != null);
         // Files are checked before Spark starts; a DataFrame source needs Spark to be read at all.
-        boolean sparkFirst = loaded.config().data().format().readBySpark();
-        JavaSparkContext sc = sparkFirst ? new JavaSparkContext(SparkContext.getOrCreate(sparkConf)) : null;
-        try {
-            TrainingJob.Prepared prepared = job.prepare(Optional.ofNullable(sc).map(SparkSetup::session));
+        try (CommandSpark spark = new CommandSpark(sparkConf, loaded.config().data().format().readBySpark())) {
+            TrainingJob.Prepared prepared = job.prepare(spark.dataSession());
             resume.ifPresent(c -> ResumeCheck.verify(c, loaded, prepared.data().train()));
-            if (sc == null) {
-                sc = new JavaSparkContext(SparkContext.getOrCreate(sparkConf));
-            }
-            job.run(sc, prepared, resume);
-        } finally {
-            if (sc != null) {
-                sc.stop();
-            }
+            job.run(spark.context(), prepared, resume);
         }
     }
 }

@@ -25,6 +25,14 @@ public final class SparkSetup {
     }
 
     public static SparkConf sparkConf(SparkDdpConfig config) {
+        return sparkConf(config, config.data().format().readBySpark());
+    }
+
+    /**
+     * @param sparkSql whether the command reads DataFrames through Spark SQL (its data, or predict's input), which
+     *                 ships classes of its own through Kryo
+     */
+    public static SparkConf sparkConf(SparkDdpConfig config, boolean sparkSql) {
         // new SparkConf() picks up the spark.* system properties that spark-submit sets.
         SparkConf conf = new SparkConf();
         config.spark().explicit().forEach(conf::set);
@@ -35,7 +43,7 @@ public final class SparkSetup {
         // Registration catches a wire type left out of our registrator. Spark SQL ships classes of its own (rows,
         // schemas, file splits) through Kryo that nobody registers, so a job that reads a DataFrame cannot require
         // it; our wire types are registered either way.
-        conf.setIfMissing("spark.kryo.registrationRequired", String.valueOf(!config.data().format().readBySpark()));
+        conf.setIfMissing("spark.kryo.registrationRequired", String.valueOf(!sparkSql));
         return withTrainerSettings(conf);
     }
 

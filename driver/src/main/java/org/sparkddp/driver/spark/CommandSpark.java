@@ -1,0 +1,45 @@
+package org.sparkddp.driver.spark;
+
+import java.util.Optional;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The SparkContext of one command, started when it is first needed: at once for data that Spark itself reads
+ * (Parquet, catalog tables), else only after the command has checked its input, so that bad input fails without
+ * starting Spark. Stopped on close, if it was started. Runs on the driver.
+ */
+public final class CommandSpark implements AutoCloseable {
+    private final SparkConf conf;
+    private JavaSparkContext sc;
+
+    /** @param forData whether the data is read through Spark SQL, so that Spark must start before it is checked */
+    public CommandSpark(SparkConf conf, boolean forData) {
+        this.conf = conf;
+        if (forData) {
+            context();
+        }
+    }
+
+    /** The SQL session that reads the data, where Spark started for it; empty for data read without Spark. */
+    public Optional<SparkSession> dataSession() {
+        return Optional.ofNullable(sc).map(SparkSetup::session);
+    }
+
+    /** The context, started now if it is not yet. */
+    public JavaSparkContext context() {
+        if (sc == null) {
+            sc = new JavaSparkContext(SparkContext.getOrCreate(conf));
+        }
+        return sc;
+    }
+
+    @Override
+    public void close() {
+        if (sc != null) {
+            sc.stop();
+        }
+    }
+}
