@@ -10,6 +10,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
+import org.sparkddp.driver.data.FeatureValues;
 import scala.collection.Seq;
 
 /**
@@ -39,23 +40,12 @@ final class FeatureColumn {
     /** Copies row {@code row}'s features into {@code dst} at {@code offset}; fails on a wrong width or a null. */
     static void copy(Row row, int field, String column, float[] dst, int offset, int width) {
         Object value = row.get(field);
-        if (value == null) {
+        float[] values = value == null ? null : FeatureValues.of(value);
+        if (values == null) {
             throw new InvalidDataException("column '" + column + "'", "holds a null feature row");
         }
-        if (value instanceof Vector vector) {
-            checkWidth(column, vector.size(), width);
-            double[] dense = vector.toArray();
-            for (int i = 0; i < width; i++) {
-                dst[offset + i] = (float) dense[i];
-            }
-            return;
-        }
-        @SuppressWarnings("unchecked")
-        Seq<Object> values = (Seq<Object>) value;
-        checkWidth(column, values.size(), width);
-        for (int i = 0; i < width; i++) {
-            dst[offset + i] = ((Number) values.apply(i)).floatValue();
-        }
+        checkWidth(column, values.length, width);
+        System.arraycopy(values, 0, dst, offset, width);
     }
 
     /** The width of the first row, which every other row must match. */

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.ml.linalg.SQLDataTypes;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -22,7 +21,6 @@ import org.sparkddp.common.data.TabularFile;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.common.error.InvalidInputException;
-import scala.collection.Seq;
 
 /**
  * Reads a Parquet dataset or a catalog table through Spark SQL into rows of features and a label, with the
@@ -151,7 +149,8 @@ final class DataFrameTables {
                 if (r.isNullAt(1 + i)) {
                     return null;
                 }
-                float[] part = whole.get(i) ? values(r.get(1 + i)) : new float[] {((Number) r.get(1 + i)).floatValue()};
+                float[] part = whole.get(i) ? FeatureValues.of(r.get(1 + i))
+                        : new float[] {((Number) r.get(1 + i)).floatValue()};
                 if (part == null) {
                     return null;
                 }
@@ -165,28 +164,6 @@ final class DataFrameTables {
                 at += part.length;
             }
             return row;
-        }
-
-        private static float[] values(Object value) {
-            if (value instanceof Vector vector) {
-                double[] dense = vector.toArray();
-                float[] out = new float[dense.length];
-                for (int i = 0; i < dense.length; i++) {
-                    out[i] = (float) dense[i];
-                }
-                return out;
-            }
-            @SuppressWarnings("unchecked")
-            Seq<Object> seq = (Seq<Object>) value;
-            float[] out = new float[seq.size()];
-            for (int i = 0; i < out.length; i++) {
-                Object element = seq.apply(i);
-                if (element == null) {
-                    return null;
-                }
-                out[i] = ((Number) element).floatValue();
-            }
-            return out;
         }
     }
 }
