@@ -14,6 +14,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.data.HadoopFiles;
 import org.sparkddp.common.error.InvalidConfigException;
+import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.driver.cli.CommandLine;
 import org.sparkddp.driver.output.Json;
 import org.sparkddp.driver.output.OutputDirectory;
@@ -22,12 +23,12 @@ import org.sparkddp.driver.search.TrialResult;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.SparkSetup;
 import org.sparkddp.driver.train.TrainingDivergedException;
-import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.driver.train.TrainingResult;
 
 /**
  * {@code spark-ddp search --grid FILE}: one training run per point of a grid of config values, ranked by held-out
- * loss (on the validation set when every trial has one, else on the test set). Runs on the driver; each trial trains on the executors like any job.
+ * loss (on the validation set when every trial has one, else on the test set). Runs on the driver; each trial
+ * trains on the executors like any job.
  *
  * <p>Policy: trials run one after another, each on every worker, in one Spark application. A synchronous trial
  * occupies all its task slots for its whole run (its stages are barrier stages), so trials side by side would

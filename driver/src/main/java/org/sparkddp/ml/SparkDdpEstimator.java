@@ -24,12 +24,12 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.sparkddp.common.config.CheckpointConfig;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
-import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.model.NetworkFactory;
-import org.sparkddp.common.plan.HoldOut;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.model.TrainableNetwork;
+import org.sparkddp.common.plan.HoldOut;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.data.InMemoryExamples;
 import org.sparkddp.driver.data.ShardedData;
@@ -46,8 +46,8 @@ import org.sparkddp.driver.train.TrainingResult;
  *
  * <p>The settings are typed Params whose defaults are those of defaults.conf, the one place defaults live; the
  * {@code config} Param takes any other key of the config file (the {@code model}, {@code optimizer},
- * {@code training} and {@code validation} sections) in HOCON, and a Param set explicitly wins over it. Invalid settings fail in
- * {@link #fit} with the config loader's one-line error, naming the key.
+ * {@code training} and {@code validation} sections) in HOCON, and a Param set explicitly wins over it. Invalid
+ * settings fail in {@link #fit} with the config loader's one-line error, naming the key.
  *
  * <p>NOTE: {@code fit} gathers the two selected columns on the driver and shards them as it shards a file it read
  * itself (one broadcast per worker's shard), so the training set must fit in the driver's memory.
@@ -80,8 +80,8 @@ public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends 
         probabilityCol = ModelColumns.probabilityCol(this);
         rawPredictionCol = ModelColumns.rawPredictionCol(this);
         inputShape = ModelColumns.inputShape(this);
-        config = new Param<>(this, "config", "further settings in HOCON, as in a config file: the model, optimizer"
-                + " and training sections (keys and defaults: defaults.conf)");
+        config = new Param<>(this, "config", "further settings in HOCON, as in a config file: the model, optimizer,"
+                + " training and validation sections (keys and defaults: defaults.conf)");
         epochs = new IntParam(this, "epochs", "passes over the training set (training.epochs)",
                 ParamValidators.gtEq(1));
         batchSize = new IntParam(this, "batchSize", "global minibatch size, split over the workers"

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,8 +22,8 @@ import org.sparkddp.common.data.StorageFailures;
 import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.output.Json;
-import org.sparkddp.driver.train.EarlyStoppingState;
 import org.sparkddp.driver.output.OutputDirectory;
+import org.sparkddp.driver.train.EarlyStoppingState;
 
 /**
  * Checkpoints in a directory on any Hadoop FileSystem, one subdirectory per checkpoint, {@code ckpt-<iteration>},
@@ -64,11 +65,11 @@ public final class CheckpointStore {
 
     /** Writes a checkpoint and prunes old ones; returns its location. */
     public String write(ModelState state, Map<String, Object> meta) throws IOException {
-        return write(state, meta, java.util.Optional.empty());
+        return write(state, meta, Optional.empty());
     }
 
     /** The same, with early stopping's best state so far. */
-    public String write(ModelState state, Map<String, Object> meta, java.util.Optional<ModelState> best)
+    public String write(ModelState state, Map<String, Object> meta, Optional<ModelState> best)
             throws IOException {
         String name = String.format("ckpt-%012d", state.iteration());
         Path target = new Path(dir, name);
@@ -167,11 +168,11 @@ public final class CheckpointStore {
     }
 
     /** Early stopping's state, if the checkpoint was written with it: the counters and the best state. */
-    private static java.util.Optional<EarlyStoppingState> stopping(FileSystem fs, Path checkpoint, JsonNode meta)
+    private static Optional<EarlyStoppingState> stopping(FileSystem fs, Path checkpoint, JsonNode meta)
             throws IOException {
         JsonNode counters = meta.path(EARLY_STOPPING);
         if (counters.isMissingNode()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Path best = new Path(checkpoint, BEST);
         if (!fs.exists(best)) {
@@ -179,7 +180,7 @@ public final class CheckpointStore {
                     + BEST + " is missing beside it");
         }
         ModelState state = StateCodec.decode(readAll(fs, best), best.toString());
-        return java.util.Optional.of(new EarlyStoppingState(counters.path("best_epoch").asInt(),
+        return Optional.of(new EarlyStoppingState(counters.path("best_epoch").asInt(),
                 counters.path("best_loss").asDouble(), counters.path("since_best").asInt(), state));
     }
 

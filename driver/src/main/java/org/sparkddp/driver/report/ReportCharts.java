@@ -53,13 +53,14 @@ final class ReportCharts {
         XYChart chart = perEpoch("Loss per epoch: training vs held-out", "loss", run.epochs(), "train_loss",
                 "training loss");
         String key = run.heldOutLossKey();
-        chart.addSeries("held-out (test) " + key.substring("test_".length()), epochs(run.epochs()),
+        String loss = key.substring("test_".length());
+        chart.addSeries("held-out (test) " + loss, epochs(run.epochs()),
                 values(run.epochs(), n -> n.path(key).asDouble()));
         // Validation is evaluated every validation.every-epochs only: its series has just those epochs.
-        String validationKey = "val_" + key.substring("test_".length());
+        String validationKey = "val_" + loss;
         List<JsonNode> validated = run.epochs().stream().filter(n -> n.has(validationKey)).toList();
         if (!validated.isEmpty()) {
-            chart.addSeries("validation " + key.substring("test_".length()), epochs(validated),
+            chart.addSeries("validation " + loss, epochs(validated),
                     values(validated, n -> n.path(validationKey).asDouble()));
         }
         return chart;

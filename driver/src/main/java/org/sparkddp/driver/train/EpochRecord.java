@@ -17,7 +17,8 @@ import org.sparkddp.common.eval.HeldOutMetrics;
  * @param allReduceNanos      per-rank mean time in all-reduces in the epoch, waiting for peers included
  */
 public record EpochRecord(int epoch, int iterations, long examples, double trainLoss, HeldOutMetrics test,
-                          Optional<HeldOutMetrics> validation, long trainNanos, long computeNanos, long allReduceNanos) {
+                          Optional<HeldOutMetrics> validation, long trainNanos, long computeNanos,
+                          long allReduceNanos) {
     /** The test loss: mean cross-entropy for class labels, mean squared error for real targets. */
     public double testLoss() {
         return test.meanLoss();
