@@ -15,6 +15,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.sparkddp.common.config.ModelConfig;
+import org.sparkddp.common.nd.FencedExecutioner;
 
 /**
  * Builds the DL4J network a {@link NetworkSpec} describes: a {@link MultiLayerNetwork} for a chain of layers, a
@@ -22,6 +23,12 @@ import org.sparkddp.common.config.ModelConfig;
  * configuration and initial weights on the driver, on every executor and in the single-machine reference.
  */
 public final class NetworkFactory {
+    static {
+        // Every JVM that trains or predicts builds its networks here, driver and executors alike: fence ND4J's ops
+        // before the first one runs (see FencedExecutioner for the crash this prevents).
+        FencedExecutioner.install();
+    }
+
     private NetworkFactory() {
     }
 
