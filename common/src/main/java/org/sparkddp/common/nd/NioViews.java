@@ -2,15 +2,33 @@ package org.sparkddp.common.nd;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Zero-copy {@link ByteBuffer} views of ND4J arrays, so that sockets read and write a network's memory directly. */
+/**
+ * Zero-copy {@link ByteBuffer} views of ND4J arrays, so that sockets read and write a network's memory directly.
+ * Runs on executors (the collectives) and wherever a {@code MinibatchBuffer} fills a batch.
+ *
+ * <p>Ownership: a view does not keep its array alive, since a direct buffer made over foreign memory holds no
+ * reference to that memory's owner. Every caller keeps the array itself reachable for as long as it uses the view
+ * (the step rules hold the replica network, whose flat parameter, gradient and updater arrays these are, for the
+ * whole stage; a {@code MinibatchBuffer} holds its arrays in fields).
+ */
 public final class NioViews {
     private NioViews() {
     }
 
-    /** A native-order view of exactly the elements of {@code array}, which must be float32 and contiguous. */
+    /**
+     * A native-order view of exactly the elements of {@code array}, which must be float32 and contiguous.
+     *
+     * <p>NOTE: the view starts at the address libnd4j gives for the array's data buffer ({@code addressPointer},
+     * read from the native buffer, where a view's offset is already applied) and spans the array's length; ND4J's
+     * {@code asNio()} instead starts at the underlying allocation for views and at the buffer itself otherwise,
+     * which left the offset to guess.
+     */
     public static ByteBuffer of(INDArray array) {
         if (array.dataType() != DataType.FLOAT) {
             throw new IllegalArgumentException("expected a FLOAT array but got " + array.dataType());
@@ -19,14 +37,24 @@ public final class NioViews {
             throw new IllegalArgumentException("array is not contiguous (element-wise stride "
                     + array.elementWiseStride() + ")");
         }
-        ByteBuffer whole = array.data().asNio().order(ByteOrder.nativeOrder());
-        int from = Math.toIntExact(array.offset() * Float.BYTES);
-        int to = Math.toIntExact(from + array.length() * Float.BYTES);
-        if (to > whole.capacity()) {
-            // Some ND4J buffers already start at the view's offset.
-            from = 0;
-            to = Math.toIntExact(array.length() * Float.BYTES);
+        if (array.isEmpty() || array.length() == 0) {
+            return ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
         }
-        return whole.duplicate().limit(to).position(from).slice().order(ByteOrder.nativeOrder());
+        DataBuffer data = array.data();
+        if (array.length() > data.length()) {
+            throw new IllegalArgumentException("array of " + array.length() + " elements over a data buffer of "
+                    + data.length());
+        }
+        long bytes = array.length() * Float.BYTES;
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("array of " + array.length() + " floats is over 2 GiB; exchange it in "
+                    + "chunks");
+        }
+        Pointer start = data.addressPointer();
+        if (start == null || start.isNull()) {
+            throw new IllegalStateException("array has no native memory (released or not allocated)");
+        }
+        return new BytePointer(start).position(0).capacity(bytes).limit(bytes).asByteBuffer()
+                .order(ByteOrder.nativeOrder());
     }
 }
