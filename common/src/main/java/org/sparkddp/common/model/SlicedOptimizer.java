@@ -13,6 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.sparkddp.common.nd.NativeArrays;
 
 /**
  * One rank's share of a DL4J optimizer step: DL4J's own {@link GradientUpdater} (Adam, SGD, ...) applied to a
@@ -28,7 +29,7 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * This slice's state is the matching {@code k} pieces, kept contiguous here; {@link #loadState} and
  * {@link #storeState} move them between the two layouts at stage boundaries.
  */
-public final class SlicedOptimizer {
+public final class SlicedOptimizer implements AutoCloseable {
     /**
      * The part of one updater block that falls in the slice, with its views of the network's parameters and
      * gradients made once, as contiguous row vectors.
@@ -131,6 +132,17 @@ public final class SlicedOptimizer {
             for (int j = 0; j < p.k(); j++) {
                 fullState.get(NDArrayIndex.all(), fullPiece(p, j)).assign(p.state().get(NDArrayIndex.all(), statePiece(p, j)));
             }
+        }
+    }
+
+    /**
+     * Frees this slice's optimizer state, which is native memory allocated per stage; the optimizer must not be
+     * used afterwards. Called by the stage that made it, when the stage ends.
+     */
+    @Override
+    public void close() {
+        for (Piece p : pieces) {
+            NativeArrays.release(p.state());
         }
     }
 

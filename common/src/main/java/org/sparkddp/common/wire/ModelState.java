@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.sparkddp.common.model.TrainableNetwork;
+import org.sparkddp.common.nd.NativeArrays;
 
 /**
  * The whole training state of a replica as flat float arrays: what the driver broadcasts at the start of a
@@ -42,7 +43,10 @@ public record ModelState(float[] params, float[] updaterState, long iteration, i
             throw new IllegalArgumentException(what + ": state has " + source.length + " values, network has " + expected);
         }
         if (source.length > 0) {
-            target.assign(Nd4j.createFromArray(source).reshape(target.shape()));
+            // The staging copy is as large as the model: free it now rather than when a GC happens to run.
+            INDArray staging = Nd4j.createFromArray(source);
+            target.assign(staging.reshape(target.shape()));
+            NativeArrays.release(staging);
         }
     }
 

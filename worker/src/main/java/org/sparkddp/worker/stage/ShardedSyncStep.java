@@ -103,4 +103,9 @@ final class ShardedSyncStep implements StepRule {
         }
         log.sync(System.nanoTime() - start);
     }
+
+    @Override
+    public void close() {
+        optimizer.close();
+    }
 }

@@ -4,7 +4,7 @@ package org.sparkddp.worker.stage;
  * How one rank runs one iteration and combines its work with its peers': every iteration ({@link SyncStep}) or
  * every K iterations ({@link AveragingStep}). Runs on an executor, inside a training stage.
  */
-interface StepRule {
+interface StepRule extends AutoCloseable {
     /**
      * Runs one iteration on this rank.
      *
@@ -20,5 +20,10 @@ interface StepRule {
 
     /** Called on every rank after the stage's last iteration (unless training diverged), before the state is captured. */
     default void finish(StageLog log) {
+    }
+
+    /** Frees what the rule allocated for the stage; called on every rank when the stage ends, however it ends. */
+    @Override
+    default void close() {
     }
 }

@@ -17,11 +17,11 @@ import scala.runtime.AbstractFunction1;
 
 /**
  * The function each task of a training stage runs, over its partition (one shard). Runs on an executor as a
- * barrier task, so that Spark starts all ranks together and, if any one fails, fails and retries
- * them all.
+ * barrier task, so that Spark starts all ranks together and, if any one fails, fails the stage; Spark does not
+ * retry a failed barrier stage by itself, the driver resubmits it ({@code StageAttempts}).
  *
  * <p>Its only inputs are the {@link StageSpec} and the broadcast state; it starts from that state whatever its
- * replica held before, so a retried stage repeats exactly the same iterations. The tasks find each other
+ * replica held before, so a resubmitted stage repeats exactly the same iterations. The tasks find each other
  * through the driver's rendezvous, once per stage, and then exchange gradients directly.
  */
 public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledExamples>, Iterator<StageReport>>
@@ -51,9 +51,10 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
                      spec.syncTimeout(), context::isInterrupted)) {
             RankContext rankContext = new RankContext(spec.epoch(), rank, spec.seed(), spec.plan().localBatchSize(rank), shard,
                     replica.network(), ring);
-            StepRule rule = rule(rankContext);
-            StageReport report = new StageLoop(spec, rank, rankContext, rule, progress).run();
-            return scala.collection.Iterator$.MODULE$.single(report);
+            try (StepRule rule = rule(rankContext)) {
+                StageReport report = new StageLoop(spec, rank, rankContext, rule, progress).run();
+                return scala.collection.Iterator$.MODULE$.single(report);
+            }
         }
     }
 
@@ -71,7 +72,7 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
         return new SyncStep(rank);
     }
 
-    /** Names this stage attempt: a retried stage forms a new ring, never joining its failed predecessor's. */
+    /** Names this stage attempt: a resubmitted stage forms a new ring, never joining its failed predecessor's. */
     private static String token(BarrierTaskContext context) {
         return context.stageId() + "." + context.stageAttemptNumber();
     }
