@@ -26,10 +26,13 @@ import org.sparkddp.worker.collective.RendezvousProtocol;
  *
  * <p>Each task registers its {@code host:port} under its stage attempt's token; once all ranks of that token
  * have arrived, every one of them gets the full list at once. A stage attempt whose ranks do not all arrive
- * within the timeout gets an error, and its task fails, which fails and retries the barrier stage.
+ * within the timeout gets an error, and its task fails, which fails the barrier stage; the driver then resubmits
+ * the stage ({@link StageAttempts}) under a new token.
  */
 final class RendezvousServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RendezvousServer.class);
+    /** Connections the OS queues before the accept loop takes them. */
+    static final int BACKLOG = 64;
 
     private final ServerSocket server;
     private final String secret;
@@ -63,7 +66,7 @@ final class RendezvousServer implements AutoCloseable {
     /** Listens on an ephemeral port of {@code host}, the address executors already use to reach the driver. */
     static RendezvousServer start(String host, String secret, Duration timeout) throws IOException {
         ServerSocket socket = new ServerSocket();
-        socket.bind(new InetSocketAddress(InetAddress.getByName(host), 0), 64);
+        socket.bind(new InetSocketAddress(InetAddress.getByName(host), 0), BACKLOG);
         RendezvousServer server = new RendezvousServer(socket, secret, timeout);
         server.handlers.execute(server::acceptLoop);
         return server;
@@ -94,8 +97,12 @@ final class RendezvousServer implements AutoCloseable {
             DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
             DataOutputStream out = new DataOutputStream(socket.getOutputStream());
             RendezvousProtocol.Request request = RendezvousProtocol.readRequest(in);
-            if (request == null || !RendezvousProtocol.sameSecret(secret, request.secret())) {
-                RendezvousProtocol.writeError(out, "not a task of this training run");
+            if (request == null) {
+                RendezvousProtocol.writeError(out, "not a rendezvous request");
+                return;
+            }
+            if (!RendezvousProtocol.sameSecret(secret, request.secret())) {
+                RendezvousProtocol.writeError(out, "wrong secret (not a task of this training run)");
                 return;
             }
             answer(request, out);
@@ -114,8 +121,19 @@ final class RendezvousServer implements AutoCloseable {
                     + " does not fit a stage of " + group.addresses.length);
             return;
         }
+        boolean duplicate;
         synchronized (group) {
-            group.addresses[request.rank()] = request.address();
+            duplicate = group.addresses[request.rank()] != null;
+            if (!duplicate) {
+                group.addresses[request.rank()] = request.address();
+            }
+        }
+        if (duplicate) {
+            // Counting it would complete the group with another rank missing (and answer a null address); the
+            // first registration keeps the slot and still waits for the missing ranks.
+            RendezvousProtocol.writeError(out, "rank " + request.rank() + " of " + request.size()
+                    + " registered twice for stage attempt " + request.token());
+            return;
         }
         group.arrived.countDown();
         if (!group.arrived.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

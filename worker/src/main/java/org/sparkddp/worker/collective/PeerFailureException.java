@@ -2,7 +2,8 @@ package org.sparkddp.worker.collective;
 
 /**
  * A peer could not be reached, went away, or did not answer in time. Thrown from a barrier task, it fails the
- * task; Spark then fails the whole barrier stage and retries it from the state it started with.
+ * task, and Spark fails the whole barrier stage. Spark does not retry it (a failed barrier result stage aborts
+ * the job): the driver resubmits the stage, from the state it started with ({@code StageAttempts}).
  */
 public final class PeerFailureException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -23,6 +23,12 @@ import java.util.function.BooleanSupplier;
 public final class PeerRing {
     private static final int MAGIC = 0x53444450; // "SDDP"
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
+    /**
+     * How long an accepted connection may take to greet us. A peer sends its greeting right after connecting, so
+     * this only has to outlast a retransmission or two; without it, one silent connection ahead of the peer (a
+     * port scanner, a stale client) held the accept until the sync timeout and failed the ring.
+     */
+    private static final long HELLO_NANOS = Duration.ofSeconds(5).toNanos();
 
     private PeerRing() {
     }
@@ -118,7 +124,8 @@ public final class PeerRing {
                 }
                 try {
                     tune(channel);
-                    if (readHello(channel, secret, deadline) == expectedRank) {
+                    long helloDeadline = Math.min(deadline, System.nanoTime() + HELLO_NANOS);
+                    if (readHello(channel, secret, helloDeadline) == expectedRank) {
                         return channel;
                     }
                 } catch (IOException e) {

@@ -58,15 +58,20 @@ public final class RendezvousClient implements PeerRing.AddressExchange {
             socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
             return RendezvousProtocol.readResponse(new DataInputStream(in));
         } catch (IOException e) {
+            // An EOFException (the server hung up mid-answer) has no message: name it instead of printing "null".
+            String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
             throw new PeerFailureException("rank " + rank + ": rendezvous with the driver at " + server + " failed: "
-                    + e.getMessage(), e);
+                    + why, e);
         }
     }
 
-    /** Waits for the first byte of the answer in one-second slices, so that a killed task stops waiting. */
+    /**
+     * Waits for the first byte of the answer in slices of at most a second, so that a killed task stops waiting;
+     * the last slice ends at the deadline rather than up to a second after it.
+     */
     private void awaitAnswer(Socket socket, InputStream in, long deadline) throws IOException {
-        socket.setSoTimeout(1000);
         while (true) {
+            socket.setSoTimeout((int) Math.max(1, Math.min(1000, (deadline - System.nanoTime()) / 1_000_000)));
             in.mark(1);
             try {
                 if (in.read() < 0) {
@@ -78,7 +83,7 @@ public final class RendezvousClient implements PeerRing.AddressExchange {
                 if (cancelled.getAsBoolean()) {
                     throw new PeerFailureException("rank " + rank + ": task cancelled during rendezvous");
                 }
-                if (System.nanoTime() > deadline) {
+                if (System.nanoTime() >= deadline) {
                     throw new PeerFailureException("rank " + rank + ": not all " + size + " ranks reached the rendezvous"
                             + " within " + timeout);
                 }

@@ -56,10 +56,11 @@ public final class RendezvousProtocol {
         out.flush();
     }
 
+    /** @throws IOException also when the server refused the request, with the server's reason as its message */
     static String[] readResponse(DataInputStream in) throws IOException {
         int status = in.readInt();
         if (status != OK) {
-            throw new PeerFailureException("rendezvous refused: " + in.readUTF());
+            throw new IOException(in.readUTF());
         }
         String[] addresses = new String[in.readInt()];
         for (int i = 0; i < addresses.length; i++) {

@@ -1,0 +1,136 @@
+package org.sparkddp.driver.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.sparkddp.worker.collective.PeerFailureException;
+import org.sparkddp.worker.collective.RendezvousClient;
+
+/**
+ * The driver's rendezvous server with the executors' client, over loopback. Here rather than in the worker: the
+ * server is the driver's, and the driver module has the worker's client on its classpath.
+ */
+class RendezvousServerTest {
+    private static final String SECRET = "run-secret";
+    private static final Duration LONG = Duration.ofSeconds(60);
+
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+    private final List<RendezvousServer> servers = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        servers.forEach(RendezvousServer::close);
+        pool.shutdownNow();
+    }
+
+    private RendezvousServer server(Duration timeout) throws Exception {
+        RendezvousServer server = RendezvousServer.start("127.0.0.1", SECRET, timeout);
+        servers.add(server);
+        return server;
+    }
+
+    private static RendezvousClient client(RendezvousServer server, String secret, int rank, int size,
+                                           Duration timeout) {
+        return new RendezvousClient(server.address(), secret, "7.0", rank, size, timeout, () -> false);
+    }
+
+    private static String address(int rank) {
+        return "127.0.0.1:" + (20_000 + rank);
+    }
+
+    @Test
+    @Timeout(30)
+    void aWrongSecretIsRefusedAtOnceWithOneLine() throws Exception {
+        RendezvousServer server = server(LONG);
+        // A long client timeout: the refusal must come from the secret check, not from waiting for rank 1.
+        PeerFailureException e = assertThrows(PeerFailureException.class,
+                () -> client(server, "guessed", 0, 2, LONG).allGather(address(0)));
+        assertEquals("rank 0: rendezvous with the driver at " + server.address() + " failed: wrong secret (not a"
+                + " task of this training run)", e.getMessage());
+    }
+
+    @Test
+    @Timeout(30)
+    void aDuplicateRankIsRefusedAndTheRingStillForms() throws Exception {
+        RendezvousServer server = server(LONG);
+        ExecutorCompletionService<String[]> registrations = new ExecutorCompletionService<>(pool);
+        Map<Future<String[]>, String> addressOf = new HashMap<>();
+        for (String address : List.of("first:1", "second:1")) {
+            addressOf.put(registrations.submit(() -> client(server, SECRET, 0, 2, LONG).allGather(address)), address);
+        }
+        // Whichever registers second is refused at once; the other waits for rank 1.
+        Future<String[]> refused = registrations.poll(20, TimeUnit.SECONDS);
+        ExecutionException e = assertThrows(ExecutionException.class, refused::get);
+        assertEquals(PeerFailureException.class, e.getCause().getClass());
+        assertEquals("rank 0: rendezvous with the driver at " + server.address() + " failed: rank 0 of 2 registered"
+                + " twice for stage attempt 7.0", e.getCause().getMessage());
+
+        addressOf.remove(refused);
+        Map.Entry<Future<String[]>, String> kept = addressOf.entrySet().iterator().next();
+        String[] rank1 = client(server, SECRET, 1, 2, LONG).allGather(address(1));
+        assertArrayEquals(new String[] {kept.getValue(), address(1)}, rank1);
+        assertArrayEquals(rank1, kept.getKey().get(20, TimeUnit.SECONDS));
+    }
+
+    @Test
+    @Timeout(60)
+    void moreRanksThanTheListenBacklogConnectingAtOnceAllRegister() throws Exception {
+        int size = 2 * RendezvousServer.BACKLOG + 1;
+        RendezvousServer server = server(Duration.ofSeconds(40));
+        String[] expected = new String[size];
+        CountDownLatch ready = new CountDownLatch(size);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<String[]>> results = new ArrayList<>();
+        for (int r = 0; r < size; r++) {
+            int rank = r;
+            expected[r] = address(r);
+            results.add(pool.submit(() -> {
+                RendezvousClient client = client(server, SECRET, rank, size, Duration.ofSeconds(40));
+                ready.countDown();
+                go.await(); // all connect at once: more connections than the backlog can be pending together
+                return client.allGather(address(rank));
+            }));
+        }
+        assertTrue(ready.await(20, TimeUnit.SECONDS));
+        go.countDown();
+        for (int r = 0; r < size; r++) {
+            assertArrayEquals(expected, results.get(r).get(50, TimeUnit.SECONDS), "rank " + r);
+        }
+    }
+
+    @Test
+    @Timeout(10)
+    void aClientMissingPeersGivesUpAtItsOwnDeadline() throws Exception {
+        RendezvousServer server = server(LONG); // the server would wait far longer
+        PeerFailureException e = assertThrows(PeerFailureException.class,
+                () -> client(server, SECRET, 0, 3, Duration.ofMillis(300)).allGather(address(0)));
+        assertEquals("rank 0: not all 3 ranks reached the rendezvous within PT0.3S", e.getMessage());
+    }
+
+    @Test
+    @Timeout(10)
+    void theServerAnswersAGroupThatNeverCompletesWithAnErrorAtItsDeadline() throws Exception {
+        RendezvousServer server = server(Duration.ofMillis(300));
+        PeerFailureException e = assertThrows(PeerFailureException.class,
+                () -> client(server, SECRET, 2, 3, LONG).allGather(address(2)));
+        assertEquals("rank 2: rendezvous with the driver at " + server.address() + " failed: only 1 of 3 ranks"
+                + " arrived within PT0.3S", e.getMessage());
+    }
+}
