@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,6 +32,7 @@ import org.sparkddp.driver.train.TrainingDivergedException;
 import org.sparkddp.driver.train.TrainingResult;
 
 /** Checkpoints, exact resume, and divergence, in local mode through the same job the command line runs. */
+@Tag("slow")
 class CheckpointResumeTest extends LocalSparkTest {
     private TrainingResult run(ConfigLoader.Loaded loaded, Optional<Checkpoint> resume) throws IOException {
         TrainingJob job = new TrainingJob(loaded, new Configuration(),

@@ -27,6 +27,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +44,7 @@ import org.sparkddp.driver.train.TrainingResult;
  * DataFrame input fails in one line naming the key or file. Each command-line run owns its SparkContext, as in
  * production, so this class shares none.
  */
+@Tag("slow")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DataFrameInputTest {
     private static final Path TRAIN_CSV = TestData.REPO.resolve("data/examples/moons-train.csv");

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.deploy.SparkSubmitArguments;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import scala.collection.JavaConverters;
 
@@ -23,6 +24,7 @@ import scala.collection.JavaConverters;
  * and what Spark understood is checked against what the trainer needs. The standalone recipe is also run for real
  * by ClusterTest (deploy/local-cluster).
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class DeployRecipesTest {
     private static final String[] OPENS = {"--add-opens=java.base/java.nio=ALL-UNNAMED",
         "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",

@@ -14,16 +14,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.sparkddp.bench.Benchmark;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkddp.bench.Benchmark;
 
 /**
  * The driver is killed with SIGKILL mid-run, between checkpoints; {@code deploy/spark-ddp train --resume DIR}
  * continues from the newest checkpoint and ends with exactly the parameters of an uninterrupted run. Both runs go
  * through the launcher in child processes, as a user runs them.
  */
+@Tag("slow")
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
 class DriverKillTest {
     /** 125 iterations an epoch, a checkpoint every 50: the kill lands between two checkpoints. */
     private static final List<String> JOB = List.of("training.epochs=3", "training.batch-size=16",

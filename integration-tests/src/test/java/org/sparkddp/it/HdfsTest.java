@@ -15,25 +15,28 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkddp.bench.MiniHdfs;
 import org.sparkddp.common.config.ConfigLoader;
-import org.sparkddp.common.config.ValidationConfig;
 import org.sparkddp.common.config.DataConfig;
+import org.sparkddp.common.config.ValidationConfig;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.data.UnsignedByteFeatures;
-import org.sparkddp.bench.MiniHdfs;
 import org.sparkddp.driver.Main;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.data.JobData;
@@ -45,6 +48,8 @@ import org.sparkddp.driver.spark.SparkSetup;
  * The job against a real HDFS (a namenode and two datanodes in this JVM): data read from it, outputs and
  * checkpoints written to it, a run resumed from a checkpoint on it, and its errors.
  */
+@Tag("slow")
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HdfsTest {
     @TempDir

@@ -9,10 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Runs deploy/spark-ddp in a child process, the way a user does: the JVM flags and classpath are under test. */
+@Tag("slow")
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
 class LauncherTest {
     @TempDir
     Path dir;

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sparkddp.common.config.ConfigLoader;
@@ -27,6 +28,7 @@ import org.sparkddp.driver.train.TrainingResult;
  * Short distributed training runs of the shipped configs on small data: the loss goes down and the held-out score
  * beats chance (or, for regression, the variance of the targets).
  */
+@Tag("slow")
 class ModelTrainingTest extends LocalSparkTest {
     private ConfigLoader.Loaded shipped(String name, String... settings) throws IOException {
         Path file = TestData.REPO.resolve("conf").resolve(name);

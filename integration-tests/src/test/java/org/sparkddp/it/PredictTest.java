@@ -20,6 +20,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -31,6 +32,7 @@ import org.sparkddp.driver.Main;
 import org.sparkddp.driver.data.Datasets;
 
 /** spark-ddp predict: Parquet in, Parquet out, one row per input row, partitioned like the input, DL4J's outputs. */
+@Tag("slow")
 class PredictTest {
     @TempDir
     Path dir;

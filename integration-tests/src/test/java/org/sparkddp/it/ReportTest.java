@@ -22,13 +22,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkddp.driver.Main;
 
 /**
  * report.html of a short run: every chart is there and drawn, and headless Chromium (Debian's chromium, which
- * .ci/run installs) opens the page without an error and renders it, as a person would.
+ * deploy/test installs) opens the page without an error and renders it, as a person would.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ReportTest {
     private static final Pattern IMAGE = Pattern.compile("<img alt=\"([^\"]+)\" src=\"data:image/png;base64,([^\"]+)\">");
 
