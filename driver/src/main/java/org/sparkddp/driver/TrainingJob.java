@@ -235,6 +235,9 @@ public final class TrainingJob {
                     result.stageRetries(), result.stageRetries() == 1 ? "" : "s", result.iterationsRedone(),
                     result.failedAttemptNanos() / 1e9));
         }
+        // Every executor that left is named; a crash is a bug to report, so it is never folded into "recovered".
+        result.executorLosses().forEach(loss -> console.println((loss.crashed() ? "crashed: " : "lost: ")
+                + loss.describe()));
         console.println("outputs: " + output.location() + "/{" + ModelFile.NAME + ", " + MetricsLog.NAME + ", "
                 + Summary.NAME + (output.existsQuietly(TrainingReport.NAME) ? ", " + TrainingReport.NAME : "") + "}");
     }

@@ -12,9 +12,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,6 +30,8 @@ import org.sparkddp.driver.Main;
  * broadcasts and blocks, never inside task closures. One executor is killed with SIGKILL mid-epoch; the job must
  * finish by itself with the parameters of an undisturbed run, here a local-mode run in this JVM.
  */
+@Tag("slow")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClusterTest {
     /** 125 iterations an epoch of a 1.9M-parameter MLP: an epoch lasts seconds, so a kill lands inside one. */
@@ -66,6 +71,10 @@ class ClusterTest {
         JsonNode summary = ChildRun.summary(killedOut);
         assertTrue(summary.path("stage_retries").asInt() >= 1, "the kill did not fail a training stage:\n" + run.output());
         assertEquals(375, summary.path("iterations").asLong());
+        // A kill is named as one, not as a crash.
+        assertEquals(0, summary.path("executor_crashes").asInt(), run.output());
+        assertEquals("killed", summary.path("executor_losses").path(0).path("kind").asText(), summary.toString());
+        assertEquals(137, summary.path("executor_losses").path(0).path("exit_code").asInt(), summary.toString());
 
         // The same job, undisturbed, in local mode in this JVM.
         Path referenceOut = dir.resolve(mode + "-reference");

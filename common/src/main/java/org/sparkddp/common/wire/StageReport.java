@@ -12,10 +12,11 @@ package org.sparkddp.common.wire;
  * @param syncNanos        time in the all-reduce, waiting for peers included
  * @param finalState       state after the last iteration run (rank 0 only; null otherwise)
  * @param divergedAt       global iteration whose loss or gradient was not finite, or -1
+ * @param process          the executor JVM the task ran in, so that the driver can name its crash report later
  */
 public record StageReport(int rank, long firstIteration, float[] losses, long[] endNanos, long computeNanos,
                           long syncNanos,
-                          ModelState finalState, long divergedAt) {
+                          ModelState finalState, long divergedAt, ExecutorProcess process) {
     public boolean diverged() {
         return divergedAt >= 0;
     }

@@ -86,12 +86,17 @@ public final class WireKryoRegistrator implements KryoRegistrator {
             out.writeLong(r.syncNanos());
             kryo.writeObjectOrNull(out, r.finalState(), ModelState.class);
             out.writeLong(r.divergedAt());
+            out.writeString(r.process().executorId());
+            out.writeString(r.process().host());
+            out.writeLong(r.process().pid());
+            out.writeString(r.process().workDir());
         }
 
         @Override
         public StageReport read(Kryo kryo, Input in, Class<StageReport> type) {
             return new StageReport(in.readInt(), in.readLong(), readFloats(in), in.readLongs(in.readInt()),
-                    in.readLong(), in.readLong(), kryo.readObjectOrNull(in, ModelState.class), in.readLong());
+                    in.readLong(), in.readLong(), kryo.readObjectOrNull(in, ModelState.class), in.readLong(),
+                    new ExecutorProcess(in.readString(), in.readString(), in.readLong(), in.readString()));
         }
     }
 

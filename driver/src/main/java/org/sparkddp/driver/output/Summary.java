@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.eval.HeldOutMetrics;
+import org.sparkddp.driver.train.ExecutorLoss;
 import org.sparkddp.driver.train.TrainingResult;
 
 /**
@@ -51,6 +52,8 @@ public final class Summary {
         s.put("stage_retries", result.stageRetries());
         s.put("iterations_redone", result.iterationsRedone());
         s.put("failed_attempt_seconds", MetricsLog.round(result.failedAttemptNanos() / 1e9));
+        s.put("executor_crashes", result.executorLosses().stream().filter(ExecutorLoss::crashed).count());
+        s.put("executor_losses", result.executorLosses().stream().map(Summary::loss).toList());
         s.put("peak_heap_mb", PeakHeap.megabytes());
         s.put("parameters", provenance.parameters());
         s.put("train_examples", provenance.trainExamples());
@@ -67,6 +70,18 @@ public final class Summary {
 
     public static void write(OutputDirectory output, Map<String, Object> summary) throws IOException {
         output.writeAtomically(NAME, out -> out.write((Json.pretty(summary) + "\n").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** One executor that left: how (crashed, killed, exited, lost), its exit code, and its crash report if any. */
+    private static Map<String, Object> loss(ExecutorLoss loss) {
+        Map<String, Object> l = new LinkedHashMap<>();
+        l.put("executor", loss.executorId());
+        l.put("host", loss.host());
+        l.put("kind", loss.kind());
+        loss.exitCode().ifPresent(code -> l.put("exit_code", code));
+        l.put("reason", loss.reason());
+        loss.crashReport().ifPresent(path -> l.put("crash_report", path));
+        return l;
     }
 
     /** The data section: the files, how they were read, and the bad rows skipped in each. */

@@ -99,6 +99,8 @@ public final class TrainingMaster {
         HeartbeatProgress heartbeats = new HeartbeatProgress(progress.id(), listeners, train.shardSizes(),
                 training.seed(), training.batchSize(), training.epochs());
         sc.sc().addSparkListener(heartbeats);
+        ExecutorExits exits = new ExecutorExits();
+        sc.sc().addSparkListener(exits);
         List<StageRecord> stages = new ArrayList<>();
         List<EpochRecord> epochs = new ArrayList<>();
         long cap = training.maxIterations().orElse(Long.MAX_VALUE);
@@ -117,7 +119,7 @@ public final class TrainingMaster {
                 while (t < plan.iterations() && current.state().iteration() < cap) {
                     int end = stageEnd(plan, t, cap - current.state().iteration(), current.state().iteration());
                     StageRecord stage = runStage(train, current, plan, t, end, perEpoch, progress,
-                            rendezvous.address(), heartbeats::reached);
+                            rendezvous.address(), heartbeats::reached, exits);
                     stages.add(stage);
                     listeners.forEach(l -> l.onStage(stage, plan.iterations(), training.epochs()));
                     t = end;
@@ -147,6 +149,7 @@ public final class TrainingMaster {
             throw new java.io.UncheckedIOException("cannot start the rendezvous server on the driver", e);
         } finally {
             sc.sc().removeSparkListener(heartbeats);
+            sc.sc().removeSparkListener(exits);
         }
     }
 
@@ -212,8 +215,9 @@ public final class TrainingMaster {
 
     private StageRecord runStage(ShardedData train, StateBroadcast current, EpochPlan plan, int from, int to,
                                  int perEpoch, ProgressAccumulator progress, String rendezvous,
-                                 java.util.function.LongSupplier heartbeatIteration) {
+                                 java.util.function.LongSupplier heartbeatIteration, ExecutorExits exits) {
         long start = System.nanoTime();
+        long startMillis = System.currentTimeMillis();
         ModelState state = current.state();
         StageSpec spec = new StageSpec(runId, training.mode(), training.averageEvery(), training.shardedOptimizer(),
                 network, training.seed(), plan.epoch(), train.shardSizes(),
@@ -225,6 +229,7 @@ public final class TrainingMaster {
                 "epoch " + (plan.epoch() + 1) + " · " + what, state.iteration(), heartbeatIteration,
                 () -> describe(plan.epoch(), what, () -> trainStage(train, spec, bcState, progress)));
         StageReport[] reports = outcome.result();
+        Arrays.stream(reports).forEach(r -> exits.ran(r.process()));
         StageReport rank0 = Arrays.stream(reports).filter(r -> r.rank() == 0).findFirst()       // collect
                 .orElseThrow(() -> new IllegalStateException("no report from rank 0"));
         if (rank0.diverged()) {
@@ -241,7 +246,7 @@ public final class TrainingMaster {
         long allReduce = Arrays.stream(reports).mapToLong(StageReport::syncNanos).sum() / reports.length;
         return new StageRecord(plan.epoch(), state.iteration(), rank0.losses(), examples, rank0.endNanos(),
                 System.nanoTime() - start, compute, allReduce, outcome.attempts(), outcome.redoneIterations(),
-                outcome.failedNanos());
+                outcome.failedNanos(), exits.since(startMillis));
     }
 
     private StageReport[] trainStage(ShardedData train, StageSpec spec,

@@ -81,6 +81,11 @@ public record TrainingResult(ModelState finalState, List<EpochRecord> epochs, Li
         return stages.stream().mapToLong(StageRecord::redoneIterations).sum();
     }
 
+    /** Executors that left during training, in order, with how each left (a crash is a bug to report). */
+    public List<ExecutorLoss> executorLosses() {
+        return stages.stream().flatMap(s -> s.executorLosses().stream()).toList();
+    }
+
     /** Wall time lost to failed stage attempts. */
     public long failedAttemptNanos() {
         return stages.stream().mapToLong(StageRecord::failedNanos).sum();

@@ -1,6 +1,7 @@
 package org.sparkddp.worker.stage;
 
 import org.sparkddp.common.plan.EpochPlan;
+import org.sparkddp.common.wire.ExecutorProcess;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StageReport;
 
@@ -13,8 +14,11 @@ final class StageLoop {
     private final RankContext context;
     private final StepRule rule;
     private final ProgressAccumulator progress;
+    private final ExecutorProcess process;
 
-    StageLoop(StageSpec spec, int rank, RankContext context, StepRule rule, ProgressAccumulator progress) {
+    StageLoop(StageSpec spec, int rank, RankContext context, StepRule rule, ProgressAccumulator progress,
+              ExecutorProcess process) {
+        this.process = process;
         this.spec = spec;
         this.rank = rank;
         this.context = context;
@@ -53,6 +57,6 @@ final class StageLoop {
                 ? ModelState.capture(context.network, spec.firstGlobalIteration() + count, spec.epoch()) : null;
         return new StageReport(rank, spec.firstGlobalIteration(), lead ? log.losses(done) : new float[0],
                 lead ? java.util.Arrays.copyOf(endNanos, done) : new long[0], log.computeNanos(), log.syncNanos(),
-                state, divergedAt);
+                state, divergedAt, process);
     }
 }

@@ -6,6 +6,7 @@ import org.apache.spark.SparkEnv;
 import org.apache.spark.broadcast.Broadcast;
 import org.sparkddp.common.config.TrainingMode;
 import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.wire.ExecutorProcess;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StageReport;
 import org.sparkddp.worker.collective.PeerRing;
@@ -44,6 +45,7 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
         int rank = context.partitionId();
         LabeledExamples shard = partition.next();
         String host = SparkEnv.get().blockManager().blockManagerId().host();
+        ExecutorProcess process = ExecutorProcess.current(SparkEnv.get().executorId(), host);
         try (ReplicaPool.Lease replica = ReplicaPool.borrow(spec.runId(), spec.network(), bcState.value());
              RingAllReduce ring = PeerRing.connect(rank, spec.workers(), host, spec.secret(),
                      new RendezvousClient(spec.rendezvous(), spec.secret(), token(context), rank, spec.workers(),
@@ -52,7 +54,7 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
             RankContext rankContext = new RankContext(spec.epoch(), rank, spec.seed(), spec.plan().localBatchSize(rank), shard,
                     replica.network(), ring);
             try (StepRule rule = rule(rankContext)) {
-                StageReport report = new StageLoop(spec, rank, rankContext, rule, progress).run();
+                StageReport report = new StageLoop(spec, rank, rankContext, rule, progress, process).run();
                 return scala.collection.Iterator$.MODULE$.single(report);
             }
         }
