@@ -13,12 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.sparkddp.bench.Benchmark;
@@ -32,27 +28,10 @@ import org.sparkddp.driver.Main;
  */
 @Tag("slow")
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterTest {
+class ClusterTest extends StandaloneClusterTest {
     /** 125 iterations an epoch of a 1.9M-parameter MLP: an epoch lasts seconds, so a kill lands inside one. */
     private static final List<String> JOB = List.of("training.epochs=3", "training.batch-size=16",
             "model.layers=" + Benchmark.dense(1024, 1024), "training.average-every=4");
-
-    private Path dir;
-    private LocalCluster cluster;
-
-    @BeforeAll
-    void startCluster(@TempDir Path tmp) throws Exception {
-        dir = tmp;
-        cluster = LocalCluster.start(dir.resolve("cluster"), 2, 1, "1g");
-    }
-
-    @AfterAll
-    void stopCluster() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"sync", "average"})

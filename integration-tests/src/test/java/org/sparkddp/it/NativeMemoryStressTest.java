@@ -17,13 +17,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.sparkddp.driver.Main;
 
 /**
@@ -38,30 +34,13 @@ import org.sparkddp.driver.Main;
  */
 @Tag("slow")
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class NativeMemoryStressTest {
+class NativeMemoryStressTest extends StandaloneClusterTest {
     /** 2,000 training images at batch 64: 32 iterations an epoch, 16 stages of 2; 48 stages in all. */
     private static final List<String> JOB = List.of("training.epochs=3", "training.batch-size=64",
             "training.iterations-per-stage=2", "spark.ui.enabled=false");
     /** Small executor heaps with a 4 MB young generation: a young GC every few milliseconds of training. */
     private static final List<String> GC_PRESSURE = List.of("--conf", "spark.executor.memory=512m",
             "--conf", "spark.executor.extraJavaOptions=-Xmn4m");
-
-    private Path dir;
-    private LocalCluster cluster;
-
-    @BeforeAll
-    void startCluster(@TempDir Path tmp) throws Exception {
-        dir = tmp;
-        cluster = LocalCluster.start(dir.resolve("cluster"), 2, 1, "1g");
-    }
-
-    @AfterAll
-    void stopCluster() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     void manyShortStagesUnderGcPressureCrashNothingAndMatchAnUndisturbedRun() throws Exception {
@@ -127,6 +106,8 @@ class NativeMemoryStressTest {
         assertTrue(Files.isRegularFile(report), "no crash report at " + report);
         assertTrue(Files.readString(report).contains("SIGSEGV"), report.toString());
         String console = Files.readString(run.stdout(), StandardCharsets.UTF_8);
+        console.lines().filter(l -> l.startsWith("crashed: ") || l.startsWith("recovered: "))
+                .forEach(System.out::println);
         assertTrue(console.contains("crashed: executor " + loss.path("executor").asText() + " on ")
                 && console.contains("crash report: " + report), console);
     }

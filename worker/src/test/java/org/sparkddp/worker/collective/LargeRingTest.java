@@ -86,13 +86,7 @@ class LargeRingTest {
         connect(size, n);
         float[][] inputs = integers(size, n, 1);
         float[] expected = exactSum(inputs);
-        List<float[]> results = onEveryRank(rank -> {
-            rank.ring.sum(rank.load(inputs[rank.ring.rank()]));
-            return rank.read();
-        });
-        for (int r = 0; r < size; r++) {
-            assertArrayEquals(expected, results.get(r), "rank " + r);
-        }
+        assertSumOnEveryRank(inputs, expected);
     }
 
     /**
@@ -128,11 +122,16 @@ class LargeRingTest {
         }
         // Else this test could not tell ring order from any other.
         assertTrue(orderMatters > n / 100, "only " + orderMatters + " sums depend on the order");
+        assertSumOnEveryRank(inputs, expected);
+    }
+
+    /** Sums each rank's input around the ring and checks that every rank holds exactly {@code expected}. */
+    private void assertSumOnEveryRank(float[][] inputs, float[] expected) throws Exception {
         List<float[]> results = onEveryRank(rank -> {
             rank.ring.sum(rank.load(inputs[rank.ring.rank()]));
             return rank.read();
         });
-        for (int r = 0; r < size; r++) {
+        for (int r = 0; r < inputs.length; r++) {
             assertArrayEquals(expected, results.get(r), "rank " + r);
         }
     }
