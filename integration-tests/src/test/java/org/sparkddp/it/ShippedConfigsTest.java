@@ -1,6 +1,8 @@
 package org.sparkddp.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -8,14 +10,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.IntToDoubleFunction;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.DataFormat;
 import org.sparkddp.common.data.Minibatches;
 import org.sparkddp.common.data.TargetKind;
+import org.sparkddp.common.model.ClassicMomentum;
 import org.sparkddp.common.model.NetworkDescription;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
@@ -24,18 +38,65 @@ import org.sparkddp.driver.data.Datasets;
 
 /**
  * Every config shipped in {@code conf/} parses, loads its data (IDX configs: the committed subset, same shape) and
- * builds its network, whose kind matches the file's name.
+ * builds the network its comments describe: the parameter counts below are worked out by hand from each file's layers
+ * (not from our code), and the optimizer, learning-rate schedule and batch size are read back from the built DL4J
+ * network and compared with the file's values. A new file in {@code conf/} needs its own row here.
  */
 class ShippedConfigsTest {
+    private static final int[] IMAGE = {1, 28, 28};
+
+    /**
+     * What a file must build.
+     *
+     * @param rate              the learning rate at each iteration, written from the file's optimizer section
+     * @param runningStatistics batch norm's running means and variances, two per channel of each batch norm
+     * @param l2                the L2 penalty on every trained layer's weights
+     */
+    private record Expected(int[] inputShape, int outputs, long params, long runningStatistics, String kind,
+                            Class<? extends IUpdater> updater, IntToDoubleFunction rate, double l2, int batchSize) {
+    }
+
+    private static final Map<String, Expected> EXPECTED = Map.of(
+            // conv 3x3x1 -> 32: 32*9 + 32 = 320; batch norm: 4*32 = 128 (gamma, beta, mean, variance);
+            // conv 3x3x32 -> 32: 32*32*9 + 32 = 9,248; batch norm: 128; dense 32*7*7 -> 128: 1,568*128 + 128 =
+            // 200,832; output 128 -> 10: 1,290. Total 211,946. Adam 0.002, halved every 1,407 iterations.
+            "fashion-mnist-cnn.conf", new Expected(IMAGE, 10, 211_946, 2 * (2 * 32), " CNN", Adam.class,
+                    i -> 0.002 * Math.pow(0.5, i / 1407), 0, 128),
+            // 784 -> 256: 784*256 + 256 = 200,960; 256 -> 128: 32,896; 128 -> 10: 1,290. Total 235,146.
+            "fashion-mnist-hdfs.conf", new Expected(IMAGE, 10, 235_146, 0, " MLP", Adam.class, i -> 0.001, 0, 128),
+            "fashion-mnist-mlp.conf", new Expected(IMAGE, 10, 235_146, 0, " MLP", Adam.class, i -> 0.001, 0, 128),
+            // stem conv 3x3x1 -> 16: 160, batch norm 64; block 1 (identity shortcut): two convs 3x3x16 -> 16 of
+            // 16*16*9 + 16 = 2,320 and two batch norms of 64: 4,768; block 2 (projection): 1x1x16 -> 32: 544,
+            // 3x3x16 -> 32: 4,640, 3x3x32 -> 32: 9,248, three batch norms of 128: 14,816; output 32 -> 10: 330.
+            // Total 20,138. Running statistics: 2 * (16 + 16 + 16 + 32 + 32 + 32) = 288.
+            "fashion-mnist-resnet.conf", new Expected(IMAGE, 10, 20_138, 288, " ResNet", Adam.class,
+                    i -> 0.002 * Math.pow(0.5, i / 469), 0, 128),
+            // 2 -> 32: 96; 32 -> 32: 1,056; 32 -> 1: 33. Total 1,185.
+            "moons-binary-csv.conf", new Expected(new int[] {2}, 1, 1_185, 0, " MLP", Adam.class, i -> 0.01, 0, 64),
+            // 8 -> 64: 576; 64 -> 32: 2,080; 32 -> 1: 33. Total 2,689. Momentum (0.9) at 0.02, ramped up over 50
+            // iterations ((i + 1) / 50 of the rate) and times 0.999 per iteration; L2 1e-4.
+            "regression-csv.conf", new Expected(new int[] {8}, 1, 2_689, 0, " MLP", ClassicMomentum.class,
+                    i -> 0.02 * Math.pow(0.999, i) * Math.min(1.0, (i + 1) / 50.0), 1e-4, 64));
+
+    /** Iterations at which the learning rate is read back: warmup, its end, and around each step of a schedule. */
+    private static final int[] AT = {0, 1, 24, 49, 50, 468, 469, 1406, 1407, 2814, 5000};
+
     static Stream<String> configs() throws IOException {
         try (Stream<Path> files = Files.list(TestData.REPO.resolve("conf"))) {
-            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".conf")).sorted().toList().stream();
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".conf")).sorted().toList()
+                    .stream();
         }
+    }
+
+    @Test
+    void everyShippedConfigHasItsExpectations() throws IOException {
+        assertEquals(new TreeSet<>(EXPECTED.keySet()), new TreeSet<>(configs().toList()));
     }
 
     @ParameterizedTest
     @MethodSource("configs")
-    void parsesLoadsItsDataAndBuildsItsNetwork(String name) throws IOException {
+    void parsesLoadsItsDataAndBuildsTheNetworkItDescribes(String name) throws IOException {
+        Expected expected = EXPECTED.get(name);
         Path file = TestData.REPO.resolve("conf").resolve(name);
         ConfigLoader.Loaded raw = ConfigLoader.load(new ConfigLoader.Source(file.toString(), Files.readString(file)),
                 List.of());
@@ -51,14 +112,45 @@ class ShippedConfigsTest {
                 Files.readString(file)), overrides);
         Datasets data = Datasets.load(loaded.config().data(), TargetKind.of(loaded.config().model()),
                 new Configuration());
+        assertArrayEquals(expected.inputShape(), data.train().inputShape(), "input shape");
+        assertEquals(expected.outputs(), data.train().targetWidth(), "classes or target columns");
+        assertEquals(expected.batchSize(), loaded.config().training().batchSize(), "training.batch-size");
+
         NetworkSpec spec = NetworkSpec.of(loaded.config(), data.train().inputShape(), data.train().targetWidth());
         TrainableNetwork network = NetworkFactory.build(spec);
-        assertTrue(network.params().length() > 0);
+        assertEquals(expected.params(), network.params().length(), "parameter count");
+        assertEquals(expected.runningStatistics(), network.runningStatistics().stream().mapToLong(r -> r[1] - r[0])
+                .sum(), "batch norm running statistics");
         String description = NetworkDescription.of(spec);
-        String kind = name.contains("resnet") ? " ResNet" : name.contains("cnn") ? " CNN" : " MLP";
-        assertTrue(description.endsWith(kind), name + " built " + description);
+        assertTrue(description.endsWith(expected.kind()), name + " built " + description);
         // The network takes the data's rows and gives one output per target column (or class).
-        assertEquals(data.test().targetWidth(),
+        assertEquals(expected.outputs(),
                 network.output(Minibatches.assemble(data.test(), new int[] {0, 1}).getFeatures()).columns());
+
+        // Every trained layer of the DL4J network got the file's optimizer and learning-rate schedule.
+        int trained = 0;
+        for (Layer layer : layers(network)) {
+            if (layer.numParams() > 0 && layer.conf().getLayer() instanceof BaseLayer base) {
+                IUpdater updater = base.getIUpdater();
+                assertInstanceOf(expected.updater(), updater, layer.conf().getLayer().getLayerName());
+                for (int i : AT) {
+                    assertEquals(expected.rate().applyAsDouble(i), updater.getLearningRate(i, 0),
+                            1e-12 * expected.rate().applyAsDouble(0), "learning rate at iteration " + i);
+                }
+                if (updater instanceof ClassicMomentum momentum) {
+                    assertEquals(0.9, momentum.getMomentum(), 0.0, "momentum.momentum"); // regression-csv.conf
+                }
+                double l2 = base.getRegularization().stream().filter(L2Regularization.class::isInstance)
+                        .mapToDouble(r -> ((L2Regularization) r).getL2().valueAt(0, 0)).sum();
+                assertEquals(expected.l2(), l2, 0.0, "model.l2");
+                trained++;
+            }
+        }
+        assertTrue(trained >= 3, "found only " + trained + " trained layers");
+    }
+
+    private static Layer[] layers(TrainableNetwork network) {
+        return network.dl4jModel() instanceof ComputationGraph graph ? graph.getLayers()
+                : ((MultiLayerNetwork) network.dl4jModel()).getLayers();
     }
 }

@@ -12,12 +12,13 @@ import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.worker.stage.FaultInjection;
 
 /**
- * A task that dies mid-stage makes Spark fail and retry the whole barrier stage, which starts again from the
- * same broadcast state and repeats the same iterations: the result is bit for bit that of an undisturbed run.
- * (The reliability tests kill real executor JVMs; here the failure is injected in local mode.)
+ * A task that dies mid-stage fails the whole barrier stage, and Spark does not retry it: a failed barrier result
+ * stage fails the job. The driver resubmits the stage ({@code StageAttempts}, in the driver module), which starts
+ * again from the same broadcast state and repeats the same iterations: the result is bit for bit that of an
+ * undisturbed run. (The reliability tests kill real executor JVMs; here the failure is injected in local mode.)
  */
 class StageRetryTest extends LocalSparkTest {
-    /** local[2,4]: up to 4 task failures, so that a failed task fails its stage rather than the whole test JVM's job. */
+    /** local[2,4]: 4 task failures allowed, as on a cluster by default (spark.task.maxFailures), not local mode's 1. */
     @Override
     String[] contextSettings() {
         return new String[] {"spark.master=local[2,4]"};
@@ -36,7 +37,7 @@ class StageRetryTest extends LocalSparkTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"sync", "average"})
-    void aTaskThatDiesMidStageIsRetriedWithoutChangingTheResult(String mode) {
+    void aStageWhoseTaskDiesIsResubmittedWithoutChangingTheResult(String mode) {
         ModelState undisturbed = train(mode);
 
         AtomicInteger failures = new AtomicInteger();

@@ -41,10 +41,19 @@ final class StageAttempts {
      */
     static <T> Outcome<T> run(int maxAttempts, int workers, String what, long firstIteration, LongSupplier reached,
                               Supplier<T> job) {
+        return run(maxAttempts, workers, what, firstIteration, reached, job, System::nanoTime);
+    }
+
+    /**
+     * As above, timing the attempts with {@code nanoClock}: the driver passes {@code System::nanoTime}, the unit
+     * tests a clock they advance themselves, so that {@link Outcome#failedNanos} can be checked exactly.
+     */
+    static <T> Outcome<T> run(int maxAttempts, int workers, String what, long firstIteration, LongSupplier reached,
+                              Supplier<T> job, LongSupplier nanoClock) {
         long redone = 0;
         long failedNanos = 0;
         for (int attempt = 1; ; attempt++) {
-            long start = System.nanoTime();
+            long start = nanoClock.getAsLong();
             long reachedBefore = reached.getAsLong();
             try {
                 return new Outcome<>(job.get(), attempt, redone, failedNanos);
@@ -54,7 +63,8 @@ final class StageAttempts {
                 long now = reached.getAsLong();
                 long lost = attempt == 1 || now > reachedBefore ? Math.max(0, now - firstIteration) : 0;
                 redone += lost;
-                failedNanos += System.nanoTime() - start;
+                long took = nanoClock.getAsLong() - start;
+                failedNanos += took;
                 if (tooFewSlots(e) && attempt > 1) {
                     // The stage ran before: executors were lost (or hang) and were not replaced within Spark's wait.
                     throw new StageFailedException(what, attempt, "after the earlier failure, the cluster no longer"
@@ -76,7 +86,7 @@ final class StageAttempts {
                 }
                 LOG.warn("stage {} failed on attempt {} of {} after {} s and at least {} iterations ({}); resubmitting"
                         + " it from the same state", what, attempt, maxAttempts,
-                        String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9), lost,
+                        String.format(java.util.Locale.ROOT, "%.1f", took / 1e9), lost,
                         rootCause(e));
             }
         }

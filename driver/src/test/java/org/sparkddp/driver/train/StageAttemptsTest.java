@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
@@ -24,8 +25,58 @@ class StageAttemptsTest {
         });
         assertEquals("done", outcome.result());
         assertEquals(2, outcome.attempts());
+        assertEquals(2, calls.get());
         assertEquals(30, outcome.redoneIterations());
-        assertTrue(outcome.failedNanos() > 0);
+    }
+
+    @Test
+    void failedTimeIsTheSumOfTheFailedAttemptsAlone() {
+        // A clock only the job moves: attempts 1 and 2 fail after 5 and 7 s, attempt 3 succeeds after 11 s. Counting
+        // the successful attempt (23 s), only the last failure (7 s) or the real clock (about 0) would all differ.
+        AtomicLong clock = new AtomicLong(1_000_000_000L);
+        long[] seconds = {5, 7, 11};
+        AtomicInteger calls = new AtomicInteger();
+        StageAttempts.Outcome<String> outcome = StageAttempts.run(3, 2, "epoch 2", 0, () -> -1, () -> {
+            int attempt = calls.incrementAndGet();
+            clock.addAndGet(seconds[attempt - 1] * 1_000_000_000L);
+            if (attempt < 3) {
+                throw new IllegalStateException("ExecutorLostFailure (executor " + attempt + " exited)");
+            }
+            return "done";
+        }, clock::get);
+        assertEquals(3, outcome.attempts());
+        assertEquals(12_000_000_000L, outcome.failedNanos());
+    }
+
+    @Test
+    void aFirstAttemptThatSucceedsCostsNothing() {
+        AtomicLong clock = new AtomicLong();
+        StageAttempts.Outcome<String> outcome = StageAttempts.run(3, 2, "epoch 1", 0, () -> 50, () -> {
+            clock.addAndGet(9_000_000_000L);
+            return "done";
+        }, clock::get);
+        assertEquals(1, outcome.attempts());
+        assertEquals(0, outcome.redoneIterations());
+        assertEquals(0, outcome.failedNanos());
+    }
+
+    @Test
+    void aRepeatAttemptsLostIterationsCountOnlyOnceItPassesTheEarlierOnesProgress() {
+        // Heartbeats report only progress beyond the furthest seen. Attempt 1 fails at 130 (30 redone); attempt 2
+        // fails before passing 130, so the reading is unchanged and 0 is certain; attempt 3 fails at 145 (45 redone).
+        long[] reachedAtFailure = {130, 130, 145};
+        AtomicInteger calls = new AtomicInteger();
+        AtomicLong reached = new AtomicLong(-1);
+        StageAttempts.Outcome<String> outcome = StageAttempts.run(4, 2, "epoch 2", 100, reached::get, () -> {
+            int attempt = calls.incrementAndGet();
+            if (attempt <= reachedAtFailure.length) {
+                reached.set(reachedAtFailure[attempt - 1]);
+                throw new IllegalStateException("ExecutorLostFailure");
+            }
+            return "done";
+        });
+        assertEquals(4, outcome.attempts());
+        assertEquals(30 + 0 + 45, outcome.redoneIterations());
     }
 
     @Test
