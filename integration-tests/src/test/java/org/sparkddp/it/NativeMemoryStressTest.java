@@ -20,11 +20,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.sparkddp.bench.Benchmark;
 import org.sparkddp.driver.Main;
 
 /**
- * The default job on the standalone cluster under memory pressure: many short stages, executors with small
- * heaps and a 4 MB young generation, so that a GC lands inside ND4J's native calls many times an iteration.
+ * Training on the standalone cluster under memory pressure: many short stages, executors with small
+ * heaps, a 4 MB young generation and a thread making garbage ({@link GcPressureAgent}), so that a young GC lands
+ * inside ND4J's native calls every few milliseconds.
  * Before ND4J's ops were fenced ({@code FencedExecutioner}), these are the conditions in which an executor died
  * with SIGSEGV in {@code sd::DataBuffer::primary()} and the driver's resubmission hid it.
  *
@@ -35,18 +37,23 @@ import org.sparkddp.driver.Main;
 @Tag("slow")
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 class NativeMemoryStressTest extends StandaloneClusterTest {
-    /** 2,000 training images at batch 64: 32 iterations an epoch, 16 stages of 2; 48 stages in all. */
-    private static final List<String> JOB = List.of("training.epochs=3", "training.batch-size=64",
-            "training.iterations-per-stage=2", "spark.ui.enabled=false");
-    /** Small executor heaps with a 4 MB young generation: a young GC every few milliseconds of training. */
-    private static final List<String> GC_PRESSURE = List.of("--conf", "spark.executor.memory=512m",
-            "--conf", "spark.executor.extraJavaOptions=-Xmn4m");
+    /**
+     * 2,000 training images at batch 16 through eight narrow dense layers: 125 short iterations an epoch, each
+     * dozens of small ND4J ops (a bias broadcast per layer each way), so that GCs meet ops as often as possible;
+     * stages of 5 iterations, 50 in all.
+     */
+    private static final List<String> JOB = List.of("training.epochs=2", "training.batch-size=16",
+            "training.iterations-per-stage=5", "model.layers=" + Benchmark.dense(32, 32, 32, 32, 32, 32, 32, 32),
+            "spark.ui.enabled=false");
 
     @Test
     void manyShortStagesUnderGcPressureCrashNothingAndMatchAnUndisturbedRun() throws Exception {
         Path clusterOut = dir.resolve("stress");
         List<Path> crashesBefore = crashFiles();
-        ChildRun run = ChildRun.start(cluster.submitCommand(GC_PRESSURE, trainArgs(clusterOut)), dir, "stress");
+        // Small executor heaps, a 4 MB young generation and a thread making garbage: a young GC every few ms.
+        List<String> gcPressure = List.of("--conf", "spark.executor.memory=512m", "--conf",
+                "spark.executor.extraJavaOptions=-Xmn4m -javaagent:" + GcPressureAgent.jar(dir));
+        ChildRun run = ChildRun.start(cluster.submitCommand(gcPressure, trainArgs(clusterOut)), dir, "stress");
         run.awaitSuccess(Duration.ofMinutes(10));
         List<Path> crashes = new ArrayList<>(crashFiles());
         crashes.removeAll(crashesBefore);
@@ -54,7 +61,7 @@ class NativeMemoryStressTest extends StandaloneClusterTest {
         JsonNode summary = ChildRun.summary(clusterOut);
         assertEquals(0, summary.path("stage_retries").asInt(), "a stage was retried:\n" + run.output());
         assertEquals(0, summary.path("executor_losses").size(), "executors left:\n" + run.output());
-        assertEquals(96, summary.path("iterations").asLong());
+        assertEquals(250, summary.path("iterations").asLong());
 
         Path referenceOut = dir.resolve("reference");
         List<String> local = new ArrayList<>(trainArgs(referenceOut));
@@ -67,7 +74,7 @@ class NativeMemoryStressTest extends StandaloneClusterTest {
 
         float[][] expected = ChildRun.model(referenceOut.resolve("model.zip"));
         float[][] actual = ChildRun.model(clusterOut.resolve("model.zip"));
-        System.out.printf(Locale.ROOT, "native-memory stress: %d iterations in stages of 2 on the cluster, no retry,"
+        System.out.printf(Locale.ROOT, "native-memory stress: %d iterations in stages of 5 on the cluster, no retry,"
                 + " no hs_err, %.1f s; parameters bitwise equal to local mode: %b%n",
                 summary.path("iterations").asLong(), summary.path("wall_seconds").asDouble(),
                 java.util.Arrays.equals(expected[0], actual[0]) && java.util.Arrays.equals(expected[1], actual[1]));
