@@ -59,7 +59,14 @@ final class PredictCommand {
             int partitions = rows.rdd().getNumPartitions();
             spark.sparkContext().setJobDescription("predict " + location + " on " + input);
             // Predict and write: no repartition, so the output is partitioned like the input.
-            model.transform(rows).write().parquet(temporary.toString());
+            try {
+                model.transform(rows).write().parquet(temporary.toString());
+            } catch (Exception e) { // SparkException, undeclared
+                // Spark reads only one file's footer to find the schema: the others are read here, on the executors.
+                throw notParquet(e).<RuntimeException>map(m -> new InvalidDataException(input, "cannot be read as"
+                        + " Parquet: " + m)).orElseThrow(() -> e instanceof RuntimeException r ? r
+                        : new IllegalStateException(e));
+            }
             if (!fs.rename(temporary, target)) {
                 throw new IOException("cannot rename " + temporary + " to " + target);
             }
@@ -73,15 +80,34 @@ final class PredictCommand {
         }
     }
 
+    /**
+     * The schema, from a Parquet footer, read on the driver. Spark throws AnalysisException (undeclared) for a path
+     * that is not there, and a SparkException from a job for a file that is not Parquet (IDX images, CSV).
+     */
     private static Dataset<Row> read(SparkSession spark, String input) {
         try {
             return spark.read().parquet(input);
-        } catch (Exception e) { // Spark throws AnalysisException, undeclared, for a path that is not there
+        } catch (Exception e) {
             if (e instanceof AnalysisException) {
                 throw new InvalidDataException(input, "cannot be read as Parquet: "
                         + e.getMessage().lines().findFirst().orElse(""));
             }
-            throw e;
+            throw notParquet(e).<RuntimeException>map(m -> new InvalidDataException(input, "cannot be read as"
+                    + " Parquet: " + m)).orElseThrow(() -> e instanceof RuntimeException r ? r
+                    : new IllegalStateException(e));
         }
+    }
+
+    /** Parquet's own complaint (no magic number, a bad footer, undecodable pages), if that is what failed. */
+    static Optional<String> notParquet(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String message = String.valueOf(t.getMessage());
+            if (message.contains("is not a Parquet file") || t.getClass().getName().startsWith("org.apache.parquet.")) {
+                String line = message.lines().filter(l -> l.contains("Parquet")).findFirst()
+                        .orElse(message.lines().findFirst().orElse(t.getClass().getSimpleName()));
+                return Optional.of(line.replaceFirst("^[\\w.$]+(Exception|Error): ", ""));
+            }
+        }
+        return Optional.empty();
     }
 }
