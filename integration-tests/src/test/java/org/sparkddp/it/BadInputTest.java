@@ -223,8 +223,16 @@ class BadInputTest {
                 }),
                 new Case("predict on a path that does not exist", "{dir}/nowhere: cannot be read as Parquet",
                         d -> predict(d, model(d), d.resolve("nowhere"))),
-                new Case("predict on IDX images, which are not Parquet", TestData.TEST + ": cannot be read as Parquet:"
-                        + " ", d -> predict(d, model(d), TestData.TEST)));
+                new Case("predict on IDX images, which are not Parquet", TestData.TEST + ": is not a Parquet file: it"
+                        + " does not start and end with Parquet's magic bytes PAR1 (it starts with 0x1f8b0808)",
+                        d -> predict(d, model(d), TestData.TEST)),
+                new Case("predict on a directory holding a CSV file", "{dir}/rows/part-0.csv: is not a Parquet file",
+                        d -> {
+                            Files.createDirectories(d.resolve("rows"));
+                            Files.writeString(d.resolve("rows/_SUCCESS"), "");
+                            Files.writeString(d.resolve("rows/part-0.csv"), "1,2,3\n4,5,6\n");
+                            return predict(d, model(d), d.resolve("rows"));
+                        }));
     }
 
     @ParameterizedTest(name = "{0}")

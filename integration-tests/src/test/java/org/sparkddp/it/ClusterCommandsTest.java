@@ -134,7 +134,7 @@ class ClusterCommandsTest extends StandaloneClusterTest {
         List<String> errors = Files.readAllLines(predict.stderr()).stream().filter(l -> l.startsWith("spark-ddp:"))
                 .toList();
         assertEquals(1, errors.size(), output);
-        assertTrue(errors.get(0).startsWith("spark-ddp: error: " + TestData.TEST + ": cannot be read as Parquet: "),
+        assertTrue(errors.get(0).startsWith("spark-ddp: error: " + TestData.TEST + ": is not a Parquet file: "),
                 output);
         assertFalse(Files.exists(dir.resolve("not-predicted")), output);
     }
