@@ -64,8 +64,8 @@ public final class Main {
                 return FAILED;
             }
         }
-        err.println("spark-ddp: internal error: " + FailureDetails.firstLine(failure) + " (" + FailureDetails.save(failure)
-                + ")");
+        err.println("spark-ddp: internal error: " + FailureDetails.firstLine(failure) + " ("
+                + FailureDetails.save(failure) + ")");
         return FAILED;
     }
 }

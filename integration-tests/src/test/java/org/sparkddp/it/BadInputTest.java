@@ -213,6 +213,8 @@ class BadInputTest {
                         d -> search(d, TestData.configFile(d, "grid.conf", "grid { \"spark.master\" = [\"local[1]\"] }"))),
                 new Case("search with a bad value in the grid", "training.batch-size: must be > 0 but got -5",
                         d -> search(d, TestData.configFile(d, "grid.conf", "grid { \"training.batch-size\" = [64, -5] }"))),
+                new Case("report of a directory that holds no run", "{dir}/nowhere/metrics.jsonl: no such file",
+                        d -> List.of("report", d.resolve("nowhere").toString())),
                 new Case("predict without an output", "predict needs --model FILE --input PARQUET --output DIR",
                         d -> List.of("predict", "--model", "m.zip", "--input", "in")),
                 new Case("predict with a model that is not a model", "{dir}/saved-model.zip: is not a model",

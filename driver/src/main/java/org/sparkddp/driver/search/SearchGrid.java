@@ -78,7 +78,8 @@ public record SearchGrid(List<String> keys, List<List<String>> trials) {
         if (value.valueType() == ConfigValueType.STRING) {
             return String.valueOf(value.unwrapped());
         }
-        if (value.valueType() == ConfigValueType.NUMBER && value.unwrapped() instanceof Double d && Double.isFinite(d)) {
+        if (value.valueType() == ConfigValueType.NUMBER && value.unwrapped() instanceof Double d
+                && Double.isFinite(d)) {
             return java.math.BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
         }
         return value.render(com.typesafe.config.ConfigRenderOptions.concise());

@@ -68,8 +68,8 @@ final class StageAttempts {
                 if (tooFewSlots(e) && attempt > 1) {
                     // The stage ran before: executors were lost (or hang) and were not replaced within Spark's wait.
                     throw new StageFailedException(what, attempt, maxAttempts, "after the earlier failure, the"
-                            + " cluster no longer has " + workers + " free task slots (lost or hung executors were not replaced within"
-                            + " Spark's barrier slot-check wait)", e);
+                            + " cluster no longer has " + workers + " free task slots (lost or hung executors were not"
+                            + " replaced within Spark's barrier slot-check wait)", e);
                 }
                 if (tooFewSlots(e)) {
                     // Spark already waited for executors (spark.scheduler.barrier.maxConcurrentTasksCheck.*):
