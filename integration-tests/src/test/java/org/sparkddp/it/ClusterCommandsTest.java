@@ -54,9 +54,32 @@ class ClusterCommandsTest extends StandaloneClusterTest {
         assertTrue(run.process().waitFor(RUN.toSeconds(), TimeUnit.SECONDS), "the run did not end within " + RUN);
         String output = run.output();
         assertEquals(code, run.process().exitValue(), output);
-        assertFalse(output.lines().anyMatch(l -> l.startsWith("\tat ") || l.startsWith("Caused by:")),
-                "a stack trace on the console:\n" + output);
+        assertFalse(withoutShutdownRace(output).lines().anyMatch(l -> l.startsWith("\tat ")
+                || l.startsWith("Caused by:")), "a stack trace on the console:\n" + output);
         return output;
+    }
+
+    /**
+     * NOTE: now and then, as the driver's SparkContext stops, a Scala future callback is rejected by an RPC pool
+     * already shutting down, and Scala's default reporter prints that RejectedExecutionException's stack trace
+     * straight to stderr, past log4j (seen once in the evaluate run, after its last line). It is Spark's, after the
+     * command's work is done, so it alone is passed over; any other stack trace fails the test.
+     */
+    private static String withoutShutdownRace(String output) {
+        StringBuilder kept = new StringBuilder();
+        boolean skipping = false;
+        for (String line : output.lines().toList()) {
+            if (line.startsWith("java.util.concurrent.RejectedExecutionException: Task scala.concurrent.impl")) {
+                skipping = true;
+                continue;
+            }
+            if (skipping && line.startsWith("\tat ")) {
+                continue;
+            }
+            skipping = false;
+            kept.append(line).append('\n');
+        }
+        return kept.toString();
     }
 
     @Test
