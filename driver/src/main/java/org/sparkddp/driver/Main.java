@@ -8,7 +8,8 @@ import org.sparkddp.driver.train.StageFailedException;
 
 /**
  * The command-line entry point, for {@code deploy/spark-ddp} and {@code spark-submit --class}. Runs on the
- * driver. Bad input ends in one line on stderr that names the key, file or line at fault, and a non-zero exit.
+ * driver. Bad input ends in one line on stderr that names the key, file or line at fault, and a non-zero exit; so
+ * does a failure we do not recognize, with its stack trace in a file that the line names.
  */
 public final class Main {
     public static final int OK = 0;
@@ -63,8 +64,8 @@ public final class Main {
                 return FAILED;
             }
         }
-        err.println("spark-ddp: internal error: " + failure);
-        failure.printStackTrace(err);
+        err.println("spark-ddp: internal error: " + FailureDetails.firstLine(failure) + " ("
+                + FailureDetails.save(failure) + ")");
         return FAILED;
     }
 }

@@ -74,6 +74,16 @@ final class SearchCommand {
         }
         SparkSetup.checkSlots(sparkConf, mostWorkers);
         OutputDirectory output = OutputDirectory.open(root, hadoop, "output.dir");
+        try {
+            search(grid, configs, sparkConf, hadoop, output, out);
+        } catch (IOException | RuntimeException | Error e) {
+            output.discardIfEmpty(); // each trial removed its own, if empty
+            throw e;
+        }
+    }
+
+    private static void search(SearchGrid grid, List<ConfigLoader.Loaded> configs, SparkConf sparkConf,
+                               Configuration hadoop, OutputDirectory output, PrintStream out) throws IOException {
         out.println(String.format(Locale.ROOT, "search: %d trial%s over %s, one after another", configs.size(),
                 configs.size() == 1 ? "" : "s", String.join(", ", grid.keys())));
 

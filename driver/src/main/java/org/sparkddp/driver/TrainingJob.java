@@ -86,11 +86,20 @@ public final class TrainingJob {
         reportSkipped(config.data().train(), data.trainRowsSkipped());
         reportSkipped(config.data().test(), data.testRowsSkipped());
         config.data().validation().ifPresent(file -> reportSkipped(file, data.validationRowsSkipped()));
-        OutputDirectory output = OutputDirectory.open(config.output().dir(), hadoopConf, "output.dir");
         if (data.train().size() < config.training().workers()) {
             throw new InvalidConfigException("training.workers", "is " + config.training().workers() + " but "
                     + config.data().train() + " holds only " + data.train().size() + " examples");
         }
+        OutputDirectory output = OutputDirectory.open(config.output().dir(), hadoopConf, "output.dir");
+        try {
+            return prepare(config, data, output);
+        } catch (RuntimeException | Error e) {
+            output.discardIfEmpty();
+            throw e;
+        }
+    }
+
+    private Prepared prepare(SparkDdpConfig config, JobData data, OutputDirectory output) {
         int[] shape = config.data().format().readBySpark()
                 ? InputShape.of(config.data().columns().shape().stream().mapToInt(Integer::intValue).toArray(),
                         data.train().numFeatures(), "data.columns.shape")
@@ -116,6 +125,17 @@ public final class TrainingJob {
 
     /** @param resume a checkpoint to continue from, already checked against this job ({@link ResumeCheck}) */
     public TrainingResult run(JavaSparkContext sc, Prepared prepared, Optional<Checkpoint> resume) throws IOException {
+        try {
+            return train(sc, prepared, resume);
+        } catch (IOException | RuntimeException | Error e) {
+            // A run that failed before writing anything leaves no empty output directory behind.
+            prepared.output().discardIfEmpty();
+            throw e;
+        }
+    }
+
+    private TrainingResult train(JavaSparkContext sc, Prepared prepared, Optional<Checkpoint> resume)
+            throws IOException {
         long start = System.nanoTime();
         String startedAt = Instant.now().toString();
         SparkDdpConfig config = loaded.config();
@@ -130,15 +150,17 @@ public final class TrainingJob {
         ConsoleProgress console = new ConsoleProgress(this.console, interactive, totalIterations(config, prepared),
                 training.batchSize());
         MetricsLog metrics = new MetricsLog(prepared.output(), config.output().logEvery(), start);
+        Optional<Summary.Resumed> resumed = resume.map(TrainingJob::resumedFrom);
         resume.ifPresent(c -> {
             List<String> earlier = new ArrayList<>();
             c.meta().path("metrics").forEach(line -> earlier.add(line.asText()));
-            metrics.resume(earlier);
+            metrics.resume(earlier, resumed.get().trainSeconds());
             this.console.println("resuming from " + c.location() + " at iteration " + c.state().iteration());
         });
         List<TrainingListener> listeners = new ArrayList<>(List.of(console, metrics));
         CheckpointSink sink = prepared.checkpoints().<CheckpointSink>map(store -> new JobCheckpoints(store,
-                checkpointMeta(config, prepared, initial), metrics::lines, resume.map(Checkpoint::location)))
+                checkpointMeta(config, prepared, initial), metrics::lines, metrics::trainSeconds,
+                resume.map(Checkpoint::location)))
                 .orElse(CheckpointSink.NONE);
 
         TrainingResult result;
@@ -162,11 +184,31 @@ public final class TrainingJob {
                 prepared.data().test().size(), prepared.data().validation().map(ExampleSource::size).orElse(0),
                 prepared.data().trainRowsSkipped(), prepared.data().testRowsSkipped(),
                 prepared.data().validationRowsSkipped());
-        Map<String, Object> summary = Summary.of(config, result, provenance, (System.nanoTime() - start) / 1e9);
+        Map<String, Object> summary = Summary.of(config, result, provenance, (System.nanoTime() - start) / 1e9,
+                resumed);
         Summary.write(prepared.output(), summary);
         writeReport(prepared.output());
         printFooter(result, prepared.output());
         return result;
+    }
+
+    /**
+     * Where a resumed run starts. A checkpoint written before checkpoints recorded their training time gives it
+     * through its last epoch line in the metrics (the time of a part-epoch after it is lost), or as 0.
+     */
+    private static Summary.Resumed resumedFrom(Checkpoint c) {
+        double seconds = 0;
+        if (c.meta().has(JobCheckpoints.TRAIN_SECONDS)) {
+            seconds = c.meta().path(JobCheckpoints.TRAIN_SECONDS).asDouble();
+        } else {
+            for (var line : c.meta().path("metrics")) {
+                var node = Json.parse(line.asText());
+                if (node.has("train_seconds")) {
+                    seconds = node.path("train_seconds").asDouble();
+                }
+            }
+        }
+        return new Summary.Resumed(c.location(), c.state().iteration(), seconds);
     }
 
     /** What every checkpoint of this run records besides the state: enough to resume it exactly and to trace it. */
@@ -190,25 +232,43 @@ public final class TrainingJob {
     }
 
     private static long totalIterations(SparkDdpConfig config, Prepared prepared) {
+        return totalIterations(config, prepared, config.training().maxIterations().orElse(Long.MAX_VALUE));
+    }
+
+    private static long totalIterations(SparkDdpConfig config, Prepared prepared, long cap) {
         var training = config.training();
         int[] sizes = ShardLayout.balanced(prepared.data().train().size(), training.workers(), training.seed())
                 .shardSizes();
         long perEpoch = new EpochPlan(training.seed(), 0, sizes, training.batchSize()).iterations();
-        return Math.min(perEpoch * training.epochs(), training.maxIterations().orElse(Long.MAX_VALUE));
+        return Math.min(perEpoch * training.epochs(), cap);
     }
 
     private void printHeader(SparkDdpConfig config, Prepared prepared, ModelState initial, String master) {
         var t = config.training();
         console.println(String.format(Locale.ROOT,
-                "spark-ddp: %s (%,d parameters) · %s · %,d training%s and %,d test examples · %d workers ·"
-                        + " global batch %d · %d epoch%s%s · %s",
+                "spark-ddp: %s (%,d parameters) · %s · %,d training%s and %,d test examples · %d worker%s ·"
+                        + " global batch %d · %s%s · %s",
                 NetworkDescription.of(prepared.network()), initial.params().length, t.mode().configName(),
                 prepared.data().train().size(), prepared.data().validation()
                         .map(v -> String.format(Locale.ROOT, ", %,d validation", v.size())).orElse(""),
-                prepared.data().test().size(), t.workers(), t.batchSize(), t.epochs(), t.epochs() == 1 ? "" : "s",
+                prepared.data().test().size(), t.workers(), t.workers() == 1 ? "" : "s", t.batchSize(),
+                length(config, prepared),
                 config.validation().patience().isPresent() ? String.format(Locale.ROOT, " (early stopping: patience"
                         + " %d)", config.validation().patience().getAsInt()) : "",
                 master));
+    }
+
+    /**
+     * {@code 10 epochs}, or where training.max-iterations cuts them short, {@code 100 iterations
+     * (training.max-iterations; 10 epochs would be 160)}.
+     */
+    private static String length(SparkDdpConfig config, Prepared prepared) {
+        var t = config.training();
+        String epochs = t.epochs() + " epoch" + (t.epochs() == 1 ? "" : "s");
+        long total = totalIterations(config, prepared);
+        long uncut = totalIterations(config, prepared, Long.MAX_VALUE);
+        return total < uncut ? String.format(Locale.ROOT, "%,d iteration%s (training.max-iterations; %s would be"
+                + " %,d)", total, total == 1 ? "" : "s", epochs, uncut) : epochs;
     }
 
     /** {@code test accuracy 0.8123 · test loss 0.5012}, or {@code test mse 0.0312} for regression. */
@@ -219,9 +279,11 @@ public final class TrainingJob {
 
     private void printFooter(TrainingResult result, OutputDirectory output) {
         console.println(String.format(Locale.ROOT,
-                "done: %s · %,d iterations · %,.0f samples/s · compute %.2f ms +"
+                "done: %s · %,d iterations%s · %,.0f samples/s · compute %.2f ms +"
                         + " sync %.2f ms per iteration",
-                testFigures(result.test()), result.iterations(), result.samplesPerSecond(),
+                testFigures(result.test()), result.iterations(), result.iterationsRun() == result.iterations() ? ""
+                        : String.format(Locale.ROOT, " (%,d in this run)", result.iterationsRun()),
+                result.samplesPerSecond(),
                 result.computeMsPerIteration(), result.syncMsPerIteration()));
         result.validation().ifPresent(v -> console.println(String.format(Locale.ROOT,
                 "validation: best %s %.4f after epoch %d%s%s", v.metrics().lossName(), v.bestLoss(), v.bestEpoch() + 1,

@@ -49,6 +49,23 @@ final class ModelColumns {
         owner.setDefault(shape, new int[0]);
     }
 
+    /**
+     * Spark's {@code explainParam} prints a value with string concatenation, which for an {@code int[]} gives
+     * {@code [I@10e31a9a}; this writes the array's elements instead, as they would be set.
+     */
+    static String explain(Params owner, org.apache.spark.ml.param.Param<?> param, String spark) {
+        if (!(param instanceof IntArrayParam)) {
+            return spark;
+        }
+        String text = spark;
+        for (scala.Option<?> value : List.of(owner.getDefault(param), owner.get(param))) {
+            if (value.isDefined() && value.get() instanceof int[] array) {
+                text = text.replace(array.toString(), java.util.Arrays.toString(array));
+            }
+        }
+        return text;
+    }
+
     /** The network's input shape: the Param's, checked against the rows' width, or flat when it is empty. */
     static int[] shape(int[] param, int width) {
         return org.sparkddp.common.data.InputShape.of(param, width, "inputShape");

@@ -116,6 +116,12 @@ public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends 
     public Param<String> probabilityCol() { return probabilityCol; }
     public Param<String> rawPredictionCol() { return rawPredictionCol; }
     public IntArrayParam inputShape() { return inputShape; }
+
+    /** Spark's text, with int-array values (inputShape) written as their elements, not as {@code [I@...}. */
+    @Override
+    public String explainParam(org.apache.spark.ml.param.Param<?> param) {
+        return ModelColumns.explain(this, param, super.explainParam(param));
+    }
     public Param<String> config() { return config; }
     public IntParam epochs() { return epochs; }
     public IntParam batchSize() { return batchSize; }

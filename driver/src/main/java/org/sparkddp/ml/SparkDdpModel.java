@@ -98,6 +98,12 @@ public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWrita
     public Param<String> probabilityCol() { return probabilityCol; }
     public Param<String> rawPredictionCol() { return rawPredictionCol; }
     public IntArrayParam inputShape() { return inputShape; }
+
+    /** Spark's text, with int-array values (inputShape) written as their elements, not as {@code [I@...}. */
+    @Override
+    public String explainParam(org.apache.spark.ml.param.Param<?> param) {
+        return ModelColumns.explain(this, param, super.explainParam(param));
+    }
     public Param<String> task() { return task; }
 
     public SparkDdpModel setFeaturesCol(String value) { set(featuresCol, value); return this; }

@@ -21,7 +21,10 @@ import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.apache.hadoop.conf.Configuration;
 import org.sparkddp.driver.Main;
+import org.sparkddp.driver.TrainingJob;
+import org.sparkddp.driver.output.ModelFile;
 
 /**
  * Bad input is normal input: each case exits non-zero with one line that names the file, line or key at fault,
@@ -189,7 +192,49 @@ class BadInputTest {
                 new Case("another optimizer's setting", "--set: optimizer.rmsprop.decay: applies only when optimizer.name ="
                         + " rmsprop, but optimizer.name is adam", d -> args(d, "optimizer.rmsprop.decay=0.9")),
                 new Case("fractional step of a schedule", "--set: optimizer.schedule.step-every: expected an integer"
-                        + " but got '2.5'", d -> args(d, "optimizer.schedule.step-every=2.5")));
+                        + " but got '2.5'", d -> args(d, "optimizer.schedule.step-every=2.5")),
+                // evaluate, search and predict: their failures end the same way as train's.
+                new Case("evaluate a model that does not exist", "{dir}/nowhere/model.zip: no such file",
+                        d -> evaluate(d, d.resolve("nowhere/model.zip"))),
+                new Case("evaluate on test data with other features than the model's",
+                        "{dir}/test.csv: has 2 features per example, which the model in {dir}/saved-model.zip cannot"
+                                + " take", d -> {
+                            Path model = model(d);
+                            Files.writeString(d.resolve("train.csv"), "1,2,0\n3,4,1\n");
+                            return List.of("evaluate", "--model", model.toString(), "--set", "data.format=csv",
+                                    "--set", "data.train=" + d.resolve("train.csv"), "--set", "data.test="
+                                            + Files.writeString(d.resolve("test.csv"), "1,2,0\n3,4,1\n"),
+                                    "--set", "spark.master=local[2]", "--set", "spark.ui.enabled=false");
+                        }),
+                new Case("search without a grid", "search needs --grid FILE", d -> List.of("search")),
+                new Case("search with a grid file that does not exist", "{dir}/grid.conf: no such file",
+                        d -> search(d, d.resolve("grid.conf"))),
+                new Case("search over a Spark setting", "grid.spark.master: cannot be searched",
+                        d -> search(d, TestData.configFile(d, "grid.conf", "grid { \"spark.master\" = [\"local[1]\"] }"))),
+                new Case("search with a bad value in the grid", "training.batch-size: must be > 0 but got -5",
+                        d -> search(d, TestData.configFile(d, "grid.conf", "grid { \"training.batch-size\" = [64, -5] }"))),
+                new Case("report of a directory that holds no run", "{dir}/nowhere/metrics.jsonl: no such file",
+                        d -> List.of("report", d.resolve("nowhere").toString())),
+                new Case("predict without an output", "predict needs --model FILE --input PARQUET --output DIR",
+                        d -> List.of("predict", "--model", "m.zip", "--input", "in")),
+                new Case("predict with a model that is not a model", "{dir}/saved-model.zip: is not a model",
+                        d -> predict(d, Files.writeString(d.resolve("saved-model.zip"), "not a zip"), TestData.DIR)),
+                new Case("predict into an output that exists", "--output: '{dir}/predicted' exists already", d -> {
+                    Files.createDirectories(d.resolve("predicted"));
+                    return predict(d, model(d), TestData.DIR);
+                }),
+                new Case("predict on a path that does not exist", "{dir}/nowhere: cannot be read as Parquet",
+                        d -> predict(d, model(d), d.resolve("nowhere"))),
+                new Case("predict on IDX images, which are not Parquet", TestData.TEST + ": is not a Parquet file: it"
+                        + " does not start and end with Parquet's magic bytes PAR1 (it starts with 0x1f8b0808)",
+                        d -> predict(d, model(d), TestData.TEST)),
+                new Case("predict on a directory holding a CSV file", "{dir}/rows/part-0.csv: is not a Parquet file",
+                        d -> {
+                            Files.createDirectories(d.resolve("rows"));
+                            Files.writeString(d.resolve("rows/_SUCCESS"), "");
+                            Files.writeString(d.resolve("rows/part-0.csv"), "1,2,3\n4,5,6\n");
+                            return predict(d, model(d), d.resolve("rows"));
+                        }));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -209,8 +254,15 @@ class BadInputTest {
         String expected = c.expected().replace("{dir}", dir.toString());
         assertTrue(lines.get(0).contains(expected), "'" + lines.get(0) + "' does not contain '" + expected + "'");
         try (Stream<Path> files = Files.walk(dir)) {
-            assertFalse(files.anyMatch(p -> p.endsWith("summary.json") || p.endsWith("model.zip")),
+            assertFalse(files.anyMatch(p -> p.endsWith("summary.json") || p.endsWith("model.zip")
+                            || p.endsWith("search.json") || p.endsWith("evaluation.json")),
                     "an output was written");
+        }
+        // Not even an empty output directory, nor predict's temporary one.
+        assertFalse(Files.exists(dir.resolve("out")), "the output directory was left behind");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertFalse(files.anyMatch(p -> p.getFileName().toString().startsWith(".predicted")),
+                    "predict's temporary output was left behind");
         }
     }
 
@@ -237,6 +289,35 @@ class BadInputTest {
     /** {@code evaluate --model model} on the subset's test set. */
     private static List<String> evaluate(Path dir, Path model) {
         return List.of("evaluate", "--model", model.toString(), "--set", "data.test=" + TestData.TEST);
+    }
+
+    /** {@code search --grid grid} on the subset, each trial 1 epoch, into {@code dir/out}. */
+    private static List<String> search(Path dir, Path grid) {
+        List<String> a = new ArrayList<>(args(dir));
+        a.set(0, "search");
+        a.addAll(List.of("--grid", grid.toString()));
+        return a;
+    }
+
+    /** {@code predict --model model --input input --output dir/predicted}, in local mode. */
+    private static List<String> predict(Path dir, Path model, Path input) {
+        return List.of("predict", "--model", model.toString(), "--input", input.toString(), "--output",
+                dir.resolve("predicted").toString(), "--set", "spark.master=local[2]", "--set",
+                "spark.ui.enabled=false");
+    }
+
+    /**
+     * {@code dir/saved-model.zip}: the default network for the subset, untrained, written as training writes its
+     * model but without Spark. (Named so that the check for outputs left behind does not take it for one.)
+     */
+    private static Path model(Path dir) throws IOException {
+        Path out = dir.resolve("model-source");
+        TrainingJob.Prepared prepared = new TrainingJob(TestData.config(out), new Configuration(),
+                new PrintStream(OutputStream.nullOutputStream()), false).prepare();
+        ModelFile.write(prepared.output(), prepared.network(), prepared.initial());
+        Path model = Files.move(out.resolve(ModelFile.NAME), dir.resolve("saved-model.zip"));
+        Files.delete(out);
+        return model;
     }
 
     /** A zip of the given entries: name, text, name, text, ... */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -80,6 +81,48 @@ class CheckpointResumeTest extends LocalSparkTest {
         // The resumed run's metrics carry on from the checkpoint's: every epoch is there once.
         List<String> metrics = Files.readAllLines(out.resolve("resumed-" + mode + "-out/metrics.jsonl"));
         assertEquals(3, metrics.stream().filter(l -> l.contains("\"type\":\"epoch\"")).count());
+    }
+
+    @Test
+    void aResumedRunsFiguresAreOverItsOwnIterationsAndItsTotalsContinueTheCheckpoints() throws IOException {
+        run(config("figures-whole"), Optional.empty());
+        Checkpoint middle = CheckpointStore.read(out.resolve("figures-whole-ckpt/ckpt-000000000020").toString(),
+                new Configuration());
+        double before = middle.meta().path("train_seconds").asDouble();
+        assertTrue(before > 0, "the checkpoint does not record its training time: " + middle.meta());
+        TrainingResult resumed = run(config("figures-resumed"), Optional.of(middle));
+        JsonNode whole = ChildRun.summary(out.resolve("figures-whole-out"));
+        JsonNode summary = ChildRun.summary(out.resolve("figures-resumed-out"));
+
+        // Totals: where the model is, as in the uninterrupted run; the training time carries on from the checkpoint.
+        assertEquals(whole.path("iterations").asLong(), summary.path("iterations").asLong());
+        assertEquals(whole.path("epochs").asInt(), summary.path("epochs").asInt());
+        assertEquals(28, summary.path("iterations_this_run").asLong());
+        assertEquals(48, whole.path("iterations_this_run").asLong());
+        assertEquals(before + resumed.trainNanos() / 1e9, summary.path("train_seconds").asDouble(), 0.002);
+        assertEquals(middle.location(), summary.path("resumed_from").path("checkpoint").asText());
+        assertEquals(20, summary.path("resumed_from").path("iteration").asLong());
+        assertTrue(whole.path("resumed_from").isMissingNode(), whole.toString());
+
+        // metrics.jsonl: train_seconds grows through the resume; this run's epochs (2 and 3) hold its 28 iterations,
+        // and the run's per-iteration figures are their iteration-weighted mean, not divided by all 48.
+        List<JsonNode> epochs = Files.readAllLines(out.resolve("figures-resumed-out/metrics.jsonl")).stream()
+                .map(org.sparkddp.driver.output.Json::parse).filter(n -> n.path("type").asText().equals("epoch"))
+                .toList();
+        assertEquals(3, epochs.size());
+        for (int e = 1; e < epochs.size(); e++) {
+            assertTrue(epochs.get(e).path("train_seconds").asDouble() > epochs.get(e - 1).path("train_seconds")
+                    .asDouble(), "train_seconds goes back at epoch " + (e + 1) + ": " + epochs);
+        }
+        assertEquals(epochs.get(2).path("train_seconds").asDouble(), summary.path("train_seconds").asDouble(), 0.002);
+        for (String figure : List.of("compute_ms_per_iteration", "sync_ms_per_iteration")) {
+            double weighted = 0;
+            for (JsonNode epoch : epochs.subList(1, 3)) {
+                weighted += epoch.path(figure).asDouble() * epoch.path("iterations").asInt();
+            }
+            assertEquals(28, epochs.get(1).path("iterations").asInt() + epochs.get(2).path("iterations").asInt());
+            assertEquals(weighted / 28, summary.path(figure).asDouble(), 0.002, figure + ": " + summary);
+        }
     }
 
     @Test

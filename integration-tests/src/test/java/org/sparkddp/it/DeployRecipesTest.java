@@ -37,7 +37,7 @@ class DeployRecipesTest {
     private List<String> recipe(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(TestData.REPO.resolve("deploy/submit").toString()));
         command.addAll(List.of(args));
-        command.add(command.indexOf("--") < 0 ? command.size() : command.indexOf("--"), "--dry-run");
+        command.add(2, "--dry-run"); // after the target: the options end at "--" or at the command word
         Process p = new ProcessBuilder(command).redirectError(dir.resolve("err").toFile()).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(1, TimeUnit.MINUTES));
@@ -87,6 +87,34 @@ class DeployRecipesTest {
         assertTrainerSettings(a, "4");
         assertTrue(a.primaryResource().endsWith("driver/target/spark-ddp-driver-0.1.0-SNAPSHOT-app.jar"));
         assertEquals(List.of("--config", "hdfs:///jobs/cnn.conf"), JavaConverters.seqAsJavaList(a.childArgs()).subList(3, 5));
+    }
+
+    @Test
+    void everyCommandGoesWithSparkSubmitOptionsBeforeItsWord() throws Exception {
+        // No "--": the command word ends the options; spark-submit's own options are passed on.
+        List<String> recipe = recipe("standalone", "--master", "spark://m:7077", "--driver-memory", "3g", "--conf",
+                "spark.ui.enabled=false", "--verbose", "predict", "--model", "m.zip", "--input", "in", "--output", "out");
+        SparkSubmitArguments a = parse(recipe);
+        assertEquals("3g", a.driverMemory());
+        assertEquals("false", JavaConverters.mapAsJavaMap(a.sparkProperties()).get("spark.ui.enabled"));
+        assertTrue(a.verbose());
+        assertEquals(List.of("predict", "--set", "training.workers=2", "--model", "m.zip", "--input", "in",
+                "--output", "out"), JavaConverters.seqAsJavaList(a.childArgs()));
+        for (String command : List.of("evaluate", "search")) {
+            assertEquals(List.of(command, "--set", "training.workers=2", "--config", "job.conf"), JavaConverters
+                    .seqAsJavaList(parse(recipe("standalone", "--master", "spark://m:7077", command, "--config",
+                            "job.conf")).childArgs()));
+        }
+        // report takes no config, so no --set.
+        assertEquals(List.of("report", "hdfs:///runs/x"), JavaConverters.seqAsJavaList(parse(recipe("standalone",
+                "--master", "spark://m:7077", "--", "report", "hdfs:///runs/x")).childArgs()));
+
+        Process p = new ProcessBuilder(TestData.REPO.resolve("deploy/submit").toString(), "standalone", "--master",
+                "spark://m:7077", "--dry-run", "evalute").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(2, p.waitFor());
+        assertEquals(List.of("submit: 'evalute' is not a spark-ddp command: expected [options] then train, evaluate,"
+                + " search, predict or report"), out.lines().toList());
     }
 
     @Test

@@ -5,7 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.io.StringWriter;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.Appender;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.StringLayout;
+import org.apache.logging.log4j.core.appender.WriterAppender;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.sparkddp.common.wire.ModelState;
@@ -53,5 +60,40 @@ class StageRetryTest extends LocalSparkTest {
         assertEquals(undisturbed.iteration(), retried.iteration());
         assertTrue(Arrays.equals(undisturbed.params(), retried.params()), "parameters differ after the retry");
         assertTrue(Arrays.equals(undisturbed.updaterState(), retried.updaterState()), "optimizer state differs");
+    }
+
+    /**
+     * What the driver's console shows of a recovered failure, through conf/log4j2.properties' console layout:
+     * Spark's "Lost task" warning carries the task's whole stack trace in its message; the console gets its first
+     * line (the trace goes to the log file).
+     */
+    @Test
+    void theConsoleOfARecoveredFailureHasNoStackTrace() {
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        Appender stderr = context.getConfiguration().getAppender("stderr");
+        assertTrue(stderr != null, "conf/log4j2.properties is not the logging config of this JVM");
+        StringWriter console = new StringWriter();
+        WriterAppender copy = WriterAppender.createAppender((StringLayout) stderr.getLayout(), null, console,
+                "console-copy", false, true);
+        copy.start();
+        context.getRootLogger().addAppender(copy);
+        try {
+            AtomicInteger failures = new AtomicInteger();
+            FaultInjection.set((rank, iteration) -> {
+                if (rank == 1 && iteration == 7 && failures.getAndIncrement() == 0) {
+                    throw new IllegalStateException("injected failure of rank 1 before iteration 7");
+                }
+            });
+            train("sync");
+        } finally {
+            context.getRootLogger().removeAppender(copy);
+            copy.stop();
+        }
+        String text = console.toString();
+        assertTrue(text.contains("Lost task") && text.contains("injected failure of rank 1"),
+                "the failure was not logged:\n" + text);
+        assertTrue(text.lines().noneMatch(l -> l.startsWith("\tat ") || l.startsWith("Caused by")
+                || l.startsWith("java.")), "a stack trace on the console:\n" + text);
+        assertTrue(text.contains("[whole message in "), text);
     }
 }

@@ -13,7 +13,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.sparkddp.common.config.ConfigLoader;
@@ -25,11 +28,35 @@ import org.sparkddp.driver.output.Json;
 import org.sparkddp.driver.train.EpochRecord;
 import org.sparkddp.driver.train.TrainingResult;
 
-/** A short real run on the committed subset, through the same job the command line runs. */
+/**
+ * A short real run on the committed subset, through the same job the command line runs. (The test that runs the
+ * evaluate command comes last: the command stops the shared SparkContext when it ends.)
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TrainingRunTest extends LocalSparkTest {
     private static final List<String> SUMMARY_KEYS = List.of("test_accuracy", "test_loss", "train_loss", "epochs",
             "iterations", "workers", "mode", "wall_seconds", "samples_per_second", "sync_ms_per_iteration",
             "compute_ms_per_iteration");
+
+    @Test
+    @Order(1)
+    void aRunCutByMaxIterationsSaysSoAndCountsTheEpochItTrainedIn() throws Exception {
+        Path dir = out.resolve("cut");
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        TrainingJob job = new TrainingJob(TestData.config(dir, "training.epochs=10", "training.max-iterations=5",
+                "training.workers=1"), new Configuration(), new PrintStream(console, true, StandardCharsets.UTF_8),
+                false);
+        job.run(sc, job.prepare());
+        String text = console.toString(StandardCharsets.UTF_8);
+        // The banner: 1 worker, and 5 iterations rather than the 10 epochs the cap cuts short (16 iterations each).
+        assertTrue(text.lines().findFirst().orElse("").contains(" · 1 worker · global batch 128 · 5 iterations"
+                + " (training.max-iterations; 10 epochs would be 160) · "), text);
+        assertTrue(text.contains("epoch 1/10 · train loss"), text);
+        JsonNode summary = Json.parse(Files.readString(dir.resolve("summary.json")));
+        assertEquals(1, summary.get("epochs").asInt(), "the console and metrics.jsonl call it epoch 1: " + summary);
+        assertEquals(0, summary.get("epochs_completed").asInt());
+        assertEquals(5, summary.get("iterations").asLong());
+    }
 
     @Test
     void shortRunLearnsAndWritesOutputsThatPlainDl4jLoads() throws Exception {

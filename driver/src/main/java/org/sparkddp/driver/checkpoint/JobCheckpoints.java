@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,19 +23,24 @@ import org.sparkddp.driver.train.EarlyStoppingState;
  */
 public final class JobCheckpoints implements CheckpointSink {
     private static final Logger LOG = LoggerFactory.getLogger(JobCheckpoints.class);
+    /** checkpoint.json's key for the training-stage seconds before the checkpoint. */
+    public static final String TRAIN_SECONDS = "train_seconds";
 
     private final CheckpointStore store;
     private final Map<String, Object> fixed;
     private final Supplier<List<String>> metrics;
+    private final DoubleSupplier trainSeconds;
     private String last;
 
     /**
      * @param fixed       what every checkpoint of the run records: seeds, settings, config, provenance
      * @param metrics     the metrics.jsonl lines so far, when a checkpoint is written
+     * @param trainSeconds training-stage seconds so far, those before a resume included
      * @param resumedFrom the checkpoint this run resumed from, until it writes its own
      */
     public JobCheckpoints(CheckpointStore store, Map<String, Object> fixed, Supplier<List<String>> metrics,
-                          Optional<String> resumedFrom) {
+                          DoubleSupplier trainSeconds, Optional<String> resumedFrom) {
+        this.trainSeconds = trainSeconds;
         this.store = store;
         this.fixed = Map.copyOf(fixed);
         this.metrics = metrics;
@@ -49,6 +55,7 @@ public final class JobCheckpoints implements CheckpointSink {
         meta.put("epochs_done", state.epoch());
         meta.put("created_at", Instant.now().toString());
         meta.putAll(fixed);
+        meta.put(TRAIN_SECONDS, trainSeconds.getAsDouble());
         meta.put("metrics", metrics.get());
         stopping.ifPresent(s -> meta.put(CheckpointStore.EARLY_STOPPING, Map.of("best_epoch", s.bestEpoch(),
                 "best_loss", s.bestLoss(), "since_best", s.sinceBest())));

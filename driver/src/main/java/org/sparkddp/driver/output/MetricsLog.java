@@ -23,7 +23,10 @@ public final class MetricsLog implements TrainingListener {
     private final int logEvery;
     private final long runStart;
     private final List<String> lines = new ArrayList<>();
-    /** Training-stage time so far, evaluation excluded: comparable across trainers. */
+    /**
+     * Training-stage time so far, evaluation excluded: comparable across trainers. After a resume it starts from
+     * the checkpoint's, so that it counts all the training the model has had.
+     */
     private long trainNanos;
 
     public MetricsLog(OutputDirectory output, int logEvery, long runStartNanos) {
@@ -32,9 +35,19 @@ public final class MetricsLog implements TrainingListener {
         this.runStart = runStartNanos;
     }
 
-    /** Continues the lines of a resumed run's metrics, as its checkpoint recorded them. */
-    public void resume(List<String> earlier) {
+    /**
+     * Continues the lines of a resumed run's metrics, as its checkpoint recorded them, and its training time.
+     *
+     * @param trainSecondsBefore training-stage seconds before the checkpoint
+     */
+    public void resume(List<String> earlier, double trainSecondsBefore) {
         lines.addAll(0, earlier);
+        trainNanos = Math.round(trainSecondsBefore * 1e9);
+    }
+
+    /** Training-stage seconds so far, those before a resume included: what a checkpoint records. */
+    public synchronized double trainSeconds() {
+        return round(trainNanos / 1e9);
     }
 
     /** Every line so far. */
@@ -43,7 +56,8 @@ public final class MetricsLog implements TrainingListener {
     }
 
     @Override
-    public void onStage(StageRecord stage, int iterationsInEpoch, int epochs) {
+    public synchronized void onStage(StageRecord stage, int iterationsInEpoch, int epochs) {
+        trainNanos += stage.wallNanos(); // per stage, so that a checkpoint between epochs records it
         long stageStart = System.nanoTime() - stage.wallNanos() - runStart;
         long windowStart = 0;
         long windowExamples = 0;
@@ -68,7 +82,7 @@ public final class MetricsLog implements TrainingListener {
     }
 
     @Override
-    public void onEpoch(EpochRecord epoch, int epochs) {
+    public synchronized void onEpoch(EpochRecord epoch, int epochs) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("type", "epoch");
         line.put("epoch", epoch.epoch() + 1);
@@ -88,7 +102,6 @@ public final class MetricsLog implements TrainingListener {
         line.put("compute_ms_per_iteration", round(epoch.computeMsPerIteration()));
         line.put("sync_ms_per_iteration", round(epoch.syncMsPerIteration()));
         line.put("allreduce_ms_per_iteration", round(epoch.allReduceMsPerIteration()));
-        trainNanos += epoch.trainNanos();
         line.put("train_seconds", round(trainNanos / 1e9));
         line.put("elapsed_seconds", round((System.nanoTime() - runStart) / 1e9));
         lines.add(Json.line(line));

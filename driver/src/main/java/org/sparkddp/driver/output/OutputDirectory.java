@@ -24,8 +24,11 @@ public final class OutputDirectory {
     private final Configuration hadoopConf;
     private final Path dir;
     private final String location;
+    /** Whether {@link #open} made the directory: only then may a failed run remove it. */
+    private final boolean created;
 
-    private OutputDirectory(FileSystem fs, Configuration hadoopConf, Path dir, String location) {
+    private OutputDirectory(FileSystem fs, Configuration hadoopConf, Path dir, String location, boolean created) {
+        this.created = created;
         this.fs = fs;
         this.hadoopConf = hadoopConf;
         this.dir = dir;
@@ -49,6 +52,7 @@ public final class OutputDirectory {
         try {
             FileSystem fs = dir.getFileSystem(hadoopConf);
             fs.setWriteChecksum(false); // no .crc side files next to the outputs on local disk
+            boolean created = false;
             if (fs.exists(dir)) {
                 FileStatus status = fs.getFileStatus(dir);
                 if (!status.isDirectory()) {
@@ -56,11 +60,13 @@ public final class OutputDirectory {
                 }
             } else if (!fs.mkdirs(dir)) {
                 throw new InvalidConfigException(key, "cannot create directory '" + location + "'");
+            } else {
+                created = true;
             }
             Path probe = new Path(dir, ".write-probe-" + UUID.randomUUID());
             fs.create(probe, false).close();
             fs.delete(probe, false);
-            return new OutputDirectory(fs, hadoopConf, dir, location);
+            return new OutputDirectory(fs, hadoopConf, dir, location, created);
         } catch (IllegalArgumentException e) { // a malformed URI, an unknown host in hdfs://host/...
             throw new InvalidConfigException(key, "'" + location + "' is not a usable path: " + firstLine(e.getMessage()));
         } catch (IOException e) {
@@ -118,6 +124,21 @@ public final class OutputDirectory {
      */
     public void remove(String name) throws IOException {
         fs.delete(new Path(dir, name), false);
+    }
+
+    /**
+     * After a failure: removes the directory if {@link #open} created it and nothing was written in it, so that
+     * a failed run leaves no empty directory that looks like an output. Best effort: the failure being reported
+     * matters more than this.
+     */
+    public void discardIfEmpty() {
+        try {
+            if (created && fs.exists(dir) && fs.listStatus(dir).length == 0) {
+                fs.delete(dir, false);
+            }
+        } catch (IOException | RuntimeException e) {
+            // leave it; the run's own failure is what gets reported
+        }
     }
 
     private static String firstLine(String message) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.driver.train.ExecutorLoss;
@@ -25,8 +26,22 @@ public final class Summary {
                              long trainRowsSkipped, long testRowsSkipped, long validationRowsSkipped) {
     }
 
+    /**
+     * Where a resumed run started.
+     *
+     * @param checkpoint   the checkpoint's directory
+     * @param iteration    iterations done before it
+     * @param trainSeconds training-stage seconds before it
+     */
+    public record Resumed(String checkpoint, long iteration, double trainSeconds) {
+    }
+
+    /**
+     * Cumulative figures ({@code iterations}, {@code epochs}, {@code train_seconds}) count the training before a
+     * resume too; per-iteration and per-second figures are over what this run did ({@code iterations_this_run}).
+     */
     public static Map<String, Object> of(SparkDdpConfig config, TrainingResult result, Provenance provenance,
-                                         double wallSeconds) {
+                                         double wallSeconds, Optional<Resumed> resumed) {
         HeldOutMetrics test = result.test();
         Map<String, Object> s = new LinkedHashMap<>();
         if (test.hasAccuracy()) {
@@ -38,13 +53,25 @@ public final class Summary {
             s.put("best_epoch", v.bestEpoch() + 1);
             s.put("validation", validation(config, result, v, provenance));
         });
-        s.put("epochs", result.finalState().epoch());
+        // Epochs begun, as the console and metrics.jsonl number them: a run cut by training.max-iterations
+        // inside epoch 1 has trained in 1 epoch, though it completed none.
+        s.put("epochs", epochsBegun(result));
+        s.put("epochs_completed", result.finalState().epoch());
         s.put("iterations", result.iterations());
+        s.put("iterations_this_run", result.iterationsRun());
+        resumed.ifPresent(r -> {
+            Map<String, Object> from = new LinkedHashMap<>();
+            from.put("checkpoint", r.checkpoint());
+            from.put("iteration", r.iteration());
+            from.put("train_seconds", MetricsLog.round(r.trainSeconds()));
+            s.put("resumed_from", from);
+        });
         s.put("workers", config.training().workers());
         s.put("mode", config.training().mode().configName());
         s.put("batch_size", config.training().batchSize());
         s.put("wall_seconds", MetricsLog.round(wallSeconds));
-        s.put("train_seconds", MetricsLog.round(result.trainNanos() / 1e9));
+        s.put("train_seconds", MetricsLog.round(resumed.map(Resumed::trainSeconds).orElse(0.0)
+                + result.trainNanos() / 1e9));
         s.put("samples_per_second", MetricsLog.round(result.samplesPerSecond()));
         s.put("sync_ms_per_iteration", MetricsLog.round(result.syncMsPerIteration()));
         s.put("compute_ms_per_iteration", MetricsLog.round(result.computeMsPerIteration()));
@@ -66,6 +93,12 @@ public final class Summary {
         s.put("started_at", provenance.startedAt());
         s.put("config", Json.parse(provenance.resolvedConfigJson()));
         return s;
+    }
+
+    /** The 1-based number of the last epoch trained in, or the epochs completed if this run trained none. */
+    static int epochsBegun(TrainingResult result) {
+        return result.epochs().isEmpty() ? result.finalState().epoch()
+                : Math.max(result.finalState().epoch(), result.epochs().get(result.epochs().size() - 1).epoch() + 1);
     }
 
     public static void write(OutputDirectory output, Map<String, Object> summary) throws IOException {

@@ -54,8 +54,7 @@ public record SearchGrid(List<String> keys, List<List<String>> trials) {
             }
             List<String> rendered = new ArrayList<>();
             for (ConfigValue value : (ConfigList) entry.getValue()) {
-                rendered.add(value.valueType() == ConfigValueType.STRING ? String.valueOf(value.unwrapped())
-                        : value.render(com.typesafe.config.ConfigRenderOptions.concise()));
+                rendered.add(render(value));
             }
             values.put(key, rendered);
         }
@@ -69,6 +68,21 @@ public record SearchGrid(List<String> keys, List<List<String>> trials) {
             all = shuffled.subList(0, Math.min(samples, shuffled.size()));
         }
         return new SearchGrid(keys, List.copyOf(all));
+    }
+
+    /**
+     * A value as the trial's {@code key=value} setting and the console show it: numbers as written in plain
+     * decimals ({@code 0.0003}, not the {@code 3.0E-4} of Java's double), strings unquoted.
+     */
+    static String render(ConfigValue value) {
+        if (value.valueType() == ConfigValueType.STRING) {
+            return String.valueOf(value.unwrapped());
+        }
+        if (value.valueType() == ConfigValueType.NUMBER && value.unwrapped() instanceof Double d
+                && Double.isFinite(d)) {
+            return java.math.BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
+        }
+        return value.render(com.typesafe.config.ConfigRenderOptions.concise());
     }
 
     private static List<List<String>> product(List<String> keys, Map<String, List<String>> values) {

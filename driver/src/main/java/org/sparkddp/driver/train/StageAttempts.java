@@ -67,9 +67,9 @@ final class StageAttempts {
                 failedNanos += took;
                 if (tooFewSlots(e) && attempt > 1) {
                     // The stage ran before: executors were lost (or hang) and were not replaced within Spark's wait.
-                    throw new StageFailedException(what, attempt, "after the earlier failure, the cluster no longer"
-                            + " has " + workers + " free task slots (lost or hung executors were not replaced within"
-                            + " Spark's barrier slot-check wait)", e);
+                    throw new StageFailedException(what, attempt, maxAttempts, "after the earlier failure, the"
+                            + " cluster no longer has " + workers + " free task slots (lost or hung executors were not"
+                            + " replaced within Spark's barrier slot-check wait)", e);
                 }
                 if (tooFewSlots(e)) {
                     // Spark already waited for executors (spark.scheduler.barrier.maxConcurrentTasksCheck.*):
@@ -79,10 +79,10 @@ final class StageAttempts {
                 }
                 if (!retryable(e)) {
                     throw e instanceof RuntimeException runtime ? runtime : new StageFailedException(what, attempt,
-                            rootCause(e), e);
+                            maxAttempts, rootCause(e), e);
                 }
                 if (attempt >= maxAttempts) {
-                    throw new StageFailedException(what, attempt, rootCause(e), e);
+                    throw new StageFailedException(what, attempt, maxAttempts, rootCause(e), e);
                 }
                 LOG.warn("stage {} failed on attempt {} of {} after {} s and at least {} iterations ({}); resubmitting"
                         + " it from the same state", what, attempt, maxAttempts,

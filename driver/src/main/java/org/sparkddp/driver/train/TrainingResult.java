@@ -35,10 +35,20 @@ public record TrainingResult(ModelState finalState, List<EpochRecord> epochs, Li
         this(finalState, epochs, stages, finalState, test, Optional.empty());
     }
 
+    /** Iterations done in all, counting those before a resume: where the model is now. */
     public long iterations() {
         return finalState.iteration();
     }
 
+    /**
+     * Iterations this run did (after a resume, only those since the checkpoint): what the per-iteration figures
+     * are over, since this run's stages timed only these.
+     */
+    public long iterationsRun() {
+        return stages.stream().mapToLong(StageRecord::iterations).sum();
+    }
+
+    /** Training-stage wall time of this run (evaluation excluded). */
     public long trainNanos() {
         return stages.stream().mapToLong(StageRecord::wallNanos).sum();
     }
@@ -60,15 +70,15 @@ public record TrainingResult(ModelState finalState, List<EpochRecord> epochs, Li
     }
 
     public double computeMsPerIteration() {
-        return computeNanos() / 1e6 / iterations();
+        return computeNanos() / 1e6 / iterationsRun();
     }
 
     public double syncMsPerIteration() {
-        return (trainNanos() - computeNanos()) / 1e6 / iterations();
+        return (trainNanos() - computeNanos()) / 1e6 / iterationsRun();
     }
 
     public double allReduceMsPerIteration() {
-        return allReduceNanos() / 1e6 / iterations();
+        return allReduceNanos() / 1e6 / iterationsRun();
     }
 
     /** Stage submissions beyond the first, over the run: each one repeated a failed stage's iterations. */

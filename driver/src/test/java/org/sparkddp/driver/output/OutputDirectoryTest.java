@@ -66,4 +66,20 @@ class OutputDirectoryTest {
                 () -> OutputDirectory.open(file.toString(), new Configuration(), "output.dir"));
         assertTrue(e.getMessage().startsWith("output.dir: '" + file + "' is a file"), e.getMessage());
     }
+
+    @Test
+    void aFailedRunRemovesOnlyAnEmptyDirectoryItCreated() throws IOException {
+        Path fresh = dir.resolve("fresh");
+        OutputDirectory.open(fresh.toString(), new Configuration(), "output.dir").discardIfEmpty();
+        assertFalse(Files.exists(fresh), "the empty directory the run created is left behind");
+
+        OutputDirectory written = OutputDirectory.open(fresh.toString(), new Configuration(), "output.dir");
+        written.writeAtomically("metrics.jsonl", text("{}"));
+        written.discardIfEmpty();
+        assertTrue(Files.exists(fresh.resolve("metrics.jsonl")), "what a failed run wrote is kept");
+
+        Path existing = Files.createDirectories(dir.resolve("existing"));
+        OutputDirectory.open(existing.toString(), new Configuration(), "output.dir").discardIfEmpty();
+        assertTrue(Files.isDirectory(existing), "a directory the user made is never removed");
+    }
 }

@@ -105,6 +105,9 @@ class StageAttemptsTest {
                     throw new IllegalStateException(calls.incrementAndGet() == 1 ? "ExecutorLostFailure" : NO_SLOTS);
                 }));
         assertTrue(e.getMessage().contains("no longer has 2 free task slots"), e.getMessage());
+        // The console said "attempt 1 of 3" before: the end is attempt 2 of 3, not "all 2 attempts".
+        assertTrue(e.getMessage().startsWith("stage epoch 2 failed on attempt 2 of 3 and cannot be resubmitted: "),
+                e.getMessage());
     }
 
     @Test
