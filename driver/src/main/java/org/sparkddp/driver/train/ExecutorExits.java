@@ -4,27 +4,26 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
 import org.sparkddp.common.wire.ExecutorProcess;
 
 /**
- * Records every executor that leaves while a run trains, with the process each one was, so that a resubmitted
- * stage can say which executor went and how. Runs on the driver: removals arrive on the listener-bus thread, the
- * processes from the stage reports on the training loop's.
+ * Records every executor that leaves while a run trains, with the process each one was, so that the stage after
+ * the loss can say which executor went and how. Runs on the driver: removals arrive on the listener-bus thread,
+ * the processes from the stage reports on the training loop's.
  */
 final class ExecutorExits extends SparkListener {
-    private record Exit(String executorId, String reason, long timeMillis) {
-    }
-
-    private final List<Exit> exits = new ArrayList<>();
+    /** Removals not yet handed out, oldest first. */
+    private final List<SparkListenerExecutorRemoved> pending = new ArrayList<>();
     /** What each executor's tasks last reported of their JVM, by executor id. */
     private final Map<String, ExecutorProcess> processes = new ConcurrentHashMap<>();
 
     @Override
     public synchronized void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
-        exits.add(new Exit(removed.executorId(), removed.reason(), removed.time()));
+        pending.add(removed);
     }
 
     /** Notes the JVM a task ran in; called for every stage report. */
@@ -32,19 +31,22 @@ final class ExecutorExits extends SparkListener {
         processes.put(process.executorId(), process);
     }
 
-    /** The executors that left at or after {@code sinceMillis} (wall-clock time, as Spark stamps its events). */
-    synchronized List<ExecutorLoss> since(long sinceMillis) {
+    /**
+     * The executors that left since the last call, each handed out once: a loss between two stages, or during an
+     * evaluation, is named with the next stage like one during it.
+     */
+    synchronized List<ExecutorLoss> takeNew() {
         List<ExecutorLoss> losses = new ArrayList<>();
-        for (Exit exit : exits) {
-            if (exit.timeMillis() >= sinceMillis) {
-                Optional<ExecutorProcess> process = Optional.ofNullable(processes.get(exit.executorId()));
-                ExecutorLoss loss = new ExecutorLoss(exit.executorId(), process.map(ExecutorProcess::host)
-                        .orElse("unknown"), ExecutorLoss.exitCodeIn(exit.reason()), exit.reason(), Optional.empty());
-                losses.add(loss.crashed() && process.isPresent()
-                        ? new ExecutorLoss(loss.executorId(), loss.host(), loss.exitCode(), loss.reason(),
-                        Optional.of(process.get().crashReport())) : loss);
-            }
+        for (SparkListenerExecutorRemoved removed : pending) {
+            Optional<ExecutorProcess> process = Optional.ofNullable(processes.get(removed.executorId()));
+            OptionalInt exitCode = ExecutorLoss.exitCodeIn(removed.reason());
+            // Only a crash leaves a fatal error log, and only a JVM that reported where it ran can say where.
+            Optional<String> crashReport = ExecutorLoss.crash(exitCode)
+                    ? process.map(ExecutorProcess::crashReport) : Optional.empty();
+            losses.add(new ExecutorLoss(removed.executorId(), process.map(ExecutorProcess::host).orElse("unknown"),
+                    exitCode, removed.reason(), crashReport));
         }
+        pending.clear();
         return losses;
     }
 }

@@ -6,7 +6,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * An executor that left during a training stage, and what its exit says: a crash (the JVM faulted, and HotSpot
+ * An executor that left while a run trained, and what its exit says: a crash (the JVM faulted, and HotSpot
  * wrote a fatal error log) is told apart from a kill or a loss, because a crash in a run that nothing disturbed
  * is a bug, whatever the resubmitted stage then recovered.
  *
@@ -33,6 +33,11 @@ public record ExecutorLoss(String executorId, String host, OptionalInt exitCode,
      * SIGSEGV without it. 137 (SIGKILL) and 143 (SIGTERM) are kills, from a person or the cluster manager.
      */
     public boolean crashed() {
+        return crash(exitCode);
+    }
+
+    /** Whether an exit with this code is a crash (see {@link #crashed}). */
+    static boolean crash(OptionalInt exitCode) {
         if (exitCode.isEmpty()) {
             return false;
         }

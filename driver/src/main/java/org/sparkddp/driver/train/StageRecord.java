@@ -14,7 +14,7 @@ package org.sparkddp.driver.train;
  * @param attempts         times the stage was submitted (1 unless a task failed and the stage was resubmitted)
  * @param redoneIterations iterations that failed attempts had done and the stage did again (a lower bound)
  * @param failedNanos      wall time of the failed attempts, included in {@code wallNanos}
- * @param executorLosses   executors that left while the stage ran, with how each left
+ * @param executorLosses   executors that left since the previous stage ended (this one included), and how
  */
 public record StageRecord(int epoch, long firstIteration, float[] losses, int[] examples, long[] endNanos,
                           long wallNanos, long computeNanos, long allReduceNanos, int attempts, long redoneIterations,

@@ -217,7 +217,6 @@ public final class TrainingMaster {
                                  int perEpoch, ProgressAccumulator progress, String rendezvous,
                                  java.util.function.LongSupplier heartbeatIteration, ExecutorExits exits) {
         long start = System.nanoTime();
-        long startMillis = System.currentTimeMillis();
         ModelState state = current.state();
         StageSpec spec = new StageSpec(runId, training.mode(), training.averageEvery(), training.shardedOptimizer(),
                 network, training.seed(), plan.epoch(), train.shardSizes(),
@@ -246,7 +245,7 @@ public final class TrainingMaster {
         long allReduce = Arrays.stream(reports).mapToLong(StageReport::syncNanos).sum() / reports.length;
         return new StageRecord(plan.epoch(), state.iteration(), rank0.losses(), examples, rank0.endNanos(),
                 System.nanoTime() - start, compute, allReduce, outcome.attempts(), outcome.redoneIterations(),
-                outcome.failedNanos(), exits.since(startMillis));
+                outcome.failedNanos(), exits.takeNew());
     }
 
     private StageReport[] trainStage(ShardedData train, StageSpec spec,
