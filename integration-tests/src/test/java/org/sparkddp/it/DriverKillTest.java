@@ -33,8 +33,11 @@ class DriverKillTest {
     /** 125 iterations an epoch, a checkpoint every 50: the kill lands between two checkpoints. */
     private static final List<String> JOB = List.of("training.epochs=3", "training.batch-size=16",
             "model.layers=" + Benchmark.dense(1024, 1024), "checkpoint.every-iterations=50", "checkpoint.keep=2");
-    /** How long after checkpoint 100 appears the driver is killed: into the next 50 iterations. */
-    private static final double KILL_AFTER_SECONDS = 0.7;
+    /**
+     * How much processor time the driver (in local mode, also the executors) spends after checkpoint 100 appears
+     * before it is killed: into the next 50 iterations, which take seconds of it.
+     */
+    private static final Duration KILL_AFTER_CPU = Duration.ofMillis(500);
 
     @TempDir
     Path dir;
@@ -48,8 +51,10 @@ class DriverKillTest {
         ChildRun killed = ChildRun.start(ChildRun.launcher(train(killedOut)), dir, "killed");
         Path ckpt = killedOut.resolve("ckpt");
         awaitCheckpoint(killed, ckpt.resolve("ckpt-000000000100"));
-        Thread.sleep(Math.round(KILL_AFTER_SECONDS * 1000));
+        long checkpointed = System.nanoTime();
+        ProcessCpu.awaitMore(killed.process().toHandle(), KILL_AFTER_CPU, Duration.ofMinutes(2));
         assertTrue(killed.process().isAlive(), "the run ended before it could be killed");
+        double afterCheckpoint = (System.nanoTime() - checkpointed) / 1e9;
         killed.process().destroyForcibly();
         killed.process().waitFor();
         double killedSeconds = (System.nanoTime() - killed.startNanos()) / 1e9;
@@ -65,10 +70,12 @@ class DriverKillTest {
         float[][] actual = ChildRun.model(killedOut.resolve("out/model.zip"));
         JsonNode summary = ChildRun.summary(killedOut.resolve("out"));
         double iterationsPerSecond = summary.path("samples_per_second").asDouble() / 16;
-        System.out.printf(Locale.ROOT, "driver killed %.1f s in, %.1f s after checkpoint 100 (about %.0f iterations past"
-                        + " it at %.0f iterations/s), resumed (%s) in %.1f s; uninterrupted %.1f s, so %.1f s extra;"
-                        + " max abs difference of the parameters %.3g, of the optimizer state %.3g%n",
-                killedSeconds, KILL_AFTER_SECONDS, KILL_AFTER_SECONDS * iterationsPerSecond, iterationsPerSecond, from.trim(), resumedSeconds, wholeSeconds,
+        System.out.printf(Locale.ROOT, "driver killed %.1f s in, %.1f s and %s of processor time after checkpoint 100"
+                        + " (about %.0f iterations past it at %.0f iterations/s), resumed (%s) in %.1f s; uninterrupted"
+                        + " %.1f s, so %.1f s extra; max abs difference of the parameters %.3g, of the optimizer state"
+                        + " %.3g%n",
+                killedSeconds, afterCheckpoint, KILL_AFTER_CPU, afterCheckpoint * iterationsPerSecond,
+                iterationsPerSecond, from.trim(), resumedSeconds, wholeSeconds,
                 killedSeconds + resumedSeconds - wholeSeconds,
                 Tolerances.maxAbsoluteError(expected[0], actual[0]), Tolerances.maxAbsoluteError(expected[1], actual[1]));
         assertArrayEquals(expected[0], actual[0], "parameters");

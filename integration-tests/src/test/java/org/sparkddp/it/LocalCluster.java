@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +53,18 @@ final class LocalCluster implements AutoCloseable {
         return handle.descendants()
                 .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
                 .toList();
+    }
+
+    /**
+     * The one executor JVM of the last worker, once it has used {@code cpu} more processor time than when this was
+     * called: by then it is computing a training stage, however fast or loaded the machine, so that a kill lands
+     * inside a stage. A trigger on the executor's own progress rather than a sleep.
+     */
+    ProcessHandle busyExecutor(Duration cpu, Duration timeout) throws IOException, InterruptedException {
+        List<ProcessHandle> executors = executorsOf(workers);
+        assertEquals(1, executors.size(), "executors of the last worker: " + executors);
+        ProcessCpu.awaitMore(executors.get(0), cpu, timeout);
+        return executors.get(0);
     }
 
     int workers() {
