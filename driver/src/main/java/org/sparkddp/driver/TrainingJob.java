@@ -22,7 +22,7 @@ import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkDescription;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
-import org.sparkddp.common.plan.ShardLayout;
+import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.checkpoint.Checkpoint;
 import org.sparkddp.driver.checkpoint.CheckpointStore;
@@ -164,8 +164,8 @@ public final class TrainingJob {
                 .orElse(CheckpointSink.NONE);
 
         TrainingResult result;
-        try (ShardedData train = prepared.data().train().shards(sc, training.workers(), training.seed(),
-                "spark-ddp train shards");
+        try (ShardedData train = prepared.data().train().shards(sc, virtualShards(config, prepared),
+                training.workers(), "spark-ddp train shards");
              ShardedData test = prepared.data().test().slices(sc, training.workers(), "spark-ddp test shards");
              ShardedData validation = prepared.data().validation()
                      .map(v -> v.slices(sc, training.workers(), "spark-ddp validation shards")).orElse(null)) {
@@ -237,10 +237,16 @@ public final class TrainingJob {
 
     private static long totalIterations(SparkDdpConfig config, Prepared prepared, long cap) {
         var training = config.training();
-        int[] sizes = ShardLayout.balanced(prepared.data().train().size(), training.workers(), training.seed())
-                .shardSizes();
-        long perEpoch = new EpochPlan(training.seed(), 0, sizes, training.batchSize()).iterations();
+        long perEpoch = new EpochPlan(training.seed(), 0, virtualShards(config, prepared), training.batchSize())
+                .iterations();
         return Math.min(perEpoch * training.epochs(), cap);
+    }
+
+    /** How the training examples are cut: data.virtual-shards, whatever the number of workers. */
+    private static VirtualShards virtualShards(SparkDdpConfig config, Prepared prepared) {
+        VirtualShards shards = VirtualShards.of(prepared.data().train().size(), config.data().virtualShards());
+        shards.checkWorkers(config.training().workers());
+        return shards;
     }
 
     private void printHeader(SparkDdpConfig config, Prepared prepared, ModelState initial, String master) {

@@ -30,6 +30,7 @@ import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.common.plan.HoldOut;
+import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.data.InMemoryExamples;
 import org.sparkddp.driver.data.ShardedData;
@@ -224,7 +225,8 @@ public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends 
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
         InMemoryExamples source = new InMemoryExamples("DataFrame", examples);
         TrainingResult result;
-        try (ShardedData train = source.shards(sc, training.workers(), training.seed(), "spark-ddp fit shards");
+        try (ShardedData train = source.shards(sc, VirtualShards.of(examples.size(), job.data().virtualShards()),
+                training.workers(), "spark-ddp fit shards");
              ShardedData scored = source.slices(sc, training.workers(), "spark-ddp fit metrics");
              ShardedData validation = parts.held().map(v -> ShardedData.forEvaluation(sc, v, training.workers(),
                      "spark-ddp fit validation")).orElse(null)) {

@@ -68,9 +68,9 @@ public final class Dl4jSparkBaseline {
             SparkDl4jMultiLayer network = new SparkDl4jMultiLayer(sc, NetworkFactory.configuration(spec), master);
 
             // The same global batches spark-ddp uses, cut into per-worker minibatches.
-            List<int[]> batches = GlobalBatches.of(data.train().size(), t.workers(), t.seed(), t.batchSize(), t.epochs(),
+            List<int[]> batches = GlobalBatches.of(data.train().size(), config.data().virtualShards(), t.seed(), t.batchSize(), t.epochs(),
                     t.maxIterations().orElse(Long.MAX_VALUE));
-            int perEpoch = GlobalBatches.of(data.train().size(), t.workers(), t.seed(), t.batchSize(), 1,
+            int perEpoch = GlobalBatches.of(data.train().size(), config.data().virtualShards(), t.seed(), t.batchSize(), 1,
                     Long.MAX_VALUE).size();
             BaselineReport report = new BaselineReport("DL4J Spark parameter averaging")
                     .with("approach", approach().name());

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 import org.apache.hadoop.conf.Configuration;
+import org.sparkddp.common.plan.VirtualShards;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkddp.common.config.ConfigLoader;
@@ -102,7 +103,7 @@ public final class HdfsReadBenchmark {
         DataConfig data = config(way).config().data();
         long start = System.nanoTime();
         JobData job = JobData.open(data, TargetKind.CLASS_INDEX, new Configuration());
-        try (ShardedData train = job.train().shards(sc, 2, 42, "train");
+        try (ShardedData train = job.train().shards(sc, VirtualShards.of(job.train().size(), data.virtualShards()), 2, "train");
              ShardedData test = job.test().slices(sc, 2, "test")) {
             long examples = train.rdd().map(e -> (long) e.size()).reduce(Long::sum)
                     + test.rdd().map(e -> (long) e.size()).reduce(Long::sum);

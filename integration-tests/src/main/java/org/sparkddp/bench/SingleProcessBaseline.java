@@ -38,9 +38,9 @@ public final class SingleProcessBaseline {
         MultiLayerNetwork network = new MultiLayerNetwork(NetworkFactory.configuration(spec));
         network.init();
 
-        List<int[]> batches = GlobalBatches.of(data.train().size(), t.workers(), t.seed(), t.batchSize(), t.epochs(),
+        List<int[]> batches = GlobalBatches.of(data.train().size(), config.data().virtualShards(), t.seed(), t.batchSize(), t.epochs(),
                 t.maxIterations().orElse(Long.MAX_VALUE));
-        int perEpoch = GlobalBatches.of(data.train().size(), t.workers(), t.seed(), t.batchSize(), 1,
+        int perEpoch = GlobalBatches.of(data.train().size(), config.data().virtualShards(), t.seed(), t.batchSize(), 1,
                 Long.MAX_VALUE).size();
         // The same allocation-free batch assembly the workers use, so that ratios compare training, not pipelines.
         MinibatchBuffer buffer = new MinibatchBuffer(t.batchSize(), spec.numInputs(), spec.numOutputs());

@@ -190,7 +190,8 @@ class DataFrameInputTest {
                     new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false);
             TrainingJob.Prepared prepared = job.prepare(Optional.of(spark));
             assertEquals(rows.size(), prepared.data().train().size());
-            try (var shards = prepared.data().train().shards(sc, 2, 42, "balance")) {
+            try (var shards = prepared.data().train().shards(sc,
+                    org.sparkddp.common.plan.VirtualShards.of(rows.size(), 256), 2, "balance")) {
                 int[] sizes = shards.shardSizes();
                 assertTrue(Math.abs(sizes[0] - sizes[1]) <= 1, Arrays.toString(sizes));
                 assertEquals(rows.size(), sizes[0] + sizes[1]);

@@ -4,7 +4,9 @@ import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.TrainingConfig;
+import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.model.NetworkFactory;
+import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.data.Datasets;
@@ -26,7 +28,8 @@ final class Distributed {
         TrainingConfig t = loaded.config().training();
         NetworkSpec spec = spec(loaded, data);
         ModelState initial = ModelState.capture(NetworkFactory.build(spec), 0, 0);
-        try (ShardedData train = ShardedData.forTraining(sc, data.train(), t.workers(), t.seed(), "train");
+        try (ShardedData train = ShardedData.forTraining(sc, data.train(),
+                VirtualShards.of(data.train().size(), DataConfig.DEFAULT_VIRTUAL_SHARDS), t.workers(), "train");
              ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
             return new TrainingMaster(sc, t, spec, "test-" + System.nanoTime(), List.of()).fit(train, test, initial);
         }

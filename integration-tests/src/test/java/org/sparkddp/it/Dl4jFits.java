@@ -15,6 +15,7 @@ import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.Minibatches;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.plan.GlobalBatches;
 import org.sparkddp.common.plan.Seeds;
 
@@ -126,7 +127,7 @@ final class Dl4jFits {
     }
 
     static List<int[][]> shares(LabeledExamples train, TrainingConfig t) {
-        return GlobalBatches.shares(train.size(), t.workers(), t.seed(), t.batchSize(), t.epochs(),
+        return GlobalBatches.shares(train.size(), DataConfig.DEFAULT_VIRTUAL_SHARDS, t.workers(), t.seed(), t.batchSize(), t.epochs(),
                 t.maxIterations().orElse(Long.MAX_VALUE));
     }
 

@@ -286,8 +286,8 @@ class HdfsTest {
         SparkConf spark = SparkSetup.sparkConf(ConfigLoader.load(null, List.of("data.train=x", "data.test=y",
                 "output.dir=unused", "spark.master=local[2]", "spark.ui.enabled=false")).config());
         JavaSparkContext sc = new JavaSparkContext(SparkContext.getOrCreate(spark.setAppName("hdfs-split-test")));
-        try (ShardedData fromExecutors = train.shards(sc, 2, 42, "split");
-             ShardedData fromDriver = ShardedData.forTraining(sc, whole.train(), 2, 42, "whole");
+        try (ShardedData fromExecutors = train.shards(sc, shards(train.size()), 2, "split");
+             ShardedData fromDriver = ShardedData.forTraining(sc, whole.train(), shards(whole.train().size()), 2, "whole");
              ShardedData testFromExecutors = planned.test().slices(sc, 3, "split test");
              ShardedData testFromDriver = ShardedData.forEvaluation(sc, whole.test(), 3, "whole test")) {
             assertSameShards(fromDriver, fromExecutors);
@@ -300,8 +300,9 @@ class HdfsTest {
             Datasets heldWhole = Datasets.load(config, TargetKind.CLASS_INDEX, 0.25, 42, conf,
                     java.util.Optional.empty());
             assertEquals(1500, held.train().size());
-            try (ShardedData keptFromExecutors = held.train().shards(sc, 2, 42, "kept");
-                 ShardedData keptFromDriver = ShardedData.forTraining(sc, heldWhole.train(), 2, 42, "kept whole");
+            try (ShardedData keptFromExecutors = held.train().shards(sc, shards(held.train().size()), 2, "kept");
+                 ShardedData keptFromDriver = ShardedData.forTraining(sc, heldWhole.train(),
+                         shards(heldWhole.train().size()), 2, "kept whole");
                  ShardedData heldFromExecutors = held.validation().orElseThrow().slices(sc, 2, "held");
                  ShardedData heldFromDriver = ShardedData.forEvaluation(sc, heldWhole.validation().orElseThrow(), 2,
                          "held whole")) {
@@ -325,6 +326,10 @@ class HdfsTest {
         } finally {
             sc.stop();
         }
+    }
+
+    private static org.sparkddp.common.plan.VirtualShards shards(int examples) {
+        return org.sparkddp.common.plan.VirtualShards.of(examples, DataConfig.DEFAULT_VIRTUAL_SHARDS);
     }
 
     private static void assertSameShards(ShardedData expected, ShardedData actual) {

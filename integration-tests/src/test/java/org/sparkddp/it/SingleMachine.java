@@ -8,6 +8,7 @@ import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.Minibatches;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.plan.GlobalBatches;
 
 /** Plain single-process DL4J, fed exactly the global batches the distributed run used: the reference. */
@@ -22,7 +23,7 @@ final class SingleMachine {
     }
 
     static List<int[]> batches(LabeledExamples train, TrainingConfig t) {
-        return GlobalBatches.of(train.size(), t.workers(), t.seed(), t.batchSize(), t.epochs(),
+        return GlobalBatches.of(train.size(), DataConfig.DEFAULT_VIRTUAL_SHARDS, t.seed(), t.batchSize(), t.epochs(),
                 t.maxIterations().orElse(Long.MAX_VALUE));
     }
 

@@ -16,13 +16,23 @@ import org.sparkddp.common.error.InvalidConfigException;
  * @param onBadRow  what a malformed row of a CSV or LibSVM file does
  * @param splitSize bytes above which an uncompressed IDX images file is read by the executors, in splits of about
  *                  this size, rather than by the driver
+ * @param classes   the number of classes, if the config fixes it ({@code data.classes}); a label at or above it is
+ *                  an error naming its file and row. Empty: taken from the training labels (largest + 1)
+ * @param virtualShards the fixed number of virtual shards the training examples are cut into
+ *                  ({@code data.virtual-shards}): the global batch of every iteration depends on it, on the data,
+ *                  the seed and the batch size, never on the number of workers
+ * @param cacheMemory the bytes of one worker's shard an executor keeps in memory ({@code data.cache-memory});
+ *                  a larger shard is spilled to the executor's local disk. Empty: a share of the executor's heap
  */
 public record DataConfig(DataFormat format, String train, String test, java.util.Optional<String> validation,
                          CsvConfig csv, ColumnsConfig columns, Normalization normalize, BadRowPolicy onBadRow,
-                         long splitSize)
+                         long splitSize, java.util.OptionalInt classes, int virtualShards,
+                         java.util.OptionalLong cacheMemory)
         implements Serializable {
     /** The default of {@code data.split-size}, for configs built in code. */
     public static final long DEFAULT_SPLIT_SIZE = 32L << 20;
+    /** The default of {@code data.virtual-shards}, for configs built in code. */
+    public static final int DEFAULT_VIRTUAL_SHARDS = 256;
 
     public DataConfig {
         Checks.present("data.format", format);
@@ -34,6 +44,14 @@ public record DataConfig(DataFormat format, String train, String test, java.util
         Checks.present("data.normalize", normalize);
         Checks.present("data.on-bad-row", onBadRow);
         Checks.positive("data.split-size", splitSize);
+        Checks.present("data.classes", classes);
+        if (classes.isPresent() && classes.getAsInt() < 2) {
+            throw new InvalidConfigException("data.classes", "must be at least 2 (or null, to take the classes from"
+                    + " the training labels) but got " + classes.getAsInt());
+        }
+        Checks.positive("data.virtual-shards", virtualShards);
+        Checks.present("data.cache-memory", cacheMemory);
+        cacheMemory.ifPresent(bytes -> Checks.positive("data.cache-memory", bytes));
         if (format == DataFormat.IDX && normalize != Normalization.NONE) {
             throw new InvalidConfigException("data.normalize", "must be none for data.format = idx (pixels are"
                     + " already scaled to [0, 1]) but got " + normalize.configName());
@@ -44,7 +62,8 @@ public record DataConfig(DataFormat format, String train, String test, java.util
     public DataConfig(String train, String test) {
         this(DataFormat.IDX, train, test, java.util.Optional.empty(), CsvConfig.DEFAULT,
                 ColumnsConfig.DEFAULT, Normalization.NONE, BadRowPolicy.FAIL,
-                DEFAULT_SPLIT_SIZE);
+                DEFAULT_SPLIT_SIZE, java.util.OptionalInt.empty(), DEFAULT_VIRTUAL_SHARDS,
+                java.util.OptionalLong.empty());
     }
 
     /** Reads the section; the keys, their defaults and their meaning are in defaults.conf. */
@@ -54,6 +73,7 @@ public record DataConfig(DataFormat format, String train, String test, java.util
         return new DataConfig(r.choice("data.format", DataFormat.class), r.string("data.train"),
                 r.string("data.test"), r.optionalString("data.validation"), csv,
                 ColumnsConfig.read(r), r.choice("data.normalize", Normalization.class),
-                r.choice("data.on-bad-row", BadRowPolicy.class), r.bytes("data.split-size"));
+                r.choice("data.on-bad-row", BadRowPolicy.class), r.bytes("data.split-size"),
+                r.optionalInt("data.classes"), r.integer("data.virtual-shards"), r.optionalBytes("data.cache-memory"));
     }
 }

@@ -211,6 +211,15 @@ final class TypedReader {
         return withUnit(key, "a duration with a unit, such as 120s or 2m", config::getDuration);
     }
 
+    /** A size in bytes, or empty for null. */
+    OptionalLong optionalBytes(String key) {
+        read.add(prefix + key);
+        if (config.getIsNull(key)) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(bytes(key));
+    }
+
     /** A size in bytes: 32M, 128MiB, 512k. */
     long bytes(String key) {
         return withUnit(key, "a size with a unit, such as 32M or 128MiB", config::getBytes);

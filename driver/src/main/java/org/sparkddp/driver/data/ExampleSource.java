@@ -1,6 +1,7 @@
 package org.sparkddp.driver.data;
 
 import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkddp.common.plan.VirtualShards;
 
 /**
  * A dataset as the driver knows it before training: its size and shapes, checked before Spark starts, and how
@@ -21,8 +22,8 @@ public interface ExampleSource {
     /** The network's output width: classes, or target columns. */
     int targetWidth();
 
-    /** Training shards: the seeded, balanced split {@link org.sparkddp.common.plan.ShardLayout} describes. */
-    ShardedData shards(JavaSparkContext sc, int workers, long seed, String name);
+    /** Training shards, one per worker: the virtual shards {@code shards} assigns each, rows ascending. */
+    ShardedData shards(JavaSparkContext sc, VirtualShards shards, int workers, String name);
 
     /** Held-out examples in {@code parts} contiguous slices; order does not matter for evaluation. */
     ShardedData slices(JavaSparkContext sc, int parts, String name);

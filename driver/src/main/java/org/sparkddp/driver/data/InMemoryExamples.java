@@ -2,6 +2,7 @@ package org.sparkddp.driver.data;
 
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.plan.VirtualShards;
 
 /**
  * Examples the driver has read (a gzipped or small file, or a tabular one, whose normalization needs the whole
@@ -29,8 +30,8 @@ public record InMemoryExamples(String location, LabeledExamples examples) implem
     }
 
     @Override
-    public ShardedData shards(JavaSparkContext sc, int workers, long seed, String name) {
-        return ShardedData.forTraining(sc, examples, workers, seed, name);
+    public ShardedData shards(JavaSparkContext sc, VirtualShards shards, int workers, String name) {
+        return ShardedData.forTraining(sc, examples, shards, workers, name);
     }
 
     @Override

@@ -8,7 +8,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.eval.MetricsSpec;
-import org.sparkddp.common.plan.ShardLayout;
+import org.sparkddp.common.plan.VirtualShards;
 
 /**
  * Examples cut into shards and cached on the executors as one partition per shard. Built on the driver.
@@ -23,9 +23,12 @@ public final class ShardedData implements AutoCloseable {
     private final List<? extends Broadcast<?>> broadcasts;
     private final int[] shardSizes;
     private final MetricsSpec metrics;
+    /** For training shards: how the examples were cut, which the epochs' plans follow. Null for evaluation. */
+    private final VirtualShards virtualShards;
 
     private ShardedData(JavaRDD<LabeledExamples> rdd, List<? extends Broadcast<?>> broadcasts, int[] shardSizes,
-                        MetricsSpec metrics) {
+                        MetricsSpec metrics, VirtualShards virtualShards) {
+        this.virtualShards = virtualShards;
         this.rdd = rdd;
         this.broadcasts = broadcasts;
         this.shardSizes = shardSizes;
@@ -39,19 +42,31 @@ public final class ShardedData implements AutoCloseable {
      * @param broadcasts what the partitions are computed from, kept alive for recomputation and destroyed on close
      */
     static ShardedData of(JavaRDD<LabeledExamples> rdd, List<? extends Broadcast<?>> broadcasts, int[] shardSizes,
-                          MetricsSpec metrics) {
-        return new ShardedData(rdd, broadcasts, shardSizes.clone(), metrics);
+                          MetricsSpec metrics, VirtualShards virtualShards) {
+        return new ShardedData(rdd, broadcasts, shardSizes.clone(), metrics, virtualShards);
     }
 
-    /** Training data held by the driver: a seeded, balanced random split into one shard per worker. */
-    public static ShardedData forTraining(JavaSparkContext sc, LabeledExamples examples, int workers, long seed,
-                                          String name) {
-        ShardLayout layout = ShardLayout.balanced(examples.size(), workers, seed);
-        List<LabeledExamples> shards = new ArrayList<>(workers);
+    /**
+     * Training data held by the driver: worker w's shard holds the virtual shards {@code shards} assigns it, its
+     * rows in ascending order.
+     */
+    public static ShardedData forTraining(JavaSparkContext sc, LabeledExamples examples, VirtualShards shards,
+                                          int workers, String name) {
+        shards.checkWorkers(workers);
+        int[][] rows = new int[workers][];
+        int[] filled = new int[workers];
         for (int w = 0; w < workers; w++) {
-            shards.add(examples.select(layout.members(w)));
+            rows[w] = new int[Math.toIntExact(shards.localSize(w, workers))];
         }
-        return distribute(sc, shards, name, MetricsSpec.of(examples.targets()));
+        for (int i = 0; i < examples.size(); i++) {
+            int w = shards.owner(i, workers);
+            rows[w][filled[w]++] = i;
+        }
+        List<LabeledExamples> parts = new ArrayList<>(workers);
+        for (int w = 0; w < workers; w++) {
+            parts.add(examples.select(rows[w]));
+        }
+        return distribute(sc, parts, name, MetricsSpec.of(examples.targets()), shards);
     }
 
     /** Held-out data: contiguous slices, one per partition; order does not matter for evaluation. */
@@ -68,11 +83,11 @@ public final class ShardedData implements AutoCloseable {
             }
             slices.add(examples.select(rows));
         }
-        return distribute(sc, slices, name, MetricsSpec.of(examples.targets()));
+        return distribute(sc, slices, name, MetricsSpec.of(examples.targets()), null);
     }
 
     private static ShardedData distribute(JavaSparkContext sc, List<LabeledExamples> shards, String name,
-                                          MetricsSpec metrics) {
+                                          MetricsSpec metrics, VirtualShards virtualShards) {
         List<Broadcast<LabeledExamples>> bcShards = new ArrayList<>(shards.size());
         int[] sizes = new int[shards.size()];
         List<Integer> indices = new ArrayList<>(shards.size());
@@ -86,7 +101,7 @@ public final class ShardedData implements AutoCloseable {
                 .map(i -> handles.get(i).value())
                 .setName(name)
                 .persist(StorageLevel.MEMORY_ONLY());
-        return new ShardedData(rdd, bcShards, sizes, metrics);
+        return new ShardedData(rdd, bcShards, sizes, metrics, virtualShards);
     }
 
     public JavaRDD<LabeledExamples> rdd() {
@@ -96,6 +111,14 @@ public final class ShardedData implements AutoCloseable {
     /** How these examples are scored when held out; decided from all of them, not from one shard. */
     public MetricsSpec metrics() {
         return metrics;
+    }
+
+    /** How training examples were cut into virtual shards; fails for evaluation slices, which are not. */
+    public VirtualShards virtualShards() {
+        if (virtualShards == null) {
+            throw new IllegalStateException("evaluation slices are not cut into virtual shards");
+        }
+        return virtualShards;
     }
 
     /** Examples in each shard, by partition. */

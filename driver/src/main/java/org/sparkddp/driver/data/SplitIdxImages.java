@@ -19,7 +19,7 @@ import org.sparkddp.common.data.IndexedImages;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.UnsignedByteFeatures;
 import org.sparkddp.common.eval.MetricsSpec;
-import org.sparkddp.common.plan.ShardLayout;
+import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.driver.spark.HadoopConfs;
 import scala.Tuple2;
 import scala.collection.JavaConverters;
@@ -133,15 +133,15 @@ public final class SplitIdxImages implements ExampleSource {
     }
 
     @Override
-    public ShardedData shards(JavaSparkContext sc, int workers, long seed, String name) {
-        ShardLayout layout = ShardLayout.balanced(size(), workers, seed);
+    public ShardedData shards(JavaSparkContext sc, VirtualShards shards, int workers, String name) {
+        shards.checkWorkers(workers);
         int[] owner = unowned();
-        for (int w = 0; w < workers; w++) {
-            for (int member : layout.members(w)) {
-                owner[rows[member]] = w;
-            }
+        int[] sizes = new int[workers];
+        for (int member = 0; member < rows.length; member++) {
+            owner[rows[member]] = shards.owner(member, workers);
+            sizes[owner[rows[member]]]++;
         }
-        return read(sc, owner, layout.shardSizes(), name);
+        return read(sc, owner, sizes, name, shards);
     }
 
     @Override
@@ -157,7 +157,7 @@ public final class SplitIdxImages implements ExampleSource {
             }
             sizes[p] = to - from;
         }
-        return read(sc, owner, sizes, name);
+        return read(sc, owner, sizes, name, null);
     }
 
     /** An owner for every image of the file: none yet ({@link #NOT_READ}). */
@@ -171,7 +171,7 @@ public final class SplitIdxImages implements ExampleSource {
      * Reads the file on the executors into {@code sizes.length} partitions, image {@code i} going to partition
      * {@code owner[i]} (none if {@link #NOT_READ}), each partition in ascending image order.
      */
-    private ShardedData read(JavaSparkContext sc, int[] owner, int[] sizes, String name) {
+    private ShardedData read(JavaSparkContext sc, int[] owner, int[] sizes, String name, VirtualShards virtual) {
         Broadcast<int[]> bcOwner = sc.broadcast(owner);
         Broadcast<int[]> bcLabels = sc.broadcast(labels.labels());
         String file = location;
@@ -203,7 +203,7 @@ public final class SplitIdxImages implements ExampleSource {
         } finally {
             sc.setJobDescription(null);
         }
-        return ShardedData.of(rdd, List.of(bcOwner, bcLabels), sizes, MetricsSpec.of(labels));
+        return ShardedData.of(rdd, List.of(bcOwner, bcLabels), sizes, MetricsSpec.of(labels), virtual);
     }
 
     /**

@@ -4,7 +4,6 @@ import java.util.List;
 import org.apache.spark.scheduler.AccumulableInfo;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
-import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.worker.stage.ProgressAccumulator;
 import scala.Tuple4;
 import scala.collection.JavaConverters;
@@ -16,20 +15,15 @@ import scala.collection.JavaConverters;
 final class HeartbeatProgress extends SparkListener {
     private final long accumulatorId;
     private final List<TrainingListener> listeners;
-    private final int[] shardSizes;
-    private final long seed;
-    private final int batchSize;
+    private final int iterationsPerEpoch;
     private final int epochs;
     /** Written on the listener-bus thread, read by the training loop when a stage fails. */
     private volatile long lastIteration = -1;
 
-    HeartbeatProgress(long accumulatorId, List<TrainingListener> listeners, int[] shardSizes, long seed,
-                      int batchSize, int epochs) {
+    HeartbeatProgress(long accumulatorId, List<TrainingListener> listeners, int iterationsPerEpoch, int epochs) {
         this.accumulatorId = accumulatorId;
         this.listeners = listeners;
-        this.shardSizes = shardSizes.clone();
-        this.seed = seed;
-        this.batchSize = batchSize;
+        this.iterationsPerEpoch = iterationsPerEpoch;
         this.epochs = epochs;
     }
 
@@ -46,8 +40,7 @@ final class HeartbeatProgress extends SparkListener {
                 if (info.id() == accumulatorId && info.update().isDefined()
                         && info.update().get() instanceof ProgressAccumulator.Tick tick && tick.iteration() > lastIteration) {
                     lastIteration = tick.iteration();
-                    int iterationsInEpoch = new EpochPlan(seed, tick.epoch(), shardSizes, batchSize).iterations();
-                    listeners.forEach(l -> l.onProgress(tick, iterationsInEpoch, epochs));
+                    listeners.forEach(l -> l.onProgress(tick, iterationsPerEpoch, epochs));
                 }
             }
         }

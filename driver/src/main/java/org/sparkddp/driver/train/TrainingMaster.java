@@ -12,6 +12,7 @@ import org.sparkddp.common.config.ValidationConfig;
 import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
+import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StageReport;
 import org.sparkddp.driver.data.ShardedData;
@@ -87,6 +88,7 @@ public final class TrainingMaster {
         if (validation.earlyStopping() && validationSet.isEmpty()) {
             throw new IllegalArgumentException("early stopping without a validation set");
         }
+        VirtualShards shards = train.virtualShards();
         if (train.shardSizes().length != training.workers()) {
             throw new IllegalArgumentException(train.shardSizes().length + " shards for " + training.workers() + " workers");
         }
@@ -96,16 +98,15 @@ public final class TrainingMaster {
         validator.ifPresent(v -> resumed.ifPresent(saved -> restore(stopping, saved, evaluator, v)));
         ProgressAccumulator progress = new ProgressAccumulator();
         sc.sc().register(progress, "spark-ddp progress " + runId);
-        HeartbeatProgress heartbeats = new HeartbeatProgress(progress.id(), listeners, train.shardSizes(),
-                training.seed(), training.batchSize(), training.epochs());
+        // Every epoch has the same number of iterations: the examples over the batch size.
+        int perEpoch = new EpochPlan(training.seed(), 0, shards, training.batchSize()).iterations();
+        HeartbeatProgress heartbeats = new HeartbeatProgress(progress.id(), listeners, perEpoch, training.epochs());
         sc.sc().addSparkListener(heartbeats);
         ExecutorExits exits = new ExecutorExits();
         sc.sc().addSparkListener(exits);
         List<StageRecord> stages = new ArrayList<>();
         List<EpochRecord> epochs = new ArrayList<>();
         long cap = training.maxIterations().orElse(Long.MAX_VALUE);
-        // Every epoch has the same number of iterations: the shards and the batch split do not change.
-        int perEpoch = new EpochPlan(training.seed(), 0, train.shardSizes(), training.batchSize()).iterations();
         HeldOutMetrics lastEvaluation = null;
         try (StateBroadcast current = new StateBroadcast(sc, initial);
              RendezvousServer rendezvous = RendezvousServer.start(driverHost(), secret, training.syncTimeout())) {
@@ -113,7 +114,7 @@ public final class TrainingMaster {
             // A run resumed from the checkpoint of the epoch where early stopping ended it has nothing left to do.
             for (int epoch = startEpoch; epoch < training.epochs() && current.state().iteration() < cap
                     && !stopping.exhausted(); epoch++) {
-                EpochPlan plan = new EpochPlan(training.seed(), epoch, train.shardSizes(), training.batchSize());
+                EpochPlan plan = new EpochPlan(training.seed(), epoch, shards, training.batchSize());
                 int stagesBefore = stages.size();
                 int t = (int) (current.state().iteration() - (long) epoch * perEpoch);
                 while (t < plan.iterations() && current.state().iteration() < cap) {
@@ -219,7 +220,7 @@ public final class TrainingMaster {
         long start = System.nanoTime();
         ModelState state = current.state();
         StageSpec spec = new StageSpec(runId, training.mode(), training.averageEvery(), training.shardedOptimizer(),
-                network, training.seed(), plan.epoch(), train.shardSizes(),
+                network, training.seed(), plan.epoch(), plan.shards(), training.workers(),
                 training.batchSize(), from, to, state.iteration(), training.syncTimeout(), rendezvous, secret);
         var bcState = current.broadcast();                                                    // broadcast
         String what = "iterations " + from + "-" + (to - 1) + " · " + training.mode().configName();

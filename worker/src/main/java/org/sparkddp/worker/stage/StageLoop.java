@@ -29,7 +29,7 @@ final class StageLoop {
     StageReport run() {
         long taskStart = System.nanoTime();
         EpochPlan plan = spec.plan();
-        int[] order = plan.shardOrder(rank);
+        EpochPlan.Worker mine = plan.worker(rank, spec.workers());
         int count = spec.toIteration() - spec.fromIteration();
         StageLog log = new StageLog(count);
         long[] endNanos = new long[count];
@@ -40,7 +40,7 @@ final class StageLoop {
             long iteration = spec.firstGlobalIteration() + done;
             boolean last = done == count - 1;
             FaultInjection.beforeIteration(rank, iteration);
-            if (!rule.run(done, iteration, plan.rows(order, rank, t), plan.globalCount(t), last, log)) {
+            if (!rule.run(done, iteration, mine.rows(t), plan.globalCount(t), last, log)) {
                 divergedAt = iteration;
                 break;
             }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import org.sparkddp.common.config.TrainingMode;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
+import org.sparkddp.common.plan.VirtualShards;
 
 /**
  * What every task of one training stage is told, inside the task closure: which run, which network, and which
@@ -17,7 +18,8 @@ import org.sparkddp.common.plan.EpochPlan;
  * @param network          how to build a replica
  * @param seed             the run's seed, from which the epoch's shuffles derive
  * @param epoch            0-based epoch index
- * @param shardSizes       examples in each worker's shard, by rank
+ * @param shards           how the training examples are cut into virtual shards
+ * @param workers          the number of ranks, each holding the virtual shards {@code shards} assigns it
  * @param batchSize        global minibatch size
  * @param fromIteration    first iteration of the epoch to run (inclusive)
  * @param toIteration      last iteration of the epoch to run (exclusive)
@@ -28,22 +30,17 @@ import org.sparkddp.common.plan.EpochPlan;
  */
 public record StageSpec(String runId, TrainingMode mode, int averageEvery, boolean shardedOptimizer,
                         NetworkSpec network, long seed,
-                        int epoch, int[] shardSizes, int batchSize, int fromIteration, int toIteration, long firstGlobalIteration, Duration syncTimeout,
+                        int epoch, VirtualShards shards, int workers, int batchSize, int fromIteration, int toIteration, long firstGlobalIteration, Duration syncTimeout,
                         String rendezvous, String secret)
         implements Serializable {
 
     public StageSpec {
-        shardSizes = shardSizes.clone();
         if (fromIteration < 0 || toIteration <= fromIteration) {
             throw new IllegalArgumentException("empty stage [" + fromIteration + ", " + toIteration + ")");
         }
     }
 
-    public int workers() {
-        return shardSizes.length;
-    }
-
     public EpochPlan plan() {
-        return new EpochPlan(seed, epoch, shardSizes, batchSize);
+        return new EpochPlan(seed, epoch, shards, batchSize);
     }
 }

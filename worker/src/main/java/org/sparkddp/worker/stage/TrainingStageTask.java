@@ -51,7 +51,7 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
                      new RendezvousClient(spec.rendezvous(), spec.secret(), token(context), rank, spec.workers(),
                              spec.syncTimeout(), context::isInterrupted),
                      spec.syncTimeout(), context::isInterrupted)) {
-            RankContext rankContext = new RankContext(spec.epoch(), rank, spec.seed(), spec.plan().localBatchSize(rank), shard,
+            RankContext rankContext = new RankContext(spec.epoch(), rank, spec.seed(), spec.plan().maxLocalBatch(rank, spec.workers()), shard,
                     replica.network(), ring);
             try (StepRule rule = rule(rankContext)) {
                 StageReport report = new StageLoop(spec, rank, rankContext, rule, progress, process).run();
