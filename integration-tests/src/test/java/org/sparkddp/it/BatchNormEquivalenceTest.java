@@ -34,7 +34,10 @@ import org.sparkddp.driver.train.TrainingResult;
  * differences flip units that sit exactly on relu's kink: a convolution's bias starts at 0 and sees the images' zero
  * background, so whole regions are there. The parameters then part by 1e-3 or more within 8 iterations (measured),
  * though both sides compute the same thing. tanh has no kink, and the difference stays near float rounding (grown by
- * batch norm over 3 or 4 examples, which divides by their small spread): 6e-6 after 8 iterations.
+ * batch norm over 3 or 4 examples, which divides by their small spread). How much depends on the batches: on the
+ * virtual shards' sequence, moving the reference's own averaging by one rounding (weights applied before the sum
+ * instead of after) moves its parameters by 4e-6 after 2 iterations and 7e-4 after 8 (measured), so the CNN is
+ * compared over 4 iterations (2e-5 apart, measured).
  */
 class BatchNormEquivalenceTest extends LocalSparkTest {
     private static final String CNN = "model.layers=[{type=conv,filters=4,kernel=5},{type=batch-norm},"
@@ -49,8 +52,8 @@ class BatchNormEquivalenceTest extends LocalSparkTest {
      * residual network, whose batch norms see whole images (measured: 4e-7 after 6 iterations).
      */
     private static final double TOLERANCE = 1e-5;
-    /** The same over 8 iterations of the CNN, whose dense batch norm sees 3 or 4 values (measured: 6e-6). */
-    private static final double TOLERANCE_8_STEPS = 1e-4;
+    /** The same over 4 iterations of the CNN, whose dense batch norm sees 3 or 4 values (measured: 2e-5). */
+    private static final double TOLERANCE_4_STEPS = 1e-4;
 
     private ConfigLoader.Loaded config(String layers, String iterations, String... settings) {
         String[] all = new String[settings.length + 2];
@@ -67,12 +70,12 @@ class BatchNormEquivalenceTest extends LocalSparkTest {
 
     @Test
     void cnnWithBatchNormAndDropoutMatchesDl4jFitsOnTheSharesAveraged() {
-        ConfigLoader.Loaded loaded = config(CNN, "8", SGD_ON_UNEQUAL_SHARES);
+        ConfigLoader.Loaded loaded = config(CNN, "4", SGD_ON_UNEQUAL_SHARES);
         TrainingResult result = Distributed.train(sc, data, loaded);
-        assertEquals(8, result.iterations());
+        assertEquals(4, result.iterations());
         float[] expected = Dl4jFits.shareAveraged(Distributed.spec(loaded, data), data.train(),
                 loaded.config().training());
-        assertClose(expected, result.finalState().params(), TOLERANCE_8_STEPS);
+        assertClose(expected, result.finalState().params(), TOLERANCE_4_STEPS);
     }
 
     @Test

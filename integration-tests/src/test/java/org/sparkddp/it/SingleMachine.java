@@ -22,9 +22,16 @@ final class SingleMachine {
         return network;
     }
 
+    /**
+     * The run's global batches, each arranged as the workers hold it (worker 0's share, then worker 1's, ...): the
+     * same examples whatever the number of workers, in the order that makes DL4J's sums over the batch round as
+     * the workers' summed shares do.
+     */
     static List<int[]> batches(LabeledExamples train, TrainingConfig t) {
-        return GlobalBatches.of(train.size(), DataConfig.DEFAULT_VIRTUAL_SHARDS, t.seed(), t.batchSize(), t.epochs(),
-                t.maxIterations().orElse(Long.MAX_VALUE));
+        return GlobalBatches.shares(train.size(), DataConfig.DEFAULT_VIRTUAL_SHARDS, t.workers(), t.seed(),
+                t.batchSize(), t.epochs(), t.maxIterations().orElse(Long.MAX_VALUE)).stream()
+                .map(shares -> java.util.Arrays.stream(shares).flatMapToInt(java.util.Arrays::stream).toArray())
+                .toList();
     }
 
     /** Trains with {@code MultiLayerNetwork.fit}, one call per global batch. */

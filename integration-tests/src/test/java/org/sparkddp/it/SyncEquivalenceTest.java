@@ -55,10 +55,16 @@ class SyncEquivalenceTest extends LocalSparkTest {
         assertTrue(relative <= 1e-5, "max relative error " + relative);
     }
 
+    /**
+     * NOTE: tanh, not the default relu: summing two shares rounds differently from DL4J's one sum (5e-8 apart), and
+     * with relu such a difference can flip a unit sitting on the kink, after which the two part by 3e-5 within one
+     * step (measured on this seed, at the first iteration of epoch 2; seeds 1 to 3 stay within 6e-8). Without a
+     * kink the difference stays at rounding, so the tolerance can be tight.
+     */
     @Test
     void twentySgdIterationsMatchSingleProcessDl4j() {
         ConfigLoader.Loaded loaded = TestData.config(out, "optimizer.name=sgd", "optimizer.learning-rate=0.1",
-                "training.max-iterations=20", "training.epochs=2");
+                "training.max-iterations=20", "training.epochs=2", "model.activation=tanh");
         TrainingResult result = distributed(loaded);
         assertEquals(20, result.iterations());
         MultiLayerNetwork single = SingleMachine.train(spec(loaded), data.train(), loaded.config().training());
