@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class SpillFile {
     private static final Cleaner CLEANER = Cleaner.create();
     private static final Map<Long, SpillFile> OPEN = new ConcurrentHashMap<>();
+    /** Ids in opening order: their count is the number of files spilled in this JVM. */
     private static final AtomicLong IDS = new AtomicLong();
 
     final Path path;
@@ -60,6 +61,10 @@ final class SpillFile {
                     + " or its handle left the executor that wrote it");
         }
         return file;
+    }
+
+    static long opened() {
+        return IDS.get();
     }
 
     static boolean isOpen(long id) {

@@ -58,6 +58,11 @@ public final class SpilledBytes implements ByteStore {
         SpillFile.release(id);
     }
 
+    /** Shards spilled in this JVM so far: for tests and diagnostics. */
+    public static long spilledInThisJvm() {
+        return SpillFile.opened();
+    }
+
     /** Whether the file is still open (not released, not cleaned). */
     public boolean isOpen() {
         return SpillFile.isOpen(id);
