@@ -112,11 +112,15 @@ public final class TrainingJob {
         return new Prepared(data, output, network, initial, checkpoints);
     }
 
-    /** Shards Spark evicted and re-read from their source: never silent, since each costs a re-read. */
+    /**
+     * Shards Spark evicted (or lost with an executor) and re-read from their source: never silent, since each costs
+     * a re-read, and one evicted every stage is re-read every stage.
+     */
     private void reportRebuilds(long rebuilds) {
         if (rebuilds > 0) {
-            console.println(String.format(Locale.ROOT, "shards: %,d rebuilt after Spark evicted them (re-read from"
-                    + " their source); a smaller data.cache-memory spills them to local disk instead", rebuilds));
+            console.println(String.format(Locale.ROOT, "shards: %,d rebuilt after Spark evicted them (or lost their"
+                    + " executor) and re-read from their source; a smaller data.cache-memory spills them to local disk"
+                    + " instead of re-reading", rebuilds));
         }
     }
 

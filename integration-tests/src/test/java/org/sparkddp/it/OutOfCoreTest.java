@@ -63,6 +63,30 @@ class OutOfCoreTest extends LocalSparkTest {
         assertEquals(0, summary.path("shard_rebuilds").asLong(-1), "no shard was evicted");
     }
 
+    /** Images the executors read in splits (SplitIdxImages) spill as they are joined into shards. */
+    @Test
+    void splitReadShardsOnDiskTrainToTheInMemoryParametersBitForBit() throws IOException {
+        java.nio.file.Path raw = out.resolve("raw");
+        java.nio.file.Files.createDirectories(raw);
+        for (String name : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                "t10k-labels-idx1-ubyte")) {
+            try (java.io.InputStream in = new java.util.zip.GZIPInputStream(
+                    java.nio.file.Files.newInputStream(TestData.DIR.resolve(name + ".gz")))) {
+                java.nio.file.Files.copy(in, raw.resolve(name));
+            }
+        }
+        String[] splitRead = {"data.train=" + raw.resolve("train-images-idx3-ubyte"),
+                "data.test=" + raw.resolve("t10k-images-idx3-ubyte"), "data.split-size=200K"};
+        TrainingResult inMemory = train("split-in-memory", splitRead);
+        long spilledBefore = SpilledBytes.spilledInThisJvm();
+        String[] onDisk = Arrays.copyOf(splitRead, splitRead.length + 1);
+        onDisk[splitRead.length] = SMALL_BUDGET;
+        TrainingResult spilled = train("split-on-disk", onDisk);
+        assertTrue(SpilledBytes.spilledInThisJvm() - spilledBefore >= 4,
+                "shards spilled: " + (SpilledBytes.spilledInThisJvm() - spilledBefore));
+        assertTrue(Arrays.equals(inMemory.finalState().params(), spilled.finalState().params()), "parameters differ");
+    }
+
     @Test
     void shardsStoredUnderTheBudgetAreOnTheExecutorsDisk() {
         ShardStorage storage = ShardStorage.of(OptionalLong.of(64 << 10));
