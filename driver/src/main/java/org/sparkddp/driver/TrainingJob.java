@@ -16,6 +16,7 @@ import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.data.InputShape;
 import org.sparkddp.common.data.TargetKind;
+import org.sparkddp.common.data.shard.ShardStorage;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.model.NetworkFactory;
@@ -111,6 +112,18 @@ public final class TrainingJob {
         return new Prepared(data, output, network, initial, checkpoints);
     }
 
+    /**
+     * Shards Spark evicted (or lost with an executor) and re-read from their source: never silent, since each costs
+     * a re-read, and one evicted every stage is re-read every stage.
+     */
+    private void reportRebuilds(long rebuilds) {
+        if (rebuilds > 0) {
+            console.println(String.format(Locale.ROOT, "shards: %,d rebuilt after Spark evicted them (or lost their"
+                    + " executor) and re-read from their source; a smaller data.cache-memory spills them to local disk"
+                    + " instead of re-reading", rebuilds));
+        }
+    }
+
     /** Once per file, so that skipped rows are never silent. */
     private void reportSkipped(String file, long skipped) {
         if (skipped > 0) {
@@ -164,17 +177,23 @@ public final class TrainingJob {
                 .orElse(CheckpointSink.NONE);
 
         TrainingResult result;
+        long shardRebuilds;
+        ShardStorage storage = ShardStorage.of(config.data().cacheMemory());
         try (ShardedData train = prepared.data().train().shards(sc, virtualShards(config, prepared),
-                training.workers(), "spark-ddp train shards");
-             ShardedData test = prepared.data().test().slices(sc, training.workers(), "spark-ddp test shards");
+                training.workers(), storage, "spark-ddp train shards");
+             ShardedData test = prepared.data().test().slices(sc, training.workers(), storage,
+                     "spark-ddp test shards");
              ShardedData validation = prepared.data().validation()
-                     .map(v -> v.slices(sc, training.workers(), "spark-ddp validation shards")).orElse(null)) {
+                     .map(v -> v.slices(sc, training.workers(), storage, "spark-ddp validation shards"))
+                     .orElse(null)) {
             result = new TrainingMaster(sc, training, prepared.network(), runId, listeners, config.checkpoint(), sink,
                     config.validation())
                     .fit(train, test, Optional.ofNullable(validation), initial, resume.flatMap(Checkpoint::stopping));
+            shardRebuilds = train.rebuilds() + test.rebuilds() + (validation == null ? 0 : validation.rebuilds());
         } finally {
             console.closeLine();
         }
+        reportRebuilds(shardRebuilds);
 
         // Under early stopping, the best epoch's state rather than the last one.
         ModelFile.write(prepared.output(), prepared.network(), result.model());
@@ -186,6 +205,7 @@ public final class TrainingJob {
                 prepared.data().validationRowsSkipped());
         Map<String, Object> summary = Summary.of(config, result, provenance, (System.nanoTime() - start) / 1e9,
                 resumed);
+        summary.put("shard_rebuilds", shardRebuilds);
         Summary.write(prepared.output(), summary);
         writeReport(prepared.output());
         printFooter(result, prepared.output());

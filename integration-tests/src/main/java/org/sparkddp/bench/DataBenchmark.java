@@ -76,7 +76,7 @@ public final class DataBenchmark {
         Path work = Files.createTempDirectory("spark-ddp-data-bench");
         StringBuilder md = new StringBuilder();
         md.append(Machine.describe()).append("\n\n");
-        SparkSession spark = SparkSession.builder().config(SparkSetup.sparkConf(config(List.of()).config())
+        SparkSession spark = SparkSession.builder().config(SparkSetup.sparkConf(config(List.of()).config(), true)
                 .setAppName("spark-ddp data benchmark")).getOrCreate();
         ResultBytes results = new ResultBytes();
         spark.sparkContext().addSparkListener(results);
@@ -141,7 +141,8 @@ public final class DataBenchmark {
         StructType schema = new StructType().add("features", DataTypes.createArrayType(DataTypes.DoubleType))
                 .add("label", DataTypes.IntegerType);
         String parquet = work.resolve("train.parquet").toString();
-        spark.createDataFrame(parquetRows, schema).repartition(4).write().parquet(parquet);
+        // gzip, not snappy: the benchmark runs on the application classpath, which leaves snappy-java to Spark.
+        spark.createDataFrame(parquetRows, schema).repartition(4).write().option("compression", "gzip").parquet(parquet);
         parquetRows.clear();
         Path raw = work.resolve("train-images-idx3-ubyte");
         try (InputStream in = new GZIPInputStream(Files.newInputStream(FASHION.resolve("train-images-idx3-ubyte.gz")))) {

@@ -36,7 +36,6 @@ import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.config.ValidationConfig;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.TargetKind;
-import org.sparkddp.common.data.UnsignedByteFeatures;
 import org.sparkddp.driver.Main;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.data.JobData;
@@ -338,12 +337,21 @@ class HdfsTest {
         List<LabeledExamples> got = actual.rdd().collect();
         assertEquals(want.size(), got.size());
         for (int i = 0; i < want.size(); i++) {
-            assertArrayEquals(((UnsignedByteFeatures) want.get(i).features()).data(),
-                    ((UnsignedByteFeatures) got.get(i).features()).data(), "images of partition " + i);
+            assertArrayEquals(allRows(want.get(i).features()), allRows(got.get(i).features()),
+                    "images of partition " + i);
             assertArrayEquals(want.get(i).classLabels().labels(), got.get(i).classLabels().labels(),
                     "labels of partition " + i);
             assertArrayEquals(want.get(i).inputShape(), got.get(i).inputShape());
         }
+    }
+
+    /** Every row of a matrix, as the network reads them (the executors' shards are stored in chunks). */
+    private static float[] allRows(org.sparkddp.common.data.FeatureMatrix features) {
+        float[] all = new float[features.rows() * features.columns()];
+        for (int r = 0; r < features.rows(); r++) {
+            features.copyRow(r, all, r * features.columns());
+        }
+        return all;
     }
 
     private static long hdfsBytesRead() {

@@ -20,6 +20,14 @@ public interface FeatureMatrix {
     /** Writes row {@code row} as {@link #columns()} floats into {@code dst}, starting at {@code offset}. */
     void copyRow(int row, float[] dst, int offset);
 
+    /**
+     * A hint that {@code rows} will be read soon (the next iteration's batch): storage on disk starts reading them
+     * in the background. Training calls it for iteration t + 1 before computing iteration t. Reads are correct
+     * with or without it.
+     */
+    default void prefetch(int[] rows) {
+    }
+
     /** A new matrix holding the given rows, in the given order. */
     FeatureMatrix select(int[] rows);
 }

@@ -26,15 +26,29 @@ public final class HeldOutScorer {
     }
 
     public HeldOutScorer add(LabeledExamples block) {
+        int[] next = block.size() > 0 ? chunk(block, 0) : null;
+        if (next != null) {
+            block.features().prefetch(next);
+        }
         for (int from = 0; from < block.size(); from += CHUNK) {
-            int to = Math.min(block.size(), from + CHUNK);
-            int[] rows = new int[to - from];
-            for (int i = 0; i < rows.length; i++) {
-                rows[i] = from + i;
+            int[] rows = next;
+            // The next chunk is read ahead (from a block spilled to disk) while this one is scored.
+            next = from + CHUNK < block.size() ? chunk(block, from + CHUNK) : null;
+            if (next != null) {
+                block.features().prefetch(next);
             }
             metrics.add(output.apply(buffer.assemble(block, rows).getFeatures()), block.targets(), from);
         }
         return this;
+    }
+
+    /** Rows {@code [from, from + CHUNK)} of the block, or fewer at its end. */
+    private static int[] chunk(LabeledExamples block, int from) {
+        int[] rows = new int[Math.min(block.size(), from + CHUNK) - from];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = from + i;
+        }
+        return rows;
     }
 
     public HeldOutMetrics result() {

@@ -15,6 +15,11 @@ import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.RealTargets;
 import org.sparkddp.common.data.Targets;
 import org.sparkddp.common.data.UnsignedByteFeatures;
+import org.sparkddp.common.data.shard.ChunkedBytes;
+import org.sparkddp.common.data.shard.Encoding;
+import org.sparkddp.common.data.shard.InMemoryChunks;
+import org.sparkddp.common.data.shard.SpilledBytes;
+import org.sparkddp.common.data.shard.StoredFeatures;
 import org.sparkddp.common.eval.ClassificationAggregator;
 import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.eval.RegressionAggregator;
@@ -153,6 +158,7 @@ public final class WireKryoRegistrator implements KryoRegistrator {
     static final class ExamplesSerializer extends Serializer<LabeledExamples> {
         private static final byte UNSIGNED_BYTES = 0;
         private static final byte DENSE_FLOATS = 1;
+        private static final byte STORED_CHUNKS = 2;
         private static final byte CLASS_LABELS = 0;
         private static final byte REAL_TARGETS = 1;
 
@@ -182,9 +188,50 @@ public final class WireKryoRegistrator implements KryoRegistrator {
                 out.writeInt(features.rows());
                 out.writeInt(features.columns());
                 writeFloats(out, features.data());
+            } else if (matrix instanceof StoredFeatures features) {
+                out.writeByte(STORED_CHUNKS);
+                out.writeInt(features.rows());
+                out.writeInt(features.columns());
+                int[] shape = features.inputShape();
+                out.writeInt(shape.length);
+                out.writeInts(shape, true);
+                out.writeByte(features.encoding().ordinal());
+                writeChunks(out, features);
             } else {
                 throw new IllegalArgumentException("no serializer for " + matrix.getClass().getName());
             }
+        }
+
+        /**
+         * NOTE: a shard spilled to an executor's disk has only a file name there; shipping it would hand another
+         * JVM a name it cannot read, so it fails here instead, naming the file.
+         */
+        private static void writeChunks(Output out, StoredFeatures features) {
+            if (features.store() instanceof SpilledBytes spilled) {
+                throw new IllegalStateException("a shard spilled to " + spilled.path() + " on an executor's local"
+                        + " disk cannot be serialized to another JVM (data.cache-memory); it is read where it was"
+                        + " built");
+            }
+            if (!(features.store() instanceof ChunkedBytes chunked)) {
+                throw new IllegalArgumentException("no serializer for " + features.store().getClass().getName());
+            }
+            out.writeInt(chunked.chunkBytes());
+            out.writeLong(chunked.size());
+            for (int i = 0; i < chunked.chunks(); i++) {
+                out.writeBytes(chunked.source().chunk(i), 0, chunked.chunkLength(i));
+            }
+        }
+
+        private static StoredFeatures readChunks(Input in, int rows, int columns, int[] shape, Encoding encoding) {
+            int chunkBytes = in.readInt();
+            long size = in.readLong();
+            int count = (int) ((size + chunkBytes - 1) / chunkBytes);
+            byte[][] chunks = new byte[count][];
+            for (int i = 0; i < count; i++) {
+                chunks[i] = in.readBytes((int) Math.min(chunkBytes, size - (long) i * chunkBytes));
+            }
+            return new StoredFeatures(rows, columns, shape, encoding,
+                    new ChunkedBytes(chunkBytes, size, new InMemoryChunks(chunks)));
         }
 
         private static FeatureMatrix readFeatures(Input in) {
@@ -197,6 +244,10 @@ public final class WireKryoRegistrator implements KryoRegistrator {
             }
             if (tag == DENSE_FLOATS) {
                 return new DenseFeatures(rows, columns, readFloats(in));
+            }
+            if (tag == STORED_CHUNKS) {
+                int[] shape = in.readInts(in.readInt(), true);
+                return readChunks(in, rows, columns, shape, Encoding.values()[in.readByte()]);
             }
             throw new IllegalStateException("unknown feature storage tag " + tag);
         }

@@ -107,4 +107,38 @@ class WireKryoRegistratorTest {
         assertArrayEquals(new double[] {1, 2, 3}, wide.squaredErrors(), 0.0);
         assertEquals(false, wide.hasAccuracy());
     }
+
+    /** Shards built on executors, in chunks (here of 5 bytes, so rows straddle them), cross JVMs whole. */
+    @Test
+    void chunkedShardsRoundTrip() {
+        org.sparkddp.common.data.ShardBuilder images = org.sparkddp.common.data.ShardBuilder.images(
+                new int[] {1, 1, 3}, 4, org.sparkddp.common.data.shard.ShardStorage.IN_MEMORY.withChunkBytes(5));
+        byte[] pixels = {1, 2, 3, (byte) 250, 5, 6, 7, 8, 9};
+        for (int r = 0; r < 3; r++) {
+            images.addImage(pixels, r * 3, r);
+        }
+        LabeledExamples shard = images.build();
+        LabeledExamples back = roundTrip(shard);
+        assertArrayEquals(new int[] {1, 1, 3}, back.inputShape());
+        assertArrayEquals(shard.classLabels().labels(), back.classLabels().labels());
+        assertArrayEquals(rows(new UnsignedByteFeatures(3, 3, pixels)), rows(back.features()), 0f);
+
+        org.sparkddp.common.data.ShardBuilder tabular = org.sparkddp.common.data.ShardBuilder.tabular(3,
+                new int[] {3}, org.sparkddp.common.data.TargetKind.REAL, 1,
+                org.sparkddp.common.data.shard.ShardStorage.IN_MEMORY.withChunkBytes(5));
+        float[] values = floats(6, 8);
+        tabular.addRow(values, new float[] {0.5f});
+        tabular.addRow(java.util.Arrays.copyOfRange(values, 3, 6), new float[] {-2f});
+        LabeledExamples dense = roundTrip(tabular.build());
+        assertArrayEquals(values, rows(dense.features()), 0f);
+        assertArrayEquals(new float[] {0.5f, -2f}, ((RealTargets) dense.targets()).values(), 0f);
+    }
+
+    private static float[] rows(org.sparkddp.common.data.FeatureMatrix features) {
+        float[] all = new float[features.rows() * features.columns()];
+        for (int r = 0; r < features.rows(); r++) {
+            features.copyRow(r, all, r * features.columns());
+        }
+        return all;
+    }
 }

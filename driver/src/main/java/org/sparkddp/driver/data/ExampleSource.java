@@ -1,6 +1,7 @@
 package org.sparkddp.driver.data;
 
 import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkddp.common.data.shard.ShardStorage;
 import org.sparkddp.common.plan.VirtualShards;
 
 /**
@@ -22,11 +23,21 @@ public interface ExampleSource {
     /** The network's output width: classes, or target columns. */
     int targetWidth();
 
-    /** Training shards, one per worker: the virtual shards {@code shards} assigns each, rows ascending. */
-    ShardedData shards(JavaSparkContext sc, VirtualShards shards, int workers, String name);
+    /** Training shards, one per worker: the virtual shards {@code shards} assigns each, rows ascending; in memory. */
+    default ShardedData shards(JavaSparkContext sc, VirtualShards shards, int workers, String name) {
+        return shards(sc, shards, workers, ShardStorage.IN_MEMORY, name);
+    }
 
-    /** Held-out examples in {@code parts} contiguous slices; order does not matter for evaluation. */
-    ShardedData slices(JavaSparkContext sc, int parts, String name);
+    /** The same, each shard stored on its executor as {@code storage} says ({@code data.cache-memory}). */
+    ShardedData shards(JavaSparkContext sc, VirtualShards shards, int workers, ShardStorage storage, String name);
+
+    /** Held-out examples in {@code parts} contiguous slices; order does not matter for evaluation. In memory. */
+    default ShardedData slices(JavaSparkContext sc, int parts, String name) {
+        return slices(sc, parts, ShardStorage.IN_MEMORY, name);
+    }
+
+    /** The same, each slice stored on its executor as {@code storage} says. */
+    ShardedData slices(JavaSparkContext sc, int parts, ShardStorage storage, String name);
 
     /**
      * The examples at {@code rows} (ascending) of the same file: a part held out for validation, or the rest.

@@ -2,6 +2,7 @@ package org.sparkddp.driver.data;
 
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.shard.ShardStorage;
 import org.sparkddp.common.plan.VirtualShards;
 
 /**
@@ -30,8 +31,9 @@ public record InMemoryExamples(String location, LabeledExamples examples) implem
     }
 
     @Override
-    public ShardedData shards(JavaSparkContext sc, VirtualShards shards, int workers, String name) {
-        return ShardedData.forTraining(sc, examples, shards, workers, name);
+    public ShardedData shards(JavaSparkContext sc, VirtualShards shards, int workers, ShardStorage storage,
+                              String name) {
+        return ShardedData.forTraining(sc, examples, shards, workers, storage, name);
     }
 
     @Override
@@ -40,7 +42,7 @@ public record InMemoryExamples(String location, LabeledExamples examples) implem
     }
 
     @Override
-    public ShardedData slices(JavaSparkContext sc, int parts, String name) {
-        return ShardedData.forEvaluation(sc, examples, parts, name);
+    public ShardedData slices(JavaSparkContext sc, int parts, ShardStorage storage, String name) {
+        return ShardedData.forEvaluation(sc, examples, parts, storage, name);
     }
 }

@@ -7,6 +7,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.ShardBuilder;
+import org.sparkddp.common.data.shard.ShardStorage;
 import org.sparkddp.common.eval.MetricsSpec;
 import org.sparkddp.common.plan.VirtualShards;
 
@@ -17,6 +19,10 @@ import org.sparkddp.common.plan.VirtualShards;
  * never inside a task closure, however large it is) and is materialized into the cached RDD by the executor that
  * first computes its partition. The broadcasts stay alive for the whole run: if an executor is lost, Spark
  * recomputes its partitions from them.
+ *
+ * <p>Each partition is stored as its {@link ShardStorage} says ({@code data.cache-memory}): in memory, or spilled to
+ * its executor's local disk. Every build of a partition is counted ({@link ShardBuilds}), so that a shard Spark
+ * evicted and re-read is reported ({@link #rebuilds}) rather than silently re-read every stage.
  */
 public final class ShardedData implements AutoCloseable {
     private final JavaRDD<LabeledExamples> rdd;
@@ -25,10 +31,13 @@ public final class ShardedData implements AutoCloseable {
     private final MetricsSpec metrics;
     /** For training shards: how the examples were cut, which the epochs' plans follow. Null for evaluation. */
     private final VirtualShards virtualShards;
+    /** Counts partition builds; null where the RDD was built without counting. */
+    private final ShardBuilds builds;
 
     private ShardedData(JavaRDD<LabeledExamples> rdd, List<? extends Broadcast<?>> broadcasts, int[] shardSizes,
-                        MetricsSpec metrics, VirtualShards virtualShards) {
+                        MetricsSpec metrics, VirtualShards virtualShards, ShardBuilds builds) {
         this.virtualShards = virtualShards;
+        this.builds = builds;
         this.rdd = rdd;
         this.broadcasts = broadcasts;
         this.shardSizes = shardSizes;
@@ -43,7 +52,13 @@ public final class ShardedData implements AutoCloseable {
      */
     static ShardedData of(JavaRDD<LabeledExamples> rdd, List<? extends Broadcast<?>> broadcasts, int[] shardSizes,
                           MetricsSpec metrics, VirtualShards virtualShards) {
-        return new ShardedData(rdd, broadcasts, shardSizes.clone(), metrics, virtualShards);
+        return of(rdd, broadcasts, shardSizes, metrics, virtualShards, null);
+    }
+
+    /** @param builds what the RDD's partitions count their builds with, or null */
+    static ShardedData of(JavaRDD<LabeledExamples> rdd, List<? extends Broadcast<?>> broadcasts, int[] shardSizes,
+                          MetricsSpec metrics, VirtualShards virtualShards, ShardBuilds builds) {
+        return new ShardedData(rdd, broadcasts, shardSizes.clone(), metrics, virtualShards, builds);
     }
 
     /**
@@ -52,6 +67,12 @@ public final class ShardedData implements AutoCloseable {
      */
     public static ShardedData forTraining(JavaSparkContext sc, LabeledExamples examples, VirtualShards shards,
                                           int workers, String name) {
+        return forTraining(sc, examples, shards, workers, ShardStorage.IN_MEMORY, name);
+    }
+
+    /** The same, each shard stored on its executor as {@code storage} says. */
+    public static ShardedData forTraining(JavaSparkContext sc, LabeledExamples examples, VirtualShards shards,
+                                          int workers, ShardStorage storage, String name) {
         shards.checkWorkers(workers);
         int[][] rows = new int[workers][];
         int[] filled = new int[workers];
@@ -66,12 +87,18 @@ public final class ShardedData implements AutoCloseable {
         for (int w = 0; w < workers; w++) {
             parts.add(examples.select(rows[w]));
         }
-        return distribute(sc, parts, name, MetricsSpec.of(examples.targets()), shards);
+        return distribute(sc, parts, storage, name, MetricsSpec.of(examples.targets()), shards);
     }
 
     /** Held-out data: contiguous slices, one per partition; order does not matter for evaluation. */
     public static ShardedData forEvaluation(JavaSparkContext sc, LabeledExamples examples, int partitions,
                                             String name) {
+        return forEvaluation(sc, examples, partitions, ShardStorage.IN_MEMORY, name);
+    }
+
+    /** The same, each slice stored on its executor as {@code storage} says. */
+    public static ShardedData forEvaluation(JavaSparkContext sc, LabeledExamples examples, int partitions,
+                                            ShardStorage storage, String name) {
         int parts = Math.max(1, Math.min(partitions, examples.size()));
         List<LabeledExamples> slices = new ArrayList<>(parts);
         for (int p = 0; p < parts; p++) {
@@ -83,11 +110,11 @@ public final class ShardedData implements AutoCloseable {
             }
             slices.add(examples.select(rows));
         }
-        return distribute(sc, slices, name, MetricsSpec.of(examples.targets()), null);
+        return distribute(sc, slices, storage, name, MetricsSpec.of(examples.targets()), null);
     }
 
-    private static ShardedData distribute(JavaSparkContext sc, List<LabeledExamples> shards, String name,
-                                          MetricsSpec metrics, VirtualShards virtualShards) {
+    private static ShardedData distribute(JavaSparkContext sc, List<LabeledExamples> shards, ShardStorage storage,
+                                          String name, MetricsSpec metrics, VirtualShards virtualShards) {
         List<Broadcast<LabeledExamples>> bcShards = new ArrayList<>(shards.size());
         int[] sizes = new int[shards.size()];
         List<Integer> indices = new ArrayList<>(shards.size());
@@ -97,11 +124,15 @@ public final class ShardedData implements AutoCloseable {
             indices.add(i);
         }
         List<Broadcast<LabeledExamples>> handles = List.copyOf(bcShards);
+        ShardBuilds builds = ShardBuilds.register(sc, name);
         JavaRDD<LabeledExamples> rdd = sc.parallelize(indices, shards.size())
-                .map(i -> handles.get(i).value())
+                .map(i -> { // Executor: the shard, kept in memory or spilled to this executor's disk.
+                    builds.count();
+                    return ShardBuilder.stored(handles.get(i).value(), storage);
+                })
                 .setName(name)
                 .persist(StorageLevel.MEMORY_ONLY());
-        return new ShardedData(rdd, bcShards, sizes, metrics, virtualShards);
+        return new ShardedData(rdd, bcShards, sizes, metrics, virtualShards, builds);
     }
 
     public JavaRDD<LabeledExamples> rdd() {
@@ -124,6 +155,14 @@ public final class ShardedData implements AutoCloseable {
     /** Examples in each shard, by partition. */
     public int[] shardSizes() {
         return shardSizes.clone();
+    }
+
+    /**
+     * Partition builds beyond the first of each: shards that Spark evicted (or lost with an executor) and rebuilt
+     * from their source. 0 where the builds were not counted.
+     */
+    public long rebuilds() {
+        return builds == null ? 0 : Math.max(0, builds.builds() - shardSizes.length);
     }
 
     @Override

@@ -17,7 +17,8 @@ import org.sparkddp.common.data.HadoopFiles;
 import org.sparkddp.common.data.IdxHeader;
 import org.sparkddp.common.data.IndexedImages;
 import org.sparkddp.common.data.LabeledExamples;
-import org.sparkddp.common.data.UnsignedByteFeatures;
+import org.sparkddp.common.data.ShardBuilder;
+import org.sparkddp.common.data.shard.ShardStorage;
 import org.sparkddp.common.eval.MetricsSpec;
 import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.driver.spark.HadoopConfs;
@@ -133,7 +134,8 @@ public final class SplitIdxImages implements ExampleSource {
     }
 
     @Override
-    public ShardedData shards(JavaSparkContext sc, VirtualShards shards, int workers, String name) {
+    public ShardedData shards(JavaSparkContext sc, VirtualShards shards, int workers, ShardStorage storage,
+                              String name) {
         shards.checkWorkers(workers);
         int[] owner = unowned();
         int[] sizes = new int[workers];
@@ -141,11 +143,11 @@ public final class SplitIdxImages implements ExampleSource {
             owner[rows[member]] = shards.owner(member, workers);
             sizes[owner[rows[member]]]++;
         }
-        return read(sc, owner, sizes, name, shards);
+        return read(sc, owner, sizes, storage, name, shards);
     }
 
     @Override
-    public ShardedData slices(JavaSparkContext sc, int parts, String name) {
+    public ShardedData slices(JavaSparkContext sc, int parts, ShardStorage storage, String name) {
         int count = Math.max(1, Math.min(parts, size()));
         int[] owner = unowned();
         int[] sizes = new int[count];
@@ -157,7 +159,7 @@ public final class SplitIdxImages implements ExampleSource {
             }
             sizes[p] = to - from;
         }
-        return read(sc, owner, sizes, name, null);
+        return read(sc, owner, sizes, storage, name, null);
     }
 
     /** An owner for every image of the file: none yet ({@link #NOT_READ}). */
@@ -171,7 +173,8 @@ public final class SplitIdxImages implements ExampleSource {
      * Reads the file on the executors into {@code sizes.length} partitions, image {@code i} going to partition
      * {@code owner[i]} (none if {@link #NOT_READ}), each partition in ascending image order.
      */
-    private ShardedData read(JavaSparkContext sc, int[] owner, int[] sizes, String name, VirtualShards virtual) {
+    private ShardedData read(JavaSparkContext sc, int[] owner, int[] sizes, ShardStorage storage, String name,
+                             VirtualShards virtual) {
         Broadcast<int[]> bcOwner = sc.broadcast(owner);
         Broadcast<int[]> bcLabels = sc.broadcast(labels.labels());
         String file = location;
@@ -179,6 +182,7 @@ public final class SplitIdxImages implements ExampleSource {
         int[] shape = inputShape;
         int classes = labels.numClasses();
         int parts = sizes.length;
+        ShardBuilds builds = ShardBuilds.register(sc, name);
 
         List<Tuple2<Integer, scala.collection.Seq<String>>> placed = new ArrayList<>();
         for (int s = 0; s < splits.size(); s++) {
@@ -192,7 +196,10 @@ public final class SplitIdxImages implements ExampleSource {
                 .flatMapToPair(s -> pieces(file, idx, plan.get(s), bcOwner.value(), parts).iterator())
                 .partitionBy(new HashPartitioner(parts)) // an Integer key w goes to partition w
                 // Executor: the pieces of one partition, joined in image order, with their labels.
-                .mapPartitions(pieces -> join(pieces, idx.itemSize(), shape, classes, bcLabels.value()), true)
+                .mapPartitions(pieces -> {
+                    builds.count();
+                    return join(pieces, shape, classes, bcLabels.value(), storage);
+                }, true)
                 .setName(name)
                 .persist(StorageLevel.MEMORY_ONLY());
         // Read now, in a plain job: a file that changed since it was planned fails here, as one error naming it
@@ -203,7 +210,7 @@ public final class SplitIdxImages implements ExampleSource {
         } finally {
             sc.setJobDescription(null);
         }
-        return ShardedData.of(rdd, List.of(bcOwner, bcLabels), sizes, MetricsSpec.of(labels), virtual);
+        return ShardedData.of(rdd, List.of(bcOwner, bcLabels), sizes, MetricsSpec.of(labels), virtual, builds);
     }
 
     /**
@@ -244,24 +251,20 @@ public final class SplitIdxImages implements ExampleSource {
 
     /**
      * Joins one partition's pieces in image order (pieces come from disjoint splits, each ascending) and attaches
-     * the labels. Runs on an executor.
+     * the labels, into a shard stored as {@code storage} says. Runs on an executor.
      */
-    private static Iterator<LabeledExamples> join(Iterator<Tuple2<Integer, IndexedImages>> pieces, int size,
-                                                  int[] shape, int classes, int[] allLabels) {
+    private static Iterator<LabeledExamples> join(Iterator<Tuple2<Integer, IndexedImages>> pieces, int[] shape,
+                                                  int classes, int[] allLabels, ShardStorage storage) {
         List<IndexedImages> sorted = new ArrayList<>();
         pieces.forEachRemaining(p -> sorted.add(p._2()));
         sorted.sort(Comparator.comparingInt(p -> p.indices()[0]));
-        int total = sorted.stream().mapToInt(IndexedImages::count).sum();
-        byte[] data = new byte[total * size];
-        int[] labels = new int[total];
-        int n = 0;
+        ShardBuilder shard = ShardBuilder.images(shape, classes, storage);
         for (IndexedImages piece : sorted) {
-            System.arraycopy(piece.pixels(), 0, data, n * size, piece.pixels().length);
-            for (int index : piece.indices()) {
-                labels[n++] = allLabels[index];
+            int size = piece.pixels().length / piece.count();
+            for (int i = 0; i < piece.count(); i++) {
+                shard.addImage(piece.pixels(), i * size, allLabels[piece.indices()[i]]);
             }
         }
-        return List.of(new LabeledExamples(new UnsignedByteFeatures(total, size, data, shape),
-                new ClassLabels(classes, labels))).iterator();
+        return List.of(shard.build()).iterator();
     }
 }

@@ -87,6 +87,14 @@ final class RankContext {
     }
 
     /**
+     * Asks the shard to read {@code rows} ahead (the next iteration's): a shard spilled to the executor's disk reads
+     * them in the background while this iteration computes; one in memory ignores it.
+     */
+    void prefetch(int[] rows) {
+        shard.features().prefetch(rows);
+    }
+
+    /**
      * Multiplies the running-statistics part of the gradient (batch norm's mean and variance updates) by this rank's
      * example count, before the sum over ranks. {@link #averageRunningStatistics} divides the sum by the global count:
      * every rank then applies the example-weighted mean of the ranks' updates, i.e. moves towards the global batch's

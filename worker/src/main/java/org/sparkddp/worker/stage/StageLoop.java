@@ -35,12 +35,22 @@ final class StageLoop {
         long[] endNanos = new long[count];
         long divergedAt = -1;
         int done = 0;
+        int[] next = count > 0 ? mine.rows(spec.fromIteration()) : null;
+        if (next != null) {
+            context.prefetch(next);
+        }
         for (; done < count; done++) {
             int t = spec.fromIteration() + done;
             long iteration = spec.firstGlobalIteration() + done;
             boolean last = done == count - 1;
+            int[] rows = next;
+            // Iteration t + 1's rows are read ahead (from a shard on disk) while iteration t computes.
+            next = last ? null : mine.rows(t + 1);
+            if (next != null) {
+                context.prefetch(next);
+            }
             FaultInjection.beforeIteration(rank, iteration);
-            if (!rule.run(done, iteration, mine.rows(t), plan.globalCount(t), last, log)) {
+            if (!rule.run(done, iteration, rows, plan.globalCount(t), last, log)) {
                 divergedAt = iteration;
                 break;
             }
