@@ -16,7 +16,9 @@ import org.sparkddp.driver.output.ModelArchive;
  * tasks of one executor never share one: each model has a pool of idle networks, a task borrows one for a batch
  * and gives it back, and a network is built only when every built one is busy. So an executor builds at most as
  * many as it runs tasks at once. NOTE: a pool rather than one synchronized network, because with one ND4J thread
- * per task (spark-ddp's setting) the tasks of an executor would otherwise wait for each other's forward passes.
+ * per task (spark-ddp's setting) the tasks of an executor would otherwise wait for each other's forward passes:
+ * measured with two threads each scoring 200 batches of 512 rows on the 784-256-128-10 MLP, on 2 busy cores, a
+ * network each took 1.37-1.60 s, one synchronized network 2.16-2.45 s.
  *
  * <p>Models are keyed by their uid and a digest of their bytes, so a later {@code transform} of the same model
  * reuses them; the {@value #MODELS} most recently used models are kept, older ones dropped for the GC.
