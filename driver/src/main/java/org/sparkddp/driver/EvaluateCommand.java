@@ -66,7 +66,7 @@ final class EvaluateCommand {
             byte[] zip = HadoopFiles.read(location, hadoop, InputStream::readAllBytes);
 
             HeldOutMetrics result = score(spark.context(), test, zip, location, testLocation);
-            report(out, location, testLocation, result, beside);
+            report(out, location, testLocation, result, beside, spark.resultBytes());
         }
     }
 
@@ -87,10 +87,10 @@ final class EvaluateCommand {
     }
 
     private static void report(PrintStream out, String location, String testLocation, HeldOutMetrics result,
-                               OutputDirectory beside) throws IOException {
+                               OutputDirectory beside, long driverResultBytes) throws IOException {
         out.println(String.format(Locale.ROOT, "evaluated %s on %,d examples of %s: %s",
                 location, result.examples(), testLocation, TrainingJob.testFigures(result)));
-        EvaluationReport report = new EvaluationReport(location, testLocation, result);
+        EvaluationReport report = new EvaluationReport(location, testLocation, result, driverResultBytes);
         report.print(out);
         beside.writeAtomically(EvaluationReport.NAME, o -> o.write(report.json().getBytes(
                 java.nio.charset.StandardCharsets.UTF_8)));

@@ -14,22 +14,30 @@ import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.LongAccumulator;
 import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.DataConfig;
+import org.sparkddp.common.config.DataFormat;
+import org.sparkddp.common.config.Normalization;
 import org.sparkddp.common.data.HadoopFiles;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.driver.cli.CommandLine;
 import org.sparkddp.driver.data.ParquetMagic;
+import org.sparkddp.driver.output.ModelArchive;
+import org.sparkddp.driver.predict.PredictFormat;
+import org.sparkddp.driver.predict.PredictInput;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.SparkSetup;
 import org.sparkddp.ml.SparkDdpModel;
 
 /**
- * {@code spark-ddp predict --model FILE --input PARQUET --output DIR}: batch prediction on the executors. Named
- * steps: check (the model, the output's absence, the input files' Parquet magic bytes, before Spark starts),
- * read (Parquet, as Spark splits it), predict (each executor its partitions, the model broadcast as its model.zip
- * bytes), write (Parquet under a temporary name beside DIR, one file per input partition, then renamed to DIR in
- * one step, so DIR is whole or absent).
+ * {@code spark-ddp predict --model FILE --input IN --output DIR}: batch prediction on the executors. Named steps:
+ * check (the model, the output's absence, the input: Parquet's magic bytes, or an IDX header or CSV line against
+ * the model's width; before Spark starts), read (Parquet or a table as Spark splits it; IDX, CSV and LibSVM
+ * decoded by the executors, see {@link PredictInput}), predict (each executor its partitions, the model broadcast
+ * as its model.zip bytes), write (Parquet under a temporary name beside DIR, one file per input partition, then
+ * renamed to DIR in one step, so DIR is whole or absent). The input's format: {@link PredictFormat}.
  */
 final class PredictCommand {
     private PredictCommand() {
@@ -37,49 +45,92 @@ final class PredictCommand {
 
     static void run(CommandLine cli, PrintStream out) throws IOException {
         ConfigLoader.Loaded loaded = ConfigLoader.load(JobConfigSource.of(cli, Optional.empty()), cli.overrides());
-        // It reads Parquet through Spark SQL, whatever the config's data.format.
+        DataConfig data = loaded.config().data();
         SparkConf sparkConf = SparkSetup.sparkConf(loaded.config(), true);
         Configuration hadoop = HadoopConfs.from(sparkConf);
         String location = cli.model().orElseThrow();
         String input = cli.input().orElseThrow();
         String output = cli.output().orElseThrow();
+        DataFormat format = PredictFormat.of(cli.configFile().isPresent(), cli.overrides(), data.format(), input);
 
-        // Check: a valid model, and no output to overwrite.
-        SparkDdpModel model = SparkDdpModel.fromModelZip(location, HadoopFiles.read(location, hadoop,
-                InputStream::readAllBytes));
+        // Check: a valid model, no output to overwrite, an input that fits the model.
+        byte[] zip = HadoopFiles.read(location, hadoop, InputStream::readAllBytes);
+        SparkDdpModel model = SparkDdpModel.fromModelZip(location, zip);
         Path target = new Path(output);
         FileSystem fs = target.getFileSystem(hadoop);
         if (fs.exists(target)) {
             throw new InvalidConfigException("--output", "'" + output + "' exists already; predict never overwrites");
         }
         Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
-        ParquetMagic.check(input, hadoop); // IDX or CSV given by mistake: one line now, not a failed Spark job
+        checkNormalization(cli, format, data);
+        Optional<PredictInput> files = format.readBySpark() ? Optional.empty()
+                : Optional.of(PredictInput.plan(format, input, data, ModelArchive.read(location, zip), location, hadoop));
+        if (format == DataFormat.PARQUET) {
+            ParquetMagic.check(input, hadoop); // IDX or CSV given by mistake: one line now, not a failed Spark job
+        }
 
         SparkSession spark = SparkSession.builder().config(sparkConf).getOrCreate();
         try {
-            Dataset<Row> rows = read(spark, input);
+            LongAccumulator skipped = spark.sparkContext().longAccumulator("spark-ddp predict: bad rows skipped");
+            Dataset<Row> rows = files.isPresent() ? files.get().rows(spark, skipped) : read(spark, format, input);
             int partitions = rows.rdd().getNumPartitions();
             spark.sparkContext().setJobDescription("predict " + location + " on " + input);
             // Predict and write: no repartition, so the output is partitioned like the input.
+            Dataset<Row> predicted = model.transform(rows);
+            if (files.isPresent()) { // the file and position identify the row; its features are in the input
+                predicted = predicted.drop(PredictInput.featuresColumn());
+            }
             try {
-                model.transform(rows).write().parquet(temporary.toString());
+                predicted.write().parquet(temporary.toString());
             } catch (Exception e) { // SparkException, undeclared
                 // Spark reads only one file's footer to find the schema: the others are read here, on the executors.
-                throw notParquet(e).<RuntimeException>map(m -> new InvalidDataException(input, "cannot be read as"
-                        + " Parquet: " + m)).orElseThrow(() -> e instanceof RuntimeException r ? r
-                        : new IllegalStateException(e));
+                throw notParquet(e).filter(m -> format == DataFormat.PARQUET).<RuntimeException>map(m ->
+                        new InvalidDataException(input, "cannot be read as Parquet: " + m)).orElseThrow(() ->
+                        e instanceof RuntimeException r ? r : new IllegalStateException(e));
             }
             if (!fs.rename(temporary, target)) {
                 throw new IOException("cannot rename " + temporary + " to " + target);
             }
+            if (skipped.value() > 0) {
+                out.println(String.format(Locale.ROOT, "%s: skipped %,d bad row%s (data.on-bad-row = skip)", input,
+                        skipped.value(), skipped.value() == 1 ? "" : "s"));
+            }
             long written = spark.read().parquet(output).count();
-            out.println(String.format(Locale.ROOT, "predicted %,d rows of %s with %s (%s) in %d partition%s: %s",
-                    written, input, location, model.getOrDefault(model.task()), partitions,
+            out.println(String.format(Locale.ROOT, "predicted %,d rows of %s (%s) with %s (%s) in %d partition%s: %s",
+                    written, input, format.configName(), location, model.getOrDefault(model.task()), partitions,
                     partitions == 1 ? "" : "s", output));
         } finally {
             fs.delete(temporary, true); // only what a failed write left
             spark.stop();
         }
+    }
+
+    /**
+     * model.zip holds the network, not the training set's normalization statistics, so predict feeds tabular
+     * features as they are. A config that says they were normalized in training would silently give wrong
+     * predictions: that is an error, unless the user states the input is ready ({@code data.normalize = none}).
+     */
+    private static void checkNormalization(CommandLine cli, DataFormat format, DataConfig data) {
+        boolean stated = cli.configFile().isPresent()
+                || cli.overrides().stream().anyMatch(o -> o.strip().startsWith("data.normalize"));
+        if (stated && format.tabular() && data.normalize() != Normalization.NONE) {
+            throw new InvalidConfigException("data.normalize", "is " + data.normalize().configName() + ", but"
+                    + " model.zip does not store the training set's statistics, so predict cannot apply them: give it"
+                    + " features normalized as in training and set data.normalize = none");
+        }
+    }
+
+    /** Parquet files, or a catalog table for {@code dataframe-table}, read through Spark SQL. */
+    private static Dataset<Row> read(SparkSession spark, DataFormat format, String input) {
+        if (format == DataFormat.DATAFRAME_TABLE) {
+            try {
+                return spark.table(input);
+            } catch (Exception e) { // AnalysisException, undeclared
+                throw new InvalidDataException(input, "is not a table of the Spark catalog: "
+                        + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            }
+        }
+        return read(spark, input);
     }
 
     /**

@@ -39,6 +39,7 @@ import org.sparkddp.driver.output.ModelFile;
 import org.sparkddp.driver.output.OutputDirectory;
 import org.sparkddp.driver.output.Summary;
 import org.sparkddp.driver.report.TrainingReport;
+import org.sparkddp.driver.spark.DriverResultBytes;
 import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.driver.train.TrainingListener;
 import org.sparkddp.driver.train.TrainingResult;
@@ -56,6 +57,8 @@ public final class TrainingJob {
     private final Configuration hadoopConf;
     private final PrintStream console;
     private final boolean interactive;
+    /** The task results the driver receives, counted from the first Spark job of this training job. */
+    private DriverResultBytes resultBytes;
 
     public TrainingJob(ConfigLoader.Loaded loaded, Configuration hadoopConf, PrintStream console, boolean interactive) {
         this.loaded = loaded;
@@ -81,6 +84,7 @@ public final class TrainingJob {
 
     /** @param spark the session that reads {@code parquet} and {@code dataframe-table} data; needed only for them */
     public Prepared prepare(Optional<SparkSession> spark) {
+        spark.ifPresent(s -> watchResults(s.sparkContext())); // Spark reads the data now: count its results too
         SparkDdpConfig config = loaded.config();
         JobData data = JobData.open(config.data(), config.validation(), config.training().seed(),
                 TargetKind.of(config.model()), hadoopConf, spark);
@@ -138,12 +142,26 @@ public final class TrainingJob {
 
     /** @param resume a checkpoint to continue from, already checked against this job ({@link ResumeCheck}) */
     public TrainingResult run(JavaSparkContext sc, Prepared prepared, Optional<Checkpoint> resume) throws IOException {
+        watchResults(sc.sc());
         try {
             return train(sc, prepared, resume);
         } catch (IOException | RuntimeException | Error e) {
             // A run that failed before writing anything leaves no empty output directory behind.
             prepared.output().discardIfEmpty();
             throw e;
+        } finally {
+            resultBytes.close();
+            resultBytes = null;
+        }
+    }
+
+    /** Registers the result-bytes listener on {@code sc}, once. */
+    private void watchResults(org.apache.spark.SparkContext sc) {
+        if (resultBytes == null || !resultBytes.watches(sc)) {
+            if (resultBytes != null) {
+                resultBytes.close();
+            }
+            resultBytes = DriverResultBytes.watch(sc);
         }
     }
 
@@ -204,7 +222,7 @@ public final class TrainingJob {
                 prepared.data().trainRowsSkipped(), prepared.data().testRowsSkipped(),
                 prepared.data().validationRowsSkipped());
         Map<String, Object> summary = Summary.of(config, result, provenance, (System.nanoTime() - start) / 1e9,
-                resumed);
+                resumed, resultBytes.total());
         summary.put("shard_rebuilds", shardRebuilds);
         Summary.write(prepared.output(), summary);
         writeReport(prepared.output());
@@ -272,16 +290,30 @@ public final class TrainingJob {
     private void printHeader(SparkDdpConfig config, Prepared prepared, ModelState initial, String master) {
         var t = config.training();
         console.println(String.format(Locale.ROOT,
-                "spark-ddp: %s (%,d parameters) · %s · %,d training%s and %,d test examples · %d worker%s ·"
+                "spark-ddp: %s (%,d parameters) · %s · %,d training%s and %,d test examples · %s · %d worker%s ·"
                         + " global batch %d · %s%s · %s",
                 NetworkDescription.of(prepared.network()), initial.params().length, t.mode().configName(),
                 prepared.data().train().size(), prepared.data().validation()
                         .map(v -> String.format(Locale.ROOT, ", %,d validation", v.size())).orElse(""),
-                prepared.data().test().size(), t.workers(), t.workers() == 1 ? "" : "s", t.batchSize(),
+                prepared.data().test().size(), targets(TargetKind.of(config.model()), config.data().classes(),
+                        prepared.data().train().targetWidth()), t.workers(), t.workers() == 1 ? "" : "s",
+                t.batchSize(),
                 length(config, prepared),
                 config.validation().patience().isPresent() ? String.format(Locale.ROOT, " (early stopping: patience"
                         + " %d)", config.validation().patience().getAsInt()) : "",
                 master));
+    }
+
+    /**
+     * What the network outputs and where that number came from: {@code 10 classes (data.classes)} or {@code 10
+     * classes (from the training labels)} for class labels, {@code 1 output (real targets)} for regression.
+     */
+    static String targets(TargetKind kind, java.util.OptionalInt configured, int width) {
+        if (kind == TargetKind.REAL) {
+            return String.format(Locale.ROOT, "%d output%s (real targets)", width, width == 1 ? "" : "s");
+        }
+        return String.format(Locale.ROOT, "%d classes (%s)", width, configured.isPresent() ? "data.classes"
+                : "from the training labels");
     }
 
     /**

@@ -136,28 +136,63 @@ public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWrita
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
         Broadcast<byte[]> network = sc.broadcast(modelZip);
         String name = uid;
+        String key = ExecutorNetworks.key(uid, modelZip);
         boolean classes = getOrDefault(task).equals(CLASSIFICATION);
-        return dataset.toDF().mapPartitions((MapPartitionsFunction<Row, Row>) rows ->
-                predict(rows, ModelArchive.read(name + "/" + NETWORK, network.value()), field, column, classes),
-                Encoders.row(out));
+        // Executor: the network comes from the JVM's pool, built from the broadcast bytes only when none is idle.
+        return dataset.toDF().mapPartitions((MapPartitionsFunction<Row, Row>) rows -> predict(rows,
+                        new Scorer(key, () -> ModelArchive.read(name + "/" + NETWORK, network.value())), field,
+                        column, classes), Encoders.row(out));
     }
 
-    /** Scores one partition in batches, each input row followed by its three outputs. Runs on an executor. */
-    private static Iterator<Row> predict(Iterator<Row> rows, ModelArchive.Restored network, int field, String column,
-                                         boolean classes) {
-        List<Row> out = new ArrayList<>();
-        List<Row> batch = new ArrayList<>(BATCH);
-        while (rows.hasNext()) {
-            batch.add(rows.next());
-            if (batch.size() == BATCH || !rows.hasNext()) {
-                score(batch, network, field, column, classes, out);
-                batch.clear();
+    /** A model's network, borrowed from the executor's pool for one batch at a time. Runs on an executor. */
+    private record Scorer(String key, java.util.function.Supplier<ModelArchive.Restored> build) {
+        INDArray output(INDArray features) {
+            ModelArchive.Restored network = ExecutorNetworks.borrow(key, build);
+            try {
+                return network.output(features);
+            } finally {
+                ExecutorNetworks.release(key, network);
             }
         }
-        return out.iterator();
     }
 
-    private static void score(List<Row> batch, ModelArchive.Restored network, int field, String column,
+    /**
+     * Scores one partition in batches, each input row followed by its outputs. Lazily, one batch at a time, so that
+     * a task holds {@value #BATCH} rows, not its partition (an IDX split of 32 MB is 250 MB of rows). Runs on an
+     * executor.
+     */
+    private static Iterator<Row> predict(Iterator<Row> rows, Scorer network, int field, String column,
+                                         boolean classes) {
+        return new Iterator<>() {
+            private final List<Row> batch = new ArrayList<>(BATCH);
+            private final List<Row> out = new ArrayList<>(BATCH);
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                if (next == out.size() && rows.hasNext()) {
+                    out.clear();
+                    next = 0;
+                    while (batch.size() < BATCH && rows.hasNext()) {
+                        batch.add(rows.next());
+                    }
+                    score(batch, network, field, column, classes, out);
+                    batch.clear();
+                }
+                return next < out.size();
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return out.get(next++);
+            }
+        };
+    }
+
+    private static void score(List<Row> batch, Scorer network, int field, String column,
                               boolean classes, List<Row> out) {
         int width = FeatureColumn.width(batch.get(0), field, column);
         float[] features = new float[Math.multiplyExact(batch.size(), width)];

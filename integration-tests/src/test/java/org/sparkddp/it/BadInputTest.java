@@ -215,7 +215,7 @@ class BadInputTest {
                         d -> search(d, TestData.configFile(d, "grid.conf", "grid { \"training.batch-size\" = [64, -5] }"))),
                 new Case("report of a directory that holds no run", "{dir}/nowhere/metrics.jsonl: no such file",
                         d -> List.of("report", d.resolve("nowhere").toString())),
-                new Case("predict without an output", "predict needs --model FILE --input PARQUET --output DIR",
+                new Case("predict without an output", "predict needs --model FILE --input IN --output DIR",
                         d -> List.of("predict", "--model", "m.zip", "--input", "in")),
                 new Case("predict with a model that is not a model", "{dir}/saved-model.zip: is not a model",
                         d -> predict(d, Files.writeString(d.resolve("saved-model.zip"), "not a zip"), TestData.DIR)),
@@ -225,9 +225,16 @@ class BadInputTest {
                 }),
                 new Case("predict on a path that does not exist", "{dir}/nowhere: cannot be read as Parquet",
                         d -> predict(d, model(d), d.resolve("nowhere"))),
-                new Case("predict on IDX images, which are not Parquet", TestData.TEST + ": is not a Parquet file: it"
+                new Case("predict on IDX images said to be Parquet", TestData.TEST + ": is not a Parquet file: it"
                         + " does not start and end with Parquet's magic bytes PAR1 (it starts with 0x1f8b0808)",
-                        d -> predict(d, model(d), TestData.TEST)),
+                        d -> predict(d, model(d), TestData.TEST, "data.format=parquet")),
+                new Case("predict on IDX images with a corrupt header", "{dir}/bad-images-idx3-ubyte: wrong magic"
+                        + " number 0x00000903", d -> predict(d, model(d), Files.write(d.resolve(
+                                "bad-images-idx3-ubyte"), new byte[] {0, 0, 9, 3, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28}))),
+                new Case("predict on CSV rows the model cannot take", "{dir}/rows.csv: has 3 fields per row (split on"
+                        + " comma), which is 2 features after the 1 label column of data.csv.label-columns, but the"
+                        + " model in {dir}/saved-model.zip takes 784", d -> predict(d, model(d),
+                                Files.writeString(d.resolve("rows.csv"), "1,2,0\n3,4,1\n"))),
                 new Case("predict on a directory holding a CSV file", "{dir}/rows/part-0.csv: is not a Parquet file",
                         d -> {
                             Files.createDirectories(d.resolve("rows"));
@@ -300,10 +307,14 @@ class BadInputTest {
     }
 
     /** {@code predict --model model --input input --output dir/predicted}, in local mode. */
-    private static List<String> predict(Path dir, Path model, Path input) {
-        return List.of("predict", "--model", model.toString(), "--input", input.toString(), "--output",
-                dir.resolve("predicted").toString(), "--set", "spark.master=local[2]", "--set",
-                "spark.ui.enabled=false");
+    private static List<String> predict(Path dir, Path model, Path input, String... settings) {
+        List<String> args = new ArrayList<>(List.of("predict", "--model", model.toString(), "--input",
+                input.toString(), "--output", dir.resolve("predicted").toString(), "--set", "spark.master=local[2]",
+                "--set", "spark.ui.enabled=false"));
+        for (String s : settings) {
+            args.addAll(List.of("--set", s));
+        }
+        return args;
     }
 
     /**

@@ -96,6 +96,12 @@ class ClusterCommandsTest extends StandaloneClusterTest {
         String output = awaitExit(train, 0);
         assertTrue(output.contains("2 workers"), output);
         assertTrue(Files.exists(run().resolve("model.zip")) && Files.exists(run().resolve("summary.json")), output);
+        // The driver's own account: its heap is the 900 MiB asked (this machine's default would be a quarter of
+        // its memory), and it received task results, not data.
+        var summary = org.sparkddp.driver.output.Json.parse(Files.readString(run().resolve("summary.json")));
+        long maxHeap = summary.get("driver_max_heap_bytes").asLong();
+        assertTrue(maxHeap > 600L << 20 && maxHeap <= 900L << 20, "driver_max_heap_bytes " + maxHeap);
+        assertTrue(summary.get("driver_result_bytes").asLong() > 0, summary.toString());
     }
 
     @Test
@@ -149,10 +155,21 @@ class ClusterCommandsTest extends StandaloneClusterTest {
 
     @Test
     @Order(5)
-    void predictOnAFileThatIsNotParquetIsOneLine() throws Exception {
+    void predictOnIdxImagesDecodedByTheExecutors() throws Exception {
         List<String> app = List.of("predict", "--model", run().resolve("model.zip").toString(), "--input",
-                TestData.TEST.toString(), "--output", dir.resolve("not-predicted").toString());
-        ChildRun predict = submit("predict-idx", List.of(), app);
+                TestData.TEST.toString(), "--output", dir.resolve("predicted-idx").toString());
+        String output = awaitExit(submit("predict-idx", List.of(), app), 0);
+        assertTrue(output.contains("predicted 500 rows of " + TestData.TEST + " (idx)"), output);
+    }
+
+    @Test
+    @Order(5)
+    void predictOnAFileThatIsNotParquetIsOneLine() throws Exception {
+        // IDX images said to be Parquet (the name alone would say idx).
+        List<String> app = List.of("predict", "--set", "data.format=parquet", "--model",
+                run().resolve("model.zip").toString(), "--input", TestData.TEST.toString(), "--output",
+                dir.resolve("not-predicted").toString());
+        ChildRun predict = submit("predict-not-parquet", List.of(), app);
         String output = awaitExit(predict, 2);
         List<String> errors = Files.readAllLines(predict.stderr()).stream().filter(l -> l.startsWith("spark-ddp:"))
                 .toList();

@@ -65,6 +65,9 @@ class EvaluateCommandTest {
         String console = run(argv("evaluate", settings, "--model", dir.resolve("model.zip").toString()));
         assertTrue(console.contains("confusion matrix (rows: true class, columns: predicted class)"), console);
         JsonNode report = Json.parse(Files.readString(dir.resolve("evaluation.json")));
+        // The executors send back their partial metrics (a 10 x 10 confusion matrix each), not the examples.
+        long received = report.get("driver_result_bytes").asLong();
+        assertTrue(received > 0 && received < 64 << 10, "driver_result_bytes " + received);
 
         LabeledExamples test = Datasets.load(ConfigLoader.load(null, settings).config().data(),
                 TargetKind.CLASS_INDEX, new Configuration()).test();

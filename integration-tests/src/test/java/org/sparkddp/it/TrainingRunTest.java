@@ -49,13 +49,19 @@ class TrainingRunTest extends LocalSparkTest {
         job.run(sc, job.prepare());
         String text = console.toString(StandardCharsets.UTF_8);
         // The banner: 1 worker, and 5 iterations rather than the 10 epochs the cap cuts short (16 iterations each).
-        assertTrue(text.lines().findFirst().orElse("").contains(" · 1 worker · global batch 128 · 5 iterations"
-                + " (training.max-iterations; 10 epochs would be 160) · "), text);
+        // The classes, counted from the subset's labels (data.classes is not set).
+        assertTrue(text.lines().findFirst().orElse("").contains(" test examples · 10 classes (from the training"
+                + " labels) · 1 worker · global batch 128 · 5 iterations (training.max-iterations; 10 epochs would be"
+                + " 160) · "), text);
         assertTrue(text.contains("epoch 1/10 · train loss"), text);
         JsonNode summary = Json.parse(Files.readString(dir.resolve("summary.json")));
         assertEquals(1, summary.get("epochs").asInt(), "the console and metrics.jsonl call it epoch 1: " + summary);
         assertEquals(0, summary.get("epochs_completed").asInt());
         assertEquals(5, summary.get("iterations").asLong());
+        // The stage reports and the evaluation's merged metrics come back to the driver; the data does not.
+        long received = summary.get("driver_result_bytes").asLong();
+        assertTrue(received > 0 && received < 4 << 20, "driver_result_bytes " + received);
+        assertEquals(Runtime.getRuntime().maxMemory(), summary.get("driver_max_heap_bytes").asLong());
     }
 
     @Test

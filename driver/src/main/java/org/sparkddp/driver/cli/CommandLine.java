@@ -16,7 +16,7 @@ import org.sparkddp.common.error.InvalidInputException;
  * @param model      the model.zip to evaluate
  * @param runDir     the output directory of a run, to write a report for
  * @param grid       the search space of {@code search}
- * @param input      {@code predict}'s input (Parquet) and {@code output}, where it writes
+ * @param input      {@code predict}'s input (Parquet, IDX, CSV or LibSVM) and {@code output}, where it writes
  */
 public record CommandLine(String command, Optional<String> configFile, List<String> overrides, Optional<String> resume,
                           Optional<String> model, Optional<String> runDir, Optional<String> grid,
@@ -26,7 +26,7 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             "       spark-ddp evaluate --model FILE [--config FILE] [--set key=value ...]",
             "       spark-ddp report OUTPUT_DIR",
             "       spark-ddp search --grid FILE [--config FILE] [--set key=value ...]",
-            "       spark-ddp predict --model FILE --input PARQUET --output DIR [--config FILE] [--set key=value ...]",
+            "       spark-ddp predict --model FILE --input IN --output DIR [--config FILE] [--set key=value ...]",
             "",
             "  train     train a network; with no --config, the built-in default job",
             "            (conf/fashion-mnist-mlp.conf: an MLP on Fashion-MNIST, local Spark)",
@@ -39,8 +39,10 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             "  report    (re)write OUTPUT_DIR/report.html from a run's metrics.jsonl and summary.json",
             "  search    train one trial per point of the grid, one after another, each on every worker;",
             "            ranks them by held-out loss in output.dir/search.json",
-            "  predict   add predictions to Parquet rows (a 'features' column: Vector or array), on the executors;",
-            "            writes Parquet to --output, partitioned like the input",
+            "  predict   add predictions to Parquet rows (a 'features' column: Vector or array) or to IDX, CSV or",
+            "            LibSVM files, on the executors; writes Parquet to --output, partitioned like the input;",
+            "            IN's format is data.format if --config or --set gives it, else from its name (.csv, .svm,",
+            "            .libsvm, -images-idx3-ubyte[.gz]; anything else is Parquet)",
             "  --grid    HOCON: grid { \"optimizer.learning-rate\" = [0.001, 0.003] }, optionally random { samples = N }",
             "",
             "Exit status: 0 done, 2 invalid input (config, data, paths), 3 training diverged, 1 other failure.");
@@ -102,7 +104,7 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             throw new InvalidInputException("evaluate needs --model FILE (see --help)");
         }
         if (command.equals("predict") && (model == null || input == null || output == null)) {
-            throw new InvalidInputException("predict needs --model FILE --input PARQUET --output DIR (see --help)");
+            throw new InvalidInputException("predict needs --model FILE --input IN --output DIR (see --help)");
         }
         if (command.equals("search") && grid == null) {
             throw new InvalidInputException("search needs --grid FILE (see --help)");

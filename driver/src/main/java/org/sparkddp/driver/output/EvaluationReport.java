@@ -23,11 +23,14 @@ public final class EvaluationReport {
     private final String model;
     private final String data;
     private final HeldOutMetrics metrics;
+    private final long driverResultBytes;
 
-    public EvaluationReport(String model, String data, HeldOutMetrics metrics) {
+    /** @param driverResultBytes the task results the driver received while evaluating (a SparkListener's sum) */
+    public EvaluationReport(String model, String data, HeldOutMetrics metrics, long driverResultBytes) {
         this.model = model;
         this.data = data;
         this.metrics = metrics;
+        this.driverResultBytes = driverResultBytes;
     }
 
     public String json() {
@@ -67,6 +70,7 @@ public final class EvaluationReport {
             }
             doc.put("per_target", targets);
         }
+        doc.put("driver_result_bytes", driverResultBytes);
         return Json.pretty(doc);
     }
 

@@ -39,9 +39,11 @@ public final class Summary {
     /**
      * Cumulative figures ({@code iterations}, {@code epochs}, {@code train_seconds}) count the training before a
      * resume too; per-iteration and per-second figures are over what this run did ({@code iterations_this_run}).
+     *
+     * @param driverResultBytes the task results the driver received during the job (a SparkListener's sum)
      */
     public static Map<String, Object> of(SparkDdpConfig config, TrainingResult result, Provenance provenance,
-                                         double wallSeconds, Optional<Resumed> resumed) {
+                                         double wallSeconds, Optional<Resumed> resumed, long driverResultBytes) {
         HeldOutMetrics test = result.test();
         Map<String, Object> s = new LinkedHashMap<>();
         if (test.hasAccuracy()) {
@@ -82,6 +84,10 @@ public final class Summary {
         s.put("executor_crashes", result.executorLosses().stream().filter(ExecutorLoss::crashed).count());
         s.put("executor_losses", result.executorLosses().stream().map(Summary::loss).toList());
         s.put("peak_heap_mb", PeakHeap.megabytes());
+        // The driver's limits in practice: its heap as the JVM was started (-Xmx, from --driver-memory), and what
+        // the executors sent it, which must not grow with the rows.
+        s.put("driver_max_heap_bytes", Runtime.getRuntime().maxMemory());
+        s.put("driver_result_bytes", driverResultBytes);
         s.put("parameters", provenance.parameters());
         s.put("train_examples", provenance.trainExamples());
         s.put("test_examples", provenance.testExamples());

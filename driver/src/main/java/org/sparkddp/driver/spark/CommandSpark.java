@@ -14,6 +14,8 @@ import org.apache.spark.sql.SparkSession;
 public final class CommandSpark implements AutoCloseable {
     private final SparkConf conf;
     private JavaSparkContext sc;
+    /** The task results the driver receives, counted from the context's start. */
+    private DriverResultBytes resultBytes;
 
     /** @param forData whether the data is read through Spark SQL, so that Spark must start before it is checked */
     public CommandSpark(SparkConf conf, boolean forData) {
@@ -32,8 +34,14 @@ public final class CommandSpark implements AutoCloseable {
     public JavaSparkContext context() {
         if (sc == null) {
             sc = new JavaSparkContext(SparkContext.getOrCreate(conf));
+            resultBytes = DriverResultBytes.watch(sc.sc());
         }
         return sc;
+    }
+
+    /** The task result bytes the driver has received since the context started; 0 if it never started. */
+    public long resultBytes() {
+        return resultBytes == null ? 0 : resultBytes.total();
     }
 
     @Override

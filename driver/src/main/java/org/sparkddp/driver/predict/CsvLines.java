@@ -1,0 +1,77 @@
+package org.sparkddp.driver.predict;
+
+import java.util.regex.Pattern;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.sparkddp.common.config.BadRowPolicy;
+import org.sparkddp.common.config.CsvConfig;
+
+/**
+ * A CSV line's features, by {@code CsvReader}'s rules: split on {@code data.csv.delimiter} (a run of blanks for
+ * {@code space}), a byte-order mark and, with {@code data.csv.header}, the first line of each file skipped, blank
+ * lines ignored, every field a finite number. The label columns ({@code data.csv.label-columns}) are dropped when
+ * the rows have them; rows of the features alone are accepted too. Built on the driver with the field count the
+ * first line shows; applied on the executors.
+ */
+final class CsvLines extends LineParser {
+    private static final long serialVersionUID = 1L;
+
+    private final char delimiter;
+    private final boolean header;
+    private final int fields;
+    /** Per field: whether it is a feature (false for a label column). */
+    private final boolean[] feature;
+    private final int width;
+    private transient Pattern splitter;
+
+    /**
+     * @param labelColumns the 0-based label columns, resolved against {@code fields}; empty for rows without them
+     */
+    CsvLines(CsvConfig csv, int fields, int[] labelColumns, BadRowPolicy policy) {
+        super(policy);
+        this.delimiter = csv.delimiter();
+        this.header = csv.header();
+        this.fields = fields;
+        this.feature = new boolean[fields];
+        java.util.Arrays.fill(feature, true);
+        for (int c : labelColumns) {
+            feature[c] = false;
+        }
+        this.width = fields - labelColumns.length;
+    }
+
+    /** The fields of a line, split as {@code CsvReader} splits them. */
+    static String[] split(Pattern splitter, char delimiter, String line) {
+        return splitter.split(delimiter == CsvConfig.WHITESPACE ? line.strip() : line, -1);
+    }
+
+    static Pattern splitter(char delimiter) {
+        return delimiter == CsvConfig.WHITESPACE ? Pattern.compile("[ \t]+")
+                : Pattern.compile(Pattern.quote(String.valueOf(delimiter)));
+    }
+
+    @Override
+    Vector parse(String file, long offset, String line) {
+        if (offset == 0 && line.startsWith("\uFEFF")) {
+            line = line.substring(1); // a byte-order mark, as spreadsheet exports write
+        }
+        if (line.isBlank() || (header && offset == 0)) {
+            return null;
+        }
+        if (splitter == null) {
+            splitter = splitter(delimiter);
+        }
+        String[] values = split(splitter, delimiter, line);
+        if (values.length != fields) {
+            throw reject(file, offset, "expected " + fields + " fields but got " + values.length);
+        }
+        double[] features = new double[width];
+        int f = 0;
+        for (int c = 0; c < fields; c++) {
+            if (feature[c]) {
+                features[f++] = number(file, offset, values[c].trim(), "field " + (c + 1));
+            }
+        }
+        return Vectors.dense(features);
+    }
+}

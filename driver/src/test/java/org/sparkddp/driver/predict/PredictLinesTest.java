@@ -1,0 +1,63 @@
+package org.sparkddp.driver.predict;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.sparkddp.common.config.BadRowPolicy;
+import org.sparkddp.common.config.CsvConfig;
+import org.sparkddp.common.config.DataFormat;
+import org.sparkddp.common.error.InvalidDataException;
+
+/** predict's per-line parsers (the rules train's readers apply) and its choice of format. */
+class PredictLinesTest {
+    @Test
+    void csvDropsTheLabelColumnsAndSkipsTheHeaderAndBlankLines() {
+        CsvConfig csv = new CsvConfig(';', true, List.of(0, -1));
+        CsvLines lines = new CsvLines(csv, 5, new int[] {0, 4}, BadRowPolicy.FAIL);
+        assertNull(lines.parse("f.csv", 0, "\uFEFFlabel;a;b;c;target"), "the header: the first line of a file");
+        assertNull(lines.parse("f.csv", 30, "   "));
+        // Parsed as floats, as train parses them.
+        assertArrayEquals(new double[] {0.5, -2, 1e-3f}, lines.parse("f.csv", 40, "7; 0.5;-2 ;1e-3;9").toArray());
+
+        InvalidDataException wrong = assertThrows(InvalidDataException.class,
+                () -> lines.parse("f.csv", 60, "7;0.5;-2;9"));
+        assertEquals("f.csv (the line at byte 60): expected 5 fields but got 4", wrong.getMessage());
+        InvalidDataException nan = assertThrows(InvalidDataException.class,
+                () -> lines.parse("f.csv", 80, "7;0.5;NaN;1;9"));
+        assertEquals("f.csv (the line at byte 80): field 3 is NaN, expected a finite number", nan.getMessage());
+
+        // Under skip, the same row is left out (the caller counts it).
+        CsvLines skipping = new CsvLines(csv, 5, new int[] {0, 4}, BadRowPolicy.SKIP);
+        assertThrows(LineParser.Skipped.class, () -> skipping.parse("f.csv", 80, "7;0.5;x;1;9"));
+    }
+
+    @Test
+    void libSvmIsSparseWithinTheModelsWidth() {
+        LibSvmLines lines = new LibSvmLines(5, BadRowPolicy.FAIL);
+        assertNull(lines.parse("f.svm", 0, "# a comment"));
+        assertArrayEquals(new double[] {0, 0.5, 0, 0, -1}, lines.parse("f.svm", 12, "1 2:0.5 5:-1 # x").toArray());
+        assertArrayEquals(new double[5], lines.parse("f.svm", 30, "0").toArray(), "no pairs: all zero");
+        assertEquals("f.svm (the line at byte 40): feature index 6 is beyond the 5 features the model takes",
+                assertThrows(InvalidDataException.class, () -> lines.parse("f.svm", 40, "1 6:1")).getMessage());
+        assertEquals("f.svm (the line at byte 50): feature index 2 follows 3: indices must be strictly increasing",
+                assertThrows(InvalidDataException.class, () -> lines.parse("f.svm", 50, "1 3:1 2:1")).getMessage());
+    }
+
+    @Test
+    void theFormatIsTheConfigsWhenOneIsGivenElseTheNames() {
+        assertEquals(DataFormat.IDX, PredictFormat.inferred("hdfs:///d/t10k-images-idx3-ubyte.gz"));
+        assertEquals(DataFormat.IDX, PredictFormat.inferred("/d/t10k-images-idx3-ubyte"));
+        assertEquals(DataFormat.CSV, PredictFormat.inferred("/d/rows.CSV.gz"));
+        assertEquals(DataFormat.LIBSVM, PredictFormat.inferred("/d/a9a.libsvm"));
+        assertEquals(DataFormat.LIBSVM, PredictFormat.inferred("/d/a9a.svm"));
+        assertEquals(DataFormat.PARQUET, PredictFormat.inferred("hdfs:///scoring/in/"));
+        assertEquals(DataFormat.CSV, PredictFormat.of(false, List.of("data.format=csv"), DataFormat.CSV, "/d/in"));
+        assertEquals(DataFormat.LIBSVM, PredictFormat.of(true, List.of(), DataFormat.LIBSVM, "/d/in.csv"));
+        assertEquals(DataFormat.PARQUET, PredictFormat.of(false, List.of("training.epochs=1"), DataFormat.IDX,
+                "/d/in"), "the default config's idx is not a choice the user made");
+    }
+}
