@@ -44,7 +44,7 @@ public final class CsvReader {
         BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
         BadRows bad = new BadRows(name, options.onBadRow());
         int width = csv.labelColumns().size();
-        TargetColumns targets = new TargetColumns(options.kind(), width, options.knownClasses());
+        TargetColumns targets = new TargetColumns(options, width);
         FloatColumn features = new FloatColumn();
         int fields = -1;
         boolean[] isTarget = null;

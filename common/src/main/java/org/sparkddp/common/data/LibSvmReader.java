@@ -30,7 +30,7 @@ public final class LibSvmReader {
     public TabularFile read(InputStream in) throws IOException {
         BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
         BadRows bad = new BadRows(name, options.onBadRow());
-        TargetColumns targets = new TargetColumns(options.kind(), 1, options.knownClasses());
+        TargetColumns targets = new TargetColumns(options, 1);
         // Sparse until the end, when the number of features is known: index (as a float, exact below 2^24), value.
         FloatColumn indices = new FloatColumn();
         FloatColumn values = new FloatColumn();

@@ -37,11 +37,13 @@ public record JobData(ExampleSource train, ExampleSource test, Optional<ExampleS
     public static JobData open(DataConfig data, ValidationConfig validation, long seed, TargetKind targets,
                                Configuration hadoopConf, Optional<SparkSession> spark) {
         if (data.format() == DataFormat.IDX) {
-            ExampleSource train = IdxDatasets.open(data.train(), 0, data.splitSize(), hadoopConf, "data.train");
-            ExampleSource test = IdxDatasets.open(data.test(), train.targetWidth(), data.splitSize(), hadoopConf,
+            ExampleSource train = IdxDatasets.open(data.train(), data.classes().orElse(0), data.classes().isPresent(),
+                    data.splitSize(), hadoopConf, "data.train");
+            ExampleSource test = IdxDatasets.open(data.test(), train.targetWidth(), data.classes().isPresent(),
+                    data.splitSize(), hadoopConf,
                     "data.test");
             Optional<ExampleSource> file = data.validation().map(v -> IdxDatasets.open(v, train.targetWidth(),
-                    data.splitSize(), hadoopConf, "data.validation"));
+                    data.classes().isPresent(), data.splitSize(), hadoopConf, "data.validation"));
             Datasets.checkSameFeatures(data, train.numFeatures(), test.numFeatures(),
                     file.map(ExampleSource::numFeatures));
             HoldOut.Parts<ExampleSource> parts = HoldOut.of(train.size(), validation, seed)

@@ -29,7 +29,7 @@ final class TabularDatasets {
     /** @param spark the session that reads a DataFrame format; unused for text files */
     static Datasets load(DataConfig data, TargetKind targets, double validationFraction, long seed,
                          Configuration hadoopConf, Optional<SparkSession> spark) {
-        ReadOptions forTrain = ReadOptions.forTraining(targets, data.onBadRow());
+        ReadOptions forTrain = ReadOptions.forTraining(targets, data.onBadRow(), data.classes());
         TabularFile train = read(data, data.train(), "data.train", forTrain, hadoopConf, spark);
         ReadOptions forHeldOut = forTrain.forTest(train.examples());
         TabularFile test = read(data, data.test(), "data.test", forHeldOut, hadoopConf, spark);
