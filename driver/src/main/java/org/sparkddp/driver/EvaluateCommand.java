@@ -50,7 +50,7 @@ final class EvaluateCommand {
         // Check: the model is valid and fits the data, before any Spark job (a DataFrame source is read by one).
         ModelArchive.Restored model = ModelArchive.read(location, hadoop);
         String testLocation = loaded.config().data().test();
-        try (CommandSpark spark = new CommandSpark(sparkConf, loaded.config().data().format().readBySpark())) {
+        try (CommandSpark spark = new CommandSpark(sparkConf, loaded.config().data().format().tabular())) {
             int outputs = model.numOutputs();
             ExampleSource test = JobData.openTest(loaded.config().data(), TargetKind.of(loaded.config().model()),
                     outputs, hadoop, spark.dataSession());

@@ -95,8 +95,8 @@ class ValidationTest extends LocalSparkTest {
         assertEquals(epochs.size(), summary.get("epochs").asInt());
         assertTrue(summary.at("/validation/stopped_early").asBoolean());
         assertEquals(v.bestEpoch() + 1, summary.at("/validation/model_epoch").asInt());
-        assertEquals(1800, summary.at("/validation/examples").asInt());
-        assertEquals(200, summary.get("train_examples").asInt());
+        assertEquals(validation.size(), summary.at("/validation/examples").asInt());
+        assertEquals(data.train().size(), summary.get("train_examples").asInt());
         assertEquals(result.test().accuracy(), summary.get("test_accuracy").asDouble(), 0.0);
 
         // Every epoch line of metrics.jsonl has the training and the validation loss, for the overfitting chart.
@@ -123,7 +123,9 @@ class ValidationTest extends LocalSparkTest {
         assertTrue(whole.validation().get().stoppedEarly());
 
         // The checkpoint after the epoch that followed the best: its current state is no longer the best one.
-        long iteration = 4L * (best + 2);
+        // batch-size 50: an epoch of the kept rows (HoldOut's draw of the 2,000) takes ceil(kept / 50) iterations.
+        long kept = HoldOut.of(2000, 0.9, 42).kept().length;
+        long iteration = (kept + 49) / 50 * (best + 2);
         Checkpoint after = CheckpointStore.read(out.resolve(String.format("ckpt/ckpt-%012d", iteration)).toString(),
                 new Configuration());
         assertEquals(best, after.stopping().orElseThrow().bestEpoch());

@@ -112,6 +112,20 @@ public final class CsvReader {
         return new TabularFile(examples, bad.skipped());
     }
 
+    /**
+     * The label columns (0-based) of a file whose first non-blank line is {@code firstLine} (the header, or the
+     * first row): what an executor needs to read any split of it ({@link TextBlockDecoder}). Read on the driver.
+     */
+    public int[] labelColumns(String firstLine, long line) {
+        String text = firstLine.startsWith("\uFEFF") ? firstLine.substring(1) : firstLine;
+        return resolveLabelColumns(split(text).length, line);
+    }
+
+    /** The fields of the row {@code firstLine}. */
+    public int fields(String firstLine) {
+        return split(firstLine.startsWith("\uFEFF") ? firstLine.substring(1) : firstLine).length;
+    }
+
     private String[] split(String line) {
         return splitter.split(csv.delimiter() == CsvConfig.WHITESPACE ? line.strip() : line, -1);
     }

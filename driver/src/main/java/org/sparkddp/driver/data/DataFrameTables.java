@@ -67,7 +67,7 @@ final class DataFrameTables {
         return examples.build();
     }
 
-    private static Dataset<Row> open(SparkSession spark, DataFormat format, String location, String key) {
+    static Dataset<Row> open(SparkSession spark, DataFormat format, String location, String key) {
         try {
             return switch (format) {
                 case PARQUET -> spark.read().parquet(location);
@@ -88,7 +88,7 @@ final class DataFrameTables {
     }
 
     /** A file Spark cannot decode (not Parquet, truncated): one line, from the innermost cause, which names it. */
-    private static RuntimeException unreadable(String location, DataFormat format, Exception e) {
+    static RuntimeException unreadable(String location, DataFormat format, Exception e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof InvalidInputException known) {
                 return known;
@@ -103,12 +103,12 @@ final class DataFrameTables {
     }
 
     /** Column names with dots or spaces are taken whole, not as struct fields. */
-    private static String quoted(String column) {
+    static String quoted(String column) {
         return "`" + column.replace("`", "``") + "`";
     }
 
     /** How the feature columns of a schema become one row of floats. Checked against the schema up front. */
-    private record Reader(List<Boolean> whole, int count) {
+    record Reader(List<Boolean> whole, int count) implements java.io.Serializable {
         static Reader of(StructType schema, ColumnsConfig columns, String location) {
             List<String> present = List.of(schema.fieldNames());
             List<Boolean> whole = new ArrayList<>();
@@ -141,7 +141,7 @@ final class DataFrameTables {
             return schema.apply(column).dataType();
         }
 
-        /** Row {@code r}'s features (fields 1..count), or null if any is null. */
+        /** Row {@code r}'s features (fields 1..count), or null if any is null. Runs where the rows are. */
         float[] features(Row r) {
             List<float[]> parts = new ArrayList<>(count);
             int width = 0;
