@@ -159,7 +159,8 @@ final class DecodedExamples implements ExampleSource {
         } finally {
             sc.setJobDescription(null);
         }
-        return ShardedData.of(rdd, List.of(), sizes, metrics, virtual);
+        JavaRDD<RowBlock> blocks = table.blocks();
+        return ShardedData.of(rdd, sizes, metrics, virtual, () -> blocks.unpersist(false));
     }
 
     /** Runs on an executor. */

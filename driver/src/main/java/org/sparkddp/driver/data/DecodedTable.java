@@ -72,8 +72,7 @@ final class DecodedTable {
         for (BlockCounts b : ordered) {
             long before = linesBefore.getOrDefault(b.file(), 0L);
             if (b.bad() > 0) {
-                throw new InvalidDataException(b.badRowPlace(b.lines() > 0 || before > 0 ? before : 0),
-                        b.firstBadProblem());
+                throw new InvalidDataException(b.badRowPlace(before), b.firstBadProblem());
             }
             linesBefore.put(b.file(), before + b.lines());
         }

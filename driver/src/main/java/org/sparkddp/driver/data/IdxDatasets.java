@@ -54,9 +54,10 @@ public final class IdxDatasets {
     }
 
     /**
-     * The images file as a job trains on it: read by the executors in splits if it is uncompressed and larger
-     * than {@code splitSize} bytes, else read here by the driver. Either way the header, the file's length and
-     * the labels are checked here, before Spark starts.
+     * The images file as a job trains on it. The executors read it if it is gzipped (each gzipped file is one
+     * task, which gunzips it whole) or uncompressed and larger than {@code splitSize} bytes (in splits); a small
+     * uncompressed file is read here by the driver. The header and the labels are read here, before Spark starts;
+     * the length of an uncompressed file is checked here too, a gzipped one's by the executor that gunzips it.
      */
     public static ExampleSource open(String imagesLocation, int numClasses, long splitSize, Configuration hadoopConf,
                                      String key) {
@@ -67,17 +68,22 @@ public final class IdxDatasets {
     public static ExampleSource open(String imagesLocation, int numClasses, boolean classesFixed, long splitSize,
                                      Configuration hadoopConf, String key) {
         String labelsLocation = labelsLocation(imagesLocation, key);
-        long length = imagesLocation.endsWith(".gz") ? 0 : HadoopFiles.status(imagesLocation, hadoopConf).getLen();
-        if (length <= splitSize) { // gzip cannot be split: read whole, by the driver
+        boolean gzipped = imagesLocation.endsWith(".gz");
+        long length = gzipped ? 0 : HadoopFiles.status(imagesLocation, hadoopConf).getLen();
+        if (!gzipped && length <= splitSize) {
             return new InMemoryExamples(imagesLocation, load(imagesLocation, numClasses, classesFixed, hadoopConf,
                     key));
         }
+        // NOTE: for a gzipped file this gunzips the 16 header bytes only.
         IdxHeader header = HadoopFiles.read(imagesLocation, hadoopConf,
                 in -> IdxReader.readHeader(imagesLocation, new DataInputStream(in), 3));
-        IdxReader.checkLength(imagesLocation, header, length - header.dataOffset());
+        if (!gzipped) {
+            IdxReader.checkLength(imagesLocation, header, length - header.dataOffset());
+        }
         ClassLabels labels = labels(labelsLocation, imagesLocation, header.count(), numClasses, classesFixed,
                 hadoopConf);
-        return SplitIdxImages.plan(imagesLocation, header, inputShape(header.shape()), labels, splitSize, hadoopConf);
+        return SplitIdxImages.plan(imagesLocation, header, inputShape(header.shape()), labels,
+                gzipped ? Long.MAX_VALUE : splitSize, hadoopConf);
     }
 
     /** One grey channel of height x width: the shape a convolutional input layer views each row as. */

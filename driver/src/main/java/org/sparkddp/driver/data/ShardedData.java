@@ -25,9 +25,17 @@ public final class ShardedData implements AutoCloseable {
     private final MetricsSpec metrics;
     /** For training shards: how the examples were cut, which the epochs' plans follow. Null for evaluation. */
     private final VirtualShards virtualShards;
+    /** Releases what the shards were built from (cached decoded blocks), once they are no longer needed. */
+    private final Runnable release;
 
     private ShardedData(JavaRDD<LabeledExamples> rdd, List<? extends Broadcast<?>> broadcasts, int[] shardSizes,
                         MetricsSpec metrics, VirtualShards virtualShards) {
+        this(rdd, broadcasts, shardSizes, metrics, virtualShards, () -> { });
+    }
+
+    private ShardedData(JavaRDD<LabeledExamples> rdd, List<? extends Broadcast<?>> broadcasts, int[] shardSizes,
+                        MetricsSpec metrics, VirtualShards virtualShards, Runnable release) {
+        this.release = release;
         this.virtualShards = virtualShards;
         this.rdd = rdd;
         this.broadcasts = broadcasts;
@@ -44,6 +52,17 @@ public final class ShardedData implements AutoCloseable {
     static ShardedData of(JavaRDD<LabeledExamples> rdd, List<? extends Broadcast<?>> broadcasts, int[] shardSizes,
                           MetricsSpec metrics, VirtualShards virtualShards) {
         return new ShardedData(rdd, broadcasts, shardSizes.clone(), metrics, virtualShards);
+    }
+
+    /**
+     * Shards the executors built from cached data ({@link DecodedExamples}).
+     *
+     * @param release run on close: unpersists the cached blocks, which the built shards no longer need (a lost
+     *                shard is then recomputed from the files)
+     */
+    static ShardedData of(JavaRDD<LabeledExamples> rdd, int[] shardSizes, MetricsSpec metrics,
+                          VirtualShards virtualShards, Runnable release) {
+        return new ShardedData(rdd, List.of(), shardSizes.clone(), metrics, virtualShards, release);
     }
 
     /**
@@ -130,5 +149,6 @@ public final class ShardedData implements AutoCloseable {
     public void close() {
         rdd.unpersist(false);
         broadcasts.forEach(bc -> bc.destroy());
+        release.run();
     }
 }
