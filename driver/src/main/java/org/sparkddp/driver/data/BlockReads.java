@@ -138,7 +138,16 @@ final class BlockReads {
             keyed = frame.select(selected.toArray(Column[]::new));
             byFile = false;
         }
-        boolean fileKeys = byFile;
+        return blocks(keyed, location, reader, options, byFile);
+    }
+
+    /**
+     * The blocks of {@code keyed}: its columns are the file path, the features, the label and the row index in
+     * the file (the first and last ignored unless {@code fileKeys}, when rows are keyed by partition and position
+     * in it instead). Plans on the driver.
+     */
+    static JavaRDD<RowBlock> blocks(Dataset<Row> keyed, String location, DataFrameTables.Reader reader,
+                                    ReadOptions options, boolean fileKeys) {
         int features = reader.count();
         return keyed.javaRDD()
                 // Executor: rows checked as DenseRows checks them, cut into blocks of consecutive rows of a file.
