@@ -65,6 +65,16 @@ class ExecutorDecodeTest {
                     "a,b,c,d,e,label\n" + String.join("\n", lines.subList(cuts[f], cuts[f + 1])) + "\n");
         }
         Files.writeString(seven.resolve("_SUCCESS"), ""); // a marker, not data
+        // The same seven files gzipped (each one task), with Windows line ends and a byte-order mark.
+        Path gzipped = Files.createDirectories(dir.resolve("seven-gz"));
+        for (int f = 0; f < 7; f++) {
+            String text = "\uFEFFa,b,c,d,e,label\r\n" + String.join("\r\n", lines.subList(cuts[f], cuts[f + 1]))
+                    + "\r\n";
+            try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(
+                    gzipped.resolve(String.format(Locale.ROOT, "part-%02d.csv.gz", f))))) {
+                out.write(text.getBytes(StandardCharsets.UTF_8));
+            }
+        }
         StringBuilder svm = new StringBuilder();
         for (String line : lines) {
             String[] f = line.split(",");
@@ -125,11 +135,14 @@ class ExecutorDecodeTest {
 
     @Test
     void oneFileSevenFilesAndManySplitsTrainToTheSameParameters() throws IOException {
+        // Also seven gzipped files with \r\n line ends: gzip, a byte-order mark and CRLF change no row.
         float[] one = train(config("one.csv"), Optional.of(spark));
         float[] seven = train(config("seven"), Optional.of(spark));
         float[] splits = train(config("one.csv", "data.split-size=700B"), Optional.of(spark));
         float[] driver = train(config("one.csv"), Optional.empty());
+        float[] gzipped = train(config("seven-gz"), Optional.of(spark));
         assertArrayEquals(one, seven, 0f);
+        assertArrayEquals(one, gzipped, 0f);
         assertArrayEquals(one, splits, 0f);
         assertArrayEquals(driver, one, 0f);
         // 700-byte splits of a ~20 KB file: many blocks, so the split arithmetic is exercised, not bypassed.
