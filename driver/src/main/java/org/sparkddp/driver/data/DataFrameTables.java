@@ -24,9 +24,11 @@ import org.sparkddp.common.error.InvalidInputException;
 
 /**
  * Reads a Parquet dataset or a catalog table through Spark SQL into rows of features and a label, with the
- * columns {@code data.columns} names. The executors decode the files in parallel; the selected columns come to
- * the driver, which checks them row by row ({@link DenseRows}) and shards them like a file it read itself, so the
- * shards are balanced whatever the input's partitioning.
+ * columns {@code data.columns} names: the driver-side path ({@link Datasets#load}) that tests and single-machine
+ * baselines compare against, where the selected columns come to the driver, which checks them row by row
+ * ({@link DenseRows}). Training never takes it: there the executors decode, check and shard the rows
+ * ({@link BlockReads}, {@link TabularSources}); this class also holds the schema checks and the column reader
+ * both paths share.
  *
  * <p>Rows are put in a fixed order, by file and then by position in the file, before anything is drawn at random:
  * Spark returns a file's splits in an order that depends on their sizes, and the seeded sharding, the held-out

@@ -16,7 +16,7 @@ import org.sparkddp.common.error.InvalidDataException;
 
 /**
  * Loads an IDX images file and the labels file beside it, checking that they agree, or plans the executors'
- * reads of a large one. Runs on the driver, through the Hadoop FileSystem API.
+ * reads of a large or gzipped one. Runs on the driver, through the Hadoop FileSystem API.
  */
 public final class IdxDatasets {
     private static final Pattern IMAGES_NAME = Pattern.compile("^(.*)-images-idx3-ubyte(\\.gz)?$");

@@ -20,7 +20,8 @@ import org.sparkddp.common.plan.HoldOut;
  * the others read against what the training set fixed (its classes, its features), then normalizes them all with
  * statistics of the training examples alone: those held out for validation are taken out first. Runs on the
  * driver; text files are read through the Hadoop FileSystem API, DataFrames through Spark SQL
- * ({@link DataFrameTables}).
+ * ({@link DataFrameTables}). The driver-side path, for tests and single-machine baselines; training has the
+ * executors read the same files into the same examples ({@link TabularSources}).
  */
 final class TabularDatasets {
     private TabularDatasets() {
