@@ -65,6 +65,8 @@ class ExecutorDecodeTest {
                     "a,b,c,d,e,label\n" + String.join("\n", lines.subList(cuts[f], cuts[f + 1])) + "\n");
         }
         Files.writeString(seven.resolve("_SUCCESS"), ""); // a marker, not data
+        Files.writeString(seven.resolve("part-07.csv"), ""); // an empty part, as Spark writes for an empty partition
+        Files.writeString(seven.resolve("part-08.csv"), "\n\n"); // blank lines only
         // The same seven files gzipped (each one task), with Windows line ends and a byte-order mark.
         Path gzipped = Files.createDirectories(dir.resolve("seven-gz"));
         for (int f = 0; f < 7; f++) {
@@ -236,6 +238,10 @@ class ExecutorDecodeTest {
 
     @Test
     void missingAndCorruptFilesFailInOneLineNamingThem() throws IOException {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        Files.writeString(empty.resolve("part-00.csv"), "");
+        assertEquals(empty + ": holds no examples",
+                assertThrows(InvalidDataException.class, () -> open(config("empty"))).getMessage());
         Path missing = dir.resolve("nothing-here.csv");
         assertEquals(missing + ": no such file",
                 assertThrows(InvalidDataException.class, () -> open(config("nothing-here.csv"))).getMessage());

@@ -25,7 +25,6 @@ import org.sparkddp.common.data.HadoopFiles;
 import org.sparkddp.common.data.ReadOptions;
 import org.sparkddp.common.data.RowBlock;
 import org.sparkddp.common.data.TextBlockDecoder;
-import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.driver.spark.HadoopConfs;
 
 /**
@@ -58,8 +57,11 @@ final class BlockReads {
         List<TextBlockDecoder> decoders = new ArrayList<>();
         for (HadoopFiles.DataFile status : HadoopFiles.files(location, hadoopConf)) {
             String file = status.location();
-            TextBlockDecoder decoder = decoder(data, file, options, hadoopConf);
-            if (file.endsWith(".gz") || status.length() == 0) { // gzip cannot be split: one task reads it whole
+            TextBlockDecoder decoder = status.length() == 0 ? null : decoder(data, file, options, hadoopConf);
+            if (decoder == null) { // an empty file (as Spark writes for an empty partition) holds no rows
+                continue;
+            }
+            if (file.endsWith(".gz")) { // gzip cannot be split: one task reads it whole
                 splits.add(new TextSplit(file, 0, Long.MAX_VALUE));
                 decoders.add(decoder);
                 continue;
@@ -80,7 +82,10 @@ final class BlockReads {
                 .persist(StorageLevel.MEMORY_AND_DISK());
     }
 
-    /** The decoder of one file: for CSV, its field count and label columns, from its first non-blank line. */
+    /**
+     * The decoder of one file: for CSV, its field count and label columns, from its first non-blank line; null for
+     * a CSV file of blank lines only.
+     */
     private static TextBlockDecoder decoder(DataConfig data, String file, ReadOptions options,
                                             Configuration hadoopConf) {
         if (data.format() != DataFormat.CSV) {
@@ -99,7 +104,7 @@ final class BlockReads {
             return null;
         });
         if (first == null) {
-            throw new InvalidDataException(file, "holds no examples");
+            return null; // blank lines only: no rows (a dataset of nothing but such files holds no examples)
         }
         int[] targetOf = csv.labelColumns(first[0], Long.parseLong(first[1]));
         return new TextBlockDecoder(data.format(), data.csv(), options, csv.fields(first[0]), targetOf);
