@@ -27,7 +27,8 @@ import org.sparkddp.driver.data.JobData;
 /**
  * {@code data.classes}: a label at or above it is a one-line error naming the file and the row (an IDX item, a
  * CSV line), or a skipped bad row under {@code data.on-bad-row = skip}; without it the classes are the largest
- * training label + 1, as before. The Parquet case is in {@link ExecutorDecodeTest}, which has a Spark session.
+ * training label + 1, as before. The executor-side cases are in {@link ExecutorDecodeTest} (CSV) and
+ * {@link ParquetDecodeTest}.
  */
 class DataClassesTest {
     @TempDir
@@ -61,7 +62,8 @@ class DataClassesTest {
     }
 
     private static void write(Path file, byte[] bytes, boolean gzip) throws IOException {
-        try (OutputStream out = gzip ? new GZIPOutputStream(Files.newOutputStream(file)) : Files.newOutputStream(file)) {
+        try (OutputStream out = gzip ? new GZIPOutputStream(Files.newOutputStream(file))
+                : Files.newOutputStream(file)) {
             out.write(bytes);
         }
     }

@@ -86,7 +86,8 @@ class ValidationTest extends LocalSparkTest {
         assertTrue(validation.size() > 1740 && validation.size() < 1860, "held " + validation.size());
         MultiLayerNetwork saved = MultiLayerNetwork.load(out.resolve("overfit/model.zip").toFile(), false);
         assertArrayEquals(result.model().params(), saved.params().toFloatVector(), 0f);
-        double dl4jLoss = saved.score(Minibatches.assemble(validation, IntStream.range(0, validation.size()).toArray()));
+        double dl4jLoss = saved.score(Minibatches.assemble(validation,
+                IntStream.range(0, validation.size()).toArray()));
         assertEquals(v.bestLoss(), dl4jLoss, 1e-4);
         assertEquals(epochs.get(v.bestEpoch()).test().accuracy(), result.test().accuracy(), 0.0);
 
