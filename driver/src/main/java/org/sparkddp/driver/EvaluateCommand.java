@@ -50,12 +50,15 @@ final class EvaluateCommand {
         // Check: the model is valid and fits the data, before any Spark job (a DataFrame source is read by one).
         ModelArchive.Restored model = ModelArchive.read(location, hadoop);
         String testLocation = loaded.config().data().test();
-        try (CommandSpark spark = new CommandSpark(sparkConf, loaded.config().data().format().readBySpark())) {
+        try (CommandSpark spark = new CommandSpark(sparkConf, loaded.config().data().format().tabular())) {
             int outputs = model.numOutputs();
             ExampleSource test = JobData.openTest(loaded.config().data(), TargetKind.of(loaded.config().model()),
                     outputs, hadoop, spark.dataSession());
             if (test instanceof InMemoryExamples held) {
                 checkInputs(model, held.examples(), location, testLocation);
+            } else if (test.inputShape().length == 1) { // rows the executors hold: a zero row of their width
+                checkInputs(model, org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1,
+                        test.numFeatures()), test.numFeatures(), location, testLocation);
             }
             if (test.targetWidth() != outputs) {
                 throw new InvalidDataException(testLocation, "has " + test.targetWidth() + " outputs per example"
@@ -100,10 +103,16 @@ final class EvaluateCommand {
     /** The saved configuration does not record the input width, so try one example: DL4J names the mismatch. */
     private static void checkInputs(ModelArchive.Restored model, LabeledExamples test, String location,
                                     String testLocation) {
+        checkInputs(model, Minibatches.assemble(test, new int[] {0}).getFeatures(), test.numFeatures(), location,
+                testLocation);
+    }
+
+    private static void checkInputs(ModelArchive.Restored model, org.nd4j.linalg.api.ndarray.INDArray example,
+                                    int numFeatures, String location, String testLocation) {
         try {
-            model.output(Minibatches.assemble(test, new int[] {0}).getFeatures());
+            model.output(example);
         } catch (RuntimeException e) {
-            throw new InvalidDataException(testLocation, "has " + test.numFeatures() + " features per example, which"
+            throw new InvalidDataException(testLocation, "has " + numFeatures + " features per example, which"
                     + " the model in " + location + " cannot take (" + e.getMessage().lines().findFirst().orElse("") + ")");
         }
     }

@@ -30,7 +30,7 @@ final class TrainCommand {
         SparkSetup.checkSlots(sparkConf, loaded.config().training().workers());
         TrainingJob job = new TrainingJob(loaded, HadoopConfs.from(sparkConf), out, System.console() != null);
         // Files are checked before Spark starts; a DataFrame source needs Spark to be read at all.
-        try (CommandSpark spark = new CommandSpark(sparkConf, loaded.config().data().format().readBySpark())) {
+        try (CommandSpark spark = new CommandSpark(sparkConf, loaded.config().data().format().tabular())) {
             TrainingJob.Prepared prepared = job.prepare(spark.dataSession());
             resume.ifPresent(c -> ResumeCheck.verify(c, loaded, prepared.data().train()));
             job.run(spark.context(), prepared, resume);

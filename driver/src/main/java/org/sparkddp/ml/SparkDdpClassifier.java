@@ -3,8 +3,7 @@ package org.sparkddp.ml;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
-import org.apache.spark.sql.Dataset;
-import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.TargetKind;
 
 /**
  * Classification: labels are class indices 0, 1, 2, ...; the network ends in softmax with cross-entropy (unless
@@ -38,8 +37,8 @@ public final class SparkDdpClassifier extends SparkDdpEstimator<SparkDdpClassifi
     }
 
     @Override
-    protected LabeledExamples gather(Dataset<?> dataset, String features, String label) {
-        return LabelColumn.collect(dataset, features, label);
+    protected TargetKind targetKind() {
+        return TargetKind.CLASS_INDEX;
     }
 
     /** For {@code Pipeline.load} and {@code SparkDdpClassifier.load}: reads a saved, unfitted estimator. */

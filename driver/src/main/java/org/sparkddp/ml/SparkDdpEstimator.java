@@ -24,15 +24,15 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.sparkddp.common.config.CheckpointConfig;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
-import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.model.TrainableNetwork;
-import org.sparkddp.common.plan.HoldOut;
 import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ModelState;
-import org.sparkddp.driver.data.InMemoryExamples;
+import org.sparkddp.driver.data.DataFrameExamples;
+import org.sparkddp.driver.data.ExampleSource;
 import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.spark.SparkSetup;
 import org.sparkddp.driver.train.CheckpointSink;
@@ -50,8 +50,9 @@ import org.sparkddp.driver.train.TrainingResult;
  * {@code training} and {@code validation} sections) in HOCON, and a Param set explicitly wins over it. Invalid
  * settings fail in {@link #fit} with the config loader's one-line error, naming the key.
  *
- * <p>NOTE: {@code fit} gathers the two selected columns on the driver and shards them as it shards a file it read
- * itself (one broadcast per worker's shard), so the training set must fit in the driver's memory.
+ * <p>NOTE: {@code fit} has the executors decode, check and shard the two selected columns
+ * ({@link DataFrameExamples}); the driver receives per-block counts, never rows, so the DataFrame need not fit in
+ * its memory.
  */
 public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends Estimator<SparkDdpModel>
         implements DefaultParamsWritable {
@@ -211,24 +212,23 @@ public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends 
                     + " (a Pipeline refits from its DataFrame); train with spark-ddp train for checkpoints");
         }
         var training = job.training();
-        // Step 1, gather: the features and labels, on the driver; validation.fraction of them held out.
-        LabeledExamples gathered = gather(dataset, getOrDefault(featuresCol), getOrDefault(labelCol));
-        HoldOut.Parts<LabeledExamples> parts = HoldOut.of(gathered.size(), job.validation(), training.seed())
-                .split(gathered, LabeledExamples::select);
-        LabeledExamples examples = parts.kept();
-        NetworkSpec spec = NetworkSpec.of(job, ModelColumns.shape(getOrDefault(inputShape), examples.numFeatures()),
-                examples.targetWidth());
+        // Step 1, decode: the features and labels, checked and counted by the executors (no row comes to the
+        // driver); validation.fraction of them held out by the per-row rule.
+        DataFrameExamples.Parts parts = DataFrameExamples.open(dataset, getOrDefault(featuresCol),
+                getOrDefault(labelCol), targetKind(), job.validation(), training.seed());
+        ExampleSource source = parts.train();
+        NetworkSpec spec = NetworkSpec.of(job, ModelColumns.shape(getOrDefault(inputShape), source.numFeatures()),
+                source.targetWidth());
         TrainableNetwork network = NetworkFactory.build(spec);
-        // Step 2, train: sharded to the executors and trained as the command line trains; each epoch's metrics
+        // Step 2, train: sharded on the executors and trained as the command line trains; each epoch's metrics
         // are on the training set itself (a Pipeline has no test set to offer), and on the held-out rows, which
         // early stopping (validation.patience) watches, if the config Param holds some out.
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
-        InMemoryExamples source = new InMemoryExamples("DataFrame", examples);
         TrainingResult result;
-        try (ShardedData train = source.shards(sc, VirtualShards.of(examples.size(), job.data().virtualShards()),
+        try (ShardedData train = source.shards(sc, VirtualShards.of(source.size(), job.data().virtualShards()),
                 training.workers(), "spark-ddp fit shards");
              ShardedData scored = source.slices(sc, training.workers(), "spark-ddp fit metrics");
-             ShardedData validation = parts.held().map(v -> ShardedData.forEvaluation(sc, v, training.workers(),
+             ShardedData validation = parts.held().map(v -> v.slices(sc, training.workers(),
                      "spark-ddp fit validation")).orElse(null)) {
             result = new TrainingMaster(sc, training, spec, "fit-" + UUID.randomUUID(), List.of(),
                     CheckpointConfig.NONE, CheckpointSink.NONE, job.validation())
@@ -238,7 +238,7 @@ public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends 
         // The final state, or under early stopping the best one; its counters say how far it was trained.
         result.model().applyTo(network);
         // Step 3, package: the network as a model.zip held in memory, the model's portable form.
-        SparkDdpModel model = new SparkDdpModel(uid, modelZip(network), examples.targetWidth(), task());
+        SparkDdpModel model = new SparkDdpModel(uid, modelZip(network), source.targetWidth(), task());
         copyValues(model, extractParamMap());
         return (SparkDdpModel) model.setParent(this);
     }
@@ -262,8 +262,8 @@ public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends 
     /** {@link SparkDdpModel#CLASSIFICATION} or {@link SparkDdpModel#REGRESSION}: what transform adds. */
     protected abstract String task();
 
-    /** The selected columns as examples, on the driver, with the task's targets. */
-    protected abstract LabeledExamples gather(Dataset<?> dataset, String features, String label);
+    /** How the label column is read: class indices or a real target. */
+    protected abstract TargetKind targetKind();
 
     @SuppressWarnings("unchecked")
     private E self() {

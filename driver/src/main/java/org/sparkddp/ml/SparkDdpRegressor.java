@@ -3,8 +3,7 @@ package org.sparkddp.ml;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
-import org.apache.spark.sql.Dataset;
-import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.TargetKind;
 
 /**
  * Regression: the label is one real value per row; the network ends in an identity output with mean squared
@@ -38,8 +37,8 @@ public final class SparkDdpRegressor extends SparkDdpEstimator<SparkDdpRegressor
     }
 
     @Override
-    protected LabeledExamples gather(Dataset<?> dataset, String features, String label) {
-        return LabelColumn.collectReal(dataset, features, label);
+    protected TargetKind targetKind() {
+        return TargetKind.REAL;
     }
 
     public static MLReader<SparkDdpRegressor> read() {

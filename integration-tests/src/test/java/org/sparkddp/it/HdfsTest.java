@@ -298,7 +298,8 @@ class HdfsTest {
                     java.util.Optional.empty());
             Datasets heldWhole = Datasets.load(config, TargetKind.CLASS_INDEX, 0.25, 42, conf,
                     java.util.Optional.empty());
-            assertEquals(1500, held.train().size());
+            assertEquals(org.sparkddp.common.plan.HoldOut.of(2000, 0.25, 42).kept().length,
+                    held.train().size());
             try (ShardedData keptFromExecutors = held.train().shards(sc, shards(held.train().size()), 2, "kept");
                  ShardedData keptFromDriver = ShardedData.forTraining(sc, heldWhole.train(),
                          shards(heldWhole.train().size()), 2, "kept whole");

@@ -23,6 +23,7 @@ import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.Minibatches;
 import org.sparkddp.common.data.TargetKind;
+import org.sparkddp.common.plan.HoldOut;
 import org.sparkddp.driver.TrainingJob;
 import org.sparkddp.driver.checkpoint.Checkpoint;
 import org.sparkddp.driver.checkpoint.CheckpointStore;
@@ -78,12 +79,15 @@ class ValidationTest extends LocalSparkTest {
         assertTrue(v.keptBest());
         Datasets data = Datasets.load(loaded.config().data(), TargetKind.CLASS_INDEX, 0.9, 42, new Configuration(),
                 Optional.empty());
-        assertEquals(200, data.train().size());
         LabeledExamples validation = data.validation().orElseThrow();
-        assertEquals(1800, validation.size());
+        // The per-row rule holds out about 90% (HoldOut.Rule): the exact count is the seed's draw.
+        assertEquals(2000, data.train().size() + validation.size());
+        assertEquals(HoldOut.of(2000, 0.9, 42).held().length, validation.size());
+        assertTrue(validation.size() > 1740 && validation.size() < 1860, "held " + validation.size());
         MultiLayerNetwork saved = MultiLayerNetwork.load(out.resolve("overfit/model.zip").toFile(), false);
         assertArrayEquals(result.model().params(), saved.params().toFloatVector(), 0f);
-        double dl4jLoss = saved.score(Minibatches.assemble(validation, IntStream.range(0, 1800).toArray()));
+        double dl4jLoss = saved.score(Minibatches.assemble(validation,
+                IntStream.range(0, validation.size()).toArray()));
         assertEquals(v.bestLoss(), dl4jLoss, 1e-4);
         assertEquals(epochs.get(v.bestEpoch()).test().accuracy(), result.test().accuracy(), 0.0);
 
@@ -92,8 +96,8 @@ class ValidationTest extends LocalSparkTest {
         assertEquals(epochs.size(), summary.get("epochs").asInt());
         assertTrue(summary.at("/validation/stopped_early").asBoolean());
         assertEquals(v.bestEpoch() + 1, summary.at("/validation/model_epoch").asInt());
-        assertEquals(1800, summary.at("/validation/examples").asInt());
-        assertEquals(200, summary.get("train_examples").asInt());
+        assertEquals(validation.size(), summary.at("/validation/examples").asInt());
+        assertEquals(data.train().size(), summary.get("train_examples").asInt());
         assertEquals(result.test().accuracy(), summary.get("test_accuracy").asDouble(), 0.0);
 
         // Every epoch line of metrics.jsonl has the training and the validation loss, for the overfitting chart.
@@ -120,7 +124,9 @@ class ValidationTest extends LocalSparkTest {
         assertTrue(whole.validation().get().stoppedEarly());
 
         // The checkpoint after the epoch that followed the best: its current state is no longer the best one.
-        long iteration = 4L * (best + 2);
+        // batch-size 50: an epoch of the kept rows (HoldOut's draw of the 2,000) takes ceil(kept / 50) iterations.
+        long kept = HoldOut.of(2000, 0.9, 42).kept().length;
+        long iteration = (kept + 49) / 50 * (best + 2);
         Checkpoint after = CheckpointStore.read(out.resolve(String.format("ckpt/ckpt-%012d", iteration)).toString(),
                 new Configuration());
         assertEquals(best, after.stopping().orElseThrow().bestEpoch());

@@ -114,6 +114,22 @@ class SparkMlPipelineTest {
     }
 
     @Test
+    void fitDecodesOnTheExecutorsAndNamesABadRowInOneLine() {
+        // The executors check the rows; the first bad one is named by its place (partition 0, row 3), one line.
+        Dataset<Row> nullLabel = train.coalesce(1).selectExpr("array(x, y) as features",
+                "CASE WHEN monotonically_increasing_id() = 2 THEN NULL ELSE label END as label");
+        org.sparkddp.common.error.InvalidDataException bad = assertThrows(
+                org.sparkddp.common.error.InvalidDataException.class,
+                () -> new SparkDdpClassifier().setEpochs(1).fit(nullLabel));
+        assertEquals("DataFrame:3: the label is null", bad.getMessage());
+        org.sparkddp.common.error.InvalidDataException single = assertThrows(
+                org.sparkddp.common.error.InvalidDataException.class,
+                () -> new SparkDdpClassifier().setEpochs(1).fit(train.selectExpr("array(x, y) as features",
+                        "0 as label")));
+        assertEquals("column 'label': holds a single class (every label is 0)", single.getMessage());
+    }
+
+    @Test
     void settingsAreValidatedAndNamed() {
         assertThrows(IllegalArgumentException.class, () -> new SparkDdpClassifier().setLearningRate(-1));
         InvalidConfigException bad = assertThrows(InvalidConfigException.class, () -> new SparkDdpClassifier()

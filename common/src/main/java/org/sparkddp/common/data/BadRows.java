@@ -12,6 +12,17 @@ public final class BadRows {
     private final String file;
     private final BadRowPolicy policy;
     private long skipped;
+    /** The first row left out, for an executor that records bad rows for the driver to name: 0 for none. */
+    private long firstLine;
+    private String firstProblem;
+
+    /**
+     * Bad rows counted and left out, never thrown, with the first one kept ({@link #firstLine()}): how an executor
+     * reads a block whose line numbers only the driver can make absolute.
+     */
+    public static BadRows recording(String file) {
+        return new BadRows(file, BadRowPolicy.SKIP);
+    }
 
     public BadRows(String file, BadRowPolicy policy) {
         this.file = file;
@@ -23,7 +34,21 @@ public final class BadRows {
         if (policy == BadRowPolicy.FAIL) {
             throw new InvalidDataException(file + ":" + line, problem);
         }
+        if (skipped == 0) {
+            firstLine = line;
+            firstProblem = problem;
+        }
         skipped++;
+    }
+
+    /** The line of the first row left out (as the reader numbered it), or 0 if none was. */
+    public long firstLine() {
+        return firstLine;
+    }
+
+    /** Why the first row was left out, or null if none was. */
+    public String firstProblem() {
+        return firstProblem;
     }
 
     /** Rows left out so far. */

@@ -44,7 +44,7 @@ public final class CsvReader {
         BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
         BadRows bad = new BadRows(name, options.onBadRow());
         int width = csv.labelColumns().size();
-        TargetColumns targets = new TargetColumns(options.kind(), width, options.knownClasses());
+        TargetColumns targets = new TargetColumns(options, width);
         FloatColumn features = new FloatColumn();
         int fields = -1;
         boolean[] isTarget = null;
@@ -110,6 +110,20 @@ public final class CsvReader {
         LabeledExamples examples = new LabeledExamples(new DenseFeatures(rows, numFeatures, features.toArray()),
                 targets.build(name));
         return new TabularFile(examples, bad.skipped());
+    }
+
+    /**
+     * The label columns (0-based) of a file whose first non-blank line is {@code firstLine} (the header, or the
+     * first row): what an executor needs to read any split of it ({@link TextBlockDecoder}). Read on the driver.
+     */
+    public int[] labelColumns(String firstLine, long line) {
+        String text = firstLine.startsWith("\uFEFF") ? firstLine.substring(1) : firstLine;
+        return resolveLabelColumns(split(text).length, line);
+    }
+
+    /** The fields of the row {@code firstLine}. */
+    public int fields(String firstLine) {
+        return split(firstLine.startsWith("\uFEFF") ? firstLine.substring(1) : firstLine).length;
     }
 
     private String[] split(String line) {

@@ -27,7 +27,7 @@ public final class DenseRows {
     public DenseRows(String name, ReadOptions options) {
         this.name = name;
         this.options = options;
-        this.targets = new TargetColumns(options.kind(), 1, options.knownClasses());
+        this.targets = new TargetColumns(options, 1);
     }
 
     /**

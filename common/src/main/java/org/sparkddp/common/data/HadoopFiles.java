@@ -47,6 +47,61 @@ public final class HadoopFiles {
         });
     }
 
+    /**
+     * Reads a file from byte {@code offset} on, undecoded (a split of a text file; the reader stops where its
+     * split ends). Runs on an executor.
+     */
+    public static <T> T readFrom(String location, Configuration hadoopConf, long offset, StreamReader<T> reader) {
+        return onFile(location, hadoopConf, (fs, path, status) -> {
+            try (FSDataInputStream in = fs.open(path)) {
+                in.seek(offset);
+                return reader.read(in);
+            }
+        });
+    }
+
+    /**
+     * The files of {@code location}: itself if it is a file, else the files directly in it whose names do not
+     * start with {@code _} or {@code .} (markers such as {@code _SUCCESS}), sorted by path: the order a dataset's
+     * rows are numbered in, whatever order the file system lists them. Runs on the driver.
+     */
+    public static java.util.List<DataFile> files(String location, Configuration hadoopConf) {
+        Path path;
+        try {
+            path = new Path(location);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidDataException(location, "is not a usable path: " + e.getMessage());
+        }
+        try {
+            FileSystem fs = path.getFileSystem(hadoopConf);
+            FileStatus status = fs.getFileStatus(path);
+            if (!status.isDirectory()) {
+                return java.util.List.of(new DataFile(location, status.getLen()));
+            }
+            String parent = location.endsWith("/") ? location : location + "/";
+            java.util.List<DataFile> files = new java.util.ArrayList<>();
+            for (FileStatus child : fs.listStatus(path)) {
+                String name = child.getPath().getName();
+                if (child.isFile() && !name.startsWith("_") && !name.startsWith(".")) {
+                    files.add(new DataFile(parent + name, child.getLen()));
+                }
+            }
+            files.sort(java.util.Comparator.comparing(DataFile::location));
+            if (files.isEmpty()) {
+                throw new InvalidDataException(location, "is a directory without data files");
+            }
+            return files;
+        } catch (IllegalArgumentException e) {
+            throw new InvalidDataException(location, "cannot be reached: " + e.getMessage());
+        } catch (IOException e) {
+            throw new InvalidDataException(location, StorageFailures.reason(e), e);
+        }
+    }
+
+    /** A data file: its path as the config names it (a directory's files under the directory's name). */
+    public record DataFile(String location, long length) {
+    }
+
     /** The file's length and where its blocks are, without reading it. */
     public static FileStatus status(String location, Configuration hadoopConf) {
         return onFile(location, hadoopConf, (fs, path, status) -> status);

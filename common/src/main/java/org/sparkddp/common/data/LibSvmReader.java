@@ -15,7 +15,7 @@ import org.sparkddp.common.error.InvalidDataException;
  * are ignored. A bad row goes to {@link BadRows}. Runs on the driver.
  */
 public final class LibSvmReader {
-    private static final Pattern BLANKS = Pattern.compile("[ \t]+");
+    static final Pattern BLANKS = Pattern.compile("[ \t]+");
 
     private final String name;
     private final ReadOptions options;
@@ -30,7 +30,7 @@ public final class LibSvmReader {
     public TabularFile read(InputStream in) throws IOException {
         BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
         BadRows bad = new BadRows(name, options.onBadRow());
-        TargetColumns targets = new TargetColumns(options.kind(), 1, options.knownClasses());
+        TargetColumns targets = new TargetColumns(options, 1);
         // Sparse until the end, when the number of features is known: index (as a float, exact below 2^24), value.
         FloatColumn indices = new FloatColumn();
         FloatColumn values = new FloatColumn();
@@ -86,6 +86,12 @@ public final class LibSvmReader {
 
     /** Appends a row's index:value pairs; returns its largest index (0 for none), or -1 after rejecting the row. */
     private int parseFeatures(String[] tokens, long line, BadRows bad, FloatColumn indices, FloatColumn values) {
+        return parseFeatures(options, tokens, line, bad, indices, values);
+    }
+
+    /** The same, for a reader of one block of a file ({@link TextBlockDecoder}). */
+    static int parseFeatures(ReadOptions options, String[] tokens, long line, BadRows bad, FloatColumn indices,
+                             FloatColumn values) {
         int previous = 0;
         for (int t = 1; t < tokens.length; t++) {
             String token = tokens[t];

@@ -14,6 +14,7 @@ final class TargetColumns {
     private final TargetKind kind;
     private final int width;
     private final int knownClasses;
+    private final String classRange;
     private final FloatColumn values = new FloatColumn();
     private int maxLabel = -1;
 
@@ -23,12 +24,22 @@ final class TargetColumns {
      *                     training set itself
      */
     TargetColumns(TargetKind kind, int width, int knownClasses) {
+        this(kind, width, knownClasses, "the training labels 0.." + (knownClasses - 1));
+    }
+
+    /** @param classRange what fixed {@code knownClasses}, for messages ({@link ReadOptions#classRange()}) */
+    TargetColumns(TargetKind kind, int width, int knownClasses, String classRange) {
         if (kind == TargetKind.CLASS_INDEX && width != 1) {
             throw new IllegalArgumentException("class indices take one column, not " + width);
         }
         this.kind = kind;
         this.width = width;
         this.knownClasses = knownClasses;
+        this.classRange = classRange;
+    }
+
+    TargetColumns(ReadOptions options, int width) {
+        this(options.kind(), width, options.knownClasses(), options.classRange());
     }
 
     /** Checks a row's target value; false after rejecting the row through {@code bad}. */
@@ -39,8 +50,7 @@ final class TargetColumns {
                 return false;
             }
             if (knownClasses > 0 && value >= knownClasses) {
-                bad.reject(line, "class label " + (int) value + " is outside the training labels 0.."
-                        + (knownClasses - 1));
+                bad.reject(line, "class label " + (int) value + " is outside " + classRange);
                 return false;
             }
         }

@@ -7,12 +7,20 @@ import com.esotericsoftware.kryo.io.Output;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.apache.spark.serializer.KryoRegistrator;
+import com.esotericsoftware.kryo.serializers.JavaSerializer;
+import org.sparkddp.common.data.BlockCounts;
+import org.sparkddp.common.data.BlockStats;
 import org.sparkddp.common.data.ClassLabels;
 import org.sparkddp.common.data.DenseFeatures;
 import org.sparkddp.common.data.FeatureMatrix;
+import org.sparkddp.common.data.FeatureScaling;
+import org.sparkddp.common.data.FeatureStats;
 import org.sparkddp.common.data.IndexedImages;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.RealTargets;
+import org.sparkddp.common.data.RowBlock;
+import org.sparkddp.common.data.PieceKey;
+import org.sparkddp.common.data.RowPiece;
 import org.sparkddp.common.data.Targets;
 import org.sparkddp.common.data.UnsignedByteFeatures;
 import org.sparkddp.common.data.shard.ChunkedBytes;
@@ -47,6 +55,15 @@ public final class WireKryoRegistrator implements KryoRegistrator {
         kryo.register(LabeledExamples[].class);
         kryo.register(IndexedImages.class, new IndexedImagesSerializer());
         kryo.register(Integer[].class); // the split numbers of a file read in splits, placed by SparkContext.makeRDD
+        // Decoded tabular data (cached blocks, their counts and statistics, shuffled pieces): plain Java
+        // serialization, as these carry flat arrays and cross the wire once per block, not per row.
+        JavaSerializer java = new JavaSerializer();
+        for (Class<?> type : new Class<?>[] {RowBlock.class, BlockCounts.class, BlockStats.class, FeatureStats.class,
+            RowPiece.class, PieceKey.class, FeatureScaling.class}) {
+            kryo.register(type, java);
+        }
+        kryo.register(BlockCounts[].class);
+        kryo.register(Object[].class); // what a Java RDD's collect returns, whatever its element type
     }
 
     static final class IndexedImagesSerializer extends Serializer<IndexedImages> {

@@ -24,9 +24,11 @@ import org.sparkddp.common.error.InvalidInputException;
 
 /**
  * Reads a Parquet dataset or a catalog table through Spark SQL into rows of features and a label, with the
- * columns {@code data.columns} names. The executors decode the files in parallel; the selected columns come to
- * the driver, which checks them row by row ({@link DenseRows}) and shards them like a file it read itself, so the
- * shards are balanced whatever the input's partitioning.
+ * columns {@code data.columns} names: the driver-side path ({@link Datasets#load}) that tests and single-machine
+ * baselines compare against, where the selected columns come to the driver, which checks them row by row
+ * ({@link DenseRows}). Training never takes it: there the executors decode, check and shard the rows
+ * ({@link BlockReads}, {@link TabularSources}); this class also holds the schema checks and the column reader
+ * both paths share.
  *
  * <p>Rows are put in a fixed order, by file and then by position in the file, before anything is drawn at random:
  * Spark returns a file's splits in an order that depends on their sizes, and the seeded sharding, the held-out
@@ -67,7 +69,7 @@ final class DataFrameTables {
         return examples.build();
     }
 
-    private static Dataset<Row> open(SparkSession spark, DataFormat format, String location, String key) {
+    static Dataset<Row> open(SparkSession spark, DataFormat format, String location, String key) {
         try {
             return switch (format) {
                 case PARQUET -> spark.read().parquet(location);
@@ -88,7 +90,7 @@ final class DataFrameTables {
     }
 
     /** A file Spark cannot decode (not Parquet, truncated): one line, from the innermost cause, which names it. */
-    private static RuntimeException unreadable(String location, DataFormat format, Exception e) {
+    static RuntimeException unreadable(String location, DataFormat format, Exception e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof InvalidInputException known) {
                 return known;
@@ -103,12 +105,12 @@ final class DataFrameTables {
     }
 
     /** Column names with dots or spaces are taken whole, not as struct fields. */
-    private static String quoted(String column) {
+    static String quoted(String column) {
         return "`" + column.replace("`", "``") + "`";
     }
 
     /** How the feature columns of a schema become one row of floats. Checked against the schema up front. */
-    private record Reader(List<Boolean> whole, int count) {
+    record Reader(List<Boolean> whole, int count) implements java.io.Serializable {
         static Reader of(StructType schema, ColumnsConfig columns, String location) {
             List<String> present = List.of(schema.fieldNames());
             List<Boolean> whole = new ArrayList<>();
@@ -141,7 +143,7 @@ final class DataFrameTables {
             return schema.apply(column).dataType();
         }
 
-        /** Row {@code r}'s features (fields 1..count), or null if any is null. */
+        /** Row {@code r}'s features (fields 1..count), or null if any is null. Runs where the rows are. */
         float[] features(Row r) {
             List<float[]> parts = new ArrayList<>(count);
             int width = 0;

@@ -46,10 +46,13 @@ public record Datasets(LabeledExamples train, LabeledExamples test, Optional<Lab
         if (data.format() != DataFormat.IDX) {
             return TabularDatasets.load(data, targets, validationFraction, seed, hadoopConf, spark);
         }
-        LabeledExamples train = IdxDatasets.load(data.train(), 0, hadoopConf, "data.train");
-        LabeledExamples test = IdxDatasets.load(data.test(), train.targetWidth(), hadoopConf, "data.test");
+        LabeledExamples train = IdxDatasets.load(data.train(), data.classes().orElse(0), data.classes().isPresent(),
+                hadoopConf, "data.train");
+        LabeledExamples test = IdxDatasets.load(data.test(), train.targetWidth(), data.classes().isPresent(),
+                hadoopConf, "data.test");
         Optional<LabeledExamples> validation = data.validation().map(file ->
-                IdxDatasets.load(file, train.targetWidth(), hadoopConf, "data.validation"));
+                IdxDatasets.load(file, train.targetWidth(), data.classes().isPresent(), hadoopConf,
+                        "data.validation"));
         checkSameFeatures(data, train.numFeatures(), test.numFeatures(),
                 validation.map(LabeledExamples::numFeatures));
         HoldOut.Parts<LabeledExamples> parts = HoldOut.of(train.size(), validationFraction, seed)

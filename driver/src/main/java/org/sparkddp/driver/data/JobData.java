@@ -12,7 +12,10 @@ import org.sparkddp.common.plan.HoldOut;
 /**
  * A job's training, test and validation data as the driver plans it, checked before Spark starts so that bad
  * data fails fast and names its file. Large uncompressed IDX images files stay on the file system, for the
- * executors to read; everything else the driver reads ({@link Datasets}).
+ * executors to read; a gzipped or small one the driver reads. Tabular data (CSV, LibSVM, Parquet, catalog tables)
+ * is decoded, checked, normalized and sharded by the executors when a Spark session is given
+ * ({@link TabularSources}): the driver then receives per-block counts and statistics, never rows. Without one
+ * (tests and single-machine baselines) the driver reads the files whole ({@link Datasets}).
  *
  * @param validation            the validation set, from {@code data.validation} or held out of the training file
  *                              ({@code validation.fraction}, then not in {@code train}); empty for none
@@ -37,17 +40,23 @@ public record JobData(ExampleSource train, ExampleSource test, Optional<ExampleS
     public static JobData open(DataConfig data, ValidationConfig validation, long seed, TargetKind targets,
                                Configuration hadoopConf, Optional<SparkSession> spark) {
         if (data.format() == DataFormat.IDX) {
-            ExampleSource train = IdxDatasets.open(data.train(), 0, data.splitSize(), hadoopConf, "data.train");
-            ExampleSource test = IdxDatasets.open(data.test(), train.targetWidth(), data.splitSize(), hadoopConf,
+            ExampleSource train = IdxDatasets.open(data.train(), data.classes().orElse(0), data.classes().isPresent(),
+                    data.splitSize(), hadoopConf, "data.train");
+            ExampleSource test = IdxDatasets.open(data.test(), train.targetWidth(), data.classes().isPresent(),
+                    data.splitSize(), hadoopConf,
                     "data.test");
             Optional<ExampleSource> file = data.validation().map(v -> IdxDatasets.open(v, train.targetWidth(),
-                    data.splitSize(), hadoopConf, "data.validation"));
+                    data.classes().isPresent(), data.splitSize(), hadoopConf, "data.validation"));
             Datasets.checkSameFeatures(data, train.numFeatures(), test.numFeatures(),
                     file.map(ExampleSource::numFeatures));
             HoldOut.Parts<ExampleSource> parts = HoldOut.of(train.size(), validation, seed)
                     .split(train, ExampleSource::subset);
             return new JobData(parts.kept(), test, parts.held().or(() -> file), 0, 0, 0);
         }
+        if (spark.isPresent()) { // the executors decode, check and shard; the driver gets counts and statistics
+            return TabularSources.open(data, validation, seed, targets, hadoopConf, spark.get());
+        }
+        // Without a session (tests, single-machine baselines): the driver reads the files whole.
         Datasets loaded = Datasets.load(data, targets, validation.fraction(), seed, hadoopConf, spark);
         Optional<ExampleSource> held = loaded.validation().map(v -> new InMemoryExamples(
                 data.validation().orElse(data.train()), v));
@@ -61,6 +70,9 @@ public record JobData(ExampleSource train, ExampleSource test, Optional<ExampleS
                                          Optional<SparkSession> spark) {
         if (data.format() == DataFormat.IDX) {
             return IdxDatasets.open(data.test(), outputs, data.splitSize(), hadoopConf, "data.test");
+        }
+        if (spark.isPresent()) { // the training set too, for its classes, features and normalization
+            return open(data, ValidationConfig.NONE, 0, targets, hadoopConf, spark).test();
         }
         return new InMemoryExamples(data.test(), Datasets.loadTest(data, targets, outputs, hadoopConf, spark));
     }

@@ -33,9 +33,12 @@ public final class ShardedData implements AutoCloseable {
     private final VirtualShards virtualShards;
     /** Counts partition builds; null where the RDD was built without counting. */
     private final ShardBuilds builds;
+    /** Releases what the shards were built from (cached decoded blocks), once they are no longer needed. */
+    private final Runnable release;
 
     private ShardedData(JavaRDD<LabeledExamples> rdd, List<? extends Broadcast<?>> broadcasts, int[] shardSizes,
-                        MetricsSpec metrics, VirtualShards virtualShards, ShardBuilds builds) {
+                        MetricsSpec metrics, VirtualShards virtualShards, ShardBuilds builds, Runnable release) {
+        this.release = release;
         this.virtualShards = virtualShards;
         this.builds = builds;
         this.rdd = rdd;
@@ -58,7 +61,18 @@ public final class ShardedData implements AutoCloseable {
     /** @param builds what the RDD's partitions count their builds with, or null */
     static ShardedData of(JavaRDD<LabeledExamples> rdd, List<? extends Broadcast<?>> broadcasts, int[] shardSizes,
                           MetricsSpec metrics, VirtualShards virtualShards, ShardBuilds builds) {
-        return new ShardedData(rdd, broadcasts, shardSizes.clone(), metrics, virtualShards, builds);
+        return new ShardedData(rdd, broadcasts, shardSizes.clone(), metrics, virtualShards, builds, () -> { });
+    }
+
+    /**
+     * Shards the executors built from cached data ({@link DecodedExamples}).
+     *
+     * @param release run on close: unpersists the cached blocks, which the built shards no longer need (a lost
+     *                shard is then recomputed from the files)
+     */
+    static ShardedData of(JavaRDD<LabeledExamples> rdd, int[] shardSizes, MetricsSpec metrics,
+                          VirtualShards virtualShards, ShardBuilds builds, Runnable release) {
+        return new ShardedData(rdd, List.of(), shardSizes.clone(), metrics, virtualShards, builds, release);
     }
 
     /**
@@ -132,7 +146,7 @@ public final class ShardedData implements AutoCloseable {
                 })
                 .setName(name)
                 .persist(StorageLevel.MEMORY_ONLY());
-        return new ShardedData(rdd, bcShards, sizes, metrics, virtualShards, builds);
+        return new ShardedData(rdd, bcShards, sizes, metrics, virtualShards, builds, () -> { });
     }
 
     public JavaRDD<LabeledExamples> rdd() {
@@ -169,5 +183,6 @@ public final class ShardedData implements AutoCloseable {
     public void close() {
         rdd.unpersist(false);
         broadcasts.forEach(bc -> bc.destroy());
+        release.run();
     }
 }

@@ -26,7 +26,8 @@ import scala.Tuple2;
 import scala.collection.JavaConverters;
 
 /**
- * An uncompressed IDX images file that the executors read, in parallel, straight from the file system.
+ * An IDX images file that the executors read, in parallel, straight from the file system: an uncompressed one in
+ * splits, a gzipped one whole, in one task (gzip cannot be split).
  *
  * <p>On the driver: the header (to cut the file into splits of whole images, about {@code data.split-size} bytes
  * each), the file's block locations (so that each split's task prefers a host that stores it) and the labels
@@ -221,8 +222,11 @@ public final class SplitIdxImages implements ExampleSource {
                                                                int parts) {
         Configuration conf = HadoopConfs.from(SparkEnv.get().conf());
         int size = idx.itemSize();
-        byte[] bytes = HadoopFiles.readRange(file, conf, idx.dataOffset() + (long) split.first() * size,
-                Math.multiplyExact(split.count(), size));
+        // A gzipped file is one split, gunzipped whole and checked against its header (truncated, trailing bytes,
+        // or a header that changed since it was planned); an uncompressed one is read at its split's offset.
+        byte[] bytes = file.endsWith(".gz") ? gunzipped(file, conf, idx)
+                : HadoopFiles.readRange(file, conf, idx.dataOffset() + (long) split.first() * size,
+                        Math.multiplyExact(split.count(), size));
         int[] counts = new int[parts];
         for (int i = 0; i < split.count(); i++) {
             int p = owner[split.first() + i];
@@ -247,6 +251,17 @@ public final class SplitIdxImages implements ExampleSource {
             out.add(new Tuple2<>(p, new IndexedImages(indices, pixels)));
         }
         return out;
+    }
+
+    /** A gzipped images file's pixels, all of them. Runs on an executor. */
+    private static byte[] gunzipped(String file, Configuration conf, IdxHeader planned) {
+        org.sparkddp.common.data.IdxArray images = HadoopFiles.read(file, conf,
+                in -> org.sparkddp.common.data.IdxReader.read(file, in, 3));
+        if (images.count() != planned.count() || images.itemSize() != planned.itemSize()) {
+            throw new org.sparkddp.common.error.InvalidDataException(file, "changed while it was read: it now holds "
+                    + images.count() + " images of " + images.itemSize() + " bytes");
+        }
+        return images.data();
     }
 
     /**

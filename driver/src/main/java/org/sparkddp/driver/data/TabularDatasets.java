@@ -20,7 +20,8 @@ import org.sparkddp.common.plan.HoldOut;
  * the others read against what the training set fixed (its classes, its features), then normalizes them all with
  * statistics of the training examples alone: those held out for validation are taken out first. Runs on the
  * driver; text files are read through the Hadoop FileSystem API, DataFrames through Spark SQL
- * ({@link DataFrameTables}).
+ * ({@link DataFrameTables}). The driver-side path, for tests and single-machine baselines; training has the
+ * executors read the same files into the same examples ({@link TabularSources}).
  */
 final class TabularDatasets {
     private TabularDatasets() {
@@ -29,7 +30,7 @@ final class TabularDatasets {
     /** @param spark the session that reads a DataFrame format; unused for text files */
     static Datasets load(DataConfig data, TargetKind targets, double validationFraction, long seed,
                          Configuration hadoopConf, Optional<SparkSession> spark) {
-        ReadOptions forTrain = ReadOptions.forTraining(targets, data.onBadRow());
+        ReadOptions forTrain = ReadOptions.forTraining(targets, data.onBadRow(), data.classes());
         TabularFile train = read(data, data.train(), "data.train", forTrain, hadoopConf, spark);
         ReadOptions forHeldOut = forTrain.forTest(train.examples());
         TabularFile test = read(data, data.test(), "data.test", forHeldOut, hadoopConf, spark);

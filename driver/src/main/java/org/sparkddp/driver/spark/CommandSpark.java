@@ -7,9 +7,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The SparkContext of one command, started when it is first needed: at once for data that Spark itself reads
- * (Parquet, catalog tables), else only after the command has checked its input, so that bad input fails without
- * starting Spark. Stopped on close, if it was started. Runs on the driver.
+ * The SparkContext of one command, started when it is first needed: at once for data that the executors decode
+ * (CSV, LibSVM, Parquet, catalog tables), else only after the command has checked its input, so that bad input
+ * fails without starting Spark. Stopped on close, if it was started. Runs on the driver.
  */
 public final class CommandSpark implements AutoCloseable {
     private final SparkConf conf;
@@ -17,7 +17,7 @@ public final class CommandSpark implements AutoCloseable {
     /** The task results the driver receives, counted from the context's start. */
     private DriverResultBytes resultBytes;
 
-    /** @param forData whether the data is read through Spark SQL, so that Spark must start before it is checked */
+    /** @param forData whether the executors read the data, so that Spark must start before it is checked */
     public CommandSpark(SparkConf conf, boolean forData) {
         this.conf = conf;
         if (forData) {
@@ -25,7 +25,7 @@ public final class CommandSpark implements AutoCloseable {
         }
     }
 
-    /** The SQL session that reads the data, where Spark started for it; empty for data read without Spark. */
+    /** The session that reads the data, where Spark started for it; empty for data read without Spark. */
     public Optional<SparkSession> dataSession() {
         return Optional.ofNullable(sc).map(SparkSetup::session);
     }

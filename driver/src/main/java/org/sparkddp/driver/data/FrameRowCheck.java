@@ -1,0 +1,63 @@
+package org.sparkddp.driver.data;
+
+import org.sparkddp.common.data.BadRows;
+import org.sparkddp.common.data.ReadOptions;
+import org.sparkddp.common.data.RowBlock;
+import org.sparkddp.common.data.TargetKind;
+
+/**
+ * Checks one DataFrame row as {@link org.sparkddp.common.data.DenseRows} does, with its messages: a null, a NaN or
+ * infinite number, a width other than the training set's (or, reading the training set, the block's first row's:
+ * the driver then checks that every block agrees), or a class label that is no class, is a bad row. Runs on an
+ * executor.
+ */
+final class FrameRowCheck {
+    private static final int MAX_CLASSES = 1 << 16;
+
+    private final ReadOptions options;
+    private final float[] target = new float[1];
+
+    FrameRowCheck(ReadOptions options) {
+        this.options = options;
+    }
+
+    /** Adds the row to {@code block}, or records it in {@code bad}; {@code row} is its 1-based number. */
+    void add(RowBlock.Builder block, BadRows bad, long row, float[] values, Double label) {
+        if (values == null) {
+            bad.reject(row, "the features are null");
+            return;
+        }
+        if (label == null) {
+            bad.reject(row, "the label is null");
+            return;
+        }
+        int expected = options.knownFeatures() > 0 ? options.knownFeatures() : block.width();
+        if (expected >= 0 && values.length != expected) {
+            bad.reject(row, "has " + values.length + " features but " + (options.knownFeatures() > 0
+                    ? "the training set has " : "the first row has ") + expected);
+            return;
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                bad.reject(row, "feature " + i + " is " + values[i] + ", expected a finite number");
+                return;
+            }
+        }
+        float value = label.floatValue();
+        if (!Float.isFinite(value)) {
+            bad.reject(row, "the label is " + label + ", expected a finite number");
+            return;
+        }
+        boolean classes = options.kind() == TargetKind.CLASS_INDEX;
+        if (classes && (value < 0 || value != Math.rint(value) || value >= MAX_CLASSES)) {
+            bad.reject(row, "class label " + value + " is not a whole number in 0.." + (MAX_CLASSES - 1));
+            return;
+        }
+        if (classes && options.knownClasses() > 0 && value >= options.knownClasses()) {
+            bad.reject(row, "class label " + (int) value + " is outside " + options.classRange());
+            return;
+        }
+        target[0] = value;
+        block.addDense(values, values.length, target, classes);
+    }
+}

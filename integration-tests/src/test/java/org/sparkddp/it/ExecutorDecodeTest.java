@@ -1,0 +1,257 @@
+package org.sparkddp.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Random;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.DataConfig;
+import org.sparkddp.common.data.DenseFeatures;
+import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.TargetKind;
+import org.sparkddp.common.error.InvalidDataException;
+import org.sparkddp.common.plan.VirtualShards;
+import org.sparkddp.driver.TrainingJob;
+import org.sparkddp.driver.data.Datasets;
+import org.sparkddp.driver.data.JobData;
+import org.sparkddp.driver.data.ShardedData;
+import org.sparkddp.driver.spark.SparkSetup;
+
+/**
+ * CSV and LibSVM decoded by the executors: the same rows as one file, seven files, or one file read in many
+ * splits train to bitwise-equal parameters (and to those of the driver reading the file whole); the executors'
+ * shards, evaluation slices and held-out validation rows equal what the driver-side path builds; a bad row deep in
+ * a split file is named by its line in the file. The context requires Kryo registration, as the command line
+ * does for text data, so a decoded type missing from the registrator fails here.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ExecutorDecodeTest {
+    private static final int ROWS = 600;
+
+    private Path dir;
+    private JavaSparkContext sc;
+    private SparkSession spark;
+    private List<String> lines;
+
+    @BeforeAll
+    void start(@TempDir Path tempDir) throws IOException {
+        dir = tempDir;
+        lines = rows(new Random(11));
+        Files.writeString(dir.resolve("one.csv"), "a,b,c,d,e,label\n" + String.join("\n", lines) + "\n");
+        Path seven = Files.createDirectories(dir.resolve("seven"));
+        int[] cuts = {0, 13, 140, 141, 300, 420, 555, ROWS}; // uneven, one file of a single row
+        for (int f = 0; f < 7; f++) {
+            Files.writeString(seven.resolve(String.format(Locale.ROOT, "part-%02d.csv", f)),
+                    "a,b,c,d,e,label\n" + String.join("\n", lines.subList(cuts[f], cuts[f + 1])) + "\n");
+        }
+        Files.writeString(seven.resolve("_SUCCESS"), ""); // a marker, not data
+        Files.writeString(seven.resolve("part-07.csv"), ""); // an empty part, as Spark writes for an empty partition
+        Files.writeString(seven.resolve("part-08.csv"), "\n\n"); // blank lines only
+        // The same seven files gzipped (each one task), with Windows line ends and a byte-order mark.
+        Path gzipped = Files.createDirectories(dir.resolve("seven-gz"));
+        for (int f = 0; f < 7; f++) {
+            String text = "\uFEFFa,b,c,d,e,label\r\n" + String.join("\r\n", lines.subList(cuts[f], cuts[f + 1]))
+                    + "\r\n";
+            try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(
+                    gzipped.resolve(String.format(Locale.ROOT, "part-%02d.csv.gz", f))))) {
+                out.write(text.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        StringBuilder svm = new StringBuilder();
+        for (String line : lines) {
+            String[] f = line.split(",");
+            svm.append(f[5]);
+            for (int i = 0; i < 5; i++) {
+                if (!f[i].equals("0")) {
+                    svm.append(' ').append(i + 1).append(':').append(f[i]);
+                }
+            }
+            svm.append('\n');
+        }
+        Files.writeString(dir.resolve("one.svm"), svm.toString());
+        sc = SharedSpark.start(config("one.csv"));
+        spark = SparkSetup.session(sc);
+    }
+
+    @AfterAll
+    void stop() {
+        sc.stop();
+    }
+
+    /** Seeded rows of 5 features (some exactly 0, for LibSVM's sparsity) and a class label in 0..2. */
+    private static List<String> rows(Random random) {
+        List<String> rows = new ArrayList<>();
+        for (int i = 0; i < ROWS; i++) {
+            int label = random.nextInt(3);
+            StringBuilder row = new StringBuilder();
+            for (int f = 0; f < 5; f++) {
+                float v = random.nextInt(4) == 0 ? 0f : (float) (label * (f + 1) + random.nextGaussian() * 3);
+                row.append(v == 0f ? "0" : Float.toString(v)).append(',');
+            }
+            rows.add(row.append(label).toString());
+        }
+        return rows;
+    }
+
+    private ConfigLoader.Loaded config(String train, String... more) {
+        List<String> settings = new ArrayList<>(List.of("data.format=csv", "data.csv.header=true",
+                "data.train=" + dir.resolve(train), "data.test=" + dir.resolve("one.csv"), "data.normalize=scale",
+                "output.dir=" + dir.resolve("out-" + train.replace('/', '-') + "-" + more.length),
+                "spark.master=local[2]", "spark.ui.enabled=false", "training.workers=2", "training.mode=sync",
+                "training.batch-size=32", "training.epochs=1", "training.max-iterations=6",
+                "model.layers=[{type=dense, units=8}]", "data.virtual-shards=16"));
+        settings.addAll(List.of(more));
+        return ConfigLoader.load(null, settings);
+    }
+
+    private JobData open(ConfigLoader.Loaded loaded) {
+        return JobData.open(loaded.config().data(), loaded.config().validation(), loaded.config().training().seed(),
+                TargetKind.CLASS_INDEX, new Configuration(), Optional.of(spark));
+    }
+
+    private float[] train(ConfigLoader.Loaded loaded, Optional<SparkSession> session) throws IOException {
+        TrainingJob job = new TrainingJob(loaded, new Configuration(),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false);
+        return job.run(sc, job.prepare(session)).model().params();
+    }
+
+    @Test
+    void oneFileSevenFilesAndManySplitsTrainToTheSameParameters() throws IOException {
+        // Also seven gzipped files with \r\n line ends: gzip, a byte-order mark and CRLF change no row.
+        float[] one = train(config("one.csv"), Optional.of(spark));
+        float[] seven = train(config("seven"), Optional.of(spark));
+        float[] splits = train(config("one.csv", "data.split-size=700B"), Optional.of(spark));
+        float[] driver = train(config("one.csv"), Optional.empty());
+        float[] gzipped = train(config("seven-gz"), Optional.of(spark));
+        assertArrayEquals(one, seven, 0f);
+        assertArrayEquals(one, gzipped, 0f);
+        assertArrayEquals(one, splits, 0f);
+        assertArrayEquals(driver, one, 0f);
+        // 700-byte splits of a ~20 KB file: many blocks, so the split arithmetic is exercised, not bypassed.
+        JobData split = open(config("one.csv", "data.split-size=700B"));
+        assertEquals(ROWS, split.train().size());
+        assertTrue(sc.getPersistentRDDs().values().stream().anyMatch(r -> r.getNumPartitions() > 20));
+    }
+
+    @Test
+    void csvShardsSlicesAndHeldOutRowsEqualTheDriverPath() {
+        for (String normalize : List.of("standardize", "scale", "none")) {
+            assertSameAsDriver(config("one.csv", "data.normalize=" + normalize, "validation.fraction=0.2"));
+        }
+        // Many splits: min and max merge exactly, so scale is still bitwise the driver's.
+        assertSameAsDriver(config("one.csv", "data.split-size=700B", "validation.fraction=0.2"));
+        // (The driver reads one file only; seven files are compared to it through training, above.)
+    }
+
+    @Test
+    void libsvmShardsEqualTheDriverPath() {
+        assertSameAsDriver(config("one.svm", "data.format=libsvm", "data.test=" + dir.resolve("one.svm"),
+                "data.split-size=900B", "data.normalize=none"));
+        assertSameAsDriver(config("one.svm", "data.format=libsvm", "data.test=" + dir.resolve("one.svm"),
+                "validation.fraction=0.3", "data.normalize=scale"));
+    }
+
+    private void assertSameAsDriver(ConfigLoader.Loaded loaded) {
+        DataConfig data = loaded.config().data();
+        double fraction = loaded.config().validation().fraction();
+        JobData executors = open(loaded);
+        Datasets driver = Datasets.load(data, TargetKind.CLASS_INDEX, fraction, loaded.config().training().seed(),
+                new Configuration(), Optional.empty());
+        assertEquals(driver.train().size(), executors.train().size());
+        assertEquals(driver.train().targetWidth(), executors.train().targetWidth());
+        assertEquals(driver.train().numFeatures(), executors.train().numFeatures());
+        VirtualShards virtual = VirtualShards.of(driver.train().size(), 16);
+        try (ShardedData want = ShardedData.forTraining(sc, driver.train(), virtual, 2, "driver");
+             ShardedData got = executors.train().shards(sc, virtual, 2, "executors");
+             ShardedData wantTest = ShardedData.forEvaluation(sc, driver.test(), 3, "driver test");
+             ShardedData gotTest = executors.test().slices(sc, 3, "executors test")) {
+            assertSameShards(want, got);
+            assertSameShards(wantTest, gotTest);
+            assertEquals(want.metrics(), got.metrics());
+        }
+        assertEquals(driver.validation().isPresent(), executors.validation().isPresent());
+        if (driver.validation().isPresent()) {
+            assertEquals(ROWS, driver.train().size() + driver.validation().get().size());
+            try (ShardedData want = ShardedData.forEvaluation(sc, driver.validation().get(), 2, "driver held");
+                 ShardedData got = executors.validation().get().slices(sc, 2, "executors held")) {
+                assertSameShards(want, got);
+            }
+        }
+    }
+
+    static void assertSameShards(ShardedData expected, ShardedData actual) {
+        assertArrayEquals(expected.shardSizes(), actual.shardSizes());
+        List<LabeledExamples> want = expected.rdd().collect();
+        List<LabeledExamples> got = actual.rdd().collect();
+        assertEquals(want.size(), got.size());
+        for (int i = 0; i < want.size(); i++) {
+            assertArrayEquals(((DenseFeatures) want.get(i).features()).data(),
+                    ((DenseFeatures) got.get(i).features()).data(), 0f, "features of partition " + i);
+            assertArrayEquals(want.get(i).classLabels().labels(), got.get(i).classLabels().labels(),
+                    "labels of partition " + i);
+            assertEquals(want.get(i).targetWidth(), got.get(i).targetWidth());
+        }
+    }
+
+    @Test
+    void aBadRowInALaterSplitIsNamedByItsLineInTheFile() throws IOException {
+        List<String> bad = new ArrayList<>(lines);
+        bad.set(450, bad.get(450) + ",7"); // line 452: the header is line 1
+        String row = bad.get(500);
+        bad.set(500, row.substring(0, row.lastIndexOf(',')) + ",5"); // line 502
+        Path file = dir.resolve("bad.csv");
+        Files.writeString(file, "a,b,c,d,e,label\n" + String.join("\n", bad) + "\n");
+        InvalidDataException e = assertThrows(InvalidDataException.class,
+                () -> open(config("bad.csv", "data.split-size=500B")));
+        assertEquals(file + ":452: expected 6 fields but got 7", e.getMessage());
+        // data.classes: the label 5 on line 502 is no class of 3.
+        Files.writeString(file, "a,b,c,d,e,label\n" + String.join("\n", bad.subList(460, ROWS)) + "\n");
+        Exception classes = assertThrows(InvalidDataException.class,
+                () -> open(config("bad.csv", "data.split-size=500B", "data.classes=3")));
+        assertEquals(file + ":42: class label 5 is outside data.classes = 3 (labels 0..2)", classes.getMessage());
+        // Skipped: counted, and the rest read.
+        JobData skipped = open(config("bad.csv", "data.split-size=500B", "data.classes=3", "data.on-bad-row=skip"));
+        assertEquals(1, skipped.trainRowsSkipped());
+        assertEquals(ROWS - 460 - 1, skipped.train().size());
+        assertEquals(3, skipped.train().targetWidth());
+    }
+
+    @Test
+    void missingAndCorruptFilesFailInOneLineNamingThem() throws IOException {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        Files.writeString(empty.resolve("part-00.csv"), "");
+        assertEquals(empty + ": holds no examples",
+                assertThrows(InvalidDataException.class, () -> open(config("empty"))).getMessage());
+        Path missing = dir.resolve("nothing-here.csv");
+        assertEquals(missing + ": no such file",
+                assertThrows(InvalidDataException.class, () -> open(config("nothing-here.csv"))).getMessage());
+        Path corrupt = dir.resolve("corrupt.csv.gz");
+        Files.write(corrupt, new byte[] {0x1f, (byte) 0x8b, 8, 0, 1, 2, 3, 4, 5, 6});
+        Exception e = assertThrows(Exception.class, () -> open(config("corrupt.csv.gz")));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        org.sparkddp.driver.Main.report(e, new PrintStream(err, true, StandardCharsets.UTF_8));
+        String message = err.toString(StandardCharsets.UTF_8).strip();
+        assertTrue(message.startsWith("spark-ddp: error: " + corrupt + ": ") && message.lines().count() == 1,
+                message);
+    }
+}
