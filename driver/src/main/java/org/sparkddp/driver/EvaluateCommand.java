@@ -17,6 +17,7 @@ import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.eval.HeldOutScorer;
+import org.sparkddp.common.data.shard.ShardStorage;
 import org.sparkddp.common.eval.MetricsSpec;
 import org.sparkddp.driver.cli.CommandLine;
 import org.sparkddp.driver.data.ExampleSource;
@@ -68,15 +69,16 @@ final class EvaluateCommand {
                     .toString(), hadoop, "--model");
             byte[] zip = HadoopFiles.read(location, hadoop, InputStream::readAllBytes);
 
-            HeldOutMetrics result = score(spark.context(), test, zip, location, testLocation);
+            HeldOutMetrics result = score(spark.context(), test, ShardStorage.of(loaded.config().data().cacheMemory()),
+                    zip, location, testLocation);
             report(out, location, testLocation, result, beside, spark.resultBytes());
         }
     }
 
     /** Distribute, score, reduce: each executor scores its slice; only the partial metrics come back. */
-    private static HeldOutMetrics score(JavaSparkContext sc, ExampleSource test, byte[] zip, String location,
-                                        String testLocation) {
-        try (ShardedData slices = test.slices(sc, sc.defaultParallelism(), "spark-ddp evaluate")) {
+    private static HeldOutMetrics score(JavaSparkContext sc, ExampleSource test, ShardStorage storage, byte[] zip,
+                                        String location, String testLocation) {
+        try (ShardedData slices = test.slices(sc, sc.defaultParallelism(), storage, "spark-ddp evaluate")) {
             Broadcast<byte[]> network = sc.broadcast(zip);
             MetricsSpec spec = slices.metrics();
             sc.setJobDescription("evaluate " + location + " on " + testLocation);

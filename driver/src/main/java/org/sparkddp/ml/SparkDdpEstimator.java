@@ -30,6 +30,7 @@ import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.common.plan.VirtualShards;
+import org.sparkddp.common.data.shard.ShardStorage;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.data.DataFrameExamples;
 import org.sparkddp.driver.data.ExampleSource;
@@ -225,10 +226,11 @@ public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends 
         // early stopping (validation.patience) watches, if the config Param holds some out.
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
         TrainingResult result;
+        ShardStorage storage = ShardStorage.of(job.data().cacheMemory());
         try (ShardedData train = source.shards(sc, VirtualShards.of(source.size(), job.data().virtualShards()),
-                training.workers(), "spark-ddp fit shards");
-             ShardedData scored = source.slices(sc, training.workers(), "spark-ddp fit metrics");
-             ShardedData validation = parts.held().map(v -> v.slices(sc, training.workers(),
+                training.workers(), storage, "spark-ddp fit shards");
+             ShardedData scored = source.slices(sc, training.workers(), storage, "spark-ddp fit metrics");
+             ShardedData validation = parts.held().map(v -> v.slices(sc, training.workers(), storage,
                      "spark-ddp fit validation")).orElse(null)) {
             result = new TrainingMaster(sc, training, spec, "fit-" + UUID.randomUUID(), List.of(),
                     CheckpointConfig.NONE, CheckpointSink.NONE, job.validation())
