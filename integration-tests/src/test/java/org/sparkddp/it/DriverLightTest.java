@@ -85,7 +85,7 @@ class DriverLightTest extends StandaloneClusterTest {
     private JsonNode train(String format, Path train, Path test, String name) throws Exception {
         Path output = dir.resolve("run-" + name);
         List<String> settings = List.of("data.format=" + format, "data.train=" + train, "data.test=" + test,
-                "output.dir=" + output, "spark.ui.enabled=false", "training.epochs=1", "training.max-iterations=40",
+                "output.dir=" + output, "spark.ui.enabled=false", "training.epochs=1", "training.max-iterations=40", "optimizer.learning-rate=0.01",
                 "model.layers=[{type=dense,units=32}]");
         ChildRun run = ChildRun.start(cluster.submitCommand(List.of("--driver-memory", "512m", "--conf",
                 "spark.driver.maxResultSize=16m"), TestData.commandLine("train", settings)), dir, name);
