@@ -26,7 +26,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.DataConfig;
-import org.sparkddp.common.data.DenseFeatures;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.error.InvalidDataException;
@@ -199,14 +198,23 @@ class ExecutorDecodeTest {
         }
     }
 
+    /** Every feature of every row, read as training reads them, whatever the storage. */
+    private static float[] rows(LabeledExamples examples) {
+        int d = examples.numFeatures();
+        float[] all = new float[examples.size() * d];
+        for (int r = 0; r < examples.size(); r++) {
+            examples.features().copyRow(r, all, r * d);
+        }
+        return all;
+    }
+
     static void assertSameShards(ShardedData expected, ShardedData actual) {
         assertArrayEquals(expected.shardSizes(), actual.shardSizes());
         List<LabeledExamples> want = expected.rdd().collect();
         List<LabeledExamples> got = actual.rdd().collect();
         assertEquals(want.size(), got.size());
         for (int i = 0; i < want.size(); i++) {
-            assertArrayEquals(((DenseFeatures) want.get(i).features()).data(),
-                    ((DenseFeatures) got.get(i).features()).data(), 0f, "features of partition " + i);
+            assertArrayEquals(rows(want.get(i)), rows(got.get(i)), 0f, "features of partition " + i);
             assertArrayEquals(want.get(i).classLabels().labels(), got.get(i).classLabels().labels(),
                     "labels of partition " + i);
             assertEquals(want.get(i).targetWidth(), got.get(i).targetWidth());

@@ -40,29 +40,10 @@ public final class DenseRows {
      */
     public void add(String file, long row, float[] values, Double label) {
         BadRows bad = badByFile.computeIfAbsent(file, f -> new BadRows(f, options.onBadRow()));
-        if (values == null) {
-            bad.reject(row, "the features are null");
-            return;
-        }
-        if (label == null) {
-            bad.reject(row, "the label is null");
-            return;
-        }
-        int expected = width >= 0 ? width : options.knownFeatures();
-        if (expected > 0 && values.length != expected) {
-            bad.reject(row, "has " + values.length + " features but " + (width >= 0 ? "the first row has "
-                    : "the training set has ") + expected);
-            return;
-        }
-        for (int i = 0; i < values.length; i++) {
-            if (!Float.isFinite(values[i])) {
-                bad.reject(row, "feature " + i + " is " + values[i] + ", expected a finite number");
-                return;
-            }
-        }
-        float value = label.floatValue();
-        if (!Float.isFinite(value)) {
-            bad.reject(row, "the label is " + label + ", expected a finite number");
+        int expected = width >= 0 ? width : options.knownFeatures() > 0 ? options.knownFeatures() : -1;
+        Float value = RowCheck.label(bad, row, values, label, expected,
+                width >= 0 ? "the first row" : "the training set");
+        if (value == null) {
             return;
         }
         if (!targets.accept(value, row, bad)) {

@@ -66,12 +66,7 @@ public final class HadoopFiles {
      * rows are numbered in, whatever order the file system lists them. Runs on the driver.
      */
     public static java.util.List<DataFile> files(String location, Configuration hadoopConf) {
-        Path path;
-        try {
-            path = new Path(location);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidDataException(location, "is not a usable path: " + e.getMessage());
-        }
+        Path path = path(location);
         try {
             FileSystem fs = path.getFileSystem(hadoopConf);
             FileStatus status = fs.getFileStatus(path);
@@ -127,13 +122,17 @@ public final class HadoopFiles {
         });
     }
 
-    private static <T> T onFile(String location, Configuration hadoopConf, FileAction<T> action) {
-        Path path;
+    /** {@code location} as a Hadoop path; one line naming it if it is not one. */
+    private static Path path(String location) {
         try {
-            path = new Path(location);
+            return new Path(location);
         } catch (IllegalArgumentException e) {
             throw new InvalidDataException(location, "is not a usable path: " + e.getMessage());
         }
+    }
+
+    private static <T> T onFile(String location, Configuration hadoopConf, FileAction<T> action) {
+        Path path = path(location);
         try {
             FileSystem fs = path.getFileSystem(hadoopConf);
             FileStatus status = fs.getFileStatus(path);

@@ -3,6 +3,7 @@ package org.sparkddp.driver.data;
 import org.sparkddp.common.data.BadRows;
 import org.sparkddp.common.data.ReadOptions;
 import org.sparkddp.common.data.RowBlock;
+import org.sparkddp.common.data.RowCheck;
 import org.sparkddp.common.data.TargetKind;
 
 /**
@@ -23,31 +24,13 @@ final class FrameRowCheck {
 
     /** Adds the row to {@code block}, or records it in {@code bad}; {@code row} is its 1-based number. */
     void add(RowBlock.Builder block, BadRows bad, long row, float[] values, Double label) {
-        if (values == null) {
-            bad.reject(row, "the features are null");
+        boolean known = options.knownFeatures() > 0;
+        Float checked = RowCheck.label(bad, row, values, label, known ? options.knownFeatures() : block.width(),
+                known ? "the training set" : "the first row");
+        if (checked == null) {
             return;
         }
-        if (label == null) {
-            bad.reject(row, "the label is null");
-            return;
-        }
-        int expected = options.knownFeatures() > 0 ? options.knownFeatures() : block.width();
-        if (expected >= 0 && values.length != expected) {
-            bad.reject(row, "has " + values.length + " features but " + (options.knownFeatures() > 0
-                    ? "the training set has " : "the first row has ") + expected);
-            return;
-        }
-        for (int i = 0; i < values.length; i++) {
-            if (!Float.isFinite(values[i])) {
-                bad.reject(row, "feature " + i + " is " + values[i] + ", expected a finite number");
-                return;
-            }
-        }
-        float value = label.floatValue();
-        if (!Float.isFinite(value)) {
-            bad.reject(row, "the label is " + label + ", expected a finite number");
-            return;
-        }
+        float value = checked;
         boolean classes = options.kind() == TargetKind.CLASS_INDEX;
         if (classes && (value < 0 || value != Math.rint(value) || value >= MAX_CLASSES)) {
             bad.reject(row, "class label " + value + " is not a whole number in 0.." + (MAX_CLASSES - 1));
