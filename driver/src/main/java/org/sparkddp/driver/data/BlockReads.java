@@ -162,7 +162,18 @@ final class BlockReads {
                 .persist(StorageLevel.MEMORY_AND_DISK());
     }
 
-    /** A partition's rows as blocks, one per run of consecutive rows of one file. Runs on an executor. */
+    /**
+     * The most feature values in one block of DataFrame rows (16 MB of floats): a Spark partition of Parquet can
+     * hold a whole row group of a large file, and a block is decoded, shuffled and cut into shards whole, so it must
+     * stay a small part of an executor's memory. Where blocks end does not matter: rows are numbered by file and
+     * position.
+     */
+    private static final long BLOCK_FLOATS = 4L << 20;
+
+    /**
+     * A partition's rows as blocks, one per run of consecutive rows of one file, of at most {@link #BLOCK_FLOATS}
+     * values. Runs on an executor.
+     */
     private static final class FrameBlocks implements Iterator<RowBlock> {
         private final String location;
         private final DataFrameTables.Reader reader;
@@ -205,10 +216,12 @@ final class BlockReads {
             RowBlock.Builder block = new RowBlock.Builder(file, start, false, 1);
             BadRows bad = BadRows.recording(file);
             long expected = start;
+            long floats = 0;
             while (pending != null && (!fileKeys || pending.getString(0).equals(file))
-                    && rowIndex(pending) == expected) {
+                    && rowIndex(pending) == expected && floats < BLOCK_FLOATS) {
                 Row r = pending;
                 float[] values = reader.features(r);
+                floats += values == null ? 1 : Math.max(1, values.length);
                 Double label = r.isNullAt(features + 1) ? null : ((Number) r.get(features + 1)).doubleValue();
                 // NOTE: rows are named 1-based, as DataFrameTables named them: row_index + 1.
                 check.add(block, bad, (expected - (fileKeys ? 0 : partitionKey)) + 1, values, label);
