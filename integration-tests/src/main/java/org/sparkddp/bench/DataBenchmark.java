@@ -116,6 +116,15 @@ public final class DataBenchmark {
         if (out != null) {
             Files.writeString(out, md.toString());
         }
+        deleteTree(work); // the generated data and the runs' outputs: hundreds of MB of temporary files
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** The generated CSV and Parquet, and Fashion-MNIST's training images raw and gzipped. */
