@@ -129,6 +129,44 @@ class SparkMlPipelineTest {
         assertEquals("column 'label': holds a single class (every label is 0)", single.getMessage());
     }
 
+    /**
+     * fit and transform bring no rows to the driver: on 16 times the rows (the same rows repeated, in as many
+     * partitions), the task results the driver receives stay about the same (a SparkListener counts them; were the
+     * rows collected, 30,000 more would add about a megabyte).
+     */
+    @Test
+    void fitAndTransformSendNoRowsToTheDriver() {
+        Dataset<Row> rows = train.selectExpr("array(x, y) as features", "label");
+        Dataset<Row> many = rows;
+        for (int i = 1; i < 16; i++) {
+            many = many.union(rows);
+        }
+        // One partition each, so that both runs have as many tasks: each task's result carries its own metrics.
+        long small = driverBytes(rows.coalesce(1));
+        long large = driverBytes(many.coalesce(1));
+        assertTrue(small > 0);
+        assertTrue(large < 1.5 * small, "the driver received " + small + " bytes for " + rows.count()
+                + " rows but " + large + " for " + many.count());
+    }
+
+    /** Task result bytes of one fit (20 iterations) and one transform of {@code rows}, written nowhere. */
+    private long driverBytes(Dataset<Row> rows) {
+        rows = rows.cache();
+        rows.count(); // cached first: reading the CSV is not under test
+        try (org.sparkddp.driver.spark.DriverResultBytes bytes =
+                     org.sparkddp.driver.spark.DriverResultBytes.watch(spark.sparkContext())) {
+            SparkDdpModel model = new SparkDdpClassifier()
+                    // The same 20 iterations either way: each iteration's loss comes back, rows must not.
+                    .setConfig("model { layers = [{ type = dense, units = 16 }], activation = tanh }\n"
+                            + "training.max-iterations = 20")
+                    .setEpochs(1).setBatchSize(64).setLearningRate(0.01).setWorkers(2).setSeed(7).fit(rows);
+            model.transform(rows).write().format("noop").mode("overwrite").save();
+            return bytes.total();
+        } finally {
+            rows.unpersist();
+        }
+    }
+
     @Test
     void settingsAreValidatedAndNamed() {
         assertThrows(IllegalArgumentException.class, () -> new SparkDdpClassifier().setLearningRate(-1));
