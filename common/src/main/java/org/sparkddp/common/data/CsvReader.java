@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.sparkddp.common.config.CsvConfig;
 import org.sparkddp.common.error.InvalidDataException;
 
@@ -22,7 +21,7 @@ public final class CsvReader {
     private final String name;
     private final CsvConfig csv;
     private final ReadOptions options;
-    private final Pattern splitter;
+    private final CsvFields fields;
 
     /**
      * @param name    the file's path or URI, for messages
@@ -31,8 +30,7 @@ public final class CsvReader {
         this.name = name;
         this.csv = csv;
         this.options = options;
-        this.splitter = csv.delimiter() == CsvConfig.WHITESPACE ? Pattern.compile("[ \t]+")
-                : Pattern.compile(Pattern.quote(String.valueOf(csv.delimiter())));
+        this.fields = new CsvFields(csv.delimiter());
         if (options.kind() == TargetKind.CLASS_INDEX && csv.labelColumns().size() != 1) {
             throw new org.sparkddp.common.error.InvalidConfigException("data.csv.label-columns", "must name exactly"
                     + " one column when the model wants class labels, but names " + csv.labelColumns().size());
@@ -127,7 +125,7 @@ public final class CsvReader {
     }
 
     private String[] split(String line) {
-        return splitter.split(csv.delimiter() == CsvConfig.WHITESPACE ? line.strip() : line, -1);
+        return fields.split(line);
     }
 
     /** The label columns as 0-based indices into a row of {@code fields} values. */

@@ -18,14 +18,28 @@ public final class InputShape {
         if (declared.length == 0) {
             return new int[] {width};
         }
-        long product = 1;
-        for (int size : declared) {
-            product *= size;
-        }
+        long product = size(declared);
         if (product != width) {
             throw new InvalidConfigException(key, Arrays.toString(declared) + " holds " + product
                     + " values but the feature rows have " + width);
         }
         return declared.clone();
+    }
+
+    /** The values one example of {@code shape} holds. */
+    public static long size(int[] shape) {
+        long product = 1;
+        for (int size : shape) {
+            product *= size;
+        }
+        return product;
+    }
+
+    /** Checks, where a feature matrix is built, that {@code shape} holds its {@code columns} features. */
+    public static void requireHolds(int[] shape, int columns) {
+        if (size(shape) != columns) {
+            throw new IllegalArgumentException("input shape " + Arrays.toString(shape) + " does not hold "
+                    + columns + " features");
+        }
     }
 }

@@ -45,10 +45,7 @@ public final class ShardBuilder {
 
     /** Images, stored as {@code storage} says (in memory up to its budget, else on the executor's disk). */
     public static ShardBuilder images(int[] inputShape, int classes, ShardStorage storage) {
-        int columns = 1;
-        for (int size : inputShape) {
-            columns = Math.multiplyExact(columns, size);
-        }
+        int columns = Math.toIntExact(InputShape.size(inputShape));
         return new ShardBuilder(Encoding.UNSIGNED_BYTE, columns, inputShape, TargetKind.CLASS_INDEX, classes, storage);
     }
 

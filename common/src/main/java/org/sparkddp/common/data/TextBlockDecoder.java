@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
-import java.util.regex.Pattern;
 import org.sparkddp.common.config.CsvConfig;
 import org.sparkddp.common.config.DataFormat;
 
@@ -72,8 +71,7 @@ public record TextBlockDecoder(DataFormat format, CsvConfig csv, ReadOptions opt
 
     /** As {@link CsvReader}: every row has {@code fields} values, each a finite number. */
     private final class CsvRows implements Rows {
-        private final Pattern splitter = csv.delimiter() == CsvConfig.WHITESPACE ? Pattern.compile("[ \t]+")
-                : Pattern.compile(Pattern.quote(String.valueOf(csv.delimiter())));
+        private final CsvFields splitter = new CsvFields(csv.delimiter());
         private final TargetColumns targets;
         private final RowBlock.Builder block;
         private final boolean[] isTarget = new boolean[fields];
@@ -90,7 +88,7 @@ public record TextBlockDecoder(DataFormat format, CsvConfig csv, ReadOptions opt
 
         @Override
         public void add(String line, long lineNumber, BadRows bad) {
-            String[] values = splitter.split(csv.delimiter() == CsvConfig.WHITESPACE ? line.strip() : line, -1);
+            String[] values = splitter.split(line);
             if (values.length != fields) {
                 bad.reject(lineNumber, "expected " + fields + " fields but got " + values.length);
                 return;

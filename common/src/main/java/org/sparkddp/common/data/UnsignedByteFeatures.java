@@ -1,6 +1,5 @@
 package org.sparkddp.common.data;
 
-import java.util.Arrays;
 
 /**
  * Features stored as unsigned bytes (pixels) and read scaled into [0, 1], as is usual for image inputs.
@@ -18,14 +17,7 @@ public record UnsignedByteFeatures(int rows, int columns, byte[] data, int[] inp
         if ((long) rows * columns != data.length) {
             throw new IllegalArgumentException("expected " + (long) rows * columns + " bytes but got " + data.length);
         }
-        long product = 1;
-        for (int size : inputShape) {
-            product *= size;
-        }
-        if (product != columns) {
-            throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + " does not hold "
-                    + columns + " features");
-        }
+        InputShape.requireHolds(inputShape, columns);
         inputShape = inputShape.clone();
     }
 

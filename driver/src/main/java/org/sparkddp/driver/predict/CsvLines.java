@@ -1,6 +1,6 @@
 package org.sparkddp.driver.predict;
 
-import java.util.regex.Pattern;
+import org.sparkddp.common.data.CsvFields;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.sparkddp.common.config.BadRowPolicy;
@@ -16,20 +16,19 @@ import org.sparkddp.common.config.CsvConfig;
 final class CsvLines extends LineParser {
     private static final long serialVersionUID = 1L;
 
-    private final char delimiter;
+    private final CsvFields splitter;
     private final boolean header;
     private final int fields;
     /** Per field: whether it is a feature (false for a label column). */
     private final boolean[] feature;
     private final int width;
-    private transient Pattern splitter;
 
     /**
      * @param labelColumns the 0-based label columns, resolved against {@code fields}; empty for rows without them
      */
     CsvLines(CsvConfig csv, int fields, int[] labelColumns, BadRowPolicy policy) {
         super(policy);
-        this.delimiter = csv.delimiter();
+        this.splitter = new CsvFields(csv.delimiter());
         this.header = csv.header();
         this.fields = fields;
         this.feature = new boolean[fields];
@@ -40,16 +39,6 @@ final class CsvLines extends LineParser {
         this.width = fields - labelColumns.length;
     }
 
-    /** The fields of a line, split as {@code CsvReader} splits them. */
-    static String[] split(Pattern splitter, char delimiter, String line) {
-        return splitter.split(delimiter == CsvConfig.WHITESPACE ? line.strip() : line, -1);
-    }
-
-    static Pattern splitter(char delimiter) {
-        return delimiter == CsvConfig.WHITESPACE ? Pattern.compile("[ \t]+")
-                : Pattern.compile(Pattern.quote(String.valueOf(delimiter)));
-    }
-
     @Override
     Vector parse(String file, long offset, String line) {
         if (offset == 0 && line.startsWith("\uFEFF")) {
@@ -58,10 +47,7 @@ final class CsvLines extends LineParser {
         if (line.isBlank() || (header && offset == 0)) {
             return null;
         }
-        if (splitter == null) {
-            splitter = splitter(delimiter);
-        }
-        String[] values = split(splitter, delimiter, line);
+        String[] values = splitter.split(line);
         if (values.length != fields) {
             throw reject(file, offset, "expected " + fields + " fields but got " + values.length);
         }

@@ -32,6 +32,7 @@ import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.config.DataFormat;
 import org.sparkddp.common.data.HadoopFiles;
 import org.sparkddp.common.data.StorageFailures;
+import org.sparkddp.common.data.CsvFields;
 import org.sparkddp.common.error.InvalidDataException;
 import scala.Tuple2;
 
@@ -119,8 +120,7 @@ final class TextRows implements PredictInput {
         if (line == null) {
             throw new InvalidDataException(first, "holds no rows");
         }
-        char delimiter = data.csv().delimiter();
-        int fields = CsvLines.split(CsvLines.splitter(delimiter), delimiter, line.replace("\uFEFF", "")).length;
+        int fields = new CsvFields(data.csv().delimiter()).split(line.replace("\uFEFF", "")).length;
         List<Integer> columns = data.csv().labelColumns();
         if (fields == width) {
             return new CsvLines(data.csv(), fields, new int[0], data.onBadRow());

@@ -1,7 +1,7 @@
 package org.sparkddp.common.data.shard;
 
-import java.util.Arrays;
 import org.sparkddp.common.data.FeatureMatrix;
+import org.sparkddp.common.data.InputShape;
 
 /**
  * A shard's features in a {@link ByteStore}, row-major with 64-bit offsets: in chunks in memory, or in a file on
@@ -20,14 +20,7 @@ public record StoredFeatures(int rows, int columns, int[] inputShape, Encoding e
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
 
     public StoredFeatures {
-        long product = 1;
-        for (int size : inputShape) {
-            product *= size;
-        }
-        if (product != columns) {
-            throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + " does not hold "
-                    + columns + " features");
-        }
+        InputShape.requireHolds(inputShape, columns);
         if ((long) rows * columns * encoding.bytes() != store.size()) {
             throw new IllegalArgumentException("expected " + (long) rows * columns * encoding.bytes() + " bytes but"
                     + " the store holds " + store.size());
