@@ -3,10 +3,31 @@ package org.sparkddp.common.data;
 /**
  * The checks a row of features and a label gets, as a DataFrame hands it over, wherever it is read (the driver's
  * {@link DenseRows}, or an executor decoding a block): null features or label, a width other than the one
- * expected, a NaN or infinite number. Class labels are checked by the caller, which knows the classes.
+ * expected, a NaN or infinite number; and the check of a class label, which every reader of class labels makes.
  */
 public final class RowCheck {
+    /** Class indices this large are surely a mistake (a regression target read as a class). */
+    static final int MAX_CLASSES = 1 << 16;
+
     private RowCheck() {
+    }
+
+    /**
+     * Whether {@code value} is a class label: a whole number below {@link #MAX_CLASSES} and, once the classes are
+     * known ({@code knownClasses > 0}), below them; false after rejecting the row through {@code bad}.
+     *
+     * @param classRange what fixed {@code knownClasses}, for the message ({@link ReadOptions#classRange()})
+     */
+    public static boolean classLabel(BadRows bad, long row, float value, int knownClasses, String classRange) {
+        if (value < 0 || value != Math.rint(value) || value >= MAX_CLASSES) {
+            bad.reject(row, "class label " + value + " is not a whole number in 0.." + (MAX_CLASSES - 1));
+            return false;
+        }
+        if (knownClasses > 0 && value >= knownClasses) {
+            bad.reject(row, "class label " + (int) value + " is outside " + classRange);
+            return false;
+        }
+        return true;
     }
 
     /**

@@ -8,9 +8,6 @@ import org.sparkddp.common.error.InvalidDataException;
  * known. Runs on the driver while a file is read.
  */
 final class TargetColumns {
-    /** Class indices this large are surely a mistake (a regression target read as a class). */
-    private static final int MAX_CLASSES = 1 << 16;
-
     private final TargetKind kind;
     private final int width;
     private final int knownClasses;
@@ -44,17 +41,7 @@ final class TargetColumns {
 
     /** Checks a row's target value; false after rejecting the row through {@code bad}. */
     boolean accept(float value, long line, BadRows bad) {
-        if (kind == TargetKind.CLASS_INDEX) {
-            if (value < 0 || value != Math.rint(value) || value >= MAX_CLASSES) {
-                bad.reject(line, "class label " + value + " is not a whole number in 0.." + (MAX_CLASSES - 1));
-                return false;
-            }
-            if (knownClasses > 0 && value >= knownClasses) {
-                bad.reject(line, "class label " + (int) value + " is outside " + classRange);
-                return false;
-            }
-        }
-        return true;
+        return kind != TargetKind.CLASS_INDEX || RowCheck.classLabel(bad, line, value, knownClasses, classRange);
     }
 
     /** Appends one row's targets, already accepted. */

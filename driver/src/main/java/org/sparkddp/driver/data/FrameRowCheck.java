@@ -13,8 +13,6 @@ import org.sparkddp.common.data.TargetKind;
  * executor.
  */
 final class FrameRowCheck {
-    private static final int MAX_CLASSES = 1 << 16;
-
     private final ReadOptions options;
     private final float[] target = new float[1];
 
@@ -32,12 +30,7 @@ final class FrameRowCheck {
         }
         float value = checked;
         boolean classes = options.kind() == TargetKind.CLASS_INDEX;
-        if (classes && (value < 0 || value != Math.rint(value) || value >= MAX_CLASSES)) {
-            bad.reject(row, "class label " + value + " is not a whole number in 0.." + (MAX_CLASSES - 1));
-            return;
-        }
-        if (classes && options.knownClasses() > 0 && value >= options.knownClasses()) {
-            bad.reject(row, "class label " + (int) value + " is outside " + options.classRange());
+        if (classes && !RowCheck.classLabel(bad, row, value, options.knownClasses(), options.classRange())) {
             return;
         }
         target[0] = value;
