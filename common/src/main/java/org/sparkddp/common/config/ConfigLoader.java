@@ -91,6 +91,28 @@ public final class ConfigLoader {
         return new Loaded(config, json);
     }
 
+    /**
+     * {@code training.elastic} and its keys. Without it the worker count is fixed, and setting min-workers or
+     * max-workers is an error rather than a silently ignored key.
+     */
+    private static ElasticConfig elastic(TypedReader r) {
+        boolean enabled = r.bool("training.elastic");
+        int workers = r.integer("training.workers");
+        int min = r.integer("training.min-workers");
+        java.util.OptionalInt max = r.optionalInt("training.max-workers");
+        java.time.Duration wait = r.duration("training.replacement-wait");
+        if (!enabled) {
+            Checks.positive("training.workers", workers);
+            for (String key : List.of("training.min-workers", "training.max-workers")) {
+                if (r.isSet(key)) {
+                    throw new InvalidConfigException(key, "applies only with training.elastic = true");
+                }
+            }
+            return ElasticConfig.fixed(workers, wait);
+        }
+        return new ElasticConfig(true, min, max.orElse(workers), wait);
+    }
+
     private static SparkDdpConfig build(Config merged, Config user, Config defaults) {
         TypedReader r = new TypedReader(merged, user, defaults, "");
         DataConfig data = DataConfig.read(r);
@@ -109,7 +131,10 @@ public final class ConfigLoader {
                         r.optionalLong("training.max-iterations"),
                         r.optionalInt("training.iterations-per-stage"),
                         r.duration("training.sync-timeout"),
-                        r.integer("training.stage-attempts")),
+                        r.integer("training.stage-attempts"),
+                        elastic(r),
+                        r.optionalInt("training.stage-seconds"),
+                        r.duration("training.job-timeout")),
                 new CheckpointConfig(
                         r.optionalString("checkpoint.dir"),
                         r.optionalInt("checkpoint.every-iterations"),

@@ -20,6 +20,11 @@ import org.sparkddp.common.error.InvalidConfigException;
  * @param iterationsPerStage optional stage length in iterations; empty means one stage per epoch
  * @param syncTimeout        longest wait for peers in one synchronization step
  * @param stageAttempts      times a stage is submitted before its task failures end the job
+ * @param elastic            whether and how far the worker count may change between stages
+ * @param stageSeconds       optional bound on a stage's wall time, in seconds: a stage ends at the first
+ *                           iteration (in average mode, the first average) after it; empty means no time bound
+ * @param jobTimeout         longest the driver waits for any one Spark job it submits (a training stage, an
+ *                           evaluation) before it cancels the job and fails the run
  */
 public record TrainingConfig(
         TrainingMode mode,
@@ -32,23 +37,38 @@ public record TrainingConfig(
         OptionalLong maxIterations,
         OptionalInt iterationsPerStage,
         Duration syncTimeout,
-        int stageAttempts) implements Serializable {
+        int stageAttempts,
+        ElasticConfig elastic,
+        OptionalInt stageSeconds,
+        Duration jobTimeout) implements Serializable {
 
     public TrainingConfig {
         Checks.present("training.mode", mode);
         Checks.positive("training.average-every", averageEvery);
         Checks.positive("training.workers", workers);
         Checks.positive("training.batch-size", batchSize);
-        if (batchSize < workers) {
-            throw new InvalidConfigException("training.batch-size",
-                    "must be at least training.workers (" + workers + ") so that every worker gets an example"
-                            + " per iteration, but got " + batchSize);
-        }
         Checks.positive("training.epochs", epochs);
         maxIterations.ifPresent(v -> Checks.positive("training.max-iterations", v));
         iterationsPerStage.ifPresent(v -> Checks.positive("training.iterations-per-stage", v));
         Checks.present("training.sync-timeout", syncTimeout);
         Checks.positive("training.stage-attempts", stageAttempts);
+        Checks.present("training.elastic", elastic);
+        if (elastic.enabled() && (workers < elastic.minWorkers() || workers > elastic.maxWorkers())) {
+            throw new InvalidConfigException("training.workers", "must lie between training.min-workers ("
+                    + elastic.minWorkers() + ") and training.max-workers (" + elastic.maxWorkers() + ") but got "
+                    + workers);
+        }
+        int most = Math.max(workers, elastic.maxWorkers());
+        if (batchSize < most) {
+            throw new InvalidConfigException("training.batch-size", "must be at least "
+                    + (elastic.enabled() ? "training.max-workers" : "training.workers") + " (" + most
+                    + ") so that every worker gets an example per iteration, but got " + batchSize);
+        }
+        stageSeconds.ifPresent(v -> Checks.positive("training.stage-seconds", v));
+        Checks.present("training.job-timeout", jobTimeout);
+        if (jobTimeout.compareTo(Duration.ofSeconds(1)) < 0 || jobTimeout.compareTo(Duration.ofDays(7)) > 0) {
+            throw new InvalidConfigException("training.job-timeout", "must be between 1s and 7d but got " + jobTimeout);
+        }
         if (syncTimeout.compareTo(Duration.ofSeconds(1)) < 0 || syncTimeout.compareTo(Duration.ofDays(1)) > 0) {
             throw new InvalidConfigException("training.sync-timeout",
                     "must be between 1s and 1d but got " + syncTimeout);

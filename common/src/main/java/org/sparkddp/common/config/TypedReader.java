@@ -58,8 +58,13 @@ final class TypedReader {
         if (!user.hasPathOrNull(key)) {
             return false;
         }
-        return !defaults.hasPathOrNull(key)
-                || !java.util.Objects.equals(user.getValue(key).unwrapped(), defaults.getValue(key).unwrapped());
+        if (!defaults.hasPathOrNull(key)) {
+            return true;
+        }
+        if (defaults.getIsNull(key) || user.getIsNull(key)) {
+            return defaults.getIsNull(key) != user.getIsNull(key);
+        }
+        return !java.util.Objects.equals(user.getValue(key).unwrapped(), defaults.getValue(key).unwrapped());
     }
 
     /** The first key under {@code section} (sorted) that the user set to a value other than its default, if any. */

@@ -115,6 +115,44 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void elasticKeysAreReadAndChecked() {
+        TrainingConfig fixed = load("").training();
+        assertEquals(false, fixed.elastic().enabled());
+        assertEquals(2, fixed.elastic().minWorkers());
+        assertEquals(2, fixed.elastic().maxWorkers());
+        assertEquals(java.time.Duration.ofSeconds(60), fixed.elastic().replacementWait());
+        assertEquals(java.util.OptionalInt.of(60), fixed.stageSeconds());
+        assertEquals(java.time.Duration.ofHours(1), fixed.jobTimeout());
+
+        TrainingConfig elastic = load("training { elastic = true\nmin-workers = 1\nmax-workers = 4 }").training();
+        assertEquals(true, elastic.elastic().enabled());
+        assertEquals(1, elastic.elastic().minWorkers());
+        assertEquals(4, elastic.elastic().maxWorkers());
+        assertEquals(2, load("training.elastic = true").training().elastic().maxWorkers(), "max-workers defaults to workers");
+        assertEquals(java.util.OptionalInt.empty(), load("training.stage-seconds = null").training().stageSeconds());
+    }
+
+    @Test
+    void elasticKeysWithoutElasticAreRejected() {
+        assertEquals("job.conf:1: training.min-workers: applies only with training.elastic = true",
+                failure("training.min-workers = 2"));
+        assertEquals("--set: training.max-workers: applies only with training.elastic = true",
+                failure("", "training.max-workers=3"));
+    }
+
+    @Test
+    void inconsistentWorkerRangesAreRejected() {
+        assertEquals("job.conf:2: training.min-workers: must be at most training.max-workers (2) but got 3",
+                failure("training { elastic = true\nmin-workers = 3 }"));
+        assertTrue(failure("training { elastic = true\nmin-workers = 3\nmax-workers = 4 }")
+                .contains("training.workers: must lie between training.min-workers (3) and training.max-workers (4)"));
+        assertTrue(failure("training { elastic = true\nmax-workers = 300\nbatch-size = 128 }")
+                .contains("training.batch-size: must be at least training.max-workers (300)"));
+        assertTrue(failure("training.job-timeout = 0s").contains("training.job-timeout: must be between 1s and 7d"));
+        assertTrue(failure("training.stage-seconds = 0").contains("training.stage-seconds: must be > 0 but got 0"));
+    }
+
+    @Test
     void zeroLayerSizeNamesTheElement() {
         assertEquals("job.conf:3: model.layers[1].units: must be > 0 but got 0",
                 failure("model.layers = [\n  { type = dense, units = 32 }\n  { type = dense, units = 0 }\n]"));
