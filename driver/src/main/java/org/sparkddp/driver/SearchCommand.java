@@ -21,6 +21,7 @@ import org.sparkddp.driver.output.OutputDirectory;
 import org.sparkddp.driver.search.SearchGrid;
 import org.sparkddp.driver.search.TrialResult;
 import org.sparkddp.driver.spark.HadoopConfs;
+import org.sparkddp.driver.spark.ClusterSlots;
 import org.sparkddp.driver.spark.SparkSetup;
 import org.sparkddp.driver.train.TrainingDivergedException;
 import org.sparkddp.driver.train.TrainingResult;
@@ -72,7 +73,7 @@ final class SearchCommand {
                 throw e.locatedAt(gridFile);
             }
         }
-        SparkSetup.checkSlots(sparkConf, mostWorkers);
+        ClusterSlots.check(sparkConf, mostWorkers, "training.workers");
         OutputDirectory output = OutputDirectory.open(root, hadoop, "output.dir");
         try {
             search(grid, configs, sparkConf, hadoop, output, out);

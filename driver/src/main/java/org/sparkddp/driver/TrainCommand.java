@@ -11,6 +11,7 @@ import org.sparkddp.driver.checkpoint.ResumeCheck;
 import org.sparkddp.driver.cli.CommandLine;
 import org.sparkddp.driver.spark.CommandSpark;
 import org.sparkddp.driver.spark.HadoopConfs;
+import org.sparkddp.driver.spark.ClusterSlots;
 import org.sparkddp.driver.spark.SparkSetup;
 
 /**
@@ -27,7 +28,7 @@ final class TrainCommand {
                 .map(dir -> CheckpointStore.read(dir, HadoopConfs.from(new SparkConf())));
         ConfigLoader.Loaded loaded = ConfigLoader.load(JobConfigSource.of(cli, resume), cli.overrides());
         SparkConf sparkConf = SparkSetup.sparkConf(loaded.config());
-        SparkSetup.checkSlots(sparkConf, loaded.config().training().workers());
+        ClusterSlots.check(sparkConf, loaded.config().training());
         TrainingJob job = new TrainingJob(loaded, HadoopConfs.from(sparkConf), out, System.console() != null);
         // Files are checked before Spark starts; a DataFrame source needs Spark to be read at all.
         try (CommandSpark spark = new CommandSpark(sparkConf, loaded.config().data().format().tabular())) {

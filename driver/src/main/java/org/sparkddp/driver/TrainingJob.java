@@ -33,6 +33,7 @@ import org.sparkddp.driver.data.JobData;
 import org.sparkddp.driver.output.Json;
 import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.data.ShardedData;
+import org.sparkddp.driver.data.TrainingShards;
 import org.sparkddp.driver.output.ConsoleProgress;
 import org.sparkddp.driver.output.MetricsLog;
 import org.sparkddp.driver.output.ModelFile;
@@ -179,7 +180,7 @@ public final class TrainingJob {
         printHeader(config, prepared, initial, sc.master());
 
         ConsoleProgress console = new ConsoleProgress(this.console, interactive, totalIterations(config, prepared),
-                training.batchSize());
+                training.batchSize(), config.output().progressEvery());
         MetricsLog metrics = new MetricsLog(prepared.output(), config.output().logEvery(), start);
         Optional<Summary.Resumed> resumed = resume.map(TrainingJob::resumedFrom);
         resume.ifPresent(c -> {
@@ -197,8 +198,11 @@ public final class TrainingJob {
         TrainingResult result;
         long shardRebuilds;
         ShardStorage storage = ShardStorage.of(config.data().cacheMemory());
-        try (ShardedData train = prepared.data().train().shards(sc, virtualShards(config, prepared),
-                training.workers(), storage, "spark-ddp train shards");
+        VirtualShards cut = virtualShards(config, prepared);
+        // A resize (training.elastic) cuts the same virtual shards for another worker count, on the executors.
+        try (TrainingShards train = TrainingShards.resizable(prepared.data().train().shards(sc, cut,
+                training.workers(), storage, "spark-ddp train shards"), workers -> prepared.data().train().shards(sc,
+                cut, workers, storage, "spark-ddp train shards for " + workers + " workers"));
              ShardedData test = prepared.data().test().slices(sc, training.workers(), storage,
                      "spark-ddp test shards");
              ShardedData validation = prepared.data().validation()

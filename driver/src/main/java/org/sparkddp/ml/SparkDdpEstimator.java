@@ -35,6 +35,7 @@ import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.data.DataFrameExamples;
 import org.sparkddp.driver.data.ExampleSource;
 import org.sparkddp.driver.data.ShardedData;
+import org.sparkddp.driver.data.TrainingShards;
 import org.sparkddp.driver.spark.SparkSetup;
 import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.train.TrainingMaster;
@@ -227,8 +228,10 @@ public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends 
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
         TrainingResult result;
         ShardStorage storage = ShardStorage.of(job.data().cacheMemory());
-        try (ShardedData train = source.shards(sc, VirtualShards.of(source.size(), job.data().virtualShards()),
-                training.workers(), storage, "spark-ddp fit shards");
+        VirtualShards cut = VirtualShards.of(source.size(), job.data().virtualShards());
+        try (TrainingShards train = TrainingShards.resizable(source.shards(sc, cut, training.workers(), storage,
+                "spark-ddp fit shards"), workers -> source.shards(sc, cut, workers, storage,
+                "spark-ddp fit shards for " + workers + " workers"));
              ShardedData scored = source.slices(sc, training.workers(), storage, "spark-ddp fit metrics");
              ShardedData validation = parts.held().map(v -> v.slices(sc, training.workers(), storage,
                      "spark-ddp fit validation")).orElse(null)) {

@@ -118,7 +118,8 @@ public final class ConfigLoader {
         DataConfig data = DataConfig.read(r);
         SparkDdpConfig config = new SparkDdpConfig(
                 data,
-                new OutputConfig(r.string("output.dir"), r.integer("output.log-every")),
+                new OutputConfig(r.string("output.dir"), r.integer("output.log-every"),
+                        r.duration("output.progress-every")),
                 sparkSettings(merged, user),
                 new TrainingConfig(
                         r.choice("training.mode", TrainingMode.class),

@@ -10,16 +10,15 @@ import org.sparkddp.worker.stage.ProgressAccumulator;
 
 /**
  * The console view of training: a live progress line (epoch, iteration, loss, samples/s, ETA) that rewrites
- * itself on a terminal and becomes a plain line every {@link #PLAIN_EVERY} when output goes to a file or a
+ * itself on a terminal and becomes a plain line every {@code output.progress-every} when output goes to a file or a
  * cluster log; and one summary line per epoch. Runs on the driver (progress arrives on Spark's listener thread).
  */
 public final class ConsoleProgress implements TrainingListener {
-    private static final Duration PLAIN_EVERY = Duration.ofSeconds(10);
-
     private final PrintStream out;
     private final boolean interactive;
     private final long totalIterations;
     private final int batchSize;
+    private final Duration plainEvery;
     private long lastTickNanos;
     private long lastTickIteration;
     private double secondsPerIteration = Double.NaN;
@@ -29,8 +28,11 @@ public final class ConsoleProgress implements TrainingListener {
     /**
      * @param totalIterations iterations the whole run will take, for the ETA
      * @param interactive     true on a terminal: rewrite one line in place
+     * @param plainEvery      the least time between two plain progress lines ({@code output.progress-every})
      */
-    public ConsoleProgress(PrintStream out, boolean interactive, long totalIterations, int batchSize) {
+    public ConsoleProgress(PrintStream out, boolean interactive, long totalIterations, int batchSize,
+                           Duration plainEvery) {
+        this.plainEvery = plainEvery;
         this.out = out;
         this.interactive = interactive;
         this.totalIterations = totalIterations;
@@ -56,10 +58,16 @@ public final class ConsoleProgress implements TrainingListener {
             out.print("\r" + line + "\u001b[K");
             out.flush();
             lineOpen = true;
-        } else if (now - lastPlainNanos >= PLAIN_EVERY.toNanos()) {
+        } else if (now - lastPlainNanos >= plainEvery.toNanos()) {
             out.println(line);
             lastPlainNanos = now;
         }
+    }
+
+    @Override
+    public synchronized void onResize(org.sparkddp.driver.train.Resize resize) {
+        closeLine();
+        out.println("resize: " + resize.describe());
     }
 
     @Override

@@ -75,6 +75,7 @@ public final class MetricsLog implements TrainingListener {
             line.put("loss", stage.losses()[i]);
             line.put("samples_per_second", round(windowExamples / ((end - windowStart) / 1e9)));
             line.put("elapsed_seconds", round((stageStart + end) / 1e9));
+            line.put("workers", stage.workers());
             lines.add(Json.line(line));
             windowStart = end;
             windowExamples = 0;

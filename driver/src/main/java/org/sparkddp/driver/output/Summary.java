@@ -83,6 +83,10 @@ public final class Summary {
         s.put("failed_attempt_seconds", MetricsLog.round(result.failedAttemptNanos() / 1e9));
         s.put("executor_crashes", result.executorLosses().stream().filter(ExecutorLoss::crashed).count());
         s.put("executor_losses", result.executorLosses().stream().map(Summary::loss).toList());
+        // Every change of the worker count (training.elastic), and the count the run ended on.
+        s.put("resizes", result.resizes().stream().map(Summary::resize).toList());
+        s.put("final_workers", result.stages().isEmpty() ? config.training().workers()
+                : result.stages().get(result.stages().size() - 1).workers());
         s.put("peak_heap_mb", PeakHeap.megabytes());
         // The driver's limits in practice: its heap as the JVM was started (-Xmx, from --driver-memory), and what
         // the executors sent it, which must not grow with the rows.
@@ -109,6 +113,17 @@ public final class Summary {
 
     public static void write(OutputDirectory output, Map<String, Object> summary) throws IOException {
         output.writeAtomically(NAME, out -> out.write((Json.pretty(summary) + "\n").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static Map<String, Object> resize(org.sparkddp.driver.train.Resize resize) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("iteration", resize.iteration());
+        r.put("epoch", resize.epoch() + 1);
+        r.put("from", resize.from());
+        r.put("to", resize.to());
+        r.put("reason", resize.reason().key());
+        r.put("wait_seconds", MetricsLog.round(resize.waitNanos() / 1e9));
+        return r;
     }
 
     /** One executor that left: how (crashed, killed, exited, lost), its exit code, and its crash report if any. */

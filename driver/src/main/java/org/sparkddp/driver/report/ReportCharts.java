@@ -42,6 +42,9 @@ final class ReportCharts {
             charts.put("Throughput over time", png(throughput(run)));
         }
         charts.put("Compute vs synchronization per iteration", png(timePerIteration(run)));
+        if (run.iterations().stream().anyMatch(n -> n.has("workers"))) {
+            charts.put("Workers over time", png(workers(run)));
+        }
         if (run.summary().has("confusion_matrix")) {
             charts.put("Confusion matrix (held-out)", png(confusion(run.summary().get("confusion_matrix"))));
         }
@@ -80,6 +83,18 @@ final class ReportCharts {
         chart.addSeries("samples/s", values(run.iterations(), n -> n.path("elapsed_seconds").asDouble()),
                 values(run.iterations(), n -> n.path("samples_per_second").asDouble())).setMarker(SeriesMarkers.NONE);
         chart.getStyler().setLegendVisible(false);
+        return chart;
+    }
+
+    /** The worker count each logged iteration ran on: flat unless an elastic run shrank or grew. */
+    private static XYChart workers(RunRecord run) {
+        List<JsonNode> logged = run.iterations().stream().filter(n -> n.has("workers")).toList();
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Workers over time")
+                .xAxisTitle("seconds since the start").yAxisTitle("workers").build();
+        chart.addSeries("workers", values(logged, n -> n.path("elapsed_seconds").asDouble()),
+                values(logged, n -> n.path("workers").asDouble())).setMarker(SeriesMarkers.NONE);
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setYAxisMin(0.0);
         return chart;
     }
 

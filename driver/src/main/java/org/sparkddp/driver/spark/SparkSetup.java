@@ -1,11 +1,8 @@
 package org.sparkddp.driver.spark;
 
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.spark.SparkConf;
 import org.sparkddp.common.config.SparkDdpConfig;
-import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.wire.WireKryoRegistrator;
 
 /**
@@ -15,9 +12,6 @@ import org.sparkddp.common.wire.WireKryoRegistrator;
  * then the trainer's own defaults below. Kryo with our registrator is not optional: the wire types rely on it.
  */
 public final class SparkSetup {
-    private static final Pattern LOCAL = Pattern.compile("^local(?:\\[(\\*|\\d+)(?:,\\d+)?])?$");
-    private static final Pattern LOCAL_CLUSTER = Pattern.compile("^local-cluster\\[(\\d+),\\s*(\\d+),\\s*\\d+]$");
-
     public static final String KRYO = "org.apache.spark.serializer.KryoSerializer";
     public static final String REGISTRATOR = WireKryoRegistrator.class.getName();
 
@@ -79,35 +73,5 @@ public final class SparkSetup {
     /** The SQL session over a running context, for reading DataFrame sources. */
     public static org.apache.spark.sql.SparkSession session(org.apache.spark.api.java.JavaSparkContext sc) {
         return org.apache.spark.sql.SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
-    }
-
-    /**
-     * A synchronous stage runs every worker at once, so a local master needs at least as many task slots as
-     * workers. Spark would otherwise retry its own check for minutes before failing; we fail at once.
-     */
-    public static void checkSlots(SparkConf conf, int workers) {
-        String master = conf.get("spark.master", null);
-        if (master == null) {
-            return;
-        }
-        int cpusPerTask = conf.getInt("spark.task.cpus", 1);
-        int slots;
-        Matcher local = LOCAL.matcher(master.trim());
-        Matcher cluster = LOCAL_CLUSTER.matcher(master.trim());
-        if (local.matches()) {
-            String n = local.group(1);
-            slots = n == null ? 1 : n.equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(n);
-        } else if (cluster.matches()) {
-            slots = Integer.parseInt(cluster.group(1)) * Integer.parseInt(cluster.group(2));
-        } else {
-            return; // A real cluster: Spark's barrier scheduler checks the slots once executors have registered.
-        }
-        slots /= Math.max(1, cpusPerTask);
-        if (workers > slots) {
-            throw new InvalidConfigException("training.workers", "is " + workers + " but spark.master " + master
-                    + (cpusPerTask > 1 ? " with spark.task.cpus=" + cpusPerTask : "")
-                    + " runs only " + slots + " task" + (slots == 1 ? "" : "s") + " at once, and a training stage"
-                    + " runs all workers together");
-        }
     }
 }

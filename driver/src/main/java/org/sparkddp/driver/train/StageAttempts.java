@@ -1,5 +1,6 @@
 package org.sparkddp.driver.train;
 
+import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -45,18 +46,35 @@ final class StageAttempts {
     }
 
     /**
+     * Runs a stage whose worker count {@code sizing} decides before each attempt: the job gets the count.
+     *
+     * @param epoch the stage's 0-based epoch, for the resizes' record
+     */
+    static <T> Outcome<T> run(int maxAttempts, WorkerSizing sizing, String what, long firstIteration, int epoch,
+                              LongSupplier reached, IntFunction<T> job) {
+        return attempt(maxAttempts, sizing, what, firstIteration, epoch, reached, job, System::nanoTime);
+    }
+
+    /**
      * As above, timing the attempts with {@code nanoClock}: the driver passes {@code System::nanoTime}, the unit
      * tests a clock they advance themselves, so that {@link Outcome#failedNanos} can be checked exactly.
      */
     static <T> Outcome<T> run(int maxAttempts, int workers, String what, long firstIteration, LongSupplier reached,
                               Supplier<T> job, LongSupplier nanoClock) {
+        return attempt(maxAttempts, WorkerSizing.fixed(workers), what, firstIteration, 0, reached, w -> job.get(),
+                nanoClock);
+    }
+
+    private static <T> Outcome<T> attempt(int maxAttempts, WorkerSizing sizing, String what, long firstIteration,
+                                          int epoch, LongSupplier reached, IntFunction<T> job, LongSupplier nanoClock) {
         long redone = 0;
         long failedNanos = 0;
+        int workers = sizing.beforeStage(firstIteration, epoch);
         for (int attempt = 1; ; attempt++) {
             long start = nanoClock.getAsLong();
             long reachedBefore = reached.getAsLong();
             try {
-                return new Outcome<>(job.get(), attempt, redone, failedNanos);
+                return new Outcome<>(job.apply(workers), attempt, redone, failedNanos);
             } catch (Exception e) { // Spark throws SparkException, a checked exception, without declaring it
                 // Heartbeats report only progress beyond the furthest seen, so a repeat attempt's progress shows
                 // only once it passes the earlier attempt's; until then, the certain lower bound is 0.
@@ -65,17 +83,21 @@ final class StageAttempts {
                 redone += lost;
                 long took = nanoClock.getAsLong() - start;
                 failedNanos += took;
-                if (tooFewSlots(e) && attempt > 1) {
+                // An elastic run sizes the next attempt to the slots there are (below); a fixed one cannot.
+                boolean fixedCount = !sizing.elastic();
+                if (fixedCount && tooFewSlots(e) && attempt > 1) {
                     // The stage ran before: executors were lost (or hang) and were not replaced within Spark's wait.
                     throw new StageFailedException(what, attempt, maxAttempts, "after the earlier failure, the"
                             + " cluster no longer has " + workers + " free task slots (lost or hung executors were not"
                             + " replaced within Spark's barrier slot-check wait)", e);
                 }
-                if (tooFewSlots(e)) {
+                if (fixedCount && tooFewSlots(e)) {
                     // Spark already waited for executors (spark.scheduler.barrier.maxConcurrentTasksCheck.*):
                     // another attempt would only wait again.
                     throw new InvalidConfigException("training.workers", "is " + workers + " but the cluster cannot"
-                            + " run that many tasks at once; give the job more executor cores or lower training.workers");
+                            + " run that many tasks at once; lower training.workers, or give the job more executors (an"
+                            + " executor needs spark.executor.cores free cores on one worker, so spark.executor.cores"
+                            + " above a worker's cores starts none)");
                 }
                 if (!retryable(e)) {
                     throw e instanceof RuntimeException runtime ? runtime : new StageFailedException(what, attempt,
@@ -88,6 +110,11 @@ final class StageAttempts {
                         + " it from the same state", what, attempt, maxAttempts,
                         String.format(java.util.Locale.ROOT, "%.1f", took / 1e9), lost,
                         rootCause(e));
+                try {
+                    workers = sizing.afterFailure(firstIteration, epoch);
+                } catch (WorkerSizing.WorkersUnavailableException unavailable) {
+                    throw new StageFailedException(what, attempt, maxAttempts, unavailable.getMessage(), e);
+                }
             }
         }
     }

@@ -15,10 +15,14 @@ package org.sparkddp.driver.train;
  * @param redoneIterations iterations that failed attempts had done and the stage did again (a lower bound)
  * @param failedNanos      wall time of the failed attempts, included in {@code wallNanos}
  * @param executorLosses   executors that left since the previous stage ended (this one included), and how
+ * @param workers          workers the stage's successful attempt ran on
+ * @param resizes          changes of the worker count decided for this stage, before its first attempt or after a
+ *                         failed one
  */
 public record StageRecord(int epoch, long firstIteration, float[] losses, int[] examples, long[] endNanos,
                           long wallNanos, long computeNanos, long allReduceNanos, int attempts, long redoneIterations,
-                          long failedNanos, java.util.List<ExecutorLoss> executorLosses) {
+                          long failedNanos, java.util.List<ExecutorLoss> executorLosses, int workers,
+                          java.util.List<Resize> resizes) {
     public int iterations() {
         return losses.length;
     }

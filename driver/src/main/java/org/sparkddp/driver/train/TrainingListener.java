@@ -20,4 +20,8 @@ public interface TrainingListener {
 
     default void onEpoch(EpochRecord epoch, int epochs) {
     }
+
+    /** The worker count changed; called on the training thread before the first stage on the new count. */
+    default void onResize(Resize resize) {
+    }
 }

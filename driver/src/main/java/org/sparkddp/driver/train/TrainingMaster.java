@@ -16,6 +16,8 @@ import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StageReport;
 import org.sparkddp.driver.data.ShardedData;
+import org.sparkddp.driver.data.TrainingShards;
+import org.sparkddp.driver.spark.ClusterSlots;
 import org.sparkddp.worker.stage.ProgressAccumulator;
 import org.sparkddp.worker.stage.StageSpec;
 import org.sparkddp.worker.stage.TrainingStageTask;
@@ -75,7 +77,7 @@ public final class TrainingMaster {
      * {@code initial.iteration()}, in the same data order an uninterrupted run would use.
      */
     public TrainingResult fit(ShardedData train, ShardedData test, ModelState initial) {
-        return fit(train, test, Optional.empty(), initial, Optional.empty());
+        return fit(TrainingShards.fixed(train), test, Optional.empty(), initial, Optional.empty());
     }
 
     /**
@@ -83,15 +85,14 @@ public final class TrainingMaster {
      *
      * @param resumed early stopping's state in the checkpoint {@code initial} comes from, if any
      */
-    public TrainingResult fit(ShardedData train, ShardedData test, Optional<ShardedData> validationSet,
+    public TrainingResult fit(TrainingShards train, ShardedData test, Optional<ShardedData> validationSet,
                               ModelState initial, Optional<EarlyStoppingState> resumed) {
         if (validation.earlyStopping() && validationSet.isEmpty()) {
             throw new IllegalArgumentException("early stopping without a validation set");
         }
         VirtualShards shards = train.virtualShards();
-        if (train.shardSizes().length != training.workers()) {
-            throw new IllegalArgumentException(train.shardSizes().length + " shards for " + training.workers() + " workers");
-        }
+        WorkerSizing sizing = new WorkerSizing(training.elastic(), training.workers(), new ClusterSlots(sc.sc())::now);
+        sizing.addListener(resize -> listeners.forEach(l -> l.onResize(resize)));
         Evaluator evaluator = new Evaluator(runId, network, test);
         Optional<Evaluator> validator = validationSet.map(v -> new Evaluator(runId, network, v));
         EarlyStopping stopping = new EarlyStopping(validation);
@@ -119,7 +120,7 @@ public final class TrainingMaster {
                 int t = (int) (current.state().iteration() - (long) epoch * perEpoch);
                 while (t < plan.iterations() && current.state().iteration() < cap) {
                     int end = stageEnd(plan, t, cap - current.state().iteration(), current.state().iteration());
-                    StageRecord stage = runStage(train, current, plan, t, end, perEpoch, progress,
+                    StageRecord stage = runStage(train, sizing, current, plan, t, end, perEpoch, progress,
                             rendezvous.address(), heartbeats::reached, exits);
                     stages.add(stage);
                     listeners.forEach(l -> l.onStage(stage, plan.iterations(), training.epochs()));
@@ -214,20 +215,27 @@ public final class TrainingMaster {
         return (int) Math.min(end, from + iterationsLeft);
     }
 
-    private StageRecord runStage(ShardedData train, StateBroadcast current, EpochPlan plan, int from, int to,
-                                 int perEpoch, ProgressAccumulator progress, String rendezvous,
+    private StageRecord runStage(TrainingShards train, WorkerSizing sizing, StateBroadcast current, EpochPlan plan,
+                                 int from, int to, int perEpoch, ProgressAccumulator progress, String rendezvous,
                                  java.util.function.LongSupplier heartbeatIteration, ExecutorExits exits) {
         long start = System.nanoTime();
         ModelState state = current.state();
-        StageSpec spec = new StageSpec(runId, training.mode(), training.averageEvery(), training.shardedOptimizer(),
-                network, training.seed(), plan.epoch(), plan.shards(), training.workers(),
-                training.batchSize(), from, to, state.iteration(), training.syncTimeout(), rendezvous, secret);
+        int resizesBefore = sizing.resizes().size();
         var bcState = current.broadcast();                                                    // broadcast
         String what = "iterations " + from + "-" + (to - 1) + " · " + training.mode().configName();
-        StageAttempts.Outcome<StageReport[]> outcome = StageAttempts.run(training.stageAttempts(),      // train
-                training.workers(),
-                "epoch " + (plan.epoch() + 1) + " · " + what, state.iteration(), heartbeatIteration,
-                () -> describe(plan.epoch(), what, () -> trainStage(train, spec, bcState, progress)));
+        // Each attempt runs on the workers sizing decides then (resize), on the shards cut for that many.
+        StageAttempts.Outcome<StageReport[]> outcome = StageAttempts.run(training.stageAttempts(), sizing, // train
+                "epoch " + (plan.epoch() + 1) + " · " + what, state.iteration(), plan.epoch(), heartbeatIteration,
+                workers -> {
+                    StageSpec spec = new StageSpec(runId, training.mode(), training.averageEvery(),
+                            training.shardedOptimizer(), network, training.seed(), plan.epoch(), plan.shards(),
+                            workers, training.batchSize(), from, to, state.iteration(), training.syncTimeout(),
+                            rendezvous, secret);
+                    ShardedData shards = train.forWorkers(workers);
+                    return describe(plan.epoch(), what + " · " + workers + " workers",
+                            () -> trainStage(shards, spec, bcState, progress));
+                });
+        train.settled();
         StageReport[] reports = outcome.result();
         Arrays.stream(reports).forEach(r -> exits.ran(r.process()));
         StageReport rank0 = Arrays.stream(reports).filter(r -> r.rank() == 0).findFirst()       // collect
@@ -246,7 +254,8 @@ public final class TrainingMaster {
         long allReduce = Arrays.stream(reports).mapToLong(StageReport::syncNanos).sum() / reports.length;
         return new StageRecord(plan.epoch(), state.iteration(), rank0.losses(), examples, rank0.endNanos(),
                 System.nanoTime() - start, compute, allReduce, outcome.attempts(), outcome.redoneIterations(),
-                outcome.failedNanos(), exits.takeNew());
+                outcome.failedNanos(), exits.takeNew(), reports.length,
+                sizing.resizes().subList(resizesBefore, sizing.resizes().size()));
     }
 
     private StageReport[] trainStage(ShardedData train, StageSpec spec,

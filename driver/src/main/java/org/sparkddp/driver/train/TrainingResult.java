@@ -92,6 +92,11 @@ public record TrainingResult(ModelState finalState, List<EpochRecord> epochs, Li
     }
 
     /** Executors that left during training, in order, with how each left (a crash is a bug to report). */
+    /** Every change of the worker count, in order. */
+    public List<Resize> resizes() {
+        return stages.stream().flatMap(s -> s.resizes().stream()).toList();
+    }
+
     public List<ExecutorLoss> executorLosses() {
         return stages.stream().flatMap(s -> s.executorLosses().stream()).toList();
     }

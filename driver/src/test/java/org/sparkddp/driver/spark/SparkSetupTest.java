@@ -54,29 +54,4 @@ class SparkSetupTest {
         assertEquals("1", conf.get("spark.executorEnv.OMP_NUM_THREADS"));
     }
 
-    private static SparkConf master(String master) {
-        return new SparkConf(false).set("spark.master", master);
-    }
-
-    @Test
-    void localMastersMustHaveASlotPerWorker() {
-        assertEquals("training.workers: is 3 but spark.master local[2] runs only 2 tasks at once, and a training"
-                + " stage runs all workers together",
-                assertThrows(InvalidConfigException.class, () -> SparkSetup.checkSlots(master("local[2]"), 3)).getMessage());
-        assertThrows(InvalidConfigException.class, () -> SparkSetup.checkSlots(master("local"), 2));
-        assertThrows(InvalidConfigException.class, () -> SparkSetup.checkSlots(master("local-cluster[2,1,1024]"), 3));
-        assertDoesNotThrow(() -> SparkSetup.checkSlots(master("local-cluster[2,2,1024]"), 4));
-        assertDoesNotThrow(() -> SparkSetup.checkSlots(master("local[4,3]"), 4));
-        assertDoesNotThrow(() -> SparkSetup.checkSlots(master("spark://cluster:7077"), 64));
-        assertDoesNotThrow(() -> SparkSetup.checkSlots(master("local[*]"), Runtime.getRuntime().availableProcessors()));
-    }
-
-    @Test
-    void taskCpusShrinkTheSlots() {
-        SparkConf twoCpusPerTask = master("local[4]").set("spark.task.cpus", "2");
-        assertEquals("training.workers: is 3 but spark.master local[4] with spark.task.cpus=2 runs only 2 tasks at"
-                + " once, and a training stage runs all workers together",
-                assertThrows(InvalidConfigException.class, () -> SparkSetup.checkSlots(twoCpusPerTask, 3)).getMessage());
-        assertDoesNotThrow(() -> SparkSetup.checkSlots(twoCpusPerTask, 2));
-    }
 }
