@@ -52,6 +52,32 @@ record ChildRun(Process process, Path stdout, Path stderr, long startNanos) {
         fail("no '" + text + "' within " + timeout + ":\n" + output());
     }
 
+    /**
+     * Waits until the run's progress lines ({@code output.progress-every=0s} prints one per executor heartbeat) say
+     * that global iteration {@code k} is done: a trigger on the training's own progress, not on a sleep.
+     */
+    void awaitIteration(long k, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            java.util.regex.Matcher m = PROGRESS.matcher(Files.readString(stdout, StandardCharsets.UTF_8));
+            while (m.find()) {
+                long done = (Long.parseLong(m.group(1)) - 1) * Long.parseLong(m.group(3)) + Long.parseLong(m.group(2));
+                if (done >= k) {
+                    return;
+                }
+            }
+            if (!process.isAlive()) {
+                fail("the run ended (exit " + process.exitValue() + ") before iteration " + k + ":\n" + output());
+            }
+            Thread.sleep(50);
+        }
+        fail("no progress to iteration " + k + " within " + timeout + ":\n" + output());
+    }
+
+    /** ConsoleProgress's line: "epoch 2/3 · iteration 40/125 · loss ...". */
+    private static final java.util.regex.Pattern PROGRESS =
+            java.util.regex.Pattern.compile("epoch (\\d+)/\\d+ · iteration (\\d+)/(\\d+) · loss");
+
     /** Waits for the run to end by itself and asserts that it succeeded; returns its wall time in seconds. */
     double awaitSuccess(Duration timeout) throws IOException, InterruptedException {
         assertTrue(process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS), "the run did not end within " + timeout);

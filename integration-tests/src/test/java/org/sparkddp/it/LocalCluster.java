@@ -71,6 +71,26 @@ final class LocalCluster implements AutoCloseable {
         return workers;
     }
 
+    /** Starts one more worker daemon of the same size, which joins the running cluster. */
+    void addWorker() throws IOException, InterruptedException {
+        Path log = state.resolveSibling(state.getFileName() + "-add-worker.log");
+        assertEquals(0, script(log, "add-worker"), Files.readString(log, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * SIGKILLs worker {@code i}'s daemon and its executors together, as a lost host would go: nothing is left to
+     * start a replacement on that worker.
+     */
+    void killWorker(int worker) throws IOException {
+        long pid = Long.parseLong(Files.readString(state.resolve("worker-" + worker + ".pid")).trim());
+        ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("worker " + worker + " is gone"));
+        List<ProcessHandle> all = new ArrayList<>(daemon.descendants().toList());
+        all.add(0, daemon);
+        for (ProcessHandle p : all) {
+            assertTrue(p.destroyForcibly(), "SIGKILL was not sent to " + p.pid());
+        }
+    }
+
     @Override
     public void close() throws IOException, InterruptedException {
         script(state.resolveSibling(state.getFileName() + "-stop.log"), "stop");

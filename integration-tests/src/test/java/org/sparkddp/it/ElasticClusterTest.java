@@ -1,0 +1,168 @@
+package org.sparkddp.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.sparkddp.bench.Benchmark;
+import org.sparkddp.driver.Main;
+
+/**
+ * Elastic training on a real standalone cluster (master, workers and executors in JVMs of their own): a worker
+ * host lost for good shrinks the run, a worker that joins grows it, and neither changes the result beyond float
+ * rounding, since the global batches do not depend on the worker count. The kills and the join are triggered by
+ * the run's own progress lines, never by a sleep.
+ *
+ * <p>Shrink runs first and leaves the cluster with one live worker; grow adds one before its run and one during.
+ */
+@Tag("slow")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ElasticClusterTest extends StandaloneClusterTest {
+    /**
+     * 250 iterations (two epochs) of a 1.9M-parameter MLP, long enough for a new executor to start on the loaded
+     * machine while the run trains; stages of 25 iterations give the run boundaries to grow at. Plain SGD
+     * and tanh, as in the worker-count independence test: Adam divides by the root of tiny second moments, which
+     * turns the last-bit differences of summing shares in another order into visible ones.
+     */
+    private static final List<String> JOB = List.of("training.epochs=2", "training.batch-size=16",
+            "model.layers=" + Benchmark.dense(1024, 1024), "model.activation=tanh", "optimizer.name=sgd",
+            "optimizer.learning-rate=0.05", "training.iterations-per-stage=25");
+    /** Float32 rounding of summing 1, 2 or 3 shares over 250 SGD steps (the independence test: 1e-7 after 20). */
+    private static final double TOLERANCE = 1e-5;
+
+    private float[] reference;
+
+    @Test
+    @Order(1)
+    void aLostWorkerHostShrinksTheRunWhichEndsAsAnUndisturbedRun() throws Exception {
+        Path out = dir.resolve("shrink");
+        ChildRun run = ChildRun.start(cluster.submitCommand(sparkOptions(), trainArgs(out, "training.elastic=true",
+                "training.min-workers=1", "training.replacement-wait=3s")), dir, "shrink");
+        run.awaitIteration(40, Duration.ofMinutes(3)); // inside the second stage (25-49)
+        long killed = System.nanoTime();
+        cluster.killWorker(2);
+        run.awaitLine("resize: workers 2 -> 1", Duration.ofMinutes(3));
+        double toResize = (System.nanoTime() - killed) / 1e9;
+        awaitProgressAfter(run, "resize: workers 2 -> 1", Duration.ofMinutes(3));
+        double toTraining = (System.nanoTime() - killed) / 1e9;
+        double seconds = run.awaitSuccess(Duration.ofMinutes(5));
+        System.out.printf(Locale.ROOT, "elastic shrink: worker killed at iteration >= 40; resize decided %.1f s later,"
+                + " training on one worker %.1f s after the kill%n", toResize, toTraining);
+
+        JsonNode summary = ChildRun.summary(out);
+        assertEquals(250, summary.path("iterations").asLong(), run.output());
+        assertEquals(1, summary.path("resizes").size(), summary.toString());
+        JsonNode resize = summary.path("resizes").path(0);
+        assertEquals(2, resize.path("from").asInt());
+        assertEquals(1, resize.path("to").asInt());
+        assertEquals("lost", resize.path("reason").asText());
+        assertEquals(25, resize.path("iteration").asLong(), "the interrupted stage is redone on the survivor");
+        assertEquals(1, summary.path("final_workers").asInt());
+        assertTrue(summary.path("stage_retries").asInt() >= 1, summary.toString());
+        assertTrue(run.output().contains("resize: workers 2 -> 1 from iteration 25"), run.output());
+        assertClose("shrink", out, summary, seconds, killed);
+    }
+
+    @Test
+    @Order(2)
+    void aWorkerThatJoinsGrowsTheRunWithTheSameResult() throws Exception {
+        cluster.addWorker(); // back to two live workers (the first test killed one)
+        Path out = dir.resolve("grow");
+        ChildRun run = ChildRun.start(cluster.submitCommand(sparkOptions(), trainArgs(out, "training.elastic=true",
+                "training.max-workers=3")), dir, "grow");
+        run.awaitIteration(10, Duration.ofMinutes(3));
+        long joined = System.nanoTime();
+        cluster.addWorker();
+        double seconds = run.awaitSuccess(Duration.ofMinutes(5));
+
+        JsonNode summary = ChildRun.summary(out);
+        assertEquals(250, summary.path("iterations").asLong(), run.output());
+        assertEquals(1, summary.path("resizes").size(), summary.toString());
+        JsonNode resize = summary.path("resizes").path(0);
+        assertEquals(2, resize.path("from").asInt());
+        assertEquals(3, resize.path("to").asInt());
+        assertEquals("grown", resize.path("reason").asText());
+        assertEquals(0, resize.path("iteration").asLong() % 25, "a resize falls on a stage boundary");
+        assertEquals(3, summary.path("final_workers").asInt());
+        assertEquals(0, summary.path("stage_retries").asInt(), "growing needs no failure: " + summary);
+        assertClose("grow", out, summary, seconds, joined);
+    }
+
+    /** Waits for a progress line printed after the first line containing {@code marker}. */
+    private static void awaitProgressAfter(ChildRun run, String marker, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            String text = java.nio.file.Files.readString(run.stdout(), StandardCharsets.UTF_8);
+            int at = text.indexOf(marker);
+            if (at >= 0 && text.indexOf(" · iteration ", at) >= 0) {
+                return;
+            }
+            assertTrue(run.process().isAlive(), "the run ended before training on after '" + marker + "':\n" + run.output());
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no progress after '" + marker + "' within " + timeout + ":\n" + run.output());
+    }
+
+    /** Parameters within float rounding of the undisturbed two-worker run's (plain SGD has no optimizer state). */
+    private void assertClose(String what, Path out, JsonNode summary, double seconds, long eventNanos) throws Exception {
+        float[] expected = reference();
+        float[] actual = params(out);
+        double params = Tolerances.maxAbsoluteError(expected, actual);
+        JsonNode resize = summary.path("resizes").path(0);
+        System.out.printf(Locale.ROOT, "elastic %s: %.1f s in all, resize %s at iteration %d after waiting %.1f s;"
+                        + " %d stage retries, >= %d iterations redone, %.1f s in failed attempts; max absolute"
+                        + " difference of the parameters from the undisturbed 2-worker run: %.3g%n",
+                what, seconds, resize.path("from").asInt() + "->" + resize.path("to").asInt(),
+                resize.path("iteration").asLong(), resize.path("wait_seconds").asDouble(),
+                summary.path("stage_retries").asInt(), summary.path("iterations_redone").asLong(),
+                summary.path("failed_attempt_seconds").asDouble(), params);
+        assertTrue(params <= TOLERANCE, what + ": parameters differ by " + params);
+    }
+
+    /** The same job, undisturbed, on two workers in local mode in this JVM; run once. */
+    private float[] reference() throws Exception {
+        if (reference == null) {
+            Path out = dir.resolve("reference");
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = Main.run(trainArgs(out, "spark.master=local[2]").toArray(String[]::new),
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+            reference = params(out);
+        }
+        return reference;
+    }
+
+    private static float[] params(Path out) throws java.io.IOException {
+        return org.deeplearning4j.nn.multilayer.MultiLayerNetwork.load(out.resolve("model.zip").toFile(), false)
+                .params().toFloatVector();
+    }
+
+    private static List<String> sparkOptions() {
+        return List.of("--conf", "spark.executor.heartbeatInterval=500ms");
+    }
+
+    private static List<String> trainArgs(Path out, String... extra) {
+        List<String> settings = new ArrayList<>(List.of("data.train=" + TestData.TRAIN, "data.test=" + TestData.TEST,
+                "output.dir=" + out, "spark.ui.enabled=false", "output.progress-every=0s"));
+        settings.addAll(JOB);
+        settings.addAll(List.of(extra));
+        return TestData.commandLine("train", settings);
+    }
+}
