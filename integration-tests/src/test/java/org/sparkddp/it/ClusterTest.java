@@ -39,11 +39,11 @@ class ClusterTest extends StandaloneClusterTest {
         Path killedOut = dir.resolve(mode + "-killed");
         ChildRun run = ChildRun.start(clusterRun(mode, killedOut), dir, mode + "-killed");
 
-        // Epoch 2 starts once epoch 1's line is out and takes seconds of computing: half a second of it in, the
-        // executor is mid-stage.
-        run.awaitLine("epoch 1/3 · train loss", Duration.ofMinutes(3));
-        ProcessHandle executor = cluster.busyExecutor(Duration.ofMillis(500), Duration.ofMinutes(2));
-        assertTrue(executor.destroyForcibly(), "SIGKILL was not sent");
+        // Iteration 150 of 375 is inside epoch 2's stage (iterations 125-249), as the heartbeats report it.
+        run.awaitIteration(150, Duration.ofMinutes(3));
+        List<ProcessHandle> executors = cluster.executorsOf(cluster.workers());
+        assertEquals(1, executors.size(), "executors of the last worker: " + executors);
+        assertTrue(executors.get(0).destroyForcibly(), "SIGKILL was not sent");
         double seconds = run.awaitSuccess(Duration.ofMinutes(5));
 
         JsonNode summary = ChildRun.summary(killedOut);
@@ -85,7 +85,7 @@ class ClusterTest extends StandaloneClusterTest {
 
     private static List<String> trainArgs(String mode, Path out, String... extra) {
         List<String> settings = new ArrayList<>(List.of("data.train=" + TestData.TRAIN, "data.test=" + TestData.TEST,
-                "output.dir=" + out, "training.mode=" + mode, "spark.ui.enabled=false"));
+                "output.dir=" + out, "training.mode=" + mode, "spark.ui.enabled=false", "output.progress-every=0s"));
         settings.addAll(JOB);
         settings.addAll(List.of(extra));
         return TestData.commandLine("train", settings);
