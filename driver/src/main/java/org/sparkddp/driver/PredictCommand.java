@@ -29,6 +29,7 @@ import org.sparkddp.driver.predict.PredictFormat;
 import org.sparkddp.driver.predict.PredictInput;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.SparkSetup;
+import org.sparkddp.driver.spark.SparkStart;
 import org.sparkddp.ml.SparkDdpModel;
 
 /**
@@ -69,7 +70,7 @@ final class PredictCommand {
             ParquetMagic.check(input, hadoop); // IDX or CSV given by mistake: one line now, not a failed Spark job
         }
 
-        SparkSession spark = SparkSession.builder().config(sparkConf).getOrCreate();
+        SparkSession spark = SparkSetup.session(SparkStart.context(sparkConf));
         try {
             LongAccumulator skipped = spark.sparkContext().longAccumulator("spark-ddp predict: bad rows skipped");
             Dataset<Row> rows = files.isPresent() ? files.get().rows(spark, skipped) : read(spark, format, input);

@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
-import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.data.HadoopFiles;
@@ -22,6 +21,7 @@ import org.sparkddp.driver.search.SearchGrid;
 import org.sparkddp.driver.search.TrialResult;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.SparkSetup;
+import org.sparkddp.driver.spark.SparkStart;
 import org.sparkddp.driver.train.TrainingDivergedException;
 import org.sparkddp.driver.train.TrainingResult;
 
@@ -91,7 +91,7 @@ final class SearchCommand {
         // choosing. Losses on different sets do not compare, so only a search whose every trial has one uses it.
         boolean onValidation = configs.stream().allMatch(c -> c.config().validation().fraction() > 0
                 || c.config().data().validation().isPresent());
-        JavaSparkContext sc = new JavaSparkContext(SparkContext.getOrCreate(sparkConf));
+        JavaSparkContext sc = SparkStart.context(sparkConf);
         List<TrialResult> results = new ArrayList<>();
         try {
             for (int t = 0; t < configs.size(); t++) {
