@@ -50,9 +50,11 @@ final class StopWatch extends SparkListener {
         if (!stoppedUnder) {
             return java.util.Optional.empty();
         }
-        String check = master.startsWith("spark://") ? SparkUnavailableException.checkMaster(master)
-                : "see the driver's log just above";
-        return java.util.Optional.of(new SparkUnavailableException("Spark stopped the SparkContext under the run"
-                + " (its master " + master + " gave up on the application, or it was killed); " + check));
+        // Spark logs its reason ("Application has been killed. Reason: Master removed our application: KILLED")
+        // but posts no event with it.
+        return java.util.Optional.of(new SparkUnavailableException("Spark stopped the SparkContext under the run:"
+                + " the cluster manager of " + master + " ended the application (killed from the master's UI, or"
+                + " the master gave up on it); Spark's reason is the driver log's 'Application has been killed'"
+                + " line"));
     }
 }
