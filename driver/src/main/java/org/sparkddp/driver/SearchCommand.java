@@ -21,7 +21,7 @@ import org.sparkddp.driver.search.SearchGrid;
 import org.sparkddp.driver.search.TrialResult;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.SparkSetup;
-import org.sparkddp.driver.spark.SparkStart;
+import org.sparkddp.driver.spark.CommandSpark;
 import org.sparkddp.driver.train.TrainingDivergedException;
 import org.sparkddp.driver.train.TrainingResult;
 
@@ -91,15 +91,14 @@ final class SearchCommand {
         // choosing. Losses on different sets do not compare, so only a search whose every trial has one uses it.
         boolean onValidation = configs.stream().allMatch(c -> c.config().validation().fraction() > 0
                 || c.config().data().validation().isPresent());
-        JavaSparkContext sc = SparkStart.context(sparkConf);
         List<TrialResult> results = new ArrayList<>();
-        try {
+        // A context that Spark stops under the search wakes it, with one line (CommandSpark).
+        try (CommandSpark spark = new CommandSpark(sparkConf, true)) {
+            JavaSparkContext sc = spark.context();
             for (int t = 0; t < configs.size(); t++) {
                 results.add(trial(sc, configs.get(t), t + 1, configs.size(), grid.trials().get(t), onValidation,
                         hadoop, out));
             }
-        } finally {
-            sc.stop();
         }
 
         List<TrialResult> ranked = TrialResult.ranked(results);
