@@ -30,6 +30,7 @@ import org.sparkddp.driver.output.OutputDirectory;
 import org.sparkddp.driver.spark.CommandSpark;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.SparkSetup;
+import org.sparkddp.driver.train.JobDeadline;
 
 /**
  * {@code spark-ddp evaluate --model FILE}: scores a saved model on the config's test set on the executors, then
@@ -70,22 +71,26 @@ final class EvaluateCommand {
             byte[] zip = HadoopFiles.read(location, hadoop, InputStream::readAllBytes);
 
             HeldOutMetrics result = score(spark.context(), test, ShardStorage.of(loaded.config().data().cacheMemory()),
-                    zip, location, testLocation);
+                    zip, location, testLocation, loaded.config().training().jobTimeout());
             report(out, location, testLocation, result, beside, spark.resultBytes());
         }
     }
 
-    /** Distribute, score, reduce: each executor scores its slice; only the partial metrics come back. */
+    /**
+     * Distribute, score, reduce: each executor scores its slice; only the partial metrics come back. The scoring
+     * job is cancelled past {@code jobTimeout} (training.job-timeout), as training's jobs are.
+     */
     private static HeldOutMetrics score(JavaSparkContext sc, ExampleSource test, ShardStorage storage, byte[] zip,
-                                        String location, String testLocation) {
+                                        String location, String testLocation, java.time.Duration jobTimeout) {
         try (ShardedData slices = test.slices(sc, sc.defaultParallelism(), storage, "spark-ddp evaluate")) {
             Broadcast<byte[]> network = sc.broadcast(zip);
             MetricsSpec spec = slices.metrics();
-            sc.setJobDescription("evaluate " + location + " on " + testLocation);
             // Runs on the executors: the model is read from the broadcast bytes once per slice.
-            HeldOutMetrics result = slices.rdd().map(slice -> new HeldOutScorer(ModelArchive.read(location,
-                            network.value())::output, slice.numFeatures(), spec).add(slice).result())
-                    .treeReduce(HeldOutMetrics::merge);
+            HeldOutMetrics result = new JobDeadline(sc, "spark-ddp-evaluate", jobTimeout).run(
+                    "evaluate " + location + " on " + testLocation, () -> slices.rdd().map(slice -> new HeldOutScorer(
+                            ModelArchive.read(location, network.value())::output, slice.numFeatures(), spec)
+                            .add(slice).result())
+                    .treeReduce(HeldOutMetrics::merge));
             network.destroy();
             return result;
         }

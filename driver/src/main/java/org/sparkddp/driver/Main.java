@@ -3,6 +3,8 @@ package org.sparkddp.driver;
 import java.io.PrintStream;
 import org.sparkddp.common.error.InvalidInputException;
 import org.sparkddp.driver.cli.CommandLine;
+import org.sparkddp.driver.spark.SparkUnavailableException;
+import org.sparkddp.driver.train.JobTimeoutException;
 import org.sparkddp.driver.train.TrainingDivergedException;
 import org.sparkddp.driver.train.StageFailedException;
 
@@ -50,7 +52,26 @@ public final class Main {
 
     /** Finds the user-facing cause, wherever Spark wrapped it (a task's exception arrives inside a SparkException). */
     public static int report(Throwable failure, PrintStream err) {
+        // Spark stopped under the command: whatever the command failed with then (a job "cancelled because
+        // SparkContext was shut down", an interrupted wait) follows from it. It arrives as the cause or, thrown
+        // by the closing CommandSpark, as a suppressed exception.
         for (Throwable t = failure; t != null; t = t.getCause()) {
+            for (Throwable s : t.getSuppressed()) {
+                if (s instanceof SparkUnavailableException) {
+                    err.println("spark-ddp: error: " + s.getMessage());
+                    return FAILED;
+                }
+            }
+            if (t instanceof SparkUnavailableException) {
+                err.println("spark-ddp: error: " + t.getMessage());
+                return FAILED;
+            }
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof JobTimeoutException) {
+                err.println("spark-ddp: error: " + t.getMessage());
+                return FAILED;
+            }
             if (t instanceof InvalidInputException) {
                 err.println("spark-ddp: error: " + t.getMessage());
                 return INVALID_INPUT;

@@ -29,6 +29,7 @@ import org.sparkddp.driver.predict.PredictFormat;
 import org.sparkddp.driver.predict.PredictInput;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.SparkSetup;
+import org.sparkddp.driver.spark.CommandSpark;
 import org.sparkddp.ml.SparkDdpModel;
 
 /**
@@ -69,8 +70,9 @@ final class PredictCommand {
             ParquetMagic.check(input, hadoop); // IDX or CSV given by mistake: one line now, not a failed Spark job
         }
 
-        SparkSession spark = SparkSession.builder().config(sparkConf).getOrCreate();
-        try {
+        // Started at once; a context that Spark stops under the command wakes it, with one line (CommandSpark).
+        try (CommandSpark started = new CommandSpark(sparkConf, true)) {
+            SparkSession spark = started.dataSession().orElseThrow();
             LongAccumulator skipped = spark.sparkContext().longAccumulator("spark-ddp predict: bad rows skipped");
             Dataset<Row> rows = files.isPresent() ? files.get().rows(spark, skipped) : read(spark, format, input);
             int partitions = rows.rdd().getNumPartitions();
@@ -101,7 +103,6 @@ final class PredictCommand {
                     partitions == 1 ? "" : "s", output));
         } finally {
             fs.delete(temporary, true); // only what a failed write left
-            spark.stop();
         }
     }
 

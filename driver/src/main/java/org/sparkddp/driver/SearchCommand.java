@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
-import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.data.HadoopFiles;
@@ -23,6 +22,7 @@ import org.sparkddp.driver.search.TrialResult;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.ClusterSlots;
 import org.sparkddp.driver.spark.SparkSetup;
+import org.sparkddp.driver.spark.CommandSpark;
 import org.sparkddp.driver.train.TrainingDivergedException;
 import org.sparkddp.driver.train.TrainingResult;
 
@@ -92,15 +92,14 @@ final class SearchCommand {
         // choosing. Losses on different sets do not compare, so only a search whose every trial has one uses it.
         boolean onValidation = configs.stream().allMatch(c -> c.config().validation().fraction() > 0
                 || c.config().data().validation().isPresent());
-        JavaSparkContext sc = new JavaSparkContext(SparkContext.getOrCreate(sparkConf));
         List<TrialResult> results = new ArrayList<>();
-        try {
+        // A context that Spark stops under the search wakes it, with one line (CommandSpark).
+        try (CommandSpark spark = new CommandSpark(sparkConf, true)) {
+            JavaSparkContext sc = spark.context();
             for (int t = 0; t < configs.size(); t++) {
                 results.add(trial(sc, configs.get(t), t + 1, configs.size(), grid.trials().get(t), onValidation,
                         hadoop, out));
             }
-        } finally {
-            sc.stop();
         }
 
         List<TrialResult> ranked = TrialResult.ranked(results);

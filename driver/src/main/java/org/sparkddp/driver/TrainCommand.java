@@ -3,6 +3,7 @@ package org.sparkddp.driver;
 import java.io.IOException;
 import java.io.PrintStream;
 import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkddp.common.config.ConfigLoader;
 import java.util.Optional;
 import org.sparkddp.driver.checkpoint.Checkpoint;
@@ -34,7 +35,14 @@ final class TrainCommand {
         try (CommandSpark spark = new CommandSpark(sparkConf, loaded.config().data().format().tabular())) {
             TrainingJob.Prepared prepared = job.prepare(spark.dataSession());
             resume.ifPresent(c -> ResumeCheck.verify(c, loaded, prepared.data().train()));
-            job.run(spark.context(), prepared, resume);
+            JavaSparkContext sc;
+            try {
+                sc = spark.context(); // against a standalone master, fails in a bounded time (SparkStart)
+            } catch (RuntimeException | Error e) {
+                prepared.output().discardIfEmpty(); // as a failed run does: no empty output directory left
+                throw e;
+            }
+            job.run(sc, prepared, resume);
         }
     }
 }

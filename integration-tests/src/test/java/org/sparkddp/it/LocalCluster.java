@@ -91,6 +91,39 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /** The master's URL, spark://127.0.0.1:PORT, as {@code start} wrote it. */
+    String masterUrl() throws IOException {
+        return Files.readString(state.resolve("master.url")).trim();
+    }
+
+    /**
+     * The port of the master's web UI: the script starts it on a free port (--webui-port 0) and Spark does not log
+     * it at our log level, so it is the master JVM's listening TCP port other than the RPC port (Linux /proc).
+     */
+    int masterUiPort() throws IOException {
+        String pid = Files.readString(state.resolve("master.pid")).trim();
+        java.util.Set<String> sockets = new java.util.HashSet<>();
+        try (var fds = Files.list(Path.of("/proc", pid, "fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                String target = Files.isSymbolicLink(fd) ? Files.readSymbolicLink(fd).toString() : "";
+                if (target.startsWith("socket:[")) {
+                    sockets.add(target.substring("socket:[".length(), target.length() - 1));
+                }
+            }
+        }
+        int rpc = Integer.parseInt(masterUrl().substring(masterUrl().lastIndexOf(':') + 1));
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String line : Files.readAllLines(Path.of(table)).subList(1, Files.readAllLines(Path.of(table)).size())) {
+                String[] f = line.trim().split("\\s+"); // local_address st ... inode (field 9); st 0A is LISTEN
+                int port = Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16);
+                if (f[3].equals("0A") && sockets.contains(f[9]) && port != rpc) {
+                    return port;
+                }
+            }
+        }
+        throw new AssertionError("no web UI port found for the master, pid " + pid);
+    }
+
     @Override
     public void close() throws IOException, InterruptedException {
         script(state.resolveSibling(state.getFileName() + "-stop.log"), "stop");

@@ -38,7 +38,28 @@ public final class SparkSetup {
         // schemas, file splits) through Kryo that nobody registers, so a job that reads a DataFrame cannot require
         // it; our wire types are registered either way.
         conf.setIfMissing("spark.kryo.registrationRequired", String.valueOf(!sparkSql));
-        return withTrainerSettings(conf);
+        return withTaskReaper(withTrainerSettings(conf), config.training().syncTimeout());
+    }
+
+    /**
+     * On a cluster, Spark's task reaper: an executor whose killed task has not stopped within the kill timeout
+     * exits, and the cluster manager replaces it, as it replaces a lost one.
+     *
+     * <p>Why: when a barrier stage fails (a peer's wait ran out at training.sync-timeout), Spark kills its other
+     * tasks, interrupting them, and the driver resubmits the stage, which needs every task slot at once. A hung
+     * task that ignores the kill (stuck in native code, or in a call that ignores interrupts) would keep its slot,
+     * and the resubmitted stage would wait for it for ever. The timeout is twice sync-timeout, and at least 60 s,
+     * because a task blocked in a ring read ends by itself at sync-timeout and should not cost its executor. Not in
+     * local mode, where the executor is the driver (Spark itself never kills a local JVM for it).
+     */
+    static SparkConf withTaskReaper(SparkConf conf, java.time.Duration syncTimeout) {
+        String master = conf.get("spark.master", "local");
+        if (master.startsWith("local")) {
+            return conf;
+        }
+        conf.setIfMissing("spark.task.reaper.enabled", "true");
+        conf.setIfMissing("spark.task.reaper.killTimeout", Math.max(60, 2 * syncTimeout.toSeconds()) + "s");
+        return conf;
     }
 
     /**

@@ -47,6 +47,8 @@ public final class TrainingMaster {
     private final ValidationConfig validation;
     /** Shown by every rendezvous request and ring connection of this run. */
     private final String secret = newSecret();
+    /** Every job of the run is cancelled past training.job-timeout. */
+    private final JobDeadline deadline;
 
     public TrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
                           List<TrainingListener> listeners) {
@@ -70,6 +72,7 @@ public final class TrainingMaster {
         this.network = network;
         this.runId = runId;
         this.listeners = List.copyOf(listeners);
+        this.deadline = new JobDeadline(sc, "spark-ddp-" + runId, training.jobTimeout());
     }
 
     /**
@@ -266,14 +269,12 @@ public final class TrainingMaster {
         return (StageReport[]) reports.collect();
     }
 
-    /** Runs a Spark job under a readable description, e.g. "epoch 3 · iterations 0-468 · sync", for the UI. */
+    /**
+     * Runs a Spark job under a readable description, e.g. "epoch 3 · iterations 0-468 · sync", for the UI and for
+     * the one line that a job cancelled past training.job-timeout ends the run with.
+     */
     private <T> T describe(int epoch, String what, java.util.function.Supplier<T> job) {
-        sc.setJobGroup("spark-ddp-" + runId, "epoch " + (epoch + 1) + " · " + what, true);
-        try {
-            return job.get();
-        } finally {
-            sc.clearJobGroup();
-        }
+        return deadline.run("epoch " + (epoch + 1) + " · " + what, job);
     }
 
     private static EpochRecord epochRecord(int epoch, List<StageRecord> stages, HeldOutMetrics test,

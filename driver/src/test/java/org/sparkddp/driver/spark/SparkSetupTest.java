@@ -54,4 +54,16 @@ class SparkSetupTest {
         assertEquals("1", conf.get("spark.executorEnv.OMP_NUM_THREADS"));
     }
 
+    @Test
+    void onAClusterAKilledTaskThatDoesNotStopCostsItsExecutorButNeverTheLocalDriver() {
+        System.setProperty("spark.master", "spark://cluster:7077");
+        SparkConf cluster = SparkSetup.sparkConf(config("training.sync-timeout=90s"));
+        assertEquals("true", cluster.get("spark.task.reaper.enabled"));
+        assertEquals("180s", cluster.get("spark.task.reaper.killTimeout"));
+        assertEquals("60s", SparkSetup.sparkConf(config("training.sync-timeout=5s")).get("spark.task.reaper.killTimeout"));
+        System.clearProperty("spark.master");
+        SparkConf local = SparkSetup.sparkConf(config("spark.master=local[2]"));
+        assertEquals(false, local.contains("spark.task.reaper.enabled"));
+        assertEquals(false, local.contains("spark.task.reaper.killTimeout"));
+    }
 }
