@@ -14,14 +14,14 @@ import org.sparkddp.driver.train.TrainingResult;
 /**
  * training.stage-seconds: a stage whose time budget has passed ends at the next iteration every rank agrees on
  * (in average mode, the next average), and the run ends bitwise where a run with one stage per epoch ends. The
- * network is wide and the batches small, so that an epoch takes several seconds here and a one-second budget
- * cuts it into several stages.
+ * network is wide (two layers of 1,024) and the batches small (16, so 125 iterations, each exchanging 7.5 MB), so
+ * that an epoch takes several seconds even on a fast machine and a one-second budget cuts it into several stages.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class TimeBoundedStageTest extends LocalSparkTest {
     private TrainingResult train(String mode, String stageSeconds) {
         return Distributed.train(sc, data, TestData.config(out, "training.mode=" + mode, "training.average-every=4",
-                "model.layers=" + Benchmark.dense(1024, 1024), "training.batch-size=32", "training.epochs=1",
+                "model.layers=" + Benchmark.dense(1024, 1024), "training.batch-size=16", "training.epochs=1",
                 "training.stage-seconds=" + stageSeconds));
     }
 
