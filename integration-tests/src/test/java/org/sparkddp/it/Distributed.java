@@ -2,7 +2,9 @@ package org.sparkddp.it;
 
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkddp.common.config.CheckpointConfig;
 import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.ValidationConfig;
 import org.sparkddp.common.config.TrainingConfig;
 import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.model.NetworkFactory;
@@ -11,6 +13,7 @@ import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.data.ShardedData;
+import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.driver.train.TrainingResult;
 
@@ -25,13 +28,24 @@ final class Distributed {
     }
 
     static TrainingResult train(JavaSparkContext sc, Datasets data, ConfigLoader.Loaded loaded) {
+        return train(sc, data, loaded, CheckpointConfig.NONE, CheckpointSink.NONE);
+    }
+
+    /** The same, with the config's checkpoint schedule, the checkpoints going to {@code sink}. */
+    static TrainingResult train(JavaSparkContext sc, Datasets data, ConfigLoader.Loaded loaded, CheckpointSink sink) {
+        return train(sc, data, loaded, loaded.config().checkpoint(), sink);
+    }
+
+    private static TrainingResult train(JavaSparkContext sc, Datasets data, ConfigLoader.Loaded loaded,
+                                        CheckpointConfig checkpoints, CheckpointSink sink) {
         TrainingConfig t = loaded.config().training();
         NetworkSpec spec = spec(loaded, data);
         ModelState initial = ModelState.capture(NetworkFactory.build(spec), 0, 0);
         try (ShardedData train = ShardedData.forTraining(sc, data.train(),
                 VirtualShards.of(data.train().size(), DataConfig.DEFAULT_VIRTUAL_SHARDS), t.workers(), "train");
              ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
-            return new TrainingMaster(sc, t, spec, "test-" + System.nanoTime(), List.of()).fit(train, test, initial);
+            return new TrainingMaster(sc, t, spec, "test-" + System.nanoTime(), List.of(), checkpoints, sink,
+                    ValidationConfig.NONE).fit(train, test, initial);
         }
     }
 }

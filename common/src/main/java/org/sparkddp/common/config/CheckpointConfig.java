@@ -30,12 +30,17 @@ public record CheckpointConfig(Optional<String> dir, OptionalInt everyIterations
         return dir.isPresent();
     }
 
-    /** Whether a checkpoint is due after {@code iterationsDone} iterations, {@code epochEnd} when that ends an epoch. */
-    public boolean dueAfter(long iterationsDone, boolean epochEnd, int epochsDone) {
+    /**
+     * Whether a checkpoint is due after {@code iterationsDone} iterations, {@code epochEnd} when that ends an epoch,
+     * the last checkpoint having been written after {@code lastWritten}. By iterations, one is due when a multiple
+     * of every-iterations lies in {@code (lastWritten, iterationsDone]}: stages need not end exactly on one.
+     */
+    public boolean dueAfter(long lastWritten, long iterationsDone, boolean epochEnd, int epochsDone) {
         if (!enabled()) {
             return false;
         }
-        boolean byIterations = everyIterations.isPresent() && iterationsDone % everyIterations.getAsInt() == 0;
+        boolean byIterations = everyIterations.isPresent()
+                && iterationsDone / everyIterations.getAsInt() > lastWritten / everyIterations.getAsInt();
         boolean byEpochs = epochEnd && epochsDone % everyEpochs.orElse(1) == 0
                 && (everyEpochs.isPresent() || everyIterations.isEmpty());
         return byIterations || byEpochs;

@@ -1,5 +1,6 @@
 package org.sparkddp.driver.train;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -8,6 +9,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.sparkddp.common.config.CheckpointConfig;
 import org.sparkddp.common.config.TrainingConfig;
+import org.sparkddp.common.config.TrainingMode;
 import org.sparkddp.common.config.ValidationConfig;
 import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.model.NetworkSpec;
@@ -49,6 +51,8 @@ public final class TrainingMaster {
     private final String secret = newSecret();
     /** Every job of the run is cancelled past training.job-timeout. */
     private final JobDeadline deadline;
+    /** The iteration of the last checkpoint written, or where the current fit started: see checkpointIfDue. */
+    private long checkpointedAt;
 
     public TrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
                           List<TrainingListener> listeners) {
@@ -111,6 +115,7 @@ public final class TrainingMaster {
         List<StageRecord> stages = new ArrayList<>();
         List<EpochRecord> epochs = new ArrayList<>();
         long cap = training.maxIterations().orElse(Long.MAX_VALUE);
+        checkpointedAt = initial.iteration();
         HeldOutMetrics lastEvaluation = null;
         try (StateBroadcast current = new StateBroadcast(sc, initial);
              RendezvousServer rendezvous = RendezvousServer.start(driverHost(), secret, training.syncTimeout())) {
@@ -127,7 +132,7 @@ public final class TrainingMaster {
                             rendezvous.address(), heartbeats::reached, exits);
                     stages.add(stage);
                     listeners.forEach(l -> l.onStage(stage, plan.iterations(), training.epochs()));
-                    t = end;
+                    t += stage.iterations(); // where rank 0 actually stopped: at `end`, or earlier on time
                     if (t < plan.iterations()) {
                         checkpointIfDue(current.state(), false, stopping);
                     }
@@ -177,9 +182,14 @@ public final class TrainingMaster {
                         keep ? b.validation() : finalValidation, keep, stoppedEarly)));
     }
 
+    /**
+     * Writes a checkpoint at the first stage end at or after each due point: stage ends move (to an average, or
+     * earlier on time), so a due point is passed rather than hit.
+     */
     private void checkpointIfDue(ModelState state, boolean epochEnd, EarlyStopping stopping) {
-        if (checkpoints.dueAfter(state.iteration(), epochEnd, state.epoch())) {
+        if (checkpoints.dueAfter(checkpointedAt, state.iteration(), epochEnd, state.epoch())) {
             sink.save(state, validation.earlyStopping() ? stopping.snapshot() : Optional.empty());
+            checkpointedAt = state.iteration();
         }
     }
 
@@ -205,7 +215,12 @@ public final class TrainingMaster {
         return java.util.HexFormat.of().formatHex(bytes);
     }
 
-    /** A stage ends at the epoch's end, after iterations-per-stage, at the iteration cap, or at a checkpoint. */
+    /**
+     * A stage ends at the epoch's end, after iterations-per-stage, at the iteration cap, or at a checkpoint. In
+     * average mode an end of the last two kinds moves on to the next average (a global iteration count that is a
+     * multiple of K), never past the epoch's end: a stage end forces an average, and one that fell mid-window
+     * would make the result depend on where stages end. Epoch ends and the cap fall alike in every run.
+     */
     private int stageEnd(EpochPlan plan, int from, long iterationsLeft, long iteration) {
         long end = plan.iterations();
         if (training.iterationsPerStage().isPresent()) {
@@ -215,7 +230,14 @@ public final class TrainingMaster {
             long every = checkpoints.everyIterations().getAsInt();
             end = Math.min(end, from + (every - iteration % every));
         }
-        return (int) Math.min(end, from + iterationsLeft);
+        long capped = from + iterationsLeft;
+        if (training.mode() == TrainingMode.AVERAGE && end < plan.iterations() && end < capped) {
+            long k = training.averageEvery();
+            long reached = iteration + (end - from);
+            long average = (reached + k - 1) / k * k;
+            end = Math.min(plan.iterations(), from + (average - iteration));
+        }
+        return (int) Math.min(end, capped);
     }
 
     private StageRecord runStage(TrainingShards train, WorkerSizing sizing, StateBroadcast current, EpochPlan plan,
@@ -224,6 +246,8 @@ public final class TrainingMaster {
         long start = System.nanoTime();
         ModelState state = current.state();
         int resizesBefore = sizing.resizes().size();
+        Duration budget = training.stageSeconds().isPresent() ? Duration.ofSeconds(training.stageSeconds().getAsInt())
+                : StageSpec.UNBOUNDED;
         var bcState = current.broadcast();                                                    // broadcast
         String what = "iterations " + from + "-" + (to - 1) + " · " + training.mode().configName();
         // Each attempt runs on the workers sizing decides then (resize), on the shards cut for that many.
@@ -233,7 +257,7 @@ public final class TrainingMaster {
                     StageSpec spec = new StageSpec(runId, training.mode(), training.averageEvery(),
                             training.shardedOptimizer(), network, training.seed(), plan.epoch(), plan.shards(),
                             workers, training.batchSize(), from, to, state.iteration(), training.syncTimeout(),
-                            rendezvous, secret);
+                            budget, rendezvous, secret);
                     ShardedData shards = train.forWorkers(workers);
                     return describe(plan.epoch(), what + " · " + workers + " workers",
                             () -> trainStage(shards, spec, bcState, progress));
@@ -249,8 +273,10 @@ public final class TrainingMaster {
         ModelState reached = rank0.finalState();
         current.update(new ModelState(reached.params(), reached.updaterState(), reached.iteration(),
                 (int) (reached.iteration() / perEpoch)));
-        int[] examples = new int[to - from];                                                  // record
-        for (int t = from; t < to; t++) {
+        // to - from, or fewer when the stage's time budget ended it on every rank at once
+        int ran = Math.toIntExact(reached.iteration() - state.iteration());
+        int[] examples = new int[ran];                                                        // record
+        for (int t = from; t < from + ran; t++) {
             examples[t - from] = plan.globalCount(t);
         }
         long compute = Arrays.stream(reports).mapToLong(StageReport::computeNanos).sum() / reports.length;

@@ -13,9 +13,12 @@ import org.sparkddp.common.nd.NioViews;
  * {@code sum_w n_w (p - lr g_w / n_w) / N = p - lr sum_w g_w / N}.
  *
  * <p>Averages happen after every global iteration {@code i} with {@code (i + 1) % K == 0}, counted over the whole
- * run, and at the end of every stage, so the state a stage returns is always a consensus (a window that a stage end
- * cuts short is simply shorter). Divergence is noticed at the next average, within K iterations. Between averages
- * each iteration's loss is this rank's own; at an average the window's losses become the all-worker mean.
+ * run, and at the end of every stage, so the state a stage returns is always a consensus. The driver ends stages
+ * only where a regular average falls, or at an epoch's end or the iteration cap (the same place in every run,
+ * where a window is cut short), so stage ends, checkpoints and retries never change the result. For the same
+ * reason rank 0's stop (the stage's time budget) rides only the regular averages: it never forces one of its own.
+ * Divergence is noticed at the next average, within K iterations. Between averages each iteration's loss is this
+ * rank's own; at an average the window's losses become the all-worker mean.
  */
 final class AveragingStep implements StepRule {
     private final RankContext rank;
@@ -50,6 +53,9 @@ final class AveragingStep implements StepRule {
             return true;
         }
         boolean finite = average();                                               // average
+        if ((iteration + 1) % every == 0) {
+            rank.agreeOnStop();
+        }
         log.sync(System.nanoTime() - updated);
         log.losses(windowStart, k + 1, rank.lossSum() / rank.count());
         windowStart = k + 1;

@@ -24,10 +24,18 @@ final class RankContext {
     final LabeledExamples shard;
     final TrainableNetwork network;
     final RingAllReduce ring;
-    /** Extra floats appended to every all-reduced vector: a loss sum, then an example count. */
-    final ByteBuffer scalars = ByteBuffer.allocateDirect(2 * Float.BYTES).order(ByteOrder.nativeOrder());
+    /**
+     * Extra floats appended to every all-reduced vector: a loss sum, the stop flag, then an example count. The
+     * sync rules exchange the first {@link #EXCHANGED} of them, the averaging rule all three.
+     */
+    final ByteBuffer scalars = ByteBuffer.allocateDirect(3 * Float.BYTES).order(ByteOrder.nativeOrder());
     private static final int LOSS_AT = 0;
-    private static final int COUNT_AT = Float.BYTES;
+    private static final int STOP_AT = Float.BYTES;
+    private static final int COUNT_AT = 2 * Float.BYTES;
+    /** How many leading scalars the sync rules append to the gradient: the loss sum and the stop flag. */
+    static final int EXCHANGED = 2;
+    /** Whether the last exchange brought a stop from rank 0: set by the rules, read by the stage loop. */
+    private boolean stopAgreed;
 
     /** Views of the gradient's running-statistics entries, made once: the step rules touch them every iteration. */
     private final List<INDArray> runningStatistics;
@@ -49,9 +57,31 @@ final class RankContext {
                 .toList();
     }
 
-    /** Just the loss-sum scalar, for rules that need no count. */
-    ByteBuffer lossScalar() {
-        return scalars.duplicate().limit(COUNT_AT).slice();
+    /** The loss sum and the stop flag, for rules that need no count. */
+    ByteBuffer exchangedScalars() {
+        return scalars.duplicate().limit(EXCHANGED * Float.BYTES).slice();
+    }
+
+    /**
+     * Sets this rank's stop flag for the next exchange, before each iteration: rank 0 proposes 1 when the stage's
+     * time budget has passed, every other rank 0, so that the exchanged sum says whether rank 0 asked.
+     */
+    void proposeStop(boolean stop) {
+        scalars.putFloat(STOP_AT, stop ? 1 : 0);
+        stopAgreed = false;
+    }
+
+    /**
+     * Called by a rule right after an exchange that summed the stop flag (every rank then holds the same sum):
+     * records whether rank 0 asked to stop, so that every rank ends the stage after this same iteration.
+     */
+    void agreeOnStop() {
+        stopAgreed = scalars.getFloat(STOP_AT) > 0;
+    }
+
+    /** Whether this iteration's exchange carried rank 0's stop; false after an iteration with no exchange. */
+    boolean stopAgreed() {
+        return stopAgreed;
     }
 
     float lossSum() {

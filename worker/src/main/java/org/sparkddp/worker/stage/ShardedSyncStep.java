@@ -1,7 +1,5 @@
 package org.sparkddp.worker.stage;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import org.sparkddp.common.model.SlicedOptimizer;
 import org.sparkddp.common.nd.NioViews;
 import org.sparkddp.worker.collective.FloatVector;
@@ -22,11 +20,13 @@ import org.sparkddp.worker.collective.FloatVector;
 final class ShardedSyncStep implements StepRule {
     private final RankContext rank;
     private final SlicedOptimizer optimizer;
-    private final FloatVector gradientAndLoss;
-    private final FloatVector paramsAndLoss;
-    /** The loss slot of the gathered vector: written by the rank owning the last slice, read by all. */
-    private final ByteBuffer gatheredLoss = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder());
-    private final boolean ownsLoss;
+    /** The gradient, then the loss sum and the stop flag: the reduce-scatter sums them all. */
+    private final FloatVector gradientAndScalars;
+    /**
+     * The parameters, then the same two scalars: the all-gather brings every rank the owner's sums of the loss and
+     * the stop flag along with the parameters, since the scalars' chunk is owned (fully summed) by one rank only.
+     */
+    private final FloatVector paramsAndScalars;
     /** The first parameter of this rank's slice: set to NaN to tell every rank that the slice went non-finite. */
     private final int flagAt;
     /** The first parameter of every rank's slice, where the flags arrive after the all-gather. */
@@ -36,21 +36,25 @@ final class ShardedSyncStep implements StepRule {
     ShardedSyncStep(RankContext rank, SlicedOptimizer optimizer) {
         this.rank = rank;
         this.optimizer = optimizer;
-        this.gradientAndLoss = new FloatVector(NioViews.of(rank.network.gradients()), rank.lossScalar());
-        this.paramsAndLoss = new FloatVector(NioViews.of(rank.network.params()), gatheredLoss);
-        int n = gradientAndLoss.length();
-        this.ownsLoss = rank.ring.ownedTo(n) == n;
+        this.gradientAndScalars = new FloatVector(NioViews.of(rank.network.gradients()), rank.exchangedScalars());
+        this.paramsAndScalars = new FloatVector(NioViews.of(rank.network.params()), rank.exchangedScalars());
+        int n = gradientAndScalars.length();
+        int params = n - RankContext.EXCHANGED;
         int[] owned = ownedParams(rank);
         this.flagAt = owned[0] < owned[1] ? owned[0] : -1;
         this.flags = java.util.stream.IntStream.range(0, rank.ring.size())
-                .map(r -> rank.ring.chunkStart(n, r)).filter(i -> i < n - 1).distinct().toArray();
+                .map(r -> rank.ring.chunkStart(n, r)).filter(i -> i < params).distinct().toArray();
         optimizer.loadState(rank.network.updaterState());
     }
 
-    /** Parameters {@code [from, to)} this rank updates: its owned chunk of the {@code P + 1} floats, minus the loss. */
+    /**
+     * Parameters {@code [from, to)} this rank updates: its owned chunk of the {@code P + 2} floats exchanged, minus
+     * the scalars.
+     */
     static int[] ownedParams(RankContext rank) {
-        int n = (int) rank.network.params().length() + 1;
-        return new int[] {rank.ring.ownedFrom(n), Math.min(rank.ring.ownedTo(n), n - 1)};
+        int params = (int) rank.network.params().length();
+        int n = params + RankContext.EXCHANGED;
+        return new int[] {rank.ring.ownedFrom(n), Math.min(rank.ring.ownedTo(n), params)};
     }
 
     @Override
@@ -58,19 +62,17 @@ final class ShardedSyncStep implements StepRule {
         long start = System.nanoTime();
         rank.lossSum((float) rank.computeGradient(iteration, rows));                        // compute
         long computed = System.nanoTime();
-        rank.ring.reduceScatter(gradientAndLoss);                                 // reduce-scatter
+        rank.ring.reduceScatter(gradientAndScalars);                              // reduce-scatter
         long reduced = System.nanoTime();
         optimizer.step(Math.toIntExact(iteration), rank.epoch, globalCount);       // update (this slice)
         if (flagAt >= 0 && !optimizer.finite()) {
             rank.network.params().putScalar(0, flagAt, Float.NaN);
         }
-        if (ownsLoss) {
-            gatheredLoss.putFloat(0, rank.lossSum());
-        }
         long updated = System.nanoTime();
-        rank.ring.allGather(paramsAndLoss);                                       // all-gather
+        rank.ring.allGather(paramsAndScalars);                                    // all-gather
         long gathered = System.nanoTime();
-        float loss = gatheredLoss.getFloat(0) / globalCount;
+        rank.agreeOnStop();
+        float loss = rank.lossSum() / globalCount;
         // check: each owner flagged its slice if it went non-finite, and the all-gather has just brought every
         // flag to every rank, so every rank stops at the same iteration.
         if (!Float.isFinite(loss) || flagged()) {

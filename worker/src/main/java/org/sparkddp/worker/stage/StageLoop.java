@@ -7,6 +7,11 @@ import org.sparkddp.common.wire.StageReport;
 
 /**
  * Runs one rank's iterations of one stage with a {@link StepRule}, and reports. Runs on an executor.
+ *
+ * <p>The stage runs to its planned end, or stops early when its time budget has passed on rank 0: rank 0 raises
+ * the stop flag in the scalars of its next exchange, so every rank learns it from the same exchange and ends the
+ * stage after the same iteration (in average mode a regular average, so the state is a consensus). The report
+ * then covers the iterations actually run, and rank 0's state is the one reached there.
  */
 final class StageLoop {
     private final StageSpec spec;
@@ -39,7 +44,8 @@ final class StageLoop {
         if (next != null) {
             context.prefetch(next);
         }
-        for (; done < count; done++) {
+        boolean stopped = false;
+        while (done < count && !stopped) {
             int t = spec.fromIteration() + done;
             long iteration = spec.firstGlobalIteration() + done;
             boolean last = done == count - 1;
@@ -50,6 +56,7 @@ final class StageLoop {
                 context.prefetch(next);
             }
             FaultInjection.beforeIteration(rank, iteration);
+            context.proposeStop(rank == 0 && budgetPassed(taskStart));
             if (!rule.run(done, iteration, rows, plan.globalCount(t), last, log)) {
                 divergedAt = iteration;
                 break;
@@ -58,15 +65,22 @@ final class StageLoop {
             if (rank == 0) {
                 progress.add(new ProgressAccumulator.Tick(spec.epoch(), t + 1, iteration + 1, log.loss(done)));
             }
+            done++;
+            stopped = context.stopAgreed();
         }
         if (divergedAt < 0) {
             rule.finish(log);
         }
         boolean lead = rank == 0;
         ModelState state = lead && divergedAt < 0
-                ? ModelState.capture(context.network, spec.firstGlobalIteration() + count, spec.epoch()) : null;
+                ? ModelState.capture(context.network, spec.firstGlobalIteration() + done, spec.epoch()) : null;
         return new StageReport(rank, spec.firstGlobalIteration(), lead ? log.losses(done) : new float[0],
                 lead ? java.util.Arrays.copyOf(endNanos, done) : new long[0], log.computeNanos(), log.syncNanos(),
                 state, divergedAt, process);
+    }
+
+    /** Rank 0's clock: only its answer counts, and it reaches the others through the exchange. */
+    private boolean budgetPassed(long taskStart) {
+        return System.nanoTime() - taskStart >= spec.timeBudget().toNanos();
     }
 }

@@ -25,18 +25,25 @@ import org.sparkddp.common.plan.VirtualShards;
  * @param toIteration      last iteration of the epoch to run (exclusive)
  * @param firstGlobalIteration global iteration number (optimizer steps so far) of {@code fromIteration}
  * @param syncTimeout      bound on every wait for a peer
+ * @param timeBudget       the stage's wall time: once it has passed on rank 0, every rank ends the stage at the
+ *                         next exchange that can carry the stop (see {@code StageLoop}); {@link #UNBOUNDED} for none
  * @param rendezvous       host:port of the driver's rendezvous, where the stage's tasks find each other
  * @param secret           the run's secret, shown by every rendezvous request and ring connection
  */
 public record StageSpec(String runId, TrainingMode mode, int averageEvery, boolean shardedOptimizer,
                         NetworkSpec network, long seed,
                         int epoch, VirtualShards shards, int workers, int batchSize, int fromIteration, int toIteration, long firstGlobalIteration, Duration syncTimeout,
-                        String rendezvous, String secret)
+                        Duration timeBudget, String rendezvous, String secret)
         implements Serializable {
+    /** No time bound: the stage runs to {@code toIteration}. */
+    public static final Duration UNBOUNDED = Duration.ofNanos(Long.MAX_VALUE);
 
     public StageSpec {
         if (fromIteration < 0 || toIteration <= fromIteration) {
             throw new IllegalArgumentException("empty stage [" + fromIteration + ", " + toIteration + ")");
+        }
+        if (timeBudget.isNegative() || timeBudget.isZero()) {
+            throw new IllegalArgumentException("time budget must be > 0 but got " + timeBudget);
         }
     }
 

@@ -12,7 +12,10 @@ interface StepRule extends AutoCloseable {
      * @param iteration   global iteration number (optimizer steps before this one)
      * @param rows        this rank's rows of its shard for this iteration (may be empty)
      * @param globalCount examples in the global batch, summed over ranks
-     * @param lastOfStage true for the stage's last iteration, after which the replicas must agree
+     * @param lastOfStage true for the stage's last planned iteration, after which the replicas must agree (a stage
+     *                    may also end earlier, after an iteration whose exchange brought rank 0's stop: a rule that
+     *                    exchanges the stop flag calls {@link RankContext#agreeOnStop} only where the replicas
+     *                    agree)
      * @param log         where to record losses and time
      * @return false if the loss or gradient went non-finite; training stops on every rank at once
      */

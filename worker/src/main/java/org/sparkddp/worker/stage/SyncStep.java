@@ -19,7 +19,7 @@ final class SyncStep implements StepRule {
 
     SyncStep(RankContext rank) {
         this.rank = rank;
-        this.gradientAndLoss = new FloatVector(NioViews.of(rank.network.gradients()), rank.lossScalar());
+        this.gradientAndLoss = new FloatVector(NioViews.of(rank.network.gradients()), rank.exchangedScalars());
     }
 
     @Override
@@ -30,6 +30,7 @@ final class SyncStep implements StepRule {
         long computed = System.nanoTime();
         rank.ring.sum(gradientAndLoss);                                           // all-reduce
         long reduced = System.nanoTime();
+        rank.agreeOnStop();
         rank.averageRunningStatistics(globalCount);
         float loss = rank.lossSum() / globalCount;
         if (!RankContext.finite(loss, rank.network)) {                           // check

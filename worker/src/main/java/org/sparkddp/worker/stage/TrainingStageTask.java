@@ -53,14 +53,15 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
                      spec.syncTimeout(), context::isInterrupted)) {
             RankContext rankContext = new RankContext(spec.epoch(), rank, spec.seed(), spec.plan().maxLocalBatch(rank, spec.workers()), shard,
                     replica.network(), ring);
-            try (StepRule rule = rule(rankContext)) {
+            try (StepRule rule = rule(spec, rankContext)) {
                 StageReport report = new StageLoop(spec, rank, rankContext, rule, progress, process).run();
                 return scala.collection.Iterator$.MODULE$.single(report);
             }
         }
     }
 
-    private StepRule rule(RankContext rank) {
+    /** The step rule the spec's mode asks for, on this rank. */
+    static StepRule rule(StageSpec spec, RankContext rank) {
         if (spec.mode() == TrainingMode.AVERAGE) {
             return new AveragingStep(rank, spec.averageEvery());
         }

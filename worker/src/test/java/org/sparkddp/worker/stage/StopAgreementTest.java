@@ -1,0 +1,140 @@
+package org.sparkddp.worker.stage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.SparkDdpConfig;
+import org.sparkddp.common.config.TrainingMode;
+import org.sparkddp.common.data.ClassLabels;
+import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.UnsignedByteFeatures;
+import org.sparkddp.common.model.NetworkFactory;
+import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.common.plan.EpochPlan;
+import org.sparkddp.common.plan.VirtualShards;
+import org.sparkddp.common.wire.ExecutorProcess;
+import org.sparkddp.common.wire.StageReport;
+import org.sparkddp.worker.collective.PeerRing;
+import org.sparkddp.worker.collective.RingAllReduce;
+
+/**
+ * Rank 0's stop reaches every rank through the exchange that carries the loss, so all ranks end the stage after
+ * the same iteration: the first one in sync mode (both rules), the first regular average in average mode. A rank
+ * that stopped alone would leave its peers waiting on the ring, and the stage would fail. Ranks are threads here,
+ * with real rings over loopback; in Spark they are the tasks of a barrier stage.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class StopAgreementTest {
+    private static final int WORKERS = 3;
+    private static final int EXAMPLES = 300;
+    private static final int FEATURES = 12;
+    private static final int CLASSES = 4;
+    private static final int BATCH = 30;
+
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stop() {
+        pool.shutdownNow();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        // mode, sharded optimizer, first global iteration, budget (ms; 0: passed at once), iterations expected
+        "SYNC,    true,  0, 0,      1",
+        "SYNC,    false, 0, 0,      1",
+        "AVERAGE, false, 0, 0,      4", // K = 4: the first regular average is after iteration 3
+        "AVERAGE, false, 2, 0,      2", // a stage starting mid-window stops at the run's average, after iteration 3
+        "SYNC,    true,  0, 600000, 10",
+        "AVERAGE, false, 0, 600000, 10",
+    })
+    void everyRankEndsTheStageAfterTheIterationThatCarriedRankZerosStop(TrainingMode mode, boolean sharded,
+            long firstIteration, long budgetMillis, int expected) throws Exception {
+        SparkDdpConfig config = ConfigLoader.load(null, List.of("data.train=unused-images-idx3-ubyte",
+                "data.test=unused-images-idx3-ubyte", "output.dir=unused", "model.layers=[{type=dense,units=8}]",
+                "training.batch-size=" + BATCH)).config();
+        NetworkSpec network = new NetworkSpec(config.model(), config.optimizer(), 7, List.of(FEATURES), CLASSES,
+                BATCH);
+        VirtualShards shards = VirtualShards.of(EXAMPLES, 16);
+        int iterations = new EpochPlan(7, 0, shards, BATCH).iterations();
+        Duration budget = budgetMillis == 0 ? Duration.ofNanos(1) : Duration.ofMillis(budgetMillis);
+        StageSpec spec = new StageSpec("stop-test", mode, 4, sharded, network, 7, 0, shards, WORKERS, BATCH, 0,
+                iterations, firstIteration, Duration.ofSeconds(20), budget, "unused:0", "s3cret");
+        LabeledExamples all = examples();
+
+        List<StageReport> reports = runRanks(spec, all);
+
+        StageReport lead = reports.get(0);
+        assertEquals(expected, lead.losses().length, "iterations rank 0 reports");
+        assertNotNull(lead.finalState(), "rank 0 captured no state");
+        assertEquals(firstIteration + expected, lead.finalState().iteration());
+    }
+
+    private List<StageReport> runRanks(StageSpec spec, LabeledExamples all) throws Exception {
+        String[] addresses = new String[WORKERS];
+        CyclicBarrier met = new CyclicBarrier(WORKERS);
+        List<Future<StageReport>> futures = new ArrayList<>();
+        for (int r = 0; r < WORKERS; r++) {
+            int rank = r;
+            PeerRing.AddressExchange exchange = message -> {
+                addresses[rank] = message;
+                try {
+                    met.await(20, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                return addresses.clone();
+            };
+            futures.add(pool.submit(() -> {
+                try (RingAllReduce ring = PeerRing.connect(rank, WORKERS, "127.0.0.1", spec.secret(), exchange,
+                        spec.syncTimeout(), () -> false)) {
+                    RankContext context = new RankContext(spec.epoch(), rank, spec.seed(),
+                            spec.plan().maxLocalBatch(rank, WORKERS), shardOf(all, spec.shards(), rank),
+                            NetworkFactory.build(spec.network()), ring);
+                    try (StepRule rule = TrainingStageTask.rule(spec, context)) {
+                        assertEquals(spec.mode() == TrainingMode.AVERAGE ? AveragingStep.class
+                                : spec.shardedOptimizer() ? ShardedSyncStep.class : SyncStep.class, rule.getClass());
+                        return new StageLoop(spec, rank, context, rule, new ProgressAccumulator(),
+                                ExecutorProcess.current("test", "127.0.0.1")).run();
+                    }
+                }
+            }));
+        }
+        List<StageReport> reports = new ArrayList<>();
+        for (Future<StageReport> f : futures) {
+            reports.add(f.get(90, TimeUnit.SECONDS));
+        }
+        return reports;
+    }
+
+    /** Worker {@code rank}'s rows, in local order, as the driver's shuffle would hand them to it. */
+    private static LabeledExamples shardOf(LabeledExamples all, VirtualShards shards, int rank) {
+        int[] rows = LongStream.range(0, shards.localSize(rank, WORKERS))
+                .mapToInt(i -> Math.toIntExact(shards.rowAt(rank, WORKERS, i))).toArray();
+        return all.select(rows);
+    }
+
+    private static LabeledExamples examples() {
+        Random random = new Random(1);
+        byte[] pixels = new byte[EXAMPLES * FEATURES];
+        random.nextBytes(pixels);
+        int[] labels = random.ints(EXAMPLES, 0, CLASSES).toArray();
+        return new LabeledExamples(new UnsignedByteFeatures(EXAMPLES, FEATURES, pixels),
+                new ClassLabels(CLASSES, labels));
+    }
+}
