@@ -28,7 +28,8 @@ import org.sparkddp.driver.Main;
  * rounding, since the global batches do not depend on the worker count. The kills and the join are triggered by
  * the run's own progress lines, never by a sleep.
  *
- * <p>Shrink runs first and leaves the cluster with one live worker; grow adds one before its run and one during.
+ * <p>Shrink runs first and leaves the cluster with one live worker, on which a fixed two-worker run then fails at
+ * once; grow adds one worker before its run and one during.
  */
 @Tag("slow")
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
@@ -79,8 +80,27 @@ class ElasticClusterTest extends StandaloneClusterTest {
         assertClose("shrink", out, summary, seconds, killed);
     }
 
+    /**
+     * With one live worker left, a fixed two-worker run cannot start: it says so once the executors had
+     * training.replacement-wait to register, advising fewer workers or more executors, never the other way round.
+     */
     @Test
     @Order(2)
+    void aFixedRunWithMoreWorkersThanSlotsFailsInOneLineAfterTheWait() throws Exception {
+        Path out = dir.resolve("too-many");
+        ChildRun run = ChildRun.start(cluster.submitCommand(sparkOptions(), trainArgs(out,
+                "training.replacement-wait=3s")), dir, "too-many");
+        assertTrue(run.process().waitFor(3, TimeUnit.MINUTES), "the run did not end");
+        assertEquals(2, run.process().exitValue(), run.output());
+        String last = run.output().lines().filter(l -> l.startsWith("spark-ddp: ")).reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("spark-ddp: error: training.workers: is 2 but the cluster gave this job only 1 task"
+                + " slot within training.replacement-wait (3s): lower training.workers, or give the job more executors"),
+                run.output());
+        assertTrue(!java.nio.file.Files.exists(out.resolve("model.zip")), "a model was written");
+    }
+
+    @Test
+    @Order(3)
     void aWorkerThatJoinsGrowsTheRunWithTheSameResult() throws Exception {
         cluster.addWorker(); // back to two live workers (the first test killed one)
         Path out = dir.resolve("grow");

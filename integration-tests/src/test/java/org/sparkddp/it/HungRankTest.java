@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.sparkddp.driver.train.StageRecord;
@@ -20,23 +19,13 @@ import org.sparkddp.worker.stage.FaultInjection;
  * task context), which frees its slot, and the driver resubmits the stage from the same broadcast. The result is
  * bit for bit an undisturbed run's. Local mode, like {@link StageRetryTest}: the executors are this JVM.
  */
-class HungRankTest extends LocalSparkTest {
+class HungRankTest extends FaultInjectionTest {
     private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(3);
     /** How long the hung rank would block if nothing killed it: longer than the whole test should take. */
     private static final Duration HANG_CAP = Duration.ofSeconds(120);
 
-    @Override
-    String[] contextSettings() {
-        return new String[] {"spark.master=local[2,4]"};
-    }
-
-    @AfterEach
-    void clearFault() {
-        FaultInjection.clear();
-    }
-
     private TrainingResult train(String mode) {
-        return Distributed.train(sc, data, TestData.config(out, "spark.master=local[2,4]", "training.mode=" + mode,
+        return Distributed.train(sc, data, TestData.config(out, MASTER, "training.mode=" + mode,
                 "training.average-every=3", "training.epochs=2", "training.max-iterations=20",
                 "training.iterations-per-stage=12", "training.sync-timeout=" + SYNC_TIMEOUT.toSeconds() + "s"));
     }

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.sparkddp.driver.Main;
 import org.sparkddp.driver.train.JobDeadline;
@@ -21,20 +20,10 @@ import org.sparkddp.worker.stage.FaultInjection;
  * training.job-timeout: every job the driver submits is cancelled past it, and the run ends with one line naming
  * the job and the key. Local mode: the executors' tasks run in this JVM, so they can block on purpose.
  */
-class JobTimeoutTest extends LocalSparkTest {
+class JobTimeoutTest extends FaultInjectionTest {
     private static String lineEnd(String timeout) {
         return ": the Spark job ran longer than training.job-timeout (" + timeout + ") and was cancelled; look for a"
                 + " hung or starved task in the Spark UI and the executors' logs, or raise training.job-timeout";
-    }
-
-    @Override
-    String[] contextSettings() {
-        return new String[] {"spark.master=local[2,4]"};
-    }
-
-    @AfterEach
-    void clearFault() {
-        FaultInjection.clear();
     }
 
     /** Runs on the executors: sleeps, which a cancelled job's interrupt ends. */
@@ -82,10 +71,10 @@ class JobTimeoutTest extends LocalSparkTest {
         });
         long start = System.nanoTime();
         JobTimeoutException e = assertThrows(JobTimeoutException.class, () -> Distributed.train(sc, data,
-                TestData.config(out, "spark.master=local[2,4]", "training.epochs=1", "training.max-iterations=8",
+                TestData.config(out, MASTER, "training.epochs=1", "training.max-iterations=8",
                         "training.job-timeout=3s", "training.sync-timeout=5s")));
         double seconds = (System.nanoTime() - start) / 1e9;
-        assertTrue(e.getMessage().startsWith("epoch 1 · iterations 0-7 · sync: the Spark job ran longer"),
+        assertTrue(e.getMessage().startsWith("epoch 1 · iterations 0-7 · sync · 2 workers: the Spark job ran longer"),
                 e.getMessage());
         assertTrue(e.getMessage().endsWith(lineEnd("3s")), e.getMessage());
         // Rank 1 normally hangs before the deadline; on a machine slow enough to reach the deadline first, the

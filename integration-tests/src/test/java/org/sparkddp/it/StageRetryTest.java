@@ -11,7 +11,6 @@ import org.apache.logging.log4j.core.Appender;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.StringLayout;
 import org.apache.logging.log4j.core.appender.WriterAppender;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,20 +23,9 @@ import org.sparkddp.worker.stage.FaultInjection;
  * again from the same broadcast state and repeats the same iterations: the result is bit for bit that of an
  * undisturbed run. (The reliability tests kill real executor JVMs; here the failure is injected in local mode.)
  */
-class StageRetryTest extends LocalSparkTest {
-    /** local[2,4]: 4 task failures allowed, as on a cluster by default (spark.task.maxFailures), not local mode's 1. */
-    @Override
-    String[] contextSettings() {
-        return new String[] {"spark.master=local[2,4]"};
-    }
-
-    @AfterEach
-    void clearFault() {
-        FaultInjection.clear();
-    }
-
+class StageRetryTest extends FaultInjectionTest {
     private ModelState train(String mode) {
-        return Distributed.train(sc, data, TestData.config(out, "spark.master=local[2,4]", "training.mode=" + mode,
+        return Distributed.train(sc, data, TestData.config(out, MASTER, "training.mode=" + mode,
                 "training.average-every=3", "training.epochs=2", "training.max-iterations=20",
                 "training.iterations-per-stage=12")).finalState();
     }

@@ -42,7 +42,9 @@ final class ReportCharts {
             charts.put("Throughput over time", png(throughput(run)));
         }
         charts.put("Compute vs synchronization per iteration", png(timePerIteration(run)));
-        if (run.iterations().stream().anyMatch(n -> n.has("workers"))) {
+        // Only a run whose worker count changed (training.elastic) has a line worth drawing.
+        if (run.iterations().stream().filter(n -> n.has("workers")).mapToInt(n -> n.path("workers").asInt())
+                .distinct().count() > 1) {
             charts.put("Workers over time", png(workers(run)));
         }
         if (run.summary().has("confusion_matrix")) {
@@ -86,7 +88,7 @@ final class ReportCharts {
         return chart;
     }
 
-    /** The worker count each logged iteration ran on: flat unless an elastic run shrank or grew. */
+    /** The worker count each logged iteration ran on, as an elastic run shrank or grew. */
     private static XYChart workers(RunRecord run) {
         List<JsonNode> logged = run.iterations().stream().filter(n -> n.has("workers")).toList();
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Workers over time")
