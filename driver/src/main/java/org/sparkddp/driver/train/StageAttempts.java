@@ -139,6 +139,14 @@ final class StageAttempts {
                 return false;
             }
         }
+        // The driver's own thread was interrupted while it waited for the job (the command is being stopped, e.g.
+        // Spark stopped under it): its flag is gone by now, but the exception says so. A task's exceptions come
+        // inside Spark's job failure, below a SparkException, and do not count here.
+        for (Throwable t = failure; t != null && !(t instanceof org.apache.spark.SparkException); t = t.getCause()) {
+            if (t instanceof InterruptedException) {
+                return false;
+            }
+        }
         String message = String.valueOf(failure.getMessage());
         return !message.contains("cancelled") && !message.contains("SparkContext was shut down");
     }

@@ -119,4 +119,21 @@ class StageAttemptsTest {
         }));
         assertEquals(1, calls.get());
     }
+
+    /** The driver's thread interrupted while it waited for the stage: the command is stopping, nothing to retry. */
+    @Test
+    void anInterruptedDriverIsNotRetried() {
+        AtomicInteger calls = new AtomicInteger();
+        assertThrows(StageFailedException.class, () -> StageAttempts.run(3, 2, "epoch 1", 0, () -> -1, () -> {
+            calls.incrementAndGet();
+            throw sneaky(new InterruptedException());
+        }));
+        assertEquals(1, calls.get());
+    }
+
+    /** As Spark does: a checked exception thrown where none is declared. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> RuntimeException sneaky(Throwable t) throws E {
+        throw (E) t;
+    }
 }
