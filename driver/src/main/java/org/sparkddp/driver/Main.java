@@ -58,35 +58,32 @@ public final class Main {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             for (Throwable s : t.getSuppressed()) {
                 if (s instanceof SparkUnavailableException) {
-                    err.println("spark-ddp: error: " + s.getMessage());
-                    return FAILED;
+                    return print(s, FAILED, err);
                 }
             }
             if (t instanceof SparkUnavailableException) {
-                err.println("spark-ddp: error: " + t.getMessage());
-                return FAILED;
+                return print(t, FAILED, err);
             }
         }
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof JobTimeoutException) {
-                err.println("spark-ddp: error: " + t.getMessage());
-                return FAILED;
-            }
             if (t instanceof InvalidInputException) {
-                err.println("spark-ddp: error: " + t.getMessage());
-                return INVALID_INPUT;
+                return print(t, INVALID_INPUT, err);
             }
             if (t instanceof TrainingDivergedException) {
-                err.println("spark-ddp: error: " + t.getMessage());
-                return DIVERGED;
+                return print(t, DIVERGED, err);
             }
-            if (t instanceof StageFailedException) {
-                err.println("spark-ddp: error: " + t.getMessage());
-                return FAILED;
+            if (t instanceof JobTimeoutException || t instanceof StageFailedException) {
+                return print(t, FAILED, err);
             }
         }
         err.println("spark-ddp: internal error: " + FailureDetails.firstLine(failure) + " ("
                 + FailureDetails.save(failure) + ")");
         return FAILED;
+    }
+
+    /** The one line of a failure the user can act on, and its exit status. */
+    private static int print(Throwable failure, int status, PrintStream err) {
+        err.println("spark-ddp: error: " + failure.getMessage());
+        return status;
     }
 }
