@@ -12,7 +12,7 @@ import org.sparkddp.common.plan.VirtualShards;
  * <p>Every count keeps the same virtual shards (row {@code i} in shard {@code i mod V}); only which worker holds
  * which virtual shards changes ({@code v mod W}). A new count is built once, by the executors, from the same source
  * as the first (the files, or Spark's cached decoded blocks), and replaces the previous count's shards, which are
- * released once the new ones exist: the executors never hold two copies of the data for long.
+ * released once a stage has run on the new ones: the executors never hold two copies of the data for long.
  */
 public final class TrainingShards implements AutoCloseable {
     private final IntFunction<ShardedData> build;
@@ -67,10 +67,10 @@ public final class TrainingShards implements AutoCloseable {
 
     /** A stage has run on the current shards: the earlier counts' shards are released from the executors. */
     public void settled() {
-        retireOlderThanPrevious();
+        releaseRetired();
     }
 
-    private void retireOlderThanPrevious() {
+    private void releaseRetired() {
         while (retired.size() > 0) {
             retired.remove(0).close();
         }
@@ -83,7 +83,7 @@ public final class TrainingShards implements AutoCloseable {
 
     @Override
     public void close() {
-        retireOlderThanPrevious();
+        releaseRetired();
         current.close();
     }
 }
