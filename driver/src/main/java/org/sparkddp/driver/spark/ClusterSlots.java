@@ -52,27 +52,32 @@ public final class ClusterSlots {
         if (local.matches()) {
             String n = local.group(1);
             cores = n == null ? 1 : n.equals("*") ? Runtime.getRuntime().availableProcessors() : Long.parseLong(n);
-            return OptionalInt.of((int) Math.min(Integer.MAX_VALUE, cores / cpusPerTask));
+            return slots(cores / cpusPerTask);
         }
         if (cluster.matches()) {
             long executors = Long.parseLong(cluster.group(1));
-            return OptionalInt.of((int) Math.min(Integer.MAX_VALUE, executors * (Long.parseLong(cluster.group(2)) / cpusPerTask)));
+            return slots(executors * (Long.parseLong(cluster.group(2)) / cpusPerTask));
         }
         if (master.startsWith("spark://") && conf.contains("spark.cores.max")) {
             long max = conf.getLong("spark.cores.max", 0);
             // Standalone starts whole executors of spark.executor.cores each (or one per worker, of all its cores).
             long perExecutor = conf.contains("spark.executor.cores") ? conf.getLong("spark.executor.cores", 1) : max;
             long executors = perExecutor == 0 ? 0 : max / perExecutor;
-            return OptionalInt.of((int) Math.min(Integer.MAX_VALUE, executors * (perExecutor / cpusPerTask)));
+            return slots(executors * (perExecutor / cpusPerTask));
         }
         boolean fixedExecutors = (master.startsWith("yarn") || master.startsWith("k8s://"))
                 && conf.contains("spark.executor.instances") && !conf.getBoolean("spark.dynamicAllocation.enabled", false);
         if (fixedExecutors) {
             long executors = conf.getLong("spark.executor.instances", 0);
             long perExecutor = conf.getLong("spark.executor.cores", 1);
-            return OptionalInt.of((int) Math.min(Integer.MAX_VALUE, executors * (perExecutor / cpusPerTask)));
+            return slots(executors * (perExecutor / cpusPerTask));
         }
         return OptionalInt.empty();
+    }
+
+    /** A slot count as an int: a setting such as local[*] on a huge host never overflows it. */
+    private static OptionalInt slots(long count) {
+        return OptionalInt.of((int) Math.min(Integer.MAX_VALUE, count));
     }
 
     /**

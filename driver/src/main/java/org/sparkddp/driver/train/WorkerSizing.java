@@ -172,7 +172,7 @@ final class WorkerSizing {
 
     /** Waits until the slot count has held still for SETTLE_NANOS, or at most the replacement wait. */
     private void settle() {
-        long deadline = clock.getAsLong() + Math.max(SETTLE_NANOS, 0);
+        long deadline = clock.getAsLong() + SETTLE_NANOS;
         long limit = clock.getAsLong() + Math.max(SETTLE_NANOS, elastic.replacementWait().toNanos());
         int last = slots.getAsInt();
         while (clock.getAsLong() < deadline && clock.getAsLong() < limit) {
