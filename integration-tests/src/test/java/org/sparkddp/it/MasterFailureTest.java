@@ -1,6 +1,7 @@
 package org.sparkddp.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,6 +51,8 @@ class MasterFailureTest extends StandaloneClusterTest {
         String err = Files.readString(run.stderr(), StandardCharsets.UTF_8);
         assertNotEquals(0, run.process().exitValue(), err);
         assertTrue(seconds < 60, "took " + seconds + " s");
+        // Ended by our start bound, before Spark's own 60 s of registration retries gave up.
+        assertFalse(err.contains("All masters are unresponsive"), err);
         String line = lastLine(err);
         assertEquals("spark-ddp: error: the Spark master " + master + " did not register the application within 30"
                 + " s; check that " + master + " is the master's URL and that the master runs, and that the job has"
@@ -84,6 +87,8 @@ class MasterFailureTest extends StandaloneClusterTest {
                     + " of " + master + " ended the application (killed from the master's UI, or the master gave up"
                     + " on it); Spark's reason is the driver log's 'Application has been killed' line"), ours);
             assertTrue(seconds < 30, "exited " + seconds + " s after the kill");
+            // Nothing waited on the stopped context: no stage was resubmitted, no task slot awaited.
+            assertFalse(err.contains("resubmitting it from the same state"), err);
             System.out.printf("killed application: exit %d %.1f s after the kill%n", run.process().exitValue(),
                     seconds);
         } finally {
