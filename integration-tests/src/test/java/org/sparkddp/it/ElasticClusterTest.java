@@ -64,7 +64,7 @@ class ElasticClusterTest extends StandaloneClusterTest {
         double toTraining = (System.nanoTime() - killed) / 1e9;
         double seconds = run.awaitSuccess(Duration.ofMinutes(5));
         System.out.printf(Locale.ROOT, "elastic shrink: worker killed at iteration >= 40; resize decided %.1f s later,"
-                + " training on one worker %.1f s after the kill%n", toResize, toTraining);
+                + " training on one worker (its first progress line, or the run's end) %.1f s after the kill%n", toResize, toTraining);
 
         JsonNode summary = ChildRun.summary(out);
         JsonNode resize = theOneResize(run, summary, 2, 1, "lost");
@@ -72,7 +72,11 @@ class ElasticClusterTest extends StandaloneClusterTest {
         // when the kill landed) is redone on the survivor, from its start.
         long from = resize.path("iteration").asLong();
         assertTrue(from >= 25 && from < 250 && from % 25 == 0, "resized at " + from);
-        assertTrue(summary.path("stage_retries").asInt() >= 1, summary.toString());
+        // The kill fails the running stage, or (when the heartbeats lagged and it fell between two stages) the next
+        // stage starts on the survivor after the wait; either way the lost executor is named, and at most one
+        // stage is resubmitted.
+        assertTrue(summary.path("executor_losses").size() >= 1, summary.toString());
+        assertTrue(summary.path("stage_retries").asInt() <= 1, summary.toString());
         assertTrue(run.output().contains("resize: workers 2 -> 1 from iteration " + from), run.output());
         assertClose("shrink", out, summary, seconds);
     }
@@ -130,7 +134,11 @@ class ElasticClusterTest extends StandaloneClusterTest {
         return resize;
     }
 
-    /** Waits for a progress line printed after the first line containing {@code marker}. */
+    /**
+     * Waits for a progress line printed after the first line containing {@code marker}, or for the run's end: on one
+     * worker the rest of the run can finish before a heartbeat brings progress beyond the furthest seen before the
+     * kill (the caller then checks that the run succeeded).
+     */
     private static void awaitProgressAfter(ChildRun run, String marker, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -139,7 +147,9 @@ class ElasticClusterTest extends StandaloneClusterTest {
             if (at >= 0 && text.indexOf(" · iteration ", at) >= 0) {
                 return;
             }
-            assertTrue(run.process().isAlive(), "the run ended before training on after '" + marker + "':\n" + run.output());
+            if (!run.process().isAlive()) {
+                return;
+            }
             Thread.sleep(50);
         }
         throw new AssertionError("no progress after '" + marker + "' within " + timeout + ":\n" + run.output());
