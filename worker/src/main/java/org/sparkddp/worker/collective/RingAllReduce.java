@@ -22,7 +22,7 @@ import java.util.function.BooleanSupplier;
  * <p>Every wait is bounded: a peer that closes its socket (its task failed, or its executor died) fails the
  * call at once, one that goes silent fails it after the timeout, and a cancelled task stops within a second.
  */
-public final class RingAllReduce implements AutoCloseable {
+public final class RingAllReduce implements Collective {
     private static final long POLL_MILLIS = 1000;
 
     private final int rank;
@@ -107,6 +107,26 @@ public final class RingAllReduce implements AutoCloseable {
 
     public int ownedTo(int n) {
         return chunkEnd(n, (rank + 1) % size);
+    }
+
+    @Override
+    public long ownedFrom(long n) {
+        return ownedFrom(Math.toIntExact(n));
+    }
+
+    @Override
+    public long ownedTo(long n) {
+        return ownedTo(Math.toIntExact(n));
+    }
+
+    @Override
+    public void allReduce(FloatVector vector) {
+        sum(vector);
+    }
+
+    @Override
+    public void broadcast(FloatVector vector, int root) {
+        throw new UnsupportedOperationException("ring broadcast: not yet"); // the collective work implements it
     }
 
     /**

@@ -1,0 +1,14 @@
+package org.sparkddp.common.config;
+
+/** Which collective the ranks of a stage exchange through; see {@code training.collective} in defaults.conf. */
+public enum CollectiveKind implements ConfigChoice {
+    /** Hierarchical when some host runs more than one rank of a stage and there is more than one host; else ring. */
+    AUTO,
+    /** One flat ring over all ranks, in rank order. */
+    RING,
+    /**
+     * Ranks on one host reduce among themselves first, one leader per host runs the ring between hosts, then each
+     * leader shares the result on its host.
+     */
+    HIERARCHICAL;
+}

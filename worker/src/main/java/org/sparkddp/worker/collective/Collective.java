@@ -1,0 +1,48 @@
+package org.sparkddp.worker.collective;
+
+/**
+ * The collective operations a training stage needs, over the ranks of one barrier stage (Horovod's seam: the step
+ * rules are written once against this, and the transport behind it is chosen per run). Runs on executors, inside
+ * a barrier task; every call is collective: every rank makes the same calls, in the same order, on vectors of the
+ * same length.
+ *
+ * <p>Contract shared by every implementation:
+ * <ul>
+ *   <li>{@link #reduceScatter} leaves this rank's owned range {@code [ownedFrom(n), ownedTo(n))} holding the
+ *       element-wise sum over all ranks, with the same bits on every run of the same inputs; the owned ranges of the
+ *       ranks partition {@code [0, n)}. Elsewhere the vector holds unspecified partial sums.</li>
+ *   <li>{@link #allGather} sends each rank's owned range of its vector to every other rank.</li>
+ *   <li>{@link #allReduce} leaves every rank with the same bits.</li>
+ *   <li>Every wait is bounded: a peer that fails or goes silent fails the call with {@link PeerFailureException}.</li>
+ * </ul>
+ */
+public interface Collective extends AutoCloseable {
+    int rank();
+
+    int size();
+
+    /** First float of the range of an {@code n}-float vector whose full sum this rank holds after a reduce-scatter. */
+    long ownedFrom(long n);
+
+    /** End (exclusive) of this rank's owned range. */
+    long ownedTo(long n);
+
+    /** Sums {@code vector} over all ranks into each rank's owned range. */
+    void reduceScatter(FloatVector vector);
+
+    /** Copies every rank's owned range of {@code vector} to every rank. */
+    void allGather(FloatVector vector);
+
+    /** Replaces {@code vector} by the element-wise sum over all ranks, identical on every rank. */
+    default void allReduce(FloatVector vector) {
+        reduceScatter(vector);
+        allGather(vector);
+    }
+
+    /** Replaces {@code vector} on every rank by rank {@code root}'s. */
+    void broadcast(FloatVector vector, int root);
+
+    /** Closes the connections; best effort, never throws. */
+    @Override
+    void close();
+}
