@@ -1,0 +1,103 @@
+package org.sparkddp.common.wire;
+
+import java.io.Serializable;
+import java.util.Arrays;
+
+/**
+ * Names one training state (parameters and optimizer state) that lives on the executors, never on the driver: what
+ * the driver passes to a stage, an evaluation, a checkpoint or the model writer instead of the vectors themselves.
+ * A few dozen bytes plus 8 per chunk, whatever the model's size. Made on the driver from the ranks' reports.
+ *
+ * <p>The state is the concatenation {@code params ++ updaterState} ({@code paramCount + updaterCount} floats, 64-bit
+ * counts), cut into chunks of {@code chunkFloats} floats (the last one shorter). The cut does not depend on the
+ * number of workers, so a state written by W ranks is read by any number. Chunk {@code c} covers floats
+ * {@code [c * chunkFloats, min((c + 1) * chunkFloats, total))}; its bytes are little-endian float32.
+ *
+ * @param runId        the run the state belongs to
+ * @param id           unique within the run and increasing: names the state's blocks
+ * @param iteration    optimizer steps applied so far
+ * @param epoch        epochs completed so far
+ * @param paramCount   number of parameters
+ * @param updaterCount number of optimizer-state values (0 for plain SGD)
+ * @param chunkFloats  floats per chunk
+ * @param crcs         CRC-32C of each chunk's bytes, for verifying every read (empty for {@link Home#FRESH})
+ * @param home         where the chunks are
+ * @param blockRdd     for {@link Home#BLOCKS}: the block-id namespace ({@code RDDBlockId(blockRdd, chunk)})
+ * @param directory    for {@link Home#FILES}: the directory holding the chunk files
+ */
+public record StateVersion(String runId, long id, long iteration, int epoch, long paramCount, long updaterCount,
+                           int chunkFloats, long[] crcs, Home home, int blockRdd, String directory)
+        implements Serializable {
+    /** Where a state's chunks are. */
+    public enum Home {
+        /** Nowhere yet: the network's own initialization from the run's seed (the same on every executor). */
+        FRESH,
+        /** In the executors' Spark block managers, replicated. */
+        BLOCKS,
+        /** Files in a directory on a Hadoop FileSystem (a checkpoint). */
+        FILES
+    }
+
+    public StateVersion {
+        if (paramCount < 0 || updaterCount < 0 || chunkFloats <= 0) {
+            throw new IllegalArgumentException("bad state geometry: " + paramCount + " params, " + updaterCount
+                    + " optimizer values, " + chunkFloats + " floats per chunk");
+        }
+        crcs = crcs.clone();
+        if (home != Home.FRESH && crcs.length != chunkCount(paramCount + updaterCount, chunkFloats)) {
+            throw new IllegalArgumentException(crcs.length + " checksums for " + chunkCount(paramCount + updaterCount,
+                    chunkFloats) + " chunks");
+        }
+    }
+
+    public long totalFloats() {
+        return paramCount + updaterCount;
+    }
+
+    public int chunks() {
+        return chunkCount(totalFloats(), chunkFloats);
+    }
+
+    /** First float of chunk {@code c}. */
+    public long chunkFrom(int c) {
+        return (long) c * chunkFloats;
+    }
+
+    /** End (exclusive) of chunk {@code c}. */
+    public long chunkTo(int c) {
+        return Math.min(totalFloats(), (long) (c + 1) * chunkFloats);
+    }
+
+    /** The chunks that hold parameters (the first ones): all an evaluation or a model file needs. */
+    public int paramChunks() {
+        return chunkCount(paramCount, chunkFloats);
+    }
+
+    public static int chunkCount(long floats, int chunkFloats) {
+        return Math.toIntExact((floats + chunkFloats - 1) / chunkFloats);
+    }
+
+    @Override
+    public long[] crcs() {
+        return crcs.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof StateVersion s && runId.equals(s.runId) && id == s.id && iteration == s.iteration
+                && epoch == s.epoch && paramCount == s.paramCount && updaterCount == s.updaterCount
+                && chunkFloats == s.chunkFloats && Arrays.equals(crcs, s.crcs) && home == s.home
+                && blockRdd == s.blockRdd && java.util.Objects.equals(directory, s.directory);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(id) * 31 + runId.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "StateVersion[" + runId + "#" + id + ", iteration " + iteration + ", " + home + ", " + chunks()
+                + " chunks]";
+    }
+}
