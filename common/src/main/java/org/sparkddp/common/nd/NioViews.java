@@ -57,4 +57,35 @@ public final class NioViews {
         return new BytePointer(start).position(0).capacity(bytes).limit(bytes).asByteBuffer()
                 .order(ByteOrder.nativeOrder());
     }
+
+    /**
+     * A native-order view of floats {@code [from, to)} of {@code array} (float32, contiguous), with 64-bit offsets:
+     * the array may be larger than 2 GiB, the view itself not.
+     */
+    public static ByteBuffer range(INDArray array, long from, long to) {
+        if (array.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("expected a FLOAT array but got " + array.dataType());
+        }
+        if (from < 0 || to < from || to > array.length()) {
+            throw new IndexOutOfBoundsException("floats [" + from + ", " + to + ") of an array of " + array.length());
+        }
+        long bytes = (to - from) * Float.BYTES;
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a view of " + (to - from) + " floats is over 2 GiB; take it in chunks");
+        }
+        if (bytes == 0) {
+            return ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
+        }
+        if (array.elementWiseStride() != 1) {
+            throw new IllegalArgumentException("array is not contiguous (element-wise stride "
+                    + array.elementWiseStride() + ")");
+        }
+        Pointer start = array.data().addressPointer();
+        if (start == null || start.isNull()) {
+            throw new IllegalStateException("array has no native memory (released or not allocated)");
+        }
+        long offset = from * Float.BYTES;
+        return new BytePointer(start).capacity(offset + bytes).position(offset).limit(offset + bytes).asByteBuffer()
+                .order(ByteOrder.nativeOrder());
+    }
 }
