@@ -1,0 +1,187 @@
+package org.sparkddp.worker.stage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.SparkDdpConfig;
+import org.sparkddp.common.config.TrainingMode;
+import org.sparkddp.common.data.ClassLabels;
+import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.data.Minibatches;
+import org.sparkddp.common.data.UnsignedByteFeatures;
+import org.sparkddp.common.model.NetworkFactory;
+import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.common.plan.EpochPlan;
+import org.sparkddp.common.plan.GlobalBatches;
+import org.sparkddp.common.plan.VirtualShards;
+import org.sparkddp.common.wire.ExecutorProcess;
+import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StageReport;
+import org.sparkddp.worker.collective.Collective;
+import org.sparkddp.worker.collective.InMemoryCollective;
+
+/**
+ * The step rules, driven by the in-memory collective (ranks are threads, no sockets, no Spark), against plain
+ * single-process DL4J fed the same global batches: every rule is single-machine SGD on the global batch, within
+ * float rounding (the ranks' summed shares round differently from DL4J's one sum over the batch). Sharded and
+ * replicated sync must moreover agree bit for bit, on the same collective.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class InMemoryStepRulesTest {
+    private static final int EXAMPLES = 300;
+    private static final int FEATURES = 12;
+    private static final int CLASSES = 4;
+    private static final int BATCH = 30;
+    private static final int VIRTUAL_SHARDS = 16;
+    private static final long SEED = 7;
+    /** As integration-tests' SyncEquivalenceTest bounds 20 steps on Fashion-MNIST; here 10 steps. */
+    private static final double PARAMS_WITHIN = 1e-5;
+
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stop() {
+        pool.shutdownNow();
+    }
+
+    @ParameterizedTest(name = "{0} workers, {1}, sharded {2}, {3}")
+    @CsvSource({
+        "2, SYNC,    true,  adam",
+        "3, SYNC,    true,  adam",
+        "2, SYNC,    false, adam",
+        "3, SYNC,    false, adam",
+        "2, AVERAGE, false, sgd", // K = 1 with plain SGD: the average of the ranks' steps is the global step
+        "3, AVERAGE, false, sgd",
+    })
+    void everyRuleIsSingleMachineDl4jOnTheGlobalBatches(int workers, TrainingMode mode, boolean sharded,
+                                                        String optimizer) throws Exception {
+        NetworkSpec network = network(optimizer);
+        LabeledExamples all = examples();
+        ModelState distributed = runStage(workers, mode, sharded, network, all);
+
+        MultiLayerNetwork single = new MultiLayerNetwork(NetworkFactory.configuration(network));
+        single.init();
+        List<int[][]> batches = GlobalBatches.shares(EXAMPLES, VIRTUAL_SHARDS, workers, SEED, BATCH, 1, Long.MAX_VALUE);
+        assertEquals(iterations(), batches.size());
+        for (int[][] shares : batches) {
+            single.fit(Minibatches.assemble(all, Arrays.stream(shares).flatMapToInt(Arrays::stream).toArray()));
+        }
+        float[] expected = single.params().toFloatVector();
+        float[] initial = initialParams(network);
+
+        assertEquals(iterations(), distributed.iteration());
+        double moved = maxAbsoluteDifference(initial, expected);
+        double error = maxAbsoluteDifference(expected, distributed.params());
+        System.out.printf("%d workers, %s, sharded %s, %s: max |distributed - DL4J| %.3g, training moved %.3g%n",
+                workers, mode, sharded, optimizer, error, moved);
+        assertTrue(moved > 100 * PARAMS_WITHIN, "training barely moved the parameters: " + moved);
+        assertTrue(error <= PARAMS_WITHIN, "max absolute parameter difference " + error + " (training moved them "
+                + moved + ")");
+    }
+
+    @ParameterizedTest(name = "{0} workers")
+    @CsvSource({"2", "3"})
+    void shardedAndReplicatedSyncAgreeBitForBit(int workers) throws Exception {
+        NetworkSpec network = network("adam");
+        LabeledExamples all = examples();
+        ModelState sharded = runStage(workers, TrainingMode.SYNC, true, network, all);
+        ModelState replicated = runStage(workers, TrainingMode.SYNC, false, network, all);
+        assertArrayEquals(replicated.params(), sharded.params(), 0f, "parameters differ");
+        assertArrayEquals(replicated.updaterState(), sharded.updaterState(), 0f, "optimizer states differ");
+    }
+
+    /** One stage over the whole epoch, every rank a thread on the in-memory collective; rank 0's final state. */
+    private ModelState runStage(int workers, TrainingMode mode, boolean sharded, NetworkSpec network,
+                                LabeledExamples all) throws Exception {
+        VirtualShards shards = VirtualShards.of(EXAMPLES, VIRTUAL_SHARDS);
+        StageSpec spec = new StageSpec("in-memory-test", mode, 1, sharded, network, SEED, 0, shards, workers, BATCH, 0,
+                iterations(), 0, Duration.ofSeconds(30), StageSpec.UNBOUNDED, "unused:0", "unused");
+        List<InMemoryCollective> group = InMemoryCollective.group(workers, spec.syncTimeout());
+        List<Future<StageReport>> futures = new ArrayList<>();
+        for (int r = 0; r < workers; r++) {
+            int rank = r;
+            futures.add(pool.submit(() -> {
+                try (Collective collective = group.get(rank)) {
+                    RankContext context = new RankContext(spec.epoch(), rank, spec.seed(),
+                            spec.plan().maxLocalBatch(rank, workers), shardOf(all, shards, rank, workers),
+                            NetworkFactory.build(spec.network()), collective);
+                    try (StepRule rule = TrainingStageTask.rule(spec, context)) {
+                        assertEquals(mode == TrainingMode.AVERAGE ? AveragingStep.class
+                                : sharded ? ShardedSyncStep.class : SyncStep.class, rule.getClass());
+                        return new StageLoop(spec, rank, context, rule, new ProgressAccumulator(),
+                                ExecutorProcess.current("test", "127.0.0.1")).run();
+                    }
+                }
+            }));
+        }
+        List<StageReport> reports = new ArrayList<>();
+        for (Future<StageReport> f : futures) {
+            reports.add(f.get(90, TimeUnit.SECONDS));
+        }
+        ModelState state = reports.get(0).finalState();
+        assertNotNull(state, "rank 0 captured no state");
+        return state;
+    }
+
+    private static int iterations() {
+        return new EpochPlan(SEED, 0, VirtualShards.of(EXAMPLES, VIRTUAL_SHARDS), BATCH).iterations();
+    }
+
+    private static NetworkSpec network(String optimizer) {
+        SparkDdpConfig config = ConfigLoader.load(null, List.of("data.train=unused-images-idx3-ubyte",
+                "data.test=unused-images-idx3-ubyte", "output.dir=unused", "model.layers=[{type=dense,units=16}]",
+                "optimizer.name=" + optimizer, "optimizer.learning-rate=0.05", "training.batch-size=" + BATCH))
+                .config();
+        return new NetworkSpec(config.model(), config.optimizer(), SEED, List.of(FEATURES), CLASSES, BATCH);
+    }
+
+    /** The initial parameters, which both sides start from. */
+    private static float[] initialParams(NetworkSpec spec) {
+        MultiLayerNetwork network = new MultiLayerNetwork(NetworkFactory.configuration(spec));
+        network.init();
+        return network.params().toFloatVector();
+    }
+
+    private static double maxAbsoluteDifference(float[] a, float[] b) {
+        assertEquals(a.length, b.length, "lengths differ");
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        }
+        return worst;
+    }
+
+    /** Worker {@code rank}'s rows, in local order, as the driver's shuffle would hand them to it. */
+    private static LabeledExamples shardOf(LabeledExamples all, VirtualShards shards, int rank, int workers) {
+        int[] rows = LongStream.range(0, shards.localSize(rank, workers))
+                .mapToInt(i -> Math.toIntExact(shards.rowAt(rank, workers, i))).toArray();
+        return all.select(rows);
+    }
+
+    private static LabeledExamples examples() {
+        Random random = new Random(1);
+        byte[] pixels = new byte[EXAMPLES * FEATURES];
+        random.nextBytes(pixels);
+        int[] labels = random.ints(EXAMPLES, 0, CLASSES).toArray();
+        return new LabeledExamples(new UnsignedByteFeatures(EXAMPLES, FEATURES, pixels),
+                new ClassLabels(CLASSES, labels));
+    }
+}
