@@ -28,13 +28,14 @@ public final class Collectives {
      */
     public static Collective connect(CollectiveKind kind, int rank, int size, String host, String secret,
                                      PeerRing.AddressExchange exchange, Duration timeout, BooleanSupplier cancelled) {
-        return connect(kind, rank, size, host, secret, exchange, timeout, cancelled, RingCollective.PIECE_FLOATS);
+        return connect(kind, rank, size, host, secret, exchange, timeout, cancelled,
+                new Pieces.Sizes(RingCollective.PIECE_FLOATS, RingCollective.BROADCAST_PIECE_FLOATS));
     }
 
-    /** @param pieceFloats floats per piece of a transfer (tests force it low to exercise many pieces) */
+    /** @param pieces floats per piece of a transfer (tests force them low to exercise many pieces) */
     static Collective connect(CollectiveKind kind, int rank, int size, String host, String secret,
                               PeerRing.AddressExchange exchange, Duration timeout, BooleanSupplier cancelled,
-                              int pieceFloats) {
+                              Pieces.Sizes pieces) {
         if (size == 1) {
             return RingCollective.single();
         }
@@ -46,9 +47,9 @@ public final class Collectives {
                     kind.configName(), groups);
             if (chosen == CollectiveKind.HIERARCHICAL) {
                 return HierarchicalCollective.connect(rank, groups, addresses, server, secret, timeout, cancelled,
-                        pieceFloats);
+                        pieces);
             }
-            return PeerRing.ring(rank, size, server, addresses, secret, timeout, cancelled);
+            return PeerRing.ring(rank, size, server, addresses, secret, timeout, cancelled, pieces);
         } catch (IOException e) {
             throw new PeerFailureException("rank " + rank + ": cannot set up the " + kind.configName()
                     + " collective: " + e.getMessage(), e);

@@ -70,11 +70,12 @@ public final class HierarchicalCollective implements Collective {
      * own host's ranks; any other rank dials its leader. Every connection opens with the run's secret.
      *
      * @param server      this rank's listening socket, whose address is {@code addresses[rank]}
-     * @param pieceFloats floats per piece of a transfer (tests force it low)
+     * @param pieces      floats per piece of a transfer (tests force them low)
      */
     static HierarchicalCollective connect(int rank, HostGroups groups, String[] addresses, ServerSocketChannel server,
                                           String secret, Duration timeout, BooleanSupplier cancelled,
-                                          int pieceFloats) throws IOException {
+                                          Pieces.Sizes pieces) throws IOException {
+        int pieceFloats = pieces.transfer();
         Deadline deadline = Deadline.after(timeout, cancelled);
         int host = groups.hostOf(rank);
         int[] locals = groups.ranksOn(host);
@@ -104,8 +105,7 @@ public final class HierarchicalCollective implements Collective {
             opened.addAll(accepted.values());
             RingCollective ring = hosts == 1 ? RingCollective.single()
                     : new RingCollective("rank " + rank, host, hosts, weights(groups), toNext, name(next, addresses),
-                            accepted.get(previous), name(previous, addresses), timeout, cancelled, pieceFloats,
-                            RingCollective.BROADCAST_PIECE_FLOATS);
+                            accepted.get(previous), name(previous, addresses), timeout, cancelled, pieces);
             Transfers.Peer[] links = new Transfers.Peer[locals.length];
             for (int j = 1; j < locals.length; j++) {
                 links[j] = Transfers.Peer.of(accepted.get(locals[j]), name(locals[j], addresses));

@@ -58,7 +58,8 @@ public final class PeerRing {
         }
         try (ServerSocketChannel server = listen(host, size)) {
             String[] addresses = exchange(server, host, rank, size, exchange);
-            return ring(rank, size, server, addresses, secret, timeout, cancelled);
+            return ring(rank, size, server, addresses, secret, timeout, cancelled,
+                    new Pieces.Sizes(RingCollective.PIECE_FLOATS, RingCollective.BROADCAST_PIECE_FLOATS));
         } catch (IOException e) {
             throw new PeerFailureException("rank " + rank + ": cannot set up the ring: " + e.getMessage(), e);
         }
@@ -66,7 +67,7 @@ public final class PeerRing {
 
     /** Dials the next rank and accepts the previous one, within {@code timeout}. */
     static RingCollective ring(int rank, int size, ServerSocketChannel server, String[] addresses, String secret,
-                               Duration timeout, BooleanSupplier cancelled) throws IOException {
+                               Duration timeout, BooleanSupplier cancelled, Pieces.Sizes pieces) throws IOException {
         Deadline deadline = Deadline.after(timeout, cancelled);
         int next = (rank + 1) % size;
         int previous = Math.floorMod(rank - 1, size);
@@ -75,8 +76,8 @@ public final class PeerRing {
         try {
             fromPrevious = accept(server, Map.of(previous, "the previous rank (" + addresses[previous] + ")"), secret,
                     deadline, rank).get(previous);
-            return new RingCollective(rank, size, toNext, addresses[next], fromPrevious, addresses[previous], timeout,
-                    cancelled);
+            return new RingCollective("rank " + rank, rank, size, null, toNext, addresses[next], fromPrevious,
+                    addresses[previous], timeout, cancelled, pieces);
         } catch (IOException | RuntimeException e) {
             closeQuietly(toNext);
             closeQuietly(fromPrevious);

@@ -5,6 +5,20 @@ package org.sparkddp.worker.collective;
  * needs more than a bounded buffer; piece {@code p} past the end is empty. Runs on executors.
  */
 record Pieces(long from, long to, long size) {
+    /**
+     * How large the pieces of a collective's transfers are.
+     *
+     * @param transfer  floats per piece of a reduce-scatter, all-gather or intra-host step: bounds the receive buffer
+     * @param broadcast floats per piece of a ring broadcast: small, so that the pipeline fills quickly
+     */
+    record Sizes(int transfer, int broadcast) {
+        Sizes {
+            if (transfer <= 0 || broadcast <= 0) {
+                throw new IllegalArgumentException("pieces of " + transfer + " and " + broadcast + " floats");
+            }
+        }
+    }
+
     Pieces {
         if (size <= 0 || to < from) {
             throw new IllegalArgumentException("pieces of " + size + " floats over [" + from + ", " + to + ")");

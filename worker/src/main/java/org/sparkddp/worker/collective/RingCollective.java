@@ -57,18 +57,18 @@ public final class RingCollective implements Collective {
     RingCollective(int rank, int size, SocketChannel toNext, String nextName, SocketChannel fromPrevious,
                    String previousName, Duration timeout, BooleanSupplier cancelled) throws IOException {
         this("rank " + rank, rank, size, null, toNext, nextName, fromPrevious, previousName, timeout, cancelled,
-                PIECE_FLOATS, BROADCAST_PIECE_FLOATS);
+                new Pieces.Sizes(PIECE_FLOATS, BROADCAST_PIECE_FLOATS));
     }
 
     /**
      * @param self        how messages name this rank
      * @param weights     chunk {@code c}'s share of a vector is {@code weights[c] / sum(weights)}; null for equal
      *                    chunks (the hierarchical collective weights each host's chunk by its number of ranks)
-     * @param pieceFloats floats per piece of a reduce-scatter or all-gather step (tests force it low)
+     * @param pieces      floats per piece of a step and of a broadcast (tests force them low)
      */
     RingCollective(String self, int rank, int size, int[] weights, SocketChannel toNext, String nextName,
                    SocketChannel fromPrevious, String previousName, Duration timeout, BooleanSupplier cancelled,
-                   int pieceFloats, int broadcastPieceFloats) throws IOException {
+                   Pieces.Sizes pieces) throws IOException {
         this.rank = rank;
         this.size = size;
         this.chunks = weights == null ? Chunks.equal(size) : new Chunks(weights);
@@ -77,8 +77,8 @@ public final class RingCollective implements Collective {
         this.next = Transfers.Peer.of(toNext, nextName);
         this.previous = new Transfers.Peer(fromPrevious, previousName, "the previous rank (" + previousName + ")");
         this.transfers = size > 1 ? new Transfers(self, List.of(toNext, fromPrevious), timeout, cancelled) : null;
-        this.pieceFloats = pieceFloats;
-        this.broadcastPieceFloats = broadcastPieceFloats;
+        this.pieceFloats = pieces.transfer();
+        this.broadcastPieceFloats = pieces.broadcast();
     }
 
     /** A ring of one: every operation is a no-op. */

@@ -46,8 +46,10 @@ class HierarchicalCollectiveTest {
     private static final int TAIL = 7;
     /** 16 MB and 28 bytes: four times the socket buffers (4 MB), so ranks wait on each other's reads and writes. */
     private static final int LARGE = (4 << 20) + 7;
-    /** Small pieces in the small cases, so that every transfer is many pieces. */
-    private static final int SMALL_PIECES = 1000;
+    /** Small pieces in the small cases, so that every transfer and broadcast is many pieces. */
+    private static final Pieces.Sizes SMALL_PIECES = new Pieces.Sizes(1000, 300);
+    private static final Pieces.Sizes PRODUCTION_PIECES = new Pieces.Sizes(RingCollective.PIECE_FLOATS,
+            RingCollective.BROADCAST_PIECE_FLOATS);
 
     private final ExecutorService pool = Executors.newCachedThreadPool();
     private final List<Collective> open = new ArrayList<>();
@@ -132,7 +134,7 @@ class HierarchicalCollectiveTest {
     @ParameterizedTest(name = "{0} ranks on {1} hosts, 16 MB")
     @MethodSource("largeShapes")
     void largeVectorsSumExactlyAndScatterExactly(int size, int hosts) throws Exception {
-        List<Collective> hierarchical = connect(CollectiveKind.HIERARCHICAL, size, hosts, RingCollective.PIECE_FLOATS);
+        List<Collective> hierarchical = connect(CollectiveKind.HIERARCHICAL, size, hosts, PRODUCTION_PIECES);
         float[][] integers = integers(size, LARGE, 3);
         float[] exact = exactSum(integers);
         List<float[]> results = onEveryRank(hierarchical, (c, v) -> allReduce(c, v), integers);
@@ -140,6 +142,27 @@ class HierarchicalCollectiveTest {
             assertArrayEquals(exact, results.get(r), "rank " + r);
         }
         assertReduceScatterThenAllGather(hierarchical, LARGE);
+    }
+
+    /** A 16 MB broadcast in production-size pieces, from a leader and from a rank that is not one, both ways. */
+    @Test
+    void largeBroadcastFromALeaderAndFromALocalRank() throws Exception {
+        int size = 5;
+        List<Collective> hierarchical = connect(CollectiveKind.HIERARCHICAL, size, 2, PRODUCTION_PIECES);
+        List<Collective> ring = connect(CollectiveKind.RING, size, 2, PRODUCTION_PIECES);
+        float[][] inputs = integers(size, LARGE, 4);
+        for (int root : new int[] {1, 4}) { // rank 1 leads host 2; rank 4 is on host 1, led by rank 0
+            for (List<Collective> collective : List.of(hierarchical, ring)) {
+                List<float[]> results = onEveryRank(collective, (c, v) -> {
+                    c.broadcast(v, root);
+                    return v;
+                }, inputs);
+                for (int r = 0; r < size; r++) {
+                    assertArrayEquals(inputs[root], results.get(r),
+                            collective.get(0).getClass().getSimpleName() + ": root " + root + ", rank " + r);
+                }
+            }
+        }
     }
 
     /**
@@ -277,12 +300,12 @@ class HierarchicalCollectiveTest {
         return v;
     }
 
-    private List<Collective> connect(CollectiveKind kind, int size, int hosts, int pieceFloats) throws Exception {
-        return connect(kind, size, hosts, pieceFloats, TIMEOUT);
+    private List<Collective> connect(CollectiveKind kind, int size, int hosts, Pieces.Sizes pieces) throws Exception {
+        return connect(kind, size, hosts, pieces, TIMEOUT);
     }
 
     /** Rank r listens on 127.0.0.(1 + r mod hosts). */
-    private List<Collective> connect(CollectiveKind kind, int size, int hosts, int pieceFloats, Duration timeout)
+    private List<Collective> connect(CollectiveKind kind, int size, int hosts, Pieces.Sizes pieces, Duration timeout)
             throws Exception {
         RingCollectiveTest.InMemoryExchange exchange = new RingCollectiveTest.InMemoryExchange(size);
         List<Future<Collective>> futures = new ArrayList<>();
@@ -290,7 +313,7 @@ class HierarchicalCollectiveTest {
             int rank = r;
             String host = "127.0.0." + (1 + r % hosts);
             futures.add(pool.submit(() -> Collectives.connect(kind, rank, size, host, "s3cret", exchange.forRank(rank),
-                    timeout, () -> false, pieceFloats)));
+                    timeout, () -> false, pieces)));
         }
         List<Collective> connected = new ArrayList<>();
         for (Future<Collective> f : futures) {
