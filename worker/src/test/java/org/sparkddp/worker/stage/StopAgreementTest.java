@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.sparkddp.common.config.CollectiveKind;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.config.TrainingMode;
@@ -29,14 +30,16 @@ import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ExecutorProcess;
 import org.sparkddp.common.wire.StageReport;
+import org.sparkddp.worker.collective.Collective;
+import org.sparkddp.worker.collective.Collectives;
 import org.sparkddp.worker.collective.PeerRing;
-import org.sparkddp.worker.collective.RingCollective;
 
 /**
  * Rank 0's stop reaches every rank through the exchange that carries the loss, so all ranks end the stage after
  * the same iteration: the first one in sync mode (both rules), the first regular average in average mode. A rank
  * that stopped alone would leave its peers waiting on the ring, and the stage would fail. Ranks are threads here,
- * with real rings over loopback; in Spark they are the tasks of a barrier stage.
+ * with real collectives over loopback (the ring, or the hierarchy over two loopback hosts); in Spark they are the
+ * tasks of a barrier stage.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class StopAgreementTest {
@@ -55,16 +58,21 @@ class StopAgreementTest {
 
     @ParameterizedTest
     @CsvSource({
-        // mode, sharded optimizer, first global iteration, budget (ms; 0: passed at once), iterations expected
-        "SYNC,    true,  0, 0,      1",
-        "SYNC,    false, 0, 0,      1",
-        "AVERAGE, false, 0, 0,      4", // K = 4: the first regular average is after iteration 3
-        "AVERAGE, false, 2, 0,      2", // a stage starting mid-window stops at the run's average, after iteration 3
-        "SYNC,    true,  0, 600000, 10",
-        "AVERAGE, false, 0, 600000, 10",
+        // mode, sharded optimizer, first global iteration, budget (ms; 0: passed at once), iterations expected,
+        // collective (hierarchical: ranks 0 and 2 on 127.0.0.1, rank 1 on 127.0.0.2)
+        "SYNC,    true,  0, 0,      1,  RING",
+        "SYNC,    false, 0, 0,      1,  RING",
+        "AVERAGE, false, 0, 0,      4,  RING", // K = 4: the first regular average is after iteration 3
+        "AVERAGE, false, 2, 0,      2,  RING", // a stage starting mid-window stops at the run's average, after iteration 3
+        "SYNC,    true,  0, 600000, 10, RING",
+        "AVERAGE, false, 0, 600000, 10, RING",
+        "SYNC,    true,  0, 0,      1,  HIERARCHICAL",
+        "SYNC,    false, 0, 0,      1,  HIERARCHICAL",
+        "AVERAGE, false, 2, 0,      2,  HIERARCHICAL",
+        "SYNC,    true,  0, 600000, 10, HIERARCHICAL",
     })
     void everyRankEndsTheStageAfterTheIterationThatCarriedRankZerosStop(TrainingMode mode, boolean sharded,
-            long firstIteration, long budgetMillis, int expected) throws Exception {
+            long firstIteration, long budgetMillis, int expected, CollectiveKind collective) throws Exception {
         SparkDdpConfig config = ConfigLoader.load(null, List.of("data.train=unused-images-idx3-ubyte",
                 "data.test=unused-images-idx3-ubyte", "output.dir=unused", "model.layers=[{type=dense,units=8}]",
                 "training.batch-size=" + BATCH)).config();
@@ -73,7 +81,7 @@ class StopAgreementTest {
         VirtualShards shards = VirtualShards.of(EXAMPLES, 16);
         int iterations = new EpochPlan(7, 0, shards, BATCH).iterations();
         Duration budget = budgetMillis == 0 ? Duration.ofNanos(1) : Duration.ofMillis(budgetMillis);
-        StageSpec spec = new StageSpec("stop-test", mode, 4, sharded, network, 7, 0, shards, WORKERS, BATCH, 0,
+        StageSpec spec = new StageSpec("stop-test", mode, 4, sharded, collective, network, 7, 0, shards, WORKERS, BATCH, 0,
                 iterations, firstIteration, Duration.ofSeconds(20), budget, "unused:0", "s3cret");
         LabeledExamples all = examples();
 
@@ -101,8 +109,8 @@ class StopAgreementTest {
                 return addresses.clone();
             };
             futures.add(pool.submit(() -> {
-                try (RingCollective ring = PeerRing.connect(rank, WORKERS, "127.0.0.1", spec.secret(), exchange,
-                        spec.syncTimeout(), () -> false)) {
+                try (Collective ring = Collectives.connect(spec.collective(), rank, WORKERS, "127.0.0." + (1 + rank % 2),
+                        spec.secret(), exchange, spec.syncTimeout(), () -> false)) {
                     RankContext context = new RankContext(spec.epoch(), rank, spec.seed(),
                             spec.plan().maxLocalBatch(rank, WORKERS), shardOf(all, spec.shards(), rank),
                             NetworkFactory.build(spec.network()), ring);
