@@ -10,16 +10,19 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.stream.LongStream;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.sparkddp.common.config.CollectiveKind;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.config.TrainingMode;
@@ -36,13 +39,15 @@ import org.sparkddp.common.wire.ExecutorProcess;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StageReport;
 import org.sparkddp.worker.collective.Collective;
+import org.sparkddp.worker.collective.Collectives;
 import org.sparkddp.worker.collective.InMemoryCollective;
 
 /**
  * The step rules, driven by the in-memory collective (ranks are threads, no sockets, no Spark), against plain
  * single-process DL4J fed the same global batches: every rule is single-machine SGD on the global batch, within
  * float rounding (the ranks' summed shares round differently from DL4J's one sum over the batch). Sharded and
- * replicated sync must moreover agree bit for bit, on the same collective.
+ * replicated sync must moreover agree bit for bit, on the same collective. The last test runs the sync rules over
+ * the hierarchical collective on loopback sockets instead.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class InMemoryStepRulesTest {
@@ -108,18 +113,69 @@ class InMemoryStepRulesTest {
         assertArrayEquals(replicated.updaterState(), sharded.updaterState(), 0f, "optimizer states differ");
     }
 
+    /**
+     * The same rules over the hierarchical collective on sockets (3 ranks on two loopback hosts: ranks 0 and 2 on
+     * 127.0.0.1, rank 1 on 127.0.0.2): sharded and replicated still agree bit for bit, and both are DL4J's steps.
+     */
+    @ParameterizedTest(name = "sharded {0}")
+    @CsvSource({"true", "false"})
+    void theRulesOverTheHierarchicalCollectiveAreDl4jsSteps(boolean sharded) throws Exception {
+        int workers = 3;
+        NetworkSpec network = network("adam");
+        LabeledExamples all = examples();
+        ModelState hierarchical = runStage(workers, TrainingMode.SYNC, sharded, network, all, hierarchy(workers));
+        ModelState inMemory = runStage(workers, TrainingMode.SYNC, !sharded, network, all);
+        MultiLayerNetwork single = new MultiLayerNetwork(NetworkFactory.configuration(network));
+        single.init();
+        for (int[][] shares : GlobalBatches.shares(EXAMPLES, VIRTUAL_SHARDS, workers, SEED, BATCH, 1, Long.MAX_VALUE)) {
+            single.fit(Minibatches.assemble(all, Arrays.stream(shares).flatMapToInt(Arrays::stream).toArray()));
+        }
+        double error = maxAbsoluteDifference(single.params().toFloatVector(), hierarchical.params());
+        assertTrue(error <= PARAMS_WITHIN, "max absolute parameter difference " + error);
+        // Different summation orders (host sums then the leaders' ring, against rank order): rounding apart only.
+        assertTrue(maxAbsoluteDifference(inMemory.params(), hierarchical.params()) <= PARAMS_WITHIN);
+        if (sharded) {
+            ModelState replicated = runStage(workers, TrainingMode.SYNC, false, network, all, hierarchy(workers));
+            assertArrayEquals(replicated.params(), hierarchical.params(), 0f, "parameters differ");
+            assertArrayEquals(replicated.updaterState(), hierarchical.updaterState(), 0f, "optimizer states differ");
+        }
+    }
+
+    /** Connects each rank, in its own thread, to the hierarchical collective: rank r on 127.0.0.(1 + r mod 2). */
+    private static IntFunction<Collective> hierarchy(int workers) {
+        String[] addresses = new String[workers];
+        CyclicBarrier met = new CyclicBarrier(workers);
+        return rank -> Collectives.connect(CollectiveKind.HIERARCHICAL, rank, workers, "127.0.0." + (1 + rank % 2),
+                "s3cret", message -> {
+                    addresses[rank] = message;
+                    try {
+                        met.await(20, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return addresses.clone();
+                }, Duration.ofSeconds(30), () -> false);
+    }
+
     /** One stage over the whole epoch, every rank a thread on the in-memory collective; rank 0's final state. */
     private ModelState runStage(int workers, TrainingMode mode, boolean sharded, NetworkSpec network,
                                 LabeledExamples all) throws Exception {
+        List<InMemoryCollective> group = InMemoryCollective.group(workers, Duration.ofSeconds(30));
+        return runStage(workers, mode, sharded, network, all, group::get);
+    }
+
+    /** One stage over the whole epoch, every rank a thread on the collective {@code connect} gives it. */
+    private ModelState runStage(int workers, TrainingMode mode, boolean sharded, NetworkSpec network,
+                                LabeledExamples all, IntFunction<Collective> connect)
+            throws Exception {
         VirtualShards shards = VirtualShards.of(EXAMPLES, VIRTUAL_SHARDS);
         StageSpec spec = new StageSpec("in-memory-test", mode, 1, sharded, network, SEED, 0, shards, workers, BATCH, 0,
                 iterations(), 0, Duration.ofSeconds(30), StageSpec.UNBOUNDED, "unused:0", "unused");
-        List<InMemoryCollective> group = InMemoryCollective.group(workers, spec.syncTimeout());
         List<Future<StageReport>> futures = new ArrayList<>();
         for (int r = 0; r < workers; r++) {
             int rank = r;
             futures.add(pool.submit(() -> {
-                try (Collective collective = group.get(rank)) {
+                try (Collective collective = connect.apply(rank)) {
                     RankContext context = new RankContext(spec.epoch(), rank, spec.seed(),
                             spec.plan().maxLocalBatch(rank, workers), shardOf(all, shards, rank, workers),
                             NetworkFactory.build(spec.network()), collective);
