@@ -12,7 +12,12 @@ package org.sparkddp.common.error;
 public final class OutOfMemoryFailure extends RuntimeException implements DeterministicFailure {
     private static final long serialVersionUID = 1L;
 
-    public OutOfMemoryFailure(String message, OutOfMemoryError cause) {
-        super(message, cause);
+    /**
+     * NOTE: the error is not kept as the cause, only its stack trace: Spark's executor treats a task failure with an
+     * OutOfMemoryError anywhere in its first causes (spark.executor.killOnFatalError.depth, 5) as fatal too.
+     */
+    public OutOfMemoryFailure(String message, OutOfMemoryError error) {
+        super(message);
+        setStackTrace(error.getStackTrace());
     }
 }

@@ -18,6 +18,7 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
 
 /**
  * Records how the tasks of one stage attempt failed, so that {@link FailureClassifier} can tell a deterministic
@@ -32,8 +33,12 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 final class TaskFailures extends SparkListener implements StageAttempts.Witness, AutoCloseable {
     /** Longest wait for the listener bus to deliver the failed attempt's events. */
     private static final long DRAIN_MILLIS = 10_000;
-    /** Longest wait for a lost executor's removal, which carries its exit code, after the bus drained. */
-    private static final long EXIT_CODE_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /**
+     * Longest wait, after the bus drained, for the attempt's tasks to end (a task's failure can reach the scheduler
+     * after another task's has failed the job already) and for the lost executors' removals, which carry their exit
+     * codes.
+     */
+    private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(10);
     /**
      * NOTE: Spark's TaskResultGetter kills a task whose result would pass spark.driver.maxResultSize with this
      * fixed reason, a constant of Spark's rather than a message about the failure, and aborts the stage.
@@ -48,6 +53,8 @@ final class TaskFailures extends SparkListener implements StageAttempts.Witness,
     private final Set<String> lostExecutors = new HashSet<>();
     private final Map<String, OptionalInt> removals = new HashMap<>();
     private boolean resultSizeExceeded;
+    /** Tasks of the attempt's stages that started and have not ended. */
+    private int running;
 
     private TaskFailures(SparkContext sc) {
         this.sc = sc;
@@ -69,6 +76,7 @@ final class TaskFailures extends SparkListener implements StageAttempts.Witness,
         lostExecutors.clear();
         removals.clear();
         resultSizeExceeded = false;
+        running = 0;
     }
 
     @Override
@@ -77,10 +85,19 @@ final class TaskFailures extends SparkListener implements StageAttempts.Witness,
     }
 
     @Override
+    public synchronized void onTaskStart(SparkListenerTaskStart start) {
+        if (stages.contains(start.stageId())) {
+            running++;
+        }
+    }
+
+    @Override
     public synchronized void onTaskEnd(SparkListenerTaskEnd end) {
         if (!stages.contains(end.stageId())) {
             return;
         }
+        running--;
+        notifyAll();
         TaskEndReason reason = end.reason();
         if (reason instanceof ExceptionFailure failure) {
             exceptionClasses.add(failure.className());
@@ -102,8 +119,9 @@ final class TaskFailures extends SparkListener implements StageAttempts.Witness,
 
     /**
      * What the failed attempt's tasks came to. Waits for the listener bus to deliver its events (at most
-     * {@value #DRAIN_MILLIS} ms), then for the lost executors' exit codes (at most 5 s): an executor that died of
-     * OutOfMemoryError exits with 52, and only its removal says so.
+     * {@value #DRAIN_MILLIS} ms), then for every task of the attempt to have ended and for the lost executors' exit
+     * codes (at most 10 s): the task that failed first may be reported last, and an executor that died of
+     * OutOfMemoryError exits with 52, which only its removal says.
      */
     @Override
     public FailureClassifier.Evidence afterFailure() throws InterruptedException {
@@ -113,8 +131,8 @@ final class TaskFailures extends SparkListener implements StageAttempts.Witness,
             // Classified from what arrived: at worst a deterministic failure is retried once more, as before.
         }
         synchronized (this) {
-            long deadline = System.nanoTime() + EXIT_CODE_NANOS;
-            while (!removals.keySet().containsAll(lostExecutors)) {
+            long deadline = System.nanoTime() + SETTLE_NANOS;
+            while (running > 0 || !removals.keySet().containsAll(lostExecutors)) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
