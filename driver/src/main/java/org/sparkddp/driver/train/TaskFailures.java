@@ -125,6 +125,9 @@ final class TaskFailures extends SparkListener implements StageAttempts.Witness,
      */
     @Override
     public FailureClassifier.Evidence afterFailure() throws InterruptedException {
+        if (sc.isStopped()) { // the command is ending: nothing more will arrive, and nothing is retried
+            return new FailureClassifier.Evidence(List.of(), List.of(), Map.of(), false, true);
+        }
         try {
             sc.listenerBus().waitUntilEmpty(DRAIN_MILLIS);
         } catch (java.util.concurrent.TimeoutException e) {
@@ -132,7 +135,7 @@ final class TaskFailures extends SparkListener implements StageAttempts.Witness,
         }
         synchronized (this) {
             long deadline = System.nanoTime() + SETTLE_NANOS;
-            while (running > 0 || !removals.keySet().containsAll(lostExecutors)) {
+            while ((running > 0 || !removals.keySet().containsAll(lostExecutors)) && !sc.isStopped()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
