@@ -124,10 +124,16 @@ public final class ExecutorMemory {
                         + ModelMemory.mib(need.executorBytes()) + "): a container that small is killed when ND4J uses"
                         + " its memory; raise it to at least " + ModelMemory.mib(limit + JVM_NATIVE));
             }
-        } else if (given.isEmpty()) {
+        } else if (given.isEmpty() && containerized(conf)) {
             conf.set(OVERHEAD, ModelMemory.mib(limit + JVM_NATIVE));
         }
         return note;
+    }
+
+    /** YARN and Kubernetes size (and enforce) executor containers by the overhead; standalone does not use it. */
+    private static boolean containerized(SparkConf conf) {
+        String master = conf.get("spark.master", "");
+        return master.startsWith("yarn") || master.startsWith("k8s://");
     }
 
     /** Task slots of one executor: spark.executor.cores over spark.task.cpus (1 core each, as the recipes start). */

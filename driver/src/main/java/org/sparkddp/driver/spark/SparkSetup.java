@@ -72,7 +72,9 @@ public final class SparkSetup {
         if (!registrators.contains(REGISTRATOR)) {
             conf.set("spark.kryo.registrator", registrators.isEmpty() ? REGISTRATOR : registrators + "," + REGISTRATOR);
         }
-        // A 10M-parameter model with Adam state is 120 MB of floats in one task result.
+        // Kryo's largest single object (a task result, a closure). NOTE: nothing model-sized should depend on it
+        // (it cannot pass 2047m); where rank 0's state still comes back in a task result, 12 bytes a parameter with
+        // Adam, it caps the model at about 89M parameters, and a failure at it is not retried (FailureClassifier).
         conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
         // Rank 0's state comes back every stage; sent directly, it skips a block-manager round trip. Spark caps this
         // at spark.rpc.message.maxSize, so a small RPC limit still works (through the block manager).

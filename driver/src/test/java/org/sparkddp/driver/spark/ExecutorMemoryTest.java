@@ -78,8 +78,14 @@ class ExecutorMemoryTest {
         long need = ModelMemory.of(MODEL, training(), 1).executorBytes();
         assertTrue(limit >= need && limit >= 1L << 30, limit + " for " + need);
         assertTrue(ExecutorMemory.option(options, ExecutorMemory.MAXPHYSICAL).getAsLong() > limit + (1L << 30));
-        assertEquals(limit / MIB + 1024, conf.getSizeAsMb("spark.executor.memoryOverhead", "0"));
+        assertFalse(conf.contains("spark.executor.memoryOverhead"), "standalone does not use it");
         assertTrue(note.contains("sized from the model"), note);
+        // On YARN (and Kubernetes) the container is sized for the limit too.
+        SparkConf yarn = cluster("spark.master", "yarn");
+        ExecutorMemory.of(yarn).fit(MODEL, training());
+        long yarnLimit = ExecutorMemory.option(yarn.get("spark.executor.extraJavaOptions"), ExecutorMemory.MAXBYTES)
+                .getAsLong();
+        assertEquals(yarnLimit / MIB + 1024, yarn.getSizeAsMb("spark.executor.memoryOverhead", "0"));
     }
 
     @Test
