@@ -72,9 +72,9 @@ public final class SparkSetup {
         if (!registrators.contains(REGISTRATOR)) {
             conf.set("spark.kryo.registrator", registrators.isEmpty() ? REGISTRATOR : registrators + "," + REGISTRATOR);
         }
-        // Kryo's largest single object (a task result, a closure). NOTE: nothing model-sized should depend on it
-        // (it cannot pass 2047m); where rank 0's state still comes back in a task result, 12 bytes a parameter with
-        // Adam, it caps the model at about 89M parameters, and a failure at it is not retried (FailureClassifier).
+        // Kryo's largest single serialized object. NOTE: nothing model-sized may depend on it (it cannot pass
+        // 2047m). Spark 3.5 streams task results in chunks, so rank 0's state in its task result is capped by
+        // spark.driver.maxResultSize instead (SerializationLimitTest); a failure at either is not retried.
         conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
         // Rank 0's state comes back every stage; sent directly, it skips a block-manager round trip. Spark caps this
         // at spark.rpc.message.maxSize, so a small RPC limit still works (through the block manager).
