@@ -14,9 +14,9 @@ enum FailureKind {
     /** A config key, data file or path the user gave is wrong. */
     INVALID_INPUT(false, "bad input", "fix the key or file the message names"),
     /** Heap or native (JavaCPP) memory ran out: thrown, or the executor exited with Spark's OOM code 52. */
-    OUT_OF_MEMORY(false, "out of memory", "raise org.bytedeco.javacpp.maxbytes in spark.executor.extraJavaOptions"
-            + " (with spark.executor.memoryOverhead) for ND4J's native memory, or spark.executor.memory for the"
-            + " heap, or train a smaller model or training.batch-size"),
+    OUT_OF_MEMORY(false, "out of memory", "raise -Dorg.bytedeco.javacpp.maxbytes in spark.executor.extraJavaOptions"
+            + " (with spark.executor.memoryOverhead; in local mode, in the driver's JVM options) for ND4J's native"
+            + " memory, or spark.executor.memory for the heap, or train a smaller model or training.batch-size"),
     /** A Kryo buffer overflow, or Spark's spark.driver.maxResultSize abort. */
     SERIALIZATION_LIMIT(false, "a serialization limit", "raise spark.kryoserializer.buffer.max (at most 2047m) or"
             + " spark.driver.maxResultSize, or train a smaller model"),
