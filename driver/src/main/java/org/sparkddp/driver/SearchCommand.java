@@ -116,7 +116,9 @@ final class SearchCommand {
         out.println(String.format(Locale.ROOT, "trial %d/%d: %s", number, of, String.join(", ", settings)));
         long start = System.nanoTime();
         String dir = loaded.config().output().dir();
-        TrainingJob job = new TrainingJob(loaded, hadoop, out, false);
+        // The context runs already: the model's memory need is checked against what its executors were given.
+        TrainingJob job = new TrainingJob(loaded, hadoop, out, false,
+                org.sparkddp.driver.spark.ExecutorMemory.running(sc.getConf()));
         try {
             TrainingResult result = job.run(sc, job.prepare(Optional.of(SparkSetup.session(sc))));
             HeldOutMetrics heldOut = onValidation ? result.validation().orElseThrow().metrics() : result.test();

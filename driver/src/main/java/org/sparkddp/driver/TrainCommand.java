@@ -13,6 +13,7 @@ import org.sparkddp.driver.cli.CommandLine;
 import org.sparkddp.driver.spark.CommandSpark;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.ClusterSlots;
+import org.sparkddp.driver.spark.ExecutorMemory;
 import org.sparkddp.driver.spark.SparkSetup;
 
 /**
@@ -30,9 +31,13 @@ final class TrainCommand {
         ConfigLoader.Loaded loaded = ConfigLoader.load(JobConfigSource.of(cli, resume), cli.overrides());
         SparkConf sparkConf = SparkSetup.sparkConf(loaded.config());
         ClusterSlots.check(sparkConf, loaded.config().training());
-        TrainingJob job = new TrainingJob(loaded, HadoopConfs.from(sparkConf), out, System.console() != null);
         // Files are checked before Spark starts; a DataFrame source needs Spark to be read at all.
         try (CommandSpark spark = new CommandSpark(sparkConf, loaded.config().data().format().tabular())) {
+            // The executors' native limit is sized from the model where unset, unless they have started already.
+            ExecutorMemory memory = spark.dataSession().isPresent() ? ExecutorMemory.running(sparkConf)
+                    : ExecutorMemory.of(sparkConf);
+            TrainingJob job = new TrainingJob(loaded, HadoopConfs.from(sparkConf), out, System.console() != null,
+                    memory);
             TrainingJob.Prepared prepared = job.prepare(spark.dataSession());
             resume.ifPresent(c -> ResumeCheck.verify(c, loaded, prepared.data().train()));
             JavaSparkContext sc;

@@ -21,6 +21,7 @@ import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkDescription;
+import org.sparkddp.common.model.ModelSize;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.plan.VirtualShards;
@@ -41,6 +42,7 @@ import org.sparkddp.driver.output.OutputDirectory;
 import org.sparkddp.driver.output.Summary;
 import org.sparkddp.driver.report.TrainingReport;
 import org.sparkddp.driver.spark.DriverResultBytes;
+import org.sparkddp.driver.spark.ExecutorMemory;
 import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.driver.train.TrainingListener;
 import org.sparkddp.driver.train.TrainingResult;
@@ -58,14 +60,24 @@ public final class TrainingJob {
     private final Configuration hadoopConf;
     private final PrintStream console;
     private final boolean interactive;
+    /** What the executors' native memory is held against, before the network is built. */
+    private final ExecutorMemory executorMemory;
     /** The task results the driver receives, counted from the first Spark job of this training job. */
     private DriverResultBytes resultBytes;
 
+    /** For training in this JVM's own local-mode context (its native limit is the executors'). */
     public TrainingJob(ConfigLoader.Loaded loaded, Configuration hadoopConf, PrintStream console, boolean interactive) {
+        this(loaded, hadoopConf, console, interactive, ExecutorMemory.localJvm());
+    }
+
+    /** @param executorMemory what the model's native memory need is checked against (and sized into) */
+    public TrainingJob(ConfigLoader.Loaded loaded, Configuration hadoopConf, PrintStream console, boolean interactive,
+                       ExecutorMemory executorMemory) {
         this.loaded = loaded;
         this.hadoopConf = hadoopConf;
         this.console = console;
         this.interactive = interactive;
+        this.executorMemory = executorMemory;
     }
 
     /**
@@ -111,6 +123,10 @@ public final class TrainingJob {
                         data.train().numFeatures(), "data.columns.shape")
                 : data.train().inputShape();
         NetworkSpec network = NetworkSpec.of(config, shape, data.train().targetWidth());
+        // Before anything of the model is allocated: a model too large for DL4J or for the executors fails here, in
+        // one line, rather than in a crash or at its first stage.
+        ModelSize size = ModelSize.of(network).checkDl4jLimits();
+        executorMemory.fit(size, config.training()).ifPresent(console::println);
         ModelState initial = ModelState.capture(NetworkFactory.build(network), 0, 0);
         Optional<CheckpointStore> checkpoints = config.checkpoint().dir()
                 .map(dir -> CheckpointStore.open(dir, config.checkpoint().keep(), hadoopConf));

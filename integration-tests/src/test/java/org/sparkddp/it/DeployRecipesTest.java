@@ -1,6 +1,7 @@
 package org.sparkddp.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -55,8 +56,13 @@ class DeployRecipesTest {
                 JavaConverters.mapAsScalaMap(vars).toMap(scala.Predef.$conforms()));
     }
 
-    /** The settings every recipe must give Spark, whatever the cluster manager. */
-    private static void assertTrainerSettings(SparkSubmitArguments a, String workers) {
+    /**
+     * The settings every recipe must give Spark, whatever the cluster manager.
+     *
+     * @param offheap the --offheap given, e.g. "2g"; null for the default, auto, where the driver sizes ND4J's
+     *                limit and the container overhead from the model (ExecutorMemory), so the recipe sets neither
+     */
+    private static void assertTrainerSettings(SparkSubmitArguments a, String workers, String offheap) {
         Map<String, String> conf = JavaConverters.mapAsJavaMap(a.sparkProperties());
         assertEquals("org.sparkddp.driver.Main", a.mainClass());
         assertEquals("1", a.executorCores(), "one task per executor core");
@@ -69,22 +75,31 @@ class DeployRecipesTest {
             for (String flag : OPENS) {
                 assertTrue(conf.get(side).contains(flag), side + " lacks " + flag);
             }
-            assertTrue(conf.get(side).contains("-Dorg.bytedeco.javacpp.maxbytes=2g"), side);
+            if (offheap == null) {
+                assertFalse(conf.get(side).contains("org.bytedeco.javacpp.maxbytes"), side);
+            } else {
+                assertTrue(conf.get(side).contains("-Dorg.bytedeco.javacpp.maxbytes=" + offheap), side);
+            }
         }
-        assertEquals("3072m", conf.get("spark.executor.memoryOverhead"), "off-heap 2g + 1g for the JVM");
+        if (offheap == null) {
+            assertFalse(conf.containsKey("spark.executor.memoryOverhead"), "sized by the driver from the model");
+        } else {
+            assertEquals("3072m", conf.get("spark.executor.memoryOverhead"), "off-heap 2g + 1g for the JVM");
+        }
         List<String> app = JavaConverters.seqAsJavaList(a.childArgs());
         assertEquals(List.of("train", "--set", "training.workers=" + workers), app.subList(0, 3));
     }
 
     @Test
     void yarnClusterMode() throws Exception {
-        List<String> recipe = recipe("yarn", "--workers", "4", "--", "train", "--config", "hdfs:///jobs/cnn.conf");
+        List<String> recipe = recipe("yarn", "--workers", "4", "--offheap", "2g", "--", "train", "--config",
+                "hdfs:///jobs/cnn.conf");
         SparkSubmitArguments a = parse(recipe, "HADOOP_CONF_DIR", dir.toString());
         assertEquals("yarn", a.master());
         assertEquals("cluster", a.deployMode());
         assertEquals("4", a.numExecutors());
         assertEquals("1", JavaConverters.mapAsJavaMap(a.sparkProperties()).get("spark.yarn.appMasterEnv.OMP_NUM_THREADS"));
-        assertTrainerSettings(a, "4");
+        assertTrainerSettings(a, "4", "2g");
         assertTrue(a.primaryResource().endsWith("driver/target/spark-ddp-driver-0.1.0-SNAPSHOT-app.jar"));
         assertEquals(List.of("--config", "hdfs:///jobs/cnn.conf"), JavaConverters.seqAsJavaList(a.childArgs()).subList(3, 5));
     }
@@ -130,7 +145,7 @@ class DeployRecipesTest {
         assertEquals("1", conf.get("spark.kubernetes.driverEnv.OMP_NUM_THREADS"));
         assertEquals("1", conf.get("spark.executor.resource.gpu.amount"));
         assertEquals("1", conf.get("spark.task.resource.gpu.amount"));
-        assertTrainerSettings(a, "8");
+        assertTrainerSettings(a, "8", null);
 
         // The image holds the jar and the discovery script exactly where the command line says.
         List<String> dockerfile = Files.readAllLines(TestData.REPO.resolve("deploy/k8s/Dockerfile"));
@@ -150,7 +165,9 @@ class DeployRecipesTest {
         assertEquals("spark://master.example:7077", a.master());
         assertEquals("client", a.deployMode());
         assertEquals("3", a.totalExecutorCores());
-        assertTrainerSettings(a, "3");
+        assertTrainerSettings(a, "3", null);
+        assertTrainerSettings(parse(recipe("standalone", "--master", "spark://master.example:7077", "--workers", "3",
+                "--offheap", "2g")), "3", "2g");
     }
 
     @Test

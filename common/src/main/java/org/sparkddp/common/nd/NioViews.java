@@ -88,4 +88,37 @@ public final class NioViews {
         return new BytePointer(start).capacity(offset + bytes).position(offset).limit(offset + bytes).asByteBuffer()
                 .order(ByteOrder.nativeOrder());
     }
+
+    /** The largest view {@link #segments(INDArray)} makes: 1 GiB, a whole number of floats. */
+    public static final long SEGMENT_BYTES = 1L << 30;
+
+    /**
+     * Native-order views of all of {@code array} (float32, contiguous), in order, each at most 1 GiB: for vectors
+     * over 2 GiB, which one {@link ByteBuffer} cannot span (its size is an int).
+     */
+    public static ByteBuffer[] segments(INDArray array) {
+        return segments(array, SEGMENT_BYTES);
+    }
+
+    /**
+     * As {@link #segments(INDArray)}, each view at most {@code maxBytes} (rounded down to whole floats): the tests
+     * pass a small size to exercise the cuts on a small array.
+     */
+    public static ByteBuffer[] segments(INDArray array, long maxBytes) {
+        long perSegment = Math.min(maxBytes, Integer.MAX_VALUE) / Float.BYTES;
+        if (perSegment <= 0) {
+            throw new IllegalArgumentException("a segment must hold at least one float but got " + maxBytes + " bytes");
+        }
+        long length = array.length();
+        long count = Math.max(1, (length + perSegment - 1) / perSegment);
+        if (count > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(length + " floats in segments of " + perSegment + " are too many");
+        }
+        ByteBuffer[] views = new ByteBuffer[(int) count];
+        for (int i = 0; i < views.length; i++) {
+            long from = i * perSegment;
+            views[i] = range(array, from, Math.min(length, from + perSegment));
+        }
+        return views;
+    }
 }

@@ -58,4 +58,30 @@ class NioViewsTest {
         INDArray columns = Nd4j.zeros(DataType.FLOAT, 4, 4).get(NDArrayIndex.all(), NDArrayIndex.point(1));
         assertThrows(IllegalArgumentException.class, () -> NioViews.of(columns));
     }
+
+    /** Segments cover the whole vector in order, none over the size asked for, and write through to the array. */
+    @Test
+    void segmentsCutAVectorIntoViewsOfAtMostTheSizeAskedFor() {
+        INDArray flat = Nd4j.arange(0, 1003).castTo(DataType.FLOAT);
+        // 40 bytes is 10 floats: 100 whole segments and one of 3; 42 bytes rounds down to the same.
+        for (long maxBytes : new long[] {40, 42}) {
+            ByteBuffer[] segments = NioViews.segments(flat, maxBytes);
+            assertEquals(101, segments.length);
+            long next = 0;
+            for (ByteBuffer segment : segments) {
+                FloatBuffer floats = segment.asFloatBuffer();
+                assertEquals(true, segment.remaining() <= 40, "a segment of " + segment.remaining() + " bytes");
+                for (int i = 0; i < floats.remaining(); i++) {
+                    assertEquals(next++, floats.get(i));
+                }
+            }
+            assertEquals(1003, next);
+        }
+        NioViews.segments(flat, 40)[100].asFloatBuffer().put(2, -7f);
+        assertEquals(-7f, flat.getFloat(1002));
+        // One segment when the vector fits; an empty vector is one empty view.
+        assertEquals(1, NioViews.segments(flat).length);
+        assertEquals(0, NioViews.segments(Nd4j.create(DataType.FLOAT, 0), 40)[0].remaining());
+        assertThrows(IllegalArgumentException.class, () -> NioViews.segments(flat, 3));
+    }
 }

@@ -72,7 +72,9 @@ public final class SparkSetup {
         if (!registrators.contains(REGISTRATOR)) {
             conf.set("spark.kryo.registrator", registrators.isEmpty() ? REGISTRATOR : registrators + "," + REGISTRATOR);
         }
-        // A 10M-parameter model with Adam state is 120 MB of floats in one task result.
+        // Kryo's largest single serialized object. NOTE: nothing model-sized may depend on it (it cannot pass
+        // 2047m). Spark 3.5 streams task results in chunks, so rank 0's state in its task result is capped by
+        // spark.driver.maxResultSize instead (SerializationLimitTest); a failure at either is not retried.
         conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
         // Rank 0's state comes back every stage; sent directly, it skips a block-manager round trip. Spark caps this
         // at spark.rpc.message.maxSize, so a small RPC limit still works (through the block manager).

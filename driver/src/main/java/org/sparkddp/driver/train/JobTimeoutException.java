@@ -4,8 +4,8 @@ import java.time.Duration;
 
 /**
  * A Spark job outlived {@code training.job-timeout} and was cancelled. Thrown on the driver; its message is the
- * one line the user sees. It says "cancelled", which {@link StageAttempts} does not resubmit: another attempt
- * would wait as long again.
+ * one line the user sees. {@link StageAttempts} does not resubmit a stage that failed with it (its type, from the
+ * driver's own deadline, says so): another attempt would wait as long again.
  */
 public final class JobTimeoutException extends RuntimeException {
     private static final long serialVersionUID = 1L;

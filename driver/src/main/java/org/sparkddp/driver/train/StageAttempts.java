@@ -14,8 +14,13 @@ import org.sparkddp.common.error.InvalidInputException;
  * <p>NOTE: Spark 3.5 retries a failed barrier stage only when it is a shuffle-map stage; a failed barrier
  * <em>result</em> stage, which a training stage is, aborts the job ("Could not recover from a failed barrier
  * ResultStage"). A training stage is a pure function of its broadcast state and its spec, so resubmitting the same
- * job repeats exactly the same iterations: no iteration is lost and none is applied twice. A failure caused by
- * the user's input would fail the same way again, so it is not retried.
+ * job repeats exactly the same iterations: no iteration is lost and none is applied twice.
+ *
+ * <p>A failure that would happen again on the same state is not retried: bad input, running out of memory, a
+ * serialization limit, any {@link org.sparkddp.common.error.DeterministicFailure}, the driver's own deadline or stop.
+ * {@link FailureClassifier} tells them from lost executors, lost peers and I/O failures by their types, which
+ * {@link TaskFailures} reads off the listener bus; the run then ends at once with one line that says which kind
+ * of failure it was and what to change.
  */
 final class StageAttempts {
     private static final Logger LOG = LoggerFactory.getLogger(StageAttempts.class);
@@ -46,13 +51,23 @@ final class StageAttempts {
     }
 
     /**
-     * Runs a stage whose worker count {@code sizing} decides before each attempt: the job gets the count.
+     * Runs a stage whose worker count {@code sizing} decides before each attempt: the job gets the count. A failure
+     * is classified by the types the SparkContext's listener bus shows ({@link TaskFailures}): the active context,
+     * the one the job runs on, is the only one a driver has.
      *
      * @param epoch the stage's 0-based epoch, for the resizes' record
      */
     static <T> Outcome<T> run(int maxAttempts, WorkerSizing sizing, String what, long firstIteration, int epoch,
                               LongSupplier reached, IntFunction<T> job) {
-        return attempt(maxAttempts, sizing, what, firstIteration, epoch, reached, job, System::nanoTime);
+        scala.Option<org.apache.spark.SparkContext> active = org.apache.spark.SparkContext$.MODULE$.getActive();
+        if (active.isEmpty()) {
+            return attempt(maxAttempts, sizing, what, firstIteration, epoch, reached, job, System::nanoTime,
+                    Witness.NONE);
+        }
+        try (TaskFailures failures = TaskFailures.watch(active.get())) {
+            return attempt(maxAttempts, sizing, what, firstIteration, epoch, reached, job, System::nanoTime,
+                    failures);
+        }
     }
 
     /**
@@ -62,17 +77,43 @@ final class StageAttempts {
     static <T> Outcome<T> run(int maxAttempts, int workers, String what, long firstIteration, LongSupplier reached,
                               Supplier<T> job, LongSupplier nanoClock) {
         return attempt(maxAttempts, WorkerSizing.fixed(workers), what, firstIteration, 0, reached, w -> job.get(),
-                nanoClock);
+                nanoClock, Witness.NONE);
+    }
+
+    /** As above, with what a listener would have seen of each failed attempt: for the classifier's unit tests. */
+    static <T> Outcome<T> run(int maxAttempts, int workers, String what, Supplier<T> job, Witness witness) {
+        return attempt(maxAttempts, WorkerSizing.fixed(workers), what, 0, 0, () -> -1, w -> job.get(),
+                System::nanoTime, witness);
+    }
+
+    /** Where a failed attempt's task-side evidence comes from: {@link TaskFailures} on a live context. */
+    interface Witness {
+        Witness NONE = new Witness() {
+            @Override
+            public void beginAttempt() {
+            }
+
+            @Override
+            public FailureClassifier.Evidence afterFailure() {
+                return FailureClassifier.Evidence.NONE;
+            }
+        };
+
+        void beginAttempt();
+
+        FailureClassifier.Evidence afterFailure() throws InterruptedException;
     }
 
     private static <T> Outcome<T> attempt(int maxAttempts, WorkerSizing sizing, String what, long firstIteration,
-                                          int epoch, LongSupplier reached, IntFunction<T> job, LongSupplier nanoClock) {
+                                          int epoch, LongSupplier reached, IntFunction<T> job, LongSupplier nanoClock,
+                                          Witness witness) {
         long redone = 0;
         long failedNanos = 0;
         int workers = sizing.beforeStage(firstIteration, epoch);
         for (int attempt = 1; ; attempt++) {
             long start = nanoClock.getAsLong();
             long reachedBefore = reached.getAsLong();
+            witness.beginAttempt();
             try {
                 return new Outcome<>(job.apply(workers), attempt, redone, failedNanos);
             } catch (Exception e) { // Spark throws SparkException, a checked exception, without declaring it
@@ -83,15 +124,17 @@ final class StageAttempts {
                 redone += lost;
                 long took = nanoClock.getAsLong() - start;
                 failedNanos += took;
+                FailureClassifier.Classified failure = classify(e, witness);
                 // An elastic run sizes the next attempt to the slots there are (below); a fixed one cannot.
                 boolean fixedCount = !sizing.elastic();
-                if (fixedCount && tooFewSlots(e) && attempt > 1) {
+                boolean tooFewSlots = failure.kind() == FailureKind.TOO_FEW_SLOTS;
+                if (fixedCount && tooFewSlots && attempt > 1) {
                     // The stage ran before: executors were lost (or hang) and were not replaced within Spark's wait.
                     throw new StageFailedException(what, attempt, maxAttempts, "after the earlier failure, the"
                             + " cluster no longer has " + workers + " free task slots (lost or hung executors were not"
                             + " replaced within Spark's barrier slot-check wait)", e);
                 }
-                if (fixedCount && tooFewSlots(e)) {
+                if (fixedCount && tooFewSlots) {
                     // Spark already waited for executors (spark.scheduler.barrier.maxConcurrentTasksCheck.*):
                     // another attempt would only wait again.
                     throw new InvalidConfigException("training.workers", "is " + workers + " but the cluster cannot"
@@ -99,16 +142,15 @@ final class StageAttempts {
                             + " executor needs spark.executor.cores free cores on one worker, so spark.executor.cores"
                             + " above a worker's cores starts none)");
                 }
-                if (!retryable(e)) {
-                    throw e instanceof RuntimeException runtime ? runtime : new StageFailedException(what, attempt,
-                            maxAttempts, rootCause(e), e);
+                if (!tooFewSlots && !failure.kind().retryable()) {
+                    throw notRetried(what, attempt, maxAttempts, failure, e);
                 }
                 if (attempt >= maxAttempts) {
                     throw new StageFailedException(what, attempt, maxAttempts, rootCause(e), e);
                 }
-                LOG.warn("stage {} failed on attempt {} of {} after {} s and at least {} iterations ({}); resubmitting"
-                        + " it from the same state", what, attempt, maxAttempts,
-                        String.format(java.util.Locale.ROOT, "%.1f", took / 1e9), lost,
+                LOG.warn("stage {} failed on attempt {} of {} after {} s and at least {} iterations ({}: {});"
+                        + " resubmitting it from the same state", what, attempt, maxAttempts,
+                        String.format(java.util.Locale.ROOT, "%.1f", took / 1e9), lost, failure.kind().description(),
                         rootCause(e));
                 try {
                     workers = sizing.afterFailure(firstIteration, epoch);
@@ -119,36 +161,46 @@ final class StageAttempts {
         }
     }
 
-    /** Spark's barrier slot check failed: SPARK-24819, raised as BarrierJobSlotsNumberCheckFailed. */
-    private static boolean tooFewSlots(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t.getClass().getSimpleName().equals("BarrierJobSlotsNumberCheckFailed")
-                    || String.valueOf(t.getMessage()).contains("SPARK-24819")) {
-                return true;
+    private static FailureClassifier.Classified classify(Exception failure, Witness witness) {
+        boolean interrupted = Thread.currentThread().isInterrupted();
+        FailureClassifier.Evidence seen = FailureClassifier.Evidence.NONE;
+        if (!interrupted) {
+            try {
+                seen = witness.afterFailure();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                interrupted = true;
             }
         }
-        return false;
+        return FailureClassifier.classify(failure, seen, interrupted);
     }
 
-    private static boolean retryable(Throwable failure) {
-        if (Thread.currentThread().isInterrupted()) {
-            return false;
+    /**
+     * The failure that ends the run at once: bad input as itself (the command line prints its line and exits 2), the
+     * driver's own stop or deadline as it was thrown, and the rest as one line that says which kind of failure it
+     * was, that another attempt would repeat it, and what to change.
+     */
+    private static RuntimeException notRetried(String what, int attempt, int maxAttempts,
+                                               FailureClassifier.Classified failure, Exception e) {
+        FailureKind kind = failure.kind();
+        if (kind == FailureKind.INVALID_INPUT && failure.cause().orElse(null) instanceof InvalidInputException bad) {
+            return bad;
         }
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof InvalidInputException) {
-                return false;
-            }
+        if ((kind == FailureKind.STOPPED || kind == FailureKind.DEADLINE) && e instanceof RuntimeException runtime) {
+            return runtime;
         }
-        // The driver's own thread was interrupted while it waited for the job (the command is being stopped, e.g.
-        // Spark stopped under it): its flag is gone by now, but the exception says so. A task's exceptions come
-        // inside Spark's job failure, below a SparkException, and do not count here.
-        for (Throwable t = failure; t != null && !(t instanceof org.apache.spark.SparkException); t = t.getCause()) {
-            if (t instanceof InterruptedException) {
-                return false;
-            }
+        if (kind == FailureKind.STOPPED || kind == FailureKind.DEADLINE) {
+            return new StageFailedException(what, attempt, maxAttempts, rootCause(e), e);
         }
-        String message = String.valueOf(failure.getMessage());
-        return !message.contains("cancelled") && !message.contains("SparkContext was shut down");
+        String line = failure.cause().map(StageAttempts::oneLine).orElseGet(() -> rootCause(e));
+        return new StageFailedException(what, attempt, maxAttempts, "not retried, " + kind.description()
+                + " fails the same way on every attempt: " + line + (kind.fix().isEmpty() ? "" : "; " + kind.fix()), e);
+    }
+
+    /** An exception's class and the first line of its message. */
+    private static String oneLine(Throwable t) {
+        String message = String.valueOf(t.getMessage()).lines().findFirst().orElse("");
+        return t.getClass().getName() + ": " + message;
     }
 
     /**

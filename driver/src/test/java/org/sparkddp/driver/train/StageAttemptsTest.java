@@ -6,13 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.scheduler.BarrierJobSlotsNumberCheckFailed;
 import org.junit.jupiter.api.Test;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
 
 class StageAttemptsTest {
-    private static final String NO_SLOTS = "[SPARK-24819]: Barrier execution mode does not allow run a barrier stage"
-            + " that requires more slots than the total number of slots in the cluster currently.";
+    /** Spark's barrier slot check, as its DAGScheduler fails a job with it (by type, not by its SPARK-24819 text). */
+    private static RuntimeException noSlots(int required) {
+        return new RuntimeException(new org.apache.spark.SparkException("job aborted",
+                new BarrierJobSlotsNumberCheckFailed(required, 1)));
+    }
 
     @Test
     void aFailedAttemptIsResubmittedAndItsLostIterationsCounted() {
@@ -92,7 +96,7 @@ class StageAttemptsTest {
     void tooFewSlotsAtTheStartIsAConfigError() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> StageAttempts.run(3, 4, "epoch 1",
                 0, () -> -1, () -> {
-                    throw new IllegalStateException(NO_SLOTS);
+                    throw noSlots(4);
                 }));
         assertTrue(e.getMessage().startsWith("training.workers: is 4 but the cluster cannot run"), e.getMessage());
     }
@@ -102,7 +106,10 @@ class StageAttemptsTest {
         AtomicInteger calls = new AtomicInteger();
         StageFailedException e = assertThrows(StageFailedException.class, () -> StageAttempts.run(3, 2, "epoch 2",
                 0, () -> -1, () -> {
-                    throw new IllegalStateException(calls.incrementAndGet() == 1 ? "ExecutorLostFailure" : NO_SLOTS);
+                    if (calls.incrementAndGet() == 1) {
+                        throw new IllegalStateException("ExecutorLostFailure");
+                    }
+                    throw noSlots(2);
                 }));
         assertTrue(e.getMessage().contains("no longer has 2 free task slots"), e.getMessage());
         // The console said "attempt 1 of 3" before: the end is attempt 2 of 3, not "all 2 attempts".

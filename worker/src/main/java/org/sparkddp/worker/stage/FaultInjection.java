@@ -29,6 +29,20 @@ public final class FaultInjection {
         fault = null;
     }
 
+    /**
+     * A fault that throws {@link OutOfMemoryError} once, on {@code rank} before {@code iteration}, as JavaCPP does
+     * when an allocation would pass {@code org.bytedeco.javacpp.maxbytes}.
+     */
+    public static Fault outOfMemory(int rank, long iteration) {
+        java.util.concurrent.atomic.AtomicBoolean thrown = new java.util.concurrent.atomic.AtomicBoolean();
+        return (r, i) -> {
+            if (r == rank && i == iteration && !thrown.getAndSet(true)) {
+                throw new OutOfMemoryError("injected: Cannot allocate new FloatPointer(268435456): totalBytes = 1G,"
+                        + " physicalBytes = 2G");
+            }
+        };
+    }
+
     static void beforeIteration(int rank, long iteration) {
         Fault current = fault;
         if (current != null) {

@@ -39,8 +39,17 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
         this.progress = progress;
     }
 
+    /** Runs the stage; running out of memory fails this task alone, as a deterministic failure ({@link TaskMemory}). */
     @Override
     public Iterator<StageReport> apply(Iterator<LabeledExamples> partition) {
+        try {
+            return train(partition);
+        } catch (OutOfMemoryError e) {
+            throw TaskMemory.failure(BarrierTaskContext.get().partitionId(), e);
+        }
+    }
+
+    private Iterator<StageReport> train(Iterator<LabeledExamples> partition) {
         BarrierTaskContext context = BarrierTaskContext.get();
         int rank = context.partitionId();
         LabeledExamples shard = partition.next();
