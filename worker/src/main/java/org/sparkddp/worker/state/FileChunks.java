@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.Path;
 import org.sparkddp.common.data.StorageFailures;
 import org.sparkddp.common.wire.StateVersion;
@@ -33,6 +34,10 @@ public final class FileChunks {
         } catch (FileNotFoundException e) {
             throw new CorruptChunkException(file.toString(), "missing; the checkpoint lists " + state.chunks()
                     + " chunk files");
+        } catch (ChecksumException e) {
+            // The file system's own checksum (Hadoop's .crc beside a local file, HDFS's block checksums) caught it.
+            throw new CorruptChunkException(file.toString(), "is corrupt: its checksum does not match (" + e.getMessage()
+                    + ")");
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot be read: " + StorageFailures.reason(e), e);
         }
