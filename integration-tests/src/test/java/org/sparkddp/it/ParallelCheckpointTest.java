@@ -24,7 +24,11 @@ import org.junit.jupiter.api.Test;
 import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StateVersion;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.sparkddp.driver.Main;
+import org.sparkddp.driver.TrainingJob;
+import org.sparkddp.driver.output.ModelFileJob;
+import org.sparkddp.worker.state.StateSource;
 import org.sparkddp.driver.checkpoint.Checkpoint;
 import org.sparkddp.driver.checkpoint.CheckpointStore;
 import org.sparkddp.driver.checkpoint.DriverStates;
@@ -223,5 +227,42 @@ class ParallelCheckpointTest extends LocalSparkTest {
         assertTrue(printed.matches("spark-ddp: error: \\S*/cli/ckpt-000000000020/state-00030\\.bin: missing; the"
                 + " checkpoint lists 31 chunk files\n"), printed);
         assertFalse(Files.exists(out.resolve("cli-out")), "nothing may be written for a refused resume");
+    }
+
+    @Test
+    void modelZipIsWrittenByOneExecutorTaskFromACheckpointsFilesAndDl4jLoadsIt() throws IOException {
+        TrainingJob.Prepared prepared = new TrainingJob(TestData.config(out.resolve("model-out")), new Configuration(),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false).prepare();
+        // The initialized network's state, moved off its initialization so that a load that did nothing shows.
+        ModelState initial = prepared.initial();
+        float[] params = initial.params().clone();
+        float[] updater = initial.updaterState().clone();
+        for (int i = 0; i < params.length; i++) {
+            params[i] += 1e-3f * (i % 7);
+        }
+        for (int i = 0; i < updater.length; i++) {
+            updater[i] = 1e-4f * (i % 5);
+        }
+        ModelState state = new ModelState(params, updater, 37, 2);
+        CheckpointStore store = CheckpointStore.open(out.resolve("model-ckpt").toString(), 1, new Configuration());
+        try (DriverStates states = DriverStates.withChunks(100_000)) { // several chunks, one straddling
+            store.write(states.broadcast(sc, "run", state), Map.of("iteration", 37), Optional.empty(),
+                    new SparkChunkWriter(sc, deadline(), states.source()));
+        }
+        StateVersion files = CheckpointStore.read(out.resolve("model-ckpt").toString(), new Configuration()).state();
+        assertTrue(files.chunks() > 2, files.toString());
+
+        long size = ModelFileJob.write(sc, deadline(), prepared.output(), prepared.network(),
+                StateSource.stored(files));
+        Path zip = out.resolve("model-out/model.zip");
+        assertEquals(Files.size(zip), size);
+        MultiLayerNetwork model = MultiLayerNetwork.load(zip.toFile(), true);
+        assertArrayEquals(params, model.params().toFloatVector(), 0f);
+        assertArrayEquals(updater, model.getUpdater().getStateViewArray().toFloatVector(), 0f);
+        assertEquals(37, model.getIterationCount());
+        assertEquals(2, model.getEpochCount());
+        try (Stream<Path> left = Files.list(out.resolve("model-out"))) {
+            assertTrue(left.noneMatch(p -> p.getFileName().toString().contains(".tmp-")), "a temporary file is left");
+        }
     }
 }
