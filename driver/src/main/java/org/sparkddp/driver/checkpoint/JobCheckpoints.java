@@ -7,19 +7,21 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StateVersion;
-import org.sparkddp.driver.train.JobDeadline;
-import org.sparkddp.worker.state.ChunkSource;
 import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.train.EarlyStoppingState;
+import org.sparkddp.driver.train.JobDeadline;
+import org.sparkddp.worker.state.ChunkSource;
 
 /**
  * Writes a job's checkpoints: the state, plus everything needed to resume it exactly and to trace it (seeds and
- * data-order settings, the resolved config, provenance, the metrics so far). Runs on the driver.
+ * data-order settings, the resolved config, provenance, the metrics so far). Runs on the driver, which submits the
+ * job whose executor tasks write the chunk files in parallel ({@link SparkChunkWriter}) and then commits the
+ * manifest ({@link CheckpointStore}).
  *
  * <p>A checkpoint that cannot be written is logged and training goes on: the directory was checked writable before
  * training started, and a passing storage error should not end hours of training; the next checkpoint tries again.
