@@ -28,6 +28,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.sparkddp.driver.Main;
 import org.sparkddp.driver.TrainingJob;
 import org.sparkddp.driver.output.ModelFileJob;
+import org.sparkddp.driver.spark.DriverResultBytes;
 import org.sparkddp.worker.state.StateSource;
 import org.sparkddp.driver.checkpoint.Checkpoint;
 import org.sparkddp.driver.checkpoint.CheckpointStore;
@@ -113,7 +114,12 @@ class ParallelCheckpointTest extends LocalSparkTest {
         ModelState state = state(1, 20, 1);
         ModelState best = state(2, 16, 1);
         CheckpointStore store = CheckpointStore.open(out.resolve("roundtrip").toString(), 3, new Configuration());
-        write(store, state, Optional.of(best));
+        try (DriverResultBytes results = DriverResultBytes.watch(sc.sc())) {
+            write(store, state, Optional.of(best));
+            // 62 chunk files of 4,000 bytes each (240 KB of state) were written; the driver received a few dozen
+            // bytes per chunk (its size and checksum), never a chunk.
+            assertTrue(results.total() < 62 * 2000, "the driver received " + results.total() + " bytes");
+        }
 
         Checkpoint read = CheckpointStore.read(out.resolve("roundtrip").toString(), new Configuration());
         StateVersion files = read.state();
