@@ -19,9 +19,21 @@ public final class ExecutorHadoop {
     private ExecutorHadoop() {
     }
 
-    public static Configuration conf() {
+    /** The SparkEnv the cached configuration was built for: an executor has one for its life, a test JVM several. */
+    private static SparkEnv builtFor;
+    private static Configuration cached;
+
+    /**
+     * The configuration for this JVM's Spark application, built once per SparkEnv: building one parses
+     * defaults.conf, which would otherwise be paid for every chunk read. Callers must not modify it.
+     */
+    public static synchronized Configuration conf() {
         SparkEnv env = SparkEnv.get();
-        return from(env == null ? new SparkConf(false) : env.conf());
+        if (cached == null || env != builtFor) {
+            cached = from(env == null ? new SparkConf(false) : env.conf());
+            builtFor = env;
+        }
+        return cached;
     }
 
     public static Configuration from(SparkConf sparkConf) {
