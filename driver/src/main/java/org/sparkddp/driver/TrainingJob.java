@@ -26,8 +26,10 @@ import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.checkpoint.Checkpoint;
 import org.sparkddp.driver.checkpoint.CheckpointStore;
+import org.sparkddp.driver.checkpoint.DriverStates;
 import org.sparkddp.driver.checkpoint.JobCheckpoints;
 import org.sparkddp.driver.data.ExampleSource;
 import org.sparkddp.driver.data.JobData;
@@ -38,11 +40,13 @@ import org.sparkddp.driver.data.TrainingShards;
 import org.sparkddp.driver.output.ConsoleProgress;
 import org.sparkddp.driver.output.MetricsLog;
 import org.sparkddp.driver.output.ModelFile;
+import org.sparkddp.driver.output.ModelFileJob;
 import org.sparkddp.driver.output.OutputDirectory;
 import org.sparkddp.driver.output.Summary;
 import org.sparkddp.driver.report.TrainingReport;
 import org.sparkddp.driver.spark.DriverResultBytes;
 import org.sparkddp.driver.spark.ExecutorMemory;
+import org.sparkddp.driver.train.JobDeadline;
 import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.driver.train.TrainingListener;
 import org.sparkddp.driver.train.TrainingResult;
@@ -189,7 +193,10 @@ public final class TrainingJob {
         SparkDdpConfig config = loaded.config();
         var training = config.training();
         String runId = UUID.randomUUID().toString();
-        ModelState initial = resume.map(Checkpoint::state).orElse(prepared.initial());
+        // STOPGAP until the master takes a StateVersion: a resumed state is read into the driver (DriverStates).
+        ModelState initial = resume.map(c -> DriverStates.fetch(c.state())).orElse(prepared.initial());
+        // Bounds the jobs that write checkpoints and model.zip on the executors.
+        JobDeadline saving = new JobDeadline(sc, "spark-ddp-" + runId + "-save", training.jobTimeout());
         for (String previous : List.of(Summary.NAME, ModelFile.NAME, MetricsLog.NAME, TrainingReport.NAME)) {
             prepared.output().remove(previous);
         }
@@ -208,7 +215,7 @@ public final class TrainingJob {
         List<TrainingListener> listeners = new ArrayList<>(List.of(console, metrics));
         CheckpointSink sink = prepared.checkpoints().<CheckpointSink>map(store -> new JobCheckpoints(store,
                 checkpointMeta(config, prepared, initial), metrics::lines, metrics::trainSeconds,
-                resume.map(Checkpoint::location)))
+                resume.map(Checkpoint::location), sc, saving, runId))
                 .orElse(CheckpointSink.NONE);
 
         TrainingResult result;
@@ -226,7 +233,7 @@ public final class TrainingJob {
                      .orElse(null)) {
             result = new TrainingMaster(sc, training, prepared.network(), runId, listeners, config.checkpoint(), sink,
                     config.validation())
-                    .fit(train, test, Optional.ofNullable(validation), initial, resume.flatMap(Checkpoint::stopping));
+                    .fit(train, test, Optional.ofNullable(validation), initial, resume.flatMap(DriverStates::stopping));
             shardRebuilds = train.rebuilds() + test.rebuilds() + (validation == null ? 0 : validation.rebuilds());
         } finally {
             console.closeLine();
@@ -234,7 +241,11 @@ public final class TrainingJob {
         reportRebuilds(shardRebuilds);
 
         // Under early stopping, the best epoch's state rather than the last one.
-        ModelFile.write(prepared.output(), prepared.network(), result.model());
+        // model.zip is written by one executor task (STOPGAP: from a broadcast of the state the driver holds).
+        try (DriverStates states = DriverStates.withChunks(DriverStates.CHUNK_FLOATS)) {
+            StateVersion model = states.broadcast(sc, runId, result.model());
+            ModelFileJob.write(sc, saving, prepared.output(), prepared.network(), states.loader(model));
+        }
         metrics.flush();
         Summary.Provenance provenance = new Summary.Provenance(Version.get(), startedAt, sc.master(),
                 loaded.resolvedJson(), initial.params().length, prepared.data().train().size(),

@@ -151,16 +151,20 @@ class CheckpointResumeTest extends LocalSparkTest {
     @Test
     void aCorruptCheckpointIsAnErrorNamingTheFile() throws IOException {
         run(config("corrupt"), Optional.empty());
-        Path state = out.resolve("corrupt-ckpt/ckpt-000000000040/state.bin");
-        byte[] bytes = Files.readAllBytes(state);
+        Path chunk = out.resolve("corrupt-ckpt/ckpt-000000000040/state-00000.bin");
+        byte[] bytes = Files.readAllBytes(chunk);
         bytes[100] ^= 0x55;
-        Files.write(state, bytes);
+        Files.write(chunk, bytes);
+        // The listing is intact, so the checkpoint is accepted until its chunk is read: then one line names it.
+        Checkpoint checkpoint = CheckpointStore.read(out.resolve("corrupt-ckpt").toString(), new Configuration());
         InvalidDataException e = assertThrows(InvalidDataException.class,
-                () -> CheckpointStore.read(out.resolve("corrupt-ckpt").toString(), new Configuration()));
-        assertTrue(e.getMessage().endsWith("state.bin: is corrupt: its checksum does not match"), e.getMessage());
-        Files.write(state, Arrays.copyOf(bytes, 40));
+                () -> run(config("corrupt-resumed"), Optional.of(checkpoint)));
+        assertTrue(e.getMessage().contains("state-00000.bin: is corrupt: its checksum does not match"),
+                e.getMessage());
+        Files.write(chunk, Arrays.copyOf(bytes, 40));
         assertTrue(assertThrows(InvalidDataException.class, () -> CheckpointStore.read(out.resolve("corrupt-ckpt")
-                .toString(), new Configuration())).getMessage().contains("is truncated or corrupt"));
+                .toString(), new Configuration())).getMessage().contains("state-00000.bin: is 40 bytes but the"
+                + " checkpoint lists"));
     }
 
     @Test

@@ -161,8 +161,12 @@ class HdfsTest {
                 "spark.hadoop.fs.defaultFS=" + hdfs.uri(), "training.epochs=1", "checkpoint.every-iterations=null");
         FileSystem fs = hdfs.fs();
         assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/user/spark-ddp/fashion-mnist-mlp/output/model.zip")));
-        assertTrue(fs.exists(new org.apache.hadoop.fs.Path(
-                "/user/spark-ddp/fashion-mnist-mlp/checkpoints/ckpt-000000000016/state.bin")));
+        // Format 2: the chunk files the executors wrote (relative paths resolved against the same defaultFS) and the
+        // manifest the driver committed.
+        for (String file : List.of("state-00000.bin", "checkpoint.json")) {
+            assertTrue(fs.exists(new org.apache.hadoop.fs.Path(
+                    "/user/spark-ddp/fashion-mnist-mlp/checkpoints/ckpt-000000000016/" + file)), file);
+        }
     }
 
     /** Runs the command line expecting invalid input; returns its one line of stderr. */

@@ -27,6 +27,7 @@ import org.sparkddp.common.plan.HoldOut;
 import org.sparkddp.driver.TrainingJob;
 import org.sparkddp.driver.checkpoint.Checkpoint;
 import org.sparkddp.driver.checkpoint.CheckpointStore;
+import org.sparkddp.driver.checkpoint.DriverStates;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.output.Json;
 import org.sparkddp.driver.train.EpochRecord;
@@ -131,7 +132,8 @@ class ValidationTest extends LocalSparkTest {
                 new Configuration());
         assertEquals(best, after.stopping().orElseThrow().bestEpoch());
         assertEquals(1, after.stopping().get().sinceBest());
-        assertFalse(java.util.Arrays.equals(after.state().params(), after.stopping().get().bestState().params()));
+        assertFalse(java.util.Arrays.equals(DriverStates.fetch(after.state()).params(),
+                DriverStates.fetch(after.stopping().get().best()).params()));
 
         TrainingResult resumed = run(overfit("resumed"), Optional.of(after), new ByteArrayOutputStream());
         assertEquals(whole.iterations(), resumed.iterations());

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,26 +21,30 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.sparkddp.common.data.StorageFailures;
 import org.sparkddp.common.error.InvalidDataException;
-import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.output.Json;
 import org.sparkddp.driver.output.OutputDirectory;
-import org.sparkddp.driver.train.EarlyStoppingState;
 
 /**
  * Checkpoints in a directory on any Hadoop FileSystem, one subdirectory per checkpoint, {@code ckpt-<iteration>},
- * holding {@code state.bin} and {@code checkpoint.json}. Runs on the driver.
+ * in format 2: the state's chunk files ({@code state-00000.bin} …, written in parallel by executor tasks), early
+ * stopping's best state in {@code best/} when there is one, and {@code checkpoint.json}, the manifest (the states'
+ * geometry and chunk checksums, seeds, config, provenance, metrics). Runs on the driver, which writes and reads
+ * only the manifest and directory listings: the chunks go between the executors and the file system.
  *
- * <p>A checkpoint is written into a hidden temporary directory and renamed into place once both files are
- * complete and synced, so a crash never leaves a half checkpoint under a real name; only the newest {@code keep}
- * are kept.
+ * <p>A checkpoint is written into a hidden temporary directory and renamed into place once every chunk file is
+ * complete and synced and the manifest is written, so a crash never leaves a half checkpoint under a real name;
+ * only the newest {@code keep} are kept.
  */
 public final class CheckpointStore {
-    static final String STATE = "state.bin";
     static final String META = "checkpoint.json";
-    /** Early stopping's best state so far, beside the current one, in a run with early stopping. */
-    static final String BEST = "best.bin";
+    /** Format 1's single state file: refused, named, when found. */
+    static final String FORMAT_1_STATE = "state.bin";
+    /** The subdirectory of early stopping's best state so far, in a run with early stopping. */
+    static final String BEST = "best";
     /** The key of early stopping's counters in checkpoint.json. */
     static final String EARLY_STOPPING = "early_stopping";
+    static final int FORMAT = 2;
     private static final Pattern NAME = Pattern.compile("^ckpt-(\\d+)$");
 
     private final FileSystem fs;
@@ -63,24 +68,29 @@ public final class CheckpointStore {
         }
     }
 
-    /** Writes a checkpoint and prunes old ones; returns its location. */
-    public String write(ModelState state, Map<String, Object> meta) throws IOException {
-        return write(state, meta, Optional.empty());
-    }
-
-    /** The same, with early stopping's best state so far. */
-    public String write(ModelState state, Map<String, Object> meta, Optional<ModelState> best)
-            throws IOException {
+    /**
+     * Writes a checkpoint of {@code state} (and early stopping's {@code best}) and prunes old ones; returns its
+     * location.
+     *
+     * @param meta   what checkpoint.json records besides the states' geometry
+     * @param chunks writes a state's chunk files (in parallel, on the executors)
+     */
+    public String write(StateVersion state, Map<String, Object> meta, Optional<StateVersion> best,
+                        ChunkWriter chunks) throws IOException {
         String name = String.format("ckpt-%012d", state.iteration());
         Path target = new Path(dir, name);
         Path temporary = new Path(dir, "." + name + ".tmp-" + UUID.randomUUID());
         try {
             fs.mkdirs(temporary);
-            writeFile(new Path(temporary, STATE), StateCodec.encode(state));
+            Map<String, Object> manifest = new LinkedHashMap<>(meta);
+            manifest.put("format", FORMAT);
+            manifest.put("state", Manifest.describe(state, chunks.write(state, temporary.toString())));
             if (best.isPresent()) {
-                writeFile(new Path(temporary, BEST), StateCodec.encode(best.get()));
+                Path bestDir = new Path(temporary, BEST);
+                fs.mkdirs(bestDir);
+                manifest.put(BEST, Manifest.describe(best.get(), chunks.write(best.get(), bestDir.toString())));
             }
-            writeFile(new Path(temporary, META), (Json.pretty(meta) + "\n").getBytes(StandardCharsets.UTF_8));
+            writeFile(new Path(temporary, META), (Json.pretty(manifest) + "\n").getBytes(StandardCharsets.UTF_8));
             if (fs.exists(target)) {
                 fs.delete(target, true); // the same iteration written again, by a resumed run: the same content
             }
@@ -113,7 +123,8 @@ public final class CheckpointStore {
         List<FileStatus> found = new ArrayList<>();
         for (FileStatus status : fs.listStatus(dir)) {
             if (status.isDirectory() && NAME.matcher(status.getPath().getName()).matches()
-                    && fs.exists(new Path(status.getPath(), STATE)) && fs.exists(new Path(status.getPath(), META))) {
+                    && (fs.exists(new Path(status.getPath(), META))
+                    || fs.exists(new Path(status.getPath(), FORMAT_1_STATE)))) {
                 found.add(status);
             }
         }
@@ -128,7 +139,9 @@ public final class CheckpointStore {
 
     /**
      * Reads the checkpoint at {@code location}: a checkpoint directory itself, or a directory of checkpoints, in
-     * which case the newest complete one.
+     * which case the newest complete one. Reads only checkpoint.json and directory listings: every chunk file the
+     * manifest names must be there with its exact length (a missing or short one is refused, named); the chunks'
+     * checksums are checked where they are read, on the executors.
      */
     public static Checkpoint read(String location, Configuration hadoopConf) {
         Path path = new Path(location);
@@ -137,26 +150,35 @@ public final class CheckpointStore {
             if (!fs.getFileStatus(path).isDirectory()) {
                 throw new InvalidDataException(location, "is not a checkpoint directory");
             }
-            if (!fs.exists(new Path(path, STATE))) {
+            if (!fs.exists(new Path(path, META)) && !fs.exists(new Path(path, FORMAT_1_STATE))) {
                 List<FileStatus> all = checkpoints(fs, path);
                 if (all.isEmpty()) {
                     throw new InvalidDataException(location, "holds no checkpoint (no complete ckpt-<iteration> directory)");
                 }
                 path = all.get(all.size() - 1).getPath();
             }
-            String stateFile = new Path(path, STATE).toString();
+            if (fs.exists(new Path(path, FORMAT_1_STATE))) {
+                throw new InvalidDataException(new Path(path, FORMAT_1_STATE).toString(), "is a format-1 checkpoint,"
+                        + " which this version does not read (it reads format " + FORMAT + ": chunk files and "
+                        + META + ")");
+            }
             String metaFile = new Path(path, META).toString();
-            ModelState state = StateCodec.decode(readAll(fs, new Path(path, STATE)), stateFile);
             JsonNode meta;
             try {
                 meta = Json.parse(new String(readAll(fs, new Path(path, META)), StandardCharsets.UTF_8));
             } catch (IllegalStateException e) {
                 throw new InvalidDataException(metaFile, "is not valid JSON");
             }
-            if (meta.path("iteration").asLong(-1) != state.iteration()) {
-                throw new InvalidDataException(metaFile, "does not match " + STATE + " beside it (iteration "
-                        + meta.path("iteration").asText() + " against " + state.iteration() + ")");
+            if (meta.path("format").asInt(-1) != FORMAT) {
+                throw new InvalidDataException(metaFile, "has checkpoint format " + meta.path("format").asText("?")
+                        + "; this version reads " + FORMAT);
             }
+            StateVersion state = Manifest.parse(meta.path("state"), "state", path.toString(), metaFile);
+            if (meta.path("iteration").asLong(-1) != state.iteration()) {
+                throw new InvalidDataException(metaFile, "is inconsistent: iteration " + meta.path("iteration")
+                        .asText() + " but its state's is " + state.iteration());
+            }
+            ChunkListing.check(fs, state);
             return new Checkpoint(path.toString(), state, meta, stopping(fs, path, meta));
         } catch (FileNotFoundException e) {
             throw new InvalidDataException(location, "no such checkpoint directory");
@@ -167,21 +189,18 @@ public final class CheckpointStore {
         }
     }
 
-    /** Early stopping's state, if the checkpoint was written with it: the counters and the best state. */
-    private static Optional<EarlyStoppingState> stopping(FileSystem fs, Path checkpoint, JsonNode meta)
+    /** Early stopping's state, if the checkpoint was written with it: the counters and the best state's files. */
+    private static Optional<Checkpoint.Stopping> stopping(FileSystem fs, Path checkpoint, JsonNode meta)
             throws IOException {
         JsonNode counters = meta.path(EARLY_STOPPING);
         if (counters.isMissingNode()) {
             return Optional.empty();
         }
-        Path best = new Path(checkpoint, BEST);
-        if (!fs.exists(best)) {
-            throw new InvalidDataException(new Path(checkpoint, META).toString(), "records early stopping but "
-                    + BEST + " is missing beside it");
-        }
-        ModelState state = StateCodec.decode(readAll(fs, best), best.toString());
-        return Optional.of(new EarlyStoppingState(counters.path("best_epoch").asInt(),
-                counters.path("best_loss").asDouble(), counters.path("since_best").asInt(), state));
+        String metaFile = new Path(checkpoint, META).toString();
+        StateVersion best = Manifest.parse(meta.path(BEST), BEST, new Path(checkpoint, BEST).toString(), metaFile);
+        ChunkListing.check(fs, best);
+        return Optional.of(new Checkpoint.Stopping(counters.path("best_epoch").asInt(),
+                counters.path("best_loss").asDouble(), counters.path("since_best").asInt(), best));
     }
 
     private static byte[] readAll(FileSystem fs, Path path) throws IOException {

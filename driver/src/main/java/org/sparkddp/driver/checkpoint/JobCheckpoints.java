@@ -1,6 +1,5 @@
 package org.sparkddp.driver.checkpoint;
 
-import java.io.IOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,15 +7,21 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.train.EarlyStoppingState;
+import org.sparkddp.driver.train.JobDeadline;
+import org.sparkddp.worker.state.ChunkSource;
 
 /**
  * Writes a job's checkpoints: the state, plus everything needed to resume it exactly and to trace it (seeds and
- * data-order settings, the resolved config, provenance, the metrics so far). Runs on the driver.
+ * data-order settings, the resolved config, provenance, the metrics so far). Runs on the driver, which submits the
+ * job whose executor tasks write the chunk files in parallel ({@link SparkChunkWriter}) and then commits the
+ * manifest ({@link CheckpointStore}).
  *
  * <p>A checkpoint that cannot be written is logged and training goes on: the directory was checked writable before
  * training started, and a passing storage error should not end hours of training; the next checkpoint tries again.
@@ -27,6 +32,9 @@ public final class JobCheckpoints implements CheckpointSink {
     public static final String TRAIN_SECONDS = "train_seconds";
 
     private final CheckpointStore store;
+    private final JavaSparkContext sc;
+    private final JobDeadline deadline;
+    private final String runId;
     private final Map<String, Object> fixed;
     private final Supplier<List<String>> metrics;
     private final DoubleSupplier trainSeconds;
@@ -37,9 +45,14 @@ public final class JobCheckpoints implements CheckpointSink {
      * @param metrics     the metrics.jsonl lines so far, when a checkpoint is written
      * @param trainSeconds training-stage seconds so far, those before a resume included
      * @param resumedFrom the checkpoint this run resumed from, until it writes its own
+     * @param deadline    bounds the jobs that write the chunk files
      */
     public JobCheckpoints(CheckpointStore store, Map<String, Object> fixed, Supplier<List<String>> metrics,
-                          DoubleSupplier trainSeconds, Optional<String> resumedFrom) {
+                          DoubleSupplier trainSeconds, Optional<String> resumedFrom, JavaSparkContext sc,
+                          JobDeadline deadline, String runId) {
+        this.sc = sc;
+        this.deadline = deadline;
+        this.runId = runId;
         this.trainSeconds = trainSeconds;
         this.store = store;
         this.fixed = Map.copyOf(fixed);
@@ -47,10 +60,28 @@ public final class JobCheckpoints implements CheckpointSink {
         this.last = resumedFrom.orElse(null);
     }
 
+    /**
+     * STOPGAP while the master hands the driver a {@link ModelState}: broadcasts it (and the best state) once, and
+     * the chunk-writing tasks cut their chunks from the broadcast. Once states live on the executors, the sink
+     * receives {@link StateVersion}s and this becomes {@link #save(StateVersion, Optional, ChunkSource)} with
+     * {@link ChunkSource#STORED}.
+     */
     @Override
     public void save(ModelState state, Optional<EarlyStoppingState> stopping) {
+        try (DriverStates states = DriverStates.withChunks(DriverStates.CHUNK_FLOATS)) {
+            StateVersion current = states.broadcast(sc, runId, state);
+            Optional<Checkpoint.Stopping> saved = stopping.map(s -> new Checkpoint.Stopping(s.bestEpoch(),
+                    s.bestLoss(), s.sinceBest(), states.broadcast(sc, runId, s.bestState())));
+            save(current, saved, states.source());
+        }
+    }
+
+    /**
+     * Writes a checkpoint of {@code state}: the chunk files by executor tasks in parallel, reading each chunk from
+     * {@code source}, then the manifest. A failure is logged and training goes on (see the class comment).
+     */
+    public void save(StateVersion state, Optional<Checkpoint.Stopping> stopping, ChunkSource source) {
         Map<String, Object> meta = new LinkedHashMap<>();
-        meta.put("format", 1);
         meta.put("iteration", state.iteration());
         meta.put("epochs_done", state.epoch());
         meta.put("created_at", Instant.now().toString());
@@ -60,8 +91,9 @@ public final class JobCheckpoints implements CheckpointSink {
         stopping.ifPresent(s -> meta.put(CheckpointStore.EARLY_STOPPING, Map.of("best_epoch", s.bestEpoch(),
                 "best_loss", s.bestLoss(), "since_best", s.sinceBest())));
         try {
-            last = store.write(state, meta, stopping.map(EarlyStoppingState::bestState));
-        } catch (IOException | RuntimeException e) {
+            last = store.write(state, meta, stopping.map(Checkpoint.Stopping::best),
+                    new SparkChunkWriter(sc, deadline, source));
+        } catch (Exception e) { // a Spark job's failure arrives as SparkException, which Java cannot name here
             LOG.warn("the checkpoint of iteration {} could not be written ({}); training goes on", state.iteration(),
                     e.getMessage());
         }
