@@ -71,6 +71,8 @@ public final class CollectiveRank {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         List<Double> times = new ArrayList<>();
         long cpuBefore = os.getProcessCpuTime();
+        long[] machineBefore = machineTicks();
+        long wallBefore = System.nanoTime();
         double inCollective = 0;
         for (int r = 0; r < reps; r++) {
             Thread.sleep(computeMs); // the step's compute, calibrated: see the class comment
@@ -81,8 +83,14 @@ public final class CollectiveRank {
             inCollective += ms;
         }
         double cpuMs = (os.getProcessCpuTime() - cpuBefore) / 1e6;
+        long[] machineAfter = machineTicks();
+        // Cores the whole machine kept busy (anyone's work, the other ranks' and other users' included) over the
+        // timed loop, sleeps included: a loaded machine slows the ranks without their own CPU time showing it.
+        double machineBusy = (machineAfter[0] - machineBefore[0]) / (double) TICKS_PER_SECOND
+                / ((System.nanoTime() - wallBefore) / 1e9);
         System.out.printf(Locale.ROOT, "RESULT {\"floats\":%d,\"rank\":%d,\"cpu_ms\":%.3f,\"collective_ms\":%.3f,"
-                + "\"times_ms\":%s}%n", n, collective.rank(), cpuMs, inCollective, times);
+                + "\"machine_busy_cores\":%.3f,\"times_ms\":%s}%n", n, collective.rank(), cpuMs, inCollective,
+                machineBusy, times);
         System.out.flush();
     }
 
@@ -94,6 +102,26 @@ public final class CollectiveRank {
                 throw new IllegalStateException("all-reduce gave " + value + " at float " + i + " where " + size
                         + " was expected: the collective's sum is wrong");
             }
+        }
+    }
+
+    /** USER_HZ: the unit of /proc/stat on Linux. */
+    private static final int TICKS_PER_SECOND = 100;
+
+    /** Busy ticks (all but idle and iowait) summed over the machine's CPUs, from /proc/stat's first line. */
+    private static long[] machineTicks() {
+        try {
+            String[] f = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).get(0).trim()
+                    .split("\\s+");
+            long busy = 0;
+            for (int i = 1; i < f.length && i <= 8; i++) {
+                if (i != 4 && i != 5) { // idle, iowait
+                    busy += Long.parseLong(f[i]);
+                }
+            }
+            return new long[] {busy};
+        } catch (java.io.IOException | RuntimeException e) {
+            return new long[] {0}; // no /proc/stat: the figure reads 0 and the report says "link" on our CPU alone
         }
     }
 

@@ -63,9 +63,17 @@ public final class ScalingBenchmark {
     }
 
     /** One measured point. */
-    record Measured(Algorithm algorithm, Placement placement, long floats, int reps, double medianMs, double cores) {
-        boolean cpuBound() {
-            return cores >= CPU_BOUND_SHARE * CORES;
+    record Measured(Algorithm algorithm, Placement placement, long floats, int reps, double medianMs, double cores,
+                    double machineBusy) {
+        /** What set the time: the ranks' own CPU, the machine's CPU taken by others too, or the link. */
+        String boundBy() {
+            if (cores >= CPU_BOUND_SHARE * CORES) {
+                return "CPU (ranks)";
+            }
+            if (machineBusy >= CPU_BOUND_SHARE * CORES) {
+                return "CPU (machine busy)";
+            }
+            return placement.hosts() == 1 ? "CPU (one host: no link)" : "link";
         }
     }
 
@@ -308,8 +316,9 @@ public final class ScalingBenchmark {
                 .map(l -> l.substring("IMPLEMENTATION ".length())).findFirst().orElse("unknown");
         for (int s = 0; s < sizes.length; s++) {
             into.add(collect(algorithm, p, sizes[s], (int) reps[s], logs));
-            progress(String.format(Locale.ROOT, "  %,d floats: %.2f ms per all-reduce, %.2f cores busy",
-                    sizes[s], into.get(into.size() - 1).medianMs(), into.get(into.size() - 1).cores()));
+            Measured m = into.get(into.size() - 1);
+            progress(String.format(Locale.ROOT, "  %,d floats: %.2f ms per all-reduce, %.2f cores busy (ranks), %.2f"
+                    + " (machine): %s", sizes[s], m.medianMs(), m.cores(), m.machineBusy(), m.boundBy()));
         }
         return implementation;
     }
@@ -320,6 +329,7 @@ public final class ScalingBenchmark {
         double[] slowest = new double[reps];
         double cpuMs = 0;
         double collectiveMs = 0;
+        double machineBusy = 0;
         for (Path log : logs) {
             var result = Files.readAllLines(log).stream().filter(l -> l.startsWith("RESULT "))
                     .map(l -> Json.parse(l.substring("RESULT ".length())))
@@ -330,12 +340,15 @@ public final class ScalingBenchmark {
                 slowest[i] = Math.max(slowest[i], times.get(i).asDouble());
             }
             cpuMs += result.get("cpu_ms").asDouble();
+            if (result.get("rank").asInt() == 0) {
+                machineBusy = result.get("machine_busy_cores").asDouble();
+            }
             collectiveMs += result.get("collective_ms").asDouble();
         }
         java.util.Arrays.sort(slowest);
         double median = reps % 2 == 1 ? slowest[reps / 2] : (slowest[reps / 2 - 1] + slowest[reps / 2]) / 2;
         double cores = cpuMs / (collectiveMs / logs.size());
-        return new Measured(algorithm, p, floats, reps, median, cores);
+        return new Measured(algorithm, p, floats, reps, median, cores, machineBusy);
     }
 
     /** A model the predictions are made for: its parameters and measured compute per step. */
@@ -346,8 +359,16 @@ public final class ScalingBenchmark {
         List<Model> models = new ArrayList<>();
         models.add(step("default MLP", "conf/fashion-mnist-mlp.conf", List.of()));
         models.add(step("CNN", "conf/fashion-mnist-cnn.conf", List.of()));
-        models.add(step("100M-parameter MLP", "conf/fashion-mnist-mlp.conf",
-                List.of("--set", "model.layers=" + Benchmark.dense(10000, 9000))));
+        if (options.quick()) {
+            // --quick skips the slowest step (about 30 s): the MLP's time per parameter, scaled, stands in.
+            Model mlp = models.get(0);
+            long parameters = 97_949_010L; // 784-10000-9000-10, as the full run measures it
+            models.add(new Model("100M-parameter MLP", "the default MLP's ms per parameter, scaled (--quick)",
+                    parameters, mlp.stepMs() * parameters / mlp.parameters()));
+        } else {
+            models.add(step("100M-parameter MLP", "conf/fashion-mnist-mlp.conf",
+                    List.of("--set", "model.layers=" + Benchmark.dense(10000, 9000))));
+        }
         return models;
     }
 
@@ -377,7 +398,8 @@ public final class ScalingBenchmark {
                 + " interleaving); a %d ms sleep between all-reduces stands in for compute. Times are the median over"
                 + " repetitions of the slowest rank's all-reduce, after 2 warm-up all-reduces. \"cores busy\" is the"
                 + " ranks' CPU time over the all-reduce time; CPU-bound marks points that kept >= %.0f%% of the %d"
-                + " cores busy, where the CPU rather than the link set the time.%n%n", fmt(options.gbit()),
+                + " cores busy, where the CPU rather than the link set the time; \"machine\" counts every process on the"
+                + " machine (from /proc/stat, sleeps included), so it also shows other users' load.%n%n", fmt(options.gbit()),
                 latency ? ", " + options.latencyUs() + " us one way" : ", no added latency",
                 latency ? ", netem for latency" : "", options.computeMs(), CPU_BOUND_SHARE * 100, CORES));
         for (String note : notes) {
@@ -389,16 +411,14 @@ public final class ScalingBenchmark {
 
         Fit fit = measured.size() >= 2 ? AllReduceCost.fit(toPoints(measured), CORES) : null;
         md.append("### All-reduce time\n\n| algorithm | ranks | hosts | ranks per host | floats | reps | ms per"
-                + " all-reduce | cores busy | bound by | model ms | model error |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
+                + " all-reduce | cores busy (ranks) | cores busy (machine) | bound by | model ms | model error |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
         for (Measured m : measured) {
             double model = fit == null ? Double.NaN : 1e3 * fit.predict(m.algorithm(), m.placement().ranks(),
                     m.placement().hosts(), m.floats(), AllReduceCost.cpuShare(m.placement().ranks(), CORES));
-            md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %,dM | %d | %.2f | %.2f | %s | %.2f | %+.0f%% |%n",
+            md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %,dM | %d | %.2f | %.2f | %.2f | %s | %.2f | %+.0f%% |%n",
                     name(m.algorithm()), m.placement().ranks(), m.placement().hosts(), m.placement().perHost(),
-                    m.floats() / M, m.reps(), m.medianMs(), m.cores(),
-                    m.placement().hosts() == 1 ? "CPU (one host: no link)" : m.cpuBound() ? "CPU" : "link",
-                    model, 100 * (model - m.medianMs()) / m.medianMs()));
+                    m.floats() / M, m.reps(), m.medianMs(), m.cores(), m.machineBusy(), m.boundBy(), model, 100 * (model - m.medianMs()) / m.medianMs()));
         }
         md.append(headToHead(measured));
         md.append("\n### Bytes the links saw\n\nPer configuration, all sizes, warm-up included: what tc's classes"
@@ -469,31 +489,43 @@ public final class ScalingBenchmark {
 
     /**
      * Scaling efficiency on a cluster: compute / (compute + all-reduce), weak scaling (the per-worker batch stays),
-     * sync mode (no overlap), with the fitted α, γ (one core per rank) and β scaled to 10 Gbit/s links.
+     * sync mode (no overlap), with β scaled to 10 Gbit/s links and γ at one core per rank; once with the α fitted
+     * here and once with α set to the link latency asked for (a LAN's), since without netem the fitted α is this
+     * machine's own per-hop cost.
      */
     private String predictions(Fit fit, List<Model> models) {
         double target = 10;
-        Fit cluster = fit.withLinkScaled(options.gbit() / target);
+        Fit scaled = fit.withLinkScaled(options.gbit() / target);
+        double lan = options.latencyUs() * 1e-6;
+        Fit lanFit = new Fit(lan, scaled.alphaLocal(), scaled.beta(), scaled.gamma());
         int perHost = 16;
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%n### Predicted scaling efficiency%n%n"
-                + "%s Gbit/s links%s, 16 one-core executors per host (the deploy recipes' layout), rank r on host r mod"
+                + "%s Gbit/s links, 16 one-core executors per host (the deploy recipes' layout), rank r on host r mod"
                 + " H; per-worker batch 128 (weak scaling); efficiency = compute / (compute + all-reduce), as sync mode"
-                + " does not overlap them. Compute per step: one DL4J step (forward, backward, Adam) on one core,"
-                + " measured in this run on random batches. β is the fitted one scaled from %s to %s Gbit/s; α as"
-                + " fitted%s.%n%n| model | parameters | compute ms/step | algorithm | E = 32 | E = 64 | E = 128 |%n"
-                + "|---|---:|---:|---|---:|---:|---:|%n", fmt(target), ", α per hop as fitted", fmt(options.gbit()),
-                fmt(target), ""));
+                + " does not overlap them; in brackets the predicted all-reduce. β is the fitted one scaled from %s to"
+                + " %s Gbit/s, γ as fitted at one core per rank. Each cell: with the fitted α (%.0f us per hop) / with"
+                + " α = %d us per hop (a LAN's latency).%n%n"
+                + "| model | parameters | compute ms/step | algorithm | E = 32 | E = 64 | E = 128 |%n"
+                + "|---|---:|---:|---|---:|---:|---:|%n", fmt(target), fmt(options.gbit()), fmt(target),
+                fit.alphaLink() * 1e6, options.latencyUs()));
         for (Model model : models) {
             for (Algorithm a : List.of(Algorithm.RING, Algorithm.HIERARCHICAL)) {
                 md.append(String.format(Locale.ROOT, "| %s | %,d | %.1f | %s |", model.name(), model.parameters(),
                         model.stepMs(), name(a)));
                 for (int executors : new int[] {32, 64, 128}) {
-                    double allReduce = cluster.predict(a, executors, executors / perHost, model.parameters(), 1) * 1e3;
-                    md.append(String.format(Locale.ROOT, " %.0f%% (%.1f ms) |",
-                            100 * model.stepMs() / (model.stepMs() + allReduce), allReduce));
+                    double fitted = scaled.predict(a, executors, executors / perHost, model.parameters(), 1) * 1e3;
+                    double onLan = lanFit.predict(a, executors, executors / perHost, model.parameters(), 1) * 1e3;
+                    md.append(String.format(Locale.ROOT, " %.0f%% (%.0f ms) / %.0f%% (%.0f ms) |",
+                            100 * model.stepMs() / (model.stepMs() + fitted), fitted,
+                            100 * model.stepMs() / (model.stepMs() + onLan), onLan));
                 }
                 md.append('\n');
             }
+        }
+        md.append("\nCompute per step (one DL4J step: forward, backward, Adam, batch 128, one core, random"
+                + " Fashion-MNIST-shaped batches, median of the timed steps after a warm-up), measured in this run:\n");
+        for (Model model : models) {
+            md.append(String.format(Locale.ROOT, "- %s: %s.%n", model.name(), model.source()));
         }
         md.append("\nFor comparison: Horovod's published 90% scaling efficiency at 512 GPUs (ResNet-101, 25 Gbit/s"
                 + " RoCE; Sergeev and Del Balso, 2018).\n");
