@@ -125,6 +125,7 @@ public final class ConfigLoader {
                         r.choice("training.mode", TrainingMode.class),
                         r.integer("training.average-every"),
                         r.bool("training.sharded-optimizer"),
+                        r.choice("training.collective", CollectiveKind.class),
                         r.integer("training.workers"),
                         r.integer("training.batch-size"),
                         r.integer("training.epochs"),

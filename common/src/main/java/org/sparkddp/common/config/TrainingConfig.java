@@ -12,6 +12,7 @@ import org.sparkddp.common.error.InvalidConfigException;
  * @param mode               how workers combine their work
  * @param averageEvery       in average mode, local optimizer steps between parameter averages
  * @param shardedOptimizer   in sync mode, each worker applies the optimizer to its slice of the parameters only
+ * @param collective         how the workers exchange: a flat ring, a hierarchy by host, or chosen from the hosts
  * @param workers            number of data shards, i.e. parallel gradient computations
  * @param batchSize          global minibatch size, split across the workers
  * @param epochs             passes over the training data
@@ -30,6 +31,7 @@ public record TrainingConfig(
         TrainingMode mode,
         int averageEvery,
         boolean shardedOptimizer,
+        CollectiveKind collective,
         int workers,
         int batchSize,
         int epochs,
@@ -45,6 +47,7 @@ public record TrainingConfig(
     public TrainingConfig {
         Checks.present("training.mode", mode);
         Checks.positive("training.average-every", averageEvery);
+        Checks.present("training.collective", collective);
         Checks.positive("training.workers", workers);
         Checks.positive("training.batch-size", batchSize);
         Checks.positive("training.epochs", epochs);

@@ -22,6 +22,7 @@ class ConfigLoaderTest {
         assertEquals(TrainingMode.SYNC, c.training().mode());
         assertEquals(8, c.training().averageEvery());
         assertTrue(c.training().shardedOptimizer());
+        assertEquals(CollectiveKind.AUTO, c.training().collective());
         assertEquals(2, c.training().workers());
         assertEquals(128, c.training().batchSize());
         assertTrue(c.training().maxIterations().isEmpty());
@@ -164,6 +165,9 @@ class ConfigLoaderTest {
                 failure("optimizer.name = adamw"));
         assertEquals("--set: training.mode: must be one of sync, average but got 'async'",
                 failure("", "training.mode=async"));
+        assertEquals("--set: training.collective: must be one of auto, ring, hierarchical but got 'tree'",
+                failure("", "training.collective=tree"));
+        assertEquals(CollectiveKind.HIERARCHICAL, load("", "training.collective=hierarchical").training().collective());
     }
 
     @Test

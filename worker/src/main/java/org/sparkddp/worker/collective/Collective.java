@@ -22,10 +22,23 @@ public interface Collective extends AutoCloseable {
     int size();
 
     /** First float of the range of an {@code n}-float vector whose full sum this rank holds after a reduce-scatter. */
-    long ownedFrom(long n);
+    default long ownedFrom(long n) {
+        return ownedFrom(rank(), n);
+    }
 
     /** End (exclusive) of this rank's owned range. */
-    long ownedTo(long n);
+    default long ownedTo(long n) {
+        return ownedTo(rank(), n);
+    }
+
+    /**
+     * First float of rank {@code rank}'s owned range (every rank can tell where any other rank's range lies: the
+     * sharded optimizer looks for each owner's flag there).
+     */
+    long ownedFrom(int rank, long n);
+
+    /** End (exclusive) of rank {@code rank}'s owned range. */
+    long ownedTo(int rank, long n);
 
     /** Sums {@code vector} over all ranks into each rank's owned range. */
     void reduceScatter(FloatVector vector);
@@ -39,7 +52,7 @@ public interface Collective extends AutoCloseable {
         allGather(vector);
     }
 
-    /** Replaces {@code vector} on every rank by rank {@code root}'s. */
+    /** Replaces {@code vector} on every rank by rank {@code root}'s; {@code root} is the same on every rank. */
     void broadcast(FloatVector vector, int root);
 
     /** Closes the connections; best effort, never throws. */

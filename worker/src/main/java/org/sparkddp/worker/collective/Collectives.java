@@ -1,15 +1,26 @@
 package org.sparkddp.worker.collective;
 
+import java.io.IOException;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.sparkddp.common.config.CollectiveKind;
 
-/** Connects the ranks of a stage through the collective a run asks for. Runs on executors, once per stage. */
+/**
+ * Connects the ranks of a stage through the collective a run asks for. Runs on executors, once per stage: each
+ * rank listens, the ranks swap addresses through the driver's rendezvous, and every rank chooses the same
+ * collective from the same addresses ({@link #choose}), then connects to its peers.
+ */
 public final class Collectives {
+    private static final Logger LOG = LoggerFactory.getLogger(Collectives.class);
+
     private Collectives() {
     }
 
     /**
+     * @param kind      what {@code training.collective} asks for
      * @param host      the address this rank is reachable at; ranks with the same host share a machine
      * @param exchange  swaps one message per rank (the driver's rendezvous)
      * @param timeout   bound on every wait
@@ -17,6 +28,42 @@ public final class Collectives {
      */
     public static Collective connect(CollectiveKind kind, int rank, int size, String host, String secret,
                                      PeerRing.AddressExchange exchange, Duration timeout, BooleanSupplier cancelled) {
-        return PeerRing.connect(rank, size, host, secret, exchange, timeout, cancelled);
+        return connect(kind, rank, size, host, secret, exchange, timeout, cancelled, RingCollective.PIECE_FLOATS);
+    }
+
+    /** @param pieceFloats floats per piece of a transfer (tests force it low to exercise many pieces) */
+    static Collective connect(CollectiveKind kind, int rank, int size, String host, String secret,
+                              PeerRing.AddressExchange exchange, Duration timeout, BooleanSupplier cancelled,
+                              int pieceFloats) {
+        if (size == 1) {
+            return RingCollective.single();
+        }
+        try (ServerSocketChannel server = PeerRing.listen(host, size)) {
+            String[] addresses = PeerRing.exchange(server, host, rank, size, exchange);
+            HostGroups groups = HostGroups.of(addresses);
+            CollectiveKind chosen = choose(kind, groups);
+            LOG.info("rank {} of {}: {} collective (training.collective = {}), {}", rank, size, chosen.configName(),
+                    kind.configName(), groups);
+            if (chosen == CollectiveKind.HIERARCHICAL) {
+                return HierarchicalCollective.connect(rank, groups, addresses, server, secret, timeout, cancelled,
+                        pieceFloats);
+            }
+            return PeerRing.ring(rank, size, server, addresses, secret, timeout, cancelled);
+        } catch (IOException e) {
+            throw new PeerFailureException("rank " + rank + ": cannot set up the " + kind.configName()
+                    + " collective: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code AUTO} is hierarchical when there is more than one host and some host runs more than one rank (only
+     * then does a leader save anything: one host is all loopback, one rank per host is the ring already), else the
+     * ring. The answer depends only on the exchanged addresses, so every rank gives the same one.
+     */
+    static CollectiveKind choose(CollectiveKind asked, HostGroups groups) {
+        if (asked != CollectiveKind.AUTO) {
+            return asked;
+        }
+        return groups.hosts() > 1 && groups.shared() ? CollectiveKind.HIERARCHICAL : CollectiveKind.RING;
     }
 }

@@ -9,12 +9,15 @@ import java.util.List;
 /**
  * A logical vector of float32 values made of one or more segments of native memory (typically a network's
  * gradient view plus a few extra scalars), so that one all-reduce moves them all. Slices of it are gathered for
- * writing and scattered for reading without copying.
+ * writing and scattered for reading without copying. Runs on executors.
+ *
+ * <p>Lengths and offsets are 64-bit: a single {@link ByteBuffer} holds at most 2 GiB, so a vector of more than
+ * 2^29 floats is several segments, and every range here may span them.
  */
 public final class FloatVector {
     private final ByteBuffer[] segments;
     private final long[] starts;
-    private final int length;
+    private final long length;
 
     /** @param segments native-order buffers holding whole floats; their positions and limits are ignored */
     public FloatVector(ByteBuffer... segments) {
@@ -30,18 +33,16 @@ public final class FloatVector {
             this.starts[i] = total;
             total += s.capacity() / Float.BYTES;
         }
-        if (total > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("vector of " + total + " floats is too long");
-        }
-        this.length = (int) total;
+        this.length = total;
     }
 
-    public int length() {
+    /** Number of floats, over all segments. */
+    public long length() {
         return length;
     }
 
     /** Buffers covering floats {@code [from, to)}, positioned and limited, ready for a gathering write or scattering read. */
-    ByteBuffer[] slice(int from, int to) {
+    ByteBuffer[] slice(long from, long to) {
         List<ByteBuffer> pieces = new ArrayList<>(2);
         for (int i = 0; i < segments.length; i++) {
             long segStart = starts[i];
@@ -58,13 +59,14 @@ public final class FloatVector {
     }
 
     /**
-     * Adds {@code to - from} floats from {@code addend} (starting at its position 0) into floats {@code [from, to)}.
+     * Adds {@code to - from} floats from {@code addend} (starting at its position 0) into floats {@code [from, to)};
+     * {@code addend} holds at most 2 GiB, so callers add a long range piece by piece.
      *
      * <p>NOTE: through bulk copies into heap arrays and a plain loop, which the JIT vectorizes; reading and
      * writing direct buffers element by element was several times slower. The order of additions is fixed, so
      * the result is the same bits on every rank that runs it.
      */
-    void addFrom(ByteBuffer addend, int from, int to, float[] scratchA, float[] scratchB) {
+    void addFrom(ByteBuffer addend, long from, long to, float[] scratchA, float[] scratchB) {
         FloatBuffer source = addend.duplicate().order(ByteOrder.nativeOrder()).clear().asFloatBuffer();
         int k = 0;
         for (ByteBuffer piece : slice(from, to)) {
@@ -80,6 +82,38 @@ public final class FloatVector {
                 target.put(done, scratchA, 0, m);
             }
             k += n;
+        }
+    }
+
+    /** Copies floats {@code [from, to)} of {@code source} into the same floats of this vector. */
+    void copyFrom(FloatVector source, long from, long to) {
+        ByteBuffer[] targets = slice(from, to);
+        ByteBuffer[] sources = source.slice(from, to);
+        int s = 0;
+        for (ByteBuffer target : targets) {
+            while (target.hasRemaining()) {
+                ByteBuffer in = sources[s];
+                int m = Math.min(target.remaining(), in.remaining());
+                ByteBuffer part = in.duplicate();
+                part.limit(part.position() + m);
+                target.put(part);
+                in.position(in.position() + m);
+                if (!in.hasRemaining()) {
+                    s++;
+                }
+            }
+        }
+    }
+
+    /**
+     * Adds floats {@code [from, to)} of {@code addend} into the same floats of this vector, in bounded heap blocks.
+     */
+    void addFrom(FloatVector addend, long from, long to, float[] scratchA, float[] scratchB) {
+        long done = from;
+        for (ByteBuffer piece : addend.slice(from, to)) {
+            long m = piece.remaining() / Float.BYTES;
+            addFrom(piece.slice().order(ByteOrder.nativeOrder()), done, done + m, scratchA, scratchB);
+            done += m;
         }
     }
 }

@@ -12,13 +12,18 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 
 /**
- * Connects the tasks of one barrier stage into a ring: each task listens on an ephemeral port, the tasks swap
- * {@code host:port} through an {@link AddressExchange} (the driver's rendezvous), then each connects to the next
- * rank and accepts the previous one. Every connection opens with the run's secret; others are dropped. Runs on executors, once per stage; the sockets live only as long as the stage, so there is
- * no daemon to start or to clean up.
+ * Connects the tasks of one barrier stage: each task listens on an ephemeral port, the tasks swap
+ * {@code host:port} through an {@link AddressExchange} (the driver's rendezvous), then each dials the peers it
+ * sends to and accepts the ones that dial it ({@link #ring} for the flat ring; {@link HierarchicalCollective}
+ * uses the same dial and accept). Every connection opens with the run's secret; others are dropped. Runs on
+ * executors, once per stage; the sockets live only as long as the stage, so there is no daemon to start or to
+ * clean up.
  */
 public final class PeerRing {
     private static final int MAGIC = 0x53444450; // "SDDP"
@@ -28,7 +33,7 @@ public final class PeerRing {
      * this only has to outlast a retransmission or two; without it, one silent connection ahead of the peer (a
      * port scanner, a stale client) held the accept until the sync timeout and failed the ring.
      */
-    private static final long HELLO_NANOS = Duration.ofSeconds(5).toNanos();
+    private static final Duration HELLO_WAIT = Duration.ofSeconds(5);
 
     private PeerRing() {
     }
@@ -40,55 +45,86 @@ public final class PeerRing {
     }
 
     /**
+     * Sets up the flat ring, whatever the hosts: {@link Collectives#connect} with {@code RING}.
+     *
      * @param host      the address this executor is reachable at (Spark's block manager host)
      * @param timeout   bound on every wait: the exchange, each connect and each accept
      * @param cancelled polled while waiting; true once Spark has killed the task
      */
-    public static RingAllReduce connect(int rank, int size, String host, String secret, AddressExchange exchange,
-                                        Duration timeout, BooleanSupplier cancelled) {
+    public static RingCollective connect(int rank, int size, String host, String secret, AddressExchange exchange,
+                                         Duration timeout, BooleanSupplier cancelled) {
         if (size == 1) {
-            return RingAllReduce.single();
+            return RingCollective.single();
         }
-        try (ServerSocketChannel server = ServerSocketChannel.open()) {
-            server.bind(new InetSocketAddress(InetAddress.getByName(host), 0), size);
-            String me = host + ":" + ((InetSocketAddress) server.getLocalAddress()).getPort();
-            String[] addresses = exchange.allGather(me);
-            if (addresses.length != size) {
-                throw new PeerFailureException("rank " + rank + ": expected " + size + " peer addresses, got "
-                        + addresses.length);
-            }
-            long deadline = System.nanoTime() + timeout.toNanos();
-            int next = (rank + 1) % size;
-            int previous = Math.floorMod(rank - 1, size);
-            SocketChannel toNext = dial(addresses[next], rank, secret, deadline, cancelled);
-            SocketChannel fromPrevious = null;
-            try {
-                fromPrevious = accept(server, previous, addresses[previous], secret, deadline, cancelled, rank);
-                return new RingAllReduce(rank, size, toNext, addresses[next], fromPrevious, addresses[previous],
-                        timeout, cancelled);
-            } catch (IOException | RuntimeException e) {
-                closeQuietly(toNext);
-                closeQuietly(fromPrevious);
-                throw e;
-            }
+        try (ServerSocketChannel server = listen(host, size)) {
+            String[] addresses = exchange(server, host, rank, size, exchange);
+            return ring(rank, size, server, addresses, secret, timeout, cancelled);
         } catch (IOException e) {
             throw new PeerFailureException("rank " + rank + ": cannot set up the ring: " + e.getMessage(), e);
         }
     }
 
-    private static SocketChannel dial(String address, int rank, String secret, long deadline,
-                                      BooleanSupplier cancelled) throws IOException {
+    /** Dials the next rank and accepts the previous one, within {@code timeout}. */
+    static RingCollective ring(int rank, int size, ServerSocketChannel server, String[] addresses, String secret,
+                               Duration timeout, BooleanSupplier cancelled) throws IOException {
+        Deadline deadline = Deadline.after(timeout, cancelled);
+        int next = (rank + 1) % size;
+        int previous = Math.floorMod(rank - 1, size);
+        SocketChannel toNext = dial(addresses[next], "the next rank", rank, secret, deadline);
+        SocketChannel fromPrevious = null;
+        try {
+            fromPrevious = accept(server, Map.of(previous, "the previous rank (" + addresses[previous] + ")"), secret,
+                    deadline, rank).get(previous);
+            return new RingCollective(rank, size, toNext, addresses[next], fromPrevious, addresses[previous], timeout,
+                    cancelled);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(toNext);
+            closeQuietly(fromPrevious);
+            throw e;
+        }
+    }
+
+    /** A listening socket on {@code host}, on an ephemeral port. */
+    static ServerSocketChannel listen(String host, int backlog) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open();
+        try {
+            server.bind(new InetSocketAddress(InetAddress.getByName(host), 0), backlog);
+            return server;
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    /** Swaps this rank's {@code host:port} for every rank's, indexed by rank. */
+    static String[] exchange(ServerSocketChannel server, String host, int rank, int size, AddressExchange exchange)
+            throws IOException {
+        String me = host + ":" + ((InetSocketAddress) server.getLocalAddress()).getPort();
+        String[] addresses = exchange.allGather(me);
+        if (addresses.length != size) {
+            throw new PeerFailureException("rank " + rank + ": expected " + size + " peer addresses, got "
+                    + addresses.length);
+        }
+        return addresses;
+    }
+
+    /**
+     * Connects to {@code address} and greets it as {@code rank}, retrying until the deadline.
+     *
+     * @param what names the peer in the failure message ("the next rank")
+     */
+    static SocketChannel dial(String address, String what, int rank, String secret, Deadline deadline)
+            throws IOException {
         int colon = address.lastIndexOf(':');
         InetSocketAddress target = new InetSocketAddress(address.substring(0, colon),
                 Integer.parseInt(address.substring(colon + 1)));
         IOException last = null;
-        while (System.nanoTime() < deadline && !cancelled.getAsBoolean()) {
+        while (!deadline.passed() && !deadline.cancelled()) {
             SocketChannel channel = SocketChannel.open();
             try {
                 tune(channel);
                 // Bounded: a plain connect() waits for the OS's own timeout, minutes, on a host that drops packets.
-                long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-                channel.socket().connect(target, (int) Math.min(Integer.MAX_VALUE, left));
+                channel.socket().connect(target, deadline.remainingMillis());
                 ByteBuffer hello = hello(rank, secret);
                 while (hello.hasRemaining()) {
                     channel.write(hello);
@@ -100,39 +136,48 @@ public final class PeerRing {
                 sleepBriefly();
             }
         }
-        throw new PeerFailureException("rank " + rank + ": cannot connect to the next rank at " + address
+        throw new PeerFailureException("rank " + rank + ": cannot connect to " + what + " at " + address
                 + (last == null ? "" : ": " + last.getMessage()));
     }
 
-    private static SocketChannel accept(ServerSocketChannel server, int expectedRank, String expectedAddress,
-                                        String secret, long deadline, BooleanSupplier cancelled, int rank)
-            throws IOException {
+    /**
+     * Accepts one greeted connection from each rank in {@code expected} (rank to how messages name it), dropping
+     * any other connection; the greeting's rank says which peer is which.
+     */
+    static Map<Integer, SocketChannel> accept(ServerSocketChannel server, Map<Integer, String> expected,
+                                              String secret, Deadline deadline, int rank) throws IOException {
+        Map<Integer, SocketChannel> accepted = new HashMap<>();
         server.configureBlocking(false);
         try (Selector selector = Selector.open()) {
             server.register(selector, SelectionKey.OP_ACCEPT);
-            while (true) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || cancelled.getAsBoolean()) {
-                    throw new PeerFailureException("rank " + rank + ": the previous rank (" + expectedAddress
-                            + ") did not connect in time");
+            while (accepted.size() < expected.size()) {
+                if (deadline.passed() || deadline.cancelled()) {
+                    Map<Integer, String> missing = new TreeMap<>(expected);
+                    missing.keySet().removeAll(accepted.keySet());
+                    throw new PeerFailureException("rank " + rank + ": " + String.join(", ", missing.values())
+                            + " did not connect in time");
                 }
-                selector.select(Math.max(1, Math.min(1000, left / 1_000_000)));
-                selector.selectedKeys().clear();
+                deadline.select(selector);
                 SocketChannel channel = server.accept();
                 if (channel == null) {
                     continue;
                 }
                 try {
                     tune(channel);
-                    long helloDeadline = Math.min(deadline, System.nanoTime() + HELLO_NANOS);
-                    if (readHello(channel, secret, helloDeadline) == expectedRank) {
-                        return channel;
+                    int peer = readHello(channel, secret, deadline.within(HELLO_WAIT));
+                    if (expected.containsKey(peer) && !accepted.containsKey(peer)) {
+                        accepted.put(peer, channel);
+                        continue;
                     }
                 } catch (IOException e) {
                     // A connection that broke before greeting us is not our peer: drop it and keep waiting.
                 }
                 closeQuietly(channel); // Not our peer (a stray or stale connection): keep waiting for the right one.
             }
+            return accepted;
+        } catch (IOException | RuntimeException e) {
+            accepted.values().forEach(PeerRing::closeQuietly);
+            throw e;
         }
     }
 
@@ -142,35 +187,30 @@ public final class PeerRing {
         return ByteBuffer.allocate(12 + key.length).putInt(MAGIC).putInt(rank).putInt(key.length).put(key).flip();
     }
 
-    /** @return the peer's rank, or -1 if the greeting is wrong or incomplete */
-    private static int readHello(SocketChannel channel, String secret, long deadline) throws IOException {
+    /** @return the peer's rank, or -1 if the greeting is wrong or incomplete by the deadline */
+    private static int readHello(SocketChannel channel, String secret, Deadline deadline) throws IOException {
         ByteBuffer expected = hello(0, secret);
         ByteBuffer hello = ByteBuffer.allocate(expected.capacity());
         channel.configureBlocking(false);
         try (Selector selector = Selector.open()) {
             channel.register(selector, SelectionKey.OP_READ);
             while (hello.hasRemaining()) {
-                if (channel.read(hello) < 0) {
-                    return -1;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
+                if (channel.read(hello) < 0 || deadline.passed()) {
                     return -1;
                 }
                 if (hello.hasRemaining()) {
-                    selector.select(Math.max(1, Math.min(1000, left / 1_000_000)));
-                    selector.selectedKeys().clear();
+                    deadline.select(selector);
                 }
             }
         }
-        // The channel stays registered with a closed selector; RingAllReduce registers it with its own.
+        // The channel stays registered with a closed selector; the collective registers it with its own.
         hello.flip();
         int rank = hello.getInt(4);
         hello.putInt(4, 0);
         return MessageDigest.isEqual(hello.array(), expected.array()) ? rank : -1;
     }
 
-    private static void closeQuietly(SocketChannel channel) {
+    static void closeQuietly(SocketChannel channel) {
         if (channel == null) {
             return;
         }

@@ -45,7 +45,7 @@ public final class RendezvousClient implements PeerRing.AddressExchange {
 
     @Override
     public String[] allGather(String address) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Deadline deadline = Deadline.after(timeout, cancelled);
         int colon = server.lastIndexOf(':');
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1))),
@@ -69,9 +69,9 @@ public final class RendezvousClient implements PeerRing.AddressExchange {
      * Waits for the first byte of the answer in slices of at most a second, so that a killed task stops waiting;
      * the last slice ends at the deadline rather than up to a second after it.
      */
-    private void awaitAnswer(Socket socket, InputStream in, long deadline) throws IOException {
+    private void awaitAnswer(Socket socket, InputStream in, Deadline deadline) throws IOException {
         while (true) {
-            socket.setSoTimeout((int) Math.max(1, Math.min(1000, (deadline - System.nanoTime()) / 1_000_000)));
+            socket.setSoTimeout((int) deadline.sliceMillis());
             in.mark(1);
             try {
                 if (in.read() < 0) {
@@ -80,13 +80,8 @@ public final class RendezvousClient implements PeerRing.AddressExchange {
                 in.reset();
                 return;
             } catch (SocketTimeoutException e) {
-                if (cancelled.getAsBoolean()) {
-                    throw new PeerFailureException("rank " + rank + ": task cancelled during rendezvous");
-                }
-                if (System.nanoTime() >= deadline) {
-                    throw new PeerFailureException("rank " + rank + ": not all " + size + " ranks reached the rendezvous"
-                            + " within " + timeout);
-                }
+                deadline.check(() -> "rank " + rank + ": not all " + size + " ranks reached the rendezvous within "
+                        + timeout, () -> "rank " + rank + ": task cancelled during rendezvous");
             }
         }
     }

@@ -73,7 +73,7 @@ final class AveragingStep implements StepRule {
         }
         rank.lossSum((float) lossSum);
         rank.count(weight);
-        rank.ring.sum(state);
+        rank.collective.allReduce(state);
         float total = rank.count();
         params.divi(total);
         if (!updater.isEmpty()) {

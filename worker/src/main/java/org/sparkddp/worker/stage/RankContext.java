@@ -10,11 +10,11 @@ import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.MinibatchBuffer;
 import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.common.plan.Seeds;
-import org.sparkddp.worker.collective.RingAllReduce;
+import org.sparkddp.worker.collective.Collective;
 
 /**
- * What a step rule works with on one rank: its shard, its replica, its ring, and a few scalars that ride along
- * with every all-reduce. Runs on an executor.
+ * What a step rule works with on one rank: its shard, its replica, its collective (ring, hierarchical or in-memory:
+ * the rules never know which), and a few scalars that ride along with every all-reduce. Runs on an executor.
  */
 final class RankContext {
     final int epoch;
@@ -23,7 +23,7 @@ final class RankContext {
     private final long seed;
     final LabeledExamples shard;
     final TrainableNetwork network;
-    final RingAllReduce ring;
+    final Collective collective;
     /**
      * Extra floats appended to every all-reduced vector: a loss sum, the stop flag, then an example count. The
      * sync rules exchange the first {@link #EXCHANGED} of them, the averaging rule all three.
@@ -44,13 +44,13 @@ final class RankContext {
     private final MinibatchBuffer batches;
 
     RankContext(int epoch, int rank, long seed, int localBatchSize, LabeledExamples shard, TrainableNetwork network,
-                RingAllReduce ring) {
+                Collective collective) {
         this.epoch = epoch;
         this.rank = rank;
         this.seed = seed;
         this.shard = shard;
         this.network = network;
-        this.ring = ring;
+        this.collective = collective;
         this.batches = new MinibatchBuffer(localBatchSize, shard.numFeatures(), shard.targetWidth());
         this.runningStatistics = network.runningStatistics().stream()
                 .map(r -> network.gradients().get(NDArrayIndex.point(0), NDArrayIndex.interval(r[0], r[1])))

@@ -8,7 +8,7 @@ import org.sparkddp.worker.collective.FloatVector;
  * Synchronous SGD with the optimizer sharded across ranks (the BigDL design). Named steps: compute,
  * reduce-scatter, update (this rank's slice only), all-gather, check.
  *
- * <p>The ring's reduce-scatter leaves each rank with the full sum of one slice of the gradient; the rank applies
+ * <p>The collective's reduce-scatter leaves each rank with the full sum of one slice of the gradient; the rank applies
  * DL4J's updater to that slice with that slice's optimizer state, and the all-gather sends the updated parameters
  * of every slice to every rank. The bytes on the wire are those of an all-reduce, but each rank runs the optimizer
  * on {@code 1/W} of the parameters. The result is bit for bit the replicated {@link SyncStep}'s. (Each replica
@@ -28,9 +28,9 @@ final class ShardedSyncStep implements StepRule {
      */
     private final FloatVector paramsAndScalars;
     /** The first parameter of this rank's slice: set to NaN to tell every rank that the slice went non-finite. */
-    private final int flagAt;
+    private final long flagAt;
     /** The first parameter of every rank's slice, where the flags arrive after the all-gather. */
-    private final int[] flags;
+    private final long[] flags;
 
     /** @param optimizer the optimizer for the parameters of this rank's owned slice */
     ShardedSyncStep(RankContext rank, SlicedOptimizer optimizer) {
@@ -38,12 +38,12 @@ final class ShardedSyncStep implements StepRule {
         this.optimizer = optimizer;
         this.gradientAndScalars = new FloatVector(NioViews.of(rank.network.gradients()), rank.exchangedScalars());
         this.paramsAndScalars = new FloatVector(NioViews.of(rank.network.params()), rank.exchangedScalars());
-        int n = gradientAndScalars.length();
-        int params = n - RankContext.EXCHANGED;
+        long n = gradientAndScalars.length();
+        long params = n - RankContext.EXCHANGED;
         int[] owned = ownedParams(rank);
         this.flagAt = owned[0] < owned[1] ? owned[0] : -1;
-        this.flags = java.util.stream.IntStream.range(0, rank.ring.size())
-                .map(r -> rank.ring.chunkStart(n, r)).filter(i -> i < params).distinct().toArray();
+        this.flags = java.util.stream.IntStream.range(0, rank.collective.size())
+                .mapToLong(r -> rank.collective.ownedFrom(r, n)).filter(i -> i < params).distinct().toArray();
         optimizer.loadState(rank.network.updaterState());
     }
 
@@ -52,9 +52,11 @@ final class ShardedSyncStep implements StepRule {
      * the scalars.
      */
     static int[] ownedParams(RankContext rank) {
-        int params = (int) rank.network.params().length();
-        int n = params + RankContext.EXCHANGED;
-        return new int[] {rank.ring.ownedFrom(n), Math.min(rank.ring.ownedTo(n), params)};
+        long params = rank.network.params().length();
+        long n = params + RankContext.EXCHANGED;
+        // NOTE: int, as SlicedOptimizer takes; a slice of more than 2^31 parameters would fail here, by name.
+        return new int[] {Math.toIntExact(rank.collective.ownedFrom(n)),
+                Math.toIntExact(Math.min(rank.collective.ownedTo(n), params))};
     }
 
     @Override
@@ -62,14 +64,14 @@ final class ShardedSyncStep implements StepRule {
         long start = System.nanoTime();
         rank.lossSum((float) rank.computeGradient(iteration, rows));                        // compute
         long computed = System.nanoTime();
-        rank.ring.reduceScatter(gradientAndScalars);                              // reduce-scatter
+        rank.collective.reduceScatter(gradientAndScalars);                              // reduce-scatter
         long reduced = System.nanoTime();
         optimizer.step(Math.toIntExact(iteration), rank.epoch, globalCount);       // update (this slice)
         if (flagAt >= 0 && !optimizer.finite()) {
             rank.network.params().putScalar(0, flagAt, Float.NaN);
         }
         long updated = System.nanoTime();
-        rank.ring.allGather(paramsAndScalars);                                    // all-gather
+        rank.collective.allGather(paramsAndScalars);                                    // all-gather
         long gathered = System.nanoTime();
         rank.agreeOnStop();
         float loss = rank.lossSum() / globalCount;
@@ -85,7 +87,7 @@ final class ShardedSyncStep implements StepRule {
     }
 
     private boolean flagged() {
-        for (int at : flags) {
+        for (long at : flags) {
             if (!Float.isFinite(rank.network.params().getFloat(0, at))) {
                 return true;
             }
@@ -101,7 +103,7 @@ final class ShardedSyncStep implements StepRule {
         if (!state.isEmpty()) {
             state.assign(0);
             optimizer.storeState(state);
-            rank.ring.sum(new FloatVector(NioViews.of(state)));
+            rank.collective.allReduce(new FloatVector(NioViews.of(state)));
         }
         log.sync(System.nanoTime() - start);
     }

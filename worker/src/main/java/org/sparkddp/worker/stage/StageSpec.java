@@ -2,6 +2,7 @@ package org.sparkddp.worker.stage;
 
 import java.io.Serializable;
 import java.time.Duration;
+import org.sparkddp.common.config.CollectiveKind;
 import org.sparkddp.common.config.TrainingMode;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
@@ -15,6 +16,7 @@ import org.sparkddp.common.plan.VirtualShards;
  * @param mode             how ranks combine their work
  * @param averageEvery     in average mode, local steps between averages
  * @param shardedOptimizer in sync mode, shard the optimizer step across ranks where the network allows it
+ * @param collective       how the ranks exchange ({@code training.collective}); auto decides from their hosts
  * @param network          how to build a replica
  * @param seed             the run's seed, from which the epoch's shuffles derive
  * @param epoch            0-based epoch index
@@ -31,7 +33,7 @@ import org.sparkddp.common.plan.VirtualShards;
  * @param secret           the run's secret, shown by every rendezvous request and ring connection
  */
 public record StageSpec(String runId, TrainingMode mode, int averageEvery, boolean shardedOptimizer,
-                        NetworkSpec network, long seed,
+                        CollectiveKind collective, NetworkSpec network, long seed,
                         int epoch, VirtualShards shards, int workers, int batchSize, int fromIteration, int toIteration, long firstGlobalIteration, Duration syncTimeout,
                         Duration timeBudget, String rendezvous, String secret)
         implements Serializable {
@@ -39,12 +41,28 @@ public record StageSpec(String runId, TrainingMode mode, int averageEvery, boole
     public static final Duration UNBOUNDED = Duration.ofNanos(Long.MAX_VALUE);
 
     public StageSpec {
+        if (collective == null) {
+            throw new IllegalArgumentException("no collective kind");
+        }
         if (fromIteration < 0 || toIteration <= fromIteration) {
             throw new IllegalArgumentException("empty stage [" + fromIteration + ", " + toIteration + ")");
         }
         if (timeBudget.isNegative() || timeBudget.isZero()) {
             throw new IllegalArgumentException("time budget must be > 0 but got " + timeBudget);
         }
+    }
+
+    /**
+     * A stage whose ranks choose their collective from their hosts ({@code auto}), for callers that predate
+     * {@code training.collective}.
+     */
+    public StageSpec(String runId, TrainingMode mode, int averageEvery, boolean shardedOptimizer, NetworkSpec network,
+                     long seed, int epoch, VirtualShards shards, int workers, int batchSize, int fromIteration,
+                     int toIteration, long firstGlobalIteration, Duration syncTimeout, Duration timeBudget,
+                     String rendezvous, String secret) {
+        this(runId, mode, averageEvery, shardedOptimizer, CollectiveKind.AUTO, network, seed, epoch, shards, workers,
+                batchSize, fromIteration, toIteration, firstGlobalIteration, syncTimeout, timeBudget, rendezvous,
+                secret);
     }
 
     public EpochPlan plan() {

@@ -9,9 +9,9 @@ import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.wire.ExecutorProcess;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StageReport;
-import org.sparkddp.worker.collective.PeerRing;
+import org.sparkddp.worker.collective.Collective;
+import org.sparkddp.worker.collective.Collectives;
 import org.sparkddp.worker.collective.RendezvousClient;
-import org.sparkddp.worker.collective.RingAllReduce;
 import org.sparkddp.worker.replica.ReplicaPool;
 import scala.collection.Iterator;
 import scala.runtime.AbstractFunction1;
@@ -47,12 +47,12 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         ExecutorProcess process = ExecutorProcess.current(SparkEnv.get().executorId(), host);
         try (ReplicaPool.Lease replica = ReplicaPool.borrow(spec.runId(), spec.network(), bcState.value());
-             RingAllReduce ring = PeerRing.connect(rank, spec.workers(), host, spec.secret(),
+             Collective collective = Collectives.connect(spec.collective(), rank, spec.workers(), host, spec.secret(),
                      new RendezvousClient(spec.rendezvous(), spec.secret(), token(context), rank, spec.workers(),
                              spec.syncTimeout(), context::isInterrupted),
                      spec.syncTimeout(), context::isInterrupted)) {
             RankContext rankContext = new RankContext(spec.epoch(), rank, spec.seed(), spec.plan().maxLocalBatch(rank, spec.workers()), shard,
-                    replica.network(), ring);
+                    replica.network(), collective);
             try (StepRule rule = rule(spec, rankContext)) {
                 StageReport report = new StageLoop(spec, rank, rankContext, rule, progress, process).run();
                 return scala.collection.Iterator$.MODULE$.single(report);

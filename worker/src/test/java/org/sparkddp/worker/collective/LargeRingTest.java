@@ -42,12 +42,12 @@ class LargeRingTest {
 
     /** One rank: its end of the ring and its vector, two segments of native memory. */
     private static final class Rank {
-        final RingAllReduce ring;
+        final RingCollective ring;
         final ByteBuffer head;
         final ByteBuffer tail;
         final int n;
 
-        Rank(RingAllReduce ring, int n) {
+        Rank(RingCollective ring, int n) {
             this.ring = ring;
             this.n = n;
             head = ByteBuffer.allocateDirect((n - TAIL) * Float.BYTES).order(ByteOrder.nativeOrder());
@@ -128,7 +128,7 @@ class LargeRingTest {
     /** Sums each rank's input around the ring and checks that every rank holds exactly {@code expected}. */
     private void assertSumOnEveryRank(float[][] inputs, float[] expected) throws Exception {
         List<float[]> results = onEveryRank(rank -> {
-            rank.ring.sum(rank.load(inputs[rank.ring.rank()]));
+            rank.ring.allReduce(rank.load(inputs[rank.ring.rank()]));
             return rank.read();
         });
         for (int r = 0; r < inputs.length; r++) {
@@ -154,8 +154,8 @@ class LargeRingTest {
         });
         int[][] owned = new int[size][];
         for (int r = 0; r < size; r++) {
-            RingAllReduce ring = ranks.get(r).ring;
-            owned[r] = new int[] {ring.ownedFrom(n), ring.ownedTo(n)};
+            RingCollective ring = ranks.get(r).ring;
+            owned[r] = new int[] {(int) ring.ownedFrom(n), (int) ring.ownedTo(n)};
             assertArrayEquals(Arrays.copyOfRange(sum, owned[r][0], owned[r][1]),
                     Arrays.copyOfRange(reduced.get(r), owned[r][0], owned[r][1]), "rank " + r + "'s owned chunk");
         }
@@ -169,8 +169,8 @@ class LargeRingTest {
         List<float[]> gathered = onEveryRank(rank -> {
             float[] mine = new float[n];
             Arrays.fill(mine, Float.NaN); // what no owner sent stays NaN, which params never are
-            int from = rank.ring.ownedFrom(n);
-            int to = rank.ring.ownedTo(n);
+            int from = (int) rank.ring.ownedFrom(n);
+            int to = (int) rank.ring.ownedTo(n);
             System.arraycopy(params, from, mine, from, to - from);
             rank.ring.allGather(rank.load(mine));
             return rank.read();
@@ -219,14 +219,14 @@ class LargeRingTest {
     }
 
     private void connect(int size, int n) throws Exception {
-        RingAllReduceTest.InMemoryExchange exchange = new RingAllReduceTest.InMemoryExchange(size);
-        List<Future<RingAllReduce>> rings = new ArrayList<>();
+        RingCollectiveTest.InMemoryExchange exchange = new RingCollectiveTest.InMemoryExchange(size);
+        List<Future<RingCollective>> rings = new ArrayList<>();
         for (int r = 0; r < size; r++) {
             int rank = r;
             rings.add(pool.submit(() -> PeerRing.connect(rank, size, "127.0.0.1", "s3cret", exchange.forRank(rank),
                     Duration.ofSeconds(30), () -> false)));
         }
-        for (Future<RingAllReduce> ring : rings) {
+        for (Future<RingCollective> ring : rings) {
             ranks.add(new Rank(ring.get(), n));
         }
     }

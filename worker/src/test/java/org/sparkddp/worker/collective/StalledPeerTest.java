@@ -68,17 +68,17 @@ class StalledPeerTest {
         SocketChannel[] zeroToOne = link();
         SocketChannel[] oneToTwo = link();
         SocketChannel[] twoToZero = link();
-        RingAllReduce rank0 = new RingAllReduce(0, 3, zeroToOne[0], "rank 1", twoToZero[1], STALLED, SYNC_TIMEOUT,
+        RingCollective rank0 = new RingCollective(0, 3, zeroToOne[0], "rank 1", twoToZero[1], STALLED, SYNC_TIMEOUT,
                 () -> false);
-        RingAllReduce rank1 = new RingAllReduce(1, 3, oneToTwo[0], STALLED, zeroToOne[1], "rank 0", SYNC_TIMEOUT,
+        RingCollective rank1 = new RingCollective(1, 3, oneToTwo[0], STALLED, zeroToOne[1], "rank 0", SYNC_TIMEOUT,
                 () -> false);
         open.add(rank0);
         open.add(rank1);
 
         CountDownLatch stalled = new CountDownLatch(1);
         pool.execute(() -> stallMidTransfer(oneToTwo[1], twoToZero[0], stalled));
-        Future<?> sum0 = pool.submit(() -> rank0.sum(vector()));
-        Future<?> sum1 = pool.submit(() -> rank1.sum(vector()));
+        Future<?> sum0 = pool.submit(() -> rank0.allReduce(vector()));
+        Future<?> sum1 = pool.submit(() -> rank1.allReduce(vector()));
 
         assertEquals("rank 0: timed out after PT2S waiting for data from " + STALLED + " during reduce-scatter step 0",
                 failure(sum0).getMessage());

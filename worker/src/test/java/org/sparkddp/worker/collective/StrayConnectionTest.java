@@ -35,7 +35,7 @@ class StrayConnectionTest {
     @Test
     @Timeout(40)
     void aSilentStrayAheadOfThePreviousRankIsDroppedAndTheRingForms() throws Exception {
-        RingAllReduceTest.InMemoryExchange exchange = new RingAllReduceTest.InMemoryExchange(2);
+        RingCollectiveTest.InMemoryExchange exchange = new RingCollectiveTest.InMemoryExchange(2);
         PeerRing.AddressExchange rank1Exchange = message -> {
             String[] addresses = exchange.forRank(1).allGather(message);
             // Before rank 1 dials rank 0, so that rank 0 accepts the stray first.
@@ -48,11 +48,11 @@ class StrayConnectionTest {
             }
             return addresses;
         };
-        Future<RingAllReduce> rank1 = pool.submit(() -> PeerRing.connect(1, 2, "127.0.0.1", "s3cret", rank1Exchange,
+        Future<RingCollective> rank1 = pool.submit(() -> PeerRing.connect(1, 2, "127.0.0.1", "s3cret", rank1Exchange,
                 SYNC_TIMEOUT, () -> false));
-        try (RingAllReduce ring0 = PeerRing.connect(0, 2, "127.0.0.1", "s3cret", exchange.forRank(0), SYNC_TIMEOUT,
+        try (RingCollective ring0 = PeerRing.connect(0, 2, "127.0.0.1", "s3cret", exchange.forRank(0), SYNC_TIMEOUT,
                 () -> false);
-             RingAllReduce ring1 = rank1.get()) {
+             RingCollective ring1 = rank1.get()) {
             InputStream fromRank0 = stray.getInputStream();
             assertEquals(-1, fromRank0.read(), "rank 0 should have closed the stray connection");
 
@@ -62,9 +62,9 @@ class StrayConnectionTest {
         }
     }
 
-    private static float[] sum(RingAllReduce ring, float value) {
+    private static float[] sum(RingCollective ring, float value) {
         ByteBuffer b = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder()).putFloat(0, value);
-        ring.sum(new FloatVector(b));
+        ring.allReduce(new FloatVector(b));
         return new float[] {b.getFloat(0)};
     }
 }

@@ -30,7 +30,7 @@ import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ExecutorProcess;
 import org.sparkddp.common.wire.StageReport;
 import org.sparkddp.worker.collective.PeerRing;
-import org.sparkddp.worker.collective.RingAllReduce;
+import org.sparkddp.worker.collective.RingCollective;
 
 /**
  * Rank 0's stop reaches every rank through the exchange that carries the loss, so all ranks end the stage after
@@ -101,7 +101,7 @@ class StopAgreementTest {
                 return addresses.clone();
             };
             futures.add(pool.submit(() -> {
-                try (RingAllReduce ring = PeerRing.connect(rank, WORKERS, "127.0.0.1", spec.secret(), exchange,
+                try (RingCollective ring = PeerRing.connect(rank, WORKERS, "127.0.0.1", spec.secret(), exchange,
                         spec.syncTimeout(), () -> false)) {
                     RankContext context = new RankContext(spec.epoch(), rank, spec.seed(),
                             spec.plan().maxLocalBatch(rank, WORKERS), shardOf(all, spec.shards(), rank),

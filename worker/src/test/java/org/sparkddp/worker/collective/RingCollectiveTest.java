@@ -24,7 +24,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Ranks are threads here; in Spark they are the tasks of a barrier stage. */
-class RingAllReduceTest {
+class RingCollectiveTest {
     private final ExecutorService pool = Executors.newCachedThreadPool();
 
     @AfterEach
@@ -74,16 +74,16 @@ class RingAllReduceTest {
         return out;
     }
 
-    private List<RingAllReduce> connect(int size, Duration timeout) throws Exception {
+    private List<RingCollective> connect(int size, Duration timeout) throws Exception {
         InMemoryExchange exchange = new InMemoryExchange(size);
-        List<Future<RingAllReduce>> rings = new ArrayList<>();
+        List<Future<RingCollective>> rings = new ArrayList<>();
         for (int r = 0; r < size; r++) {
             int rank = r;
             rings.add(pool.submit(() -> PeerRing.connect(rank, size, "127.0.0.1", "s3cret", exchange.forRank(rank), timeout,
                     () -> false)));
         }
-        List<RingAllReduce> out = new ArrayList<>();
-        for (Future<RingAllReduce> f : rings) {
+        List<RingCollective> out = new ArrayList<>();
+        for (Future<RingCollective> f : rings) {
             out.add(f.get(20, TimeUnit.SECONDS));
         }
         return out;
@@ -107,14 +107,14 @@ class RingAllReduceTest {
                 expected[mainLength + i] += extra[r][i];
             }
         }
-        List<RingAllReduce> rings = connect(size, Duration.ofSeconds(10));
+        List<RingCollective> rings = connect(size, Duration.ofSeconds(10));
         List<Future<float[]>> results = new ArrayList<>();
         for (int r = 0; r < size; r++) {
             int rank = r;
             results.add(pool.submit(() -> {
                 ByteBuffer a = floats(main[rank]);
                 ByteBuffer b = floats(extra[rank]);
-                try (RingAllReduce ring = rings.get(rank)) {
+                try (RingCollective ring = rings.get(rank)) {
                     for (int repeat = 0; repeat < 3; repeat++) { // the same ring serves many iterations
                         if (repeat > 0) {
                             a.clear();
@@ -122,7 +122,7 @@ class RingAllReduceTest {
                             b.clear();
                             b.asFloatBuffer().put(extra[rank]);
                         }
-                        ring.sum(new FloatVector(a, b));
+                        ring.allReduce(new FloatVector(a, b));
                     }
                 }
                 float[] all = new float[mainLength + 3];
@@ -142,14 +142,14 @@ class RingAllReduceTest {
 
     @Test
     void aVectorShorterThanTheRingStillWorks() throws Exception {
-        List<RingAllReduce> rings = connect(3, Duration.ofSeconds(10));
+        List<RingCollective> rings = connect(3, Duration.ofSeconds(10));
         List<Future<float[]>> results = new ArrayList<>();
         for (int r = 0; r < 3; r++) {
             int rank = r;
             results.add(pool.submit(() -> {
                 ByteBuffer a = floats(new float[] {rank + 1f});
-                try (RingAllReduce ring = rings.get(rank)) {
-                    ring.sum(new FloatVector(a));
+                try (RingCollective ring = rings.get(rank)) {
+                    ring.allReduce(new FloatVector(a));
                 }
                 return read(a);
             }));
@@ -161,12 +161,12 @@ class RingAllReduceTest {
 
     @Test
     void aPeerThatDiesFailsTheOthersPromptlyInsteadOfHanging() throws Exception {
-        List<RingAllReduce> rings = connect(3, Duration.ofSeconds(60));
+        List<RingCollective> rings = connect(3, Duration.ofSeconds(60));
         rings.get(2).close(); // its task failed or its executor died: the OS closes its sockets
         List<Future<?>> calls = new ArrayList<>();
         for (int r = 0; r < 2; r++) {
             int rank = r;
-            calls.add(pool.submit(() -> rings.get(rank).sum(new FloatVector(floats(new float[1000])))));
+            calls.add(pool.submit(() -> rings.get(rank).allReduce(new FloatVector(floats(new float[1000])))));
         }
         for (Future<?> call : calls) {
             ExecutionException e = assertThrows(ExecutionException.class, () -> call.get(30, TimeUnit.SECONDS));
@@ -178,25 +178,25 @@ class RingAllReduceTest {
 
     @Test
     void aSilentPeerFailsTheCallAfterTheTimeout() throws Exception {
-        List<RingAllReduce> rings = connect(2, Duration.ofMillis(300));
+        List<RingCollective> rings = connect(2, Duration.ofMillis(300));
         // Rank 1 is alive but never joins the all-reduce.
         PeerFailureException e = assertThrows(PeerFailureException.class,
-                () -> rings.get(0).sum(new FloatVector(floats(new float[10]))));
+                () -> rings.get(0).allReduce(new FloatVector(floats(new float[10]))));
         assertTrue(e.getMessage().contains("timed out after PT0.3S waiting for data from"), e.getMessage());
-        rings.forEach(RingAllReduce::close);
+        rings.forEach(RingCollective::close);
     }
 
     @Test
     void cancellationStopsAWait() throws Exception {
         InMemoryExchange exchange = new InMemoryExchange(2);
-        Future<RingAllReduce> other = pool.submit(() -> PeerRing.connect(1, 2, "127.0.0.1", "s3cret", exchange.forRank(1),
+        Future<RingCollective> other = pool.submit(() -> PeerRing.connect(1, 2, "127.0.0.1", "s3cret", exchange.forRank(1),
                 Duration.ofSeconds(60), () -> false));
         java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
-        RingAllReduce ring = PeerRing.connect(0, 2, "127.0.0.1", "s3cret", exchange.forRank(0), Duration.ofSeconds(60),
+        RingCollective ring = PeerRing.connect(0, 2, "127.0.0.1", "s3cret", exchange.forRank(0), Duration.ofSeconds(60),
                 killed::get);
         killed.set(true); // Spark killed the task while it waits for a peer that never sends
         PeerFailureException e = assertThrows(PeerFailureException.class,
-                () -> ring.sum(new FloatVector(floats(new float[10]))));
+                () -> ring.allReduce(new FloatVector(floats(new float[10]))));
         assertTrue(e.getMessage().contains("cancelled"), e.getMessage());
         ring.close();
         other.get(10, TimeUnit.SECONDS).close();

@@ -1,0 +1,305 @@
+package org.sparkddp.worker.collective;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A two-level collective: the ranks of one host reduce to their leader (the host's lowest rank), the leaders run
+ * the {@link RingCollective} among themselves, and each leader shares the result with its host's ranks (the
+ * hierarchical all-reduce of Horovod and NCCL). Only leaders send between hosts, so a host's network card carries
+ * one ring flow instead of one per rank, and a ring step waits on H hosts rather than W ranks. Runs on executors,
+ * inside a barrier task.
+ *
+ * <p>Ownership: the leaders' ring cuts the vector into one chunk per host, weighted by the host's rank count, and
+ * each leader cuts its host's chunk into one sub-range per local rank, so every rank still owns about {@code 1/W}
+ * of the vector (the sharded optimizer updates exactly that). Any rank can compute any rank's range from the host
+ * groups, which every rank builds from the same exchanged addresses.
+ *
+ * <p>Order of additions: a leader adds its host's ranks' vectors in ascending rank order, then the ring adds the
+ * host sums in ring order; the result is the same bits on every rank and every run with the same hosts (not the
+ * flat ring's bits: the order differs).
+ *
+ * <p>A leader talks to each of its local ranks over one socket in both directions. Every wait is bounded by
+ * {@link Transfers}; a peer that fails or goes silent fails the call with {@link PeerFailureException} naming it,
+ * and the task's failure closes this rank's sockets, which fails its own peers in turn.
+ */
+public final class HierarchicalCollective implements Collective {
+    private final int rank;
+    private final HostGroups groups;
+    private final int host;
+    /** This host's ranks, ascending; [0] is the leader. */
+    private final int[] locals;
+    /** Weighted chunk per host, in ring chunk order: host h owns chunk (h + 1) % H. */
+    private final Chunks hostChunks;
+    /** The leaders' ring (a ring of one when there is one host); null on a rank that is not a leader. */
+    private final RingCollective leaders;
+    /** On a leader, one peer per local rank (index 0 unused); on another rank, just its leader at [0]. */
+    private final Transfers.Peer[] links;
+    private final Transfers transfers;
+    private final int pieceFloats;
+    private ByteBuffer scratch = ByteBuffer.allocateDirect(0);
+    private final float[] addA = new float[1 << 16];
+    private final float[] addB = new float[1 << 16];
+
+    private HierarchicalCollective(int rank, HostGroups groups, RingCollective leaders, Transfers.Peer[] links,
+                                   Duration timeout, BooleanSupplier cancelled, int pieceFloats) throws IOException {
+        this.rank = rank;
+        this.groups = groups;
+        this.host = groups.hostOf(rank);
+        this.locals = groups.ranksOn(host);
+        this.hostChunks = new Chunks(weights(groups));
+        this.leaders = leaders;
+        this.links = links;
+        List<SocketChannel> channels = Arrays.stream(links).filter(l -> l != null).map(Transfers.Peer::channel).toList();
+        this.transfers = new Transfers("rank " + rank, channels, timeout, cancelled);
+        this.pieceFloats = pieceFloats;
+    }
+
+    /**
+     * Connects this rank: a leader dials the next host's leader and accepts the previous host's leader and its
+     * own host's ranks; any other rank dials its leader. Every connection opens with the run's secret.
+     *
+     * @param server      this rank's listening socket, whose address is {@code addresses[rank]}
+     * @param pieceFloats floats per piece of a transfer (tests force it low)
+     */
+    static HierarchicalCollective connect(int rank, HostGroups groups, String[] addresses, ServerSocketChannel server,
+                                          String secret, Duration timeout, BooleanSupplier cancelled,
+                                          int pieceFloats) throws IOException {
+        Deadline deadline = Deadline.after(timeout, cancelled);
+        int host = groups.hostOf(rank);
+        int[] locals = groups.ranksOn(host);
+        List<SocketChannel> opened = new ArrayList<>();
+        try {
+            if (rank != locals[0]) {
+                SocketChannel up = PeerRing.dial(addresses[locals[0]], "its host's leader, rank " + locals[0], rank,
+                        secret, deadline);
+                opened.add(up);
+                Transfers.Peer[] links = {Transfers.Peer.of(up, name(locals[0], addresses))};
+                return new HierarchicalCollective(rank, groups, null, links, timeout, cancelled, pieceFloats);
+            }
+            int hosts = groups.hosts();
+            Map<Integer, String> expected = new HashMap<>();
+            for (int j = 1; j < locals.length; j++) {
+                expected.put(locals[j], name(locals[j], addresses));
+            }
+            int next = groups.leader((host + 1) % hosts);
+            int previous = groups.leader(Math.floorMod(host - 1, hosts));
+            SocketChannel toNext = null;
+            if (hosts > 1) {
+                toNext = PeerRing.dial(addresses[next], "the next host's leader, rank " + next, rank, secret, deadline);
+                opened.add(toNext);
+                expected.put(previous, "the previous host's leader (" + name(previous, addresses) + ")");
+            }
+            Map<Integer, SocketChannel> accepted = PeerRing.accept(server, expected, secret, deadline, rank);
+            opened.addAll(accepted.values());
+            RingCollective ring = hosts == 1 ? RingCollective.single()
+                    : new RingCollective("rank " + rank, host, hosts, weights(groups), toNext, name(next, addresses),
+                            accepted.get(previous), name(previous, addresses), timeout, cancelled, pieceFloats,
+                            RingCollective.BROADCAST_PIECE_FLOATS);
+            Transfers.Peer[] links = new Transfers.Peer[locals.length];
+            for (int j = 1; j < locals.length; j++) {
+                links[j] = Transfers.Peer.of(accepted.get(locals[j]), name(locals[j], addresses));
+            }
+            return new HierarchicalCollective(rank, groups, ring, links, timeout, cancelled, pieceFloats);
+        } catch (IOException | RuntimeException e) {
+            opened.forEach(PeerRing::closeQuietly);
+            throw e;
+        }
+    }
+
+    /** Ring chunk c belongs to host c - 1 (ring rank r owns chunk r + 1) and is weighted by its rank count. */
+    private static int[] weights(HostGroups groups) {
+        int hosts = groups.hosts();
+        int[] weights = new int[hosts];
+        for (int c = 0; c < hosts; c++) {
+            weights[c] = groups.ranksOn(Math.floorMod(c - 1, hosts)).length;
+        }
+        return weights;
+    }
+
+    private static String name(int rank, String[] addresses) {
+        return "rank " + rank + " at " + addresses[rank];
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int size() {
+        return groups.size();
+    }
+
+    @Override
+    public long ownedFrom(int r, long n) {
+        long[] range = hostRange(groups.hostOf(r), n);
+        int m = groups.ranksOn(groups.hostOf(r)).length;
+        return range[0] + (range[1] - range[0]) * groups.localIndex(r) / m;
+    }
+
+    @Override
+    public long ownedTo(int r, long n) {
+        long[] range = hostRange(groups.hostOf(r), n);
+        int m = groups.ranksOn(groups.hostOf(r)).length;
+        return range[0] + (range[1] - range[0]) * (groups.localIndex(r) + 1) / m;
+    }
+
+    /** Host {@code h}'s chunk: what its leader owns after the leaders' reduce-scatter. */
+    private long[] hostRange(int h, long n) {
+        int chunk = (h + 1) % groups.hosts();
+        return new long[] {hostChunks.start(n, chunk), hostChunks.end(n, chunk)};
+    }
+
+    private boolean leader() {
+        return leaders != null;
+    }
+
+    /** Host sums on the leaders, the leaders' reduce-scatter, then each local rank gets its sub-range. */
+    @Override
+    public void reduceScatter(FloatVector vector) {
+        long n = vector.length();
+        if (leader()) {
+            reduceOnHost(vector);
+            leaders.reduceScatter(vector);
+            for (int j = 1; j < locals.length; j++) {
+                send(j, vector, ownedFrom(locals[j], n), ownedTo(locals[j], n), "reduce-scatter (to host ranks)");
+            }
+        } else {
+            send(0, vector, 0, n, "reduce-scatter (to the host leader)");
+            receive(0, vector, ownedFrom(rank, n), ownedTo(rank, n), "reduce-scatter (from the host leader)");
+        }
+    }
+
+    /** Local ranks give their sub-ranges to the leader, the leaders all-gather, each leader sends the whole. */
+    @Override
+    public void allGather(FloatVector vector) {
+        long n = vector.length();
+        if (leader()) {
+            for (int j = 1; j < locals.length; j++) {
+                receive(j, vector, ownedFrom(locals[j], n), ownedTo(locals[j], n), "all-gather (from host ranks)");
+            }
+            leaders.allGather(vector);
+            shareOnHost(vector, -1, "all-gather (to host ranks)");
+        } else {
+            send(0, vector, ownedFrom(rank, n), ownedTo(rank, n), "all-gather (to the host leader)");
+            receive(0, vector, 0, n, "all-gather (from the host leader)");
+        }
+    }
+
+    /** Host sums on the leaders, the leaders' all-reduce, then each leader sends the whole to its host. */
+    @Override
+    public void allReduce(FloatVector vector) {
+        long n = vector.length();
+        if (leader()) {
+            reduceOnHost(vector);
+            leaders.allReduce(vector);
+            shareOnHost(vector, -1, "all-reduce (to host ranks)");
+        } else {
+            send(0, vector, 0, n, "all-reduce (to the host leader)");
+            receive(0, vector, 0, n, "all-reduce (from the host leader)");
+        }
+    }
+
+    /** The root gives its vector to its leader, the leaders broadcast from the root's host, leaders share it. */
+    @Override
+    public void broadcast(FloatVector vector, int root) {
+        if (root < 0 || root >= size()) {
+            throw new IllegalArgumentException("broadcast root " + root + " is not a rank of " + size());
+        }
+        long n = vector.length();
+        int rootHost = groups.hostOf(root);
+        int rootLocal = groups.localIndex(root);
+        if (host == rootHost && rootLocal > 0) {
+            if (rank == root) {
+                send(0, vector, 0, n, "broadcast (to the host leader)");
+                return;
+            }
+            if (leader()) {
+                receive(rootLocal, vector, 0, n, "broadcast (from rank " + root + ")");
+            }
+        }
+        if (leader()) {
+            leaders.broadcast(vector, rootHost);
+            shareOnHost(vector, host == rootHost ? rootLocal : -1, "broadcast (to host ranks)");
+        } else if (rank != root) {
+            receive(0, vector, 0, n, "broadcast (from the host leader)");
+        }
+    }
+
+    /**
+     * On a leader: adds each local rank's vector into its own, piece by piece, in ascending rank order (a fixed
+     * order, so the same bits every run).
+     */
+    private void reduceOnHost(FloatVector vector) {
+        if (locals.length == 1) {
+            return;
+        }
+        Pieces pieces = new Pieces(0, vector.length(), pieceFloats);
+        int floats = (int) Math.min(pieceFloats, vector.length());
+        if (scratch.capacity() < floats * Float.BYTES) {
+            scratch = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
+        }
+        for (long p = 0; p < pieces.count(); p++) {
+            for (int j = 1; j < locals.length; j++) {
+                ByteBuffer into = scratch.duplicate().order(ByteOrder.nativeOrder());
+                into.clear().limit((int) ((pieces.to(p) - pieces.from(p)) * Float.BYTES));
+                transfers.exchange(null, new ByteBuffer[0], links[j], new ByteBuffer[] {into},
+                        "reduce (from host ranks)", p);
+                vector.addFrom(scratch, pieces.from(p), pieces.to(p), addA, addB);
+            }
+        }
+    }
+
+    /** On a leader: sends the whole vector to every local rank but {@code skip}, piece by piece to each in turn. */
+    private void shareOnHost(FloatVector vector, int skip, String phase) {
+        Pieces pieces = new Pieces(0, vector.length(), pieceFloats);
+        for (long p = 0; p < pieces.count(); p++) {
+            for (int j = 1; j < locals.length; j++) {
+                if (j != skip) {
+                    transfers.exchange(links[j], vector.slice(pieces.from(p), pieces.to(p)), null, new ByteBuffer[0],
+                            phase, p);
+                }
+            }
+        }
+    }
+
+    /** Sends floats {@code [from, to)} to link {@code j}, piece by piece. */
+    private void send(int j, FloatVector vector, long from, long to, String phase) {
+        Pieces pieces = new Pieces(from, to, pieceFloats);
+        for (long p = 0; p < pieces.count(); p++) {
+            transfers.exchange(links[j], vector.slice(pieces.from(p), pieces.to(p)), null, new ByteBuffer[0], phase, p);
+        }
+    }
+
+    /** Receives floats {@code [from, to)} from link {@code j}, piece by piece. */
+    private void receive(int j, FloatVector vector, long from, long to, String phase) {
+        Pieces pieces = new Pieces(from, to, pieceFloats);
+        for (long p = 0; p < pieces.count(); p++) {
+            transfers.exchange(null, new ByteBuffer[0], links[j], vector.slice(pieces.from(p), pieces.to(p)), phase, p);
+        }
+    }
+
+    @Override
+    public void close() {
+        transfers.close();
+        if (leaders != null) {
+            leaders.close();
+        }
+        for (Transfers.Peer link : links) {
+            if (link != null) {
+                PeerRing.closeQuietly(link.channel());
+            }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+package org.sparkddp.worker.collective;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The flat ring: reduce-scatter, all-gather and broadcast around the ranks of a barrier stage in rank order, in
+ * place (Patarasuk and Yuan, "Bandwidth optimal all-reduce algorithms for clusters of workstations", JPDC 2009).
+ * Runs on executors, inside a barrier task; also the ring between host leaders inside
+ * {@link HierarchicalCollective}.
+ *
+ * <p>Each rank sends and receives {@code 2 (n-1)/n} of the vector per all-reduce, whatever the number of ranks,
+ * and the driver is not involved. Each chunk of the result is added up by exactly one rank, in ring order, and
+ * then copied to the others, so every rank ends with bitwise-identical values: replicas that apply the same
+ * update to the same sum stay identical without ever comparing notes.
+ *
+ * <p>Lengths are 64-bit. A step moves its chunk in pieces of at most {@link #PIECE_FLOATS} floats, so the receive
+ * buffer stays bounded (a chunk of a large model is more than a {@link ByteBuffer} can hold) and a broadcast is
+ * pipelined: each rank forwards a piece while the next one arrives.
+ *
+ * <p>Every wait is bounded: a peer that closes its socket (its task failed, or its executor died) fails the
+ * call at once, one that goes silent fails it after the timeout, and a cancelled task stops within a second.
+ */
+public final class RingCollective implements Collective {
+    /** Floats per piece of a reduce-scatter or all-gather step: 64 MiB of receive buffer at most. */
+    static final int PIECE_FLOATS = 16 << 20;
+    /** Floats per piece of a broadcast: small, so that the pipeline fills quickly. */
+    static final int BROADCAST_PIECE_FLOATS = 256 << 10;
+
+    private final int rank;
+    private final int size;
+    /** Chunk {@code c} is the one rank {@code c - 1} owns once reduced. */
+    private final Chunks chunks;
+    private final SocketChannel toNext;
+    private final SocketChannel fromPrevious;
+    private final Transfers.Peer next;
+    private final Transfers.Peer previous;
+    private final Transfers transfers;
+    private final int pieceFloats;
+    private final int broadcastPieceFloats;
+    private ByteBuffer scratch = ByteBuffer.allocateDirect(0);
+    /** Heap blocks for the additions; bounded, so that a large model does not need a large heap. */
+    private final float[] addA = new float[1 << 16];
+    private final float[] addB = new float[1 << 16];
+
+    /**
+     * A ring of {@code size} ranks with equal chunks, named "rank N" in messages.
+     *
+     * @param toNext       connected, to rank {@code (rank + 1) % size}; this side only writes
+     * @param fromPrevious connected, from rank {@code (rank - 1) % size}; this side only reads
+     */
+    RingCollective(int rank, int size, SocketChannel toNext, String nextName, SocketChannel fromPrevious,
+                   String previousName, Duration timeout, BooleanSupplier cancelled) throws IOException {
+        this("rank " + rank, rank, size, null, toNext, nextName, fromPrevious, previousName, timeout, cancelled,
+                PIECE_FLOATS, BROADCAST_PIECE_FLOATS);
+    }
+
+    /**
+     * @param self        how messages name this rank
+     * @param weights     chunk {@code c}'s share of a vector is {@code weights[c] / sum(weights)}; null for equal
+     *                    chunks (the hierarchical collective weights each host's chunk by its number of ranks)
+     * @param pieceFloats floats per piece of a reduce-scatter or all-gather step (tests force it low)
+     */
+    RingCollective(String self, int rank, int size, int[] weights, SocketChannel toNext, String nextName,
+                   SocketChannel fromPrevious, String previousName, Duration timeout, BooleanSupplier cancelled,
+                   int pieceFloats, int broadcastPieceFloats) throws IOException {
+        this.rank = rank;
+        this.size = size;
+        this.chunks = weights == null ? Chunks.equal(size) : new Chunks(weights);
+        this.toNext = toNext;
+        this.fromPrevious = fromPrevious;
+        this.next = Transfers.Peer.of(toNext, nextName);
+        this.previous = new Transfers.Peer(fromPrevious, previousName, "the previous rank (" + previousName + ")");
+        this.transfers = size > 1 ? new Transfers(self, List.of(toNext, fromPrevious), timeout, cancelled) : null;
+        this.pieceFloats = pieceFloats;
+        this.broadcastPieceFloats = broadcastPieceFloats;
+    }
+
+    /** A ring of one: every operation is a no-op. */
+    static RingCollective single() {
+        try {
+            return new RingCollective(0, 1, null, "", null, "", Duration.ofSeconds(1), () -> false);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    /** Rank {@code r} owns chunk {@code r + 1}: the chunk its reduce-scatter finishes. */
+    @Override
+    public long ownedFrom(int r, long n) {
+        return chunkStart(n, (r + 1) % size);
+    }
+
+    @Override
+    public long ownedTo(int r, long n) {
+        return chunkStart(n, (r + 1) % size + 1);
+    }
+
+    private long chunkStart(long n, int chunk) {
+        return chunks.start(n, chunk);
+    }
+
+    private long chunkEnd(long n, int chunk) {
+        return chunks.end(n, chunk);
+    }
+
+    /**
+     * Afterwards this rank's owned chunk holds the element-wise sum over all ranks; the rest of {@code vector}
+     * holds partial sums. After step s, the chunk received holds s + 2 ranks' contributions.
+     */
+    @Override
+    public void reduceScatter(FloatVector vector) {
+        if (size == 1) {
+            return;
+        }
+        long n = vector.length();
+        long largestChunk = 0;
+        for (int c = 0; c < size; c++) {
+            largestChunk = Math.max(largestChunk, chunkEnd(n, c) - chunkStart(n, c));
+        }
+        int scratchFloats = (int) Math.min(pieceFloats, largestChunk);
+        if (scratch.capacity() < scratchFloats * Float.BYTES) {
+            scratch = ByteBuffer.allocateDirect(scratchFloats * Float.BYTES).order(ByteOrder.nativeOrder());
+        }
+        for (int s = 0; s < size - 1; s++) {
+            int send = Math.floorMod(rank - s, size);
+            int receive = Math.floorMod(rank - s - 1, size);
+            Pieces out = new Pieces(chunkStart(n, send), chunkEnd(n, send), pieceFloats);
+            Pieces in = new Pieces(chunkStart(n, receive), chunkEnd(n, receive), pieceFloats);
+            for (long p = 0; p < Math.max(out.count(), in.count()); p++) {
+                ByteBuffer into = scratch.duplicate().order(ByteOrder.nativeOrder());
+                into.clear().limit((int) ((in.to(p) - in.from(p)) * Float.BYTES));
+                transfers.exchange(next, vector.slice(out.from(p), out.to(p)), previous, new ByteBuffer[] {into},
+                        "reduce-scatter", s);
+                vector.addFrom(scratch, in.from(p), in.to(p), addA, addB);
+            }
+        }
+    }
+
+    /**
+     * Sends this rank's owned chunk of {@code vector} to every rank and receives theirs, so that every rank ends
+     * with every owner's chunk. The vector may differ from the one reduced (the sharded optimizer gathers updated
+     * parameters after reducing gradients); it must have the same length.
+     */
+    @Override
+    public void allGather(FloatVector vector) {
+        if (size == 1) {
+            return;
+        }
+        long n = vector.length();
+        // Each rank owns the finished chunk rank + 1 and passes finished chunks along the ring.
+        for (int s = 0; s < size - 1; s++) {
+            int send = Math.floorMod(rank + 1 - s, size);
+            int receive = Math.floorMod(rank - s, size);
+            Pieces out = new Pieces(chunkStart(n, send), chunkEnd(n, send), pieceFloats);
+            Pieces in = new Pieces(chunkStart(n, receive), chunkEnd(n, receive), pieceFloats);
+            for (long p = 0; p < Math.max(out.count(), in.count()); p++) {
+                transfers.exchange(next, vector.slice(out.from(p), out.to(p)), previous,
+                        vector.slice(in.from(p), in.to(p)), "all-gather", s);
+            }
+        }
+    }
+
+    /**
+     * Copies rank {@code root}'s vector to every rank, down the ring from the root in pieces: each rank forwards
+     * piece p to the next while piece p + 1 arrives, so the time is about one vector's transfer plus one piece's
+     * per hop, not one vector's per hop. The rank before the root forwards nothing.
+     */
+    @Override
+    public void broadcast(FloatVector vector, int root) {
+        if (root < 0 || root >= size) {
+            throw new IllegalArgumentException("broadcast root " + root + " is not a rank of a ring of " + size);
+        }
+        if (size == 1) {
+            return;
+        }
+        int position = Math.floorMod(rank - root, size);
+        Pieces pieces = new Pieces(0, vector.length(), broadcastPieceFloats);
+        long count = pieces.count();
+        ByteBuffer[] none = new ByteBuffer[0];
+        if (position == 0) {
+            for (long p = 0; p < count; p++) {
+                transfers.exchange(next, vector.slice(pieces.from(p), pieces.to(p)), null, none, "broadcast", p);
+            }
+        } else if (position == size - 1) {
+            for (long p = 0; p < count; p++) {
+                transfers.exchange(null, none, previous, vector.slice(pieces.from(p), pieces.to(p)), "broadcast", p);
+            }
+        } else if (count > 0) {
+            transfers.exchange(null, none, previous, vector.slice(pieces.from(0), pieces.to(0)), "broadcast", 0);
+            for (long p = 0; p < count; p++) {
+                ByteBuffer[] in = p + 1 < count ? vector.slice(pieces.from(p + 1), pieces.to(p + 1)) : none;
+                transfers.exchange(next, vector.slice(pieces.from(p), pieces.to(p)), previous, in, "broadcast", p);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (transfers != null) {
+            transfers.close();
+        }
+        closeQuietly(toNext);
+        closeQuietly(fromPrevious);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // Closing is best effort: the stage is over either way, and the OS reclaims the socket.
+        }
+    }
+}
