@@ -23,7 +23,7 @@ import org.sparkddp.worker.collective.RendezvousClient;
  * so 16 ranks fit on 2). Prints one {@code RESULT} line per size with its times and the process's CPU time.
  *
  * <p>Usage: {@code CollectiveRank --rendezvous H:P --secret S --token T --rank R --size W --host 127.0.0.K
- * --kind ring|hierarchical|auto --floats N1,N2 --reps R1,R2 --warmup K --compute-ms C --timeout-s S}
+ * --kind ring|hierarchical|auto --floats N1,N2 --reps R1,R2 --warmup K1,K2 --compute-ms C --timeout-s S}
  */
 public final class CollectiveRank {
     private CollectiveRank() {
@@ -39,7 +39,7 @@ public final class CollectiveRank {
         Duration timeout = Duration.ofSeconds(Long.parseLong(a.get("--timeout-s")));
         long[] floats = parseLongs(a.get("--floats"));
         long[] reps = parseLongs(a.get("--reps"));
-        int warmup = Integer.parseInt(a.get("--warmup"));
+        long[] warmup = parseLongs(a.get("--warmup"));
         long computeMs = Long.parseLong(a.get("--compute-ms"));
         CollectiveKind kind = CollectiveKind.valueOf(a.get("--kind").toUpperCase(Locale.ROOT));
         RendezvousClient rendezvous = new RendezvousClient(a.get("--rendezvous"), a.get("--secret"), a.get("--token"),
@@ -50,7 +50,7 @@ public final class CollectiveRank {
             // answers it with the ring, and those points must not be labelled hierarchical).
             System.out.println("IMPLEMENTATION " + collective.getClass().getSimpleName());
             for (int s = 0; s < floats.length; s++) {
-                measure(collective, floats[s], (int) reps[s], warmup, computeMs);
+                measure(collective, floats[s], (int) reps[s], (int) warmup[s], computeMs);
             }
         }
     }

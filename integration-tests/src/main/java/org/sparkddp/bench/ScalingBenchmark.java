@@ -27,7 +27,7 @@ import org.sparkddp.driver.train.RendezvousServer;
  * the setup; time one DL4J step of each model ({@link ComputeStep}); fit {@link AllReduceCost}; print everything as
  * Markdown.
  *
- * <p>Options: {@code --quick} (a 2-minute subset), {@code --link-gbit G} (1), {@code --latency-us L} (50),
+ * <p>Options: {@code --quick} (a 2-minute subset), {@code --link-gbit G} (0.5: see {@link #parse}), {@code --latency-us L} (50),
  * {@code --compute-ms C} (20: the calibrated wait between all-reduces), {@code --algorithms ring,hierarchical},
  * {@code --out FILE}.
  */
@@ -80,6 +80,7 @@ public final class ScalingBenchmark {
     private final Options options;
     private final Path work;
     private final long started = System.nanoTime();
+    private final String startLoad = loadAverage();
 
     private ScalingBenchmark(Options options, Path work) {
         this.options = options;
@@ -118,9 +119,14 @@ public final class ScalingBenchmark {
         }
     }
 
+    /**
+     * NOTE on the default link rate: loopback on this 2-core machine moves about 10 Gbit/s in all, summing
+     * included, so links of 10 Gbit/s on 8 hosts would leave the CPU, not the links, setting every time; at
+     * 0.5 Gbit/s the links are the slower part, and the fitted β is scaled to 10 Gbit/s for the predictions.
+     */
     static Options parse(String[] args) {
         boolean quick = false;
-        double gbit = 1;
+        double gbit = 0.5;
         int latency = 50;
         long compute = 20;
         List<Algorithm> algorithms = List.of(Algorithm.RING, Algorithm.HIERARCHICAL);
@@ -248,8 +254,9 @@ public final class ScalingBenchmark {
         return report(measured, linkChecks, notes, before, during, latency, models);
     }
 
+    /** Untimed all-reduces before the timed ones: JIT, TCP windows; one is enough at 100M (seconds each). */
     private static int warmup(long floats) {
-        return 2;
+        return floats >= 100 * M ? 1 : 2;
     }
 
     /** Bytes the algorithm sends across hosts in one all-reduce, summed over the hosts' links (payload only). */
@@ -289,7 +296,7 @@ public final class ScalingBenchmark {
                 List<String> args = List.of("--rendezvous", rendezvous.address(), "--secret", secret, "--token", token,
                         "--rank", String.valueOf(r), "--size", String.valueOf(p.ranks()), "--host", host,
                         "--kind", algorithm.name(), "--floats", join(sizes), "--reps", join(reps),
-                        "--warmup", String.valueOf(warmup(0)), "--compute-ms", String.valueOf(options.computeMs()),
+                        "--warmup", join(java.util.Arrays.stream(sizes).map(ScalingBenchmark::warmup).toArray()), "--compute-ms", String.valueOf(options.computeMs()),
                         "--timeout-s", String.valueOf(bound.toSeconds()));
                 processes.add(ChildJvm.builder(CollectiveRank.class.getName(), flags, args, log).start());
             }
@@ -352,7 +359,7 @@ public final class ScalingBenchmark {
     }
 
     /** A model the predictions are made for: its parameters and measured compute per step. */
-    record Model(String name, String source, long parameters, double stepMs) {
+    record Model(String name, String source, long parameters, double stepMs, String load) {
     }
 
     private List<Model> models() throws Exception {
@@ -364,7 +371,7 @@ public final class ScalingBenchmark {
             Model mlp = models.get(0);
             long parameters = 97_949_010L; // 784-10000-9000-10, as the full run measures it
             models.add(new Model("100M-parameter MLP", "the default MLP's ms per parameter, scaled (--quick)",
-                    parameters, mlp.stepMs() * parameters / mlp.parameters()));
+                    parameters, mlp.stepMs() * parameters / mlp.parameters(), mlp.load()));
         } else {
             models.add(step("100M-parameter MLP", "conf/fashion-mnist-mlp.conf",
                     List.of("--set", "model.layers=" + Benchmark.dense(10000, 9000))));
@@ -374,6 +381,7 @@ public final class ScalingBenchmark {
 
     private Model step(String name, String config, List<String> extra) throws Exception {
         progress("one DL4J step of the " + name + " on one core ...");
+        String load = loadAverage();
         List<String> args = new ArrayList<>(List.of("--steps", options.quick() ? "1" : "3", "--config", config));
         args.addAll(extra);
         String output = ChildJvm.run(ComputeStep.class.getName(), args, "1",
@@ -382,7 +390,7 @@ public final class ScalingBenchmark {
                 .orElseThrow(() -> new IllegalStateException(name + ": ComputeStep printed no RESULT line"))
                 .substring("RESULT ".length()));
         Model model = new Model(name, config + (extra.isEmpty() ? "" : " with " + String.join(" ", extra.subList(1,
-                extra.size()))), r.get("parameters").asLong(), r.get("step_ms").asDouble());
+                extra.size()))), r.get("parameters").asLong(), r.get("step_ms").asDouble(), load);
         progress(String.format(Locale.ROOT, "  %,d parameters, %.1f ms per step", model.parameters(), model.stepMs()));
         return model;
     }
@@ -396,7 +404,7 @@ public final class ScalingBenchmark {
         md.append(String.format(Locale.ROOT, "Emulated hosts 127.0.0.2 and up on lo, each with a %s Gbit/s link%s"
                 + " (tc htb per source address%s); ranks in their own JVMs, rank r on host r mod H (Spark-like"
                 + " interleaving); a %d ms sleep between all-reduces stands in for compute. Times are the median over"
-                + " repetitions of the slowest rank's all-reduce, after 2 warm-up all-reduces. \"cores busy\" is the"
+                + " repetitions of the slowest rank's all-reduce, after 2 warm-up all-reduces (1 at 100M). \"cores busy\" is the"
                 + " ranks' CPU time over the all-reduce time; CPU-bound marks points that kept >= %.0f%% of the %d"
                 + " cores busy, where the CPU rather than the link set the time; \"machine\" counts every process on the"
                 + " machine (from /proc/stat, sleeps included), so it also shows other users' load.%n%n", fmt(options.gbit()),
@@ -405,6 +413,8 @@ public final class ScalingBenchmark {
         for (String note : notes) {
             md.append("- ").append(note).append('\n');
         }
+        md.append("- Load average (1 minute) at the start: " + startLoad + ", at the end: " + loadAverage()
+                + " (a shared machine: other users' work slows every figure).\n");
         md.append(String.format(Locale.ROOT, "- 127.0.0.1, never shaped: RTT %.1f us and %.1f Gbit/s before the"
                 + " setup, %.1f us and %.1f Gbit/s with it in place (idle).%n%n", before.rttMicros(),
                 before.gbitPerSecond(), during.rttMicros(), during.gbitPerSecond()));
@@ -525,7 +535,8 @@ public final class ScalingBenchmark {
         md.append("\nCompute per step (one DL4J step: forward, backward, Adam, batch 128, one core, random"
                 + " Fashion-MNIST-shaped batches, median of the timed steps after a warm-up), measured in this run:\n");
         for (Model model : models) {
-            md.append(String.format(Locale.ROOT, "- %s: %s.%n", model.name(), model.source()));
+            md.append(String.format(Locale.ROOT, "- %s: %s (load average before the step: %s).%n", model.name(),
+                    model.source(), model.load()));
         }
         md.append("\nFor comparison: Horovod's published 90% scaling efficiency at 512 GPUs (ResNet-101, 25 Gbit/s"
                 + " RoCE; Sergeev and Del Balso, 2018).\n");
@@ -535,6 +546,15 @@ public final class ScalingBenchmark {
     private static List<Point> toPoints(List<Measured> measured) {
         return measured.stream().map(m -> new Point(m.algorithm(), m.placement().ranks(), m.placement().hosts(),
                 m.floats(), m.medianMs() / 1e3)).toList();
+    }
+
+    /** The 1-minute load average: other users' work on this shared machine shows up in every figure. */
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static String name(Algorithm a) {
