@@ -35,6 +35,8 @@ public final class ScalingBenchmark {
     private static final int CORES = Runtime.getRuntime().availableProcessors();
     /** A point is CPU-bound when the ranks kept this share of the machine's cores busy during the all-reduces. */
     private static final double CPU_BOUND_SHARE = 0.8;
+    /** A point is link-bound when the busiest link's bytes at the nominal rate take this share of its time. */
+    private static final double LINK_BOUND_SHARE = 0.7;
     private static final long M = 1_000_000;
     /** 100M floats is 400 MB per rank (800 MB with the ring's buffers): more than 4 ranks would not fit beside others' work. */
     private static final int MAX_RANKS_AT_100M = 4;
@@ -64,16 +66,25 @@ public final class ScalingBenchmark {
 
     /** One measured point. */
     record Measured(Algorithm algorithm, Placement placement, long floats, int reps, double medianMs, double cores,
-                    double machineBusy) {
-        /** What set the time: the ranks' own CPU, the machine's CPU taken by others too, or the link. */
+                    double machineBusy, double linkMs) {
+        /**
+         * What set the time: the ranks' own CPU; else the link, when the busiest link's bytes at the nominal rate
+         * account for most of it; else the machine's CPU, when other work kept it busy; else per-hop overheads.
+         */
         String boundBy() {
+            if (placement.hosts() == 1) {
+                return "CPU (one host: no link)";
+            }
             if (cores >= CPU_BOUND_SHARE * CORES) {
                 return "CPU (ranks)";
+            }
+            if (linkMs >= LINK_BOUND_SHARE * medianMs) {
+                return "link";
             }
             if (machineBusy >= CPU_BOUND_SHARE * CORES) {
                 return "CPU (machine busy)";
             }
-            return placement.hosts() == 1 ? "CPU (one host: no link)" : "link";
+            return "per-hop overheads";
         }
     }
 
@@ -185,7 +196,10 @@ public final class ScalingBenchmark {
         if (options.quick()) {
             return 3;
         }
-        return floats >= 100 * M ? 2 : floats >= 10 * M ? 5 : 10;
+        // NOTE: few repetitions keep the whole run near 15 minutes on a loaded 2-core machine, where starting 16
+        // JVMs alone takes tens of seconds per configuration; the median of the slowest rank's times is still stable
+        // to about 10% between runs.
+        return floats >= 100 * M ? 2 : floats >= 10 * M ? 3 : 6;
     }
 
     private String run() throws Exception {
@@ -322,7 +336,9 @@ public final class ScalingBenchmark {
         String implementation = Files.readAllLines(logs.get(0)).stream().filter(l -> l.startsWith("IMPLEMENTATION "))
                 .map(l -> l.substring("IMPLEMENTATION ".length())).findFirst().orElse("unknown");
         for (int s = 0; s < sizes.length; s++) {
-            into.add(collect(algorithm, p, sizes[s], (int) reps[s], logs));
+            double linkMs = 1e3 * AllReduceCost.features(algorithm, p.ranks(), p.hosts(), sizes[s], 1)[2]
+                    * 8 / (options.gbit() * 1e9);
+            into.add(collect(algorithm, p, sizes[s], (int) reps[s], logs, linkMs));
             Measured m = into.get(into.size() - 1);
             progress(String.format(Locale.ROOT, "  %,d floats: %.2f ms per all-reduce, %.2f cores busy (ranks), %.2f"
                     + " (machine): %s", sizes[s], m.medianMs(), m.cores(), m.machineBusy(), m.boundBy()));
@@ -331,7 +347,8 @@ public final class ScalingBenchmark {
     }
 
     /** Per repetition the slowest rank's time, then the median over repetitions; cores from the ranks' CPU time. */
-    private static Measured collect(Algorithm algorithm, Placement p, long floats, int reps, List<Path> logs)
+    private static Measured collect(Algorithm algorithm, Placement p, long floats, int reps, List<Path> logs,
+                                    double linkMs)
             throws IOException {
         double[] slowest = new double[reps];
         double cpuMs = 0;
@@ -355,7 +372,7 @@ public final class ScalingBenchmark {
         java.util.Arrays.sort(slowest);
         double median = reps % 2 == 1 ? slowest[reps / 2] : (slowest[reps / 2 - 1] + slowest[reps / 2]) / 2;
         double cores = cpuMs / (collectiveMs / logs.size());
-        return new Measured(algorithm, p, floats, reps, median, cores, machineBusy);
+        return new Measured(algorithm, p, floats, reps, median, cores, machineBusy, linkMs);
     }
 
     /** A model the predictions are made for: its parameters and measured compute per step. */
@@ -406,10 +423,12 @@ public final class ScalingBenchmark {
                 + " interleaving); a %d ms sleep between all-reduces stands in for compute. Times are the median over"
                 + " repetitions of the slowest rank's all-reduce, after 2 warm-up all-reduces (1 at 100M). \"cores busy\" is the"
                 + " ranks' CPU time over the all-reduce time; CPU-bound marks points that kept >= %.0f%% of the %d"
-                + " cores busy, where the CPU rather than the link set the time; \"machine\" counts every process on the"
-                + " machine (from /proc/stat, sleeps included), so it also shows other users' load.%n%n", fmt(options.gbit()),
+                + " cores busy (the CPU rather than the link set the time); link marks points where the busiest link's bytes"
+                + " at the nominal rate take >= %.0f%% of the time; \"machine\" counts every process on the machine"
+                + " (from /proc/stat, sleeps included), so it also shows other users' load.%n%n", fmt(options.gbit()),
                 latency ? ", " + options.latencyUs() + " us one way" : ", no added latency",
-                latency ? ", netem for latency" : "", options.computeMs(), CPU_BOUND_SHARE * 100, CORES));
+                latency ? ", netem for latency" : "", options.computeMs(), CPU_BOUND_SHARE * 100, CORES,
+                LINK_BOUND_SHARE * 100));
         for (String note : notes) {
             md.append("- ").append(note).append('\n');
         }
@@ -421,14 +440,14 @@ public final class ScalingBenchmark {
 
         Fit fit = measured.size() >= 2 ? AllReduceCost.fit(toPoints(measured), CORES) : null;
         md.append("### All-reduce time\n\n| algorithm | ranks | hosts | ranks per host | floats | reps | ms per"
-                + " all-reduce | cores busy (ranks) | cores busy (machine) | bound by | model ms | model error |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
+                + " all-reduce | busiest link at nominal rate, ms | cores busy (ranks) | cores busy (machine) | bound by | model ms | model error |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
         for (Measured m : measured) {
             double model = fit == null ? Double.NaN : 1e3 * fit.predict(m.algorithm(), m.placement().ranks(),
                     m.placement().hosts(), m.floats(), AllReduceCost.cpuShare(m.placement().ranks(), CORES));
-            md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %,dM | %d | %.2f | %.2f | %.2f | %s | %.2f | %+.0f%% |%n",
+            md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %,dM | %d | %.1f | %.1f | %.2f | %.2f | %s | %.1f | %+.0f%% |%n",
                     name(m.algorithm()), m.placement().ranks(), m.placement().hosts(), m.placement().perHost(),
-                    m.floats() / M, m.reps(), m.medianMs(), m.cores(), m.machineBusy(), m.boundBy(), model, 100 * (model - m.medianMs()) / m.medianMs()));
+                    m.floats() / M, m.reps(), m.medianMs(), m.linkMs(), m.cores(), m.machineBusy(), m.boundBy(), model, 100 * (model - m.medianMs()) / m.medianMs()));
         }
         md.append(headToHead(measured));
         md.append("\n### Bytes the links saw\n\nPer configuration, all sizes, warm-up included: what tc's classes"
@@ -441,7 +460,7 @@ public final class ScalingBenchmark {
             md.append(predictions(fit, models));
         }
         md.append("\nCommand: `deploy/bench scaling").append(options.quick() ? " --quick" : "")
-                .append(options.gbit() != 1 ? " --link-gbit " + fmt(options.gbit()) : "")
+                .append(options.gbit() != 0.5 ? " --link-gbit " + fmt(options.gbit()) : "")
                 .append(options.latencyUs() != 50 ? " --latency-us " + options.latencyUs() : "")
                 .append("` (as root).\n");
         return md.toString();
