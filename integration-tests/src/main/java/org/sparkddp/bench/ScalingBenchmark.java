@@ -92,10 +92,14 @@ public final class ScalingBenchmark {
     private final Path work;
     private final long started = System.nanoTime();
     private final String startLoad = loadAverage();
+    /** Rank processes running now: an interrupt (SIGINT, SIGTERM) ends them too, rather than leaving them waiting. */
+    private final java.util.Set<Process> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private ScalingBenchmark(Options options, Path work) {
         this.options = options;
         this.work = work;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> live.forEach(Process::destroyForcibly),
+                "spark-ddp-bench-ranks-cleanup"));
     }
 
     public static void main(String[] args) {
@@ -312,7 +316,9 @@ public final class ScalingBenchmark {
                         "--kind", algorithm.name(), "--floats", join(sizes), "--reps", join(reps),
                         "--warmup", join(java.util.Arrays.stream(sizes).map(ScalingBenchmark::warmup).toArray()), "--compute-ms", String.valueOf(options.computeMs()),
                         "--timeout-s", String.valueOf(bound.toSeconds()));
-                processes.add(ChildJvm.builder(CollectiveRank.class.getName(), flags, args, log).start());
+                Process process = ChildJvm.builder(CollectiveRank.class.getName(), flags, args, log).start();
+                live.add(process);
+                processes.add(process);
             }
             long deadline = System.nanoTime() + bound.toNanos();
             for (int r = 0; r < processes.size(); r++) {
@@ -331,6 +337,7 @@ public final class ScalingBenchmark {
         } finally {
             for (Process process : processes) {
                 process.destroyForcibly();
+                live.remove(process);
             }
         }
         String implementation = Files.readAllLines(logs.get(0)).stream().filter(l -> l.startsWith("IMPLEMENTATION "))
@@ -526,17 +533,19 @@ public final class ScalingBenchmark {
         double target = 10;
         Fit scaled = fit.withLinkScaled(options.gbit() / target);
         double lan = options.latencyUs() * 1e-6;
-        Fit lanFit = new Fit(lan, scaled.alphaLocal(), scaled.beta(), scaled.gamma());
+        // NOTE: a hop inside a host is no slower than one across a LAN, so the LAN variant bounds both by it; the
+        // fitted α_local is this loaded machine's scheduling delay for 16 JVMs on 2 cores.
+        Fit lanFit = new Fit(lan, lan, scaled.beta(), scaled.gamma());
         int perHost = 16;
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%n### Predicted scaling efficiency%n%n"
                 + "%s Gbit/s links, 16 one-core executors per host (the deploy recipes' layout), rank r on host r mod"
                 + " H; per-worker batch 128 (weak scaling); efficiency = compute / (compute + all-reduce), as sync mode"
                 + " does not overlap them; in brackets the predicted all-reduce. β is the fitted one scaled from %s to"
-                + " %s Gbit/s, γ as fitted at one core per rank. Each cell: with the fitted α (%.0f us per hop) / with"
-                + " α = %d us per hop (a LAN's latency).%n%n"
+                + " %s Gbit/s, γ as fitted at one core per rank. Each cell: with the fitted α and α_local (%.0f and %.0f us"
+                + " per hop) / with both at %d us per hop (a LAN's latency).%n%n"
                 + "| model | parameters | compute ms/step | algorithm | E = 32 | E = 64 | E = 128 |%n"
                 + "|---|---:|---:|---|---:|---:|---:|%n", fmt(target), fmt(options.gbit()), fmt(target),
-                fit.alphaLink() * 1e6, options.latencyUs()));
+                fit.alphaLink() * 1e6, fit.alphaLocal() * 1e6, options.latencyUs()));
         for (Model model : models) {
             for (Algorithm a : List.of(Algorithm.RING, Algorithm.HIERARCHICAL)) {
                 md.append(String.format(Locale.ROOT, "| %s | %,d | %.1f | %s |", model.name(), model.parameters(),
