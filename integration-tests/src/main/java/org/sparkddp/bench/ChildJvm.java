@@ -22,19 +22,7 @@ final class ChildJvm {
      */
     static String run(String mainClass, List<String> args, String ompThreads, Path log)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (flag.startsWith("--add-opens") || flag.startsWith("-XX:+IgnoreUnrecognized")
-                    || flag.startsWith("-Djdk.reflect") || flag.startsWith("-Dlog4j2.configurationFile")) {
-                command.add(flag);
-            }
-        }
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(mainClass);
-        command.addAll(args);
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder builder = builder(mainClass, List.of(), args, log);
         if (ompThreads == null) {
             builder.environment().remove("OMP_NUM_THREADS");
         } else {
@@ -48,5 +36,27 @@ final class ChildJvm {
                     + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
         }
         return output;
+    }
+
+    /**
+     * A child JVM, not yet started, for callers that run several at once (the scaling benchmark's ranks).
+     *
+     * @param jvmFlags extra flags before the main class (system properties, heap size)
+     */
+    static ProcessBuilder builder(String mainClass, List<String> jvmFlags, List<String> args, Path log) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (flag.startsWith("--add-opens") || flag.startsWith("-XX:+IgnoreUnrecognized")
+                    || flag.startsWith("-Djdk.reflect") || flag.startsWith("-Dlog4j2.configurationFile")) {
+                command.add(flag);
+            }
+        }
+        command.addAll(jvmFlags);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass);
+        command.addAll(args);
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     }
 }

@@ -29,7 +29,7 @@ import org.sparkddp.worker.collective.RendezvousProtocol;
  * within the timeout gets an error, and its task fails, which fails the barrier stage; the driver then resubmits
  * the stage ({@link StageAttempts}) under a new token.
  */
-final class RendezvousServer implements AutoCloseable {
+public final class RendezvousServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RendezvousServer.class);
     /** Connections the OS queues before the accept loop takes them. */
     static final int BACKLOG = 64;
@@ -64,7 +64,7 @@ final class RendezvousServer implements AutoCloseable {
     }
 
     /** Listens on an ephemeral port of {@code host}, the address executors already use to reach the driver. */
-    static RendezvousServer start(String host, String secret, Duration timeout) throws IOException {
+    public static RendezvousServer start(String host, String secret, Duration timeout) throws IOException {
         ServerSocket socket = new ServerSocket();
         socket.bind(new InetSocketAddress(InetAddress.getByName(host), 0), BACKLOG);
         RendezvousServer server = new RendezvousServer(socket, secret, timeout);
@@ -73,7 +73,7 @@ final class RendezvousServer implements AutoCloseable {
     }
 
     /** host:port for the tasks. */
-    String address() {
+    public String address() {
         return server.getInetAddress().getHostAddress() + ":" + server.getLocalPort();
     }
 
