@@ -27,7 +27,10 @@ import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.checkpoint.Checkpoint;
 import org.sparkddp.driver.checkpoint.CheckpointStore;
+import org.sparkddp.driver.checkpoint.FetchedCheckpoints;
 import org.sparkddp.driver.checkpoint.JobCheckpoints;
+import org.sparkddp.driver.state.StateFetch;
+import org.sparkddp.driver.train.StartState;
 import org.sparkddp.driver.data.ExampleSource;
 import org.sparkddp.driver.data.JobData;
 import org.sparkddp.driver.output.Json;
@@ -71,10 +74,10 @@ public final class TrainingJob {
     /**
      * What {@link #prepare} checked and loaded.
      *
-     * @param initial the freshly initialized network's state (built here, so that a layer stack DL4J cannot build
-     *                fails before Spark starts)
+     * @param initial the freshly initialized network's sizes (built here and dropped, so that a layer stack DL4J
+     *                cannot build fails before Spark starts; each executor builds its own from the seed)
      */
-    public record Prepared(JobData data, OutputDirectory output, NetworkSpec network, ModelState initial,
+    public record Prepared(JobData data, OutputDirectory output, NetworkSpec network, StartState initial,
                            Optional<CheckpointStore> checkpoints) {
     }
 
@@ -111,7 +114,7 @@ public final class TrainingJob {
                         data.train().numFeatures(), "data.columns.shape")
                 : data.train().inputShape();
         NetworkSpec network = NetworkSpec.of(config, shape, data.train().targetWidth());
-        ModelState initial = ModelState.capture(NetworkFactory.build(network), 0, 0);
+        StartState initial = StartState.fresh(network);
         Optional<CheckpointStore> checkpoints = config.checkpoint().dir()
                 .map(dir -> CheckpointStore.open(dir, config.checkpoint().keep(), hadoopConf));
         return new Prepared(data, output, network, initial, checkpoints);
@@ -173,7 +176,8 @@ public final class TrainingJob {
         SparkDdpConfig config = loaded.config();
         var training = config.training();
         String runId = UUID.randomUUID().toString();
-        ModelState initial = resume.map(Checkpoint::state).orElse(prepared.initial());
+        // NOTE: a resumed state is read whole by the driver and put on the executors once (ExecutorStates.put).
+        StartState initial = resume.map(c -> StartState.of(c.state())).orElse(prepared.initial());
         for (String previous : List.of(Summary.NAME, ModelFile.NAME, MetricsLog.NAME, TrainingReport.NAME)) {
             prepared.output().remove(previous);
         }
@@ -190,9 +194,10 @@ public final class TrainingJob {
             this.console.println("resuming from " + c.location() + " at iteration " + c.state().iteration());
         });
         List<TrainingListener> listeners = new ArrayList<>(List.of(console, metrics));
-        CheckpointSink sink = prepared.checkpoints().<CheckpointSink>map(store -> new JobCheckpoints(store,
-                checkpointMeta(config, prepared, initial), metrics::lines, metrics::trainSeconds,
-                resume.map(Checkpoint::location)))
+        CheckpointSink sink = prepared.checkpoints().<CheckpointSink>map(store -> new FetchedCheckpoints(
+                new JobCheckpoints(store, checkpointMeta(config, prepared, initial), metrics::lines,
+                        metrics::trainSeconds, resume.map(Checkpoint::location)),
+                state -> StateFetch.fetch(sc, prepared.network(), state)))
                 .orElse(CheckpointSink.NONE);
 
         TrainingResult result;
@@ -218,10 +223,12 @@ public final class TrainingJob {
         reportRebuilds(shardRebuilds);
 
         // Under early stopping, the best epoch's state rather than the last one.
+        // NOTE: fetched to the driver for now; an executor writing model.zip from the blocks replaces this.
         ModelFile.write(prepared.output(), prepared.network(), result.model());
+        result.release();
         metrics.flush();
         Summary.Provenance provenance = new Summary.Provenance(Version.get(), startedAt, sc.master(),
-                loaded.resolvedJson(), initial.params().length, prepared.data().train().size(),
+                loaded.resolvedJson(), initial.paramCount(), prepared.data().train().size(),
                 prepared.data().test().size(), prepared.data().validation().map(ExampleSource::size).orElse(0),
                 prepared.data().trainRowsSkipped(), prepared.data().testRowsSkipped(),
                 prepared.data().validationRowsSkipped());
@@ -254,15 +261,15 @@ public final class TrainingJob {
     }
 
     /** What every checkpoint of this run records besides the state: enough to resume it exactly and to trace it. */
-    private Map<String, Object> checkpointMeta(SparkDdpConfig config, Prepared prepared, ModelState initial) {
+    private Map<String, Object> checkpointMeta(SparkDdpConfig config, Prepared prepared, StartState initial) {
         var t = config.training();
         Map<String, Object> meta = new java.util.LinkedHashMap<>();
         meta.put("seed", t.seed());
         meta.put("workers", t.workers());
         meta.put("batch_size", t.batchSize());
         meta.put("mode", t.mode().configName());
-        meta.put("parameters", initial.params().length);
-        meta.put("updater_values", initial.updaterState().length);
+        meta.put("parameters", initial.paramCount());
+        meta.put("updater_values", initial.updaterCount());
         meta.put("train_examples", prepared.data().train().size());
         meta.put("test_examples", prepared.data().test().size());
         meta.put("features", prepared.data().train().numFeatures());
@@ -291,12 +298,12 @@ public final class TrainingJob {
         return shards;
     }
 
-    private void printHeader(SparkDdpConfig config, Prepared prepared, ModelState initial, String master) {
+    private void printHeader(SparkDdpConfig config, Prepared prepared, StartState initial, String master) {
         var t = config.training();
         console.println(String.format(Locale.ROOT,
                 "spark-ddp: %s (%,d parameters) · %s · %,d training%s and %,d test examples · %s · %d worker%s ·"
                         + " global batch %d · %s%s · %s",
-                NetworkDescription.of(prepared.network()), initial.params().length, t.mode().configName(),
+                NetworkDescription.of(prepared.network()), initial.paramCount(), t.mode().configName(),
                 prepared.data().train().size(), prepared.data().validation()
                         .map(v -> String.format(Locale.ROOT, ", %,d validation", v.size())).orElse(""),
                 prepared.data().test().size(), targets(TargetKind.of(config.model()), config.data().classes(),
@@ -350,7 +357,7 @@ public final class TrainingJob {
         result.validation().ifPresent(v -> console.println(String.format(Locale.ROOT,
                 "validation: best %s %.4f after epoch %d%s%s", v.metrics().lossName(), v.bestLoss(), v.bestEpoch() + 1,
                 v.stoppedEarly() ? String.format(Locale.ROOT, " · stopped early after epoch %d",
-                        result.finalState().epoch()) : "",
+                        result.finalVersion().epoch()) : "",
                 v.keptBest() ? " · the model saved is epoch " + (v.bestEpoch() + 1) + "'s" : "")));
         if (result.stageRetries() > 0) {
             console.println(String.format(Locale.ROOT,

@@ -11,17 +11,18 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkddp.common.wire.ModelState;
-import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.train.EarlyStoppingState;
 
 /**
  * Writes a job's checkpoints: the state, plus everything needed to resume it exactly and to trace it (seeds and
  * data-order settings, the resolved config, provenance, the metrics so far). Runs on the driver.
  *
+ * <p>It writes a state the driver holds whole; {@link FetchedCheckpoints} fetches the executors' state for it.
+ *
  * <p>A checkpoint that cannot be written is logged and training goes on: the directory was checked writable before
  * training started, and a passing storage error should not end hours of training; the next checkpoint tries again.
  */
-public final class JobCheckpoints implements CheckpointSink {
+public final class JobCheckpoints {
     private static final Logger LOG = LoggerFactory.getLogger(JobCheckpoints.class);
     /** checkpoint.json's key for the training-stage seconds before the checkpoint. */
     public static final String TRAIN_SECONDS = "train_seconds";
@@ -47,7 +48,7 @@ public final class JobCheckpoints implements CheckpointSink {
         this.last = resumedFrom.orElse(null);
     }
 
-    @Override
+    /** Writes a checkpoint of {@code state} (and early stopping's), or logs why it could not. */
     public void save(ModelState state, Optional<EarlyStoppingState> stopping) {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("format", 1);
@@ -67,7 +68,7 @@ public final class JobCheckpoints implements CheckpointSink {
         }
     }
 
-    @Override
+    /** The newest checkpoint written, or resumed from, if any. */
     public Optional<String> last() {
         return Optional.ofNullable(last);
     }
