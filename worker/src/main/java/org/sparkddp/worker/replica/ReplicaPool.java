@@ -125,6 +125,14 @@ public final class ReplicaPool {
         }
     }
 
+    /**
+     * Drops every idle replica of every run, so that the next task builds its replica and loads its state from
+     * the state's chunks; for tests, which thus take the loading path at every stage.
+     */
+    public static synchronized void dropAll() {
+        IDLE.clear();
+    }
+
     /** Number of idle replicas held for a run; for tests. */
     public static synchronized int idleCount(String runId) {
         Deque<Replica> idle = IDLE.get(runId);
