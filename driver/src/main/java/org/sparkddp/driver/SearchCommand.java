@@ -119,6 +119,7 @@ final class SearchCommand {
         TrainingJob job = new TrainingJob(loaded, hadoop, out, false);
         try {
             TrainingResult result = job.run(sc, job.prepare(Optional.of(SparkSetup.session(sc))));
+            result.release(); // the trial's model is in its model.zip: its blocks would only fill the executors
             HeldOutMetrics heldOut = onValidation ? result.validation().orElseThrow().metrics() : result.test();
             return new TrialResult(number, settings, dir, heldOut.meanLoss(),
                     heldOut.hasAccuracy() ? heldOut.accuracy() : Double.NaN,

@@ -144,7 +144,13 @@ public final class TrainingJob {
         return run(sc, prepared, Optional.empty());
     }
 
-    /** @param resume a checkpoint to continue from, already checked against this job ({@link ResumeCheck}) */
+    /**
+     * Trains and writes the outputs. The result's states stay on the executors until its
+     * {@link TrainingResult#release} (or the context's end): a caller that runs several jobs in one context
+     * releases each.
+     *
+     * @param resume a checkpoint to continue from, already checked against this job ({@link ResumeCheck})
+     */
     public TrainingResult run(JavaSparkContext sc, Prepared prepared, Optional<Checkpoint> resume) throws IOException {
         watchResults(sc.sc());
         try {
@@ -225,7 +231,6 @@ public final class TrainingJob {
         // Under early stopping, the best epoch's state rather than the last one.
         // NOTE: fetched to the driver for now; an executor writing model.zip from the blocks replaces this.
         ModelFile.write(prepared.output(), prepared.network(), result.model());
-        result.release();
         metrics.flush();
         Summary.Provenance provenance = new Summary.Provenance(Version.get(), startedAt, sc.master(),
                 loaded.resolvedJson(), initial.paramCount(), prepared.data().train().size(),

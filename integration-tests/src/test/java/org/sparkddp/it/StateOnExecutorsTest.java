@@ -116,6 +116,8 @@ class StateOnExecutorsTest extends LocalSparkTest {
         assertEquals(3 * 2, training.size(), "3 stages of 2 tasks: " + sizes.byJob.keySet());
         long most = training.stream().mapToLong(Long::longValue).max().orElseThrow();
         long all = sizes.byJob.values().stream().flatMap(List::stream).mapToLong(Long::longValue).sum();
+        System.out.printf("state of %,d bytes in %d chunks; %d training tasks returned at most %,d bytes each; "
+                + "all tasks of the fit returned %,d bytes%n", stateBytes, reached.chunks(), training.size(), most, all);
         // A rank's report: timings, rank 0's losses, and 8 bytes per chunk it stored (about 100 here).
         assertTrue(most < 4096, "a training task returned " + most + " bytes; the state is " + stateBytes);
         assertTrue(all < stateBytes / 100, "the driver received " + all + " bytes in all for a state of "
