@@ -77,9 +77,10 @@ public final class BlockChunks {
         }
         CRC32C crc = new CRC32C();
         crc.update(bytes.duplicate());
-        if (crc.getValue() != state.crcs()[c]) {
-            throw new IllegalStateException("chunk " + c + " of " + state + " fails its CRC-32C check (" 
-                    + Long.toHexString(crc.getValue()) + ", expected " + Long.toHexString(state.crcs()[c]) + ")");
+        long want = state.crcs()[c];
+        if (crc.getValue() != want) {
+            throw new IllegalStateException("chunk " + c + " of " + state + " fails its CRC-32C check ("
+                    + Long.toHexString(crc.getValue()) + ", expected " + Long.toHexString(want) + ")");
         }
     }
 }
