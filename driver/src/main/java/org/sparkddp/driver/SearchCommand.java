@@ -121,6 +121,7 @@ final class SearchCommand {
                 org.sparkddp.driver.spark.ExecutorMemory.running(sc.getConf()));
         try {
             TrainingResult result = job.run(sc, job.prepare(Optional.of(SparkSetup.session(sc))));
+            result.release(); // the trial's model is in its model.zip: its blocks would only fill the executors
             HeldOutMetrics heldOut = onValidation ? result.validation().orElseThrow().metrics() : result.test();
             return new TrialResult(number, settings, dir, heldOut.meanLoss(),
                     heldOut.hasAccuracy() ? heldOut.accuracy() : Double.NaN,

@@ -29,8 +29,8 @@ import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.checkpoint.Checkpoint;
 import org.sparkddp.driver.checkpoint.CheckpointStore;
-import org.sparkddp.driver.checkpoint.DriverStates;
 import org.sparkddp.driver.checkpoint.JobCheckpoints;
+import org.sparkddp.driver.train.StartState;
 import org.sparkddp.driver.data.ExampleSource;
 import org.sparkddp.driver.data.JobData;
 import org.sparkddp.driver.output.Json;
@@ -50,6 +50,7 @@ import org.sparkddp.driver.train.JobDeadline;
 import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.driver.train.TrainingListener;
 import org.sparkddp.driver.train.TrainingResult;
+import org.sparkddp.worker.state.StateSource;
 
 /**
  * One training job from loaded data to written outputs, on a SparkContext it is given (the command line owns
@@ -87,10 +88,10 @@ public final class TrainingJob {
     /**
      * What {@link #prepare} checked and loaded.
      *
-     * @param initial the freshly initialized network's state (built here, so that a layer stack DL4J cannot build
-     *                fails before Spark starts)
+     * @param initial the freshly initialized network's sizes (built here and dropped, so that a layer stack DL4J
+     *                cannot build fails before Spark starts; each executor builds its own from the seed)
      */
-    public record Prepared(JobData data, OutputDirectory output, NetworkSpec network, ModelState initial,
+    public record Prepared(JobData data, OutputDirectory output, NetworkSpec network, StartState initial,
                            Optional<CheckpointStore> checkpoints) {
     }
 
@@ -131,7 +132,7 @@ public final class TrainingJob {
         // one line, rather than in a crash or at its first stage.
         ModelSize size = ModelSize.of(network).checkDl4jLimits();
         executorMemory.fit(size, config.training()).ifPresent(console::println);
-        ModelState initial = ModelState.capture(NetworkFactory.build(network), 0, 0);
+        StartState initial = StartState.fresh(network);
         Optional<CheckpointStore> checkpoints = config.checkpoint().dir()
                 .map(dir -> CheckpointStore.open(dir, config.checkpoint().keep(), hadoopConf));
         return new Prepared(data, output, network, initial, checkpoints);
@@ -161,7 +162,13 @@ public final class TrainingJob {
         return run(sc, prepared, Optional.empty());
     }
 
-    /** @param resume a checkpoint to continue from, already checked against this job ({@link ResumeCheck}) */
+    /**
+     * Trains and writes the outputs. The result's states stay on the executors until its
+     * {@link TrainingResult#release} (or the context's end): a caller that runs several jobs in one context
+     * releases each.
+     *
+     * @param resume a checkpoint to continue from, already checked against this job ({@link ResumeCheck})
+     */
     public TrainingResult run(JavaSparkContext sc, Prepared prepared, Optional<Checkpoint> resume) throws IOException {
         watchResults(sc.sc());
         try {
@@ -193,8 +200,8 @@ public final class TrainingJob {
         SparkDdpConfig config = loaded.config();
         var training = config.training();
         String runId = UUID.randomUUID().toString();
-        // STOPGAP until the master takes a StateVersion: a resumed state is read into the driver (DriverStates).
-        ModelState initial = resume.map(c -> DriverStates.fetch(c.state())).orElse(prepared.initial());
+        // A resumed state stays where it is (the checkpoint's chunk files): the executors read it.
+        StartState initial = resume.map(c -> StartState.of(c.state())).orElse(prepared.initial());
         // Bounds the jobs that write checkpoints and model.zip on the executors.
         JobDeadline saving = new JobDeadline(sc, "spark-ddp-" + runId + "-save", training.jobTimeout());
         for (String previous : List.of(Summary.NAME, ModelFile.NAME, MetricsLog.NAME, TrainingReport.NAME)) {
@@ -215,7 +222,7 @@ public final class TrainingJob {
         List<TrainingListener> listeners = new ArrayList<>(List.of(console, metrics));
         CheckpointSink sink = prepared.checkpoints().<CheckpointSink>map(store -> new JobCheckpoints(store,
                 checkpointMeta(config, prepared, initial), metrics::lines, metrics::trainSeconds,
-                resume.map(Checkpoint::location), sc, saving, runId))
+                resume.map(Checkpoint::location), sc, saving))
                 .orElse(CheckpointSink.NONE);
 
         TrainingResult result;
@@ -233,7 +240,7 @@ public final class TrainingJob {
                      .orElse(null)) {
             result = new TrainingMaster(sc, training, prepared.network(), runId, listeners, config.checkpoint(), sink,
                     config.validation())
-                    .fit(train, test, Optional.ofNullable(validation), initial, resume.flatMap(DriverStates::stopping));
+                    .fit(train, test, Optional.ofNullable(validation), initial, resume.flatMap(Checkpoint::stopping));
             shardRebuilds = train.rebuilds() + test.rebuilds() + (validation == null ? 0 : validation.rebuilds());
         } finally {
             console.closeLine();
@@ -241,14 +248,11 @@ public final class TrainingJob {
         reportRebuilds(shardRebuilds);
 
         // Under early stopping, the best epoch's state rather than the last one.
-        // model.zip is written by one executor task (STOPGAP: from a broadcast of the state the driver holds).
-        try (DriverStates states = DriverStates.withChunks(DriverStates.CHUNK_FLOATS)) {
-            StateVersion model = states.broadcast(sc, runId, result.model());
-            ModelFileJob.write(sc, saving, prepared.output(), prepared.network(), states.loader(model));
-        }
+        // model.zip is written by one executor task from the state's chunks; the driver never holds it.
+        ModelFileJob.write(sc, saving, prepared.output(), prepared.network(), StateSource.stored(result.modelVersion()));
         metrics.flush();
         Summary.Provenance provenance = new Summary.Provenance(Version.get(), startedAt, sc.master(),
-                loaded.resolvedJson(), initial.params().length, prepared.data().train().size(),
+                loaded.resolvedJson(), initial.paramCount(), prepared.data().train().size(),
                 prepared.data().test().size(), prepared.data().validation().map(ExampleSource::size).orElse(0),
                 prepared.data().trainRowsSkipped(), prepared.data().testRowsSkipped(),
                 prepared.data().validationRowsSkipped());
@@ -281,15 +285,15 @@ public final class TrainingJob {
     }
 
     /** What every checkpoint of this run records besides the state: enough to resume it exactly and to trace it. */
-    private Map<String, Object> checkpointMeta(SparkDdpConfig config, Prepared prepared, ModelState initial) {
+    private Map<String, Object> checkpointMeta(SparkDdpConfig config, Prepared prepared, StartState initial) {
         var t = config.training();
         Map<String, Object> meta = new java.util.LinkedHashMap<>();
         meta.put("seed", t.seed());
         meta.put("workers", t.workers());
         meta.put("batch_size", t.batchSize());
         meta.put("mode", t.mode().configName());
-        meta.put("parameters", initial.params().length);
-        meta.put("updater_values", initial.updaterState().length);
+        meta.put("parameters", initial.paramCount());
+        meta.put("updater_values", initial.updaterCount());
         meta.put("train_examples", prepared.data().train().size());
         meta.put("test_examples", prepared.data().test().size());
         meta.put("features", prepared.data().train().numFeatures());
@@ -318,12 +322,12 @@ public final class TrainingJob {
         return shards;
     }
 
-    private void printHeader(SparkDdpConfig config, Prepared prepared, ModelState initial, String master) {
+    private void printHeader(SparkDdpConfig config, Prepared prepared, StartState initial, String master) {
         var t = config.training();
         console.println(String.format(Locale.ROOT,
                 "spark-ddp: %s (%,d parameters) · %s · %,d training%s and %,d test examples · %s · %d worker%s ·"
                         + " global batch %d · %s%s · %s",
-                NetworkDescription.of(prepared.network()), initial.params().length, t.mode().configName(),
+                NetworkDescription.of(prepared.network()), initial.paramCount(), t.mode().configName(),
                 prepared.data().train().size(), prepared.data().validation()
                         .map(v -> String.format(Locale.ROOT, ", %,d validation", v.size())).orElse(""),
                 prepared.data().test().size(), targets(TargetKind.of(config.model()), config.data().classes(),
@@ -377,7 +381,7 @@ public final class TrainingJob {
         result.validation().ifPresent(v -> console.println(String.format(Locale.ROOT,
                 "validation: best %s %.4f after epoch %d%s%s", v.metrics().lossName(), v.bestLoss(), v.bestEpoch() + 1,
                 v.stoppedEarly() ? String.format(Locale.ROOT, " · stopped early after epoch %d",
-                        result.finalState().epoch()) : "",
+                        result.finalVersion().epoch()) : "",
                 v.keptBest() ? " · the model saved is epoch " + (v.bestEpoch() + 1) + "'s" : "")));
         if (result.stageRetries() > 0) {
             console.println(String.format(Locale.ROOT,

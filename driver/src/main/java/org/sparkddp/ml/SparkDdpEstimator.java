@@ -31,13 +31,13 @@ import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.data.shard.ShardStorage;
-import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.data.DataFrameExamples;
 import org.sparkddp.driver.data.ExampleSource;
 import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.data.TrainingShards;
 import org.sparkddp.driver.spark.SparkSetup;
 import org.sparkddp.driver.train.CheckpointSink;
+import org.sparkddp.driver.train.StartState;
 import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.driver.train.TrainingResult;
 
@@ -237,11 +237,14 @@ public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends 
                      "spark-ddp fit validation")).orElse(null)) {
             result = new TrainingMaster(sc, training, spec, "fit-" + UUID.randomUUID(), List.of(),
                     CheckpointConfig.NONE, CheckpointSink.NONE, job.validation())
-                    .fit(train, scored, Optional.ofNullable(validation), ModelState.capture(network, 0, 0),
-                            Optional.empty());
+                    .fit(train, scored, Optional.ofNullable(validation), new StartState(network.params().length(),
+                            network.updaterState().isEmpty() ? 0 : network.updaterState().length(),
+                            Optional.empty()), Optional.empty());
         }
-        // The final state, or under early stopping the best one; its counters say how far it was trained.
+        // The final state, or under early stopping the best one; its counters say how far it was trained. The
+        // fitted model is a driver-side network, so the state is fetched from the executors here, once.
         result.model().applyTo(network);
+        result.release();
         // Step 3, package: the network as a model.zip held in memory, the model's portable form.
         SparkDdpModel model = new SparkDdpModel(uid, modelZip(network), source.targetWidth(), task());
         copyValues(model, extractParamMap());

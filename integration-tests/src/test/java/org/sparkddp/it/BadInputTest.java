@@ -22,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.apache.hadoop.conf.Configuration;
+import org.sparkddp.common.model.NetworkFactory;
+import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.Main;
 import org.sparkddp.driver.TrainingJob;
 import org.sparkddp.driver.output.ModelFile;
@@ -325,7 +327,8 @@ class BadInputTest {
         Path out = dir.resolve("model-source");
         TrainingJob.Prepared prepared = new TrainingJob(TestData.config(out), new Configuration(),
                 new PrintStream(OutputStream.nullOutputStream()), false).prepare();
-        ModelFile.write(prepared.output(), prepared.network(), prepared.initial());
+        ModelFile.write(prepared.output(), prepared.network(),
+                ModelState.capture(NetworkFactory.build(prepared.network()), 0, 0));
         Path model = Files.move(out.resolve(ModelFile.NAME), dir.resolve("saved-model.zip"));
         Files.delete(out);
         return model;

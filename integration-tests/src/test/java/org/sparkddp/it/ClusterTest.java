@@ -23,15 +23,19 @@ import org.sparkddp.driver.Main;
 /**
  * spark-ddp on a real standalone cluster (master, two workers, executors in their own JVMs), submitted through
  * SparkSubmit with the shaded application jar, with a 1 MB RPC message limit: parameters and data must travel as
- * broadcasts and blocks, never inside task closures. One executor is killed with SIGKILL mid-epoch; the job must
+ * blocks, never inside task closures or results. One executor is killed with SIGKILL mid-epoch; the job must
  * finish by itself with the parameters of an undisturbed run, here a local-mode run in this JVM.
  */
 @Tag("slow")
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 class ClusterTest extends StandaloneClusterTest {
-    /** 125 iterations an epoch of a 1.9M-parameter MLP: an epoch lasts seconds, so a kill lands inside one. */
+    /**
+     * 125 iterations an epoch of a 1.9M-parameter MLP: an epoch lasts seconds, so a kill lands inside one. Its state
+     * (23 MB with Adam) is cut into 1 MB chunks, which both ranks store on their executors: the killed executor takes
+     * its rank's chunks with it, and the resubmitted stage reads their replicas on the other executor.
+     */
     private static final List<String> JOB = List.of("training.epochs=3", "training.batch-size=16",
-            "model.layers=" + Benchmark.dense(1024, 1024), "training.average-every=4");
+            "model.layers=" + Benchmark.dense(1024, 1024), "training.average-every=4", "training.state-chunk=1m");
 
     @ParameterizedTest
     @ValueSource(strings = {"sync", "average"})

@@ -7,13 +7,12 @@ import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.ValidationConfig;
 import org.sparkddp.common.config.TrainingConfig;
 import org.sparkddp.common.config.DataConfig;
-import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.model.NetworkSpec;
-import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.train.CheckpointSink;
+import org.sparkddp.driver.train.StartState;
 import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.driver.train.TrainingResult;
 
@@ -40,7 +39,7 @@ final class Distributed {
                                         CheckpointConfig checkpoints, CheckpointSink sink) {
         TrainingConfig t = loaded.config().training();
         NetworkSpec spec = spec(loaded, data);
-        ModelState initial = ModelState.capture(NetworkFactory.build(spec), 0, 0);
+        StartState initial = StartState.fresh(spec);
         try (ShardedData train = ShardedData.forTraining(sc, data.train(),
                 VirtualShards.of(data.train().size(), DataConfig.DEFAULT_VIRTUAL_SHARDS), t.workers(), "train");
              ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {

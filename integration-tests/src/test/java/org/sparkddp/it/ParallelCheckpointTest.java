@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.sparkddp.common.error.InvalidDataException;
+import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StateVersion;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -240,7 +241,7 @@ class ParallelCheckpointTest extends LocalSparkTest {
         TrainingJob.Prepared prepared = new TrainingJob(TestData.config(out.resolve("model-out")), new Configuration(),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false).prepare();
         // The initialized network's state, moved off its initialization so that a load that did nothing shows.
-        ModelState initial = prepared.initial();
+        ModelState initial = ModelState.capture(NetworkFactory.build(prepared.network()), 0, 0);
         float[] params = initial.params().clone();
         float[] updater = initial.updaterState().clone();
         for (int i = 0; i < params.length; i++) {

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.train.EarlyStoppingState;
 import org.sparkddp.driver.train.StageRecord;
@@ -40,7 +40,7 @@ class StageBoundaryTest extends LocalSparkTest {
         final List<Long> iterations = new ArrayList<>();
 
         @Override
-        public void save(ModelState state, Optional<EarlyStoppingState> stopping) {
+        public void save(StateVersion state, Optional<EarlyStoppingState> stopping) {
             iterations.add(state.iteration());
         }
 

@@ -28,9 +28,11 @@ import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.TrainingJob;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.data.ShardedData;
+import org.sparkddp.driver.state.ExecutorStates;
 import org.sparkddp.driver.output.Json;
 import org.sparkddp.driver.train.TrainingResult;
 import org.sparkddp.worker.stage.EvaluateTask;
@@ -114,10 +116,13 @@ class TabularDataTest extends LocalSparkTest {
         TrainableNetwork network = NetworkFactory.build(spec);
         HeldOutMetrics local = new HeldOutScorer(network::output, test.numFeatures(), MetricsSpec.of(test.targets()))
                 .add(test).result();
-        try (ShardedData shards = ShardedData.forEvaluation(sc, test, 3, "regression test")) {
-            var bcState = sc.broadcast(ModelState.capture(network, 0, 0));
+        String runId = "tabular-" + System.nanoTime();
+        try (ShardedData shards = ShardedData.forEvaluation(sc, test, 3, "regression test");
+             ExecutorStates states = new ExecutorStates(sc, runId, 1024, spec)) {
+            StateVersion state = states.put(ModelState.capture(network, 0, 0));
+            states.hold(ExecutorStates.Role.CURRENT, state);
             HeldOutMetrics distributed = shards.rdd()
-                    .mapPartitions(new EvaluateTask("tabular-" + System.nanoTime(), spec, bcState, shards.metrics()))
+                    .mapPartitions(new EvaluateTask(runId, spec, state, shards.metrics()))
                     .treeReduce(HeldOutMetrics::merge);
             assertTrue(distributed instanceof RegressionAggregator);
             assertEquals(500, distributed.examples());

@@ -133,7 +133,7 @@ class ValidationTest extends LocalSparkTest {
         assertEquals(best, after.stopping().orElseThrow().bestEpoch());
         assertEquals(1, after.stopping().get().sinceBest());
         assertFalse(java.util.Arrays.equals(DriverStates.fetch(after.state()).params(),
-                DriverStates.fetch(after.stopping().get().best()).params()));
+                DriverStates.fetch(after.stopping().get().bestState()).params()));
 
         TrainingResult resumed = run(overfit("resumed"), Optional.of(after), new ByteArrayOutputStream());
         assertEquals(whole.iterations(), resumed.iterations());

@@ -136,7 +136,8 @@ public final class ConfigLoader {
                         r.integer("training.stage-attempts"),
                         elastic(r),
                         r.optionalInt("training.stage-seconds"),
-                        r.duration("training.job-timeout")),
+                        r.duration("training.job-timeout"),
+                        r.bytes("training.state-chunk")),
                 new CheckpointConfig(
                         r.optionalString("checkpoint.dir"),
                         r.optionalInt("checkpoint.every-iterations"),

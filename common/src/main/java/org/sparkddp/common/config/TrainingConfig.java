@@ -26,6 +26,8 @@ import org.sparkddp.common.error.InvalidConfigException;
  *                           iteration (in average mode, the first average) after it; empty means no time bound
  * @param jobTimeout         longest the driver waits for any one Spark job it submits (a training stage, an
  *                           evaluation) before it cancels the job and fails the run
+ * @param stateChunk         bytes per chunk of the training state the executors keep between stages (and the
+ *                           driver names by one checksum per chunk); the cut does not depend on the worker count
  */
 public record TrainingConfig(
         TrainingMode mode,
@@ -42,7 +44,11 @@ public record TrainingConfig(
         int stageAttempts,
         ElasticConfig elastic,
         OptionalInt stageSeconds,
-        Duration jobTimeout) implements Serializable {
+        Duration jobTimeout,
+        long stateChunk) implements Serializable {
+    /** Smallest and largest {@code training.state-chunk}: tests force small chunks; a chunk is one Java buffer. */
+    static final long MIN_STATE_CHUNK = 1 << 10;
+    static final long MAX_STATE_CHUNK = 1 << 30;
 
     public TrainingConfig {
         Checks.present("training.mode", mode);
@@ -72,9 +78,18 @@ public record TrainingConfig(
         if (jobTimeout.compareTo(Duration.ofSeconds(1)) < 0 || jobTimeout.compareTo(Duration.ofDays(7)) > 0) {
             throw new InvalidConfigException("training.job-timeout", "must be between 1s and 7d but got " + jobTimeout);
         }
+        if (stateChunk < MIN_STATE_CHUNK || stateChunk > MAX_STATE_CHUNK || stateChunk % Float.BYTES != 0) {
+            throw new InvalidConfigException("training.state-chunk", "must be a multiple of 4 bytes between 1k and "
+                    + "1g but got " + stateChunk + " bytes");
+        }
         if (syncTimeout.compareTo(Duration.ofSeconds(1)) < 0 || syncTimeout.compareTo(Duration.ofDays(1)) > 0) {
             throw new InvalidConfigException("training.sync-timeout",
                     "must be between 1s and 1d but got " + syncTimeout);
         }
+    }
+
+    /** Floats per state chunk. */
+    public int stateChunkFloats() {
+        return (int) (stateChunk / Float.BYTES);
     }
 }

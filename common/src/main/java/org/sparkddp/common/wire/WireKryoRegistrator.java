@@ -106,7 +106,9 @@ public final class WireKryoRegistrator implements KryoRegistrator {
             out.writeLongs(r.endNanos());
             out.writeLong(r.computeNanos());
             out.writeLong(r.syncNanos());
-            kryo.writeObjectOrNull(out, r.finalState(), ModelState.class);
+            out.writeLong(r.reachedIteration());
+            out.writeInt(r.storedCrcs().length);
+            out.writeLongs(r.storedCrcs());
             out.writeLong(r.divergedAt());
             out.writeString(r.process().executorId());
             out.writeString(r.process().host());
@@ -117,7 +119,7 @@ public final class WireKryoRegistrator implements KryoRegistrator {
         @Override
         public StageReport read(Kryo kryo, Input in, Class<StageReport> type) {
             return new StageReport(in.readInt(), in.readLong(), readFloats(in), in.readLongs(in.readInt()),
-                    in.readLong(), in.readLong(), kryo.readObjectOrNull(in, ModelState.class), in.readLong(),
+                    in.readLong(), in.readLong(), in.readLong(), in.readLongs(in.readInt()), in.readLong(),
                     new ExecutorProcess(in.readString(), in.readString(), in.readLong(), in.readString()));
         }
     }

@@ -154,6 +154,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void stateChunksAreWholeFloatsWithinBounds() {
+        assertTrue(failure("training.state-chunk = 512B").contains("training.state-chunk: must be a multiple of 4 "
+                + "bytes between 1k and 1g but got 512 bytes"));
+        assertTrue(failure("training.state-chunk = 1026B").contains("training.state-chunk"));
+        assertTrue(failure("training.state-chunk = 2g").contains("training.state-chunk"));
+        SparkDdpConfig small = ConfigLoader.load(null, List.of("data.train=unused-images-idx3-ubyte",
+                "data.test=unused-images-idx3-ubyte", "output.dir=unused", "training.state-chunk=64k")).config();
+        assertEquals(16 * 1024, small.training().stateChunkFloats());
+    }
+
+    @Test
     void zeroLayerSizeNamesTheElement() {
         assertEquals("job.conf:3: model.layers[1].units: must be > 0 but got 0",
                 failure("model.layers = [\n  { type = dense, units = 32 }\n  { type = dense, units = 0 }\n]"));

@@ -51,19 +51,20 @@ class WireKryoRegistratorTest {
 
     @Test
     void stageReportsWithAndWithoutState() {
-        StageReport lead = new StageReport(0, 10, floats(7, 3), new long[] {1, 2, 3}, 99, 11,
-                new ModelState(floats(5, 4), new float[0], 17, 1), -1,
+        StageReport lead = new StageReport(0, 10, floats(7, 3), new long[] {1, 2, 3}, 99, 11, 17,
+                new long[] {0xCAFEBABEL, 7}, -1,
                 new ExecutorProcess("3", "127.0.0.2", 4242, "/work/app-1/3"));
         StageReport back = roundTrip(lead);
         assertEquals(lead.process(), back.process());
         assertEquals("/work/app-1/3/hs_err_pid4242.log", back.process().crashReport());
         assertArrayEquals(lead.losses(), back.losses(), 0f);
         assertArrayEquals(lead.endNanos(), back.endNanos());
-        assertEquals(lead.finalState(), back.finalState());
+        assertEquals(17, back.reachedIteration());
+        assertArrayEquals(lead.storedCrcs(), back.storedCrcs());
         assertEquals(11, back.syncNanos());
-        StageReport other = roundTrip(new StageReport(1, 10, new float[0], new long[0], 5, 6, null, 12,
+        StageReport other = roundTrip(new StageReport(1, 10, new float[0], new long[0], 5, 6, 12, new long[0], 12,
                 new ExecutorProcess("driver", "localhost", 1, "/")));
-        assertNull(other.finalState());
+        assertEquals(0, other.storedCrcs().length);
         assertEquals(12, other.divergedAt());
     }
 

@@ -24,6 +24,7 @@ import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.output.Json;
 import org.sparkddp.driver.output.OutputDirectory;
+import org.sparkddp.driver.train.EarlyStoppingState;
 
 /**
  * Checkpoints in a directory on any Hadoop FileSystem, one subdirectory per checkpoint, {@code ckpt-<iteration>},
@@ -190,7 +191,7 @@ public final class CheckpointStore {
     }
 
     /** Early stopping's state, if the checkpoint was written with it: the counters and the best state's files. */
-    private static Optional<Checkpoint.Stopping> stopping(FileSystem fs, Path checkpoint, JsonNode meta)
+    private static Optional<EarlyStoppingState> stopping(FileSystem fs, Path checkpoint, JsonNode meta)
             throws IOException {
         JsonNode counters = meta.path(EARLY_STOPPING);
         if (counters.isMissingNode()) {
@@ -199,7 +200,7 @@ public final class CheckpointStore {
         String metaFile = new Path(checkpoint, META).toString();
         StateVersion best = Manifest.parse(meta.path(BEST), BEST, new Path(checkpoint, BEST).toString(), metaFile);
         ChunkListing.check(fs, best);
-        return Optional.of(new Checkpoint.Stopping(counters.path("best_epoch").asInt(),
+        return Optional.of(new EarlyStoppingState(counters.path("best_epoch").asInt(),
                 counters.path("best_loss").asDouble(), counters.path("since_best").asInt(), best));
     }
 

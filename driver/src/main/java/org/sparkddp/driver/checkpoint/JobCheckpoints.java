@@ -10,7 +10,6 @@ import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.train.EarlyStoppingState;
@@ -34,7 +33,6 @@ public final class JobCheckpoints implements CheckpointSink {
     private final CheckpointStore store;
     private final JavaSparkContext sc;
     private final JobDeadline deadline;
-    private final String runId;
     private final Map<String, Object> fixed;
     private final Supplier<List<String>> metrics;
     private final DoubleSupplier trainSeconds;
@@ -49,10 +47,9 @@ public final class JobCheckpoints implements CheckpointSink {
      */
     public JobCheckpoints(CheckpointStore store, Map<String, Object> fixed, Supplier<List<String>> metrics,
                           DoubleSupplier trainSeconds, Optional<String> resumedFrom, JavaSparkContext sc,
-                          JobDeadline deadline, String runId) {
+                          JobDeadline deadline) {
         this.sc = sc;
         this.deadline = deadline;
-        this.runId = runId;
         this.trainSeconds = trainSeconds;
         this.store = store;
         this.fixed = Map.copyOf(fixed);
@@ -61,26 +58,12 @@ public final class JobCheckpoints implements CheckpointSink {
     }
 
     /**
-     * STOPGAP while the master hands the driver a {@link ModelState}: broadcasts it (and the best state) once, and
-     * the chunk-writing tasks cut their chunks from the broadcast. Once states live on the executors, the sink
-     * receives {@link StateVersion}s and this becomes {@link #save(StateVersion, Optional, ChunkSource)} with
-     * {@link ChunkSource#STORED}.
+     * Writes a checkpoint of {@code state} (and early stopping's best): the chunk files by executor tasks in
+     * parallel, each reading its chunk where the state lives, then the manifest. A failure is logged and training
+     * goes on (see the class comment).
      */
     @Override
-    public void save(ModelState state, Optional<EarlyStoppingState> stopping) {
-        try (DriverStates states = DriverStates.withChunks(DriverStates.CHUNK_FLOATS)) {
-            StateVersion current = states.broadcast(sc, runId, state);
-            Optional<Checkpoint.Stopping> saved = stopping.map(s -> new Checkpoint.Stopping(s.bestEpoch(),
-                    s.bestLoss(), s.sinceBest(), states.broadcast(sc, runId, s.bestState())));
-            save(current, saved, states.source());
-        }
-    }
-
-    /**
-     * Writes a checkpoint of {@code state}: the chunk files by executor tasks in parallel, reading each chunk from
-     * {@code source}, then the manifest. A failure is logged and training goes on (see the class comment).
-     */
-    public void save(StateVersion state, Optional<Checkpoint.Stopping> stopping, ChunkSource source) {
+    public void save(StateVersion state, Optional<EarlyStoppingState> stopping) {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("iteration", state.iteration());
         meta.put("epochs_done", state.epoch());
@@ -91,8 +74,8 @@ public final class JobCheckpoints implements CheckpointSink {
         stopping.ifPresent(s -> meta.put(CheckpointStore.EARLY_STOPPING, Map.of("best_epoch", s.bestEpoch(),
                 "best_loss", s.bestLoss(), "since_best", s.sinceBest())));
         try {
-            last = store.write(state, meta, stopping.map(Checkpoint.Stopping::best),
-                    new SparkChunkWriter(sc, deadline, source));
+            last = store.write(state, meta, stopping.map(EarlyStoppingState::bestState),
+                    new SparkChunkWriter(sc, deadline, ChunkSource.STORED));
         } catch (Exception e) { // a Spark job's failure arrives as SparkException, which Java cannot name here
             LOG.warn("the checkpoint of iteration {} could not be written ({}); training goes on", state.iteration(),
                     e.getMessage());

@@ -58,7 +58,7 @@ public final class Summary {
         // Epochs begun, as the console and metrics.jsonl number them: a run cut by training.max-iterations
         // inside epoch 1 has trained in 1 epoch, though it completed none.
         s.put("epochs", epochsBegun(result));
-        s.put("epochs_completed", result.finalState().epoch());
+        s.put("epochs_completed", result.finalVersion().epoch());
         s.put("iterations", result.iterations());
         s.put("iterations_this_run", result.iterationsRun());
         resumed.ifPresent(r -> {
@@ -107,8 +107,8 @@ public final class Summary {
 
     /** The 1-based number of the last epoch trained in, or the epochs completed if this run trained none. */
     static int epochsBegun(TrainingResult result) {
-        return result.epochs().isEmpty() ? result.finalState().epoch()
-                : Math.max(result.finalState().epoch(), result.epochs().get(result.epochs().size() - 1).epoch() + 1);
+        return result.epochs().isEmpty() ? result.finalVersion().epoch()
+                : Math.max(result.finalVersion().epoch(), result.epochs().get(result.epochs().size() - 1).epoch() + 1);
     }
 
     public static void write(OutputDirectory output, Map<String, Object> summary) throws IOException {
@@ -169,7 +169,7 @@ public final class Summary {
         }
         v.put("early_stopping", config.validation().earlyStopping());
         v.put("stopped_early", outcome.stoppedEarly());
-        v.put("model_epoch", outcome.keptBest() ? outcome.bestEpoch() + 1 : result.finalState().epoch());
+        v.put("model_epoch", outcome.keptBest() ? outcome.bestEpoch() + 1 : result.finalVersion().epoch());
         v.put("every_epochs", config.validation().everyEpochs());
         config.validation().patience().ifPresent(p -> v.put("patience", p));
         v.put("min_delta", config.validation().minDelta());

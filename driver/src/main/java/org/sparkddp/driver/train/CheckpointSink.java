@@ -1,14 +1,17 @@
 package org.sparkddp.driver.train;
 
 import java.util.Optional;
-import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StateVersion;
 
-/** Where the training master saves the state when a checkpoint is due. Runs on the driver. */
+/**
+ * Where the training master saves the state when a checkpoint is due. Runs on the driver, which passes the
+ * state's name: its chunks are on the executors, where a writer reads them.
+ */
 public interface CheckpointSink {
     /** No checkpoints. */
     CheckpointSink NONE = new CheckpointSink() {
         @Override
-        public void save(ModelState state, Optional<EarlyStoppingState> stopping) {
+        public void save(StateVersion state, Optional<EarlyStoppingState> stopping) {
         }
 
         @Override
@@ -17,8 +20,11 @@ public interface CheckpointSink {
         }
     };
 
-    /** Saves the state reached after {@code state.iteration()} iterations, and early stopping's, if it is on. */
-    void save(ModelState state, Optional<EarlyStoppingState> stopping);
+    /**
+     * Saves the state reached after {@code state.iteration()} iterations, and early stopping's, if it is on. The
+     * states are held on the executors until this returns.
+     */
+    void save(StateVersion state, Optional<EarlyStoppingState> stopping);
 
     /** The newest checkpoint written, or resumed from, if any. */
     Optional<String> last();

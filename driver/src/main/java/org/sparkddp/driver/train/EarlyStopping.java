@@ -3,13 +3,13 @@ package org.sparkddp.driver.train;
 import java.util.Optional;
 import org.sparkddp.common.config.ValidationConfig;
 import org.sparkddp.common.eval.HeldOutMetrics;
-import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StateVersion;
 
 /**
  * Early stopping on the validation loss (Prechelt, "Early stopping, but when?", 1998): remembers the best
  * evaluation and its state, and says stop after {@code validation.patience} evaluations in a row that did not
- * beat the best by more than {@code validation.min-delta}. Runs on the driver, between epochs; the states it keeps
- * are the immutable ones rank 0 returned, so keeping one costs no copy.
+ * beat the best by more than {@code validation.min-delta}. Runs on the driver, between epochs; it keeps the best
+ * state's name, whose chunks the training master keeps on the executors.
  */
 final class EarlyStopping {
     private final ValidationConfig config;
@@ -24,7 +24,7 @@ final class EarlyStopping {
      * @param state      the state evaluated
      * @param test       the test metrics of that state
      */
-    record Best(int epoch, HeldOutMetrics validation, ModelState state, HeldOutMetrics test) {
+    record Best(int epoch, HeldOutMetrics validation, StateVersion state, HeldOutMetrics test) {
         double loss() {
             return validation.meanLoss();
         }
@@ -35,7 +35,7 @@ final class EarlyStopping {
     }
 
     /** Records one validation evaluation, in epoch order. */
-    void observe(int epoch, HeldOutMetrics validation, ModelState state, HeldOutMetrics test) {
+    void observe(int epoch, HeldOutMetrics validation, StateVersion state, HeldOutMetrics test) {
         double loss = validation.meanLoss();
         // A NaN loss never improves: it compares false with everything.
         if (best == null ? !Double.isNaN(loss) : loss < best.loss() - config.minDelta()) {
@@ -63,11 +63,12 @@ final class EarlyStopping {
     /**
      * Continues from a checkpoint's snapshot.
      *
+     * @param bestState  its best state, as the executors now hold it
      * @param validation the validation metrics of its best state, evaluated again
      * @param test       the test metrics of its best state, evaluated again
      */
-    void restore(EarlyStoppingState saved, HeldOutMetrics validation, HeldOutMetrics test) {
-        best = new Best(saved.bestEpoch(), validation, saved.bestState(), test);
+    void restore(EarlyStoppingState saved, StateVersion bestState, HeldOutMetrics validation, HeldOutMetrics test) {
+        best = new Best(saved.bestEpoch(), validation, bestState, test);
         sinceBest = saved.sinceBest();
     }
 }

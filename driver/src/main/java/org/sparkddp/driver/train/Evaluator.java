@@ -1,15 +1,15 @@
 package org.sparkddp.driver.train;
 
-import org.apache.spark.broadcast.Broadcast;
 import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.model.NetworkSpec;
-import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.worker.stage.EvaluateTask;
 
 /**
- * Distributed evaluation: each executor scores its cached partitions with the broadcast parameters and the
- * partial metrics are tree-reduced to the driver. The data never comes to the driver.
+ * Distributed evaluation: each executor scores its cached partitions with a state's parameters, read from the
+ * executors' blocks (or found in a replica that holds them), and the partial metrics are tree-reduced to the
+ * driver. Neither the data nor the state comes to the driver.
  */
 final class Evaluator {
     private final String runId;
@@ -22,8 +22,8 @@ final class Evaluator {
         this.data = data;
     }
 
-    HeldOutMetrics evaluate(Broadcast<ModelState> bcState) {
-        return data.rdd().mapPartitions(new EvaluateTask(runId, network, bcState, data.metrics()))
+    HeldOutMetrics evaluate(StateVersion state) {
+        return data.rdd().mapPartitions(new EvaluateTask(runId, network, state, data.metrics()))
                 .treeReduce(HeldOutMetrics::merge);
     }
 }

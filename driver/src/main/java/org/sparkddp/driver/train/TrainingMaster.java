@@ -15,11 +15,13 @@ import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.plan.VirtualShards;
-import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StageReport;
+import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.data.TrainingShards;
 import org.sparkddp.driver.spark.ClusterSlots;
+import org.sparkddp.driver.state.ExecutorStates;
+import org.sparkddp.driver.state.ExecutorStates.Role;
 import org.sparkddp.worker.stage.ProgressAccumulator;
 import org.sparkddp.worker.stage.StageSpec;
 import org.sparkddp.worker.stage.TrainingStageTask;
@@ -32,9 +34,13 @@ import scala.reflect.ClassTag$;
  *
  * <p>An epoch is one barrier stage (or several, with {@code training.iterations-per-stage}). Within a stage the
  * tasks exchange gradients among themselves every iteration, so the driver's per-iteration cost is nil; per
- * stage it does four named steps: {@code broadcast} the state, {@code train} (one barrier job), {@code collect}
- * the new state from rank 0, and {@code record} the telemetry. After each epoch it evaluates on the test set,
- * and, when due, on the validation set, whose loss early stopping watches.
+ * stage it does four named steps: {@code name} the state to start from, {@code train} (one barrier job),
+ * {@code adopt} the state the ranks reached, and {@code record} the telemetry. After each epoch it evaluates on the
+ * test set, and, when due, on the validation set, whose loss early stopping watches.
+ *
+ * <p>The state never passes through the driver: at a stage's end the ranks store it as blocks on the executors
+ * and report its chunks' checksums; the driver names it ({@link StateVersion}) and passes the name to the next
+ * stage, the evaluations and the checkpoint writer ({@link ExecutorStates} keeps and removes the blocks).
  */
 public final class TrainingMaster {
     private static final ClassTag<StageReport> REPORT_TAG = ClassTag$.MODULE$.apply(StageReport.class);
@@ -83,7 +89,7 @@ public final class TrainingMaster {
      * Trains from {@code initial}, which may be a resumed checkpoint's state: training continues at iteration
      * {@code initial.iteration()}, in the same data order an uninterrupted run would use.
      */
-    public TrainingResult fit(ShardedData train, ShardedData test, ModelState initial) {
+    public TrainingResult fit(ShardedData train, ShardedData test, StartState initial) {
         return fit(TrainingShards.fixed(train), test, Optional.empty(), initial, Optional.empty());
     }
 
@@ -93,17 +99,18 @@ public final class TrainingMaster {
      * @param resumed early stopping's state in the checkpoint {@code initial} comes from, if any
      */
     public TrainingResult fit(TrainingShards train, ShardedData test, Optional<ShardedData> validationSet,
-                              ModelState initial, Optional<EarlyStoppingState> resumed) {
+                              StartState initial, Optional<EarlyStoppingState> resumed) {
         if (validation.earlyStopping() && validationSet.isEmpty()) {
             throw new IllegalArgumentException("early stopping without a validation set");
         }
         VirtualShards shards = train.virtualShards();
         WorkerSizing sizing = new WorkerSizing(training.elastic(), training.workers(), new ClusterSlots(sc.sc())::now);
         sizing.addListener(resize -> listeners.forEach(l -> l.onResize(resize)));
+        ExecutorStates states = new ExecutorStates(sc, runId, training.stateChunkFloats(), network);
         Evaluator evaluator = new Evaluator(runId, network, test);
         Optional<Evaluator> validator = validationSet.map(v -> new Evaluator(runId, network, v));
         EarlyStopping stopping = new EarlyStopping(validation);
-        validator.ifPresent(v -> resumed.ifPresent(saved -> restore(stopping, saved, evaluator, v)));
+        validator.ifPresent(v -> resumed.ifPresent(saved -> restore(stopping, states, saved, evaluator, v)));
         ProgressAccumulator progress = new ProgressAccumulator();
         sc.sc().register(progress, "spark-ddp progress " + runId);
         // Every epoch has the same number of iterations: the examples over the batch size.
@@ -117,58 +124,75 @@ public final class TrainingMaster {
         long cap = training.maxIterations().orElse(Long.MAX_VALUE);
         checkpointedAt = initial.iteration();
         HeldOutMetrics lastEvaluation = null;
-        try (StateBroadcast current = new StateBroadcast(sc, initial);
-             RendezvousServer rendezvous = RendezvousServer.start(driverHost(), secret, training.syncTimeout())) {
+        boolean finished = false;
+        try (RendezvousServer rendezvous = RendezvousServer.start(driverHost(), secret, training.syncTimeout())) {
+            StateVersion start = initial.stored().map(states::adopt)
+                    .orElseGet(() -> states.fresh(initial.paramCount(), initial.updaterCount()));
+            states.hold(Role.CURRENT, start);
             int startEpoch = (int) (initial.iteration() / perEpoch);
             // A run resumed from the checkpoint of the epoch where early stopping ended it has nothing left to do.
-            for (int epoch = startEpoch; epoch < training.epochs() && current.state().iteration() < cap
+            for (int epoch = startEpoch; epoch < training.epochs() && states.current().iteration() < cap
                     && !stopping.exhausted(); epoch++) {
                 EpochPlan plan = new EpochPlan(training.seed(), epoch, shards, training.batchSize());
                 int stagesBefore = stages.size();
-                int t = (int) (current.state().iteration() - (long) epoch * perEpoch);
-                while (t < plan.iterations() && current.state().iteration() < cap) {
-                    int end = stageEnd(plan, t, cap - current.state().iteration(), current.state().iteration());
-                    StageRecord stage = runStage(train, sizing, current, plan, t, end, perEpoch, progress,
+                int t = (int) (states.current().iteration() - (long) epoch * perEpoch);
+                while (t < plan.iterations() && states.current().iteration() < cap) {
+                    int end = stageEnd(plan, t, cap - states.current().iteration(), states.current().iteration());
+                    StageRecord stage = runStage(train, sizing, states, plan, t, end, perEpoch, progress,
                             rendezvous.address(), heartbeats::reached, exits);
                     stages.add(stage);
                     listeners.forEach(l -> l.onStage(stage, plan.iterations(), training.epochs()));
                     t += stage.iterations(); // where rank 0 actually stopped: at `end`, or earlier on time
                     if (t < plan.iterations()) {
-                        checkpointIfDue(current.state(), false, stopping);
+                        checkpointIfDue(states, states.current(), false, stopping);
                     }
                 }
-                lastEvaluation = describe(epoch, "evaluate", () -> evaluator.evaluate(current.broadcast()));
-                boolean last = epoch + 1 == training.epochs() || current.state().iteration() >= cap;
+                StateVersion reached = states.current();
+                lastEvaluation = describe(epoch, "evaluate", () -> evaluator.evaluate(reached));
+                boolean last = epoch + 1 == training.epochs() || states.current().iteration() >= cap;
                 Optional<HeldOutMetrics> validated = Optional.empty();
                 if (validator.isPresent() && validation.dueAfter(epoch, last)) {
                     validated = Optional.of(describe(epoch, "validate",
-                            () -> validator.get().evaluate(current.broadcast())));
-                    stopping.observe(epoch, validated.get(), current.state(), lastEvaluation);
+                            () -> validator.get().evaluate(reached)));
+                    stopping.observe(epoch, validated.get(), reached, lastEvaluation);
+                    stopping.best().ifPresent(b -> states.hold(Role.BEST, b.state()));
                 }
                 EpochRecord record = epochRecord(epoch, stages.subList(stagesBefore, stages.size()), lastEvaluation,
                         validated);
                 epochs.add(record);
                 listeners.forEach(l -> l.onEpoch(record, training.epochs()));
-                checkpointIfDue(current.state(), t == plan.iterations(), stopping);
+                checkpointIfDue(states, states.current(), t == plan.iterations(), stopping);
+                states.collect();
             }
             if (lastEvaluation == null) { // resumed at the very end: nothing left to train, but report the model
-                lastEvaluation = describe(startEpoch, "evaluate", () -> evaluator.evaluate(current.broadcast()));
+                StateVersion reached = states.current();
+                lastEvaluation = describe(startEpoch, "evaluate", () -> evaluator.evaluate(reached));
             }
-            return result(current.state(), epochs, stages, lastEvaluation, stopping, cap);
+            TrainingResult result = result(states, states.current(), epochs, stages, lastEvaluation, stopping, cap);
+            finished = true;
+            return result;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot start the rendezvous server on the driver", e);
         } finally {
             sc.sc().removeSparkListener(heartbeats);
             sc.sc().removeSparkListener(exits);
+            if (!finished) {
+                states.close(); // a failed run leaves no blocks behind; a finished one's go with its result
+            }
         }
     }
 
     /** Under early stopping the model is the best state evaluated, with its test metrics; else the final one. */
-    private TrainingResult result(ModelState reached, List<EpochRecord> epochs, List<StageRecord> stages,
-                                  HeldOutMetrics lastTest, EarlyStopping stopping, long cap) {
+    private TrainingResult result(ExecutorStates states, StateVersion reached, List<EpochRecord> epochs,
+                                  List<StageRecord> stages, HeldOutMetrics lastTest, EarlyStopping stopping, long cap) {
         Optional<EarlyStopping.Best> best = stopping.best();
+        states.drop(Role.CURRENT);
+        states.drop(Role.BEST);
+        states.hold(Role.FINAL, reached);
         if (best.isEmpty()) {
-            return new TrainingResult(reached, epochs, stages, lastTest);
+            states.hold(Role.MODEL, reached);
+            states.collect();
+            return new TrainingResult(reached, epochs, stages, reached, lastTest, Optional.empty(), states);
         }
         boolean keep = validation.earlyStopping();
         // Early, when patience ran out before the epochs or the iteration cap did.
@@ -177,31 +201,38 @@ public final class TrainingMaster {
         // The last epoch is always validated; a resume with nothing left to train has only the best evaluation.
         HeldOutMetrics finalValidation = epochs.isEmpty() ? b.validation()
                 : epochs.get(epochs.size() - 1).validation().orElse(b.validation());
+        states.hold(Role.MODEL, keep ? b.state() : reached);
+        states.collect();
         return new TrainingResult(reached, epochs, stages, keep ? b.state() : reached, keep ? b.test() : lastTest,
                 Optional.of(new TrainingResult.ValidationOutcome(b.epoch(), b.loss(),
-                        keep ? b.validation() : finalValidation, keep, stoppedEarly)));
+                        keep ? b.validation() : finalValidation, keep, stoppedEarly)), states);
     }
 
     /**
      * Writes a checkpoint at the first stage end at or after each due point: stage ends move (to an average, or
      * earlier on time), so a due point is passed rather than hit.
      */
-    private void checkpointIfDue(ModelState state, boolean epochEnd, EarlyStopping stopping) {
+    private void checkpointIfDue(ExecutorStates states, StateVersion state, boolean epochEnd,
+                                 EarlyStopping stopping) {
         if (checkpoints.dueAfter(checkpointedAt, state.iteration(), epochEnd, state.epoch())) {
+            // Both states are held (CURRENT, BEST) while the sink reads them: it returns before the next collect.
             sink.save(state, validation.earlyStopping() ? stopping.snapshot() : Optional.empty());
             checkpointedAt = state.iteration();
         }
     }
 
-    /** A resumed run's early stopping: the checkpoint's best state, evaluated again for its figures. */
-    private void restore(EarlyStopping stopping, EarlyStoppingState saved, Evaluator tester, Evaluator validator) {
-        try (StateBroadcast best = new StateBroadcast(sc, saved.bestState())) {
-            HeldOutMetrics test = describe(saved.bestEpoch(), "evaluate the best state",
-                    () -> tester.evaluate(best.broadcast()));
-            HeldOutMetrics validated = describe(saved.bestEpoch(), "validate the best state",
-                    () -> validator.evaluate(best.broadcast()));
-            stopping.restore(saved, validated, test);
-        }
+    /**
+     * A resumed run's early stopping: the checkpoint's best state, copied into the executors' block managers and
+     * evaluated again for its figures.
+     */
+    private void restore(EarlyStopping stopping, ExecutorStates states, EarlyStoppingState saved, Evaluator tester,
+                         Evaluator validator) {
+        StateVersion best = states.adopt(saved.bestState());
+        states.hold(Role.BEST, best);
+        HeldOutMetrics test = describe(saved.bestEpoch(), "evaluate the best state", () -> tester.evaluate(best));
+        HeldOutMetrics validated = describe(saved.bestEpoch(), "validate the best state",
+                () -> validator.evaluate(best));
+        stopping.restore(saved, best, validated, test);
     }
 
     /** The address executors already reach the driver's block manager at. */
@@ -240,39 +271,44 @@ public final class TrainingMaster {
         return (int) Math.min(end, capped);
     }
 
-    private StageRecord runStage(TrainingShards train, WorkerSizing sizing, StateBroadcast current, EpochPlan plan,
+    private StageRecord runStage(TrainingShards train, WorkerSizing sizing, ExecutorStates states, EpochPlan plan,
                                  int from, int to, int perEpoch, ProgressAccumulator progress, String rendezvous,
                                  java.util.function.LongSupplier heartbeatIteration, ExecutorExits exits) {
         long start = System.nanoTime();
-        ModelState state = current.state();
+        StateVersion state = states.current();                                                 // name
         int resizesBefore = sizing.resizes().size();
         Duration budget = training.stageSeconds().isPresent() ? Duration.ofSeconds(training.stageSeconds().getAsInt())
                 : StageSpec.UNBOUNDED;
-        var bcState = current.broadcast();                                                    // broadcast
         String what = "iterations " + from + "-" + (to - 1) + " · " + training.mode().configName();
-        // Each attempt runs on the workers sizing decides then (resize), on the shards cut for that many.
+        int[] blockRdd = new int[1];
+        // Each attempt runs on the workers sizing decides then (resize), on the shards cut for that many, and
+        // stores the state it reaches under a namespace of its own.
         StageAttempts.Outcome<StageReport[]> outcome = StageAttempts.run(training.stageAttempts(), sizing, // train
                 "epoch " + (plan.epoch() + 1) + " · " + what, state.iteration(), plan.epoch(), heartbeatIteration,
                 workers -> {
+                    blockRdd[0] = states.newBlockRdd();
                     StageSpec spec = new StageSpec(runId, training.mode(), training.averageEvery(),
-                            training.shardedOptimizer(), network, training.seed(), plan.epoch(), plan.shards(),
+                            training.shardedOptimizer(), training.collective(), network, training.seed(), plan.epoch(),
+                            plan.shards(),
                             workers, training.batchSize(), from, to, state.iteration(), training.syncTimeout(),
-                            budget, rendezvous, secret);
+                            budget, rendezvous, secret, state, blockRdd[0], states.replicate());
                     ShardedData shards = train.forWorkers(workers);
                     return describe(plan.epoch(), what + " · " + workers + " workers",
-                            () -> trainStage(shards, spec, bcState, progress));
+                            () -> trainStage(shards, spec, progress));
                 });
         train.settled();
         StageReport[] reports = outcome.result();
         Arrays.stream(reports).forEach(r -> exits.ran(r.process()));
-        StageReport rank0 = Arrays.stream(reports).filter(r -> r.rank() == 0).findFirst()       // collect
+        StageReport rank0 = Arrays.stream(reports).filter(r -> r.rank() == 0).findFirst()       // adopt
                 .orElseThrow(() -> new IllegalStateException("no report from rank 0"));
         if (rank0.diverged()) {
             throw new TrainingDivergedException(rank0.divergedAt(), plan.epoch(), sink.last());
         }
-        ModelState reached = rank0.finalState();
-        current.update(new ModelState(reached.params(), reached.updaterState(), reached.iteration(),
-                (int) (reached.iteration() / perEpoch)));
+        long iteration = rank0.reachedIteration();
+        // The stage that started from `state` succeeded: it is no longer needed for a retry.
+        states.hold(Role.CURRENT, states.reached(state, reports, blockRdd[0], iteration, (int) (iteration / perEpoch)));
+        states.collect();
+        StateVersion reached = states.current();
         // to - from, or fewer when the stage's time budget ended it on every rank at once
         int ran = Math.toIntExact(reached.iteration() - state.iteration());
         int[] examples = new int[ran];                                                        // record
@@ -287,11 +323,9 @@ public final class TrainingMaster {
                 sizing.resizes().subList(resizesBefore, sizing.resizes().size()));
     }
 
-    private StageReport[] trainStage(ShardedData train, StageSpec spec,
-                                     org.apache.spark.broadcast.Broadcast<ModelState> bcState,
-                                     ProgressAccumulator progress) {
+    private StageReport[] trainStage(ShardedData train, StageSpec spec, ProgressAccumulator progress) {
         RDD<StageReport> reports = train.rdd().rdd().barrier()
-                .mapPartitions(new TrainingStageTask(spec, bcState, progress), false, REPORT_TAG);
+                .mapPartitions(new TrainingStageTask(spec, progress), false, REPORT_TAG);
         return (StageReport[]) reports.collect();
     }
 

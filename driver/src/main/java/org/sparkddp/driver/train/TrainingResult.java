@@ -4,19 +4,44 @@ import java.util.List;
 import java.util.Optional;
 import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StateVersion;
+import org.sparkddp.driver.state.ExecutorStates;
 
 /**
- * The outcome of a training run.
- *
- * @param finalState   parameters and updater state after the last iteration
- * @param epochs       per-epoch figures, in order
- * @param stages       per-stage figures, in order
- * @param model        the state to save: the final one, or under early stopping the best one
- * @param test         test-set metrics of {@code model}
- * @param validation   what the validation set decided, if there was one
+ * The outcome of a training run. Runs on the driver. The states it names live on the executors, as blocks, until
+ * {@link #release}; {@link #finalState} and {@link #model} bring one to the driver (a Spark job).
  */
-public record TrainingResult(ModelState finalState, List<EpochRecord> epochs, List<StageRecord> stages,
-                             ModelState model, HeldOutMetrics test, Optional<ValidationOutcome> validation) {
+public final class TrainingResult {
+    private final StateVersion finalVersion;
+    private final List<EpochRecord> epochs;
+    private final List<StageRecord> stages;
+    private final StateVersion modelVersion;
+    private final HeldOutMetrics test;
+    private final Optional<ValidationOutcome> validation;
+    private final ExecutorStates states;
+    private ModelState fetchedFinal;
+    private ModelState fetchedModel;
+
+    /**
+     * @param finalVersion parameters and updater state after the last iteration
+     * @param epochs       per-epoch figures, in order
+     * @param stages       per-stage figures, in order
+     * @param modelVersion the state to save: the final one, or under early stopping the best one
+     * @param test         test-set metrics of {@code model}
+     * @param validation   what the validation set decided, if there was one
+     * @param states       where the two states live, holding them until {@link #release}
+     */
+    public TrainingResult(StateVersion finalVersion, List<EpochRecord> epochs, List<StageRecord> stages,
+                          StateVersion modelVersion, HeldOutMetrics test, Optional<ValidationOutcome> validation,
+                          ExecutorStates states) {
+        this.finalVersion = finalVersion;
+        this.epochs = List.copyOf(epochs);
+        this.stages = List.copyOf(stages);
+        this.modelVersion = modelVersion;
+        this.test = test;
+        this.validation = validation;
+        this.states = states;
+    }
 
     /**
      * @param bestEpoch    0-based epoch with the lowest validation loss
@@ -29,15 +54,59 @@ public record TrainingResult(ModelState finalState, List<EpochRecord> epochs, Li
                                     boolean stoppedEarly) {
     }
 
-    /** Without a validation set: the final state is the model. */
-    public TrainingResult(ModelState finalState, List<EpochRecord> epochs, List<StageRecord> stages,
-                          HeldOutMetrics test) {
-        this(finalState, epochs, stages, finalState, test, Optional.empty());
+    /** The state after the last iteration, on the executors. */
+    public StateVersion finalVersion() {
+        return finalVersion;
+    }
+
+    /** The state to save (the final one, or under early stopping the best one), on the executors. */
+    public StateVersion modelVersion() {
+        return modelVersion;
+    }
+
+    /**
+     * The final state's floats, fetched to the driver once (a Spark job): for tests and the Spark ML API only, see
+     * {@link org.sparkddp.driver.state.StateFetch}.
+     */
+    public synchronized ModelState finalState() {
+        if (fetchedFinal == null) {
+            fetchedFinal = states.fetch(finalVersion);
+        }
+        return fetchedFinal;
+    }
+
+    /** The model's floats, fetched to the driver once: for tests, the Spark ML API and (for now) model.zip. */
+    public synchronized ModelState model() {
+        if (fetchedModel == null) {
+            fetchedModel = modelVersion.equals(finalVersion) ? finalState() : states.fetch(modelVersion);
+        }
+        return fetchedModel;
+    }
+
+    /** Removes the states' blocks from the executors; {@link #finalState} and {@link #model} fail after it. */
+    public void release() {
+        states.close();
+    }
+
+    public List<EpochRecord> epochs() {
+        return epochs;
+    }
+
+    public List<StageRecord> stages() {
+        return stages;
+    }
+
+    public HeldOutMetrics test() {
+        return test;
+    }
+
+    public Optional<ValidationOutcome> validation() {
+        return validation;
     }
 
     /** Iterations done in all, counting those before a resume: where the model is now. */
     public long iterations() {
-        return finalState.iteration();
+        return finalVersion.iteration();
     }
 
     /**

@@ -8,21 +8,32 @@ import java.util.Map;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.model.TrainableNetwork;
-import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StateVersion;
+import org.sparkddp.worker.state.StateLoader;
 
 /**
  * Model replicas kept alive in an executor JVM between stages, so that a network is built once per task slot
  * and run, not once per stage or iteration. Runs on executors (and in the driver JVM in local mode).
  *
- * <p>A replica is lent to one task at a time and always overwritten with the stage's broadcast state before
- * use, so which replica a task gets never matters: a retried task on another executor computes the same thing.
+ * <p>A replica is lent to one task at a time and always holds the state the task asks for before use, so which
+ * replica a task gets never matters: a retried task on another executor computes the same thing. A replica is
+ * tagged with the state it holds when a training stage that ran on it succeeded and stored that state (see
+ * {@link Lease#stored}); a task asking for exactly that state skips loading it, which is the common case: the next
+ * stage on the same executor. Any other lease clears the tag, since its task may have changed the replica.
  * Replicas of the few most recently used runs are kept; older runs' replicas are dropped for the GC.
  */
 public final class ReplicaPool {
     private static final int RUNS_KEPT = 4;
 
+    /** No state tag: the replica must be loaded before use. */
+    private static final int UNTAGGED = -1;
+
     /** Idle replicas per run id, least recently used run first. */
-    private static final LinkedHashMap<String, Deque<TrainableNetwork>> IDLE = new LinkedHashMap<>(8, 0.75f, true);
+    private static final LinkedHashMap<String, Deque<Replica>> IDLE = new LinkedHashMap<>(8, 0.75f, true);
+
+    /** A replica and the {@link StateVersion#blockRdd} of the state it holds, or {@link #UNTAGGED}. */
+    private record Replica(TrainableNetwork network, int holds) {
+    }
 
     private ReplicaPool() {
     }
@@ -31,58 +42,100 @@ public final class ReplicaPool {
     public static final class Lease implements AutoCloseable {
         private final String runId;
         private final TrainableNetwork network;
+        private int holds = UNTAGGED;
 
-        private Lease(String runId, TrainableNetwork network) {
+        private Lease(String runId, TrainableNetwork network, int holds) {
             this.runId = runId;
             this.network = network;
+            this.holds = holds;
         }
 
         public TrainableNetwork network() {
             return network;
         }
 
+        /**
+         * Says that the task succeeded and the replica now holds the state stored as blocks named
+         * {@code blockRdd}: the next task asking for that state may use it as it is.
+         */
+        public void stored(int blockRdd) {
+            holds = blockRdd;
+        }
+
         @Override
         public void close() {
-            giveBack(runId, network);
+            giveBack(runId, new Replica(network, holds));
         }
     }
 
-    /** Borrows an idle replica of the run, or builds one, and loads {@code state} into it. */
-    public static Lease borrow(String runId, NetworkSpec spec, ModelState state) {
-        TrainableNetwork network = takeOrBuild(runId, spec);
-        state.applyTo(network);
-        return new Lease(runId, network);
+    /** Borrows an idle replica of the run, or builds one, holding {@code state} (parameters and optimizer state). */
+    public static Lease borrow(String runId, NetworkSpec spec, StateVersion state) {
+        return borrow(runId, spec, state, true);
     }
 
-    /** Borrows a replica and loads only the parameters: enough for inference. */
-    public static Lease borrowForInference(String runId, NetworkSpec spec, ModelState state) {
-        TrainableNetwork network = takeOrBuild(runId, spec);
-        state.applyParamsTo(network);
-        return new Lease(runId, network);
+    /** Borrows a replica holding at least the parameters of {@code state}: enough for inference. */
+    public static Lease borrowForInference(String runId, NetworkSpec spec, StateVersion state) {
+        return borrow(runId, spec, state, false);
     }
 
-    private static TrainableNetwork takeOrBuild(String runId, NetworkSpec spec) {
-        TrainableNetwork network = takeIdle(runId);
-        return network != null ? network : NetworkFactory.build(spec);
+    private static Lease borrow(String runId, NetworkSpec spec, StateVersion state, boolean withUpdater) {
+        int tag = state.home() == StateVersion.Home.BLOCKS ? state.blockRdd() : UNTAGGED;
+        Replica idle = takeIdle(runId, tag);
+        if (state.home() == StateVersion.Home.FRESH) {
+            // A fresh build is the state: the network's initialization from the spec's seed is deterministic. An
+            // idle replica taken here is dropped rather than re-initialized, which would cost as much as a build.
+            return new Lease(runId, NetworkFactory.build(spec), UNTAGGED);
+        }
+        if (idle != null && tag != UNTAGGED && idle.holds() == tag) {
+            idle.network().setCounters(state.iteration(), state.epoch());
+            // Training changes the replica: it is tagged again only if its stage succeeds (Lease.stored).
+            return new Lease(runId, idle.network(), withUpdater ? UNTAGGED : tag);
+        }
+        TrainableNetwork network = idle != null ? idle.network() : NetworkFactory.build(spec);
+        if (withUpdater) {
+            StateLoader.load(state, network);
+        } else {
+            StateLoader.loadParams(state, network); // the optimizer state left in it is stale: untagged
+        }
+        return new Lease(runId, network, UNTAGGED);
     }
 
-    private static synchronized TrainableNetwork takeIdle(String runId) {
-        Deque<TrainableNetwork> idle = IDLE.get(runId);
-        return idle == null ? null : idle.pollFirst();
+    /** An idle replica of the run, preferably one holding the state tagged {@code tag}; null if none is idle. */
+    private static synchronized Replica takeIdle(String runId, int tag) {
+        Deque<Replica> idle = IDLE.get(runId);
+        if (idle == null) {
+            return null;
+        }
+        for (Iterator<Replica> it = idle.iterator(); it.hasNext(); ) {
+            Replica r = it.next();
+            if (tag != UNTAGGED && r.holds() == tag) {
+                it.remove();
+                return r;
+            }
+        }
+        return idle.pollFirst();
     }
 
-    private static synchronized void giveBack(String runId, TrainableNetwork network) {
-        IDLE.computeIfAbsent(runId, k -> new ArrayDeque<>()).addFirst(network);
-        Iterator<Map.Entry<String, Deque<TrainableNetwork>>> oldestFirst = IDLE.entrySet().iterator();
+    private static synchronized void giveBack(String runId, Replica replica) {
+        IDLE.computeIfAbsent(runId, k -> new ArrayDeque<>()).addFirst(replica);
+        Iterator<Map.Entry<String, Deque<Replica>>> oldestFirst = IDLE.entrySet().iterator();
         while (IDLE.size() > RUNS_KEPT && oldestFirst.hasNext()) {
             oldestFirst.next();
             oldestFirst.remove();
         }
     }
 
+    /**
+     * Drops every idle replica of every run, so that the next task builds its replica and loads its state from
+     * the state's chunks; for tests, which thus take the loading path at every stage.
+     */
+    public static synchronized void dropAll() {
+        IDLE.clear();
+    }
+
     /** Number of idle replicas held for a run; for tests. */
     public static synchronized int idleCount(String runId) {
-        Deque<TrainableNetwork> idle = IDLE.get(runId);
+        Deque<Replica> idle = IDLE.get(runId);
         return idle == null ? 0 : idle.size();
     }
 }

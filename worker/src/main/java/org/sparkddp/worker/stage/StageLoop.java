@@ -2,8 +2,9 @@ package org.sparkddp.worker.stage;
 
 import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.wire.ExecutorProcess;
-import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StageReport;
+import org.sparkddp.worker.state.StateBlocks;
+import org.sparkddp.worker.state.StateStore;
 
 /**
  * Runs one rank's iterations of one stage with a {@link StepRule}, and reports. Runs on an executor.
@@ -11,7 +12,11 @@ import org.sparkddp.common.wire.StageReport;
  * <p>The stage runs to its planned end, or stops early when its time budget has passed on rank 0: rank 0 raises
  * the stop flag in the scalars of its next exchange, so every rank learns it from the same exchange and ends the
  * stage after the same iteration (in average mode a regular average, so the state is a consensus). The report
- * then covers the iterations actually run, and rank 0's state is the one reached there.
+ * then covers the iterations actually run, and the state stored is the one reached there.
+ *
+ * <p>At the end every rank holds the whole state (the step rule's {@code finish} makes it so), and each stores its
+ * share of the state's chunks as blocks ({@link StateBlocks}) and reports their checksums: the state stays on the
+ * executors, and the driver receives a few bytes per chunk.
  */
 final class StageLoop {
     private final StageSpec spec;
@@ -20,10 +25,13 @@ final class StageLoop {
     private final StepRule rule;
     private final ProgressAccumulator progress;
     private final ExecutorProcess process;
+    private final StateStore store;
 
+    /** @param store where this rank's share of the state reached goes (see {@link StateBlocks}) */
     StageLoop(StageSpec spec, int rank, RankContext context, StepRule rule, ProgressAccumulator progress,
-              ExecutorProcess process) {
+              ExecutorProcess process, StateStore store) {
         this.process = process;
+        this.store = store;
         this.spec = spec;
         this.rank = rank;
         this.context = context;
@@ -68,15 +76,15 @@ final class StageLoop {
             done++;
             stopped = context.stopAgreed();
         }
+        long[] stored = new long[0];
         if (divergedAt < 0) {
             rule.finish(log);
+            stored = store.store(context.network);                                                // store
         }
         boolean lead = rank == 0;
-        ModelState state = lead && divergedAt < 0
-                ? ModelState.capture(context.network, spec.firstGlobalIteration() + done, spec.epoch()) : null;
         return new StageReport(rank, spec.firstGlobalIteration(), lead ? log.losses(done) : new float[0],
                 lead ? java.util.Arrays.copyOf(endNanos, done) : new long[0], log.computeNanos(), log.syncNanos(),
-                state, divergedAt, process);
+                spec.firstGlobalIteration() + done, stored, divergedAt, process);
     }
 
     /** Rank 0's clock: only its answer counts, and it reaches the others through the exchange. */

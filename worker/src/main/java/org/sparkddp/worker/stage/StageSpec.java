@@ -7,10 +7,12 @@ import org.sparkddp.common.config.TrainingMode;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.plan.VirtualShards;
+import org.sparkddp.common.wire.StateVersion;
 
 /**
  * What every task of one training stage is told, inside the task closure: which run, which network, and which
- * iterations of which epoch to run. Small by design; the model state travels as a broadcast, never in here.
+ * iterations of which epoch to run, and which state to start from. Small by design: the state is named
+ * ({@link StateVersion}, a few bytes per chunk), never carried; its chunks stay on the executors.
  *
  * @param runId            names the run, so executors reuse its replicas
  * @param mode             how ranks combine their work
@@ -31,11 +33,18 @@ import org.sparkddp.common.plan.VirtualShards;
  *                         next exchange that can carry the stop (see {@code StageLoop}); {@link #UNBOUNDED} for none
  * @param rendezvous       host:port of the driver's rendezvous, where the stage's tasks find each other
  * @param secret           the run's secret, shown by every rendezvous request and ring connection
+ * @param state            the state the stage starts from: every rank loads it (or finds it in its replica)
+ * @param nextBlockRdd     the block-id namespace under which the ranks store the state they reach, fresh for
+ *                         each stage attempt (from the driver's {@code SparkContext.newRddId()}), so that a failed
+ *                         attempt's blocks never mix with a later one's
+ * @param replicateState   whether each stored chunk gets a second copy on another executor (a cluster, not local
+ *                         mode, where there is one block manager)
  */
 public record StageSpec(String runId, TrainingMode mode, int averageEvery, boolean shardedOptimizer,
                         CollectiveKind collective, NetworkSpec network, long seed,
                         int epoch, VirtualShards shards, int workers, int batchSize, int fromIteration, int toIteration, long firstGlobalIteration, Duration syncTimeout,
-                        Duration timeBudget, String rendezvous, String secret)
+                        Duration timeBudget, String rendezvous, String secret, StateVersion state, int nextBlockRdd,
+                        boolean replicateState)
         implements Serializable {
     /** No time bound: the stage runs to {@code toIteration}. */
     public static final Duration UNBOUNDED = Duration.ofNanos(Long.MAX_VALUE);
@@ -47,22 +56,13 @@ public record StageSpec(String runId, TrainingMode mode, int averageEvery, boole
         if (fromIteration < 0 || toIteration <= fromIteration) {
             throw new IllegalArgumentException("empty stage [" + fromIteration + ", " + toIteration + ")");
         }
+        if (state.iteration() != firstGlobalIteration) {
+            throw new IllegalArgumentException(state + " is not at the stage's first iteration "
+                    + firstGlobalIteration);
+        }
         if (timeBudget.isNegative() || timeBudget.isZero()) {
             throw new IllegalArgumentException("time budget must be > 0 but got " + timeBudget);
         }
-    }
-
-    /**
-     * A stage whose ranks choose their collective from their hosts ({@code auto}), for callers that predate
-     * {@code training.collective}.
-     */
-    public StageSpec(String runId, TrainingMode mode, int averageEvery, boolean shardedOptimizer, NetworkSpec network,
-                     long seed, int epoch, VirtualShards shards, int workers, int batchSize, int fromIteration,
-                     int toIteration, long firstGlobalIteration, Duration syncTimeout, Duration timeBudget,
-                     String rendezvous, String secret) {
-        this(runId, mode, averageEvery, shardedOptimizer, CollectiveKind.AUTO, network, seed, epoch, shards, workers,
-                batchSize, fromIteration, toIteration, firstGlobalIteration, syncTimeout, timeBudget, rendezvous,
-                secret);
     }
 
     public EpochPlan plan() {

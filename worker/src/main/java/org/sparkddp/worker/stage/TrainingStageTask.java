@@ -3,16 +3,15 @@ package org.sparkddp.worker.stage;
 import java.io.Serializable;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkEnv;
-import org.apache.spark.broadcast.Broadcast;
 import org.sparkddp.common.config.TrainingMode;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.wire.ExecutorProcess;
-import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StageReport;
 import org.sparkddp.worker.collective.Collective;
 import org.sparkddp.worker.collective.Collectives;
 import org.sparkddp.worker.collective.RendezvousClient;
 import org.sparkddp.worker.replica.ReplicaPool;
+import org.sparkddp.worker.state.StateBlocks;
 import scala.collection.Iterator;
 import scala.runtime.AbstractFunction1;
 
@@ -21,8 +20,10 @@ import scala.runtime.AbstractFunction1;
  * barrier task, so that Spark starts all ranks together and, if any one fails, fails the stage; Spark does not
  * retry a failed barrier stage by itself, the driver resubmits it ({@code StageAttempts}).
  *
- * <p>Its only inputs are the {@link StageSpec} and the broadcast state; it starts from that state whatever its
- * replica held before, so a resubmitted stage repeats exactly the same iterations. The tasks find each other
+ * <p>Its only input is the {@link StageSpec}, which names the state to start from; it starts from that state
+ * whatever its replica held before (a replica that stored exactly that state skips reloading it), so a
+ * resubmitted stage repeats exactly the same iterations. It ends by storing its share of the state reached as
+ * blocks on this executor and returning their checksums: no state goes to the driver. The tasks find each other
  * through the driver's rendezvous, once per stage, and then exchange gradients directly.
  */
 public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledExamples>, Iterator<StageReport>>
@@ -30,12 +31,10 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
     private static final long serialVersionUID = 1L;
 
     private final StageSpec spec;
-    private final Broadcast<ModelState> bcState;
     private final ProgressAccumulator progress;
 
-    public TrainingStageTask(StageSpec spec, Broadcast<ModelState> bcState, ProgressAccumulator progress) {
+    public TrainingStageTask(StageSpec spec, ProgressAccumulator progress) {
         this.spec = spec;
-        this.bcState = bcState;
         this.progress = progress;
     }
 
@@ -55,7 +54,7 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
         LabeledExamples shard = partition.next();
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         ExecutorProcess process = ExecutorProcess.current(SparkEnv.get().executorId(), host);
-        try (ReplicaPool.Lease replica = ReplicaPool.borrow(spec.runId(), spec.network(), bcState.value());
+        try (ReplicaPool.Lease replica = ReplicaPool.borrow(spec.runId(), spec.network(), spec.state());
              Collective collective = Collectives.connect(spec.collective(), rank, spec.workers(), host, spec.secret(),
                      new RendezvousClient(spec.rendezvous(), spec.secret(), token(context), rank, spec.workers(),
                              spec.syncTimeout(), context::isInterrupted),
@@ -63,7 +62,12 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
             RankContext rankContext = new RankContext(spec.epoch(), rank, spec.seed(), spec.plan().maxLocalBatch(rank, spec.workers()), shard,
                     replica.network(), collective);
             try (StepRule rule = rule(spec, rankContext)) {
-                StageReport report = new StageLoop(spec, rank, rankContext, rule, progress, process).run();
+                StageReport report = new StageLoop(spec, rank, rankContext, rule, progress, process,
+                        network -> StateBlocks.store(network, rank, spec.workers(), spec.state().chunkFloats(),
+                                spec.nextBlockRdd(), spec.replicateState())).run();
+                if (!report.diverged()) {
+                    replica.stored(spec.nextBlockRdd());
+                }
                 return scala.collection.Iterator$.MODULE$.single(report);
             }
         }

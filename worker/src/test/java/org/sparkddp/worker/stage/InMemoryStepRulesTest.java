@@ -38,6 +38,7 @@ import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ExecutorProcess;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StageReport;
+import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.worker.collective.Collective;
 import org.sparkddp.worker.collective.Collectives;
 import org.sparkddp.worker.collective.InMemoryCollective;
@@ -169,8 +170,12 @@ class InMemoryStepRulesTest {
                                 LabeledExamples all, IntFunction<Collective> connect)
             throws Exception {
         VirtualShards shards = VirtualShards.of(EXAMPLES, VIRTUAL_SHARDS);
-        StageSpec spec = new StageSpec("in-memory-test", mode, 1, sharded, network, SEED, 0, shards, workers, BATCH, 0,
-                iterations(), 0, Duration.ofSeconds(30), StageSpec.UNBOUNDED, "unused:0", "unused");
+        StageSpec spec = new StageSpec("in-memory-test", mode, 1, sharded, CollectiveKind.AUTO, network, SEED, 0, shards,
+                workers, BATCH, 0, iterations(), 0, Duration.ofSeconds(30), StageSpec.UNBOUNDED, "unused:0", "unused",
+                new StateVersion("in-memory-test", 0, 0, 0, 0, 0, 1024, new long[0], StateVersion.Home.FRESH, -1,
+                        null), 1, false);
+        // Rank 0's state where the stage stores it (an executor's block manager, in a training stage).
+        java.util.concurrent.atomic.AtomicReference<ModelState> reached = new java.util.concurrent.atomic.AtomicReference<>();
         List<Future<StageReport>> futures = new ArrayList<>();
         for (int r = 0; r < workers; r++) {
             int rank = r;
@@ -183,7 +188,12 @@ class InMemoryStepRulesTest {
                         assertEquals(mode == TrainingMode.AVERAGE ? AveragingStep.class
                                 : sharded ? ShardedSyncStep.class : SyncStep.class, rule.getClass());
                         return new StageLoop(spec, rank, context, rule, new ProgressAccumulator(),
-                                ExecutorProcess.current("test", "127.0.0.1")).run();
+                                ExecutorProcess.current("test", "127.0.0.1"), net -> {
+                                    if (rank == 0) {
+                                        reached.set(ModelState.capture(net, iterations(), 0));
+                                    }
+                                    return new long[0];
+                                }).run();
                     }
                 }
             }));
@@ -192,8 +202,8 @@ class InMemoryStepRulesTest {
         for (Future<StageReport> f : futures) {
             reports.add(f.get(90, TimeUnit.SECONDS));
         }
-        ModelState state = reports.get(0).finalState();
-        assertNotNull(state, "rank 0 captured no state");
+        ModelState state = reached.get();
+        assertNotNull(state, "rank 0 stored no state");
         return state;
     }
 

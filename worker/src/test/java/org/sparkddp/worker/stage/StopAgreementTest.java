@@ -1,7 +1,6 @@
 package org.sparkddp.worker.stage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +29,7 @@ import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ExecutorProcess;
 import org.sparkddp.common.wire.StageReport;
+import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.worker.collective.Collective;
 import org.sparkddp.worker.collective.Collectives;
 import org.sparkddp.worker.collective.PeerRing;
@@ -82,15 +82,20 @@ class StopAgreementTest {
         int iterations = new EpochPlan(7, 0, shards, BATCH).iterations();
         Duration budget = budgetMillis == 0 ? Duration.ofNanos(1) : Duration.ofMillis(budgetMillis);
         StageSpec spec = new StageSpec("stop-test", mode, 4, sharded, collective, network, 7, 0, shards, WORKERS, BATCH, 0,
-                iterations, firstIteration, Duration.ofSeconds(20), budget, "unused:0", "s3cret");
+                iterations, firstIteration, Duration.ofSeconds(20), budget, "unused:0", "s3cret",
+                new StateVersion("stop-test", 0, firstIteration, 0, 0, 0, 1024, new long[0],
+                        StateVersion.Home.FRESH, -1, null), 1, false);
         LabeledExamples all = examples();
 
         List<StageReport> reports = runRanks(spec, all);
 
         StageReport lead = reports.get(0);
         assertEquals(expected, lead.losses().length, "iterations rank 0 reports");
-        assertNotNull(lead.finalState(), "rank 0 captured no state");
-        assertEquals(firstIteration + expected, lead.finalState().iteration());
+        for (StageReport report : reports) {
+            assertEquals(firstIteration + expected, report.reachedIteration(), "iteration rank " + report.rank()
+                    + " reached");
+            assertEquals(1, report.storedCrcs().length, "rank " + report.rank() + " stored no state");
+        }
     }
 
     private List<StageReport> runRanks(StageSpec spec, LabeledExamples all) throws Exception {
@@ -118,7 +123,7 @@ class StopAgreementTest {
                         assertEquals(spec.mode() == TrainingMode.AVERAGE ? AveragingStep.class
                                 : spec.shardedOptimizer() ? ShardedSyncStep.class : SyncStep.class, rule.getClass());
                         return new StageLoop(spec, rank, context, rule, new ProgressAccumulator(),
-                                ExecutorProcess.current("test", "127.0.0.1")).run();
+                                ExecutorProcess.current("test", "127.0.0.1"), network -> new long[] {rank}).run();
                     }
                 }
             }));

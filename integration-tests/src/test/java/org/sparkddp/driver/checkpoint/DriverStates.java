@@ -17,15 +17,9 @@ import org.sparkddp.worker.state.StateChunks;
 import org.sparkddp.worker.state.StateSource;
 
 /**
- * STOPGAP, until the state lives on the executors (issue 17, item 1): joins the executor-side writers and readers,
- * which speak {@link StateVersion}, to a training master that still hands the driver a {@link ModelState}. Runs on
- * the driver. Each method names what replaces it once the state path is in:
- * <ul>
- *   <li>{@link #broadcast}: the state the driver already holds, broadcast once and cut into chunks by the writing
- *       tasks; replaced by the stored version itself and {@link ChunkSource#STORED}.</li>
- *   <li>{@link #fetch}: a checkpoint's chunks read into the driver for the master's initial state; replaced by
- *       handing the master the {@link StateVersion.Home#FILES} version, which the stage tasks load.</li>
- * </ul>
+ * For tests of checkpoints: makes a stored state out of a {@link ModelState} the test holds (broadcast once, cut
+ * into chunks by the writing tasks), and reads a stored state back into the test's JVM. Training never does either:
+ * its states live on the executors.
  */
 public final class DriverStates implements AutoCloseable {
     /** Floats per chunk of a state cut here: 64 MiB, as the state path's default. */
@@ -110,12 +104,6 @@ public final class DriverStates implements AutoCloseable {
             }
         }
         return new ModelState(params, updater, state.iteration(), state.epoch());
-    }
-
-    /** A checkpoint's early stopping as the training master takes it today, the best state fetched. */
-    public static Optional<EarlyStoppingState> stopping(Checkpoint checkpoint) {
-        return checkpoint.stopping().map(s -> new EarlyStoppingState(s.bestEpoch(), s.bestLoss(), s.sinceBest(),
-                fetch(s.best())));
     }
 
     @Override

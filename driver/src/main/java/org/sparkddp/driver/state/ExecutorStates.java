@@ -1,0 +1,190 @@
+package org.sparkddp.driver.state;
+
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.stream.IntStream;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StageReport;
+import org.sparkddp.common.wire.StateVersion;
+import org.sparkddp.worker.state.StateBlocks;
+
+/**
+ * The training states of one run that live on the executors: names each new one ({@link StateVersion}), and
+ * removes a state's blocks once nothing holds it. Runs on the driver, which holds only the names.
+ *
+ * <p>What holds a state is a {@link Role}: the state training continues from (kept while a stage runs from it,
+ * since a failed stage is resubmitted from it: the exactness of retries depends on it), early stopping's best, the
+ * state being checkpointed, and a finished run's final state and model. A stage attempt's blocks are named by a
+ * fresh id ({@link #newBlockRdd}); an attempt that failed leaves blocks no role holds, and they go at the next
+ * {@link #collect}.
+ */
+public final class ExecutorStates implements AutoCloseable {
+    /** Why a state is kept. */
+    public enum Role {
+        /** The state the next stage starts from. */
+        CURRENT,
+        /** Early stopping's best state. */
+        BEST,
+        /** The finished run's final state. */
+        FINAL,
+        /** The finished run's model (the final or the best state). */
+        MODEL
+    }
+
+    private final JavaSparkContext sc;
+    private final String runId;
+    private final int chunkFloats;
+    private final NetworkSpec network;
+    private final Map<Role, StateVersion> held = new EnumMap<>(Role.class);
+    /** Every block namespace this run created whose blocks may still exist. */
+    private final Set<Integer> allocated = new HashSet<>();
+    private long nextId;
+
+    /**
+     * @param chunkFloats floats per chunk ({@code training.state-chunk} over 4)
+     * @param network     builds the fresh state, and a fetched fresh state
+     */
+    public ExecutorStates(JavaSparkContext sc, String runId, int chunkFloats, NetworkSpec network) {
+        this.sc = sc;
+        this.runId = runId;
+        this.chunkFloats = chunkFloats;
+        this.network = network;
+    }
+
+    /** The network's initialization from the run's seed: built on each executor, no chunks anywhere. */
+    public StateVersion fresh(long paramCount, long updaterCount) {
+        return new StateVersion(runId, nextId++, 0, 0, paramCount, updaterCount, chunkFloats, new long[0],
+                StateVersion.Home.FRESH, -1, null);
+    }
+
+    /**
+     * A state the driver holds (a checkpoint it read, a network it was given), put once into the driver's block
+     * manager for the executors to read.
+     */
+    public StateVersion put(ModelState state) {
+        int blockRdd = newBlockRdd();
+        long[] crcs = DriverBlocks.put(state, chunkFloats, blockRdd, replicate());
+        return new StateVersion(runId, nextId++, state.iteration(), state.epoch(), state.params().length,
+                state.updaterState().length, chunkFloats, crcs, StateVersion.Home.BLOCKS, blockRdd, null);
+    }
+
+    /**
+     * A stored state that lives elsewhere (a checkpoint's chunk files), copied into the block managers by executor
+     * tasks, one per chunk, each reading its chunk (CRC-checked) and storing it like a stage's end does: the run
+     * then never depends on the files again (a checkpoint pruned later may be the one it resumed from), and the
+     * driver never holds a chunk. A state already in blocks is returned as it is.
+     */
+    public StateVersion adopt(StateVersion stored) {
+        if (stored.home() != StateVersion.Home.FILES) {
+            return stored;
+        }
+        int blockRdd = newBlockRdd();
+        boolean replicate = replicate();
+        int chunks = stored.chunks();
+        List<Long> crcs = sc.parallelize(IntStream.range(0, chunks).boxed().toList(), Math.max(1, chunks))
+                .map(c -> StateBlocks.adopt(stored, c, blockRdd, replicate)).collect();
+        return new StateVersion(runId, nextId++, stored.iteration(), stored.epoch(), stored.paramCount(),
+                stored.updaterCount(), stored.chunkFloats(), crcs.stream().mapToLong(Long::longValue).toArray(),
+                StateVersion.Home.BLOCKS, blockRdd, null);
+    }
+
+    /** A fresh namespace for the blocks of the state one stage attempt will reach. */
+    public int newBlockRdd() {
+        int id = sc.sc().newRddId();
+        allocated.add(id);
+        return id;
+    }
+
+    /** Whether stored chunks get a second copy on another executor: on a cluster, not in local mode. */
+    public boolean replicate() {
+        return !sc.isLocal();
+    }
+
+    /**
+     * The state a successful stage reached, from its ranks' reports: rank {@code r} of {@code W} stored chunks
+     * {@code r, r + W, ...} under {@code blockRdd}. Their checksums are what the driver learns of the parameters.
+     */
+    public StateVersion reached(StateVersion from, StageReport[] reports, int blockRdd, long iteration, int epoch) {
+        int workers = reports.length;
+        int chunks = StateVersion.chunkCount(from.totalFloats(), chunkFloats);
+        long[] crcs = new long[chunks];
+        int[] seen = new int[chunks];
+        for (StageReport report : reports) {
+            long[] stored = report.storedCrcs();
+            for (int i = 0; i < stored.length; i++) {
+                int c = report.rank() + i * workers;
+                if (c >= chunks) {
+                    throw new IllegalStateException("rank " + report.rank() + " reported chunk " + c + " of a state "
+                            + "of " + chunks + " chunks");
+                }
+                crcs[c] = stored[i];
+                seen[c]++;
+            }
+        }
+        if (Arrays.stream(seen).anyMatch(n -> n != 1)) {
+            throw new IllegalStateException("the ranks of the stage reaching iteration " + iteration
+                    + " did not store every chunk of the state once: " + Arrays.toString(seen));
+        }
+        return new StateVersion(runId, nextId++, iteration, epoch, from.paramCount(), from.updaterCount(),
+                chunkFloats, crcs, StateVersion.Home.BLOCKS, blockRdd, null);
+    }
+
+    /** Keeps {@code state} for {@code role}, in place of what the role held. */
+    public void hold(Role role, StateVersion state) {
+        held.put(role, state);
+    }
+
+    /** The state training continues from. */
+    public StateVersion current() {
+        StateVersion current = held.get(Role.CURRENT);
+        if (current == null) {
+            throw new IllegalStateException("no current state for run " + runId);
+        }
+        return current;
+    }
+
+    /** What {@code role} holds, if anything. */
+    public java.util.Optional<StateVersion> held(Role role) {
+        return java.util.Optional.ofNullable(held.get(role));
+    }
+
+    public void drop(Role role) {
+        held.remove(role);
+    }
+
+    /**
+     * Removes the blocks of every state of the run that no role holds: the ones training moved past, and the ones
+     * failed stage attempts left. Asynchronous: the executors drop the blocks in the background.
+     */
+    public void collect() {
+        Set<Integer> keep = new HashSet<>();
+        held.values().stream().filter(v -> v.home() == StateVersion.Home.BLOCKS).forEach(v -> keep.add(v.blockRdd()));
+        for (var it = allocated.iterator(); it.hasNext(); ) {
+            int blockRdd = it.next();
+            if (!keep.contains(blockRdd)) {
+                sc.sc().env().blockManager().master().removeRdd(blockRdd, false);
+                it.remove();
+            }
+        }
+    }
+
+    /** The state's floats on the driver: see {@link StateFetch} for who may call this. */
+    public ModelState fetch(StateVersion state) {
+        return StateFetch.fetch(sc, network, state);
+    }
+
+    /** Releases every state of the run; the context must still be running. */
+    @Override
+    public void close() {
+        held.clear();
+        if (!sc.sc().isStopped()) {
+            collect();
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package org.sparkddp.driver.state;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkddp.common.model.NetworkFactory;
+import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StateVersion;
+import org.sparkddp.worker.state.StateChunks;
+
+/**
+ * Brings a state that lives on the executors to the driver as a {@link ModelState}: a Spark job whose tasks each
+ * read some of the state's chunks ({@link StateChunks}, CRC-checked) and return their bytes. Runs on the driver.
+ *
+ * <p>NOTE: this is the one place where model-sized data reaches the driver, and it is meant only for tests (which
+ * compare states), the Spark ML API ({@code SparkDdpEstimator}, whose fitted model is a driver-side network), and,
+ * until executors write them, checkpoints and {@code model.zip}. Training itself never calls it. The state must
+ * fit in one Java array per part (under 2^31 floats).
+ */
+public final class StateFetch {
+    private StateFetch() {
+    }
+
+    /**
+     * The state's floats on the driver.
+     *
+     * @param network builds a {@link StateVersion.Home#FRESH} state, which has no chunks
+     */
+    public static ModelState fetch(JavaSparkContext sc, NetworkSpec network, StateVersion state) {
+        if (state.home() == StateVersion.Home.FRESH) {
+            return ModelState.capture(NetworkFactory.build(network), state.iteration(), state.epoch());
+        }
+        float[] params = new float[size(state.paramCount(), "parameters", state)];
+        float[] updater = new float[size(state.updaterCount(), "optimizer values", state)];
+        int chunks = state.chunks();
+        List<Integer> indexes = IntStream.range(0, chunks).boxed().toList();
+        int slices = Math.max(1, Math.min(chunks, sc.defaultParallelism()));
+        List<byte[]> bytes = sc.parallelize(indexes, slices).map(c -> bytes(state, c)).collect();
+        long p = state.paramCount();
+        for (int c = 0; c < chunks; c++) {
+            var floats = ByteBuffer.wrap(bytes.get(c)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            long from = state.chunkFrom(c);
+            long to = state.chunkTo(c);
+            if (from < p) {
+                floats.get(params, (int) from, (int) (Math.min(to, p) - from));
+            }
+            if (to > p) {
+                long a = Math.max(from, p);
+                floats.get(updater, (int) (a - p), (int) (to - a));
+            }
+        }
+        return new ModelState(params, updater, state.iteration(), state.epoch());
+    }
+
+    /** Runs on an executor: chunk {@code c} as a byte array, to return to the driver. */
+    private static byte[] bytes(StateVersion state, int c) {
+        ByteBuffer chunk = StateChunks.read(state, c);
+        byte[] out = new byte[chunk.remaining()];
+        chunk.duplicate().get(out);
+        return out;
+    }
+
+    private static int size(long count, String what, StateVersion state) {
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(state + " has " + count + " " + what + ", too many to fetch into "
+                    + "the driver's heap; read it on the executors instead");
+        }
+        return (int) count;
+    }
+}

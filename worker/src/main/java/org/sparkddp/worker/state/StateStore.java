@@ -1,0 +1,13 @@
+package org.sparkddp.worker.state;
+
+import org.sparkddp.common.model.TrainableNetwork;
+
+/**
+ * Where a rank puts its share of the state it reached at a stage's end: in a training stage, this executor's block
+ * manager ({@link StateBlocks}). Runs on executors.
+ */
+@FunctionalInterface
+public interface StateStore {
+    /** Stores this rank's chunks of the network's state and returns their CRC-32Cs, in chunk order. */
+    long[] store(TrainableNetwork network);
+}
