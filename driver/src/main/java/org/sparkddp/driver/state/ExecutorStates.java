@@ -8,6 +8,7 @@ import java.util.stream.IntStream;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkddp.common.error.InvalidInputException;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StageReport;
@@ -87,8 +88,20 @@ public final class ExecutorStates implements AutoCloseable {
         int blockRdd = newBlockRdd();
         boolean replicate = replicate();
         int chunks = stored.chunks();
-        List<Long> crcs = sc.parallelize(IntStream.range(0, chunks).boxed().toList(), Math.max(1, chunks))
-                .map(c -> StateBlocks.adopt(stored, c, blockRdd, replicate)).collect();
+        List<Long> crcs;
+        try {
+            crcs = sc.parallelize(IntStream.range(0, chunks).boxed().toList(), Math.max(1, chunks))
+                    .map(c -> StateBlocks.adopt(stored, c, blockRdd, replicate)).collect();
+        } catch (Exception e) { // Spark's job failure is a SparkException, which Java cannot name here
+            // A corrupt chunk file is the user's input: its one line, not Spark's job failure around it.
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof InvalidInputException bad) {
+                    throw bad;
+                }
+            }
+            throw e instanceof RuntimeException runtime ? runtime
+                    : new IllegalStateException("cannot read the resumed state " + stored + ": " + e.getMessage(), e);
+        }
         return new StateVersion(runId, nextId++, stored.iteration(), stored.epoch(), stored.paramCount(),
                 stored.updaterCount(), stored.chunkFloats(), crcs.stream().mapToLong(Long::longValue).toArray(),
                 StateVersion.Home.BLOCKS, blockRdd, null);

@@ -43,7 +43,8 @@ public final class Collectives {
             String[] addresses = PeerRing.exchange(server, host, rank, size, exchange);
             HostGroups groups = HostGroups.of(addresses);
             CollectiveKind chosen = choose(kind, groups);
-            LOG.info("rank {} of {}: {} collective (training.collective = {}), {}", rank, size, chosen.configName(),
+            // DEBUG: once per rank and stage, which in local mode is the user's console.
+            LOG.debug("rank {} of {}: {} collective (training.collective = {}), {}", rank, size, chosen.configName(),
                     kind.configName(), groups);
             if (chosen == CollectiveKind.HIERARCHICAL) {
                 return HierarchicalCollective.connect(rank, groups, addresses, server, secret, timeout, cancelled,
