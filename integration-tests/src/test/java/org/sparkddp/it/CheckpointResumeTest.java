@@ -52,14 +52,25 @@ class CheckpointResumeTest extends LocalSparkTest {
         return TestData.config(out, all.toArray(String[]::new));
     }
 
+    /**
+     * Both modes, and sync with the state cut into 4 KB chunks, so that the state (dozens of chunks, one of them
+     * straddling the parameters and the optimizer state) crosses the chunk limit many times over: stored as blocks,
+     * written as chunk files in parallel, adopted back into blocks on resume.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"sync", "average"})
-    void resumingFromAMiddleCheckpointEndsBitForBitWhereAnUninterruptedRunEnds(String mode) throws IOException {
-        String[] settings = {"training.mode=" + mode, "training.average-every=4"};
-        TrainingResult whole = run(config("whole-" + mode, settings), Optional.empty());
+    @ValueSource(strings = {"sync", "average", "sync-4k"})
+    void resumingFromAMiddleCheckpointEndsBitForBitWhereAnUninterruptedRunEnds(String variant) throws IOException {
+        String mode = variant;
+        String chunk = "64m";
+        if (variant.endsWith("-4k")) {
+            mode = variant.substring(0, variant.length() - 3);
+            chunk = "4k";
+        }
+        String[] settings = {"training.mode=" + mode, "training.average-every=4", "training.state-chunk=" + chunk};
+        TrainingResult whole = run(config("whole-" + variant, settings), Optional.empty());
         assertEquals(48, whole.iterations()); // 3 epochs of 16
 
-        CheckpointStore store = CheckpointStore.open(out.resolve("whole-" + mode + "-ckpt").toString(), 10,
+        CheckpointStore store = CheckpointStore.open(out.resolve("whole-" + variant + "-ckpt").toString(), 10,
                 new Configuration());
         // Every 10 iterations; epoch ends get none of their own once every-iterations is set. In average mode each
         // is written at the first stage end at or after its due point, where an average (every 4) falls.
@@ -69,12 +80,15 @@ class CheckpointResumeTest extends LocalSparkTest {
                 store.list());
 
         // A second run resumes from iteration 20 (mid-epoch 2) in a fresh output directory.
-        Checkpoint middle = CheckpointStore.read(out.resolve("whole-" + mode + "-ckpt/ckpt-000000000020").toString(),
+        Checkpoint middle = CheckpointStore.read(out.resolve("whole-" + variant + "-ckpt/ckpt-000000000020").toString(),
                 new Configuration());
         assertEquals(20, middle.state().iteration());
         assertEquals(1, middle.meta().path("epochs_done").asInt());
         assertEquals(2000, middle.meta().path("train_examples").asInt());
-        TrainingResult resumed = run(config("resumed-" + mode, settings), Optional.of(middle));
+        if (chunk.equals("4k")) {
+            assertTrue(middle.state().chunks() > 10, middle.state().toString());
+        }
+        TrainingResult resumed = run(config("resumed-" + variant, settings), Optional.of(middle));
 
         assertEquals(whole.iterations(), resumed.iterations());
         assertTrue(Arrays.equals(whole.finalState().params(), resumed.finalState().params()), "parameters differ");
@@ -82,7 +96,7 @@ class CheckpointResumeTest extends LocalSparkTest {
                 "optimizer state differs");
         assertEquals(whole.test().accuracy(), resumed.test().accuracy(), 0.0);
         // The resumed run's metrics carry on from the checkpoint's: every epoch is there once.
-        List<String> metrics = Files.readAllLines(out.resolve("resumed-" + mode + "-out/metrics.jsonl"));
+        List<String> metrics = Files.readAllLines(out.resolve("resumed-" + variant + "-out/metrics.jsonl"));
         assertEquals(3, metrics.stream().filter(l -> l.contains("\"type\":\"epoch\"")).count());
     }
 
