@@ -21,7 +21,7 @@ public final class SparkChunkWriter implements ChunkWriter {
     private final JobDeadline deadline;
     private final ChunkSource source;
 
-    /** @param source where the tasks read the chunks: {@link ChunkSource#STORED} once the state lives on executors */
+    /** @param source where the tasks read the chunks: {@link ChunkSource#STORED} in training; tests pass their own */
     public SparkChunkWriter(JavaSparkContext sc, JobDeadline deadline, ChunkSource source) {
         this.sc = sc;
         this.deadline = deadline;

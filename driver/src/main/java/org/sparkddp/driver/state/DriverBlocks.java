@@ -9,12 +9,11 @@ import org.sparkddp.worker.state.BlockChunks;
 import org.sparkddp.worker.state.StateBlocks;
 
 /**
- * Puts a state held on the driver (a checkpoint read by the driver, or a network handed to the Spark ML API) into
- * the driver's block manager as a state's chunks, once, so that the executors read it like any other state
+ * Puts a state held on the driver into the driver's block manager as a state's chunks, once, so that the executors read it like any other state
  * ({@link BlockChunks}): they fetch the blocks from the driver, as they fetch broadcast pieces. Runs on the driver.
  *
- * <p>NOTE: a stopgap for resuming from checkpoints the driver reads whole; checkpoints whose chunks executors read
- * from files directly ({@link StateVersion.Home#FILES}) make it unnecessary there.
+ * <p>NOTE: for tests only (states they build and compare). Training never puts a state from the driver: a fresh
+ * state is built on each executor, a resumed one is copied from its checkpoint files by executor tasks.
  */
 final class DriverBlocks {
     private DriverBlocks() {

@@ -65,8 +65,8 @@ public final class ExecutorStates implements AutoCloseable {
     }
 
     /**
-     * A state the driver holds (a checkpoint it read, a network it was given), put once into the driver's block
-     * manager for the executors to read.
+     * A state a test holds, put once into the driver's block manager for the executors to read. Training never
+     * calls this: its states start on the executors ({@link #fresh}, {@link #adopt}).
      */
     public StateVersion put(ModelState state) {
         int blockRdd = newBlockRdd();

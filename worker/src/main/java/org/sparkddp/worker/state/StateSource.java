@@ -7,7 +7,7 @@ import org.sparkddp.common.wire.StateVersion;
 /**
  * Loads a state (parameters, optimizer state, counters) into a freshly built network on an executor: what the
  * model-file task runs before it writes {@code model.zip}. {@link #stored} loads a {@link StateVersion} with
- * {@link StateLoader}; the only other source is a stopgap while the driver still holds the state. Serializable: it
+ * {@link StateLoader}; tests may pass sources of their own. Serializable: it
  * travels in the job's closure. Runs on executors.
  */
 @FunctionalInterface
