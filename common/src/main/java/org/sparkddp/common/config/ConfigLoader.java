@@ -137,7 +137,8 @@ public final class ConfigLoader {
                         elastic(r),
                         r.optionalInt("training.stage-seconds"),
                         r.duration("training.job-timeout"),
-                        r.bytes("training.state-chunk")),
+                        r.bytes("training.state-chunk"),
+                        r.choice("training.engine", EngineKind.class)),
                 new CheckpointConfig(
                         r.optionalString("checkpoint.dir"),
                         r.optionalInt("checkpoint.every-iterations"),

@@ -28,6 +28,8 @@ import org.sparkddp.common.error.InvalidConfigException;
  *                           evaluation) before it cancels the job and fails the run
  * @param stateChunk         bytes per chunk of the training state the executors keep between stages (and the
  *                           driver names by one checksum per chunk); the cut does not depend on the worker count
+ * @param engine             what computes each worker's forward and backward pass: the CPU engine where it covers
+ *                           the network, or DL4J's layers
  */
 public record TrainingConfig(
         TrainingMode mode,
@@ -45,7 +47,8 @@ public record TrainingConfig(
         ElasticConfig elastic,
         OptionalInt stageSeconds,
         Duration jobTimeout,
-        long stateChunk) implements Serializable {
+        long stateChunk,
+        EngineKind engine) implements Serializable {
     /** Smallest and largest {@code training.state-chunk}: tests force small chunks; a chunk is one Java buffer. */
     static final long MIN_STATE_CHUNK = 1 << 10;
     static final long MAX_STATE_CHUNK = 1 << 30;
@@ -54,6 +57,7 @@ public record TrainingConfig(
         Checks.present("training.mode", mode);
         Checks.positive("training.average-every", averageEvery);
         Checks.present("training.collective", collective);
+        Checks.present("training.engine", engine);
         Checks.positive("training.workers", workers);
         Checks.positive("training.batch-size", batchSize);
         Checks.positive("training.epochs", epochs);
