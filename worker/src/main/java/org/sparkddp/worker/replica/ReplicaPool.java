@@ -9,6 +9,7 @@ import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.common.wire.StateVersion;
+import org.sparkddp.worker.engine.Engines;
 import org.sparkddp.worker.state.StateLoader;
 
 /**
@@ -84,20 +85,25 @@ public final class ReplicaPool {
         if (state.home() == StateVersion.Home.FRESH) {
             // A fresh build is the state: the network's initialization from the spec's seed is deterministic. An
             // idle replica taken here is dropped rather than re-initialized, which would cost as much as a build.
-            return new Lease(runId, NetworkFactory.build(spec), UNTAGGED);
+            return new Lease(runId, build(spec), UNTAGGED);
         }
         if (idle != null && tag != UNTAGGED && idle.holds() == tag) {
             idle.network().setCounters(state.iteration(), state.epoch());
             // Training changes the replica: it is tagged again only if its stage succeeds (Lease.stored).
             return new Lease(runId, idle.network(), withUpdater ? UNTAGGED : tag);
         }
-        TrainableNetwork network = idle != null ? idle.network() : NetworkFactory.build(spec);
+        TrainableNetwork network = idle != null ? idle.network() : build(spec);
         if (withUpdater) {
             StateLoader.load(state, network);
         } else {
             StateLoader.loadParams(state, network); // the optimizer state left in it is stale: untagged
         }
         return new Lease(runId, network, UNTAGGED);
+    }
+
+    /** A new replica: DL4J's network, computed by the engine where {@code training.engine} and the network allow. */
+    private static TrainableNetwork build(NetworkSpec spec) {
+        return Engines.forTraining(spec, NetworkFactory.build(spec));
     }
 
     /** An idle replica of the run, preferably one holding the state tagged {@code tag}; null if none is idle. */

@@ -1,0 +1,60 @@
+package org.sparkddp.worker.engine;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparkddp.common.config.EngineKind;
+import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.common.model.TrainableNetwork;
+
+/**
+ * Chooses, for a training replica, who computes its forward and backward pass ({@code training.engine}): the CPU
+ * engine where it covers the whole network, else DL4J's layers, saying so in one log line per run and reason. Runs on
+ * an executor, when a replica is built.
+ */
+public final class Engines {
+    private static final Logger LOG = LoggerFactory.getLogger(Engines.class);
+    /** Fallback reasons already logged, so that each executor says it once, not once per replica. */
+    private static final Set<String> SAID = ConcurrentHashMap.newKeySet();
+
+    private Engines() {
+    }
+
+    /** {@code dl4j} itself, or the engine over it. */
+    public static TrainableNetwork forTraining(NetworkSpec spec, TrainableNetwork dl4j) {
+        if (spec.engine() == EngineKind.DL4J) {
+            return dl4j;
+        }
+        String backend = Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend", "CPU");
+        if (!"CPU".equalsIgnoreCase(backend)) {
+            return fallBack("the ND4J backend is " + backend + ", and the engine runs on CPUs", dl4j);
+        }
+        if (!(dl4j.dl4jModel() instanceof MultiLayerNetwork network)) {
+            return fallBack("a network with residual blocks (a ComputationGraph)", dl4j);
+        }
+        try {
+            EngineNetwork engine = EngineCompiler.compile(network, inputShape(spec.inputShape()));
+            boolean regularized = spec.model().l1() > 0 || spec.model().l2() > 0;
+            return new EngineTrainable(dl4j, engine,
+                    regularized ? () -> network.calcRegularizationScore(true) : () -> 0);
+        } catch (Uncovered e) {
+            return fallBack(e.getMessage(), dl4j);
+        }
+    }
+
+    private static TrainableNetwork fallBack(String reason, TrainableNetwork dl4j) {
+        if (SAID.add(reason)) {
+            LOG.info("training.engine=auto: DL4J's layers compute this network; the CPU engine does not cover {}",
+                    reason);
+        }
+        return dl4j;
+    }
+
+    static Shape inputShape(List<Integer> shape) {
+        return shape.size() == 3 ? Shape.image(shape.get(0), shape.get(1), shape.get(2)) : Shape.vector(shape.get(0));
+    }
+}
