@@ -104,8 +104,8 @@ abstract class Dl4jTrainable<M extends Model> implements TrainableNetwork {
 
     @Override
     public Optional<SlicedOptimizer> slicedOptimizer(int from, int to) {
-        return SlicedOptimizer.supports(layers())
-                ? Optional.of(SlicedOptimizer.of(updater, params(), gradients(), from, to)) : Optional.empty();
+        return Dl4jSlicedOptimizer.supports(layers())
+                ? Optional.of(Dl4jSlicedOptimizer.of(updater, params(), gradients(), from, to)) : Optional.empty();
     }
 
     @Override

@@ -51,7 +51,7 @@ public interface TrainableNetwork {
 
     /**
      * The optimizer for parameters {@code [from, to)} alone, for the sharded step; empty when this network's
-     * optimizer step is not element-wise (see {@link SlicedOptimizer#supports}).
+     * optimizer step is not element-wise (see {@code Dl4jSlicedOptimizer.supports}).
      */
     java.util.Optional<SlicedOptimizer> slicedOptimizer(int from, int to);
 

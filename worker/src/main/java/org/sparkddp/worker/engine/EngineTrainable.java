@@ -19,11 +19,23 @@ final class EngineTrainable implements TrainableNetwork {
     private final EngineNetwork engine;
     /** DL4J's L1/L2 term of the score for the current parameters; 0 for networks without either. */
     private final java.util.function.DoubleSupplier regularizationScore;
+    /** The whole network's optimizer step in place, where it is element-wise; else DL4J's updater steps. */
+    private final Optional<EngineOptimizer> optimizer;
+    /** Makes the optimizer of a slice {@code [from, to)} with its own state, for the sharded step. */
+    private final java.util.function.BiFunction<Integer, Integer, Optional<EngineOptimizer>> slices;
 
-    EngineTrainable(TrainableNetwork dl4j, EngineNetwork engine, java.util.function.DoubleSupplier regularizationScore) {
+    EngineTrainable(TrainableNetwork dl4j, EngineNetwork engine, java.util.function.DoubleSupplier regularizationScore,
+                    java.util.function.BiFunction<Integer, Integer, Optional<EngineOptimizer>> slices) {
         this.dl4j = dl4j;
         this.engine = engine;
         this.regularizationScore = regularizationScore;
+        this.slices = slices;
+        this.optimizer = slices.apply(-1, -1);
+    }
+
+    /** Whether the optimizer step runs in place here (true) or in DL4J's updater. */
+    boolean stepsInPlace() {
+        return optimizer.isPresent();
     }
 
     @Override
@@ -65,12 +77,23 @@ final class EngineTrainable implements TrainableNetwork {
 
     @Override
     public void step(long iteration, int epoch, int batchSize) {
-        dl4j.step(iteration, epoch, batchSize);
+        if (optimizer.isPresent()) {
+            optimizer.get().step(Math.toIntExact(iteration), epoch, batchSize);
+        } else {
+            dl4j.step(iteration, epoch, batchSize);
+        }
     }
 
+    /**
+     * The sharded step's optimizer: the engine's, with the same arithmetic as {@link #step}, where the whole step is
+     * element-wise and the network has no running statistics (which the sharded step does not average); else none.
+     */
     @Override
     public Optional<SlicedOptimizer> slicedOptimizer(int from, int to) {
-        return dl4j.slicedOptimizer(from, to);
+        if (optimizer.isEmpty() || !runningStatistics().isEmpty()) {
+            return Optional.empty();
+        }
+        return slices.apply(from, to).map(o -> o);
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,8 +40,15 @@ public final class Engines {
         try {
             EngineNetwork engine = EngineCompiler.compile(network, inputShape(spec.inputShape()));
             boolean regularized = spec.model().l1() > 0 || spec.model().l2() > 0;
-            return new EngineTrainable(dl4j, engine,
-                    regularized ? () -> network.calcRegularizationScore(true) : () -> 0);
+            BaseMultiLayerUpdater<?> updater = (BaseMultiLayerUpdater<?>) network.getUpdater(true);
+            int params = Math.toIntExact(network.params().length());
+            // (-1, -1) asks for the whole network's optimizer, on DL4J's own state; a range, for a slice's own copy.
+            return new EngineTrainable(dl4j, engine, regularized ? () -> network.calcRegularizationScore(true) : () -> 0,
+                    (from, to) -> from < 0
+                            ? EngineOptimizer.of(network.getLayers(), updater, dl4j.params(), dl4j.gradients(), 0,
+                                    params, false)
+                            : EngineOptimizer.of(network.getLayers(), updater, dl4j.params(), dl4j.gradients(), from,
+                                    to, true));
         } catch (Uncovered e) {
             return fallBack(e.getMessage(), dl4j);
         }
