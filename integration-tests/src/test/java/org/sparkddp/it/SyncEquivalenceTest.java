@@ -13,6 +13,7 @@ import org.sparkddp.common.data.Minibatches;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.train.TrainingResult;
+import org.sparkddp.worker.engine.Engines;
 
 /**
  * Synchronous mode against single-machine DL4J on the same examples. Averaging every step is mathematically
@@ -73,12 +74,20 @@ class SyncEquivalenceTest extends LocalSparkTest {
         assertTrue(absolute <= 1e-5, "max absolute parameter difference " + absolute);
     }
 
-    @Test
-    void twentyAdamIterationsWithAnOddBatchMatchSingleProcessDl4j() {
+    /**
+     * With either engine: the CPU engine (the default, auto) computes the workers' passes and optimizer steps, DL4J's
+     * layers and updater compute the reference; with {@code dl4j}, DL4J computes both sides.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"auto", "dl4j"})
+    void twentyAdamIterationsWithAnOddBatchMatchSingleProcessDl4j(String engine) {
         // 127 = 64 + 63: unequal shares, and the epoch's last batch is short (2000 = 15 * 127 + 95).
         ConfigLoader.Loaded loaded = TestData.config(out, "optimizer.name=adam", "training.batch-size=127",
-                "training.max-iterations=20", "training.epochs=2");
+                "training.max-iterations=20", "training.epochs=2", "training.engine=" + engine);
+        long engineReplicas = Engines.replicasBuilt();
         TrainingResult result = distributed(loaded);
+        assertEquals(engine.equals("auto"), Engines.replicasBuilt() > engineReplicas,
+                "replicas the engine computed, with training.engine=" + engine);
         MultiLayerNetwork single = SingleMachine.train(spec(loaded), data.train(), loaded.config().training());
         double params = Tolerances.maxAbsoluteError(single.params().toFloatVector(), result.finalState().params());
         assertTrue(params <= 1e-4, "max absolute parameter difference " + params);

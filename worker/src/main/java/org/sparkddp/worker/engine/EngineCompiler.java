@@ -49,7 +49,10 @@ final class EngineCompiler {
         this.shape = input;
     }
 
-    /** The engine's network for {@code network}, whose examples have shape {@code input}. */
+    /**
+     * The engine's network for {@code network}, whose examples arrive as rows of {@code input} (images too: DL4J takes
+     * them flat, and a {@code FeedForwardToCnnPreProcessor} before the first image layer gives them their shape).
+     */
     static EngineNetwork compile(MultiLayerNetwork network, Shape input) throws Uncovered {
         EngineCompiler compiler = new EngineCompiler(network, input);
         try {

@@ -1,6 +1,5 @@
 package org.sparkddp.worker.engine;
 
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -21,6 +20,8 @@ public final class Engines {
     private static final Logger LOG = LoggerFactory.getLogger(Engines.class);
     /** Fallback reasons already logged, so that each executor says it once, not once per replica. */
     private static final Set<String> SAID = ConcurrentHashMap.newKeySet();
+    /** Replicas this JVM built on the engine (in local mode, the driver's JVM: tests read it). */
+    private static final java.util.concurrent.atomic.AtomicLong BUILT = new java.util.concurrent.atomic.AtomicLong();
 
     private Engines() {
     }
@@ -38,8 +39,9 @@ public final class Engines {
             return fallBack("a network with residual blocks (a ComputationGraph)", dl4j);
         }
         try {
-            EngineNetwork engine = EngineCompiler.compile(network, inputShape(spec.inputShape()));
+            EngineNetwork engine = EngineCompiler.compile(network, Shape.vector(spec.numInputs()));
             boolean regularized = spec.model().l1() > 0 || spec.model().l2() > 0;
+            BUILT.incrementAndGet();
             BaseMultiLayerUpdater<?> updater = (BaseMultiLayerUpdater<?>) network.getUpdater(true);
             int params = Math.toIntExact(network.params().length());
             // (-1, -1) asks for the whole network's optimizer, on DL4J's own state; a range, for a slice's own copy.
@@ -54,15 +56,16 @@ public final class Engines {
         }
     }
 
+    /** How many replicas this JVM has built on the engine so far. */
+    public static long replicasBuilt() {
+        return BUILT.get();
+    }
+
     private static TrainableNetwork fallBack(String reason, TrainableNetwork dl4j) {
         if (SAID.add(reason)) {
             LOG.info("training.engine=auto: DL4J's layers compute this network; the CPU engine does not cover {}",
                     reason);
         }
         return dl4j;
-    }
-
-    static Shape inputShape(List<Integer> shape) {
-        return shape.size() == 3 ? Shape.image(shape.get(0), shape.get(1), shape.get(2)) : Shape.vector(shape.get(0));
     }
 }
