@@ -1,52 +1,32 @@
 package org.sparkddp.worker.engine;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.conf.dropout.Dropout;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.DropoutLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.PReLULayer;
-import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
-import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
-import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationELU;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
-import org.nd4j.linalg.activations.impl.ActivationLReLU;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
-import org.nd4j.linalg.activations.impl.ActivationSigmoid;
-import org.nd4j.linalg.activations.impl.ActivationSoftmax;
-import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
-import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
-import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
-import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 
 /**
- * Translates a DL4J {@link MultiLayerNetwork} into the engine's layers, over the network's own parameter and gradient
- * vectors. Reads DL4J's configuration, not the user's, so that the engine computes what DL4J would; anything it
- * does not know (a layer type, an activation, a preprocessor, per-layer dropout, weight noise) is reported as
- * {@link Uncovered}, never approximated. Runs on an executor, once per replica.
+ * Assembles the engine's network for a DL4J network: a chain for a {@link MultiLayerNetwork}, a graph (layers and
+ * sums) for a {@link ComputationGraph} such as a network of residual blocks. Each DL4J layer becomes the engine layers
+ * {@link LayerTranslator} gives; anything not covered is {@link Uncovered}. Runs on an executor, once per replica.
  */
 final class EngineCompiler {
-    private final MultiLayerNetwork network;
-    private final List<EngineLayer> layers = new ArrayList<>();
-    private Shape shape;
+    private final List<EngineNetwork.Node> nodes = new ArrayList<>();
+    private final Shape input;
 
-    private EngineCompiler(MultiLayerNetwork network, Shape input) {
-        this.network = network;
-        this.shape = input;
+    private EngineCompiler(Shape input) {
+        this.input = input;
     }
 
     /**
@@ -54,148 +34,117 @@ final class EngineCompiler {
      * them flat, and a {@code FeedForwardToCnnPreProcessor} before the first image layer gives them their shape).
      */
     static EngineNetwork compile(MultiLayerNetwork network, Shape input) throws Uncovered {
-        EngineCompiler compiler = new EngineCompiler(network, input);
+        requireFloat(network.params());
+        EngineCompiler compiler = new EngineCompiler(input);
         try {
-            return compiler.compileLayers(input);
+            MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
+            Layer[] layers = network.getLayers();
+            int at = EngineNetwork.INPUT;
+            OutputLoss loss = null;
+            for (int i = 0; i < layers.length; i++) {
+                boolean last = i == layers.length - 1;
+                var t = LayerTranslator.translate(layers[i], conf.getInputPreProcess(i), compiler.shape(at), last,
+                        "layer " + i + " (" + layers[i].conf().getLayer().getClass().getSimpleName() + ")");
+                at = compiler.chain(t, at);
+                loss = t.loss();
+            }
+            return compiler.network(at, loss);
         } catch (Uncovered | RuntimeException e) {
-            compiler.layers.forEach(EngineLayer::close);
+            compiler.closeAll();
             throw e;
         }
     }
 
-    private EngineNetwork compileLayers(Shape input) throws Uncovered {
-        if (network.params().dataType() != DataType.FLOAT) {
-            throw new Uncovered("parameters of type " + network.params().dataType() + " (the engine runs float32)");
+    /** The engine's network for a graph with one input and one output, of layers and element-wise sums. */
+    static EngineNetwork compile(ComputationGraph graph, Shape input) throws Uncovered {
+        requireFloat(graph.params());
+        ComputationGraphConfiguration conf = graph.getConfiguration();
+        if (conf.getNetworkInputs().size() != 1 || conf.getNetworkOutputs().size() != 1) {
+            throw new Uncovered("a graph with " + conf.getNetworkInputs().size() + " inputs and "
+                    + conf.getNetworkOutputs().size() + " outputs");
         }
-        MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
-        Layer[] dl4j = network.getLayers();
-        OutputLoss loss = null;
-        for (int i = 0; i < dl4j.length; i++) {
-            String where = "layer " + i + " (" + dl4j[i].conf().getLayer().getClass().getSimpleName() + ")";
-            preProcessor(conf.getInputPreProcess(i), where);
-            org.deeplearning4j.nn.conf.layers.Layer layer = dl4j[i].conf().getLayer();
-            if (layer.getIDropout() != null && !(layer instanceof DropoutLayer)) {
-                throw new Uncovered(where + ": dropout on a layer's input");
-            }
-            if (layer instanceof BaseLayer base && base.getWeightNoise() != null) {
-                throw new Uncovered(where + ": weight noise");
-            }
-            if (i == dl4j.length - 1) {
-                if (!(layer instanceof OutputLayer output)) {
-                    throw new Uncovered(where + ": the last layer is not an OutputLayer");
+        EngineCompiler compiler = new EngineCompiler(input);
+        try {
+            Map<String, Integer> produced = new HashMap<>();
+            produced.put(conf.getNetworkInputs().get(0), EngineNetwork.INPUT);
+            String output = conf.getNetworkOutputs().get(0);
+            OutputLoss loss = null;
+            for (int index : graph.topologicalSortOrder()) {
+                var vertex = graph.getVertices()[index];
+                String name = vertex.getVertexName();
+                if (vertex.isInputVertex()) {
+                    continue;
                 }
-                dense(dl4j[i], where);
-                loss = loss(output.getLossFn(), output.getActivationFn(), where);
-            } else if (layer instanceof OutputLayer) {
-                throw new Uncovered(where + ": an output layer before the last");
-            } else if (layer instanceof DenseLayer dense) {
-                dense(dl4j[i], where);
-                activation(dense.getActivationFn(), where);
-            } else if (layer instanceof DropoutLayer) {
-                dropout(layer, where);
-            } else if (layer instanceof org.deeplearning4j.nn.conf.layers.ActivationLayer a) {
-                activation(a.getActivationFn(), where);
-            } else if (layer instanceof ConvolutionLayer || layer instanceof SubsamplingLayer
-                    || layer instanceof BatchNormalization || layer instanceof PReLULayer) {
-                add(ImageLayers.compile(dl4j[i], shape, where));
-            } else {
-                throw new Uncovered(where + ": no engine layer of this type");
+                List<String> inputs = conf.getVertexInputs().get(name);
+                GraphVertex v = conf.getVertices().get(name);
+                String where = "vertex " + name;
+                if (v instanceof LayerVertex lv && inputs.size() == 1) {
+                    InputPreProcessor pre = lv.getPreProcessor();
+                    Layer layer = graph.getLayer(name);
+                    int from = produced.get(inputs.get(0));
+                    var t = LayerTranslator.translate(layer, pre, compiler.shape(from), name.equals(output),
+                            where + " (" + layer.conf().getLayer().getClass().getSimpleName() + ")");
+                    produced.put(name, compiler.chain(t, from));
+                    loss = t.loss() != null ? t.loss() : loss;
+                } else if (v instanceof ElementWiseVertex e && e.getOp() == ElementWiseVertex.Op.Add
+                        && inputs.size() == 2) {
+                    int a = produced.get(inputs.get(0));
+                    int b = produced.get(inputs.get(1));
+                    if (!compiler.shape(a).equals(compiler.shape(b))) {
+                        throw new Uncovered(where + ": a sum of " + compiler.shape(a) + " and " + compiler.shape(b));
+                    }
+                    compiler.nodes.add(EngineNetwork.Node.sum(a, b, compiler.shape(a)));
+                    produced.put(name, compiler.nodes.size() - 1);
+                } else {
+                    throw new Uncovered(where + ": a " + v.getClass().getSimpleName() + " with " + inputs.size()
+                            + " inputs");
+                }
             }
+            return compiler.network(produced.get(output), loss);
+        } catch (Uncovered | RuntimeException e) {
+            compiler.closeAll();
+            throw e;
         }
-        if (loss == null) {
-            throw new Uncovered("the network has no layers");
-        }
-        return new EngineNetwork(input, layers, loss);
     }
 
-    private void add(EngineLayer layer) {
-        layers.add(layer);
-        shape = layer.out();
+    private static void requireFloat(INDArray params) throws Uncovered {
+        if (params.dataType() != DataType.FLOAT) {
+            throw new Uncovered("parameters of type " + params.dataType() + " (the engine runs float32)");
+        }
     }
 
-    private void preProcessor(InputPreProcessor pre, String where) throws Uncovered {
-        if (pre == null) {
-            return;
+    private Shape shape(int node) {
+        return node == EngineNetwork.INPUT ? input : nodes.get(node).out();
+    }
+
+    /**
+     * Appends the translation's layers as a chain after node {@code from}; returns the chain's last node. (A first
+     * layer may see its input under another shape than the node recorded: rows of one channel are an image.)
+     */
+    private int chain(LayerTranslator.Translation t, int from) throws Uncovered {
+        if (t.layers().isEmpty() && t.out().size() != shape(from).size()) {
+            throw new Uncovered("a reshape from " + shape(from) + " to " + t.out() + " with no layer after it");
         }
-        if (pre instanceof CnnToFeedForwardPreProcessor && shape.image()) {
-            add(new FlattenOp(shape, true));
-        } else if (pre instanceof FeedForwardToCnnPreProcessor f && !shape.image()
-                && f.getNumChannels() * f.getInputHeight() * f.getInputWidth() == shape.size()) {
-            Shape image = Shape.image((int) f.getNumChannels(), (int) f.getInputHeight(), (int) f.getInputWidth());
-            if (image.channels() == 1) {
-                shape = image; // one channel: rows already are the channel-major layout
-            } else {
-                add(new FlattenOp(image, false));
+        int at = from;
+        for (EngineLayer layer : t.layers()) {
+            nodes.add(EngineNetwork.Node.layer(layer, at));
+            at = nodes.size() - 1;
+        }
+        return at;
+    }
+
+    private EngineNetwork network(int output, OutputLoss loss) throws Uncovered {
+        if (loss == null || output != nodes.size() - 1) {
+            throw new Uncovered("the network does not end in an output layer");
+        }
+        return new EngineNetwork(input, nodes, loss);
+    }
+
+    private void closeAll() {
+        nodes.forEach(n -> {
+            if (n.layer() != null) {
+                n.layer().close();
             }
-        } else {
-            throw new Uncovered(where + ": input preprocessor " + pre.getClass().getSimpleName() + " on " + shape);
-        }
-    }
-
-    private void dense(Layer layer, String where) throws Uncovered {
-        if (shape.image()) {
-            throw new Uncovered(where + ": a dense layer on an image without a flatten");
-        }
-        INDArray w = layer.getParam("W");
-        int nIn = Math.toIntExact(w.size(0));
-        int nOut = Math.toIntExact(w.size(1));
-        if (nIn != shape.size() || w.ordering() != 'f') {
-            throw new Uncovered(where + ": weights of shape " + java.util.Arrays.toString(w.shape()) + " order "
-                    + w.ordering() + " after an input of " + shape);
-        }
-        Map<String, INDArray> grads = gradients(layer);
-        add(new DenseOp(nIn, nOut, NativeFloats.of(w), NativeFloats.of(layer.getParam("b")),
-                NativeFloats.of(grads.get("W")), NativeFloats.of(grads.get("b"))));
-    }
-
-    /** The layer's gradient views, by parameter name: slices of the network's flat gradient vector. */
-    static Map<String, INDArray> gradients(Layer layer) {
-        return layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(),
-                layer.getGradientsViewArray());
-    }
-
-    private void dropout(org.deeplearning4j.nn.conf.layers.Layer layer, String where) throws Uncovered {
-        if (!(layer.getIDropout() instanceof Dropout d) || d.getPSchedule() != null) {
-            throw new Uncovered(where + ": dropout of kind " + layer.getIDropout());
-        }
-        add(new DropoutOp(shape, d.getP()));
-    }
-
-    private void activation(IActivation fn, String where) throws Uncovered {
-        Activation a;
-        double alpha = 0;
-        if (fn instanceof ActivationIdentity) {
-            return;
-        } else if (fn instanceof ActivationReLU relu && relu.equals(new ActivationReLU())) {
-            a = Activation.RELU;
-        } else if (fn instanceof ActivationLReLU l) {
-            a = Activation.LEAKY_RELU;
-            alpha = l.getAlpha();
-        } else if (fn instanceof ActivationELU e) {
-            a = Activation.ELU;
-            alpha = e.getAlpha();
-        } else if (fn instanceof ActivationTanH) {
-            a = Activation.TANH;
-        } else if (fn instanceof ActivationSigmoid) {
-            a = Activation.SIGMOID;
-        } else {
-            throw new Uncovered(where + ": activation " + fn);
-        }
-        add(new ActivationOp(shape, a, alpha));
-    }
-
-    private static OutputLoss loss(ILossFunction fn, IActivation activation, String where) throws Uncovered {
-        if (fn instanceof LossMCXENT mc && mc.getWeights() == null && mc.getSoftmaxClipEps() == 1e-10
-                && activation instanceof ActivationSoftmax && fn.getClass() == LossMCXENT.class) {
-            return OutputLoss.SOFTMAX_CROSS_ENTROPY;
-        }
-        if (fn instanceof LossBinaryXENT x && x.getWeights() == null && x.getClipEps() == 1e-5
-                && activation instanceof ActivationSigmoid) {
-            return OutputLoss.SIGMOID_BINARY_CROSS_ENTROPY;
-        }
-        if (fn instanceof LossMSE m && m.getWeights() == null && activation instanceof ActivationIdentity) {
-            return OutputLoss.IDENTITY_MSE;
-        }
-        throw new Uncovered(where + ": loss " + fn + " with output activation " + activation);
+        });
     }
 }

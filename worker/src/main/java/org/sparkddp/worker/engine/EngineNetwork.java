@@ -6,34 +6,55 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The engine's network: a chain of {@link EngineLayer}s ending in the output layer's pre-activations, and the
- * output's loss. It owns one activation buffer and one gradient buffer per layer, sized for the largest batch
- * seen, and reuses them every step: a training step allocates nothing in steady state. Runs on an executor.
+ * The engine's network: nodes in topological order, each an {@link EngineLayer} on one earlier node's output (a
+ * chain, for a sequential network) or the sum of two (a residual block's join), the last one giving the output
+ * layer's pre-activations, and the output's loss. It owns one activation and one gradient buffer per node, sized for
+ * the largest batch seen, and reuses them every step: a training step allocates nothing in steady state. Runs on an
+ * executor.
  */
 final class EngineNetwork implements AutoCloseable {
-    private final Shape input;
-    private final List<EngineLayer> layers;
+    /** The node index that stands for the network's input rows. */
+    static final int INPUT = -1;
+
+    /** A layer on node {@code input}'s output, or (layer null) the sum of nodes {@code input} and {@code other}. */
+    record Node(EngineLayer layer, int input, int other, Shape out) {
+        static Node layer(EngineLayer layer, int input) {
+            return new Node(layer, input, INPUT, layer.out());
+        }
+
+        static Node sum(int a, int b, Shape shape) {
+            return new Node(null, a, b, shape);
+        }
+    }
+
+    private final List<Node> nodes;
     private final OutputLoss loss;
     private final int outputs;
+    /** How many nodes read each node's output: a gradient arriving from more than one is summed. */
+    private final int[] consumers;
     private int capacity;
-    /** {@code activations[i + 1]} is layer i's output; {@code activations[0]} is unused (the input is a view). */
     private NativeFloats[] activations;
     private NativeFloats[] gradients;
+    /** Where a layer writes its input's gradient when that input has other consumers too. */
+    private NativeFloats scratch;
     private NativeFloats probabilities;
 
-    EngineNetwork(Shape input, List<EngineLayer> layers, OutputLoss loss) {
-        this.input = input;
-        this.layers = List.copyOf(layers);
+    EngineNetwork(Shape input, List<Node> nodes, OutputLoss loss) {
+        this.nodes = List.copyOf(nodes);
         this.loss = loss;
-        Shape last = layers.isEmpty() ? input : layers.get(layers.size() - 1).out();
+        Shape last = nodes.isEmpty() ? input : nodes.get(nodes.size() - 1).out();
         if (last.image()) {
             throw new IllegalArgumentException("the output layer's input must be a vector, not " + last);
         }
         this.outputs = last.size();
-    }
-
-    int outputs() {
-        return outputs;
+        this.consumers = new int[nodes.size()];
+        for (Node node : nodes) {
+            for (int from : new int[] {node.input(), node.other()}) {
+                if (from != INPUT) {
+                    consumers[from]++;
+                }
+            }
+        }
     }
 
     /**
@@ -47,13 +68,9 @@ final class EngineNetwork implements AutoCloseable {
         ensureCapacity(n);
         try (NativeFloats x = view(features); NativeFloats y = view(labels)) {
             forward(x, n, true);
-            NativeFloats z = activations[layers.size()];
-            NativeFloats gradZ = gradients[layers.size()];
-            double sum = loss.lossAndGradient(z, y, probabilities, gradZ, n, outputs);
-            for (int i = layers.size() - 1; i >= 0; i--) {
-                NativeFloats in = i == 0 ? x : activations[i];
-                layers.get(i).backward(in, activations[i + 1], gradients[i + 1], i == 0 ? null : gradients[i], n);
-            }
+            int last = nodes.size() - 1;
+            double sum = loss.lossAndGradient(activations[last], y, probabilities, gradients[last], n, outputs);
+            backward(x, n);
             return sum;
         }
     }
@@ -65,14 +82,68 @@ final class EngineNetwork implements AutoCloseable {
         INDArray result = Nd4j.createUninitialized(DataType.FLOAT, n, outputs);
         try (NativeFloats x = view(features); NativeFloats out = NativeFloats.of(result)) {
             forward(x, n, false);
-            loss.activate(activations[layers.size()], out, n, outputs);
+            loss.activate(activations[nodes.size() - 1], out, n, outputs);
         }
         return result;
     }
 
     private void forward(NativeFloats x, int n, boolean training) {
-        for (int i = 0; i < layers.size(); i++) {
-            layers.get(i).forward(i == 0 ? x : activations[i], activations[i + 1], n, training);
+        for (int i = 0; i < nodes.size(); i++) {
+            Node node = nodes.get(i);
+            NativeFloats in = node.input() == INPUT ? x : activations[node.input()];
+            if (node.layer() != null) {
+                node.layer().forward(in, activations[i], n, training);
+            } else {
+                add(in, activations[node.other()], activations[i], n * node.out().size());
+            }
+        }
+    }
+
+    /** Back from the last node: each node's gradient is complete once every consumer after it has delivered. */
+    private void backward(NativeFloats x, int n) {
+        boolean[] written = new boolean[nodes.size()];
+        written[nodes.size() - 1] = true;
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node node = nodes.get(i);
+            if (!written[i]) {
+                continue; // nothing downstream depends on this node
+            }
+            int count = n * node.out().size();
+            if (node.layer() == null) {
+                deliver(node.input(), gradients[i], written, n);
+                deliver(node.other(), gradients[i], written, n);
+                continue;
+            }
+            NativeFloats in = node.input() == INPUT ? x : activations[node.input()];
+            if (node.input() == INPUT) {
+                node.layer().backward(in, activations[i], gradients[i], null, n);
+            } else if (consumers[node.input()] == 1) {
+                node.layer().backward(in, activations[i], gradients[i], gradients[node.input()], n);
+                written[node.input()] = true;
+            } else {
+                node.layer().backward(in, activations[i], gradients[i], scratch, n);
+                deliver(node.input(), scratch, written, n);
+            }
+        }
+    }
+
+    /** Adds (or, for the first arrival, copies) a gradient into node {@code to}'s gradient. */
+    private void deliver(int to, NativeFloats gradient, boolean[] written, int n) {
+        if (to == INPUT) {
+            return;
+        }
+        int count = n * nodes.get(to).out().size();
+        if (written[to]) {
+            add(gradients[to], gradient, gradients[to], count);
+        } else {
+            Activation.IDENTITY.forward(gradient, gradients[to], count, 0);
+            written[to] = true;
+        }
+    }
+
+    private static void add(NativeFloats a, NativeFloats b, NativeFloats sum, int count) {
+        for (int i = 0; i < count; i++) {
+            sum.data.put(i, a.data.get(i) + b.data.get(i));
         }
     }
 
@@ -92,13 +163,16 @@ final class EngineNetwork implements AutoCloseable {
             return;
         }
         freeBuffers();
-        activations = new NativeFloats[layers.size() + 1];
-        gradients = new NativeFloats[layers.size() + 1];
-        for (int i = 0; i < layers.size(); i++) {
-            long size = (long) n * layers.get(i).out().size();
-            activations[i + 1] = NativeFloats.allocate(size);
-            gradients[i + 1] = NativeFloats.allocate(size);
+        activations = new NativeFloats[nodes.size()];
+        gradients = new NativeFloats[nodes.size()];
+        long largest = 1;
+        for (int i = 0; i < nodes.size(); i++) {
+            long size = (long) n * nodes.get(i).out().size();
+            activations[i] = NativeFloats.allocate(size);
+            gradients[i] = NativeFloats.allocate(size);
+            largest = Math.max(largest, size);
         }
+        scratch = NativeFloats.allocate(largest);
         probabilities = NativeFloats.allocate((long) n * outputs);
         capacity = n;
     }
@@ -107,10 +181,11 @@ final class EngineNetwork implements AutoCloseable {
         if (activations == null) {
             return;
         }
-        for (int i = 1; i < activations.length; i++) {
+        for (int i = 0; i < activations.length; i++) {
             activations[i].close();
             gradients[i].close();
         }
+        scratch.close();
         probabilities.close();
         activations = null;
     }
@@ -118,6 +193,10 @@ final class EngineNetwork implements AutoCloseable {
     @Override
     public void close() {
         freeBuffers();
-        layers.forEach(EngineLayer::close);
+        nodes.forEach(node -> {
+            if (node.layer() != null) {
+                node.layer().close();
+            }
+        });
     }
 }

@@ -2,6 +2,9 @@ package org.sparkddp.worker.engine;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.DoubleSupplier;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.nd4j.linalg.factory.Nd4j;
@@ -35,22 +38,32 @@ public final class Engines {
         if (!"CPU".equalsIgnoreCase(backend)) {
             return fallBack("the ND4J backend is " + backend + ", and the engine runs on CPUs", dl4j);
         }
-        if (!(dl4j.dl4jModel() instanceof MultiLayerNetwork network)) {
-            return fallBack("a network with residual blocks (a ComputationGraph)", dl4j);
-        }
         try {
-            EngineNetwork engine = EngineCompiler.compile(network, Shape.vector(spec.numInputs()));
+            Shape input = Shape.vector(spec.numInputs());
+            EngineNetwork engine;
+            Layer[] layers;
+            BaseMultiLayerUpdater<?> updater;
+            DoubleSupplier regularization;
+            if (dl4j.dl4jModel() instanceof ComputationGraph graph) {
+                engine = EngineCompiler.compile(graph, input);
+                layers = graph.getLayers();
+                updater = graph.getUpdater(true);
+                regularization = () -> graph.calcRegularizationScore(true);
+            } else {
+                MultiLayerNetwork network = (MultiLayerNetwork) dl4j.dl4jModel();
+                engine = EngineCompiler.compile(network, input);
+                layers = network.getLayers();
+                updater = (BaseMultiLayerUpdater<?>) network.getUpdater(true);
+                regularization = () -> network.calcRegularizationScore(true);
+            }
             boolean regularized = spec.model().l1() > 0 || spec.model().l2() > 0;
             BUILT.incrementAndGet();
-            BaseMultiLayerUpdater<?> updater = (BaseMultiLayerUpdater<?>) network.getUpdater(true);
-            int params = Math.toIntExact(network.params().length());
+            int params = Math.toIntExact(dl4j.params().length());
             // (-1, -1) asks for the whole network's optimizer, on DL4J's own state; a range, for a slice's own copy.
-            return new EngineTrainable(dl4j, engine, regularized ? () -> network.calcRegularizationScore(true) : () -> 0,
+            return new EngineTrainable(dl4j, engine, regularized ? regularization : () -> 0,
                     (from, to) -> from < 0
-                            ? EngineOptimizer.of(network.getLayers(), updater, dl4j.params(), dl4j.gradients(), 0,
-                                    params, false)
-                            : EngineOptimizer.of(network.getLayers(), updater, dl4j.params(), dl4j.gradients(), from,
-                                    to, true));
+                            ? EngineOptimizer.of(layers, updater, dl4j.params(), dl4j.gradients(), 0, params, false)
+                            : EngineOptimizer.of(layers, updater, dl4j.params(), dl4j.gradients(), from, to, true));
         } catch (Uncovered e) {
             return fallBack(e.getMessage(), dl4j);
         }
