@@ -94,7 +94,9 @@ final class EngineCompiler {
                 activation(a.getActivationFn(), where);
             } else if (layer instanceof ConvolutionLayer || layer instanceof SubsamplingLayer
                     || layer instanceof BatchNormalization || layer instanceof PReLULayer) {
-                add(ImageLayers.compile(dl4j[i], shape, where));
+                for (EngineLayer image : ImageLayers.compile(dl4j[i], shape, where)) {
+                    add(image);
+                }
             } else {
                 throw new Uncovered(where + ": no engine layer of this type");
             }
@@ -116,7 +118,9 @@ final class EngineCompiler {
         }
         if (pre instanceof CnnToFeedForwardPreProcessor && shape.image()) {
             add(new FlattenOp(shape, true));
-        } else if (pre instanceof FeedForwardToCnnPreProcessor f && !shape.image()
+        } else if (pre instanceof FeedForwardToCnnPreProcessor f
+                // the network's input arrives as DL4J's rows even when its shape is an image
+                && (!shape.image() || layers.isEmpty())
                 && f.getNumChannels() * f.getInputHeight() * f.getInputWidth() == shape.size()) {
             Shape image = Shape.image((int) f.getNumChannels(), (int) f.getInputHeight(), (int) f.getInputWidth());
             if (image.channels() == 1) {
@@ -159,10 +163,18 @@ final class EngineCompiler {
     }
 
     private void activation(IActivation fn, String where) throws Uncovered {
+        ActivationOp op = activationOp(fn, shape, where);
+        if (op != null) {
+            add(op);
+        }
+    }
+
+    /** The engine's step for a hidden activation on {@code shape}, or null for the identity (no step). */
+    static ActivationOp activationOp(IActivation fn, Shape shape, String where) throws Uncovered {
         Activation a;
         double alpha = 0;
         if (fn instanceof ActivationIdentity) {
-            return;
+            return null;
         } else if (fn instanceof ActivationReLU relu && relu.equals(new ActivationReLU())) {
             a = Activation.RELU;
         } else if (fn instanceof ActivationLReLU l) {
@@ -178,7 +190,7 @@ final class EngineCompiler {
         } else {
             throw new Uncovered(where + ": activation " + fn);
         }
-        add(new ActivationOp(shape, a, alpha));
+        return new ActivationOp(shape, a, alpha);
     }
 
     private static OutputLoss loss(ILossFunction fn, IActivation activation, String where) throws Uncovered {
