@@ -27,6 +27,10 @@ final class ConvOp implements EngineLayer {
     /** A 1x1 kernel with stride 1 and no padding: the input is its own im2col. */
     private final boolean pointwise;
     private NativeFloats col;
+    /** Java-side scratch for im2col and col2im: the columns, and the input (or its gradient) of one batch. */
+    private float[] colArray = new float[0];
+    private float[] image = new float[0];
+    private float[] rowArray = new float[0];
     private int capacity;
 
     ConvOp(Shape in, Shape out, int[] kernel, int[] stride, int[] padTopLeft, NativeFloats weights, NativeFloats bias,
@@ -64,14 +68,11 @@ final class ConvOp implements EngineLayer {
     public void forward(NativeFloats x, NativeFloats y, int n, boolean training) {
         int cols = n * out.plane();
         NativeFloats c = im2col(x, n);
-        // y = bias in every column, then += W x col
-        var yd = y.data;
+        // y = bias in every column (bulk copies of a filled row), then += W x col
+        float[] line = row(cols);
         for (int f = 0; f < out.channels(); f++) {
-            float b = bias.data.get(f);
-            int at = f * cols;
-            for (int j = 0; j < cols; j++) {
-                yd.put(at + j, b);
-            }
+            java.util.Arrays.fill(line, 0, cols, bias.data.get(f));
+            y.data.put(f * cols, line, 0, cols);
         }
         Blas.sgemm(false, false, out.channels(), cols, rows(), 1f, weights.at(0), rows(), c.at(0), cols, 1f,
                 y.at(0), cols);
@@ -84,12 +85,12 @@ final class ConvOp implements EngineLayer {
         NativeFloats c = pointwise ? x : col; // filled by the forward pass on this batch
         Blas.sgemm(false, true, filters, rows(), cols, 1f, gradOut.at(0), cols, c.at(0), cols, 0f,
                 weightGradient.at(0), rows());
-        var g = gradOut.data;
+        float[] line = row(cols);
         for (int f = 0; f < filters; f++) {
-            int at = f * cols;
+            gradOut.data.get(f * cols, line, 0, cols);
             float sum = 0;
             for (int j = 0; j < cols; j++) {
-                sum += g.get(at + j);
+                sum += line[j];
             }
             biasGradient.data.put(f, sum);
         }
@@ -106,14 +107,20 @@ final class ConvOp implements EngineLayer {
         col2im(col, gradIn, n);
     }
 
-    /** {@code col[(c, kh, kw), (i, oh, ow)] = x[c, i, oh*sH - pH + kh, ow*sW - pW + kw]}, zero outside the image. */
+    /**
+     * {@code col[(c, kh, kw), (i, oh, ow)] = x[c, i, oh*sH - pH + kh, ow*sW - pW + kw]}, zero outside the image.
+     * Built in a Java array (plain array loops compile to tight, vectorized code; direct-buffer access per element
+     * does not) and copied to native memory for BLAS in one bulk copy.
+     */
     private NativeFloats im2col(NativeFloats x, int n) {
         if (pointwise) {
             return x;
         }
         ensureCol(n);
-        var src = x.data;
-        var dst = col.data;
+        int inCount = n * in.size();
+        x.data.get(0, image, 0, inCount);
+        float[] src = image;
+        float[] dst = colArray;
         int h = in.height();
         int w = in.width();
         int oh = out.height();
@@ -126,48 +133,45 @@ final class ConvOp implements EngineLayer {
                     int lo = firstInside(kw, pW, sW);
                     int hi = endInside(kw, pW, sW, w, ow);
                     for (int i = 0; i < n; i++) {
-                        int image = (c * n + i) * h * w;
+                        int plane = (c * n + i) * h * w;
                         for (int r = 0; r < oh; r++) {
                             int at = row + (i * oh + r) * ow;
                             int ih = r * sH - pH + kh;
                             if (ih < 0 || ih >= h || lo >= hi) {
-                                for (int j = 0; j < ow; j++) {
-                                    dst.put(at + j, 0f);
-                                }
+                                java.util.Arrays.fill(dst, at, at + ow, 0f);
                                 continue;
                             }
-                            int line = image + ih * w - pW + kw;
-                            for (int j = 0; j < lo; j++) {
-                                dst.put(at + j, 0f);
-                            }
+                            int line = plane + ih * w - pW + kw;
+                            java.util.Arrays.fill(dst, at, at + lo, 0f);
                             if (sW == 1) {
-                                dst.put(at + lo, src, line + lo, hi - lo);
+                                System.arraycopy(src, line + lo, dst, at + lo, hi - lo);
                             } else {
                                 for (int j = lo; j < hi; j++) {
-                                    dst.put(at + j, src.get(line + j * sW));
+                                    dst[at + j] = src[line + j * sW];
                                 }
                             }
-                            for (int j = hi; j < ow; j++) {
-                                dst.put(at + j, 0f);
-                            }
+                            java.util.Arrays.fill(dst, at + hi, at + ow, 0f);
                         }
                     }
                 }
             }
         }
+        col.data.put(0, dst, 0, rows() * cols);
         return col;
     }
 
     /** The inverse scatter of {@link #im2col}: {@code gradIn} is the sum of every column entry that read it. */
     private void col2im(NativeFloats dCol, NativeFloats gradIn, int n) {
-        var src = dCol.data;
-        var dst = gradIn.data;
         int h = in.height();
         int w = in.width();
         int oh = out.height();
         int ow = out.width();
         int cols = n * oh * ow;
-        gradIn.zero(n * in.size());
+        float[] src = colArray;
+        dCol.data.get(0, src, 0, rows() * cols);
+        float[] dst = image;
+        int inCount = n * in.size();
+        java.util.Arrays.fill(dst, 0, inCount, 0f);
         for (int c = 0; c < in.channels(); c++) {
             for (int kh = 0; kh < kH; kh++) {
                 for (int kw = 0; kw < kW; kw++) {
@@ -175,23 +179,29 @@ final class ConvOp implements EngineLayer {
                     int lo = firstInside(kw, pW, sW);
                     int hi = endInside(kw, pW, sW, w, ow);
                     for (int i = 0; i < n; i++) {
-                        int image = (c * n + i) * h * w;
+                        int plane = (c * n + i) * h * w;
                         for (int r = 0; r < oh; r++) {
                             int ih = r * sH - pH + kh;
                             if (ih < 0 || ih >= h) {
                                 continue;
                             }
                             int at = row + (i * oh + r) * ow;
-                            int line = image + ih * w - pW + kw;
-                            for (int j = lo; j < hi; j++) {
-                                int to = line + j * sW;
-                                dst.put(to, dst.get(to) + src.get(at + j));
+                            int line = plane + ih * w - pW + kw;
+                            if (sW == 1) {
+                                for (int j = lo; j < hi; j++) {
+                                    dst[line + j] += src[at + j];
+                                }
+                            } else {
+                                for (int j = lo; j < hi; j++) {
+                                    dst[line + j * sW] += src[at + j];
+                                }
                             }
                         }
                     }
                 }
             }
         }
+        gradIn.data.put(0, dst, 0, inCount);
     }
 
     /** The first output column whose input column {@code j*s - pad + k} is not left of the image. */
@@ -206,6 +216,14 @@ final class ConvOp implements EngineLayer {
         return last < 0 ? 0 : Math.min(outWidth, last / s + 1);
     }
 
+    /** Scratch for one output channel's row of {@code cols} floats. */
+    private float[] row(int cols) {
+        if (rowArray.length < cols) {
+            rowArray = new float[cols];
+        }
+        return rowArray;
+    }
+
     private void ensureCol(int n) {
         if (n <= capacity) {
             return;
@@ -214,6 +232,8 @@ final class ConvOp implements EngineLayer {
             col.close();
         }
         col = NativeFloats.allocate((long) rows() * n * out.plane());
+        colArray = new float[col.length];
+        image = new float[n * in.size()];
         capacity = n;
     }
 
@@ -222,6 +242,8 @@ final class ConvOp implements EngineLayer {
         if (col != null) {
             col.close();
             col = null;
+            colArray = new float[0];
+            image = new float[0];
             capacity = 0;
         }
     }

@@ -4,8 +4,10 @@ package org.sparkddp.worker.engine;
  * Max or average pooling without padding (DL4J's {@code SubsamplingLayer} in truncate mode), one channel plane of one
  * example at a time on the channel-major layout. Runs on an executor.
  *
- * <p>Max pooling routes each output's gradient to the first maximum of its window in row-major order, the one
- * libnd4j's {@code maxpool2d_bp} picks on ties (ties are common: a ReLU's zeros stay equal through batch norm).
+ * <p>Max pooling routes each output's gradient to the first maximum of its window in row-major order (strict
+ * {@code >}), as libnd4j's pooling loops scan. Ties are common after ReLU then batch norm (the zeros stay equal), but
+ * there the choice cannot change a gradient: the tied inputs share one normalized value, so batch norm's sums are
+ * the same, and the ReLU behind them passes no gradient to any of them.
  * Windows never cross the border without padding, so average pooling divides by the full window, as DL4J does
  * whether or not it counts padding.
  */
@@ -19,6 +21,9 @@ final class PoolOp implements EngineLayer {
     private final int sW;
     /** For max pooling: per output, the index into the input of the maximum the forward pass chose. */
     private int[] argmax = new int[0];
+    /** Plain arrays for the loops (they compile to tighter code than per-element direct-buffer access). */
+    private float[] inArray = new float[0];
+    private float[] outArray = new float[0];
 
     PoolOp(Shape in, Shape out, boolean max, int[] kernel, int[] stride) {
         this.in = in;
@@ -41,8 +46,9 @@ final class PoolOp implements EngineLayer {
         int w = in.width();
         int oh = out.height();
         int ow = out.width();
-        var src = x.data;
-        var dst = y.data;
+        float[] src = input(n);
+        x.data.get(0, src, 0, n * in.size());
+        float[] dst = output(n);
         if (max) {
             if (argmax.length < planes * oh * ow) {
                 argmax = new int[planes * oh * ow];
@@ -55,11 +61,11 @@ final class PoolOp implements EngineLayer {
                     for (int j = 0; j < ow; j++) {
                         int first = inBase + r * sH * w + j * sW;
                         int best = first;
-                        float value = src.get(first);
+                        float value = src[first];
                         for (int kh = 0; kh < kH; kh++) {
                             int line = first + kh * w;
                             for (int kw = 0; kw < kW; kw++) {
-                                float v = src.get(line + kw);
+                                float v = src[line + kw];
                                 if (v > value) {
                                     value = v;
                                     best = line + kw;
@@ -67,11 +73,12 @@ final class PoolOp implements EngineLayer {
                             }
                         }
                         int o = outBase + r * ow + j;
-                        dst.put(o, value);
+                        dst[o] = value;
                         at[o] = best;
                     }
                 }
             }
+            y.data.put(0, dst, 0, n * out.size());
             return;
         }
         float scale = 1f / (kH * kW);
@@ -85,13 +92,14 @@ final class PoolOp implements EngineLayer {
                     for (int kh = 0; kh < kH; kh++) {
                         int line = first + kh * w;
                         for (int kw = 0; kw < kW; kw++) {
-                            sum += src.get(line + kw);
+                            sum += src[line + kw];
                         }
                     }
-                    dst.put(outBase + r * ow + j, sum * scale);
+                    dst[outBase + r * ow + j] = sum * scale;
                 }
             }
         }
+        y.data.put(0, dst, 0, n * out.size());
     }
 
     @Override
@@ -103,16 +111,17 @@ final class PoolOp implements EngineLayer {
         int w = in.width();
         int oh = out.height();
         int ow = out.width();
-        var g = gradOut.data;
-        var d = gradIn.data;
-        gradIn.zero(n * in.size());
+        float[] g = output(n);
+        gradOut.data.get(0, g, 0, n * out.size());
+        float[] d = input(n);
+        java.util.Arrays.fill(d, 0, n * in.size(), 0f);
         if (max) {
             int[] at = argmax;
             int count = planes * oh * ow;
             for (int o = 0; o < count; o++) {
-                int to = at[o];
-                d.put(to, d.get(to) + g.get(o));
+                d[at[o]] += g[o];
             }
+            gradIn.data.put(0, d, 0, n * in.size());
             return;
         }
         float scale = 1f / (kH * kW);
@@ -121,16 +130,32 @@ final class PoolOp implements EngineLayer {
             int outBase = p * out.plane();
             for (int r = 0; r < oh; r++) {
                 for (int j = 0; j < ow; j++) {
-                    float share = g.get(outBase + r * ow + j) * scale;
+                    float share = g[outBase + r * ow + j] * scale;
                     int first = inBase + r * sH * w + j * sW;
                     for (int kh = 0; kh < kH; kh++) {
                         int line = first + kh * w;
                         for (int kw = 0; kw < kW; kw++) {
-                            d.put(line + kw, d.get(line + kw) + share);
+                            d[line + kw] += share;
                         }
                     }
                 }
             }
         }
+        gradIn.data.put(0, d, 0, n * in.size());
+    }
+
+    /** Java-side scratch for a batch of inputs (or their gradient), and of outputs (or theirs). */
+    private float[] input(int n) {
+        if (inArray.length < n * in.size()) {
+            inArray = new float[n * in.size()];
+        }
+        return inArray;
+    }
+
+    private float[] output(int n) {
+        if (outArray.length < n * out.size()) {
+            outArray = new float[n * out.size()];
+        }
+        return outArray;
     }
 }

@@ -57,7 +57,7 @@ class ImageEngineTest {
         agreeOverSteps(check, 2, 6);
     }
 
-    /** After a ReLU and batch norm, a pooling window often holds equal values: the gradient goes where DL4J's does. */
+    /** After a ReLU and batch norm, pooling windows often hold equal values (the ReLU's zeros). */
     @Test
     void maxPoolingTiesAfterReluAndBatchNorm() {
         EngineCheck check = EngineCheck.of(List.of(1, 8, 8), 3, "model.activation=relu",
