@@ -30,6 +30,8 @@ final class BatchNormOp implements EngineLayer {
     private final float[] mean;
     private final float[] invStd;
     private final double[] batchVar;
+    /** One channel's input and gradient, as Java arrays. */
+    private final float[][] scratch = {new float[0], new float[0]};
 
     BatchNormOp(Shape shape, double decay, double eps, boolean logStd, NativeFloats gamma, NativeFloats beta,
                 NativeFloats runningMean, NativeFloats runningSpread, NativeFloats gammaGradient,
@@ -56,36 +58,22 @@ final class BatchNormOp implements EngineLayer {
         return shape;
     }
 
-    /**
-     * Element {@code e} of channel {@code c} is at {@code c * n * plane + e} for images (a contiguous run of
-     * {@code n * plane}); at {@code e * features + c} for vectors.
-     */
-    private int base(int c, int n) {
-        return shape.image() ? c * n * shape.plane() : c;
-    }
-
-    private int step() {
-        return shape.image() ? 1 : shape.channels();
-    }
-
     @Override
     public void forward(NativeFloats x, NativeFloats y, int n, boolean training) {
         int channels = shape.channels();
         int m = n * shape.plane();
-        int step = step();
-        var src = x.data;
-        var dst = y.data;
+        float[] xs = scratch(0, m);
         for (int c = 0; c < channels; c++) {
-            int at = base(c, n);
+            read(x, xs, c, n);
             double mu;
             double var;
             if (training) {
                 // one pass: the sum and the sum of squares around the first element (shifted, so no cancellation)
-                float shift = src.get(at);
+                float shift = xs[0];
                 double sum = 0;
                 double squares = 0;
-                for (int e = 0, i = at; e < m; e++, i += step) {
-                    double d = src.get(i) - shift;
+                for (int e = 0; e < m; e++) {
+                    double d = xs[e] - shift;
                     sum += d;
                     squares += d * d;
                 }
@@ -103,10 +91,47 @@ final class BatchNormOp implements EngineLayer {
             invStd[c] = inv;
             float scale = gamma.data.get(c) * inv;
             float shiftOut = beta.data.get(c) - mf * scale;
-            for (int e = 0, i = at; e < m; e++, i += step) {
-                dst.put(i, src.get(i) * scale + shiftOut);
+            for (int e = 0; e < m; e++) {
+                xs[e] = xs[e] * scale + shiftOut;
             }
+            write(xs, y, c, n);
         }
+    }
+
+    /**
+     * Channel {@code c}'s {@code n * plane} values into {@code to}: one bulk copy of a contiguous run for images
+     * (channel-major), a strided gather for vectors ({@code [n, features]}). Working on one channel in a Java array
+     * keeps it in cache across the passes over it.
+     */
+    private void read(NativeFloats from, float[] to, int c, int n) {
+        int m = n * shape.plane();
+        if (shape.image()) {
+            from.data.get(c * m, to, 0, m);
+            return;
+        }
+        int step = shape.channels();
+        for (int e = 0; e < m; e++) {
+            to[e] = from.data.get(e * step + c);
+        }
+    }
+
+    private void write(float[] from, NativeFloats to, int c, int n) {
+        int m = n * shape.plane();
+        if (shape.image()) {
+            to.data.put(c * m, from, 0, m);
+            return;
+        }
+        int step = shape.channels();
+        for (int e = 0; e < m; e++) {
+            to.data.put(e * step + c, from[e]);
+        }
+    }
+
+    private float[] scratch(int which, int m) {
+        if (scratch[which].length < m) {
+            scratch[which] = new float[m];
+        }
+        return scratch[which];
     }
 
     private double runningVariance(int c) {
@@ -122,19 +147,19 @@ final class BatchNormOp implements EngineLayer {
     public void backward(NativeFloats x, NativeFloats y, NativeFloats gradOut, NativeFloats gradIn, int n) {
         int channels = shape.channels();
         int m = n * shape.plane();
-        int step = step();
-        var src = x.data;
-        var g = gradOut.data;
+        float[] xs = scratch(0, m);
+        float[] gs = scratch(1, m);
         for (int c = 0; c < channels; c++) {
-            int at = base(c, n);
+            read(x, xs, c, n);
+            read(gradOut, gs, c, n);
             float mu = mean[c];
             float inv = invStd[c];
             double sumG = 0;
             double sumGXhat = 0;
-            for (int e = 0, i = at; e < m; e++, i += step) {
-                float gi = g.get(i);
+            for (int e = 0; e < m; e++) {
+                float gi = gs[e];
                 sumG += gi;
-                sumGXhat += gi * ((src.get(i) - mu) * inv);
+                sumGXhat += gi * ((xs[e] - mu) * inv);
             }
             betaGradient.data.put(c, (float) sumG);
             gammaGradient.data.put(c, (float) sumGXhat);
@@ -143,14 +168,14 @@ final class BatchNormOp implements EngineLayer {
                 continue;
             }
             // dx = gamma / std * (g - mean(g) - xhat * mean(g * xhat))
-            var d = gradIn.data;
             float k = gamma.data.get(c) * inv;
             float meanG = (float) (sumG / m);
             float meanGXhat = (float) (sumGXhat / m);
-            for (int e = 0, i = at; e < m; e++, i += step) {
-                float xhat = (src.get(i) - mu) * inv;
-                d.put(i, k * (g.get(i) - meanG - xhat * meanGXhat));
+            for (int e = 0; e < m; e++) {
+                float xhat = (xs[e] - mu) * inv;
+                gs[e] = k * (gs[e] - meanG - xhat * meanGXhat);
             }
+            write(gs, gradIn, c, n);
         }
     }
 

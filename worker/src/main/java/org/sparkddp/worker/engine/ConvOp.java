@@ -1,7 +1,7 @@
 package org.sparkddp.worker.engine;
 
 /**
- * A 2-D convolution without its activation, as DL4J's {@code ConvolutionLayer} computes it (NCHW, dilation 1), on
+ * A 2-D convolution, with its ReLU when it has one (other activations follow as a step of their own), as DL4J's {@code ConvolutionLayer} computes it (NCHW, dilation 1), on
  * the engine's channel-major layout. Runs on an executor.
  *
  * <p>Forward is im2col and one matrix product over the whole batch: {@code out[F, n*Ho*Wo] = W[F, C*kH*kW] x
@@ -24,6 +24,7 @@ final class ConvOp implements EngineLayer {
     private final NativeFloats bias;
     private final NativeFloats weightGradient;
     private final NativeFloats biasGradient;
+    private final boolean relu;
     /** A 1x1 kernel with stride 1 and no padding: the input is its own im2col. */
     private final boolean pointwise;
     private NativeFloats col;
@@ -31,10 +32,16 @@ final class ConvOp implements EngineLayer {
     private float[] colArray = new float[0];
     private float[] image = new float[0];
     private float[] rowArray = new float[0];
+    private float[] maskArray = new float[0];
     private int capacity;
 
-    ConvOp(Shape in, Shape out, int[] kernel, int[] stride, int[] padTopLeft, NativeFloats weights, NativeFloats bias,
-           NativeFloats weightGradient, NativeFloats biasGradient) {
+    /**
+     * @param relu apply ReLU to the output in the same pass as the bias (and its derivative in the pass that sums the
+     *             bias gradient), instead of as a step of its own: each is a full pass over the largest activations
+     */
+    ConvOp(Shape in, Shape out, int[] kernel, int[] stride, int[] padTopLeft, boolean relu, NativeFloats weights,
+           NativeFloats bias, NativeFloats weightGradient, NativeFloats biasGradient) {
+        this.relu = relu;
         this.in = in;
         this.out = out;
         this.kH = kernel[0];
@@ -68,14 +75,25 @@ final class ConvOp implements EngineLayer {
     public void forward(NativeFloats x, NativeFloats y, int n, boolean training) {
         int cols = n * out.plane();
         NativeFloats c = im2col(x, n);
-        // y = bias in every column (bulk copies of a filled row), then += W x col
+        // y = W x col, then bias (and ReLU) row by row in a Java array
+        Blas.sgemm(false, false, out.channels(), cols, rows(), 1f, weights.at(0), rows(), c.at(0), cols, 0f,
+                y.at(0), cols);
         float[] line = row(cols);
         for (int f = 0; f < out.channels(); f++) {
-            java.util.Arrays.fill(line, 0, cols, bias.data.get(f));
+            y.data.get(f * cols, line, 0, cols);
+            float b = bias.data.get(f);
+            if (relu) {
+                for (int j = 0; j < cols; j++) {
+                    float v = line[j] + b;
+                    line[j] = v > 0 ? v : 0f;
+                }
+            } else {
+                for (int j = 0; j < cols; j++) {
+                    line[j] += b;
+                }
+            }
             y.data.put(f * cols, line, 0, cols);
         }
-        Blas.sgemm(false, false, out.channels(), cols, rows(), 1f, weights.at(0), rows(), c.at(0), cols, 1f,
-                y.at(0), cols);
     }
 
     @Override
@@ -83,17 +101,27 @@ final class ConvOp implements EngineLayer {
         int cols = n * out.plane();
         int filters = out.channels();
         NativeFloats c = pointwise ? x : col; // filled by the forward pass on this batch
-        Blas.sgemm(false, true, filters, rows(), cols, 1f, gradOut.at(0), cols, c.at(0), cols, 0f,
-                weightGradient.at(0), rows());
         float[] line = row(cols);
+        float[] mask = relu ? outRow(cols) : null;
         for (int f = 0; f < filters; f++) {
             gradOut.data.get(f * cols, line, 0, cols);
+            if (relu) {
+                // ReLU's derivative from its output (> 0 exactly where the input was), 0 at 0 as DL4J's
+                y.data.get(f * cols, mask, 0, cols);
+                for (int j = 0; j < cols; j++) {
+                    line[j] = mask[j] > 0 ? line[j] : 0f;
+                }
+                gradOut.data.put(f * cols, line, 0, cols);
+            }
             float sum = 0;
             for (int j = 0; j < cols; j++) {
                 sum += line[j];
             }
             biasGradient.data.put(f, sum);
         }
+        // after the ReLU's mask: gradOut is now the gradient of the pre-activations
+        Blas.sgemm(false, true, filters, rows(), cols, 1f, gradOut.at(0), cols, c.at(0), cols, 0f,
+                weightGradient.at(0), rows());
         if (gradIn == null) {
             return;
         }
@@ -222,6 +250,13 @@ final class ConvOp implements EngineLayer {
             rowArray = new float[cols];
         }
         return rowArray;
+    }
+
+    private float[] outRow(int cols) {
+        if (maskArray.length < cols) {
+            maskArray = new float[cols];
+        }
+        return maskArray;
     }
 
     private void ensureCol(int n) {

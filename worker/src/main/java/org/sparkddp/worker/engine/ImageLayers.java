@@ -15,6 +15,7 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.params.PReLUParamInitializer;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -26,7 +27,7 @@ final class ImageLayers {
     private ImageLayers() {
     }
 
-    /** The engine's steps for {@code layer} on input {@code in}: one, or a convolution and its activation. */
+    /** The engine's steps for {@code layer} on input {@code in}: one, or a convolution and its (non-ReLU) activation. */
     static List<EngineLayer> compile(Layer layer, Shape in, String where) throws Uncovered {
         org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
         if (conf.getClass() == ConvolutionLayer.class) {
@@ -81,11 +82,12 @@ final class ImageLayers {
         Shape out = Shape.image((int) conf.getNOut(), outH, outW);
         Map<String, INDArray> grads = EngineCompiler.gradients(layer);
         List<EngineLayer> steps = new ArrayList<>();
-        steps.add(new ConvOp(in, out, kernel, stride, padding, NativeFloats.of(w),
+        boolean relu = conf.getActivationFn() instanceof ActivationReLU r && r.equals(new ActivationReLU());
+        steps.add(new ConvOp(in, out, kernel, stride, padding, relu, NativeFloats.of(w),
                 NativeFloats.of(layer.getParam(ConvolutionParamInitializer.BIAS_KEY)),
                 NativeFloats.of(grads.get(ConvolutionParamInitializer.WEIGHT_KEY)),
                 NativeFloats.of(grads.get(ConvolutionParamInitializer.BIAS_KEY))));
-        ActivationOp activation = EngineCompiler.activationOp(conf.getActivationFn(), out, where);
+        ActivationOp activation = relu ? null : EngineCompiler.activationOp(conf.getActivationFn(), out, where);
         if (activation != null) {
             steps.add(activation);
         }

@@ -19,11 +19,12 @@ final class PoolOp implements EngineLayer {
     private final int kW;
     private final int sH;
     private final int sW;
-    /** For max pooling: per output, the index into the input of the maximum the forward pass chose. */
-    private int[] argmax = new int[0];
     /** Plain arrays for the loops (they compile to tighter code than per-element direct-buffer access). */
     private float[] inArray = new float[0];
     private float[] outArray = new float[0];
+    /** Max pooling's backward pass: the input and output of the forward pass, to find each window's maximum. */
+    private float[] inArray2 = new float[0];
+    private float[] outArray2 = new float[0];
 
     PoolOp(Shape in, Shape out, boolean max, int[] kernel, int[] stride) {
         this.in = in;
@@ -50,31 +51,20 @@ final class PoolOp implements EngineLayer {
         x.data.get(0, src, 0, n * in.size());
         float[] dst = output(n);
         if (max) {
-            if (argmax.length < planes * oh * ow) {
-                argmax = new int[planes * oh * ow];
-            }
-            int[] at = argmax;
             for (int p = 0; p < planes; p++) {
                 int inBase = p * in.plane();
                 int outBase = p * out.plane();
                 for (int r = 0; r < oh; r++) {
                     for (int j = 0; j < ow; j++) {
                         int first = inBase + r * sH * w + j * sW;
-                        int best = first;
                         float value = src[first];
                         for (int kh = 0; kh < kH; kh++) {
                             int line = first + kh * w;
                             for (int kw = 0; kw < kW; kw++) {
-                                float v = src[line + kw];
-                                if (v > value) {
-                                    value = v;
-                                    best = line + kw;
-                                }
+                                value = Math.max(value, src[line + kw]);
                             }
                         }
-                        int o = outBase + r * ow + j;
-                        dst[o] = value;
-                        at[o] = best;
+                        dst[outBase + r * ow + j] = value;
                     }
                 }
             }
@@ -103,7 +93,7 @@ final class PoolOp implements EngineLayer {
     }
 
     @Override
-    public void backward(NativeFloats x, NativeFloats y, NativeFloats gradOut, NativeFloats gradIn, int n) {
+    public void backward(NativeFloats xIn, NativeFloats yOut, NativeFloats gradOut, NativeFloats gradIn, int n) {
         if (gradIn == null) {
             return;
         }
@@ -116,10 +106,21 @@ final class PoolOp implements EngineLayer {
         float[] d = input(n);
         java.util.Arrays.fill(d, 0, n * in.size(), 0f);
         if (max) {
-            int[] at = argmax;
-            int count = planes * oh * ow;
-            for (int o = 0; o < count; o++) {
-                d[at[o]] += g[o];
+            // the first position of each window that holds the window's maximum (the forward's output) gets it all
+            float[] x = input2(n);
+            xIn.data.get(0, x, 0, n * in.size());
+            float[] top = outputs(n);
+            yOut.data.get(0, top, 0, n * out.size());
+            for (int p = 0; p < planes; p++) {
+                int inBase = p * in.plane();
+                int outBase = p * out.plane();
+                for (int r = 0; r < oh; r++) {
+                    for (int j = 0; j < ow; j++) {
+                        int o = outBase + r * ow + j;
+                        int first = inBase + r * sH * w + j * sW;
+                        d[maxAt(x, first, w, top[o])] += g[o];
+                    }
+                }
             }
             gradIn.data.put(0, d, 0, n * in.size());
             return;
@@ -142,6 +143,33 @@ final class PoolOp implements EngineLayer {
             }
         }
         gradIn.data.put(0, d, 0, n * in.size());
+    }
+
+    /** The first index, row-major in the window at {@code first}, whose value is {@code max}. */
+    private int maxAt(float[] x, int first, int w, float max) {
+        for (int kh = 0; kh < kH; kh++) {
+            int line = first + kh * w;
+            for (int kw = 0; kw < kW; kw++) {
+                if (x[line + kw] == max) {
+                    return line + kw;
+                }
+            }
+        }
+        return first; // only for a NaN maximum
+    }
+
+    private float[] input2(int n) {
+        if (inArray2.length < n * in.size()) {
+            inArray2 = new float[n * in.size()];
+        }
+        return inArray2;
+    }
+
+    private float[] outputs(int n) {
+        if (outArray2.length < n * out.size()) {
+            outArray2 = new float[n * out.size()];
+        }
+        return outArray2;
     }
 
     /** Java-side scratch for a batch of inputs (or their gradient), and of outputs (or theirs). */
