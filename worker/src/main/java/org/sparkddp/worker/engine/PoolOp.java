@@ -22,9 +22,8 @@ final class PoolOp implements EngineLayer {
     /** Plain arrays for the loops (they compile to tighter code than per-element direct-buffer access). */
     private float[] inArray = new float[0];
     private float[] outArray = new float[0];
-    /** Max pooling's backward pass: the input and output of the forward pass, to find each window's maximum. */
-    private float[] inArray2 = new float[0];
-    private float[] outArray2 = new float[0];
+    /** For max pooling: per output, the index into the input of the maximum the forward pass chose. */
+    private int[] argmax = new int[0];
 
     PoolOp(Shape in, Shape out, boolean max, int[] kernel, int[] stride) {
         this.in = in;
@@ -51,6 +50,10 @@ final class PoolOp implements EngineLayer {
         x.data.get(0, src, 0, n * in.size());
         float[] dst = output(n);
         if (max) {
+            if (argmax.length < planes * oh * ow) {
+                argmax = new int[planes * oh * ow];
+            }
+            int[] at = argmax;
             for (int p = 0; p < planes; p++) {
                 int inBase = p * in.plane();
                 int outBase = p * out.plane();
@@ -64,7 +67,9 @@ final class PoolOp implements EngineLayer {
                                 value = Math.max(value, src[line + kw]);
                             }
                         }
-                        dst[outBase + r * ow + j] = value;
+                        int o = outBase + r * ow + j;
+                        dst[o] = value;
+                        at[o] = maxAt(src, first, w, value); // a second look at a window still in cache
                     }
                 }
             }
@@ -93,7 +98,7 @@ final class PoolOp implements EngineLayer {
     }
 
     @Override
-    public void backward(NativeFloats xIn, NativeFloats yOut, NativeFloats gradOut, NativeFloats gradIn, int n) {
+    public void backward(NativeFloats x, NativeFloats y, NativeFloats gradOut, NativeFloats gradIn, int n) {
         if (gradIn == null) {
             return;
         }
@@ -106,21 +111,10 @@ final class PoolOp implements EngineLayer {
         float[] d = input(n);
         java.util.Arrays.fill(d, 0, n * in.size(), 0f);
         if (max) {
-            // the first position of each window that holds the window's maximum (the forward's output) gets it all
-            float[] x = input2(n);
-            xIn.data.get(0, x, 0, n * in.size());
-            float[] top = outputs(n);
-            yOut.data.get(0, top, 0, n * out.size());
-            for (int p = 0; p < planes; p++) {
-                int inBase = p * in.plane();
-                int outBase = p * out.plane();
-                for (int r = 0; r < oh; r++) {
-                    for (int j = 0; j < ow; j++) {
-                        int o = outBase + r * ow + j;
-                        int first = inBase + r * sH * w + j * sW;
-                        d[maxAt(x, first, w, top[o])] += g[o];
-                    }
-                }
+            int[] at = argmax;
+            int count = planes * oh * ow;
+            for (int o = 0; o < count; o++) {
+                d[at[o]] += g[o];
             }
             gradIn.data.put(0, d, 0, n * in.size());
             return;
@@ -156,20 +150,6 @@ final class PoolOp implements EngineLayer {
             }
         }
         return first; // only for a NaN maximum
-    }
-
-    private float[] input2(int n) {
-        if (inArray2.length < n * in.size()) {
-            inArray2 = new float[n * in.size()];
-        }
-        return inArray2;
-    }
-
-    private float[] outputs(int n) {
-        if (outArray2.length < n * out.size()) {
-            outArray2 = new float[n * out.size()];
-        }
-        return outArray2;
     }
 
     /** Java-side scratch for a batch of inputs (or their gradient), and of outputs (or theirs). */
