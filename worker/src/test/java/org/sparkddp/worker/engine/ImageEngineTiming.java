@@ -32,6 +32,24 @@ public final class ImageEngineTiming {
             System.out.printf("batch %d: DL4J %.1f ms/step, engine %.1f ms/step (%.2fx), engine %.0f samples/s%n",
                     n, dl4j, engine, dl4j / engine, n * 1000 / engine);
             perLayer((EngineTrainable) check.engine, batch, steps);
+            // the second convolution's three matrix products alone (32 filters, 32x3x3 rows, n*14*14 columns)
+            int cols = n * 14 * 14;
+            sgemm("conv2 forward  W x col", false, false, 32, cols, 288, steps);
+            sgemm("conv2 dW       dOut x col^T", false, true, 32, 288, cols, steps);
+            sgemm("conv2 dCol     W^T x dOut", true, false, 288, cols, 32, steps);
+        }
+    }
+
+    /** Times {@code C[m x n] = op(A)[m x k] op(B)[k x n]} and prints ms and GFLOP/s. */
+    private static void sgemm(String what, boolean ta, boolean tb, int m, int n, int k, int steps) {
+        try (NativeFloats a = NativeFloats.allocate((long) m * k); NativeFloats b = NativeFloats.allocate((long) k * n);
+             NativeFloats c = NativeFloats.allocate((long) m * n)) {
+            int lda = ta ? m : k;
+            int ldb = tb ? k : n;
+            double ms = msPerStep(() -> Blas.sgemm(ta, tb, m, n, k, 1f, a.at(0), lda, b.at(0), ldb, 0f, c.at(0), n),
+                    steps);
+            System.out.printf("  sgemm %-28s %5d x %6d x %5d: %6.2f ms, %5.1f GFLOP/s%n", what, m, n, k, ms,
+                    2.0 * m * n * k / ms / 1e6);
         }
     }
 
