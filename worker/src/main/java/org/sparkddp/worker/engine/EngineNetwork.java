@@ -57,6 +57,14 @@ final class EngineNetwork implements AutoCloseable {
         }
     }
 
+    /** The layers in order, for a network that is a chain (no sums); for timing them one by one. */
+    List<EngineLayer> chain() {
+        if (nodes.stream().anyMatch(n -> n.layer() == null)) {
+            throw new IllegalStateException("not a chain: the network has sums");
+        }
+        return nodes.stream().map(Node::layer).toList();
+    }
+
     /**
      * One forward and backward pass in training mode: the layers write the gradient of the loss summed over the
      * batch into DL4J's gradient views.

@@ -33,6 +33,11 @@ final class EngineTrainable implements TrainableNetwork {
         this.optimizer = slices.apply(-1, -1);
     }
 
+    /** The engine's network, for timing its layers. */
+    EngineNetwork engine() {
+        return engine;
+    }
+
     /** Whether the optimizer step runs in place here (true) or in DL4J's updater. */
     boolean stepsInPlace() {
         return optimizer.isPresent();

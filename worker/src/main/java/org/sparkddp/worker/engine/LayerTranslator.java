@@ -94,7 +94,9 @@ final class LayerTranslator {
             activation(a.getActivationFn(), where);
         } else if (layer instanceof ConvolutionLayer || layer instanceof SubsamplingLayer
                 || layer instanceof BatchNormalization || layer instanceof PReLULayer) {
-            add(ImageLayers.compile(dl4j, shape, where));
+            for (EngineLayer image : ImageLayers.compile(dl4j, shape, where)) {
+                add(image);
+            }
         } else {
             throw new Uncovered(where + ": no engine layer of this type");
         }
@@ -154,10 +156,18 @@ final class LayerTranslator {
     }
 
     private void activation(IActivation fn, String where) throws Uncovered {
+        ActivationOp op = activationOp(fn, shape, where);
+        if (op != null) {
+            add(op);
+        }
+    }
+
+    /** The engine's step for a hidden activation on {@code shape}, or null for the identity (no step). */
+    static ActivationOp activationOp(IActivation fn, Shape shape, String where) throws Uncovered {
         Activation a;
         double alpha = 0;
         if (fn instanceof ActivationIdentity) {
-            return;
+            return null;
         } else if (fn instanceof ActivationReLU relu && relu.equals(new ActivationReLU())) {
             a = Activation.RELU;
         } else if (fn instanceof ActivationLReLU l) {
@@ -173,7 +183,7 @@ final class LayerTranslator {
         } else {
             throw new Uncovered(where + ": activation " + fn);
         }
-        add(new ActivationOp(shape, a, alpha));
+        return new ActivationOp(shape, a, alpha);
     }
 
     private static OutputLoss loss(ILossFunction fn, IActivation activation, String where) throws Uncovered {

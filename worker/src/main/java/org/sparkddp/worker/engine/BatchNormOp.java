@@ -1,0 +1,194 @@
+package org.sparkddp.worker.engine;
+
+/**
+ * Batch normalization as DL4J's {@code BatchNormalization} layer computes it, per channel of an image (over the batch
+ * and every position) or per feature of a vector (over the batch). Runs on an executor.
+ *
+ * <p>Training normalizes by the batch mean and biased variance; inference by the running statistics. The running
+ * statistics are parameters that DL4J's updater moves by a "gradient" the layer writes, and this op writes the same
+ * one: {@code (1 - decay) * (runningMean - batchMean)} for the mean, and for the log10 of the standard deviation
+ * ({@code useLogStd}) {@code log(var / (decay * var + (1 - decay) * batchVar)) / (2 ln 10)} with {@code var} the
+ * running variance, or {@code (1 - decay) * (runningVar - batchVar)} when the variance itself is stored.
+ */
+final class BatchNormOp implements EngineLayer {
+    private static final double ONE_ON_2LOGE_10 = 1.0 / (2 * Math.log(10.0));
+
+    private final Shape shape;
+    private final double decay;
+    private final double eps;
+    private final boolean logStd;
+    private final NativeFloats gamma;
+    private final NativeFloats beta;
+    private final NativeFloats runningMean;
+    /** log10 of the running standard deviation, or the running variance ({@link #logStd} false). */
+    private final NativeFloats runningSpread;
+    private final NativeFloats gammaGradient;
+    private final NativeFloats betaGradient;
+    private final NativeFloats meanGradient;
+    private final NativeFloats spreadGradient;
+    /** Per channel, of the last forward pass: the mean and 1/std it normalized by, and the batch variance. */
+    private final float[] mean;
+    private final float[] invStd;
+    private final double[] batchVar;
+    /** One channel's input and gradient, as Java arrays. */
+    private final float[][] scratch = {new float[0], new float[0]};
+
+    BatchNormOp(Shape shape, double decay, double eps, boolean logStd, NativeFloats gamma, NativeFloats beta,
+                NativeFloats runningMean, NativeFloats runningSpread, NativeFloats gammaGradient,
+                NativeFloats betaGradient, NativeFloats meanGradient, NativeFloats spreadGradient) {
+        this.shape = shape;
+        this.decay = decay;
+        this.eps = eps;
+        this.logStd = logStd;
+        this.gamma = gamma;
+        this.beta = beta;
+        this.runningMean = runningMean;
+        this.runningSpread = runningSpread;
+        this.gammaGradient = gammaGradient;
+        this.betaGradient = betaGradient;
+        this.meanGradient = meanGradient;
+        this.spreadGradient = spreadGradient;
+        this.mean = new float[shape.channels()];
+        this.invStd = new float[shape.channels()];
+        this.batchVar = new double[shape.channels()];
+    }
+
+    @Override
+    public Shape out() {
+        return shape;
+    }
+
+    @Override
+    public void forward(NativeFloats x, NativeFloats y, int n, boolean training) {
+        int channels = shape.channels();
+        int m = n * shape.plane();
+        float[] xs = scratch(0, m);
+        for (int c = 0; c < channels; c++) {
+            read(x, xs, c, n);
+            double mu;
+            double var;
+            if (training) {
+                // one pass: the sum and the sum of squares around the first element (shifted, so no cancellation)
+                float shift = xs[0];
+                double sum = 0;
+                double squares = 0;
+                for (int e = 0; e < m; e++) {
+                    double d = xs[e] - shift;
+                    sum += d;
+                    squares += d * d;
+                }
+                double dMean = sum / m;
+                mu = shift + dMean;
+                var = Math.max(0, squares / m - dMean * dMean);
+                batchVar[c] = var;
+            } else {
+                mu = runningMean.data.get(c);
+                var = runningVariance(c);
+            }
+            float inv = (float) (1 / Math.sqrt(var + eps));
+            float mf = (float) mu;
+            mean[c] = mf;
+            invStd[c] = inv;
+            float scale = gamma.data.get(c) * inv;
+            float shiftOut = beta.data.get(c) - mf * scale;
+            for (int e = 0; e < m; e++) {
+                xs[e] = xs[e] * scale + shiftOut;
+            }
+            write(xs, y, c, n);
+        }
+    }
+
+    /**
+     * Channel {@code c}'s {@code n * plane} values into {@code to}: one bulk copy of a contiguous run for images
+     * (channel-major), a strided gather for vectors ({@code [n, features]}). Working on one channel in a Java array
+     * keeps it in cache across the passes over it.
+     */
+    private void read(NativeFloats from, float[] to, int c, int n) {
+        int m = n * shape.plane();
+        if (shape.image()) {
+            from.data.get(c * m, to, 0, m);
+            return;
+        }
+        int step = shape.channels();
+        for (int e = 0; e < m; e++) {
+            to[e] = from.data.get(e * step + c);
+        }
+    }
+
+    private void write(float[] from, NativeFloats to, int c, int n) {
+        int m = n * shape.plane();
+        if (shape.image()) {
+            to.data.put(c * m, from, 0, m);
+            return;
+        }
+        int step = shape.channels();
+        for (int e = 0; e < m; e++) {
+            to.data.put(e * step + c, from[e]);
+        }
+    }
+
+    private float[] scratch(int which, int m) {
+        if (scratch[which].length < m) {
+            scratch[which] = new float[m];
+        }
+        return scratch[which];
+    }
+
+    private double runningVariance(int c) {
+        double spread = runningSpread.data.get(c);
+        if (!logStd) {
+            return spread;
+        }
+        double std = Math.pow(10, spread);
+        return std * std;
+    }
+
+    @Override
+    public void backward(NativeFloats x, NativeFloats y, NativeFloats gradOut, NativeFloats gradIn, int n) {
+        int channels = shape.channels();
+        int m = n * shape.plane();
+        float[] xs = scratch(0, m);
+        float[] gs = scratch(1, m);
+        for (int c = 0; c < channels; c++) {
+            read(x, xs, c, n);
+            read(gradOut, gs, c, n);
+            float mu = mean[c];
+            float inv = invStd[c];
+            double sumG = 0;
+            double sumGXhat = 0;
+            for (int e = 0; e < m; e++) {
+                float gi = gs[e];
+                sumG += gi;
+                sumGXhat += gi * ((xs[e] - mu) * inv);
+            }
+            betaGradient.data.put(c, (float) sumG);
+            gammaGradient.data.put(c, (float) sumGXhat);
+            runningGradients(c);
+            if (gradIn == null) {
+                continue;
+            }
+            // dx = gamma / std * (g - mean(g) - xhat * mean(g * xhat))
+            float k = gamma.data.get(c) * inv;
+            float meanG = (float) (sumG / m);
+            float meanGXhat = (float) (sumGXhat / m);
+            for (int e = 0; e < m; e++) {
+                float xhat = (xs[e] - mu) * inv;
+                gs[e] = k * (gs[e] - meanG - xhat * meanGXhat);
+            }
+            write(gs, gradIn, c, n);
+        }
+    }
+
+    /** The running statistics' "gradients", as DL4J's backward pass writes them for its updater. */
+    private void runningGradients(int c) {
+        double running = runningMean.data.get(c);
+        meanGradient.data.put(c, (float) ((1 - decay) * (running - mean[c])));
+        if (logStd) {
+            double var = runningVariance(c);
+            double next = decay * var + (1 - decay) * batchVar[c];
+            spreadGradient.data.put(c, (float) (Math.log(var / next) * ONE_ON_2LOGE_10));
+        } else {
+            spreadGradient.data.put(c, (float) ((1 - decay) * (runningSpread.data.get(c) - batchVar[c])));
+        }
+    }
+}

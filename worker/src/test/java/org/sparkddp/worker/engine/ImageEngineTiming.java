@@ -1,0 +1,101 @@
+package org.sparkddp.worker.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * Not a test: times one training step's forward and backward pass of the shipped CNN (conf/fashion-mnist-cnn.conf's
+ * layers on 1x28x28) under DL4J's layers and under the engine, at batch 64 and 128, and the engine's layers one by
+ * one. Run it with one BLAS thread ({@code OMP_NUM_THREADS=1}) on a quiet machine; compare the figures of one run.
+ *
+ * <pre>java -cp worker/target/classes:worker/target/test-classes:$(deps) org.sparkddp.worker.engine.ImageEngineTiming [steps]</pre>
+ */
+public final class ImageEngineTiming {
+    private static final String SHIPPED_CNN = "model.layers=["
+            + "{type=conv,filters=32,kernel=3,padding=same},{type=batch-norm},{type=max-pool,kernel=2},"
+            + "{type=conv,filters=32,kernel=3,padding=same},{type=batch-norm},{type=max-pool,kernel=2},"
+            + "{type=flatten},{type=dense,units=128},{type=dropout,rate=0.3}]";
+
+    private ImageEngineTiming() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int steps = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        EngineCheck check = EngineCheck.of(List.of(1, 28, 28), 10, SHIPPED_CNN, "model.activation=relu",
+                "model.weight-init=he", "optimizer.name=adam");
+        for (int n : new int[] {64, 128}) {
+            DataSet batch = check.batch(n, 1, true);
+            double dl4j = msPerStep(() -> check.dl4j.computeGradient(batch), steps);
+            double engine = msPerStep(() -> check.engine.computeGradient(batch), steps);
+            System.out.printf("batch %d: DL4J %.1f ms/step, engine %.1f ms/step (%.2fx), engine %.0f samples/s%n",
+                    n, dl4j, engine, dl4j / engine, n * 1000 / engine);
+            perLayer((EngineTrainable) check.engine, batch, steps);
+            // the second convolution's three matrix products alone (32 filters, 32x3x3 rows, n*14*14 columns)
+            int cols = n * 14 * 14;
+            sgemm("conv2 forward  W x col", false, false, 32, cols, 288, steps);
+            sgemm("conv2 dW       dOut x col^T", false, true, 32, 288, cols, steps);
+            sgemm("conv2 dCol     W^T x dOut", true, false, 288, cols, 32, steps);
+        }
+    }
+
+    /** Times {@code C[m x n] = op(A)[m x k] op(B)[k x n]} and prints ms and GFLOP/s. */
+    private static void sgemm(String what, boolean ta, boolean tb, int m, int n, int k, int steps) {
+        try (NativeFloats a = NativeFloats.allocate((long) m * k); NativeFloats b = NativeFloats.allocate((long) k * n);
+             NativeFloats c = NativeFloats.allocate((long) m * n)) {
+            int lda = ta ? m : k;
+            int ldb = tb ? k : n;
+            double ms = msPerStep(() -> Blas.sgemm(ta, tb, m, n, k, 1f, a.at(0), lda, b.at(0), ldb, 0f, c.at(0), n),
+                    steps);
+            System.out.printf("  sgemm %-28s %5d x %6d x %5d: %6.2f ms, %5.1f GFLOP/s%n", what, m, n, k, ms,
+                    2.0 * m * n * k / ms / 1e6);
+        }
+    }
+
+    /** Each engine layer's forward and backward time, on buffers of its own. */
+    private static void perLayer(EngineTrainable trainable, DataSet batch, int steps) {
+        List<EngineLayer> layers = trainable.engine().chain();
+        int n = Math.toIntExact(batch.getFeatures().size(0));
+        List<NativeFloats> acts = new ArrayList<>();
+        List<NativeFloats> grads = new ArrayList<>();
+        acts.add(NativeFloats.of(batch.getFeatures().dup('c')));
+        grads.add(null);
+        for (EngineLayer layer : layers) {
+            acts.add(NativeFloats.allocate((long) n * layer.out().size()));
+            grads.add(NativeFloats.allocate((long) n * layer.out().size()));
+        }
+        double[] forward = new double[layers.size()];
+        double[] backward = new double[layers.size()];
+        for (int round = 0; round < 2; round++) { // the first round warms the JIT up
+            java.util.Arrays.fill(forward, 0);
+            java.util.Arrays.fill(backward, 0);
+            for (int s = 0; s < steps; s++) {
+                for (int i = 0; i < layers.size(); i++) {
+                    long t = System.nanoTime();
+                    layers.get(i).forward(acts.get(i), acts.get(i + 1), n, true);
+                    forward[i] += (System.nanoTime() - t) / 1e6 / steps;
+                }
+                for (int i = layers.size() - 1; i >= 0; i--) {
+                    long t = System.nanoTime();
+                    layers.get(i).backward(acts.get(i), acts.get(i + 1), grads.get(i + 1), grads.get(i), n);
+                    backward[i] += (System.nanoTime() - t) / 1e6 / steps;
+                }
+            }
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            System.out.printf("  %-2d %-14s -> %-9s forward %7.2f ms  backward %7.2f ms%n", i,
+                    layers.get(i).getClass().getSimpleName(), layers.get(i).out(), forward[i], backward[i]);
+        }
+    }
+
+    private static double msPerStep(Runnable step, int steps) {
+        for (int i = 0; i < 3; i++) {
+            step.run();
+        }
+        long t = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+            step.run();
+        }
+        return (System.nanoTime() - t) / 1e6 / steps;
+    }
+}
