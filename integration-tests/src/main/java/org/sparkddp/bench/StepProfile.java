@@ -36,6 +36,8 @@ import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.model.TrainableNetwork;
+import org.sparkddp.common.nd.Dl4jHelpers;
+import org.sparkddp.common.nd.FencedExecutioner;
 
 /**
  * Times DL4J's training step (the {@code training.engine = dl4j} path) on one core, split into
@@ -104,6 +106,9 @@ public final class StepProfile {
         Options options = Options.parse(args);
         // Before any network exists: DL4J decides at layer creation whether a layer gets its oneDNN helper.
         Nd4j.getEnvironment().allowHelpers(options.helpers());
+        // What NetworkFactory does in every training JVM, done here too for the hand-built networks.
+        FencedExecutioner.install();
+        Dl4jHelpers.enable();
         String text = Files.readString(options.config());
         NetworkSpec spec = NetworkSpec.of(ConfigLoader.load(new ConfigLoader.Source(options.config().toString(),
                 text), List.of("training.engine=dl4j")).config(), FASHION_SHAPE, 10);
