@@ -50,7 +50,8 @@ import org.sparkddp.common.nd.FencedExecutioner;
  * factory's network by a hand-built one of the shipped CNN's shapes in that data format (DL4J's factory builds
  * NCHW only), to measure the layout alone. The batch is random (seeded), 128 examples of 1 x 28 x 28.
  * Prints the backend's build information, which layers have a helper, then one {@code RESULT} line with the
- * median and mean milliseconds of each part, and the median CPU time of a whole step on this thread.
+ * median and mean milliseconds of each part, and the median CPU time of a whole step on this thread and in the
+ * whole process.
  */
 public final class StepProfile {
     private static final int[] FASHION_SHAPE = {1, 28, 28};
@@ -153,7 +154,13 @@ public final class StepProfile {
         // without the time other processes on a shared machine take from it: steadier than wall time there.
         double[] cpuMs = new double[options.steps()];
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        // NOTE: oneDNN builds run some ops (pooling, batch norm) on their own native threads even with
+        // OMP_NUM_THREADS=1, which the thread's CPU time misses: the process's CPU time counts them (and the JIT).
+        double[] processMs = new double[options.steps()];
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         for (int i = 0; i < options.warmup() + options.steps(); i++) {
+            long p0 = os.getProcessCpuTime();
             long c0 = threads.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             network.computeGradient(batch);
@@ -161,7 +168,9 @@ public final class StepProfile {
             network.step(i);
             long t2 = System.nanoTime();
             long c2 = threads.getCurrentThreadCpuTime();
+            long p2 = os.getProcessCpuTime();
             if (i >= options.warmup()) {
+                processMs[i - options.warmup()] = (p2 - p0) / 1e6;
                 cpuMs[i - options.warmup()] = (c2 - c0) / 1e6;
                 gradientMs[i - options.warmup()] = (t1 - t0) / 1e6;
                 stepMs[i - options.warmup()] = (t2 - t1) / 1e6;
@@ -170,10 +179,11 @@ public final class StepProfile {
         System.out.printf(Locale.ROOT, "RESULT {\"config\":\"%s\",\"format\":\"%s\",\"workspaces\":\"%s\","
                         + "\"cache\":\"%s\",\"helpers\":%b,\"parameters\":%d,\"steps\":%d,"
                         + "\"gradient_ms_median\":%.3f,\"gradient_ms_mean\":%.3f,\"step_ms_median\":%.3f,"
-                        + "\"step_ms_mean\":%.3f,\"total_ms_median\":%.3f,\"cpu_ms_median\":%.3f}%n",
+                        + "\"step_ms_mean\":%.3f,\"total_ms_median\":%.3f,\"cpu_ms_median\":%.3f,"
+                        + "\"process_cpu_ms_median\":%.3f}%n",
                 options.config().getFileName(), options.format(), options.workspaces(), options.cache(),
                 options.helpers(), model.numParams(), options.steps(), median(gradientMs), mean(gradientMs),
-                median(stepMs), mean(stepMs), median(sum(gradientMs, stepMs)), median(cpuMs));
+                median(stepMs), mean(stepMs), median(sum(gradientMs, stepMs)), median(cpuMs), median(processMs));
     }
 
     /** Seeded random pixels and one-hot labels: the step's cost does not depend on the values. */
