@@ -18,9 +18,11 @@ import org.slf4j.LoggerFactory;
  * nd4j-native build with oneDNN ({@code HAVE_ONEDNN}: the {@code linux-x86_64-onednn*} classifiers), libnd4j's own
  * ops on the plain build.
  *
- * <p>Measured 2026-11-28, shipped CNN, batch 128, one core, CPU ms per step (StepProfile): plain build 990-1020
- * without helpers, 774 with; {@code linux-x86_64-onednn-avx2} build 1030 without, 166-190 with. Gradients with and
- * without helpers agreed to 2.8e-6 relative (L2) on both builds. Dense layers have no helper: the MLP is unchanged.
+ * <p>Measured 2026-11-28, shipped CNN, batch 128, OMP_NUM_THREADS=1, CPU ms per step of the whole process
+ * (StepProfile): plain build 1080-1140 without helpers, 920-950 with; {@code linux-x86_64-onednn} build 390-430 with
+ * (of which 170-220 on the training thread: oneDNN ran pooling and batch norm on 3 more OpenMP threads), 330 when
+ * libnd4j's OpenMP was pinned to one thread ({@code NativeOps.setOmpNumThreads(1)}). Gradients with and without
+ * helpers agreed to 2.8e-6 relative (L2) on both builds. Dense layers have no helper: the MLP is unchanged.
  */
 public final class Dl4jHelpers {
     /** DL4J M2's switch; a value the user set (for example {@code -D...=true} to rule the helpers out) wins. */
