@@ -31,16 +31,21 @@ public final class ComputeBenchmark {
     record Effort(int stepWarmup, int stepSteps, int syncIterations, int syncSkip, int torchWarmup, int torchIterations) {
     }
 
-    /** One model of the benchmark; {@code m, k, n}: its largest matrix product, where its ceiling is measured. */
-    record Model(String key, String config, int m, int k, int n, Effort full, Effort quick) {
+    /**
+     * One model of the benchmark; {@code m, k, n}: its largest matrix product, where its ceiling is measured;
+     * {@code stepInput}: one example's shape in the single-process steps. NOTE: the MLP's steps take flat 784-wide
+     * rows, which the engine covers; spark-ddp hands the MLP IDX images as 1 x 28 x 28, where the engine (as of this
+     * writing) falls back to DL4J, and the sync rows say so.
+     */
+    record Model(String key, String config, int m, int k, int n, Effort full, Effort quick, String stepInput) {
     }
 
     static final List<Model> MODELS = List.of(
             new Model("mlp", "conf/fashion-mnist-mlp.conf", 128, 784, 256,
-                    new Effort(20, 200, 469, 100, 20, 300), new Effort(10, 60, 250, 60, 10, 100)),
+                    new Effort(20, 200, 469, 100, 20, 300), new Effort(10, 60, 250, 60, 10, 100), "784"),
             // conv2 as im2col: 32 filters x (32 channels x 3 x 3) x (128 examples x 14 x 14 positions)
             new Model("cnn", "conf/fashion-mnist-cnn.conf", 32, 288, 128 * 14 * 14,
-                    new Effort(3, 15, 120, 30, 5, 40), new Effort(2, 5, 40, 15, 3, 10)));
+                    new Effort(3, 15, 60, 20, 5, 40), new Effort(2, 5, 40, 15, 3, 10), "1,28,28"));
     private static final int BATCH = 128;
     private static final long TORCH_TIMEOUT_S = 600;
 
@@ -116,7 +121,8 @@ public final class ComputeBenchmark {
         }
         String header = String.format(Locale.ROOT, "## Compute per core: run of %s%s%n%n%s%n%n%s%n%nLoad average"
                         + " (1 min) before: %s, after: %s. Global batch 128 everywhere; single-process steps on random"
-                        + " Fashion-MNIST-shaped batches, the rest on the full Fashion-MNIST.",
+                        + " Fashion-MNIST-shaped batches (the MLP's as flat 784-wide rows), the rest on the full"
+                        + " Fashion-MNIST (as IDX gives it: 1 x 28 x 28).",
                 LocalDate.now(), quick ? " (--quick)" : "", Machine.describe(), torchLine, loadBefore, loadAverage());
         return new ComputeReport(header, ceilings, shapes, flops, rows).markdown();
     }
@@ -140,15 +146,16 @@ public final class ComputeBenchmark {
         progress(model.key() + ": single-process steps, DL4J and engine ...");
         Effort e = effort(model);
         List<String> args = new ArrayList<>(List.of("--warmup", "" + e.stepWarmup(), "--steps", "" + e.stepSteps(),
-                "--config", model.config(), "--set", "training.batch-size=" + BATCH));
+                "--input", model.stepInput(), "--config", model.config(), "--set", "training.batch-size=" + BATCH));
         JsonNode r = resultLines(ChildJvm.run(StepRate.class.getName(), args, "1",
                 work.resolve("step-" + model.key() + ".log"))).get(0);
         boolean covers = r.get("engine_covers").asBoolean();
         return List.of(new ComputeRow(model.key(), ComputeReport.DL4J_STEP, 1,
                         r.get("dl4j_samples_per_second").asDouble(), ""),
                 new ComputeRow(model.key(), ComputeReport.ENGINE_STEP, 1, r.get("engine_samples_per_second").asDouble(),
-                        covers ? "engine: " + r.get("engine_class").asText()
-                                : "engine does not cover this network yet: DL4J's layers computed it (fallback)"));
+                        (covers ? "engine: " + r.get("engine_class").asText()
+                                : "engine does not cover this network yet: DL4J's layers computed it (fallback)")
+                                + "; input " + model.stepInput()));
     }
 
     private List<ComputeRow> sync(Model model) throws Exception {

@@ -15,7 +15,8 @@ import org.sparkddp.worker.engine.Engines;
  * layers, then the CPU engine over a second copy, at the config's batch on random Fashion-MNIST-shaped data. Runs in
  * a child JVM with {@code OMP_NUM_THREADS=1}: ND4J reads it once, when it loads.
  *
- * <p>Usage: {@code StepRate --warmup W --steps N --config FILE [--set key=value ...]}. Prints one line
+ * <p>Usage: {@code StepRate --warmup W --steps N --input SHAPE --config FILE [--set key=value ...]}, SHAPE one
+ * example's shape, {@code 784} (flat) or {@code 1,28,28} (an image, as IDX files deliver it). Prints one line
  * {@code RESULT {"dl4j_samples_per_second":..,"engine_samples_per_second":..,"engine_covers":..,"engine_class":..}}:
  * the batch over the median of N timed steps, after W warm-up steps. When the engine does not cover the network,
  * {@link Engines#forTraining} returns DL4J's own network, {@code engine_covers} is false and the engine figure is
@@ -26,13 +27,15 @@ public final class StepRate {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 4 || !args[0].equals("--warmup") || !args[2].equals("--steps")) {
-            throw new IllegalArgumentException("usage: StepRate --warmup W --steps N --config FILE [--set key=value ...]");
+        if (args.length < 6 || !args[0].equals("--warmup") || !args[2].equals("--steps") || !args[4].equals("--input")) {
+            throw new IllegalArgumentException("usage: StepRate --warmup W --steps N --input SHAPE --config FILE"
+                    + " [--set key=value ...]");
         }
         int warmup = Integer.parseInt(args[1]);
         int steps = Integer.parseInt(args[3]);
-        SparkDdpConfig config = BenchArgs.load(Arrays.copyOfRange(args, 4, args.length)).config();
-        NetworkSpec spec = NetworkSpec.of(config, new int[] {1, 28, 28}, 10);
+        int[] shape = Arrays.stream(args[5].split(",")).mapToInt(Integer::parseInt).toArray();
+        SparkDdpConfig config = BenchArgs.load(Arrays.copyOfRange(args, 6, args.length)).config();
+        NetworkSpec spec = NetworkSpec.of(config, shape, 10);
         int batch = config.training().batchSize();
         DataSet data = batch(batch);
 
