@@ -148,27 +148,11 @@ public final class Benchmark {
 
     private Result ours(String name, String mode, List<String> extra) throws Exception {
         progress(name + " ...");
-        Path dir = work.resolve("ours-" + mode + "-" + extra.hashCode());
-        List<String> args = new ArrayList<>(List.of("train"));
-        args.addAll(common());
-        args.addAll(List.of("--set", "training.mode=" + mode, "--set", "output.dir=" + dir));
+        List<String> args = new ArrayList<>(common());
+        args.addAll(List.of("--set", "training.mode=" + mode));
         args.addAll(extra);
-        ChildJvm.run(Main.class.getName(), args, "1", work.resolve("ours-" + mode + ".log"));
-        JsonNode summary = Json.parse(Files.readString(dir.resolve("summary.json")));
-        double to85 = Double.NaN;
-        double last = Double.NaN;
-        for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) {
-            JsonNode m = Json.parse(line);
-            if (m.get("type").asText().equals("epoch")) {
-                last = m.get("samples_per_second").asDouble();
-                if (Double.isNaN(to85) && m.get("test_accuracy").asDouble() >= 0.85) {
-                    to85 = m.get("train_seconds").asDouble();
-                }
-            }
-        }
-        Result result = new Result(name, summary.get("samples_per_second").asDouble(), last, to85,
-                summary.get("test_accuracy").asDouble(), summary.get("sync_ms_per_iteration").asDouble(),
-                summary.get("compute_ms_per_iteration").asDouble(), summary.get("peak_heap_mb").asDouble());
+        Result result = SparkDdpRun.train(name, args, work.resolve("ours-" + mode + "-" + extra.hashCode()),
+                work.resolve("ours-" + mode + ".log")).result();
         System.out.println("bench:   " + result);
         return result;
     }

@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""The PyTorch peer for `deploy/bench compute` and `deploy/bench time-to-accuracy` (see docs/BENCHMARKS.md).
+
+The same layer shapes as conf/fashion-mnist-mlp.conf and conf/fashion-mnist-cnn.conf, Adam, a global batch of 128,
+on the full Fashion-MNIST read from Debian's dataset-fashion-mnist IDX files, pixels scaled to [0, 1] as spark-ddp's
+IDX reader does. Prints one JSON line per measurement on standard output; everything else goes to standard error.
+
+  torch-peer.py info
+  torch-peer.py throughput --model mlp|cnn --processes P --threads T [--warmup W] [--iterations N]
+  torch-peer.py time-to-accuracy --model mlp|cnn --processes P --threads T [--epochs E]
+
+--processes 2 runs DDP over gloo (init_method tcp://127.0.0.1, a free port), 64 examples per rank per step. The
+caller pins OMP_NUM_THREADS and OPENBLAS_NUM_THREADS to T in the environment; torch.set_num_threads(T) is set here
+too. Initial weights are PyTorch's defaults: the figures are speeds and accuracy curves, not a replica of our runs.
+"""
+import argparse
+import gzip
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+DATA = "/usr/share/datasets/fashion-mnist"
+GLOBAL_BATCH = 128
+# Bounds every wait: a rank that has not joined or finished by then is a failure, never a hang.
+JOIN_TIMEOUT_S = 120
+RUN_TIMEOUT_S = 3600
+
+
+def emit(record):
+    print(json.dumps(record, sort_keys=True), flush=True)
+
+
+def fail(message):
+    print("torch-peer: " + message, file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def read_idx(name):
+    """The IDX file `name` (gzipped) as a numpy array: images N x 28 x 28 or labels N, as uint8."""
+    import numpy as np
+    path = os.path.join(DATA, name)
+    try:
+        with gzip.open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        fail(f"cannot read {path} ({e}); install dataset-fashion-mnist")
+    magic = int.from_bytes(raw[0:4], "big")
+    dims = magic & 0xFF
+    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def load(split):
+    """Features as float32 in [0, 1] (x / 255, as spark-ddp's UnsignedByteFeatures) with a channel axis; labels."""
+    import torch
+    prefix = "train" if split == "train" else "t10k"
+    images = read_idx(f"{prefix}-images-idx3-ubyte.gz")
+    labels = read_idx(f"{prefix}-labels-idx1-ubyte.gz")
+    x = torch.from_numpy(images.astype("float32") / 255.0).unsqueeze(1)
+    y = torch.from_numpy(labels.astype("int64"))
+    return x, y
+
+
+def build(model):
+    """The config's network; a learning-rate schedule that matches its optimizer block (per iteration)."""
+    import torch
+    from torch import nn
+    if model == "mlp":
+        # conf/fashion-mnist-mlp.conf: 784-256-128-10 ReLU, softmax + cross-entropy, Adam 1e-3
+        net = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                            nn.Linear(128, 10))
+        return net, 1e-3, None
+    # conf/fashion-mnist-cnn.conf: DL4J's conv layer applies its activation, then batch norm, then pooling.
+    net = nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(32), nn.MaxPool2d(2),
+        nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(32), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, 10))
+    # Adam 0.002, halved every 1407 iterations (3 epochs of 469)
+    return net, 2e-3, 1407
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def launch_ranks(args):
+    """Runs this script once per rank (rank 0's standard output is ours) and waits, bounded, for all of them."""
+    port = free_port()
+    children = []
+    for rank in range(args.processes):
+        command = [sys.executable, os.path.abspath(__file__)] + sys.argv[1:] + [
+            "--rank", str(rank), "--port", str(port)]
+        children.append(subprocess.Popen(command, stdout=None if rank == 0 else subprocess.DEVNULL))
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    codes = []
+    for child in children:
+        try:
+            codes.append(child.wait(timeout=max(1, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            for c in children:
+                c.kill()
+            fail(f"a DDP rank ran past {RUN_TIMEOUT_S} s; check the ranks' standard error above")
+    if any(codes):
+        fail(f"DDP ranks exited with {codes}; check their standard error above")
+
+
+def setup(args):
+    """Threads, the process group (when distributed), the data and the model. Returns a context dict."""
+    import torch
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(42 + args.rank)
+    distributed = args.processes > 1
+    if distributed:
+        import datetime
+        import torch.distributed as dist
+        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{args.port}", rank=args.rank,
+                                world_size=args.processes, timeout=datetime.timedelta(seconds=JOIN_TIMEOUT_S))
+    net, lr, halve_every = build(args.model)
+    if distributed:
+        torch.manual_seed(42)  # DDP broadcasts rank 0's weights anyway; the seed keeps the runs repeatable
+        net = torch.nn.parallel.DistributedDataParallel(net)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.StepLR(optimizer, halve_every, 0.5) if halve_every else None
+    x, y = load("train")
+    return {"torch": torch, "net": net, "optimizer": optimizer, "schedule": schedule, "x": x, "y": y,
+            "distributed": distributed, "per_rank": GLOBAL_BATCH // args.processes}
+
+
+def train_step(ctx, rows):
+    torch = ctx["torch"]
+    ctx["optimizer"].zero_grad(set_to_none=True)
+    loss = torch.nn.functional.cross_entropy(ctx["net"](ctx["x"][rows]), ctx["y"][rows])
+    loss.backward()
+    ctx["optimizer"].step()
+    if ctx["schedule"] is not None:
+        ctx["schedule"].step()
+    return loss
+
+
+def rank_rows(args, ctx, order, step):
+    """This rank's share of global batch `step` of the epoch permutation `order`."""
+    start = step * GLOBAL_BATCH + args.rank * ctx["per_rank"]
+    return order[start:start + ctx["per_rank"]]
+
+
+def barrier(ctx):
+    if ctx["distributed"]:
+        import torch.distributed as dist
+        dist.barrier()
+
+
+def throughput(args):
+    ctx = setup(args)
+    torch = ctx["torch"]
+    generator = torch.Generator().manual_seed(42)
+    order = torch.randperm(ctx["x"].shape[0], generator=generator)
+    steps_per_epoch = ctx["x"].shape[0] // GLOBAL_BATCH
+    ctx["net"].train()
+    for i in range(args.warmup):
+        train_step(ctx, rank_rows(args, ctx, order, i % steps_per_epoch))
+    barrier(ctx)
+    start = time.perf_counter()
+    for i in range(args.iterations):
+        train_step(ctx, rank_rows(args, ctx, order, (args.warmup + i) % steps_per_epoch))
+    barrier(ctx)
+    seconds = time.perf_counter() - start
+    if args.rank == 0:
+        emit({"kind": "throughput", "model": args.model, "processes": args.processes, "threads": args.threads,
+              "iterations": args.iterations, "seconds": round(seconds, 4),
+              "samples_per_second": round(args.iterations * GLOBAL_BATCH / seconds, 1)})
+
+
+def evaluate(args, ctx, x_test, y_test):
+    """Test accuracy; in DDP each rank scores its half of the test set and the counts are summed."""
+    torch = ctx["torch"]
+    n = x_test.shape[0]
+    share = (n + args.processes - 1) // args.processes
+    lo, hi = args.rank * share, min(n, (args.rank + 1) * share)
+    ctx["net"].eval()
+    correct = 0
+    with torch.no_grad():
+        for start in range(lo, hi, 1000):
+            end = min(hi, start + 1000)
+            correct += int((ctx["net"](x_test[start:end]).argmax(1) == y_test[start:end]).sum())
+    ctx["net"].train()
+    if ctx["distributed"]:
+        import torch.distributed as dist
+        total = torch.tensor([correct], dtype=torch.int64)
+        dist.all_reduce(total)
+        correct = int(total.item())
+    return correct / n
+
+
+def time_to_accuracy(args):
+    """Trains up to --epochs epochs, evaluating every half epoch; stops once 0.90 is reached."""
+    ctx = setup(args)
+    torch = ctx["torch"]
+    x_test, y_test = load("test")
+    steps_per_epoch = (ctx["x"].shape[0] + GLOBAL_BATCH - 1) // GLOBAL_BATCH
+    half = steps_per_epoch // 2
+    generator = torch.Generator().manual_seed(42)
+    reached = {0.88: None, 0.90: None}
+    best = 0.0
+    barrier(ctx)
+    start = time.perf_counter()
+    for epoch in range(args.epochs):
+        order = torch.randperm(ctx["x"].shape[0], generator=generator)
+        for step in range(steps_per_epoch):
+            rows = rank_rows(args, ctx, order, step)
+            if len(rows) == 0:
+                continue
+            train_step(ctx, rows)
+            if step + 1 == half or step + 1 == steps_per_epoch:
+                accuracy = evaluate(args, ctx, x_test, y_test)
+                seconds = time.perf_counter() - start
+                at = epoch + (step + 1) / steps_per_epoch
+                best = max(best, accuracy)
+                if args.rank == 0:
+                    emit({"kind": "evaluation", "model": args.model, "processes": args.processes,
+                          "threads": args.threads, "epoch": round(at, 2), "seconds": round(seconds, 2),
+                          "test_accuracy": round(accuracy, 4)})
+                for target in reached:
+                    if reached[target] is None and accuracy >= target:
+                        reached[target] = seconds
+        if reached[0.90] is not None:
+            break
+    if args.rank == 0:
+        emit({"kind": "time_to_accuracy", "model": args.model, "processes": args.processes, "threads": args.threads,
+              "seconds_to_0.88": reached[0.88], "seconds_to_0.90": reached[0.90], "epochs_run": epoch + 1,
+              "best_test_accuracy": round(best, 4)})
+
+
+def info():
+    """The torch version and the BLAS it runs: Debian's build says BLAS_INFO=generic, since it links libblas.so.3,
+    which the alternatives system points at OpenBLAS when libopenblas0-pthread is installed; so the library is read
+    from this process's mapped files after one matrix product."""
+    import torch
+    a = torch.ones(64, 64)
+    _ = a @ a
+    with open("/proc/self/maps") as maps:
+        libraries = sorted({line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line})
+    named = [path for path in libraries if "openblas" in os.path.basename(path).lower()] or libraries
+    blas = named[0] if named else "none mapped"
+    emit({"kind": "info", "torch": torch.__version__, "blas": blas, "openblas": "openblas" in blas.lower(),
+          "python": sys.version.split()[0]})
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=["info", "throughput", "time-to-accuracy"])
+    parser.add_argument("--model", choices=["mlp", "cnn"], default="mlp")
+    parser.add_argument("--processes", type=int, default=1, choices=[1, 2])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--iterations", type=int, default=200)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--rank", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.threads < 1 or args.warmup < 0 or args.iterations < 1 or args.epochs < 1:
+        fail("--threads, --iterations and --epochs must be >= 1 and --warmup >= 0")
+    if args.mode == "info":
+        info()
+        return
+    if args.processes > 1 and args.rank is None:
+        launch_ranks(args)
+        return
+    if args.rank is None:
+        args.rank = 0
+    if args.mode == "throughput":
+        throughput(args)
+    else:
+        time_to_accuracy(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+package org.sparkddp.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.sparkddp.common.config.SparkDdpConfig;
+import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.driver.output.Json;
+
+/**
+ * {@code deploy/bench compute}: the compute per core, in one run on this machine, for the MLP and the CNN
+ * ({@code conf/fashion-mnist-mlp.conf}, {@code conf/fashion-mnist-cnn.conf}, batch 128): the one-thread OpenBLAS
+ * sgemm ceiling, the models' FLOPs, single-process steps (DL4J's and the CPU engine's), spark-ddp sync with
+ * {@code training.engine} auto and dl4j, and the PyTorch peer ({@code deploy/torch-peer.py}: 1 x 1, 1 x 2, DDP 2 x 1).
+ * Prints Markdown: samples/s, GFLOP/s, the share of the ceiling, and the ratios issue 18 sets as targets. Runs on
+ * the benchmark's driver; every measurement runs in a child process.
+ *
+ * <p>Options: {@code --quick} (fewer iterations: about 4 minutes), {@code --out FILE} (also write the Markdown).
+ */
+public final class ComputeBenchmark {
+    /** How long each contender runs. {@code syncSkip} iterations of a spark-ddp run are its warm-up. */
+    record Effort(int stepWarmup, int stepSteps, int syncIterations, int syncSkip, int torchWarmup, int torchIterations) {
+    }
+
+    /**
+     * One model of the benchmark; {@code m, k, n}: its largest matrix product, where its ceiling is measured;
+     * {@code stepInput}: one example's shape in the single-process steps. NOTE: the MLP's steps take flat 784-wide
+     * rows, which the engine covers; spark-ddp hands the MLP IDX images as 1 x 28 x 28, where the engine (as of this
+     * writing) falls back to DL4J, and the sync rows say so.
+     */
+    record Model(String key, String config, int m, int k, int n, Effort full, Effort quick, String stepInput) {
+    }
+
+    static final List<Model> MODELS = List.of(
+            new Model("mlp", "conf/fashion-mnist-mlp.conf", 128, 784, 256,
+                    new Effort(20, 200, 469, 100, 20, 300), new Effort(10, 60, 250, 60, 10, 100), "784"),
+            // conv2 as im2col: 32 filters x (32 channels x 3 x 3) x (128 examples x 14 x 14 positions)
+            new Model("cnn", "conf/fashion-mnist-cnn.conf", 32, 288, 128 * 14 * 14,
+                    new Effort(3, 15, 60, 20, 5, 40), new Effort(2, 5, 40, 15, 3, 10), "1,28,28"));
+    private static final int BATCH = 128;
+    private static final long TORCH_TIMEOUT_S = 600;
+
+    private final boolean quick;
+    private final Path work;
+    private final long started = System.nanoTime();
+
+    private ComputeBenchmark(boolean quick, Path work) {
+        this.quick = quick;
+        this.work = work;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        Path out = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--out" -> {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("--out needs a file name");
+                    }
+                    out = Path.of(args[++i]);
+                }
+                default -> throw new IllegalArgumentException("bench compute: unknown argument " + args[i]
+                        + " (expected --quick, --out FILE)");
+            }
+        }
+        ComputeBenchmark bench = new ComputeBenchmark(quick, Files.createTempDirectory("spark-ddp-bench-compute"));
+        String markdown = bench.run();
+        bench.progress("done; logs in " + bench.work);
+        System.out.println();
+        System.out.println(markdown);
+        if (out != null) {
+            writeAtomically(out, markdown);
+        }
+    }
+
+    /** Writes to a temporary name beside {@code out}, then renames, so a reader never sees half a report. */
+    static void writeAtomically(Path out, String text) throws java.io.IOException {
+        Path absolute = out.toAbsolutePath();
+        Path tmp = absolute.resolveSibling(absolute.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private String run() throws Exception {
+        String loadBefore = loadAverage();
+        Map<String, Double> ceilings = new LinkedHashMap<>();
+        Map<String, String> shapes = new LinkedHashMap<>();
+        Map<String, Long> flops = new LinkedHashMap<>();
+        List<ComputeRow> rows = new ArrayList<>();
+        ceilings(ceilings, shapes);
+        for (Model model : MODELS) {
+            flops.put(model.key(), ModelFlops.trainingFlops(spec(model.config())));
+            rows.addAll(singleProcess(model));
+        }
+        for (Model model : MODELS) {
+            rows.addAll(sync(model));
+        }
+        TorchPeer torch = new TorchPeer(work);
+        Optional<String> absent = torch.absence();
+        String torchLine = absent.orElse(null);
+        if (absent.isEmpty()) {
+            JsonNode info = torch.info();
+            torchLine = String.format(Locale.ROOT, "PyTorch %s (BLAS: %s%s), Python %s, from Debian's python3-torch;"
+                            + " OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and torch.set_num_threads pinned to the threads"
+                            + " per process.", info.path("torch").asText(), info.path("blas").asText(),
+                    info.path("openblas").asBoolean() ? "" : ", NOT OpenBLAS", info.path("python").asText());
+        }
+        for (Model model : MODELS) {
+            rows.addAll(torch(torch, model, absent));
+        }
+        String header = String.format(Locale.ROOT, "## Compute per core: run of %s%s%n%n%s%n%n%s%n%nLoad average"
+                        + " (1 min) before: %s, after: %s. Global batch 128 everywhere; single-process steps on random"
+                        + " Fashion-MNIST-shaped batches (the MLP's as flat 784-wide rows), the rest on the full"
+                        + " Fashion-MNIST (as IDX gives it: 1 x 28 x 28).",
+                LocalDate.now(), quick ? " (--quick)" : "", Machine.describe(), torchLine, loadBefore, loadAverage());
+        return new ComputeReport(header, ceilings, shapes, flops, rows).markdown();
+    }
+
+    private void ceilings(Map<String, Double> ceilings, Map<String, String> shapes) throws Exception {
+        progress("sgemm ceiling ...");
+        List<String> args = new ArrayList<>(List.of("--runs", quick ? "20" : "100"));
+        for (Model model : MODELS) {
+            args.addAll(List.of("" + model.m(), "" + model.k(), "" + model.n()));
+        }
+        String output = ChildJvm.run(SgemmCeiling.class.getName(), args, "1", work.resolve("sgemm.log"));
+        List<JsonNode> results = resultLines(output);
+        for (int i = 0; i < MODELS.size(); i++) {
+            Model model = MODELS.get(i);
+            ceilings.put(model.key(), results.get(i).get("gflops").asDouble());
+            shapes.put(model.key(), model.m() + " x " + model.k() + " x " + model.n());
+        }
+    }
+
+    private List<ComputeRow> singleProcess(Model model) throws Exception {
+        progress(model.key() + ": single-process steps, DL4J and engine ...");
+        Effort e = effort(model);
+        List<String> args = new ArrayList<>(List.of("--warmup", "" + e.stepWarmup(), "--steps", "" + e.stepSteps(),
+                "--input", model.stepInput(), "--config", model.config(), "--set", "training.batch-size=" + BATCH));
+        JsonNode r = resultLines(ChildJvm.run(StepRate.class.getName(), args, "1",
+                work.resolve("step-" + model.key() + ".log"))).get(0);
+        boolean covers = r.get("engine_covers").asBoolean();
+        return List.of(new ComputeRow(model.key(), ComputeReport.DL4J_STEP, 1,
+                        r.get("dl4j_samples_per_second").asDouble(), ""),
+                new ComputeRow(model.key(), ComputeReport.ENGINE_STEP, 1, r.get("engine_samples_per_second").asDouble(),
+                        (covers ? "engine: " + r.get("engine_class").asText()
+                                : "engine does not cover this network yet: DL4J's layers computed it (fallback)")
+                                + "; input " + model.stepInput()));
+    }
+
+    private List<ComputeRow> sync(Model model) throws Exception {
+        Effort e = effort(model);
+        List<ComputeRow> rows = new ArrayList<>();
+        for (String engine : List.of("auto", "dl4j")) {
+            progress(model.key() + ": spark-ddp sync, engine " + engine + " ...");
+            List<String> args = List.of("--config", model.config(), "--set", "training.mode=sync", "--set",
+                    "training.workers=2", "--set", "spark.master=local[2]", "--set", "spark.ui.enabled=false",
+                    "--set", "training.batch-size=" + BATCH, "--set", "training.epochs=1", "--set",
+                    "training.max-iterations=" + e.syncIterations(), "--set", "output.log-every=10", "--set",
+                    "training.engine=" + engine);
+            String name = "sync-" + model.key() + "-" + engine;
+            SparkDdpRun run = SparkDdpRun.train(name, args, work.resolve(name), work.resolve(name + ".log"));
+            String note = String.format(Locale.ROOT, "iterations %d to %d of %d", e.syncSkip(), e.syncIterations(),
+                    e.syncIterations());
+            if (engine.equals("auto")) {
+                note += run.engineFallback().map(l -> "; fell back to DL4J: " + l).orElse("");
+            }
+            rows.add(new ComputeRow(model.key(), engine.equals("auto") ? ComputeReport.SYNC_AUTO : ComputeReport.SYNC_DL4J,
+                    2, run.steadySamplesPerSecond(e.syncSkip(), BATCH), note));
+        }
+        return rows;
+    }
+
+    private List<ComputeRow> torch(TorchPeer torch, Model model, Optional<String> absent) {
+        Effort e = effort(model);
+        record Setting(String name, int processes, int threads) {
+        }
+        List<ComputeRow> rows = new ArrayList<>();
+        for (Setting s : List.of(new Setting(ComputeReport.TORCH_1X1, 1, 1), new Setting(ComputeReport.TORCH_1X2, 1, 2),
+                new Setting(ComputeReport.TORCH_DDP, 2, 1))) {
+            int cores = s.processes() * s.threads();
+            if (absent.isPresent()) {
+                rows.add(new ComputeRow(model.key(), s.name(), cores, Double.NaN, absent.get()));
+                continue;
+            }
+            progress(model.key() + ": " + s.name() + " ...");
+            try {
+                double rate = torch.throughput(model.key(), s.processes(), s.threads(), e.torchWarmup(),
+                        e.torchIterations(), TORCH_TIMEOUT_S);
+                rows.add(new ComputeRow(model.key(), s.name(), cores, rate, String.format(Locale.ROOT,
+                        "%d iterations after %d warm-up", e.torchIterations(), e.torchWarmup())));
+            } catch (Exception failure) {
+                // One failed peer does not cost the rest of the table; the row says what failed and where to look.
+                rows.add(new ComputeRow(model.key(), s.name(), cores, Double.NaN, "failed: " + failure.getMessage()));
+            }
+        }
+        return rows;
+    }
+
+    private Effort effort(Model model) {
+        return quick ? model.quick() : model.full();
+    }
+
+    /** The network of {@code configFile} at batch 128, on 1 x 28 x 28 images and 10 classes. */
+    static NetworkSpec spec(String configFile) throws java.io.IOException {
+        SparkDdpConfig config = BenchArgs.load(new String[] {"--config", configFile, "--set",
+                "training.batch-size=" + BATCH}).config();
+        return NetworkSpec.of(config, new int[] {1, 28, 28}, 10);
+    }
+
+    /** The child's {@code RESULT {json}} lines, in order. */
+    static List<JsonNode> resultLines(String output) {
+        return output.lines().filter(l -> l.startsWith("RESULT ")).map(l -> Json.parse(l.substring(7))).toList();
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+
+    private void progress(String what) {
+        System.out.printf(Locale.ROOT, "bench compute: %5.0f s  %s%n", (System.nanoTime() - started) / 1e9, what);
+    }
+}

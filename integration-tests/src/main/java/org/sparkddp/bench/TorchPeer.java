@@ -1,0 +1,102 @@
+package org.sparkddp.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs {@code deploy/torch-peer.py}, the PyTorch peer, as a child process with its BLAS and OpenMP threads pinned in
+ * the environment ({@code OMP_NUM_THREADS}, {@code OPENBLAS_NUM_THREADS} and {@code MKL_NUM_THREADS} set to the
+ * threads per process), and returns the JSON line it prints. Every run is bounded in time. Runs on the benchmark's
+ * driver.
+ */
+final class TorchPeer {
+    static final String ABSENT = "PyTorch absent: apt-get install python3-torch libopenblas0-pthread";
+    private static final String SCRIPT = "deploy/torch-peer.py";
+
+    private final Path work;
+
+    TorchPeer(Path work) {
+        this.work = work;
+    }
+
+    /**
+     * {@code $PYTHON} when set, else Debian's {@code /usr/bin/python3} (where {@code python3-torch} installs; a
+     * pyenv or venv {@code python3} earlier on the PATH would not see it), else {@code python3} from the PATH.
+     */
+    static String python() {
+        String chosen = System.getenv("PYTHON");
+        if (chosen != null && !chosen.isBlank()) {
+            return chosen;
+        }
+        return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    }
+
+    /** Empty when {@code python3 -c "import torch"} works, else the line the tables print instead of figures. */
+    Optional<String> absence() throws IOException, InterruptedException {
+        if (!Files.isRegularFile(Path.of(SCRIPT))) {
+            return Optional.of("PyTorch peer absent: " + SCRIPT + " not found (run from the repository root)");
+        }
+        Process p = new ProcessBuilder(python(), "-c", "import torch").redirectErrorStream(true)
+                .redirectOutput(work.resolve("import-torch.log").toFile()).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return Optional.of(ABSENT + " (import torch took over 120 s)");
+        }
+        return p.exitValue() == 0 ? Optional.empty() : Optional.of(ABSENT);
+    }
+
+    /** The {@code info} line: torch version and the BLAS it was built with. */
+    JsonNode info() throws IOException, InterruptedException {
+        return line(List.of("info"), 1, "info", "info", 120);
+    }
+
+    /** Steady-state global samples/s (warm-up excluded) of {@code processes} x {@code threads}. */
+    double throughput(String model, int processes, int threads, int warmup, int iterations, long timeoutSeconds)
+            throws IOException, InterruptedException {
+        JsonNode r = line(List.of("throughput", "--model", model, "--processes", "" + processes, "--threads",
+                "" + threads, "--warmup", "" + warmup, "--iterations", "" + iterations), threads, "throughput",
+                "throughput-" + model + "-" + processes + "x" + threads, timeoutSeconds);
+        return r.get("samples_per_second").asDouble();
+    }
+
+    /** The {@code time_to_accuracy} line: seconds to 0.88 and 0.90 test accuracy (null when not reached). */
+    JsonNode timeToAccuracy(String model, int processes, int threads, int epochs, long timeoutSeconds)
+            throws IOException, InterruptedException {
+        return line(List.of("time-to-accuracy", "--model", model, "--processes", "" + processes, "--threads",
+                "" + threads, "--epochs", "" + epochs), threads, "time_to_accuracy",
+                "tta-" + model + "-" + processes + "x" + threads, timeoutSeconds);
+    }
+
+    private JsonNode line(List<String> args, int threads, String kind, String name, long timeoutSeconds)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(python(), SCRIPT));
+        command.addAll(args);
+        Path out = work.resolve("torch-" + name + ".out");
+        Path err = work.resolve("torch-" + name + ".log");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        for (String variable : List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")) {
+            builder.environment().put(variable, Integer.toString(threads));
+        }
+        Process p = builder.start();
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new IllegalStateException("torch-peer.py " + String.join(" ", args) + " ran past " + timeoutSeconds
+                    + " s; check " + err);
+        }
+        String output = Files.readString(out, StandardCharsets.UTF_8);
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException("torch-peer.py " + String.join(" ", args) + " exited with "
+                    + p.exitValue() + "; check " + err);
+        }
+        return PeerLines.last(output, kind).orElseThrow(() -> new IllegalStateException("torch-peer.py "
+                + String.join(" ", args) + " printed no " + kind + " line; check " + err));
+    }
+}
