@@ -3,8 +3,6 @@ package org.sparkddp.common.model;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.TrainingConfig;
-import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -46,15 +44,12 @@ final class Dl4jSlicedOptimizer implements SlicedOptimizer {
 
     /** Whether every parameter's optimizer step is element-wise, so that slicing it is exact. */
     static boolean supports(Layer[] layers) {
+        if (!SlicedOptimizer.elementWise(layers)) {
+            return false;
+        }
         for (Layer layer : layers) {
-            TrainingConfig config = layer.getConfig();
-            GradientNormalization normalization = config.getGradientNormalization();
-            if (normalization != null && normalization != GradientNormalization.None) {
-                return false;
-            }
             for (String param : layer.paramTable(false).keySet()) {
-                var regularization = config.getRegularizationByParam(param);
-                if (!layer.updaterDivideByMinibatch(param) || (regularization != null && !regularization.isEmpty())) {
+                if (!layer.updaterDivideByMinibatch(param)) {
                     return false;
                 }
             }

@@ -1,5 +1,8 @@
 package org.sparkddp.common.model;
 
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.TrainingConfig;
+import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -25,6 +28,27 @@ public interface SlicedOptimizer extends AutoCloseable {
 
     /** Writes this slice's state into DL4J's flat updater state, leaving the rest of it untouched. */
     void storeState(INDArray fullState);
+
+    /**
+     * Whether DL4J's optimizer step for these layers is element-wise: no gradient clipping by norm (which needs a whole
+     * layer's norm) and no L1/L2 (which DL4J applies inside its updater).
+     */
+    static boolean elementWise(Layer[] layers) {
+        for (Layer layer : layers) {
+            TrainingConfig config = layer.getConfig();
+            GradientNormalization normalization = config.getGradientNormalization();
+            if (normalization != null && normalization != GradientNormalization.None) {
+                return false;
+            }
+            for (String param : layer.paramTable(false).keySet()) {
+                var regularization = config.getRegularizationByParam(param);
+                if (regularization != null && !regularization.isEmpty()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
 
     /** Frees the slice's state (native memory allocated per stage); the optimizer must not be used afterwards. */
     @Override

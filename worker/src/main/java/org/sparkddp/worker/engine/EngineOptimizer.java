@@ -5,8 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.TrainingConfig;
-import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -45,7 +43,7 @@ final class EngineOptimizer implements SlicedOptimizer {
      */
     static Optional<EngineOptimizer> of(Layer[] layers, BaseMultiLayerUpdater<?> updater, INDArray params,
                                         INDArray gradients, int from, int to, boolean sliced) {
-        if (!elementWise(layers)) {
+        if (!SlicedOptimizer.elementWise(layers)) {
             return Optional.empty();
         }
         INDArray stateView = updater.getStateViewArray();
@@ -73,23 +71,6 @@ final class EngineOptimizer implements SlicedOptimizer {
                     state));
         }
         return Optional.of(new EngineOptimizer(pieces, sliced));
-    }
-
-    private static boolean elementWise(Layer[] layers) {
-        for (Layer layer : layers) {
-            TrainingConfig config = layer.getConfig();
-            GradientNormalization normalization = config.getGradientNormalization();
-            if (normalization != null && normalization != GradientNormalization.None) {
-                return false;
-            }
-            for (String param : layer.paramTable(false).keySet()) {
-                var regularization = config.getRegularizationByParam(param);
-                if (regularization != null && !regularization.isEmpty()) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 
     private static boolean uniformDivision(UpdaterBlock block, UpdateRule rule) {
