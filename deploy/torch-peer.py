@@ -69,17 +69,18 @@ def build(model):
     import torch
     from torch import nn
     if model == "mlp":
-        # conf/fashion-mnist-mlp.conf: 784-256-128-10 ReLU, softmax + cross-entropy, Adam 1e-3
+        # conf/fashion-mnist-mlp.conf: 784-256-128-10 ReLU, softmax + cross-entropy, Adam 1e-3 halved every 2345
+        # iterations (5 epochs of 469)
         net = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
                             nn.Linear(128, 10))
-        return net, 1e-3, None
+        return net, 1e-3, 2345
     # conf/fashion-mnist-cnn.conf: DL4J's conv layer applies its activation, then batch norm, then pooling.
     net = nn.Sequential(
         nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(32), nn.MaxPool2d(2),
-        nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(32), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, 10))
-    # Adam 0.002, halved every 1407 iterations (3 epochs of 469)
-    return net, 2e-3, 1407
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(64), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.4), nn.Linear(128, 10))
+    # Adam 0.002, halved every 1876 iterations (4 epochs of 469)
+    return net, 2e-3, 1876
 
 
 def free_port():
