@@ -43,8 +43,8 @@ public final class ComputeBenchmark {
     static final List<Model> MODELS = List.of(
             new Model("mlp", "conf/fashion-mnist-mlp.conf", 128, 784, 256,
                     new Effort(20, 200, 469, 100, 20, 300), new Effort(10, 60, 250, 60, 10, 100), "784"),
-            // conv2 as im2col: 32 filters x (32 channels x 3 x 3) x (128 examples x 14 x 14 positions)
-            new Model("cnn", "conf/fashion-mnist-cnn.conf", 32, 288, 128 * 14 * 14,
+            // conv2 as im2col: 64 filters x (32 channels x 3 x 3) x (128 examples x 14 x 14 positions)
+            new Model("cnn", "conf/fashion-mnist-cnn.conf", 64, 288, 128 * 14 * 14,
                     new Effort(3, 15, 60, 20, 5, 40), new Effort(2, 5, 40, 15, 3, 10), "1,28,28"));
     private static final int BATCH = 128;
     private static final long TORCH_TIMEOUT_S = 600;

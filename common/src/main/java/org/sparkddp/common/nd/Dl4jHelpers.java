@@ -45,12 +45,12 @@ public final class Dl4jHelpers {
             return; // on CUDA the same switch would bring in cuDNN helpers: not measured, left as DL4J ships it
         }
         if (System.getProperty(DISABLE_PROPERTY) != null) {
-            LOG.info("DL4J layer helpers: {}={} as set by the user", DISABLE_PROPERTY,
+            LOG.debug("DL4J layer helpers: {}={} as set by the user", DISABLE_PROPERTY,
                     System.getProperty(DISABLE_PROPERTY));
             return;
         }
         System.setProperty(DISABLE_PROPERTY, "false");
-        LOG.info(hasOneDnn()
+        LOG.debug(hasOneDnn()
                 ? "DL4J layer helpers on: conv, batch norm and pooling run oneDNN (nd4j-native built with HAVE_ONEDNN)"
                 : "DL4J layer helpers on: conv, batch norm and pooling run libnd4j's own ops (this nd4j-native build "
                         + "has no oneDNN; the linux-x86_64-onednn classifiers have it)");
