@@ -4,6 +4,7 @@ import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The engine's network: nodes in topological order, each an {@link EngineLayer} on one earlier node's output (a
@@ -13,6 +14,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * executor.
  */
 final class EngineNetwork implements AutoCloseable {
+    /** Rows per block of an inference pass, at least (see {@link #output}). */
+    static final int INFERENCE_ROWS = 128;
+
     /** The node index that stands for the network's input rows. */
     static final int INPUT = -1;
 
@@ -83,14 +87,25 @@ final class EngineNetwork implements AutoCloseable {
         }
     }
 
-    /** The network's output (after the output activation) in inference mode, as a new {@code n x outputs} array. */
+    /**
+     * The network's output (after the output activation) in inference mode, as a new {@code n x outputs} array.
+     * Computed in blocks of at most {@link #INFERENCE_ROWS} rows (or the training batch, if larger), so that scoring
+     * a large held-out block does not grow the buffers past what training needs: every row's output depends on that
+     * row alone in inference.
+     */
     INDArray output(INDArray features) {
         int n = rows(features);
-        ensureCapacity(n);
+        int block = Math.max(capacity, INFERENCE_ROWS);
+        ensureCapacity(Math.min(n, block));
         INDArray result = Nd4j.createUninitialized(DataType.FLOAT, n, outputs);
-        try (NativeFloats x = view(features); NativeFloats out = NativeFloats.of(result)) {
-            forward(x, n, false);
-            loss.activate(activations[nodes.size() - 1], out, n, outputs);
+        for (int from = 0; from < n; from += block) {
+            int to = Math.min(n, from + block);
+            INDArray in = n <= block ? features : features.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+            INDArray out = n <= block ? result : result.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+            try (NativeFloats x = view(in); NativeFloats y = NativeFloats.of(out)) {
+                forward(x, to - from, false);
+                loss.activate(activations[nodes.size() - 1], y, to - from, outputs);
+            }
         }
         return result;
     }

@@ -42,6 +42,16 @@ class DenseEngineTest {
     }
 
     @org.junit.jupiter.api.Test
+    void scoresMoreRowsThanABlockInBlocks() {
+        EngineCheck check = EngineCheck.of(List.of(12), 5, "model.layers=[{type=dense,units=16},{type=batch-norm},"
+                + "{type=dropout,rate=0.5}]");
+        check.gradientsAgree(check.batch(8, 1, true), 1);
+        check.step(0, 8);
+        // 300 rows: blocks of 128, 128 and 44, each row's output its own
+        check.outputsAgree(check.batch(EngineNetwork.INFERENCE_ROWS * 2 + 44, 2, true));
+    }
+
+    @org.junit.jupiter.api.Test
     void trainsTheSameForTwentyStepsWithAdamAndL2() {
         EngineCheck check = EngineCheck.of(List.of(30), 6, "model.layers=[{type=dense,units=24},{type=dense,units=12}]",
                 "model.l2=0.001", "optimizer.name=adam");
