@@ -2,6 +2,8 @@ package org.sparkddp.worker.engine;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.DoubleSupplier;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -9,28 +11,28 @@ import org.sparkddp.common.model.SlicedOptimizer;
 import org.sparkddp.common.model.TrainableNetwork;
 
 /**
- * A DL4J replica whose forward and backward pass the engine computes. The parameters, the gradient vector the
- * workers all-reduce, the optimizer state and the optimizer step stay DL4J's: the engine reads the parameters in
- * place and writes the gradient into DL4J's gradient view, so checkpoints, {@code model.zip}, the sharded optimizer
- * and every stage boundary see exactly what they see with DL4J's layers. Runs on an executor.
+ * A DL4J replica whose forward and backward pass, and (where it is element-wise) optimizer step, the engine
+ * computes. The parameters, the gradient vector the workers all-reduce and the optimizer state stay DL4J's vectors:
+ * the engine reads and writes them in place, so checkpoints, {@code model.zip}, the state's chunks and every stage
+ * boundary see exactly what they see with DL4J's layers. Runs on an executor.
  */
 final class EngineTrainable implements TrainableNetwork {
     private final TrainableNetwork dl4j;
     private final EngineNetwork engine;
     /** DL4J's L1/L2 term of the score for the current parameters; 0 for networks without either. */
-    private final java.util.function.DoubleSupplier regularizationScore;
+    private final DoubleSupplier regularizationScore;
     /** The whole network's optimizer step in place, where it is element-wise; else DL4J's updater steps. */
     private final Optional<EngineOptimizer> optimizer;
     /** Makes the optimizer of a slice {@code [from, to)} with its own state, for the sharded step. */
-    private final java.util.function.BiFunction<Integer, Integer, Optional<EngineOptimizer>> slices;
+    private final BiFunction<Integer, Integer, Optional<EngineOptimizer>> slices;
 
-    EngineTrainable(TrainableNetwork dl4j, EngineNetwork engine, java.util.function.DoubleSupplier regularizationScore,
-                    java.util.function.BiFunction<Integer, Integer, Optional<EngineOptimizer>> slices) {
+    EngineTrainable(TrainableNetwork dl4j, EngineNetwork engine, DoubleSupplier regularizationScore,
+                    Optional<EngineOptimizer> optimizer, BiFunction<Integer, Integer, Optional<EngineOptimizer>> slices) {
         this.dl4j = dl4j;
         this.engine = engine;
         this.regularizationScore = regularizationScore;
+        this.optimizer = optimizer;
         this.slices = slices;
-        this.optimizer = slices.apply(-1, -1);
     }
 
     /** The engine's network, for timing its layers. */

@@ -2,6 +2,7 @@ package org.sparkddp.worker.engine;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -16,15 +17,15 @@ import org.sparkddp.common.model.TrainableNetwork;
 
 /**
  * Chooses, for a training replica, who computes its forward and backward pass ({@code training.engine}): the CPU
- * engine where it covers the whole network, else DL4J's layers, saying so in one log line per run and reason. Runs on
- * an executor, when a replica is built.
+ * engine where it covers the whole network, else DL4J's layers, saying so in one log line per JVM and reason. Runs
+ * on an executor, when a replica is built.
  */
 public final class Engines {
     private static final Logger LOG = LoggerFactory.getLogger(Engines.class);
     /** Fallback reasons already logged, so that each executor says it once, not once per replica. */
     private static final Set<String> SAID = ConcurrentHashMap.newKeySet();
     /** Replicas this JVM built on the engine (in local mode, the driver's JVM: tests read it). */
-    private static final java.util.concurrent.atomic.AtomicLong BUILT = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong BUILT = new AtomicLong();
 
     private Engines() {
     }
@@ -59,11 +60,10 @@ public final class Engines {
             boolean regularized = spec.model().l1() > 0 || spec.model().l2() > 0;
             BUILT.incrementAndGet();
             int params = Math.toIntExact(dl4j.params().length());
-            // (-1, -1) asks for the whole network's optimizer, on DL4J's own state; a range, for a slice's own copy.
+            // the whole network's optimizer works on DL4J's own state; a slice's keeps a copy of its part
             return new EngineTrainable(dl4j, engine, regularized ? regularization : () -> 0,
-                    (from, to) -> from < 0
-                            ? EngineOptimizer.of(layers, updater, dl4j.params(), dl4j.gradients(), 0, params, false)
-                            : EngineOptimizer.of(layers, updater, dl4j.params(), dl4j.gradients(), from, to, true));
+                    EngineOptimizer.of(layers, updater, dl4j.params(), dl4j.gradients(), 0, params, false),
+                    (from, to) -> EngineOptimizer.of(layers, updater, dl4j.params(), dl4j.gradients(), from, to, true));
         } catch (Uncovered e) {
             return fallBack(e.getMessage(), dl4j);
         }
