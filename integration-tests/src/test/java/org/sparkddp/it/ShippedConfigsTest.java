@@ -58,13 +58,16 @@ class ShippedConfigsTest {
 
     private static final Map<String, Expected> EXPECTED = Map.of(
             // conv 3x3x1 -> 32: 32*9 + 32 = 320; batch norm: 4*32 = 128 (gamma, beta, mean, variance);
-            // conv 3x3x32 -> 32: 32*32*9 + 32 = 9,248; batch norm: 128; dense 32*7*7 -> 128: 1,568*128 + 128 =
-            // 200,832; output 128 -> 10: 1,290. Total 211,946. Adam 0.002, halved every 1,407 iterations.
-            "fashion-mnist-cnn.conf", new Expected(IMAGE, 10, 211_946, 2 * (2 * 32), " CNN", Adam.class,
-                    i -> 0.002 * Math.pow(0.5, i / 1407), 0, 128),
-            // 784 -> 256: 784*256 + 256 = 200,960; 256 -> 128: 32,896; 128 -> 10: 1,290. Total 235,146.
-            "fashion-mnist-hdfs.conf", new Expected(IMAGE, 10, 235_146, 0, " MLP", Adam.class, i -> 0.001, 0, 128),
-            "fashion-mnist-mlp.conf", new Expected(IMAGE, 10, 235_146, 0, " MLP", Adam.class, i -> 0.001, 0, 128),
+            // conv 3x3x32 -> 64: 64*32*9 + 64 = 18,496; batch norm: 256; dense 64*7*7 -> 128: 3,136*128 + 128 =
+            // 401,536; output 128 -> 10: 1,290. Total 422,026. Adam 0.002, halved every 1,876 iterations.
+            "fashion-mnist-cnn.conf", new Expected(IMAGE, 10, 422_026, 2 * (32 + 64), " CNN", Adam.class,
+                    i -> 0.002 * Math.pow(0.5, i / 1876), 0, 128),
+            // 784 -> 256: 784*256 + 256 = 200,960; 256 -> 128: 32,896; 128 -> 10: 1,290. Total 235,146. Adam 0.001,
+            // halved every 2,345 iterations.
+            "fashion-mnist-hdfs.conf", new Expected(IMAGE, 10, 235_146, 0, " MLP", Adam.class,
+                    i -> 0.001 * Math.pow(0.5, i / 2345), 0, 128),
+            "fashion-mnist-mlp.conf", new Expected(IMAGE, 10, 235_146, 0, " MLP", Adam.class,
+                    i -> 0.001 * Math.pow(0.5, i / 2345), 0, 128),
             // stem conv 3x3x1 -> 16: 160, batch norm 64; block 1 (identity shortcut): two convs 3x3x16 -> 16 of
             // 16*16*9 + 16 = 2,320 and two batch norms of 64: 4,768; block 2 (projection): 1x1x16 -> 32: 544,
             // 3x3x16 -> 32: 4,640, 3x3x32 -> 32: 9,248, three batch norms of 128: 14,816; output 32 -> 10: 330.
@@ -79,7 +82,7 @@ class ShippedConfigsTest {
                     i -> 0.02 * Math.pow(0.999, i) * Math.min(1.0, (i + 1) / 50.0), 1e-4, 64));
 
     /** Iterations at which the learning rate is read back: warmup, its end, and around each step of a schedule. */
-    private static final int[] AT = {0, 1, 24, 49, 50, 468, 469, 1406, 1407, 2814, 5000};
+    private static final int[] AT = {0, 1, 24, 49, 50, 468, 469, 1406, 1407, 1875, 1876, 2344, 2345, 2814, 5000};
 
     static Stream<String> configs() throws IOException {
         try (Stream<Path> files = Files.list(TestData.REPO.resolve("conf"))) {
