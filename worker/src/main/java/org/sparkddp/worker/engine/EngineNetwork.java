@@ -131,7 +131,6 @@ final class EngineNetwork implements AutoCloseable {
             if (!written[i]) {
                 continue; // nothing downstream depends on this node
             }
-            int count = n * node.out().size();
             if (node.layer() == null) {
                 deliver(node.input(), gradients[i], written, n);
                 deliver(node.other(), gradients[i], written, n);

@@ -66,14 +66,6 @@ final class NativeFloats implements AutoCloseable {
         return offset == 0 ? pointer : new FloatPointer(pointer).position(pointer.position() + offset);
     }
 
-    float get(int i) {
-        return data.get(i);
-    }
-
-    void put(int i, float v) {
-        data.put(i, v);
-    }
-
     /** Sets floats {@code [0, n)} to zero. */
     void zero(int n) {
         for (int i = 0; i < n; i++) {
