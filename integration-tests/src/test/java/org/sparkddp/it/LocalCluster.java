@@ -55,6 +55,33 @@ final class LocalCluster implements AutoCloseable {
                 .toList();
     }
 
+    /** Every executor JVM that the live workers run now. */
+    List<ProcessHandle> executors() throws IOException {
+        List<ProcessHandle> executors = new ArrayList<>();
+        try (var files = Files.list(state)) {
+            for (Path pidFile : files.filter(f -> f.getFileName().toString().matches("worker-\\d+\\.pid")).toList()) {
+                ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).ifPresent(worker ->
+                        worker.descendants()
+                                .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+                                .forEach(executors::add));
+            }
+        }
+        return executors;
+    }
+
+    /**
+     * Sends {@code signal} ("STOP" or "CONT") to these processes at once: SIGSTOP holds a JVM where it is, no thread
+     * running and no socket closed, until SIGCONT lets it go on.
+     */
+    static void signal(String signal, List<ProcessHandle> processes) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
+        processes.forEach(p -> command.add(Long.toString(p.pid())));
+        Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
+        assertTrue(kill.waitFor(30, TimeUnit.SECONDS), "kill -" + signal + " did not finish");
+        assertEquals(0, kill.exitValue(), "kill -" + signal + " " + processes + ": "
+                + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
     /**
      * The one executor JVM of the last worker, once it has used {@code cpu} more processor time than when this was
      * called: by then it is computing a training stage, however fast or loaded the machine, so that a kill lands

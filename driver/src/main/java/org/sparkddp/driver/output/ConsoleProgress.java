@@ -71,6 +71,14 @@ public final class ConsoleProgress implements TrainingListener {
     }
 
     @Override
+    public synchronized void onExecutorJoined(String executorId, String host, int slots, int workers) {
+        closeLine();
+        out.println("executors: executor " + executorId + " joined on " + host + " · " + slots + " task slots for "
+                + workers + " worker" + (workers == 1 ? "" : "s"));
+        out.flush();
+    }
+
+    @Override
     public synchronized void onStage(StageRecord stage, int iterationsInEpoch, int epochs) {
         long done = stage.firstIteration() + stage.iterations();
         double stageSeconds = stage.wallNanos() / 1e9;

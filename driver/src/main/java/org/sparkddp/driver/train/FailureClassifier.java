@@ -60,6 +60,9 @@ final class FailureClassifier {
         if (inChain(failure, JobTimeoutException.class).isPresent()) {
             return new Classified(FailureKind.DEADLINE, Optional.empty());
         }
+        if (inChain(failure, SlotWatch.SlotsLostException.class).isPresent()) {
+            return new Classified(FailureKind.LOST_EXECUTOR, Optional.empty());
+        }
         if (inChain(failure, BarrierJobSlotsNumberCheckFailed.class).isPresent()) {
             return new Classified(FailureKind.TOO_FEW_SLOTS, Optional.empty());
         }

@@ -57,6 +57,14 @@ public final class JobDeadline {
         }
     }
 
+    /**
+     * Cancels the group's running job now, from any thread; the job fails as a cancelled one. The caller must make
+     * sure that no later job of the group can be running yet (see the note above).
+     */
+    public void cancelNow() {
+        sc.cancelJobGroup(group);
+    }
+
     /** One job's deadline: the timer cancels the group only while the job has not finished. */
     private final class Deadline {
         private boolean finished;

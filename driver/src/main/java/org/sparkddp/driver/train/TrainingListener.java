@@ -21,6 +21,13 @@ public interface TrainingListener {
     default void onEpoch(EpochRecord epoch, int epochs) {
     }
 
+    /**
+     * An executor registered while the run trains and the cluster now has {@code slots} task slots for the run's
+     * {@code workers}; called on Spark's listener thread. An elastic run grows at its next stage.
+     */
+    default void onExecutorJoined(String executorId, String host, int slots, int workers) {
+    }
+
     /** The worker count changed; called on the training thread before the first stage on the new count. */
     default void onResize(Resize resize) {
     }

@@ -55,6 +55,8 @@ public final class TrainingMaster {
     private final ValidationConfig validation;
     /** Shown by every rendezvous request and ring connection of this run. */
     private final String secret = newSecret();
+    /** The cluster's task slots now, which size an elastic run's stages and bound how long a stage waits for them. */
+    private final ClusterSlots slots;
     /** Every job of the run is cancelled past training.job-timeout. */
     private final JobDeadline deadline;
     /** The iteration of the last checkpoint written, or where the current fit started: see checkpointIfDue. */
@@ -83,6 +85,7 @@ public final class TrainingMaster {
         this.runId = runId;
         this.listeners = List.copyOf(listeners);
         this.deadline = new JobDeadline(sc, "spark-ddp-" + runId, training.jobTimeout());
+        this.slots = new ClusterSlots(sc.sc());
     }
 
     /**
@@ -104,8 +107,9 @@ public final class TrainingMaster {
             throw new IllegalArgumentException("early stopping without a validation set");
         }
         VirtualShards shards = train.virtualShards();
-        WorkerSizing sizing = new WorkerSizing(training.elastic(), training.workers(), new ClusterSlots(sc.sc())::now);
+        WorkerSizing sizing = new WorkerSizing(training.elastic(), training.workers(), slots::now);
         sizing.addListener(resize -> listeners.forEach(l -> l.onResize(resize)));
+        sc.sc().addSparkListener(new ExecutorJoins(slots::now, sizing::workers, listeners));
         ExecutorStates states = new ExecutorStates(sc, runId, training.stateChunkFloats(), network);
         Evaluator evaluator = new Evaluator(runId, network, test);
         Optional<Evaluator> validator = validationSet.map(v -> new Evaluator(runId, network, v));
@@ -294,7 +298,8 @@ public final class TrainingMaster {
                             budget, rendezvous, secret, state, blockRdd[0], states.replicate());
                     ShardedData shards = train.forWorkers(workers);
                     return describe(plan.epoch(), what + " · " + workers + " workers",
-                            () -> trainStage(shards, spec, progress));
+                            () -> SlotWatch.guard(slots::now, workers, training.elastic().replacementWait(),
+                                    deadline::cancelNow, () -> trainStage(shards, spec, progress)));
                 });
         train.settled();
         StageReport[] reports = outcome.result();

@@ -40,7 +40,8 @@ final class WorkerSizing {
     private final Sleeper sleeper;
     private final List<Resize> resizes = new ArrayList<>();
     private final List<ResizeListener> listeners = new ArrayList<>();
-    private int workers;
+    /** Written on the training thread, read by {@link ExecutorJoins} on the listener-bus thread. */
+    private volatile int workers;
     private boolean started;
     /** False for {@link #fixed}: nothing to wait for, so nothing to settle. */
     private final boolean watchesCluster;
@@ -194,7 +195,8 @@ final class WorkerSizing {
         }
     }
 
-    private static String words(Duration d) {
+    /** A duration as the config writes it: "3s", "1500ms". */
+    static String words(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 
