@@ -53,8 +53,9 @@ record ChildRun(Process process, Path stdout, Path stderr, long startNanos) {
     }
 
     /**
-     * Waits until the run's progress lines ({@code output.progress-every=0s} prints one per executor heartbeat) say
-     * that global iteration {@code k} is done: a trigger on the training's own progress, not on a sleep.
+     * Waits until the run's progress lines ({@code output.progress-every=0s} prints one per executor heartbeat and one
+     * at each stage's end) say that global iteration {@code k} is done: a trigger on the training's own progress,
+     * not on a sleep.
      */
     void awaitIteration(long k, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

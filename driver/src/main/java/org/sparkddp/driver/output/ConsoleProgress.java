@@ -43,13 +43,20 @@ public final class ConsoleProgress implements TrainingListener {
 
     @Override
     public synchronized void onProgress(ProgressAccumulator.Tick tick, int iterationsInEpoch, int epochs) {
+        if (tick.iteration() <= lastTickIteration) {
+            return; // a heartbeat from a stage whose end onStage has already shown
+        }
         long now = System.nanoTime();
-        if (tick.iteration() > lastTickIteration && lastTickIteration > 0) {
+        if (lastTickIteration > 0) {
             double rate = (now - lastTickNanos) / 1e9 / (tick.iteration() - lastTickIteration);
             secondsPerIteration = Double.isNaN(secondsPerIteration) ? rate : 0.5 * secondsPerIteration + 0.5 * rate;
         }
         lastTickNanos = now;
         lastTickIteration = tick.iteration();
+        show(tick, iterationsInEpoch, epochs, now);
+    }
+
+    private void show(ProgressAccumulator.Tick tick, int iterationsInEpoch, int epochs, long now) {
         String line = String.format(Locale.ROOT, "epoch %d/%d · iteration %d/%d · loss %.4f · %s samples/s · ETA %s",
                 tick.epoch() + 1, epochs, tick.iterationInEpoch(), iterationsInEpoch, tick.loss(),
                 Double.isNaN(secondsPerIteration) ? "-" : String.format(Locale.ROOT, "%,.0f", batchSize / secondsPerIteration),
@@ -80,11 +87,20 @@ public final class ConsoleProgress implements TrainingListener {
 
     @Override
     public synchronized void onStage(StageRecord stage, int iterationsInEpoch, int epochs) {
+        if (stage.iterations() == 0) {
+            return;
+        }
         long done = stage.firstIteration() + stage.iterations();
         double stageSeconds = stage.wallNanos() / 1e9;
         secondsPerIteration = stageSeconds / stage.iterations();
+        boolean shown = done <= lastTickIteration;
         lastTickIteration = done;
         lastTickNanos = System.nanoTime();
+        // The stage's end, where no heartbeat showed it: progress never depends on heartbeats reaching the driver.
+        if (!shown) {
+            show(new ProgressAccumulator.Tick(stage.epoch(), (int) (done - (long) stage.epoch() * iterationsInEpoch),
+                    done, stage.losses()[stage.iterations() - 1]), iterationsInEpoch, epochs, lastTickNanos);
+        }
     }
 
     @Override
