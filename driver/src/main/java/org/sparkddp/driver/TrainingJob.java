@@ -128,6 +128,7 @@ public final class TrainingJob {
                         data.train().numFeatures(), "data.columns.shape")
                 : data.train().inputShape();
         NetworkSpec network = NetworkSpec.of(config, shape, data.train().targetWidth());
+        config.data().augment().requireFits(shape);
         // Before anything of the model is allocated: a model too large for DL4J or for the executors fails here, in
         // one line, rather than in a crash or at its first stage.
         ModelSize size = ModelSize.of(network).checkDl4jLimits();
@@ -239,7 +240,7 @@ public final class TrainingJob {
                      .map(v -> v.slices(sc, training.workers(), storage, "spark-ddp validation shards"))
                      .orElse(null)) {
             result = new TrainingMaster(sc, training, prepared.network(), runId, listeners, config.checkpoint(), sink,
-                    config.validation())
+                    config.validation(), config.data().augment())
                     .fit(train, test, Optional.ofNullable(validation), initial, resume.flatMap(Checkpoint::stopping));
             shardRebuilds = train.rebuilds() + test.rebuilds() + (validation == null ? 0 : validation.rebuilds());
         } finally {

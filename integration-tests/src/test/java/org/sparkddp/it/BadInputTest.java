@@ -106,6 +106,10 @@ class BadInputTest {
                         d -> args(d, "training.batch-size=1")),
                 new Case("more workers than local task slots", "training.workers: is 3 but spark.master local[2] runs only 2",
                         d -> args(d, "training.workers=3")),
+                new Case("negative augmentation shift", "--set: data.augment.max-shift: must be 0 or more but got -1",
+                        d -> args(d, "data.augment.max-shift=-1")),
+                new Case("augmentation shift as large as half the image", "data.augment.max-shift: must be less than"
+                        + " half of the images' smaller side (28) but got 14", d -> args(d, "data.augment.max-shift=14")),
                 new Case("layer size of zero", "--set: model.layers[0].units: must be > 0 but got 0",
                         d -> args(d, "model.layers=[{type=dense,units=0}]")),
                 new Case("output dir that is a file", "output.dir: '{dir}/taken' is a file, expected a directory", d -> {

@@ -44,7 +44,7 @@ final class Distributed {
                 VirtualShards.of(data.train().size(), DataConfig.DEFAULT_VIRTUAL_SHARDS), t.workers(), "train");
              ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
             return new TrainingMaster(sc, t, spec, "test-" + System.nanoTime(), List.of(), checkpoints, sink,
-                    ValidationConfig.NONE).fit(train, test, initial);
+                    ValidationConfig.NONE, loaded.config().data().augment()).fit(train, test, initial);
         }
     }
 }

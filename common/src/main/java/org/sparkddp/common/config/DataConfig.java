@@ -23,11 +23,12 @@ import org.sparkddp.common.error.InvalidConfigException;
  *                  the seed and the batch size, never on the number of workers
  * @param cacheMemory the bytes of one worker's shard an executor keeps in memory ({@code data.cache-memory});
  *                  a larger shard is spilled to the executor's local disk. Empty: a share of the executor's heap
+ * @param augment   random transformations of the training images ({@code data.augment})
  */
 public record DataConfig(DataFormat format, String train, String test, java.util.Optional<String> validation,
                          CsvConfig csv, ColumnsConfig columns, Normalization normalize, BadRowPolicy onBadRow,
                          long splitSize, java.util.OptionalInt classes, int virtualShards,
-                         java.util.OptionalLong cacheMemory)
+                         java.util.OptionalLong cacheMemory, Augmentation augment)
         implements Serializable {
     /** The default of {@code data.split-size}, for configs built in code. */
     public static final long DEFAULT_SPLIT_SIZE = 32L << 20;
@@ -52,6 +53,7 @@ public record DataConfig(DataFormat format, String train, String test, java.util
         Checks.positive("data.virtual-shards", virtualShards);
         Checks.present("data.cache-memory", cacheMemory);
         cacheMemory.ifPresent(bytes -> Checks.positive("data.cache-memory", bytes));
+        Checks.present("data.augment", augment);
         if (format == DataFormat.IDX && normalize != Normalization.NONE) {
             throw new InvalidConfigException("data.normalize", "must be none for data.format = idx (pixels are"
                     + " already scaled to [0, 1]) but got " + normalize.configName());
@@ -63,7 +65,7 @@ public record DataConfig(DataFormat format, String train, String test, java.util
         this(DataFormat.IDX, train, test, java.util.Optional.empty(), CsvConfig.DEFAULT,
                 ColumnsConfig.DEFAULT, Normalization.NONE, BadRowPolicy.FAIL,
                 DEFAULT_SPLIT_SIZE, java.util.OptionalInt.empty(), DEFAULT_VIRTUAL_SHARDS,
-                java.util.OptionalLong.empty());
+                java.util.OptionalLong.empty(), Augmentation.NONE);
     }
 
     /** Reads the section; the keys, their defaults and their meaning are in defaults.conf. */
@@ -74,6 +76,7 @@ public record DataConfig(DataFormat format, String train, String test, java.util
                 r.string("data.test"), r.optionalString("data.validation"), csv,
                 ColumnsConfig.read(r), r.choice("data.normalize", Normalization.class),
                 r.choice("data.on-bad-row", BadRowPolicy.class), r.bytes("data.split-size"),
-                r.optionalInt("data.classes"), r.integer("data.virtual-shards"), r.optionalBytes("data.cache-memory"));
+                r.optionalInt("data.classes"), r.integer("data.virtual-shards"), r.optionalBytes("data.cache-memory"),
+                Augmentation.read(r));
     }
 }

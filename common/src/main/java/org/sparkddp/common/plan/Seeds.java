@@ -13,6 +13,8 @@ public final class Seeds {
     public static final long EPOCH_SHUFFLE = 0x53485546464cL;
     /** Dropout masks: one stream per (iteration, rank), so masks differ between workers and iterations. */
     public static final long DROPOUT = 0x44524f504f5554L;
+    /** data.augment's draws: one stream per (iteration, rank), as for dropout. */
+    public static final long AUGMENT = 0x4155474d454e54L;
 
     private Seeds() {
     }

@@ -18,8 +18,9 @@ import org.apache.spark.api.java.JavaSparkContext;
  * job never reaches the next one in the same group.
  */
 public final class JobDeadline {
-    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "spark-ddp-job-deadline");
+    /** The driver's timer thread: the jobs' deadlines and {@link SlotWatch}'s polls, each a moment's work. */
+    static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "spark-ddp-driver-timer");
         t.setDaemon(true);
         return t;
     });

@@ -1,8 +1,6 @@
 package org.sparkddp.driver.train;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
@@ -20,11 +18,6 @@ import java.util.function.Supplier;
  */
 final class SlotWatch {
     private static final long POLL_NANOS = 200_000_000L;
-    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "spark-ddp-slot-watch");
-        t.setDaemon(true);
-        return t;
-    });
 
     private final IntSupplier slots;
     private final int workers;
@@ -49,7 +42,7 @@ final class SlotWatch {
      */
     static <T> T guard(IntSupplier slots, int workers, Duration wait, Runnable cancel, Supplier<T> job) {
         SlotWatch watch = new SlotWatch(slots, workers, wait, cancel, System::nanoTime);
-        ScheduledFuture<?> polling = TIMER.scheduleWithFixedDelay(watch::poll, POLL_NANOS, POLL_NANOS,
+        ScheduledFuture<?> polling = JobDeadline.TIMER.scheduleWithFixedDelay(watch::poll, POLL_NANOS, POLL_NANOS,
                 TimeUnit.NANOSECONDS);
         try {
             return job.get();

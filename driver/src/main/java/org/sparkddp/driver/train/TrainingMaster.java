@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
+import org.sparkddp.common.config.Augmentation;
 import org.sparkddp.common.config.CheckpointConfig;
 import org.sparkddp.common.config.TrainingConfig;
 import org.sparkddp.common.config.TrainingMode;
@@ -53,6 +54,8 @@ public final class TrainingMaster {
     private final CheckpointConfig checkpoints;
     private final CheckpointSink sink;
     private final ValidationConfig validation;
+    /** data.augment, for the executors' training minibatches. */
+    private final Augmentation augment;
     /** Shown by every rendezvous request and ring connection of this run. */
     private final String secret = newSecret();
     /** The cluster's task slots now, which size an elastic run's stages and bound how long a stage waits for them. */
@@ -76,6 +79,14 @@ public final class TrainingMaster {
     public TrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
                           List<TrainingListener> listeners, CheckpointConfig checkpoints, CheckpointSink sink,
                           ValidationConfig validation) {
+        this(sc, training, network, runId, listeners, checkpoints, sink, validation, Augmentation.NONE);
+    }
+
+    /** The same, transforming the training images as {@code augment} says. */
+    public TrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
+                          List<TrainingListener> listeners, CheckpointConfig checkpoints, CheckpointSink sink,
+                          ValidationConfig validation, Augmentation augment) {
+        this.augment = augment;
         this.validation = validation;
         this.checkpoints = checkpoints;
         this.sink = sink;
@@ -295,7 +306,7 @@ public final class TrainingMaster {
                             training.shardedOptimizer(), training.collective(), network, training.seed(), plan.epoch(),
                             plan.shards(),
                             workers, training.batchSize(), from, to, state.iteration(), training.syncTimeout(),
-                            budget, rendezvous, secret, state, blockRdd[0], states.replicate());
+                            budget, rendezvous, secret, state, blockRdd[0], states.replicate(), augment);
                     ShardedData shards = train.forWorkers(workers);
                     return describe(plan.epoch(), what + " · " + workers + " workers",
                             () -> SlotWatch.guard(slots::now, workers, training.elastic().replacementWait(),

@@ -42,9 +42,17 @@ final class RankContext {
 
     /** Where this rank's minibatches are assembled, without allocating. */
     private final MinibatchBuffer batches;
+    /** data.augment, applied to each assembled minibatch. */
+    private final ImageAugmenter augmenter;
 
     RankContext(int epoch, int rank, long seed, int localBatchSize, LabeledExamples shard, TrainableNetwork network,
                 Collective collective) {
+        this(epoch, rank, seed, localBatchSize, shard, network, collective, ImageAugmenter.NONE);
+    }
+
+    RankContext(int epoch, int rank, long seed, int localBatchSize, LabeledExamples shard, TrainableNetwork network,
+                Collective collective, ImageAugmenter augmenter) {
+        this.augmenter = augmenter;
         this.epoch = epoch;
         this.rank = rank;
         this.seed = seed;
@@ -106,6 +114,7 @@ final class RankContext {
      *
      * <p>NOTE: dropout draws its masks from ND4J's per-thread generator, which is seeded here from (seed, iteration,
      * rank): masks differ between workers and iterations, and a retried stage or a resumed run draws the same ones.
+     * data.augment's transformations are drawn the same way, from a stream of their own.
      */
     double computeGradient(long iteration, int[] rows) {
         if (rows.length == 0) {
@@ -113,7 +122,9 @@ final class RankContext {
             return 0;
         }
         Nd4j.getRandom().setSeed(Seeds.derive(seed, Seeds.DROPOUT, iteration, rank));
-        return network.computeGradient(batches.assemble(shard, rows)) * rows.length;
+        org.nd4j.linalg.dataset.DataSet batch = batches.assemble(shard, rows);
+        augmenter.apply(batch.getFeatures(), Seeds.derive(seed, Seeds.AUGMENT, iteration, rank));
+        return network.computeGradient(batch) * rows.length;
     }
 
     /**

@@ -2,6 +2,7 @@ package org.sparkddp.worker.stage;
 
 import java.io.Serializable;
 import java.time.Duration;
+import org.sparkddp.common.config.Augmentation;
 import org.sparkddp.common.config.CollectiveKind;
 import org.sparkddp.common.config.TrainingMode;
 import org.sparkddp.common.model.NetworkSpec;
@@ -44,7 +45,7 @@ public record StageSpec(String runId, TrainingMode mode, int averageEvery, boole
                         CollectiveKind collective, NetworkSpec network, long seed,
                         int epoch, VirtualShards shards, int workers, int batchSize, int fromIteration, int toIteration, long firstGlobalIteration, Duration syncTimeout,
                         Duration timeBudget, String rendezvous, String secret, StateVersion state, int nextBlockRdd,
-                        boolean replicateState)
+                        boolean replicateState, Augmentation augment)
         implements Serializable {
     /** No time bound: the stage runs to {@code toIteration}. */
     public static final Duration UNBOUNDED = Duration.ofNanos(Long.MAX_VALUE);
@@ -60,9 +61,23 @@ public record StageSpec(String runId, TrainingMode mode, int averageEvery, boole
             throw new IllegalArgumentException(state + " is not at the stage's first iteration "
                     + firstGlobalIteration);
         }
+        if (augment == null) {
+            throw new IllegalArgumentException("no augmentation (Augmentation.NONE for none)");
+        }
         if (timeBudget.isNegative() || timeBudget.isZero()) {
             throw new IllegalArgumentException("time budget must be > 0 but got " + timeBudget);
         }
+    }
+
+    /** A stage that leaves the training images as they are. */
+    public StageSpec(String runId, TrainingMode mode, int averageEvery, boolean shardedOptimizer,
+                     CollectiveKind collective, NetworkSpec network, long seed, int epoch, VirtualShards shards,
+                     int workers, int batchSize, int fromIteration, int toIteration, long firstGlobalIteration,
+                     Duration syncTimeout, Duration timeBudget, String rendezvous, String secret, StateVersion state,
+                     int nextBlockRdd, boolean replicateState) {
+        this(runId, mode, averageEvery, shardedOptimizer, collective, network, seed, epoch, shards, workers, batchSize,
+                fromIteration, toIteration, firstGlobalIteration, syncTimeout, timeBudget, rendezvous, secret, state,
+                nextBlockRdd, replicateState, Augmentation.NONE);
     }
 
     public EpochPlan plan() {

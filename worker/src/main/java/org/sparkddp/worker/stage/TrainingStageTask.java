@@ -60,7 +60,7 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
                              spec.syncTimeout(), context::isInterrupted),
                      spec.syncTimeout(), context::isInterrupted)) {
             RankContext rankContext = new RankContext(spec.epoch(), rank, spec.seed(), spec.plan().maxLocalBatch(rank, spec.workers()), shard,
-                    replica.network(), collective);
+                    replica.network(), collective, ImageAugmenter.of(spec.augment(), spec.network().inputShape()));
             try (StepRule rule = rule(spec, rankContext)) {
                 StageReport report = new StageLoop(spec, rank, rankContext, rule, progress, process,
                         network -> StateBlocks.store(network, rank, spec.workers(), spec.state().chunkFloats(),
