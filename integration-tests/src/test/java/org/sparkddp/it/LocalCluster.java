@@ -74,7 +74,8 @@ final class LocalCluster implements AutoCloseable {
      * running and no socket closed, until SIGCONT lets it go on.
      */
     static void signal(String signal, List<ProcessHandle> processes) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
+        // bash's own kill: a fresh Debian machine need not have procps, which installs /bin/kill
+        List<String> command = new ArrayList<>(List.of("bash", "-c", "kill -" + signal + " \"$@\"", "kill"));
         processes.forEach(p -> command.add(Long.toString(p.pid())));
         Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
         assertTrue(kill.waitFor(30, TimeUnit.SECONDS), "kill -" + signal + " did not finish");

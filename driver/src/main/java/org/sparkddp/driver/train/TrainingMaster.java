@@ -120,7 +120,8 @@ public final class TrainingMaster {
         VirtualShards shards = train.virtualShards();
         WorkerSizing sizing = new WorkerSizing(training.elastic(), training.workers(), slots::now);
         sizing.addListener(resize -> listeners.forEach(l -> l.onResize(resize)));
-        sc.sc().addSparkListener(new ExecutorJoins(slots::now, sizing::workers, listeners));
+        ExecutorJoins joins = new ExecutorJoins(slots::now, sizing::workers, listeners);
+        sc.sc().addSparkListener(joins);
         ExecutorStates states = new ExecutorStates(sc, runId, training.stateChunkFloats(), network);
         Evaluator evaluator = new Evaluator(runId, network, test);
         Optional<Evaluator> validator = validationSet.map(v -> new Evaluator(runId, network, v));
@@ -191,6 +192,7 @@ public final class TrainingMaster {
         } finally {
             sc.sc().removeSparkListener(heartbeats);
             sc.sc().removeSparkListener(exits);
+            sc.sc().removeSparkListener(joins);
             if (!finished) {
                 states.close(); // a failed run leaves no blocks behind; a finished one's go with its result
             }
