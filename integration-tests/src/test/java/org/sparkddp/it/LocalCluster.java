@@ -49,8 +49,12 @@ final class LocalCluster implements AutoCloseable {
     /** The executor JVMs that worker {@code i} (1-based) runs now. */
     List<ProcessHandle> executorsOf(int worker) throws IOException {
         long pid = Long.parseLong(Files.readString(state.resolve("worker-" + worker + ".pid")).trim());
-        ProcessHandle handle = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("worker " + worker + " is gone"));
-        return handle.descendants()
+        return executorsUnder(ProcessHandle.of(pid)
+                .orElseThrow(() -> new AssertionError("worker " + worker + " is gone")));
+    }
+
+    private static List<ProcessHandle> executorsUnder(ProcessHandle worker) {
+        return worker.descendants()
                 .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
                 .toList();
     }
@@ -60,10 +64,8 @@ final class LocalCluster implements AutoCloseable {
         List<ProcessHandle> executors = new ArrayList<>();
         try (var files = Files.list(state)) {
             for (Path pidFile : files.filter(f -> f.getFileName().toString().matches("worker-\\d+\\.pid")).toList()) {
-                ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).ifPresent(worker ->
-                        worker.descendants()
-                                .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
-                                .forEach(executors::add));
+                ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()))
+                        .ifPresent(worker -> executors.addAll(executorsUnder(worker)));
             }
         }
         return executors;
