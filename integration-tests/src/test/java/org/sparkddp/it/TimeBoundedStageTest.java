@@ -4,30 +4,45 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.sparkddp.bench.Benchmark;
 import org.sparkddp.driver.train.StageRecord;
 import org.sparkddp.driver.train.TrainingResult;
+import org.sparkddp.worker.stage.FaultInjection;
 
 /**
  * training.stage-seconds: a stage whose time budget has passed ends at the next iteration every rank agrees on
- * (in average mode, the next average), and the run ends bitwise where a run with one stage per epoch ends. The
- * network is wide (two layers of 1,024) and the batches small (16, so 125 iterations, each exchanging 7.5 MB), so
- * that an epoch takes several seconds even on a fast machine and a one-second budget cuts it into several stages.
+ * (in average mode, the next average), and the run ends bitwise where a run with one stage per epoch ends.
+ *
+ * <p>NOTE: the epoch's length is the test's own, not the machine's: every rank waits {@link #PAUSE_MILLIS} before
+ * each of the 125 iterations (batches of 16 on 2,000 examples), so an epoch lasts at least 2.5 s however fast the
+ * machine computes, and a one-second budget must cut it into two stages or more. A slower machine only cuts it
+ * into more.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
-class TimeBoundedStageTest extends LocalSparkTest {
+class TimeBoundedStageTest extends FaultInjectionTest {
+    private static final long PAUSE_MILLIS = 20;
+
+    /** Runs on the executors (this JVM's task threads): holds each iteration for at least the pause. */
+    private static void pause(int rank, long iteration) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PAUSE_MILLIS);
+        for (long left = PAUSE_MILLIS * 1_000_000; left > 0; left = until - System.nanoTime()) {
+            LockSupport.parkNanos(left);
+        }
+    }
+
     private TrainingResult train(String mode, String stageSeconds) {
-        return Distributed.train(sc, data, TestData.config(out, "training.mode=" + mode, "training.average-every=4",
-                "model.layers=" + Benchmark.dense(1024, 1024), "training.batch-size=16", "training.epochs=1",
+        return Distributed.train(sc, data, TestData.config(out, MASTER, "training.mode=" + mode,
+                "training.average-every=4", "training.batch-size=16", "training.epochs=1",
                 "training.stage-seconds=" + stageSeconds));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"sync", "average"})
     void aOneSecondBudgetCutsEpochsIntoStagesWithoutChangingTheResult(String mode) {
+        FaultInjection.set(TimeBoundedStageTest::pause);
         TrainingResult unbounded = train(mode, "null");
         TrainingResult bounded = train(mode, "1");
 
@@ -35,8 +50,9 @@ class TimeBoundedStageTest extends LocalSparkTest {
         System.out.println(mode + ": " + stages.size() + " stages; unbounded epoch took "
                 + unbounded.stages().get(0).wallNanos() / 1e9 + " s");
         assertTrue(unbounded.stages().size() == 1, "without a budget an epoch is one stage");
-        assertTrue(stages.size() >= 2, "a one-second budget left " + stages.size() + " stage(s) in an epoch of "
-                + unbounded.stages().get(0).wallNanos() / 1e9 + " s");
+        assertTrue(unbounded.iterations() == 125, "the epoch has " + unbounded.iterations() + " iterations, not 125");
+        assertTrue(stages.size() >= 2, "a one-second budget left " + stages.size() + " stage(s) in an epoch held to"
+                + " at least " + 125 * PAUSE_MILLIS / 1000.0 + " s");
         long next = 0;
         for (StageRecord s : stages) {
             assertTrue(s.firstIteration() == next, "stage starts at " + s.firstIteration() + ", not " + next);
@@ -46,6 +62,7 @@ class TimeBoundedStageTest extends LocalSparkTest {
             }
             next = s.firstIteration() + s.iterations();
         }
+        assertTrue(next == 125, "the stages ran " + next + " iterations, not the epoch's 125");
         StageBoundaryTest.assertSameState(unbounded, bounded);
     }
 }
