@@ -37,22 +37,19 @@ public final class TrainingReport {
                 .append("body{font-family:sans-serif;max-width:820px;margin:2em auto;color:#222}")
                 .append("img{display:block;margin:1em 0;max-width:100%}table{border-collapse:collapse}")
                 .append("td,th{padding:2px 10px;text-align:left;border-bottom:1px solid #ddd}")
-                .append("pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:12px}</style></head><body>\n")
+                .append("pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:12px}")
+                .append("table.confusion td{text-align:right;border:1px solid #ccc;min-width:3.2em}")
+                .append("table.confusion th{text-align:center}.note{font-size:13px;color:#555}</style></head><body>\n")
                 .append("<h1>spark-ddp training report</h1>\n<table>\n");
-        for (String key : new String[] {"test_accuracy", "test_loss", "test_mse", "train_loss", "epochs", "iterations",
-            "workers", "mode", "batch_size", "samples_per_second", "compute_ms_per_iteration", "sync_ms_per_iteration",
-            "train_seconds", "wall_seconds", "parameters", "train_examples", "test_examples", "stage_retries",
-            "best_epoch"}) {
-            if (s.has(key)) {
-                html.append("<tr><th>").append(escape(key)).append("</th><td>").append(escape(s.get(key).asText()))
-                        .append("</td></tr>\n");
-            }
+        for (String[] row : SummaryRows.of(s)) {
+            html.append("<tr><th>").append(escape(row[0])).append("</th><td>").append(escape(row[1]))
+                    .append("</td></tr>\n");
         }
         html.append("</table>\n<p>Held-out figures are on <code>data.test</code>, evaluated after every epoch.</p>\n");
         JsonNode validation = s.path("validation");
         if (!validation.isMissingNode()) {
             html.append("<p>Validation (").append(escape(validation.path("source").asText())).append(", ")
-                    .append(validation.path("examples").asText()).append(" examples): lowest loss after epoch ")
+                    .append(Figures.count(validation.path("examples").asLong())).append(" examples): lowest loss after epoch ")
                     .append(validation.path("best_epoch").asText())
                     .append(validation.path("stopped_early").asBoolean() ? "; training stopped early" : "")
                     .append("; the saved model is epoch ").append(validation.path("model_epoch").asText())
@@ -62,6 +59,14 @@ public final class TrainingReport {
             html.append("<h2>").append(escape(chart.getKey())).append("</h2>\n<img alt=\"")
                     .append(escape(chart.getKey())).append("\" src=\"data:image/png;base64,")
                     .append(Base64.getEncoder().encodeToString(chart.getValue())).append("\">\n");
+            if (chart.getKey().equals("Throughput over time") && !run.retries().isEmpty()) {
+                html.append("<p class=\"note\">Gaps: ").append(run.retries().size()).append(run.retries().size() == 1
+                        ? " stage" : " stages").append(" failed and ran again; the line leaves out the failed attempts'"
+                        + " time and breaks where the worker count changed.</p>\n");
+            }
+        }
+        if (s.has("confusion_matrix")) {
+            html.append("<h2>Confusion matrix (held-out)</h2>\n").append(ConfusionTable.html(s.get("confusion_matrix")));
         }
         html.append("<h2>Provenance</h2>\n<table>\n");
         for (String key : new String[] {"version", "started_at", "spark_master", "seed"}) {
