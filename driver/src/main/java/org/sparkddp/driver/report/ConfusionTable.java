@@ -25,7 +25,8 @@ final class ConfusionTable {
                 max = Math.max(max, cell.asLong());
             }
         }
-        StringBuilder html = new StringBuilder("<table class=\"confusion\">\n<tr><th>true \\ predicted</th>");
+        StringBuilder html = new StringBuilder("<p>Rows: the true class; columns: the class predicted.</p>\n"
+                + "<table class=\"confusion\">\n<tr><th></th>");
         for (int predicted = 0; predicted < matrix.get(0).size(); predicted++) {
             html.append("<th>").append(predicted).append("</th>");
         }
@@ -45,7 +46,7 @@ final class ConfusionTable {
         }
         html.append("</table>\n<p class=\"note\">Each cell is the number of held-out examples of its row's class that"
                 + " the model predicted as its column's class; the shade is on a logarithmic scale, white for 0 and"
-                + " darkest for ").append(Figures.count(max)).append(". Diagonal cells (framed) are correct.</p>\n");
+                + " darkest for ").append(Figures.count(max)).append(". The diagonal holds the correct predictions.</p>\n");
         return html.toString();
     }
 

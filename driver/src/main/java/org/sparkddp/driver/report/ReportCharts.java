@@ -101,13 +101,15 @@ final class ReportCharts {
 
     /** The worker count each logged stretch of iterations ran on, as an elastic run shrank or grew: a step line. */
     private static XYChart workers(RunRecord run) {
-        List<List<JsonNode>> logged = run.segments().stream()
+        List<List<JsonNode>> logged = run.segments(false).stream()
                 .map(segment -> segment.stream().filter(n -> n.has("workers")).toList())
                 .filter(segment -> !segment.isEmpty()).toList();
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Workers over time")
                 .xAxisTitle("seconds since the start").yAxisTitle("workers").build();
         Broken line = Broken.of(logged, n -> n.path("workers").asDouble(), true);
-        chart.addSeries("workers", line.x(), line.y()).setMarker(SeriesMarkers.CIRCLE);
+        // Markers only where a stretch is a single logged line, which a line alone would not show.
+        chart.addSeries("workers", line.x(), line.y()).setMarker(logged.stream().anyMatch(l -> l.size() == 1)
+                ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE).setLineWidth(3f);
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setYAxisMax(logged.stream().flatMap(List::stream)

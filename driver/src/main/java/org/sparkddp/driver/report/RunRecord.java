@@ -62,16 +62,21 @@ record RunRecord(List<JsonNode> epochs, List<JsonNode> iterations, List<JsonNode
 
     /**
      * The iteration lines cut where training did not run on continuously, so that a chart draws no line across the
-     * cut: before the first line after a failed stage attempt (a retry record whose iteration falls after the
-     * previous line), where the worker count changed (a resize), and where the elapsed time goes back (a resumed
-     * run, whose clock starts again at 0).
+     * cut: between epochs (the held-out evaluation runs there), before the first line after a failed stage attempt
+     * (a retry record whose iteration falls after the previous line), where the worker count changed (a resize), and
+     * where the elapsed time goes back (a resumed run, whose clock starts again at 0).
      */
     List<List<JsonNode>> segments() {
+        return segments(true);
+    }
+
+    /** @param atEpochs whether an epoch's end cuts too: not for the worker count, which holds across it */
+    List<List<JsonNode>> segments(boolean atEpochs) {
         List<List<JsonNode>> segments = new ArrayList<>();
         List<JsonNode> current = new ArrayList<>();
         JsonNode previous = null;
         for (JsonNode line : iterations) {
-            if (previous != null && interrupted(previous, line)) {
+            if (previous != null && interrupted(previous, line, atEpochs)) {
                 segments.add(current);
                 current = new ArrayList<>();
             }
@@ -84,12 +89,13 @@ record RunRecord(List<JsonNode> epochs, List<JsonNode> iterations, List<JsonNode
         return segments;
     }
 
-    private boolean interrupted(JsonNode previous, JsonNode next) {
+    private boolean interrupted(JsonNode previous, JsonNode next, boolean atEpochs) {
         long from = previous.path("iteration").asLong();
         long to = next.path("iteration").asLong();
         // A retry's "iteration" is the first iteration its stage did again: one after the last one done before.
         boolean retried = retries.stream().mapToLong(r -> r.path("iteration").asLong()).anyMatch(i -> i > from && i <= to);
-        return retried || previous.path("workers").asInt() != next.path("workers").asInt()
+        return retried || atEpochs && previous.path("epoch").asInt() != next.path("epoch").asInt()
+                || previous.path("workers").asInt() != next.path("workers").asInt()
                 || next.path("elapsed_seconds").asDouble() < previous.path("elapsed_seconds").asDouble();
     }
 

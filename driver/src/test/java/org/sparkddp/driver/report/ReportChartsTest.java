@@ -90,6 +90,11 @@ class ReportChartsTest {
         JsonNode retry = node("{\"type\":\"retry\",\"iteration\":21}");
         assertEquals(List.of(2, 2), new RunRecord(epochs(1), sameCount, List.of(retry), node("{}")).segments()
                 .stream().map(List::size).toList());
+        // Between epochs the held-out evaluation runs, not training.
+        JsonNode nextEpoch = node("{\"type\":\"iteration\",\"epoch\":2,\"iteration\":50,\"samples_per_second\":100,"
+                + "\"elapsed_seconds\":9,\"workers\":2}");
+        assertEquals(List.of(3, 1), new RunRecord(epochs(2), List.of(iteration(10, 1, 100, 2), iteration(20, 2, 100, 2),
+                iteration(30, 3, 100, 2), nextEpoch), List.of(), node("{}")).segments().stream().map(List::size).toList());
         // A resumed run's clock starts again.
         List<JsonNode> resumed = List.of(iteration(10, 5, 100, 2), iteration(20, 10, 100, 2), iteration(30, 2, 100, 2));
         assertEquals(2, new RunRecord(epochs(1), resumed, List.of(), node("{}")).segments().size());
