@@ -13,8 +13,8 @@ import org.sparkddp.driver.output.OutputDirectory;
 /**
  * {@code report.html}: one self-contained page (charts embedded as PNG data, no scripts, nothing fetched) that
  * shows a finished run: the training and held-out loss per epoch on one chart, accuracy, throughput over time,
- * compute vs synchronization time, the confusion matrix as a heat map, and the resolved config and provenance.
- * Written at the end of every run and by {@code spark-ddp report DIR}. Runs on the driver.
+ * compute vs synchronization time, the confusion matrix as a table of shaded counts, and the resolved config and
+ * provenance. Written at the end of every run and by {@code spark-ddp report DIR}. Runs on the driver.
  */
 public final class TrainingReport {
     public static final String NAME = "report.html";
