@@ -47,9 +47,21 @@ class ReportTest {
         Path out = dir.resolve("run");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertEquals(0, run(TestData.commandLine("train", List.of("data.train=" + TestData.TRAIN, "data.test="
-                + TestData.TEST, "output.dir=" + out, "spark.master=local[2]", "spark.ui.enabled=false",
-                "training.epochs=3", "output.log-every=4")), console, err), err.toString(StandardCharsets.UTF_8));
+        // The master as spark-submit gives it (a system property), not in the config: the config's default,
+        // local[*], must not be what the report says the run ran on.
+        String master = System.getProperty("spark.master");
+        System.setProperty("spark.master", "local[2]");
+        try {
+            assertEquals(0, run(TestData.commandLine("train", List.of("data.train=" + TestData.TRAIN, "data.test="
+                    + TestData.TEST, "output.dir=" + out, "spark.ui.enabled=false", "training.epochs=3",
+                    "output.log-every=4")), console, err), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            if (master == null) {
+                System.clearProperty("spark.master");
+            } else {
+                System.setProperty("spark.master", master);
+            }
+        }
         assertTrue(console.toString(StandardCharsets.UTF_8).contains("summary.json, report.html}"), console.toString());
         String html = Files.readString(out.resolve("report.html"));
 
@@ -69,9 +81,34 @@ class ReportTest {
             assertTrue(colours.size() > 20, m.group(1) + " has only " + colours.size() + " colours");
         }
         assertEquals(List.of("Loss per epoch: training vs held-out", "Held-out accuracy per epoch",
-                "Throughput over time", "Compute vs synchronization per iteration", "Confusion matrix (held-out)"),
-                titles);
+                "Throughput over time", "Compute vs synchronization per iteration"), titles);
         assertTrue(html.contains("&quot;model&quot;"), "the resolved config is on the page");
+
+        // The figures a person reads: rounded, with units; no double printed in full.
+        String figures = html.substring(0, html.indexOf("<h2>"));
+        assertFalse(Pattern.compile("\\d\\.\\d{5,}").matcher(figures).find(), "a figure at full precision: " + figures);
+        assertTrue(Pattern.compile("<th>throughput</th><td>[0-9,]+ samples/s</td>").matcher(figures).find(), figures);
+        assertTrue(Pattern.compile("<th>test accuracy</th><td>0\\.\\d{4}</td>").matcher(figures).find(), figures);
+        assertTrue(Pattern.compile("<th>training time</th><td>[0-9.]+ s</td>").matcher(figures).find(), figures);
+        assertTrue(figures.contains("<th>workers</th><td>2</td>"), figures);
+        // The confusion matrix: a table with every count printed and shaded.
+        Matcher cell = Pattern.compile("<td style=\"background:#[0-9a-f]{6};[^\"]*\">[0-9,]+</td>").matcher(html);
+        int cells = 0;
+        while (cell.find()) {
+            cells++;
+        }
+        assertEquals(100, cells, "10 x 10 shaded cells with their counts");
+        // The resolved config as the run had it: --set values typed, the master the job ran on.
+        com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.resolve("summary.json").toFile());
+        assertTrue(summary.at("/config/training/epochs").isInt(), summary.at("/config/training").toString());
+        assertEquals(3, summary.at("/config/training/epochs").asInt());
+        assertTrue(summary.at("/config/output/log-every").isInt());
+        assertEquals("local[2]", summary.path("spark_master").asText());
+        assertEquals("local[2]", summary.at("/config/spark/master").asText());
+        assertTrue(html.contains("&quot;epochs&quot; : 3,") || html.contains("&quot;epochs&quot; : 3\n"),
+                "the page's config shows the number 3");
+        assertTrue(html.contains("&quot;master&quot; : &quot;local[2]&quot;"), "the page's config shows the real master");
         assertFalse(html.contains("src=\"http") || html.contains("<script"), "the page is self-contained");
 
         // As a person would: headless Chromium opens it; no console error, no failed load, and it renders.

@@ -82,13 +82,31 @@ public final class ConfigLoader {
             throw new InvalidInputException(locate(e) + "cannot resolve: " + e.getMessage());
         }
         SparkDdpConfig config;
+        TypedReader reader = new TypedReader(merged, user, defaults, "");
         try {
-            config = build(merged, user, defaults);
+            config = build(reader, merged, user, defaults);
         } catch (InvalidConfigException e) {
             throw e.where().isEmpty() ? locate(e, merged) : e;
         }
-        String json = merged.root().render(ConfigRenderOptions.concise().setFormatted(true));
+        String json = typed(merged, reader).root().render(ConfigRenderOptions.concise().setFormatted(true));
         return new Loaded(config, json);
+    }
+
+    /**
+     * The merged document with every number and boolean that arrived as a string ({@code --set training.epochs=10}
+     * gives "10") written as the number or boolean it was read as, so that the resolved config in summary.json, the
+     * report and the checkpoints shows 10, not "10". Keys inside lists (model.layers[2].units) are left as given.
+     */
+    private static Config typed(Config merged, TypedReader reader) {
+        Config typed = merged;
+        for (Map.Entry<String, Object> value : reader.parsedValues().entrySet()) {
+            String key = value.getKey();
+            if (!key.contains("[") && merged.hasPath(key) && merged.getValue(key).valueType() == ConfigValueType.STRING) {
+                typed = typed.withValue(key, ConfigValueFactory.fromAnyRef(value.getValue(),
+                        merged.getValue(key).origin().description()));
+            }
+        }
+        return typed;
     }
 
     /**
@@ -113,8 +131,7 @@ public final class ConfigLoader {
         return new ElasticConfig(true, min, max.orElse(workers), wait);
     }
 
-    private static SparkDdpConfig build(Config merged, Config user, Config defaults) {
-        TypedReader r = new TypedReader(merged, user, defaults, "");
+    private static SparkDdpConfig build(TypedReader r, Config merged, Config user, Config defaults) {
         DataConfig data = DataConfig.read(r);
         SparkDdpConfig config = new SparkDdpConfig(
                 data,

@@ -32,6 +32,8 @@ final class TypedReader {
     private final Config defaults;
     private final String prefix;
     private final Set<String> read = new HashSet<>();
+    /** Every number and boolean read, by key: what a resolved config shows in place of "10" from --set. */
+    private final java.util.Map<String, Object> parsed = new java.util.LinkedHashMap<>();
 
     /**
      * @param config   the merged config values are read from
@@ -48,6 +50,11 @@ final class TypedReader {
 
     Set<String> keysRead() {
         return Set.copyOf(read);
+    }
+
+    /** The numbers and booleans read so far, by key (with the prefix), as the types they were read as. */
+    java.util.Map<String, Object> parsedValues() {
+        return java.util.Collections.unmodifiableMap(parsed);
     }
 
     /**
@@ -150,7 +157,9 @@ final class TypedReader {
     }
 
     long longValue(String key) {
-        return parseLong(key, required(key));
+        long value = parseLong(key, required(key));
+        parsed.put(prefix + key, value);
+        return value;
     }
 
     double number(String key) {
@@ -160,7 +169,9 @@ final class TypedReader {
         }
         if (v.valueType() == ConfigValueType.STRING) {
             try {
-                return Double.parseDouble(((String) v.unwrapped()).trim());
+                double value = Double.parseDouble(((String) v.unwrapped()).trim());
+                parsed.put(prefix + key, value);
+                return value;
             } catch (NumberFormatException e) {
                 throw wrongType(key, v, "a number");
             }
@@ -175,6 +186,7 @@ final class TypedReader {
             return b;
         }
         if (raw instanceof String s && (s.trim().equals("true") || s.trim().equals("false"))) {
+            parsed.put(prefix + key, Boolean.parseBoolean(s.trim()));
             return Boolean.parseBoolean(s.trim());
         }
         throw wrongType(key, v, "true or false");

@@ -51,6 +51,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theResolvedConfigKeepsTheTypesTheOverridesWereReadAs() {
+        List<String> overrides = new java.util.ArrayList<>(ConfigText.REQUIRED);
+        overrides.addAll(List.of("training.epochs=10", "optimizer.learning-rate=0.0005", "training.sharded-optimizer=false",
+                "training.max-iterations=40", "output.dir=12345"));
+        String json = ConfigLoader.load(new ConfigLoader.Source("job.conf", ""), overrides).resolvedJson();
+        com.typesafe.config.Config resolved = com.typesafe.config.ConfigFactory.parseString(json);
+        // --set gives strings; the resolved document has what the loader read them as.
+        assertEquals(com.typesafe.config.ConfigValueType.NUMBER, resolved.getValue("training.epochs").valueType());
+        assertEquals(10, resolved.getInt("training.epochs"));
+        assertEquals(com.typesafe.config.ConfigValueType.NUMBER, resolved.getValue("optimizer.learning-rate").valueType());
+        assertEquals(0.0005, resolved.getDouble("optimizer.learning-rate"));
+        assertEquals(com.typesafe.config.ConfigValueType.NUMBER, resolved.getValue("training.max-iterations").valueType());
+        assertEquals(com.typesafe.config.ConfigValueType.BOOLEAN,
+                resolved.getValue("training.sharded-optimizer").valueType());
+        assertFalse(resolved.getBoolean("training.sharded-optimizer"));
+        // A string key stays a string though it spells a number; the document reads back to the same config.
+        assertEquals(com.typesafe.config.ConfigValueType.STRING, resolved.getValue("output.dir").valueType());
+        assertEquals(10, ConfigLoader.load(new ConfigLoader.Source("resolved.json", json), List.of()).config()
+                .training().epochs());
+    }
+
+    @Test
     void laterOverridesWinOverEarlierOnes() {
         assertEquals(5, load("", "training.workers=7", "training.workers=5").training().workers());
     }

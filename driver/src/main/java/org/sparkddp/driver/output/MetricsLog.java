@@ -59,6 +59,23 @@ public final class MetricsLog implements TrainingListener {
     public synchronized void onStage(StageRecord stage, int iterationsInEpoch, int epochs) {
         trainNanos += stage.wallNanos(); // per stage, so that a checkpoint between epochs records it
         long stageStart = System.nanoTime() - stage.wallNanos() - runStart;
+        if (stage.attempts() > 1) {
+            // The successful attempt ran last and its iteration times count from its own start: place them back
+            // from the stage's end, so that the failed attempts' time is a gap before them, and say so in a line
+            // of its own (the report breaks its charts there).
+            stageStart = System.nanoTime() - runStart - (stage.iterations() == 0 ? 0
+                    : stage.endNanos()[stage.iterations() - 1]);
+            Map<String, Object> retry = new LinkedHashMap<>();
+            retry.put("type", "retry");
+            retry.put("epoch", stage.epoch() + 1);
+            retry.put("iteration", stage.firstIteration() + 1);
+            retry.put("attempts", stage.attempts());
+            retry.put("failed_seconds", round(stage.failedNanos() / 1e9));
+            retry.put("iterations_redone", stage.redoneIterations());
+            retry.put("workers", stage.workers());
+            retry.put("elapsed_seconds", round(stageStart / 1e9));
+            lines.add(Json.line(retry));
+        }
         long windowStart = 0;
         long windowExamples = 0;
         for (int i = 0; i < stage.iterations(); i++) {

@@ -101,8 +101,19 @@ public final class Summary {
         s.put("spark_master", provenance.sparkMaster());
         s.put("version", provenance.version());
         s.put("started_at", provenance.startedAt());
-        s.put("config", Json.parse(provenance.resolvedConfigJson()));
+        s.put("config", ranOn(Json.parse(provenance.resolvedConfigJson()), provenance.sparkMaster()));
         return s;
+    }
+
+    /**
+     * The resolved config with the master the SparkContext ran on: under spark-submit, {@code --master} wins over
+     * defaults.conf's {@code local[*]}, which the config document alone would still show.
+     */
+    static com.fasterxml.jackson.databind.JsonNode ranOn(com.fasterxml.jackson.databind.JsonNode config, String master) {
+        if (master != null && config.path("spark") instanceof com.fasterxml.jackson.databind.node.ObjectNode spark) {
+            spark.put("master", master);
+        }
+        return config;
     }
 
     /** The 1-based number of the last epoch trained in, or the epochs completed if this run trained none. */
