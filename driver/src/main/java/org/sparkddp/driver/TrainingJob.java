@@ -219,7 +219,10 @@ public final class TrainingJob {
             List<String> earlier = new ArrayList<>();
             c.meta().path("metrics").forEach(line -> earlier.add(line.asText()));
             metrics.resume(earlier, resumed.get().trainSeconds());
-            this.console.println("resuming from " + c.location() + " at iteration " + c.state().iteration());
+            int then = c.meta().path("workers").asInt(training.workers());
+            this.console.println("resuming from " + c.location() + " at iteration " + c.state().iteration()
+                    + (then == training.workers() ? "" : " on " + training.workers() + " workers instead of " + then
+                    + " (a resize: the same batches, their float sums added in another order)"));
         });
         List<TrainingListener> listeners = new ArrayList<>(List.of(console, metrics));
         CheckpointSink sink = prepared.checkpoints().<CheckpointSink>map(store -> new JobCheckpoints(store,
