@@ -33,7 +33,8 @@ import sun.misc.Signal;
  * every executor), the command thread unwinds as from a failure (complete checkpoints stay, metrics.jsonl keeps
  * the epochs done), the command stops the context (on a cluster, which ends the application), and only then does
  * the JVM exit, with the status the shell gives a process the signal ended. A command that does not end within
- * {@link #BOUND}, or a second signal, exits at once, Spark's shutdown hook stopping the context.
+ * {@link #BOUND}, or a second signal, exits at once, Spark's shutdown hook stopping the context; so does a signal
+ * before Spark has started, when there is nothing to stop in order.
  *
  * <p>A signal the JVM started with ignored (nohup, a background job of a script) stays ignored.
  */
@@ -54,7 +55,7 @@ final class SignalStop {
     record Received(String name, int status, Optional<RunPosition> position) {
         String line() {
             return "spark-ddp: interrupted " + position.map(RunPosition::describe)
-                    .orElse("before training started; nothing was trained, so there is nothing to resume");
+                    .orElse("(no training run had started)");
         }
     }
 
@@ -95,7 +96,12 @@ final class SignalStop {
         }
         silenceConsoleLogs();
         Optional<SparkContext> sc = active();
-        sc.ifPresent(SignalStop::cancelJobs);
+        if (sc.isEmpty()) {
+            // Spark has not started: no job or executor to stop, and reading the input need not heed an interrupt.
+            exitNow(err);
+            return;
+        }
+        cancelJobs(sc.get());
         command.interrupt();
         Thread watchdog = new Thread(() -> {
             try {
