@@ -36,7 +36,8 @@ import sun.misc.Signal;
  * {@link #BOUND}, or a second signal, exits at once, Spark's shutdown hook stopping the context; so does a signal
  * before Spark has started, when there is nothing to stop in order.
  *
- * <p>A signal the JVM started with ignored (nohup, a background job of a script) stays ignored.
+ * <p>A signal the JVM started with ignored (nohup, a background job of a script) stays ignored. The handler is
+ * {@code sun.misc.Signal}'s (module jdk.unsupported), as Spark's own {@code SignalUtils} uses.
  */
 final class SignalStop {
     /** The longest the command may take to end after a signal before the JVM exits under it. */
