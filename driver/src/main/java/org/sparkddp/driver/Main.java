@@ -23,7 +23,9 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        SignalStop.install(Thread.currentThread(), System.err);
+        int status = run(args, System.out, System.err);
+        SignalStop.exit(status);
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
@@ -46,7 +48,9 @@ public final class Main {
             }
             return OK;
         } catch (Throwable t) {
-            return report(t, err);
+            // After SIGINT or SIGTERM, whatever the command failed with follows from the signal: one line says where
+            // the run stopped and how to resume it.
+            return SignalStop.received().isPresent() ? SignalStop.report(err) : report(t, err);
         }
     }
 

@@ -47,6 +47,7 @@ import org.sparkddp.driver.report.TrainingReport;
 import org.sparkddp.driver.spark.DriverResultBytes;
 import org.sparkddp.driver.spark.ExecutorMemory;
 import org.sparkddp.driver.train.JobDeadline;
+import org.sparkddp.driver.train.RunPosition;
 import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.driver.train.TrainingListener;
 import org.sparkddp.driver.train.TrainingResult;
@@ -218,13 +219,19 @@ public final class TrainingJob {
             List<String> earlier = new ArrayList<>();
             c.meta().path("metrics").forEach(line -> earlier.add(line.asText()));
             metrics.resume(earlier, resumed.get().trainSeconds());
-            this.console.println("resuming from " + c.location() + " at iteration " + c.state().iteration());
+            int then = c.meta().path("workers").asInt(training.workers());
+            this.console.println("resuming from " + c.location() + " at iteration " + c.state().iteration()
+                    + (then == training.workers() ? "" : " on " + training.workers() + " workers instead of " + then
+                    + " (a resize: the same batches, their float sums added in another order)"));
         });
         List<TrainingListener> listeners = new ArrayList<>(List.of(console, metrics));
         CheckpointSink sink = prepared.checkpoints().<CheckpointSink>map(store -> new JobCheckpoints(store,
                 checkpointMeta(config, prepared, initial), metrics::lines, metrics::trainSeconds,
                 resume.map(Checkpoint::location), sc, saving))
                 .orElse(CheckpointSink.NONE);
+        // Where a SIGINT or SIGTERM finds the run, for its one line (SignalStop).
+        listeners.add(RunPosition.start(initial.iteration(), iterationsPerEpoch(config, prepared),
+                config.checkpoint().dir(), sink::last));
 
         TrainingResult result;
         long shardRebuilds;
@@ -310,10 +317,12 @@ public final class TrainingJob {
     }
 
     private static long totalIterations(SparkDdpConfig config, Prepared prepared, long cap) {
+        return Math.min((long) iterationsPerEpoch(config, prepared) * config.training().epochs(), cap);
+    }
+
+    private static int iterationsPerEpoch(SparkDdpConfig config, Prepared prepared) {
         var training = config.training();
-        long perEpoch = new EpochPlan(training.seed(), 0, virtualShards(config, prepared), training.batchSize())
-                .iterations();
-        return Math.min(perEpoch * training.epochs(), cap);
+        return new EpochPlan(training.seed(), 0, virtualShards(config, prepared), training.batchSize()).iterations();
     }
 
     /** How the training examples are cut: data.virtual-shards, whatever the number of workers. */

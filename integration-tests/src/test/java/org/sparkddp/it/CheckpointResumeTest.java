@@ -100,6 +100,27 @@ class CheckpointResumeTest extends LocalSparkTest {
         assertEquals(3, metrics.stream().filter(l -> l.contains("\"type\":\"epoch\"")).count());
     }
 
+    /**
+     * training.max-iterations cuts a run between two due checkpoints, mid-epoch: its last state is checkpointed all
+     * the same, and a resume with the cap lifted ends bit for bit where the uncut run ends.
+     */
+    @Test
+    void aRunCutByMaxIterationsCheckpointsItsLastStateWhichResumesBitForBit() throws IOException {
+        TrainingResult whole = run(config("uncut"), Optional.empty());
+        TrainingResult cut = run(config("cut", "training.max-iterations=25"), Optional.empty());
+        assertEquals(25, cut.iterations());
+        CheckpointStore store = CheckpointStore.open(out.resolve("cut-ckpt").toString(), 10, new Configuration());
+        assertEquals(List.of("ckpt-000000000010", "ckpt-000000000020", "ckpt-000000000025"), store.list());
+
+        Checkpoint last = CheckpointStore.read(out.resolve("cut-ckpt").toString(), new Configuration());
+        assertEquals(25, last.state().iteration());
+        TrainingResult resumed = run(config("cut-resumed"), Optional.of(last));
+        assertEquals(48, resumed.iterations());
+        assertTrue(Arrays.equals(whole.finalState().params(), resumed.finalState().params()), "parameters differ");
+        assertTrue(Arrays.equals(whole.finalState().updaterState(), resumed.finalState().updaterState()),
+                "optimizer state differs");
+    }
+
     @Test
     void aResumedRunsFiguresAreOverItsOwnIterationsAndItsTotalsContinueTheCheckpoints() throws IOException {
         run(config("figures-whole"), Optional.empty());

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.LayerSpec;
 import org.sparkddp.common.config.SparkDdpConfig;
+import org.sparkddp.common.config.TrainingMode;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.driver.data.ExampleSource;
@@ -12,7 +14,9 @@ import org.sparkddp.driver.output.Json;
 
 /**
  * Refuses to resume a checkpoint into a run that would not continue it: a different network, optimizer, data
- * order or data. Other settings (epochs, learning rate, paths, Spark properties) may change. Runs on the driver.
+ * order or data, or, where the worker count changes the math (average mode, batch norm), another worker count.
+ * Other settings (epochs, learning rate, paths, Spark properties, the worker count in sync mode) may change. Runs
+ * on the driver.
  */
 public final class ResumeCheck {
     private ResumeCheck() {
@@ -33,7 +37,6 @@ public final class ResumeCheck {
         Map<String, String> now = new LinkedHashMap<>();
         now.put("optimizer.name", config.optimizer().name().configName());
         now.put("training.mode", config.training().mode().configName());
-        now.put("training.workers", String.valueOf(config.training().workers()));
         now.put("training.batch-size", String.valueOf(config.training().batchSize()));
         now.put("training.seed", String.valueOf(config.training().seed()));
         now.put("training.average-every", String.valueOf(config.training().averageEvery()));
@@ -45,7 +48,33 @@ public final class ResumeCheck {
                         + checkpoint.location() + "; a resumed run keeps the network, the optimizer and the data order");
             }
         }
+        verifyWorkers(checkpoint, config, saved.path("training").path("workers").asInt());
         verifyData(checkpoint, config, train);
+    }
+
+    /**
+     * Another worker count is a resize at the checkpoint's iteration, as an elastic run makes: in sync mode the
+     * global batches and the steps do not depend on it, only the order in which the workers' float sums are added
+     * (and the dropout masks and augmentation draws, which are drawn per worker). Where the count changes what a
+     * step computes, it is refused.
+     */
+    private static void verifyWorkers(Checkpoint checkpoint, SparkDdpConfig config, int then) {
+        int workers = config.training().workers();
+        if (workers == then) {
+            return;
+        }
+        String keep = "; resume with training.workers = " + then;
+        if (config.training().mode() == TrainingMode.AVERAGE) {
+            throw new InvalidConfigException("training.workers", "is " + workers + " but was " + then + " in "
+                    + checkpoint.location() + ", and in average mode each worker steps alone on its share of the batch"
+                    + " between averages, so the worker count changes the result" + keep);
+        }
+        if (config.model().layers().stream().anyMatch(l -> l instanceof LayerSpec.BatchNorm
+                || l instanceof LayerSpec.Residual)) {
+            throw new InvalidConfigException("training.workers", "is " + workers + " but was " + then + " in "
+                    + checkpoint.location() + ", and batch norm normalizes each worker's share of a batch on its own,"
+                    + " so the worker count changes every step" + keep);
+        }
     }
 
     private static void verifyData(Checkpoint checkpoint, SparkDdpConfig config, ExampleSource train) {

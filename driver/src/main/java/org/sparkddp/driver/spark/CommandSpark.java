@@ -60,6 +60,9 @@ public final class CommandSpark implements AutoCloseable {
             Thread.interrupted(); // the watch's wake-up call has done its work
             throw stoppedUnder.get();
         }
+        // A command that ends on a signal was interrupted (org.sparkddp.driver.SignalStop): the stop's own waits
+        // must not end on that interrupt, half done.
+        Thread.interrupted();
         sc.stop();
     }
 }

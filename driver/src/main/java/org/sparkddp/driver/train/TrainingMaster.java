@@ -178,6 +178,9 @@ public final class TrainingMaster {
                 epochs.add(record);
                 listeners.forEach(l -> l.onEpoch(record, training.epochs()));
                 checkpointIfDue(states, states.current(), t == plan.iterations(), stopping);
+                if (states.current().iteration() >= cap) {
+                    checkpointCut(states, states.current(), stopping);
+                }
                 states.collect();
             }
             if (lastEvaluation == null) { // resumed at the very end: nothing left to train, but report the model
@@ -233,6 +236,17 @@ public final class TrainingMaster {
                                  EarlyStopping stopping) {
         if (checkpoints.dueAfter(checkpointedAt, state.iteration(), epochEnd, state.epoch())) {
             // Both states are held (CURRENT, BEST) while the sink reads them: it returns before the next collect.
+            sink.save(state, validation.earlyStopping() ? stopping.snapshot() : Optional.empty());
+            checkpointedAt = state.iteration();
+        }
+    }
+
+    /**
+     * A run that training.max-iterations ends writes its last state, wherever the cap falls (mid-epoch too), unless
+     * the checkpoint just written holds it: {@code --resume} with a higher cap continues it.
+     */
+    private void checkpointCut(ExecutorStates states, StateVersion state, EarlyStopping stopping) {
+        if (checkpoints.enabled() && state.iteration() > checkpointedAt) {
             sink.save(state, validation.earlyStopping() ? stopping.snapshot() : Optional.empty());
             checkpointedAt = state.iteration();
         }
