@@ -60,7 +60,8 @@ final class PredictCommand {
         String input = cli.input().orElseThrow();
         String output = cli.output().orElseThrow();
         DataFormat format = PredictFormat.of(cli.configFile().isPresent(), cli.overrides(), data.format(), input);
-        // Fully qualified on the driver: the executors read the input's files and write the output's.
+        // Fully qualified on the driver: the executors read the input's files (IdxRows; Hadoop's and Spark's own
+        // readers qualify theirs) and write the output's.
         String inputPath = format == DataFormat.DATAFRAME_TABLE ? input : QualifiedPath.of(input, hadoop, "--input");
         boolean overwrite = loaded.config().output().overwrite();
 
@@ -76,8 +77,7 @@ final class PredictCommand {
         Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
         checkNormalization(cli, format, data);
         Optional<PredictInput> files = format.readBySpark() ? Optional.empty()
-                : Optional.of(PredictInput.plan(format, inputPath, data, ModelArchive.read(location, zip), location,
-                        hadoop));
+                : Optional.of(PredictInput.plan(format, input, data, ModelArchive.read(location, zip), location, hadoop));
         if (format == DataFormat.PARQUET) {
             ParquetMagic.check(input, hadoop); // IDX or CSV given by mistake: one line now, not a failed Spark job
         }
