@@ -3,6 +3,8 @@ package org.sparkddp.driver;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
@@ -10,6 +12,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -25,20 +28,24 @@ import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.driver.cli.CommandLine;
 import org.sparkddp.driver.data.ParquetMagic;
 import org.sparkddp.driver.output.ModelArchive;
+import org.sparkddp.driver.output.QualifiedPath;
 import org.sparkddp.driver.predict.PredictFormat;
 import org.sparkddp.driver.predict.PredictInput;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.SparkSetup;
 import org.sparkddp.driver.spark.CommandSpark;
+import org.sparkddp.driver.spark.ExecutorReach;
 import org.sparkddp.ml.SparkDdpModel;
 
 /**
  * {@code spark-ddp predict --model FILE --input IN --output DIR}: batch prediction on the executors. Named steps:
- * check (the model, the output's absence, the input: Parquet's magic bytes, or an IDX header or CSV line against
- * the model's width; before Spark starts), read (Parquet or a table as Spark splits it; IDX, CSV and LibSVM
+ * check (the model, the output's absence unless --overwrite, the input: Parquet's magic bytes, or an IDX header
+ * or CSV line against the model's width; before Spark starts), read (Parquet or a table as Spark splits it; IDX, CSV and LibSVM
  * decoded by the executors, see {@link PredictInput}), predict (each executor its partitions, the model broadcast
  * as its model.zip bytes), write (Parquet under a temporary name beside DIR, one file per input partition, then
- * renamed to DIR in one step, so DIR is whole or absent). The input's format: {@link PredictFormat}.
+ * renamed to DIR in one step, so DIR is whole or absent; under --overwrite the earlier DIR is renamed aside first
+ * and removed after, so it stays whole until the new one is). IN and DIR are fully qualified on the driver. The
+ * input's format: {@link PredictFormat}.
  */
 final class PredictCommand {
     private PredictCommand() {
@@ -53,14 +60,19 @@ final class PredictCommand {
         String input = cli.input().orElseThrow();
         String output = cli.output().orElseThrow();
         DataFormat format = PredictFormat.of(cli.configFile().isPresent(), cli.overrides(), data.format(), input);
+        // Fully qualified on the driver: the executors read the input's files (IdxRows; Hadoop's and Spark's own
+        // readers qualify theirs) and write the output's.
+        String inputPath = format == DataFormat.DATAFRAME_TABLE ? input : QualifiedPath.of(input, hadoop, "--input");
+        boolean overwrite = loaded.config().output().overwrite();
 
         // Check: a valid model, no output to overwrite, an input that fits the model.
         byte[] zip = HadoopFiles.read(location, hadoop, InputStream::readAllBytes);
         SparkDdpModel model = SparkDdpModel.fromModelZip(location, zip);
-        Path target = new Path(output);
+        Path target = new Path(QualifiedPath.of(output, hadoop, "--output"));
         FileSystem fs = target.getFileSystem(hadoop);
-        if (fs.exists(target)) {
-            throw new InvalidConfigException("--output", "'" + output + "' exists already; predict never overwrites");
+        if (fs.exists(target) && !overwrite) {
+            throw new InvalidConfigException("--output", "'" + output + "' exists already; pass --overwrite to replace"
+                    + " it once the new predictions are complete, or choose another --output");
         }
         Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
         checkNormalization(cli, format, data);
@@ -73,7 +85,9 @@ final class PredictCommand {
         // Started at once; a context that Spark stops under the command wakes it, with one line (CommandSpark).
         try (CommandSpark started = new CommandSpark(sparkConf, true)) {
             SparkSession spark = started.dataSession().orElseThrow();
+            checkReach(spark, loaded, format, inputPath, target, fs);
             LongAccumulator skipped = spark.sparkContext().longAccumulator("spark-ddp predict: bad rows skipped");
+            // Spark qualifies the paths it reads itself, on the driver (and its errors name the path as given).
             Dataset<Row> rows = files.isPresent() ? files.get().rows(spark, skipped) : read(spark, format, input);
             int partitions = rows.rdd().getNumPartitions();
             spark.sparkContext().setJobDescription("predict " + location + " on " + input);
@@ -90,20 +104,57 @@ final class PredictCommand {
                         new InvalidDataException(input, "cannot be read as Parquet: " + m)).orElseThrow(() ->
                         e instanceof RuntimeException r ? r : new IllegalStateException(e));
             }
-            if (!fs.rename(temporary, target)) {
-                throw new IOException("cannot rename " + temporary + " to " + target);
-            }
+            moveIntoPlace(fs, temporary, target);
             if (skipped.value() > 0) {
                 out.println(String.format(Locale.ROOT, "%s: skipped %,d bad row%s (data.on-bad-row = skip)", input,
                         skipped.value(), skipped.value() == 1 ? "" : "s"));
             }
-            long written = spark.read().parquet(output).count();
+            long written = spark.read().parquet(target.toString()).count();
             out.println(String.format(Locale.ROOT, "predicted %,d rows of %s (%s) with %s (%s) in %d partition%s: %s",
                     written, input, format.configName(), location, model.getOrDefault(model.task()), partitions,
-                    partitions == 1 ? "" : "s", output));
+                    partitions == 1 ? "" : "s", target));
         } finally {
             fs.delete(temporary, true); // only what a failed write left
         }
+    }
+
+    /**
+     * The new predictions take {@code target}'s place. Under --overwrite the earlier ones are renamed aside first
+     * and removed after, so that they stay whole until the new ones are complete (a crash between the renames
+     * leaves both, hidden beside the output, never neither).
+     */
+    private static void moveIntoPlace(FileSystem fs, Path temporary, Path target) throws IOException {
+        Path aside = null;
+        if (fs.exists(target)) {
+            aside = new Path(target.getParent(), "." + target.getName() + ".replaced-" + UUID.randomUUID());
+            rename(fs, target, aside);
+        }
+        rename(fs, temporary, target);
+        if (aside != null) {
+            fs.delete(aside, true);
+        }
+    }
+
+    private static void rename(FileSystem fs, Path from, Path to) throws IOException {
+        if (!fs.rename(from, to)) {
+            throw new IOException("cannot rename " + from + " to " + to);
+        }
+    }
+
+    /** On a cluster, the executors must see an input or output on the driver's local disk (measured). */
+    private static void checkReach(SparkSession spark, ConfigLoader.Loaded loaded, DataFormat format,
+                                   String inputPath, Path target, FileSystem fs) throws IOException {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        if (sc.isLocal()) {
+            return;
+        }
+        List<ExecutorReach.Probe> probes = new ArrayList<>();
+        if (format != DataFormat.DATAFRAME_TABLE) {
+            probes.add(ExecutorReach.Probe.existing("--input", inputPath));
+        }
+        fs.mkdirs(target.getParent()); // Spark's write would make it: the marker goes there
+        probes.add(ExecutorReach.Probe.directory("--output", target.getParent().toString()));
+        ExecutorReach.check(sc, loaded.config().training().jobTimeout(), probes);
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import com.typesafe.config.ConfigUtil;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -17,12 +18,14 @@ import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.driver.cli.CommandLine;
 import org.sparkddp.driver.output.Json;
 import org.sparkddp.driver.output.OutputDirectory;
+import org.sparkddp.driver.search.SearchDirectory;
 import org.sparkddp.driver.search.SearchGrid;
 import org.sparkddp.driver.search.TrialResult;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.ClusterSlots;
 import org.sparkddp.driver.spark.SparkSetup;
 import org.sparkddp.driver.spark.CommandSpark;
+import org.sparkddp.driver.spark.ExecutorReach;
 import org.sparkddp.driver.train.TrainingDivergedException;
 import org.sparkddp.driver.train.TrainingResult;
 
@@ -57,13 +60,16 @@ final class SearchCommand {
         }
 
         // Check: every trial's config, so that a bad value fails now rather than after hours of other trials.
-        String root = base.config().output().dir();
+        // The search writes into its own directory, output.dir + "-search", never into the job's run.
+        SearchDirectory directory = SearchDirectory.open(base.config().output().dir(),
+                base.config().output().overwrite(), hadoop);
+        String root = directory.writing();
         List<ConfigLoader.Loaded> configs = new ArrayList<>();
         int mostWorkers = 0;
         for (int t = 0; t < grid.trials().size(); t++) {
             List<String> overrides = new ArrayList<>(cli.overrides());
             overrides.addAll(grid.trials().get(t));
-            overrides.add("output.dir=" + trialDir(root, t + 1));
+            overrides.add("output.dir=" + ConfigUtil.quoteString(SearchDirectory.trialDir(root, t + 1)));
             overrides.add("checkpoint.dir=null");
             try {
                 ConfigLoader.Loaded loaded = ConfigLoader.load(source, overrides);
@@ -75,16 +81,23 @@ final class SearchCommand {
         }
         ClusterSlots.check(sparkConf, mostWorkers, "training.workers");
         OutputDirectory output = OutputDirectory.open(root, hadoop, "output.dir");
+        if (directory.replacing()) {
+            out.println("overwrite: the search in " + directory.location() + " is replaced once this one is complete;"
+                    + " until then it writes into " + root);
+        }
         try {
-            search(grid, configs, sparkConf, hadoop, output, out);
+            search(grid, configs, sparkConf, hadoop, output, directory, out);
         } catch (IOException | RuntimeException | Error e) {
             output.discardIfEmpty(); // each trial removed its own, if empty
+            directory.abandon().ifPresent(kept -> out.println("kept: this search's trials in " + kept + "; the"
+                    + " earlier search in " + directory.location() + " is unchanged"));
             throw e;
         }
     }
 
     private static void search(SearchGrid grid, List<ConfigLoader.Loaded> configs, SparkConf sparkConf,
-                               Configuration hadoop, OutputDirectory output, PrintStream out) throws IOException {
+                               Configuration hadoop, OutputDirectory output, SearchDirectory directory,
+                               PrintStream out) throws IOException {
         out.println(String.format(Locale.ROOT, "search: %d trial%s over %s, one after another", configs.size(),
                 configs.size() == 1 ? "" : "s", String.join(", ", grid.keys())));
 
@@ -96,9 +109,12 @@ final class SearchCommand {
         // A context that Spark stops under the search wakes it, with one line (CommandSpark).
         try (CommandSpark spark = new CommandSpark(sparkConf, true)) {
             JavaSparkContext sc = spark.context();
+            // On a cluster, the executors must see a directory on the driver's local disk (measured).
+            ExecutorReach.check(sc, configs.get(0).config().training().jobTimeout(),
+                    List.of(ExecutorReach.Probe.directory("output.dir", output.location())));
             for (int t = 0; t < configs.size(); t++) {
                 results.add(trial(sc, configs.get(t), t + 1, configs.size(), grid.trials().get(t), onValidation,
-                        hadoop, out));
+                        hadoop, SearchDirectory.trialDir(directory.location(), t + 1), out));
             }
         }
 
@@ -107,15 +123,16 @@ final class SearchCommand {
         output.writeAtomically("search.json", o -> o.write((Json.pretty(TrialResult.document(grid.keys(), ranked,
                 onValidation ? "validation" : "test"))
                 + "\n").getBytes(StandardCharsets.UTF_8)));
-        out.println("written: " + output.location() + "/search.json");
+        directory.publish();
+        out.println("written: " + directory.location() + "/search.json");
     }
 
+    /** @param dir where the trial's results end up (search.json names it) */
     private static TrialResult trial(JavaSparkContext sc, ConfigLoader.Loaded loaded, int number, int of,
-                                     List<String> settings, boolean onValidation, Configuration hadoop,
+                                     List<String> settings, boolean onValidation, Configuration hadoop, String dir,
                                      PrintStream out) throws IOException {
         out.println(String.format(Locale.ROOT, "trial %d/%d: %s", number, of, String.join(", ", settings)));
         long start = System.nanoTime();
-        String dir = loaded.config().output().dir();
         // The context runs already: the model's memory need is checked against what its executors were given.
         TrainingJob job = new TrainingJob(loaded, hadoop, out, false,
                 org.sparkddp.driver.spark.ExecutorMemory.running(sc.getConf()));
@@ -131,9 +148,5 @@ final class SearchCommand {
             return new TrialResult(number, settings, dir, Double.NaN, Double.NaN, (System.nanoTime() - start) / 1e9,
                     e.getMessage());
         }
-    }
-
-    private static String trialDir(String root, int number) {
-        return String.format(Locale.ROOT, "%s/trial-%03d", root, number);
     }
 }

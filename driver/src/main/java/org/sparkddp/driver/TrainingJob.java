@@ -70,6 +70,8 @@ public final class TrainingJob {
     private final ExecutorMemory executorMemory;
     /** The task results the driver receives, counted from the first Spark job of this training job. */
     private DriverResultBytes resultBytes;
+    /** Where the run being trained writes its results and checkpoints; null before it starts. */
+    private RunOutputs outputs;
 
     /** For training in this JVM's own local-mode context (its native limit is the executors'). */
     public TrainingJob(ConfigLoader.Loaded loaded, Configuration hadoopConf, PrintStream console, boolean interactive) {
@@ -176,12 +178,17 @@ public final class TrainingJob {
         try {
             return train(sc, prepared, resume);
         } catch (IOException | RuntimeException | Error e) {
-            // A run that failed before writing anything leaves no empty output directory behind.
+            // A run that failed before writing anything leaves no empty output directory behind; one that replaces
+            // an earlier run's results leaves them as they were.
+            if (outputs != null) {
+                outputs.abandon(console);
+            }
             prepared.output().discardIfEmpty();
             throw e;
         } finally {
             resultBytes.close();
             resultBytes = null;
+            outputs = null;
         }
     }
 
@@ -206,14 +213,19 @@ public final class TrainingJob {
         StartState initial = resume.map(c -> StartState.of(c.state())).orElse(prepared.initial());
         // Bounds the jobs that write checkpoints and model.zip on the executors.
         JobDeadline saving = new JobDeadline(sc, "spark-ddp-" + runId + "-save", training.jobTimeout());
-        for (String previous : List.of(Summary.NAME, ModelFile.NAME, MetricsLog.NAME, TrainingReport.NAME)) {
-            prepared.output().remove(previous);
-        }
+        // An earlier run's results are never deleted: refused, or replaced only once this run's are complete.
+        outputs = RunOutputs.open(prepared.output(), prepared.checkpoints(), config.output().overwrite(), resume,
+                runId, hadoopConf);
+        OutputDirectory output = outputs.writing();
         printHeader(config, prepared, initial, sc.master());
+        if (outputs.replacing()) {
+            this.console.println("overwrite: the results in " + prepared.output().location() + " are replaced once"
+                    + " this run's are complete; until then it writes into " + output.location());
+        }
 
         ConsoleProgress console = new ConsoleProgress(this.console, interactive, totalIterations(config, prepared),
                 training.batchSize(), config.output().progressEvery());
-        MetricsLog metrics = new MetricsLog(prepared.output(), config.output().logEvery(), start);
+        MetricsLog metrics = new MetricsLog(output, config.output().logEvery(), start);
         Optional<Summary.Resumed> resumed = resume.map(TrainingJob::resumedFrom);
         resume.ifPresent(c -> {
             List<String> earlier = new ArrayList<>();
@@ -225,7 +237,7 @@ public final class TrainingJob {
                     + " (a resize: the same batches, their float sums added in another order)"));
         });
         List<TrainingListener> listeners = new ArrayList<>(List.of(console, metrics));
-        CheckpointSink sink = prepared.checkpoints().<CheckpointSink>map(store -> new JobCheckpoints(store,
+        CheckpointSink sink = outputs.checkpoints().<CheckpointSink>map(store -> new JobCheckpoints(store,
                 checkpointMeta(config, prepared, initial), metrics::lines, metrics::trainSeconds,
                 resume.map(Checkpoint::location), sc, saving))
                 .orElse(CheckpointSink.NONE);
@@ -257,7 +269,7 @@ public final class TrainingJob {
 
         // Under early stopping, the best epoch's state rather than the last one.
         // model.zip is written by one executor task from the state's chunks; the driver never holds it.
-        ModelFileJob.write(sc, saving, prepared.output(), prepared.network(), StateSource.stored(result.modelVersion()));
+        ModelFileJob.write(sc, saving, output, prepared.network(), StateSource.stored(result.modelVersion()));
         metrics.flush();
         Summary.Provenance provenance = new Summary.Provenance(Version.get(), startedAt, sc.master(),
                 loaded.resolvedJson(), initial.paramCount(), prepared.data().train().size(),
@@ -267,8 +279,9 @@ public final class TrainingJob {
         Map<String, Object> summary = Summary.of(config, result, provenance, (System.nanoTime() - start) / 1e9,
                 resumed, resultBytes.total());
         summary.put("shard_rebuilds", shardRebuilds);
-        Summary.write(prepared.output(), summary);
-        writeReport(prepared.output());
+        Summary.write(output, summary);
+        writeReport(output);
+        outputs.publish();
         printFooter(result, prepared.output());
         return result;
     }

@@ -122,7 +122,7 @@ class ClusterCommandsTest extends StandaloneClusterTest {
         app.addAll(List.of("--grid", grid.toString(), "--set", "output.dir=" + dir.resolve("search")));
         String output = awaitExit(submit("search", List.of("--name", "train"), app), 0);
         assertTrue(output.contains("optimizer.learning-rate=0.0003"), "the rate as written:\n" + output);
-        assertTrue(Files.exists(dir.resolve("search/search.json")), output);
+        assertTrue(Files.exists(dir.resolve("search-search/search.json")), output); // output.dir + "-search"
     }
 
     @Test

@@ -164,7 +164,9 @@ class ParallelCheckpointTest extends LocalSparkTest {
         Files.deleteIfExists(dir.resolve(".state-00003.bin.crc"));
         CorruptChunkException missing = assertThrows(CorruptChunkException.class,
                 () -> CheckpointStore.read(dir.toString(), new Configuration()));
-        assertEquals(dir + "/state-00003.bin: missing; the checkpoint lists 31 chunk files", missing.getMessage());
+        // Named by the fully qualified URI they are read from: CheckpointStore.read qualifies the checkpoint's path.
+        assertEquals("file:" + dir + "/state-00003.bin: missing; the checkpoint lists 31 chunk files",
+                missing.getMessage());
 
         Files.write(third, java.util.Arrays.copyOf(bytes, bytes.length - 1));
         CorruptChunkException truncated = assertThrows(CorruptChunkException.class,
@@ -187,13 +189,13 @@ class ParallelCheckpointTest extends LocalSparkTest {
         // On the driver (the stopgap resume) and on an executor (a task reading the state) alike.
         CorruptChunkException onDriver = assertThrows(CorruptChunkException.class,
                 () -> DriverStates.fetch(checkpoint.state()));
-        assertEquals(seventh + ": is corrupt: its checksum does not match", onDriver.getMessage());
+        assertEquals("file:" + seventh + ": is corrupt: its checksum does not match", onDriver.getMessage());
         CheckpointStore copies = CheckpointStore.open(out.resolve("flipped-copy").toString(), 3, new Configuration());
         Exception onExecutor = assertThrows(Exception.class, () -> copies.write(checkpoint.state(), Map.of(),
                 Optional.empty(), new SparkChunkWriter(sc, deadline(), ChunkSource.STORED)));
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         assertEquals(2, Main.report(onExecutor, new PrintStream(err, true, StandardCharsets.UTF_8)));
-        assertEquals("spark-ddp: error: " + seventh + ": is corrupt: its checksum does not match\n",
+        assertEquals("spark-ddp: error: file:" + seventh + ": is corrupt: its checksum does not match\n",
                 err.toString(StandardCharsets.UTF_8));
         assertTrue(copies.list().isEmpty(), "a checkpoint whose chunks failed must not appear: " + copies.list());
 
@@ -205,7 +207,7 @@ class ParallelCheckpointTest extends LocalSparkTest {
         Files.write(first, again);
         String message = assertThrows(CorruptChunkException.class, () -> DriverStates.fetch(
                 CheckpointStore.read(other.toString(), new Configuration()).state())).getMessage();
-        assertTrue(message.startsWith(first + ": is corrupt: its checksum does not match"), message);
+        assertTrue(message.startsWith("file:" + first + ": is corrupt: its checksum does not match"), message);
     }
 
     @Test

@@ -126,8 +126,24 @@ class PredictTest {
         // Never overwrites; a missing input is one line naming it. Both exit 2.
         ByteArrayOutputStream again = new ByteArrayOutputStream();
         assertEquals(Main.INVALID_INPUT, run(predict, again));
-        assertTrue(again.toString(StandardCharsets.UTF_8).strip().endsWith("predict never overwrites"),
+        assertTrue(again.toString(StandardCharsets.UTF_8).strip().endsWith("exists already; pass --overwrite to"
+                + " replace it once the new predictions are complete, or choose another --output"),
                 again.toString(StandardCharsets.UTF_8));
+        // ...unless told to: the new predictions replace the old ones once complete, and nothing is left beside them.
+        List<String> overwrite = new ArrayList<>(predict);
+        overwrite.add("--overwrite");
+        assertEquals(0, run(overwrite, err), err.toString(StandardCharsets.UTF_8));
+        try (Stream<Path> beside = Files.list(dir)) {
+            assertEquals(List.of(), beside.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".predicted"))
+                    .toList());
+        }
+        SparkSession check = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
+                .getOrCreate();
+        try {
+            assertEquals(500, check.read().parquet(dir.resolve("predicted").toString()).count());
+        } finally {
+            check.stop();
+        }
         List<String> missing = new ArrayList<>(predict.subList(0, predict.size() - 4));
         missing.addAll(List.of("--input", dir.resolve("nowhere").toString(), "--output", dir.resolve("p2").toString()));
         ByteArrayOutputStream gone = new ByteArrayOutputStream();

@@ -139,7 +139,7 @@ class ReportTest {
         ByteArrayOutputStream bad = new ByteArrayOutputStream();
         assertEquals(Main.INVALID_INPUT, run(List.of("report", dir.resolve("nothing").toString()),
                 new ByteArrayOutputStream(), bad));
-        assertEquals(List.of("spark-ddp: error: " + dir.resolve("nothing") + "/metrics.jsonl: no such file"),
+        assertEquals(List.of("spark-ddp: error: file:" + dir.resolve("nothing") + "/metrics.jsonl: no such file"),
                 bad.toString(StandardCharsets.UTF_8).lines().toList());
     }
 }

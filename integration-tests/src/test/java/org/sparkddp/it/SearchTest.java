@@ -23,7 +23,7 @@ class SearchTest {
 
     private int search(Path grid, ByteArrayOutputStream out, ByteArrayOutputStream err, String... settings) {
         List<String> argv = new ArrayList<>(TestData.commandLine("search", List.of("data.train=" + TestData.TRAIN,
-                "data.test=" + TestData.TEST, "output.dir=" + dir.resolve("search"), "spark.master=local[2]",
+                "data.test=" + TestData.TEST, "output.dir=" + dir.resolve("job"), "spark.master=local[2]",
                 "spark.ui.enabled=false", "training.epochs=1", "optimizer.name=sgd")));
         for (String s : settings) {
             argv.add("--set");
@@ -46,7 +46,7 @@ class SearchTest {
         System.out.println(console.lines().filter(l -> l.startsWith("rank") || l.matches("^\\s+\\d.*"))
                 .reduce("", (a, b) -> a + b + "\n"));
 
-        JsonNode doc = Json.parse(Files.readString(dir.resolve("search/search.json")));
+        JsonNode doc = Json.parse(Files.readString(dir.resolve("job-search/search.json")));
         assertEquals("test", doc.get("ranked_on").asText());
         JsonNode trials = doc.get("trials");
         assertEquals(3, trials.size());
@@ -57,9 +57,9 @@ class SearchTest {
             assertTrue(loss >= previous, "not ranked by held-out loss: " + doc);
             previous = loss;
             // Each trial is a whole run in its own directory, and search.json quotes its summary.
-            JsonNode summary = Json.parse(Files.readString(Path.of(t.get("output_dir").asText(), "summary.json")));
+            JsonNode summary = Json.parse(Files.readString(Path.of(java.net.URI.create(t.get("output_dir").asText())).resolve("summary.json")));
             assertEquals(summary.get("test_loss").asDouble(), loss, 0.0);
-            assertTrue(Files.exists(Path.of(t.get("output_dir").asText(), "report.html")));
+            assertTrue(Files.exists(Path.of(java.net.URI.create(t.get("output_dir").asText())).resolve("report.html")));
         }
         JsonNode diverged = trials.get(2);
         assertEquals("[\"optimizer.learning-rate=1000000\",\"training.batch-size=64\"]",
@@ -74,12 +74,12 @@ class SearchTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         assertEquals(0, search(grid, new ByteArrayOutputStream(), err, "training.max-iterations=8",
                 "validation.fraction=0.2"), err.toString(StandardCharsets.UTF_8));
-        JsonNode doc = Json.parse(Files.readString(dir.resolve("search/search.json")));
+        JsonNode doc = Json.parse(Files.readString(dir.resolve("job-search/search.json")));
         assertEquals("validation", doc.get("ranked_on").asText());
         JsonNode trials = doc.get("trials");
         assertEquals(2, trials.size());
         for (JsonNode t : trials) {
-            JsonNode summary = Json.parse(Files.readString(Path.of(t.get("output_dir").asText(), "summary.json")));
+            JsonNode summary = Json.parse(Files.readString(Path.of(java.net.URI.create(t.get("output_dir").asText())).resolve("summary.json")));
             assertEquals(summary.at("/validation/loss").asDouble(), t.get("held_out_loss").asDouble(), 0.0);
             assertTrue(summary.at("/validation/loss").asDouble() != summary.get("test_loss").asDouble());
         }
@@ -95,7 +95,7 @@ class SearchTest {
         assertEquals(1, lines.size(), lines.toString());
         assertTrue(lines.get(0).startsWith("spark-ddp: error: " + grid + ": optimizer.learning-rat: unknown key"),
                 lines.get(0));
-        assertTrue(!Files.exists(dir.resolve("search/search.json")), "a search.json was written");
+        assertTrue(!Files.exists(dir.resolve("job-search/search.json")), "a search.json was written");
     }
 
     @Test
@@ -105,7 +105,7 @@ class SearchTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         assertEquals(0, search(grid, new ByteArrayOutputStream(), err, "training.max-iterations=4"),
                 err.toString(StandardCharsets.UTF_8));
-        JsonNode trials = Json.parse(Files.readString(dir.resolve("search/search.json"))).get("trials");
+        JsonNode trials = Json.parse(Files.readString(dir.resolve("job-search/search.json"))).get("trials");
         assertEquals(2, trials.size());
         assertTrue(!trials.get(0).get("settings").equals(trials.get(1).get("settings")));
     }

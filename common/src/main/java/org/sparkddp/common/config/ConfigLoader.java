@@ -136,7 +136,7 @@ public final class ConfigLoader {
         SparkDdpConfig config = new SparkDdpConfig(
                 data,
                 new OutputConfig(r.string("output.dir"), r.integer("output.log-every"),
-                        r.duration("output.progress-every")),
+                        r.duration("output.progress-every"), r.bool("output.overwrite")),
                 sparkSettings(merged, user),
                 new TrainingConfig(
                         r.choice("training.mode", TrainingMode.class),

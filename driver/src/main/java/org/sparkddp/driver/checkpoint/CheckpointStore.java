@@ -24,6 +24,7 @@ import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.output.Json;
 import org.sparkddp.driver.output.OutputDirectory;
+import org.sparkddp.driver.output.QualifiedPath;
 import org.sparkddp.driver.train.EarlyStoppingState;
 
 /**
@@ -60,8 +61,8 @@ public final class CheckpointStore {
 
     /** Opens (and creates) a checkpoint directory, checking up front that it can be written. */
     public static CheckpointStore open(String location, int keep, Configuration hadoopConf) {
-        OutputDirectory.open(location, hadoopConf, "checkpoint.dir"); // the same checks and errors as output.dir
-        Path dir = new Path(location);
+        // The same checks and errors as output.dir; a fully qualified URI, since executor tasks write the chunks.
+        Path dir = new Path(OutputDirectory.open(location, hadoopConf, "checkpoint.dir").location());
         try {
             return new CheckpointStore(dir.getFileSystem(hadoopConf), dir, keep);
         } catch (IOException e) {
@@ -145,7 +146,8 @@ public final class CheckpointStore {
      * checksums are checked where they are read, on the executors.
      */
     public static Checkpoint read(String location, Configuration hadoopConf) {
-        Path path = new Path(location);
+        // Fully qualified: the executors read the chunk files from the paths the driver gives them.
+        Path path = new Path(QualifiedPath.of(location, hadoopConf, "--resume"));
         try {
             FileSystem fs = path.getFileSystem(hadoopConf);
             if (!fs.getFileStatus(path).isDirectory()) {
@@ -207,6 +209,50 @@ public final class CheckpointStore {
     private static byte[] readAll(FileSystem fs, Path path) throws IOException {
         try (InputStream in = fs.open(path)) {
             return in.readAllBytes();
+        }
+    }
+
+    /** The directory's fully qualified URI. */
+    public String location() {
+        return dir.toString();
+    }
+
+    /**
+     * A store in a new hidden directory inside this one ({@code .overwrite-<id>-checkpoints}), for the checkpoints of
+     * a run that replaces this directory's: the earlier run's stay as they are until that run is complete.
+     */
+    public CheckpointStore staging(String id) throws IOException {
+        Path staging = new Path(dir, OutputDirectory.STAGING_PREFIX + id + "-checkpoints");
+        if (!fs.mkdirs(staging)) {
+            throw new IOException("cannot create " + staging);
+        }
+        return new CheckpointStore(fs, staging, keep);
+    }
+
+    /**
+     * Replaces {@code target}'s checkpoints with this staging store's: the earlier run's are removed, this run's
+     * moved in (a checkpoint's manifest names its chunk files relative to its directory), then this directory is
+     * removed.
+     */
+    public void publishInto(CheckpointStore target) throws IOException {
+        for (FileStatus earlier : checkpoints(fs, target.dir)) {
+            fs.delete(earlier.getPath(), true);
+        }
+        for (FileStatus mine : checkpoints(fs, dir)) {
+            Path to = new Path(target.dir, mine.getPath().getName());
+            if (!fs.rename(mine.getPath(), to)) {
+                throw new IOException("cannot rename " + mine.getPath() + " to " + to);
+            }
+        }
+        fs.delete(dir, true);
+    }
+
+    /** Removes this directory and everything in it: the staging store of a run that failed. Best effort. */
+    public void discard() {
+        try {
+            fs.delete(dir, true);
+        } catch (IOException | RuntimeException e) {
+            // a hidden directory left behind; the run's own failure is what gets reported
         }
     }
 

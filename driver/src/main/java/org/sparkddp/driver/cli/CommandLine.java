@@ -22,11 +22,12 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
                           Optional<String> model, Optional<String> runDir, Optional<String> grid,
                           Optional<String> input, Optional<String> output) {
     public static final String USAGE = String.join("\n",
-            "usage: spark-ddp train [--config FILE] [--set key=value ...] [--resume DIR]",
+            "usage: spark-ddp train [--config FILE] [--set key=value ...] [--resume DIR] [--overwrite]",
             "       spark-ddp evaluate --model FILE [--config FILE] [--set key=value ...]",
             "       spark-ddp report OUTPUT_DIR",
-            "       spark-ddp search --grid FILE [--config FILE] [--set key=value ...]",
+            "       spark-ddp search --grid FILE [--config FILE] [--set key=value ...] [--overwrite]",
             "       spark-ddp predict --model FILE --input IN --output DIR [--config FILE] [--set key=value ...]",
+            "                         [--overwrite]",
             "",
             "  train     train a network; with no --config, the built-in default job",
             "            (conf/fashion-mnist-mlp.conf: an MLP on Fashion-MNIST, local Spark)",
@@ -34,11 +35,13 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             "  --set     override one config key, e.g. --set training.epochs=2 (repeatable)",
             "  --resume  continue from the newest checkpoint in DIR (checkpoint.dir), or from DIR itself if it is",
             "            one checkpoint; without --config, the checkpoint's own config is used",
+            "  --overwrite  replace an earlier run's results in the output directory once this run's are complete",
+            "            (--set output.overwrite=true); without it, a used output directory is refused",
             "  evaluate  score a model.zip on the config's test set (data.test) on the executors; writes evaluation.json beside it",
             "  --model   the model.zip (a local path or any Hadoop FileSystem URI)",
             "  report    (re)write OUTPUT_DIR/report.html from a run's metrics.jsonl and summary.json",
             "  search    train one trial per point of the grid, one after another, each on every worker;",
-            "            ranks them by held-out loss in output.dir/search.json",
+            "            ranks them by held-out loss in OUTPUT-search/search.json (OUTPUT: output.dir)",
             "  predict   add predictions to Parquet rows (a 'features' column: Vector or array) or to IDX, CSV or",
             "            LibSVM files, on the executors; writes Parquet to --output, partitioned like the input;",
             "            IN's format is data.format if --config or --set gives it, else from its name (.csv, .svm,",
@@ -86,6 +89,7 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
                 case "--input" -> input = only(command, "predict", arg, value(args, ++i, arg));
                 case "--output" -> output = only(command, "predict", arg, value(args, ++i, arg));
                 case "--grid" -> grid = only(command, "search", arg, value(args, ++i, arg));
+                case "--overwrite" -> overrides.add(overwrite(command));
                 case "--help", "-h" -> {
                     return help();
                 }
@@ -125,6 +129,14 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             throw new InvalidInputException(option + " is an option of " + owner + ", not of " + command);
         }
         return value;
+    }
+
+    /** {@code --overwrite} is {@code --set output.overwrite=true}, for the commands that write results. */
+    private static String overwrite(String command) {
+        if (command.equals("evaluate")) {
+            throw new InvalidInputException("--overwrite is an option of train, search and predict, not of evaluate");
+        }
+        return "output.overwrite=true";
     }
 
     private static String value(String[] args, int i, String option) {

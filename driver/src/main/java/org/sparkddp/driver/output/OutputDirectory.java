@@ -2,6 +2,8 @@ package org.sparkddp.driver.output;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.Options;
@@ -17,9 +19,13 @@ import org.sparkddp.common.error.InvalidConfigException;
  * The job's output directory, on any Hadoop FileSystem. Runs on the driver.
  *
  * <p>Every file is written under a temporary hidden name and renamed into place only once complete, so a
- * reader (or a crash) never sees a half-written output: each file is complete or absent.
+ * reader (or a crash) never sees a half-written output: each file is complete or absent. A run that replaces an
+ * earlier run's results writes its own into a hidden staging directory inside this one ({@link #staging}) and
+ * moves them into place only once they are all complete ({@link #publishInto}).
  */
 public final class OutputDirectory {
+    /** How a staging directory's name starts: hidden, so that no listing takes it for results. */
+    public static final String STAGING_PREFIX = ".overwrite-";
     private final FileSystem fs;
     private final Configuration hadoopConf;
     private final Path dir;
@@ -43,12 +49,13 @@ public final class OutputDirectory {
 
     /**
      * Checks up front that outputs can be written there (creating the directory), so that a bad path fails
-     * before hours of training, not after.
+     * before hours of training, not after. The directory is resolved to a fully qualified URI here, on the driver
+     * ({@link QualifiedPath}): {@link #location} is what executor tasks write to.
      *
      * @param key the config key that named the directory
      */
     public static OutputDirectory open(String location, Configuration hadoopConf, String key) {
-        Path dir = new Path(location);
+        Path dir = new Path(QualifiedPath.of(location, hadoopConf, key));
         try {
             FileSystem fs = dir.getFileSystem(hadoopConf);
             fs.setWriteChecksum(false); // no .crc side files next to the outputs on local disk
@@ -66,7 +73,7 @@ public final class OutputDirectory {
             Path probe = new Path(dir, ".write-probe-" + UUID.randomUUID());
             fs.create(probe, false).close();
             fs.delete(probe, false);
-            return new OutputDirectory(fs, hadoopConf, dir, location, created);
+            return new OutputDirectory(fs, hadoopConf, dir, dir.toString(), created);
         } catch (IllegalArgumentException e) { // a malformed URI, an unknown host in hdfs://host/...
             throw new InvalidConfigException(key, "'" + location + "' is not a usable path: " + firstLine(e.getMessage()));
         } catch (IOException e) {
@@ -74,6 +81,7 @@ public final class OutputDirectory {
         }
     }
 
+    /** The directory's fully qualified URI, e.g. {@code file:/home/me/output/run}. */
     public String location() {
         return location;
     }
@@ -94,14 +102,76 @@ public final class OutputDirectory {
                 writer.write(out);
                 out.hsync();
             }
-            if (!fs.rename(temporary, target)) {
-                FileContext.getFileContext(fs.getUri(), hadoopConf).rename(temporary, target, Options.Rename.OVERWRITE);
-            }
+            replace(temporary, target);
             done = true;
         } finally {
             if (!done) {
                 fs.delete(temporary, false);
             }
+        }
+    }
+
+    /** Renames {@code from} onto {@code to}, replacing a file there in one step (see {@link #writeAtomically}). */
+    private void replace(Path from, Path to) throws IOException {
+        if (!fs.rename(from, to)) {
+            FileContext.getFileContext(fs.getUri(), hadoopConf).rename(from, to, Options.Rename.OVERWRITE);
+        }
+    }
+
+    /** Which of {@code names} are in the directory, in their order. */
+    public List<String> present(List<String> names) throws IOException {
+        List<String> found = new ArrayList<>();
+        for (String name : names) {
+            if (exists(name)) {
+                found.add(name);
+            }
+        }
+        return found;
+    }
+
+    /**
+     * A new hidden directory inside this one, {@code .overwrite-<id>}, where a run that replaces this directory's
+     * results writes its own until they are all complete.
+     */
+    public OutputDirectory staging(String id) throws IOException {
+        Path staging = new Path(dir, STAGING_PREFIX + id);
+        if (!fs.mkdirs(staging)) {
+            throw new IOException("cannot create " + staging);
+        }
+        return new OutputDirectory(fs, hadoopConf, staging, staging.toString(), true);
+    }
+
+    /**
+     * Moves this staging directory's files into {@code target}, each replacing the earlier run's in one step (a
+     * reader sees the old file or the new one), then removes the earlier run's {@code results} that this run did not
+     * write (an {@code evaluation.json} of the old model, say), so that none is left looking like this run's; then
+     * this directory.
+     *
+     * @param names   the files of this run, in the order they are moved (the one a reader takes as complete last)
+     * @param results every name a run's result may have
+     */
+    public void publishInto(OutputDirectory target, List<String> names, List<String> results) throws IOException {
+        List<String> moved = new ArrayList<>();
+        for (String name : names) {
+            if (exists(name)) {
+                replace(new Path(dir, name), new Path(target.dir, name));
+                moved.add(name);
+            }
+        }
+        for (String name : results) {
+            if (!moved.contains(name)) {
+                target.remove(name);
+            }
+        }
+        fs.delete(dir, true);
+    }
+
+    /** Removes this directory and everything in it: the staging directory of a run that failed. Best effort. */
+    public void discard() {
+        try {
+            fs.delete(dir, true);
+        } catch (IOException | RuntimeException e) {
+            // a hidden directory left behind; the run's own failure is what gets reported
         }
     }
 
@@ -118,10 +188,7 @@ public final class OutputDirectory {
         }
     }
 
-    /**
-     * Removes a previous run's output, so that a run that fails cannot leave an older model or summary looking
-     * like its own. Called once all inputs are checked, just before training starts.
-     */
+    /** Removes one file, if it is there. */
     public void remove(String name) throws IOException {
         fs.delete(new Path(dir, name), false);
     }

@@ -21,6 +21,7 @@ import org.sparkddp.common.data.IdxReader;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.driver.data.IdxDatasets;
+import org.sparkddp.driver.output.QualifiedPath;
 import org.sparkddp.driver.spark.HadoopConfs;
 import scala.Tuple2;
 import scala.collection.JavaConverters;
@@ -73,20 +74,24 @@ final class IdxRows implements PredictInput {
         for (int s = 0; s < splits.size(); s++) {
             placed.add(new Tuple2<>(s, JavaConverters.asScalaBuffer(List.of(splits.get(s).hosts())).toSeq()));
         }
+        // The executors open the files by their fully qualified URIs (a relative path would be resolved against
+        // each executor's working directory); the rows name the images file as given.
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         String file = images;
-        String labelsFile = labels.orElse(null);
+        String path = QualifiedPath.of(images, hadoop, "--input");
+        String labelsFile = labels.map(l -> QualifiedPath.of(l, hadoop, "--input")).orElse(null);
         IdxHeader idx = header;
         List<Split> plan = splits;
         JavaRDD<Row> rows = spark.sparkContext().makeRDD(JavaConverters.asScalaBuffer(placed).toSeq(),
                         scala.reflect.ClassTag$.MODULE$.apply(Integer.class)).toJavaRDD()
                 // Executor: one split's images, streamed from a positioned read (or the whole gzip stream).
-                .flatMap(s -> rows(file, labelsFile, idx, plan.get(s)));
+                .flatMap(s -> rows(file, path, labelsFile, idx, plan.get(s)));
         return spark.createDataFrame(rows, PredictRows.schema(labels.isPresent()));
     }
 
-    private static Iterator<Row> rows(String images, String labels, IdxHeader header, Split split) {
+    private static Iterator<Row> rows(String images, String path, String labels, IdxHeader header, Split split) {
         Configuration conf = HadoopConfs.from(SparkEnv.get().conf());
-        return new IdxSplitRows(images, Optional.ofNullable(labels), header, split.first(), split.count(), conf);
+        return new IdxSplitRows(images, path, Optional.ofNullable(labels), header, split.first(), split.count(), conf);
     }
 
     /** Whole images, about {@code splitSize} bytes a split (at least one image). */

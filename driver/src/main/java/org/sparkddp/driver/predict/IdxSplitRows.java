@@ -31,6 +31,8 @@ final class IdxSplitRows implements Iterator<Row> {
     private static final float SCALE = 1f / 255f;
 
     private final String images;
+    /** The images file's fully qualified URI, which this executor opens ({@link #images} names it as given). */
+    private final String imagesPath;
     private final String labelsFile;
     private final IdxHeader header;
     private final int first;
@@ -41,8 +43,10 @@ final class IdxSplitRows implements Iterator<Row> {
     private DataInputStream labels;
     private int next;
 
-    IdxSplitRows(String images, Optional<String> labels, IdxHeader header, int first, int count, Configuration conf) {
+    IdxSplitRows(String images, String imagesPath, Optional<String> labels, IdxHeader header, int first, int count,
+                 Configuration conf) {
         this.images = images;
+        this.imagesPath = imagesPath;
         this.labelsFile = labels.orElse(null);
         this.header = header;
         this.first = first;
@@ -108,7 +112,7 @@ final class IdxSplitRows implements Iterator<Row> {
 
     private void open() {
         try {
-            in = stream(images, header.dataOffset() + (long) first * header.itemSize(), 3);
+            in = stream(imagesPath, header.dataOffset() + (long) first * header.itemSize(), 3);
             if (labelsFile != null) {
                 labels = stream(labelsFile, 8L + first, 1);
             }

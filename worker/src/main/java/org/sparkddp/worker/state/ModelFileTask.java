@@ -37,8 +37,9 @@ public final class ModelFileTask {
             boolean done = false;
             try {
                 fs.copyFromLocalFile(false, true, new Path(local.toURI()), temporary);
-                // NOTE: Hadoop's rename does not replace a file on every FileSystem; the driver removed any earlier
-                // model.zip before training, and a retried attempt of this task removes its predecessor's.
+                // NOTE: Hadoop's rename does not replace a file on every FileSystem. The directory is a fresh one or a
+                // replacing run's staging directory, or a resumed run's own: what is there is this run's (a retried
+                // attempt of this task removes its predecessor's).
                 if (fs.exists(target)) {
                     fs.delete(target, false);
                 }
