@@ -20,6 +20,7 @@ import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.config.DataFormat;
 import org.sparkddp.common.config.Normalization;
 import org.sparkddp.common.data.HadoopFiles;
+import org.sparkddp.common.data.StorageFailures;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.driver.cli.CommandLine;
@@ -58,8 +59,8 @@ final class PredictCommand {
         byte[] zip = HadoopFiles.read(location, hadoop, InputStream::readAllBytes);
         SparkDdpModel model = SparkDdpModel.fromModelZip(location, zip);
         Path target = new Path(output);
-        FileSystem fs = target.getFileSystem(hadoop);
-        if (fs.exists(target)) {
+        FileSystem fs = outputFileSystem(target, output, hadoop);
+        if (exists(fs, target, output)) {
             throw new InvalidConfigException("--output", "'" + output + "' exists already; predict never overwrites");
         }
         Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
@@ -103,6 +104,25 @@ final class PredictCommand {
                     partitions == 1 ? "" : "s", output));
         } finally {
             fs.delete(temporary, true); // only what a failed write left
+        }
+    }
+
+    /** The file system of --output: one line naming it if its URI cannot be used (hdfs:/// without a host). */
+    private static FileSystem outputFileSystem(Path target, String output, Configuration hadoop) {
+        try {
+            return target.getFileSystem(hadoop);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new InvalidConfigException("--output", "cannot write to '" + output + "': " + (e instanceof
+                    IOException io ? StorageFailures.reason(io) : e.getMessage()));
+        }
+    }
+
+    private static boolean exists(FileSystem fs, Path target, String output) {
+        try {
+            return fs.exists(target);
+        } catch (IOException e) {
+            throw new InvalidConfigException("--output", "cannot write to '" + output + "': "
+                    + StorageFailures.reason(e));
         }
     }
 
