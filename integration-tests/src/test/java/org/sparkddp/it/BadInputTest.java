@@ -280,6 +280,9 @@ class BadInputTest {
                         d -> List.of("train", "--config", "hdfs:///job.conf")),
                 new Case("training data at an hdfs: URI without a host", "hdfs:///d/train-images-idx3-ubyte.gz: "
                         + NO_HOST, d -> args(d, "data.train=hdfs:///d/train-images-idx3-ubyte.gz")),
+                new Case("Parquet training data at an hdfs: URI without a host", "hdfs:///w/train: cannot be read as"
+                        + " parquet: " + NO_HOST, d -> args(d, "data.format=parquet", "data.train=hdfs:///w/train",
+                                "data.test=hdfs:///w/test")),
                 new Case("report of an hdfs: URI without a host", "cannot write to 'hdfs:///runs/1': " + NO_HOST,
                         d -> List.of("report", "hdfs:///runs/1")),
                 new Case("search grid at an hdfs: URI without a host", "hdfs:///grid.conf: " + NO_HOST,
