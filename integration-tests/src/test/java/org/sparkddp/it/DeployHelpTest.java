@@ -50,7 +50,8 @@ class DeployHelpTest {
                 List.of("bench", "deploy/bench [--quick]"),
                 List.of("bench data", "deploy/bench data [--rows N]"),
                 List.of("bench scaling", "deploy/bench scaling"),
-                List.of("large-model", "deploy/bench large-model [--dir DIR]"));
+                List.of("large-model", "deploy/bench large-model [--dir DIR]"),
+                List.of("bench large-model", "deploy/bench large-model [--dir DIR]"));
     }
 
     @ParameterizedTest(name = "{0}")

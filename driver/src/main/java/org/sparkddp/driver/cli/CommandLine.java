@@ -93,7 +93,7 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
         text.add("usage: " + synopsis);
         text.add("");
         text.addAll(described(lines, command));
-        java.util.regex.Matcher option = java.util.regex.Pattern.compile("--[a-z]+").matcher(synopsis);
+        java.util.regex.Matcher option = java.util.regex.Pattern.compile("--[a-z][a-z-]*").matcher(synopsis);
         while (option.find()) {
             text.addAll(described(lines, option.group()));
         }
