@@ -79,6 +79,7 @@ class LauncherTest {
                 try (Socket stranger = new Socket("127.0.0.1", port); OutputStream out = stranger.getOutputStream()) {
                     out.write(garbage);
                     out.flush();
+                    stranger.setSoTimeout(60_000);
                     stranger.getInputStream().read(); // until Spark closes the connection
                 }
             }
