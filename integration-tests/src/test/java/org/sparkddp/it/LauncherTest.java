@@ -52,6 +52,27 @@ class LauncherTest {
     }
 
     /**
+     * hdfs:///path where no fs.defaultFS names a namenode: one line on the console, Hadoop's and Spark's warnings
+     * about the path (FileSystem's "Failed to initialize", FileStreamSink's "Assume no metadata directory") in the
+     * log file only.
+     */
+    @Test
+    void anHdfsUriWithoutAHostIsOneLineOnTheConsole() throws Exception {
+        Result model = launch("evaluate", "--model", "hdfs:///runs/1/model.zip");
+        assertEquals(2, model.code(), model.stderr());
+        assertEquals(List.of("spark-ddp: error: hdfs:///runs/1/model.zip: an hdfs: URI with no host: give the namenode,"
+                + " hdfs://HOST:PORT/path, or set spark.hadoop.fs.defaultFS = \"hdfs://HOST:PORT\" in the config"),
+                model.stderr().lines().toList());
+        Result parquet = launch("train", "--set", "data.format=parquet", "--set", "data.train=hdfs:///w/train",
+                "--set", "data.test=hdfs:///w/test", "--set", "output.dir=" + dir.resolve("out"),
+                "--set", "spark.master=local[2]", "--set", "spark.ui.enabled=false");
+        assertEquals(2, parquet.code(), parquet.stderr());
+        assertEquals(1, parquet.stderr().lines().count(), parquet.stderr());
+        assertTrue(parquet.stderr().startsWith("spark-ddp: error: hdfs:///w/train: cannot be read as parquet: an hdfs:"
+                + " URI with no host"), parquet.stderr());
+    }
+
+    /**
      * Something that is not a Spark peer connects to the block manager's port and sends what Spark reads as a
      * frame length too large and one that is negative: Spark's warnings about it (TransportChannelHandler's
      * "Exception in connection from ...: Too large frame", "Frame length should be positive") go to the log file,
