@@ -10,7 +10,11 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.DataConfig;
+import org.sparkddp.common.config.DataFormat;
 import org.sparkddp.common.data.HadoopFiles;
+import org.sparkddp.common.data.IdxHeader;
+import org.sparkddp.common.data.IdxReader;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.Minibatches;
 import org.sparkddp.common.data.TargetKind;
@@ -27,6 +31,7 @@ import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.output.EvaluationReport;
 import org.sparkddp.driver.output.ModelArchive;
 import org.sparkddp.driver.output.OutputDirectory;
+import org.sparkddp.driver.predict.ModelInputWidth;
 import org.sparkddp.driver.spark.CommandSpark;
 import org.sparkddp.driver.spark.HadoopConfs;
 import org.sparkddp.driver.spark.SparkSetup;
@@ -52,6 +57,7 @@ final class EvaluateCommand {
         // Check: the model is valid and fits the data, before any Spark job (a DataFrame source is read by one).
         ModelArchive.Restored model = ModelArchive.read(location, hadoop);
         String testLocation = loaded.config().data().test();
+        checkImageWidth(model, location, loaded.config().data(), hadoop);
         try (CommandSpark spark = new CommandSpark(sparkConf, loaded.config().data().format().tabular())) {
             int outputs = model.numOutputs();
             ExampleSource test = JobData.openTest(loaded.config().data(), TargetKind.of(loaded.config().model()),
@@ -105,6 +111,30 @@ final class EvaluateCommand {
         beside.writeAtomically(EvaluationReport.NAME, o -> o.write(report.json().getBytes(
                 java.nio.charset.StandardCharsets.UTF_8)));
         out.println("written: " + beside.location() + "/" + EvaluationReport.NAME);
+    }
+
+    /**
+     * IDX images against the model's input width, from the images file's header, before its labels are read: a
+     * model of another width (a regression on 8 inputs, say) has other outputs too, and the labels would be
+     * checked against those, naming a label where the features are at fault.
+     */
+    private static void checkImageWidth(ModelArchive.Restored model, String location, DataConfig data,
+                                        Configuration hadoop) {
+        if (data.format() != DataFormat.IDX) {
+            return; // tabular labels are checked against the training set's classes, not the model's outputs
+        }
+        java.util.OptionalInt width = ModelInputWidth.of(model);
+        if (width.isEmpty()) {
+            return; // the features are tried on the model once read (checkInputs)
+        }
+        String images = data.test();
+        IdxHeader header = HadoopFiles.read(images, hadoop,
+                in -> IdxReader.readHeader(images, new java.io.DataInputStream(in), 3));
+        if (header.itemSize() != width.getAsInt()) {
+            throw new InvalidDataException(images, "has " + header.itemSize() + " features per example (images of "
+                    + header.shape()[1] + "x" + header.shape()[2] + "), but the model in " + location + " takes "
+                    + width.getAsInt());
+        }
     }
 
     /** The saved configuration does not record the input width, so try one example: DL4J names the mismatch. */

@@ -30,6 +30,11 @@ public final class Main {
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
         try {
+            java.util.Optional<String> help = CommandLine.help(args);
+            if (help.isPresent()) {
+                out.println(help.get());
+                return OK;
+            }
             CommandLine cli = CommandLine.parse(args);
             if (cli.command().equals("help")) {
                 out.println(CommandLine.USAGE);

@@ -23,6 +23,7 @@ import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.config.DataFormat;
 import org.sparkddp.common.config.Normalization;
 import org.sparkddp.common.data.HadoopFiles;
+import org.sparkddp.common.data.StorageFailures;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.driver.cli.CommandLine;
@@ -70,7 +71,7 @@ final class PredictCommand {
         SparkDdpModel model = SparkDdpModel.fromModelZip(location, zip);
         Path target = new Path(QualifiedPath.of(output, hadoop, "--output"));
         FileSystem fs = target.getFileSystem(hadoop);
-        if (fs.exists(target) && !overwrite) {
+        if (exists(fs, target, output) && !overwrite) {
             throw new InvalidConfigException("--output", "'" + output + "' exists already; pass --overwrite to replace"
                     + " it once the new predictions are complete, or choose another --output");
         }
@@ -115,6 +116,15 @@ final class PredictCommand {
                     partitions == 1 ? "" : "s", target));
         } finally {
             fs.delete(temporary, true); // only what a failed write left
+        }
+    }
+
+    private static boolean exists(FileSystem fs, Path target, String output) {
+        try {
+            return fs.exists(target);
+        } catch (IOException e) {
+            throw new InvalidConfigException("--output", "cannot write to '" + output + "': "
+                    + StorageFailures.reason(e));
         }
     }
 

@@ -116,6 +116,8 @@ public final class TrainingJob {
             throw new InvalidConfigException("training.workers", "is " + config.training().workers() + " but "
                     + config.data().train() + " holds only " + data.train().size() + " examples");
         }
+        org.sparkddp.driver.train.BatchSizeWarning.of(config.training().batchSize(), data.train().size())
+                .ifPresent(console::println);
         OutputDirectory output = OutputDirectory.open(config.output().dir(), hadoopConf, "output.dir");
         try {
             return prepare(config, data, output);
@@ -367,7 +369,7 @@ public final class TrainingJob {
      * classes (from the training labels)} for class labels, {@code 1 output (real targets)} for regression.
      */
     static String targets(TargetKind kind, java.util.OptionalInt configured, int width) {
-        if (kind == TargetKind.REAL) {
+        if (kind != TargetKind.CLASS_INDEX) {
             return String.format(Locale.ROOT, "%d output%s (real targets)", width, width == 1 ? "" : "s");
         }
         return String.format(Locale.ROOT, "%d classes (%s)", width, configured.isPresent() ? "data.classes"

@@ -25,6 +25,7 @@ import org.apache.spark.sql.types.StructType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.sparkddp.common.data.HadoopFiles;
+import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.driver.output.ModelArchive;
 import org.sparkddp.driver.output.OutputDirectory;
 import scala.Option;
@@ -146,10 +147,19 @@ public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWrita
 
     /** A model's network, borrowed from the executor's pool for one batch at a time. Runs on an executor. */
     private record Scorer(String key, java.util.function.Supplier<ModelArchive.Restored> build) {
-        INDArray output(INDArray features) {
+        /** @param column the features column, for the message about a width the network cannot take */
+        INDArray output(INDArray features, String column) {
             ModelArchive.Restored network = ExecutorNetworks.borrow(key, build);
             try {
                 return network.output(features);
+            } catch (RuntimeException e) { // DL4J's exception for an input of the wrong width, among others
+                // NOTE: the width is read off the network only now, so that rows of the right width pay nothing.
+                java.util.OptionalInt takes = org.sparkddp.driver.predict.ModelInputWidth.of(network);
+                if (takes.isPresent() && takes.getAsInt() != features.columns()) {
+                    throw new InvalidDataException("column '" + column + "'", "has rows of " + features.columns()
+                            + " features, but the model takes " + takes.getAsInt());
+                }
+                throw e;
             } finally {
                 ExecutorNetworks.release(key, network);
             }
@@ -199,7 +209,7 @@ public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWrita
         for (int r = 0; r < batch.size(); r++) {
             FeatureColumn.copy(batch.get(r), field, column, features, r * width, width);
         }
-        INDArray output = network.output(Nd4j.create(features, new long[] {batch.size(), width}, 'c'));
+        INDArray output = network.output(Nd4j.create(features, new long[] {batch.size(), width}, 'c'), column);
         for (int r = 0; r < batch.size(); r++) {
             double[] probabilities = output.getRow(r).toDoubleVector();
             Row row = batch.get(r);

@@ -33,6 +33,9 @@ import org.sparkddp.driver.output.ModelFile;
  * and writes no summary.json or model.zip. Runs the real command line, in process.
  */
 class BadInputTest {
+    private static final String NO_HOST = "an hdfs: URI with no host: give the namenode, hdfs://HOST:PORT/path, or"
+            + " set spark.hadoop.fs.defaultFS";
+
     @TempDir
     Path dir;
 
@@ -166,6 +169,19 @@ class BadInputTest {
                             return tabular(d, "csv", "1,2,0\n3,4,1\n", "1,2,0\n",
                                     "data.validation=" + d.resolve("val.csv"));
                         }),
+                // Labels outside what the loss trains on, found by the executors that decode the file.
+                new Case("binary cross-entropy label -1", "{dir}/train.csv:3: label -1 is not 0 or 1, which binary"
+                        + " cross-entropy (a sigmoid output) wants", d -> tabular(d, "csv", "1,2,0\n3,4,1\n5,6,-1\n",
+                                "1,2,0\n", "model.output.activation=sigmoid", "model.output.loss=binary-cross-entropy")),
+                new Case("binary cross-entropy label -1 of a LibSVM file", "{dir}/train.svm:2: label -1 is not 0 or 1",
+                        d -> tabular(d, "libsvm", "1 1:1\n-1 2:1\n", "1 1:1\n", "model.output.activation=sigmoid",
+                                "model.output.loss=binary-cross-entropy")),
+                new Case("binary cross-entropy label -1 in a test file", "{dir}/test.csv:1: label -1 is not 0 or 1",
+                        d -> tabular(d, "csv", "1,2,0\n3,4,1\n", "1,2,-1\n", "model.output.activation=sigmoid",
+                                "model.output.loss=binary-cross-entropy")),
+                new Case("softmax class label -1", "{dir}/train.csv:2: class label -1 is not a class index: a softmax"
+                        + " output (loss cross-entropy or kl-divergence) wants a whole number in 0..classes-1",
+                        d -> tabular(d, "csv", "1,2,0\n3,4,-1\n5,6,1\n", "1,2,0\n")),
                 new Case("validation CSV class label the training file lacks", "{dir}/val.csv:2: class label 5 is"
                         + " outside the training labels 0..1", d -> {
                             Files.writeString(d.resolve("val.csv"), "1,2,0\n2,2,5\n");
@@ -212,6 +228,16 @@ class BadInputTest {
                                             + Files.writeString(d.resolve("test.csv"), "1,2,0\n3,4,1\n"),
                                     "--set", "spark.master=local[2]", "--set", "spark.ui.enabled=false");
                         }),
+                new Case("evaluate an 8-input regression model on 28x28 images", TestData.TEST + ": has 784 features"
+                        + " per example (images of 28x28), but the model in {dir}/saved-model.zip takes 8", d -> {
+                            StringBuilder rows = new StringBuilder();
+                            for (int i = 0; i < 4; i++) {
+                                rows.append("1,2,3,4,5,6,7,8,").append(i * 0.5).append('\n');
+                            }
+                            Path csv = Files.writeString(d.resolve("regression.csv"), rows);
+                            return evaluate(d, model(d, "data.format=csv", "data.train=" + csv, "data.test=" + csv,
+                                    "model.output.activation=identity", "model.output.loss=mse"));
+                        }),
                 new Case("search without a grid", "search needs --grid FILE", d -> List.of("search")),
                 new Case("search with a grid file that does not exist", "{dir}/grid.conf: no such file",
                         d -> search(d, d.resolve("grid.conf"))),
@@ -241,6 +267,27 @@ class BadInputTest {
                         + " comma), which is 2 features after the 1 label column of data.csv.label-columns, but the"
                         + " model in {dir}/saved-model.zip takes 784", d -> predict(d, model(d),
                                 Files.writeString(d.resolve("rows.csv"), "1,2,0\n3,4,1\n"))),
+                // hdfs:///path names no namenode where no fs.defaultFS does: one line naming the path, exit 2.
+                new Case("predict into an hdfs: URI without a host", "--output: cannot write to 'hdfs:///scoring/out':"
+                        + " " + NO_HOST, d -> List.of("predict", "--model", model(d).toString(), "--input",
+                                TestData.TEST.toString(), "--output", "hdfs:///scoring/out")),
+                new Case("predict on an hdfs: URI without a host", "hdfs:///scoring/in: cannot be read: " + NO_HOST,
+                        d -> predict(d, model(d), Path.of("/")).stream().map(a -> a.equals("/") ? "hdfs:///scoring/in"
+                                : a).toList()),
+                new Case("evaluate a model at an hdfs: URI without a host", "hdfs:///m/model.zip: " + NO_HOST,
+                        d -> List.of("evaluate", "--model", "hdfs:///m/model.zip")),
+                new Case("config file at an hdfs: URI without a host", "hdfs:///job.conf: " + NO_HOST,
+                        d -> List.of("train", "--config", "hdfs:///job.conf")),
+                new Case("training data at an hdfs: URI without a host", "hdfs:///d/train-images-idx3-ubyte.gz: "
+                        + NO_HOST, d -> args(d, "data.train=hdfs:///d/train-images-idx3-ubyte.gz")),
+                new Case("Parquet training data at an hdfs: URI without a host", "hdfs:///w/train: cannot be read as"
+                        + " parquet: " + NO_HOST, d -> args(d, "data.format=parquet", "data.train=hdfs:///w/train",
+                                "data.test=hdfs:///w/test")),
+                new Case("report of an hdfs: URI without a host", "cannot write to 'hdfs:///runs/1': " + NO_HOST,
+                        d -> List.of("report", "hdfs:///runs/1")),
+                new Case("search grid at an hdfs: URI without a host", "hdfs:///grid.conf: " + NO_HOST,
+                        d -> search(d, Path.of("/")).stream().map(a -> a.equals("/") ? "hdfs:///grid.conf" : a)
+                                .toList()),
                 new Case("predict on a directory holding a CSV file", "{dir}/rows/part-0.csv: is not a Parquet file",
                         d -> {
                             Files.createDirectories(d.resolve("rows"));
@@ -327,9 +374,9 @@ class BadInputTest {
      * {@code dir/saved-model.zip}: the default network for the subset, untrained, written as training writes its
      * model but without Spark. (Named so that the check for outputs left behind does not take it for one.)
      */
-    private static Path model(Path dir) throws IOException {
+    private static Path model(Path dir, String... overrides) throws IOException {
         Path out = dir.resolve("model-source");
-        TrainingJob.Prepared prepared = new TrainingJob(TestData.config(out), new Configuration(),
+        TrainingJob.Prepared prepared = new TrainingJob(TestData.config(out, overrides), new Configuration(),
                 new PrintStream(OutputStream.nullOutputStream()), false).prepare();
         ModelFile.write(prepared.output(), prepared.network(),
                 ModelState.capture(NetworkFactory.build(prepared.network()), 0, 0));

@@ -255,6 +255,31 @@ class PredictTest {
                 r.getString(0).substring(r.getString(0).lastIndexOf('/') + 1) + "@" + r.getLong(1)), 2);
     }
 
+    /**
+     * Parquet rows narrower than the model's input: the executors that score them name the width, one line,
+     * exit 2, no output (the network's own complaint would be an internal error).
+     */
+    @Test
+    void parquetRowsOfAnotherWidthThanTheModelsAreNamed() throws Exception {
+        StructType schema = new StructType().add("features", DataTypes.createArrayType(DataTypes.FloatType));
+        SparkSession spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
+                .getOrCreate();
+        Path narrow = dir.resolve("narrow-parquet");
+        try {
+            spark.createDataFrame(List.of(RowFactory.create(List.of(1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f))), schema)
+                    .write().parquet(narrow.toString());
+        } finally {
+            spark.stop();
+        }
+        Path out = dir.resolve("never-narrow");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(Main.INVALID_INPUT, run(predict(narrow, out), err), err.toString(StandardCharsets.UTF_8));
+        List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(List.of("spark-ddp: error: column 'features': has rows of 8 features, but the model takes 784"),
+                lines);
+        assertTrue(!Files.exists(out), out + " was left behind");
+    }
+
     @Test
     void badInputIsOneLineNamingTheFileAndLeavesNoOutput() throws Exception {
         Path corrupt = dir.resolve("bad-images-idx3-ubyte");

@@ -20,7 +20,9 @@ public final class RowCheck {
      */
     public static boolean classLabel(BadRows bad, long row, float value, int knownClasses, String classRange) {
         if (value < 0 || value != Math.rint(value) || value >= MAX_CLASSES) {
-            bad.reject(row, "class label " + value + " is not a whole number in 0.." + (MAX_CLASSES - 1));
+            bad.reject(row, "class label " + number(value) + " is not a class index: a softmax output (loss"
+                    + " cross-entropy or kl-divergence) wants a whole number in 0..classes-1"
+                    + (value >= MAX_CLASSES ? ", and at most " + (MAX_CLASSES - 1) : ""));
             return false;
         }
         if (knownClasses > 0 && value >= knownClasses) {
@@ -28,6 +30,25 @@ public final class RowCheck {
             return false;
         }
         return true;
+    }
+
+    /**
+     * Whether {@code value} is a binary target, 0 or 1; false after rejecting the row through {@code bad}.
+     * (LibSVM files often label the negative class -1: it must be mapped to 0 first.)
+     */
+    public static boolean binaryLabel(BadRows bad, long row, float value) {
+        if (value != 0 && value != 1) {
+            bad.reject(row, "label " + number(value) + " is not 0 or 1, which binary cross-entropy (a sigmoid"
+                    + " output) wants");
+            return false;
+        }
+        return true;
+    }
+
+    /** A label as the file most likely wrote it: -1 rather than -1.0. */
+    private static String number(float value) {
+        return value == Math.rint(value) && Math.abs(value) < 1e9 ? Long.toString((long) value)
+                : Float.toString(value);
     }
 
     /**

@@ -38,6 +38,11 @@ public final class StorageFailures {
         if (e instanceof UnknownHostException) {
             return "unknown host " + firstLine(e.getMessage());
         }
+        if (String.valueOf(e.getMessage()).startsWith("Incomplete HDFS URI, no host")) {
+            // hdfs:///path where no fs.defaultFS names the namenode (DistributedFileSystem.initialize)
+            return "an hdfs: URI with no host: give the namenode, hdfs://HOST:PORT/path, or set"
+                    + " spark.hadoop.fs.defaultFS = \"hdfs://HOST:PORT\" in the config";
+        }
         return firstLine(e.getMessage());
     }
 

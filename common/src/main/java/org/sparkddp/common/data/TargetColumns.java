@@ -3,9 +3,9 @@ package org.sparkddp.common.data;
 import org.sparkddp.common.error.InvalidDataException;
 
 /**
- * Collects the targets of a tabular file row by row and turns them into {@link Targets} at the end. For class
- * indices it checks each label as it comes (a bad one is a bad row) against the training set's classes, if
- * known. Runs on the driver while a file is read.
+ * Collects the targets of a tabular file row by row and turns them into {@link Targets} at the end. It checks
+ * each label as it comes (a bad one is a bad row): class indices against the training set's classes, if known;
+ * binary targets for 0 or 1. Runs wherever a file is read: the driver, or an executor decoding a block.
  */
 final class TargetColumns {
     private final TargetKind kind;
@@ -41,7 +41,11 @@ final class TargetColumns {
 
     /** Checks a row's target value; false after rejecting the row through {@code bad}. */
     boolean accept(float value, long line, BadRows bad) {
-        return kind != TargetKind.CLASS_INDEX || RowCheck.classLabel(bad, line, value, knownClasses, classRange);
+        return switch (kind) {
+            case CLASS_INDEX -> RowCheck.classLabel(bad, line, value, knownClasses, classRange);
+            case BINARY -> RowCheck.binaryLabel(bad, line, value);
+            case REAL -> true;
+        };
     }
 
     /** Appends one row's targets, already accepted. */
@@ -55,7 +59,7 @@ final class TargetColumns {
     }
 
     Targets build(String file) {
-        if (kind == TargetKind.REAL) {
+        if (kind != TargetKind.CLASS_INDEX) {
             return new RealTargets(width, values.toArray());
         }
         int numClasses = knownClasses;

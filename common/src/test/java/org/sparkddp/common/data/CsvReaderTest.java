@@ -16,6 +16,7 @@ import org.sparkddp.common.error.InvalidDataException;
 class CsvReaderTest {
     private static final ReadOptions CLASSES = ReadOptions.forTraining(TargetKind.CLASS_INDEX, BadRowPolicy.FAIL);
     private static final ReadOptions REAL = ReadOptions.forTraining(TargetKind.REAL, BadRowPolicy.FAIL);
+    private static final ReadOptions BINARY = ReadOptions.forTraining(TargetKind.BINARY, BadRowPolicy.FAIL);
 
     static TabularFile read(String text, CsvConfig csv, ReadOptions options) throws IOException {
         return new CsvReader("data/train.csv", csv, options)
@@ -74,7 +75,7 @@ class CsvReaderTest {
     }
 
     @Test
-    void badRowsFailWithFileAndLine() {
+    void badRowsFailWithFileAndLine() throws IOException {
         CsvConfig csv = new CsvConfig(',', false, List.of(-1));
         assertEquals("data/train.csv:3: expected 3 fields but got 2",
                 assertThrows(InvalidDataException.class, () -> read("1,2,0\n1,2,1\n1,2\n", csv, CLASSES)).getMessage());
@@ -84,10 +85,22 @@ class CsvReaderTest {
                 assertThrows(InvalidDataException.class, () -> read("NaN,2,0\n", csv, REAL)).getMessage());
         assertEquals("data/train.csv:2: field 2 is -Infinity, expected a finite number",
                 assertThrows(InvalidDataException.class, () -> read("1,2,0\n1,-Infinity,1\n", csv, REAL)).getMessage());
-        assertEquals("data/train.csv:2: class label 1.5 is not a whole number in 0..65535",
+        assertEquals("data/train.csv:2: class label 1.5 is not a class index: a softmax output (loss cross-entropy or"
+                        + " kl-divergence) wants a whole number in 0..classes-1",
                 assertThrows(InvalidDataException.class, () -> read("1,2,0\n1,2,1.5\n", csv, CLASSES)).getMessage());
-        assertEquals("data/train.csv:1: class label -1.0 is not a whole number in 0..65535",
+        assertEquals("data/train.csv:1: class label -1 is not a class index: a softmax output (loss cross-entropy or"
+                        + " kl-divergence) wants a whole number in 0..classes-1",
                 assertThrows(InvalidDataException.class, () -> read("1,2,-1\n", csv, CLASSES)).getMessage());
+        assertEquals("data/train.csv:1: class label 70000 is not a class index: a softmax output (loss cross-entropy"
+                        + " or kl-divergence) wants a whole number in 0..classes-1, and at most 65535",
+                assertThrows(InvalidDataException.class, () -> read("1,2,70000\n", csv, CLASSES)).getMessage());
+        assertEquals("data/train.csv:3: label -1 is not 0 or 1, which binary cross-entropy (a sigmoid output) wants",
+                assertThrows(InvalidDataException.class, () -> read("1,2,0\n1,2,1\n1,2,-1\n", csv, BINARY))
+                        .getMessage());
+        assertEquals("data/train.csv:1: label 0.5 is not 0 or 1, which binary cross-entropy (a sigmoid output) wants",
+                assertThrows(InvalidDataException.class, () -> read("1,2,0.5\n", csv, BINARY)).getMessage());
+        assertEquals(-1f, ((RealTargets) read("1,2,-1\n", csv, REAL).examples().targets()).get(0, 0),
+                "a real target may be anything");
         assertEquals("data/train.csv:1: data.csv.label-columns names column 5 but the rows have 3 fields (columns"
                         + " 0..2, split on comma)",
                 assertThrows(InvalidDataException.class,

@@ -46,9 +46,79 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             "            LibSVM files, on the executors; writes Parquet to --output, partitioned like the input;",
             "            IN's format is data.format if --config or --set gives it, else from its name (.csv, .svm,",
             "            .libsvm, -images-idx3-ubyte[.gz]; anything else is Parquet)",
+            "  --input   predict's input: a file or a directory of files (a local path or any Hadoop FileSystem URI)",
+            "  --output  the directory predict writes, which must not exist yet (hdfs:// URIs name their namenode)",
             "  --grid    HOCON: grid { \"optimizer.learning-rate\" = [0.001, 0.003] }, optionally random { samples = N }",
+            "  help      this text; spark-ddp help COMMAND (or COMMAND --help) gives one command's usage and options",
             "",
             "Exit status: 0 done, 2 invalid input (config, data, paths), 3 training diverged, 1 other failure.");
+
+    /** The commands, in the order the usage lists them. */
+    private static final List<String> COMMANDS = List.of("train", "evaluate", "report", "search", "predict", "help");
+
+    /**
+     * The usage text the arguments ask for, if they ask for one: none, {@code help}, {@code --help} or {@code -h}
+     * anywhere, the whole usage; {@code help COMMAND} or {@code COMMAND --help}, that command's. Checked before
+     * {@link #parse}, so that help is given even where the other arguments are incomplete or wrong.
+     */
+    public static Optional<String> help(String[] args) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+            return Optional.of(USAGE);
+        }
+        if (args[0].equals("help")) {
+            if (args.length == 1) {
+                return Optional.of(USAGE);
+            }
+            if (args.length > 2 || !COMMANDS.contains(args[1])) {
+                throw new InvalidInputException("help takes one command: train, evaluate, report, search or predict"
+                        + " (see --help)");
+            }
+            return Optional.of(usage(args[1]));
+        }
+        boolean asked = List.of(args).contains("--help") || List.of(args).contains("-h");
+        return asked && COMMANDS.contains(args[0]) ? Optional.of(usage(args[0])) : Optional.empty();
+    }
+
+    /**
+     * One command's usage: its synopsis line from {@link #USAGE}, the lines that describe it, and those of each
+     * option its synopsis names; then the exit statuses.
+     */
+    static String usage(String command) {
+        if (command.equals("help")) {
+            return String.join("\n", "usage: spark-ddp help [COMMAND]", "",
+                    "  help      the usage of every command; with COMMAND, that command's usage and options",
+                    "            (as spark-ddp COMMAND --help)");
+        }
+        List<String> lines = USAGE.lines().toList();
+        List<String> text = new ArrayList<>();
+        String synopsis = lines.stream().filter(l -> l.matches("(usage:|\\s+) spark-ddp " + command + "\\b.*"))
+                .findFirst().orElseThrow().strip().replaceFirst("^usage: ", "");
+        text.add("usage: " + synopsis);
+        text.add("");
+        text.addAll(described(lines, command));
+        java.util.regex.Matcher option = java.util.regex.Pattern.compile("--[a-z][a-z-]*").matcher(synopsis);
+        while (option.find()) {
+            text.addAll(described(lines, option.group()));
+        }
+        text.add("");
+        text.add(lines.get(lines.size() - 1));
+        return String.join("\n", text);
+    }
+
+    /** The lines of {@link #USAGE} that describe {@code word}: its own, and the indented ones that carry it on. */
+    private static List<String> described(List<String> lines, String word) {
+        List<String> found = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("  " + word + " ")) {
+                found.add(lines.get(i));
+                for (int j = i + 1; j < lines.size() && lines.get(j).startsWith("            "); j++) {
+                    found.add(lines.get(j));
+                }
+                break;
+            }
+        }
+        return found;
+    }
 
     public static CommandLine parse(String[] args) {
         if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {

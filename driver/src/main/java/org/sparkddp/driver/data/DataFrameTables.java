@@ -100,7 +100,8 @@ final class DataFrameTables {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String reason = String.valueOf(root.getMessage()).lines().findFirst().orElse(root.toString());
+        String reason = root instanceof java.io.IOException io ? org.sparkddp.common.data.StorageFailures.reason(io)
+                : String.valueOf(root.getMessage()).lines().findFirst().orElse(root.toString());
         return new InvalidDataException(location, "cannot be read as " + format.configName() + ": " + reason);
     }
 

@@ -9,7 +9,8 @@ import org.sparkddp.common.data.TargetKind;
 /**
  * Checks one DataFrame row as {@link org.sparkddp.common.data.DenseRows} does, with its messages: a null, a NaN or
  * infinite number, a width other than the training set's (or, reading the training set, the block's first row's:
- * the driver then checks that every block agrees), or a class label that is no class, is a bad row. Runs on an
+ * the driver then checks that every block agrees), a class label that is no class, or a binary target other than 0
+ * or 1, is a bad row. Runs on an
  * executor.
  */
 final class FrameRowCheck {
@@ -31,6 +32,9 @@ final class FrameRowCheck {
         float value = checked;
         boolean classes = options.kind() == TargetKind.CLASS_INDEX;
         if (classes && !RowCheck.classLabel(bad, row, value, options.knownClasses(), options.classRange())) {
+            return;
+        }
+        if (options.kind() == TargetKind.BINARY && !RowCheck.binaryLabel(bad, row, value)) {
             return;
         }
         target[0] = value;

@@ -16,13 +16,15 @@ import org.sparkddp.driver.output.ModelArchive;
 /**
  * How many features a saved network takes per example. model.zip does not record it, so it is read off the first
  * layer: its {@code nIn}, or, for images given as flat rows, the height x width x channels of the preprocessor
- * before it. Runs on the driver, before any data is read, so that a file of the wrong width fails at once.
+ * before it. Runs on the driver, before any data is read, so that a file of the wrong width fails at once (predict,
+ * and evaluate: before the labels, which a model of the wrong width would have other classes for).
  */
-final class ModelInputWidth {
+public final class ModelInputWidth {
     private ModelInputWidth() {
     }
 
-    static OptionalInt of(ModelArchive.Restored model) {
+    /** The width, or empty where the first layer does not say it. */
+    public static OptionalInt of(ModelArchive.Restored model) {
         OptionalInt width = model.network() instanceof MultiLayerNetwork net
                 ? width(net.getLayerWiseConfigurations().getInputPreProcess(0),
                         net.getLayerWiseConfigurations().getConf(0))
