@@ -268,10 +268,11 @@ class BadInputTest {
                         + " model in {dir}/saved-model.zip takes 784", d -> predict(d, model(d),
                                 Files.writeString(d.resolve("rows.csv"), "1,2,0\n3,4,1\n"))),
                 // hdfs:///path names no namenode where no fs.defaultFS does: one line naming the path, exit 2.
-                new Case("predict into an hdfs: URI without a host", "--output: cannot write to 'hdfs:///scoring/out':"
-                        + " " + NO_HOST, d -> List.of("predict", "--model", model(d).toString(), "--input",
+                new Case("predict into an hdfs: URI without a host", "--output: 'hdfs:///scoring/out' is not a usable"
+                        + " path: " + NO_HOST, d -> List.of("predict", "--model", model(d).toString(), "--input",
                                 TestData.TEST.toString(), "--output", "hdfs:///scoring/out")),
-                new Case("predict on an hdfs: URI without a host", "hdfs:///scoring/in: cannot be read: " + NO_HOST,
+                new Case("predict on an hdfs: URI without a host", "--input: 'hdfs:///scoring/in' is not a usable path: "
+                        + NO_HOST,
                         d -> predict(d, model(d), Path.of("/")).stream().map(a -> a.equals("/") ? "hdfs:///scoring/in"
                                 : a).toList()),
                 new Case("evaluate a model at an hdfs: URI without a host", "hdfs:///m/model.zip: " + NO_HOST,
@@ -283,7 +284,8 @@ class BadInputTest {
                 new Case("Parquet training data at an hdfs: URI without a host", "hdfs:///w/train: cannot be read as"
                         + " parquet: " + NO_HOST, d -> args(d, "data.format=parquet", "data.train=hdfs:///w/train",
                                 "data.test=hdfs:///w/test")),
-                new Case("report of an hdfs: URI without a host", "cannot write to 'hdfs:///runs/1': " + NO_HOST,
+                new Case("report of an hdfs: URI without a host", "OUTPUT_DIR: 'hdfs:///runs/1' is not a usable path: "
+                        + NO_HOST,
                         d -> List.of("report", "hdfs:///runs/1")),
                 new Case("search grid at an hdfs: URI without a host", "hdfs:///grid.conf: " + NO_HOST,
                         d -> search(d, Path.of("/")).stream().map(a -> a.equals("/") ? "hdfs:///grid.conf" : a)

@@ -112,10 +112,13 @@ class ExecutorDecodeTest {
         return rows;
     }
 
+    /** Runs configured so far: each gets an output directory of its own. */
+    private int runs;
+
     private ConfigLoader.Loaded config(String train, String... more) {
         List<String> settings = new ArrayList<>(List.of("data.format=csv", "data.csv.header=true",
                 "data.train=" + dir.resolve(train), "data.test=" + dir.resolve("one.csv"), "data.normalize=scale",
-                "output.dir=" + dir.resolve("out-" + train.replace('/', '-') + "-" + more.length),
+                "output.dir=" + dir.resolve("out-" + train.replace('/', '-') + "-" + (++runs)), // a run never reuses one
                 "spark.master=local[2]", "spark.ui.enabled=false", "training.workers=2", "training.mode=sync",
                 "training.batch-size=32", "training.epochs=1", "training.max-iterations=6",
                 "model.layers=[{type=dense, units=8}]", "data.virtual-shards=16"));
