@@ -23,6 +23,7 @@ import org.sparkddp.driver.data.TrainingShards;
 import org.sparkddp.driver.spark.ClusterSlots;
 import org.sparkddp.driver.state.ExecutorStates;
 import org.sparkddp.driver.state.ExecutorStates.Role;
+import org.sparkddp.worker.collective.WireSecret;
 import org.sparkddp.worker.stage.ProgressAccumulator;
 import org.sparkddp.worker.stage.StageSpec;
 import org.sparkddp.worker.stage.TrainingStageTask;
@@ -56,8 +57,8 @@ public final class TrainingMaster {
     private final ValidationConfig validation;
     /** data.augment, for the executors' training minibatches. */
     private final Augmentation augment;
-    /** Shown by every rendezvous request and ring connection of this run. */
-    private final String secret = newSecret();
+    /** Proven by every rendezvous and ring connection of this run, never sent; set once the context exists. */
+    private final WireSecret secret;
     /** The cluster's task slots now, which size an elastic run's stages and bound how long a stage waits for them. */
     private final ClusterSlots slots;
     /** Every job of the run is cancelled past training.job-timeout. */
@@ -92,6 +93,7 @@ public final class TrainingMaster {
         this.sink = sink;
         this.sc = sc;
         this.training = training;
+        this.secret = newSecret(sc, training);
         this.network = network;
         this.runId = runId;
         this.listeners = List.copyOf(listeners);
@@ -257,10 +259,15 @@ public final class TrainingMaster {
         return org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
     }
 
-    private static String newSecret() {
-        byte[] bytes = new byte[16];
+    /**
+     * A fresh random secret for this run; its frames are encrypted when training.wire-crypto or Spark's own
+     * spark.network.crypto.enabled asks for it.
+     */
+    private static WireSecret newSecret(JavaSparkContext sc, TrainingConfig training) {
+        byte[] bytes = new byte[32];
         new java.security.SecureRandom().nextBytes(bytes);
-        return java.util.HexFormat.of().formatHex(bytes);
+        boolean crypto = training.wireCrypto() || sc.getConf().getBoolean("spark.network.crypto.enabled", false);
+        return new WireSecret(java.util.HexFormat.of().formatHex(bytes), crypto);
     }
 
     /**

@@ -62,8 +62,8 @@ class RendezvousServerTest {
         // A long client timeout: the refusal must come from the secret check, not from waiting for rank 1.
         PeerFailureException e = assertThrows(PeerFailureException.class,
                 () -> client(server, "guessed", 0, 2, LONG).allGather(address(0)));
-        assertEquals("rank 0: rendezvous with the driver at " + server.address() + " failed: wrong secret (not a"
-                + " task of this training run)", e.getMessage());
+        assertEquals("rank 0: rendezvous with the driver at " + server.address() + " failed: the other end did not"
+                + " prove it knows the run's secret (a wrong secret, or another run's)", e.getMessage());
     }
 
     @Test
