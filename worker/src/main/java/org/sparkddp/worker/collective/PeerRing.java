@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class PeerRing {
     private static final Logger LOG = LoggerFactory.getLogger(PeerRing.class);
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
+    static final int MIN_BACKLOG = 64;
 
     private PeerRing() {
     }
@@ -91,8 +92,13 @@ public final class PeerRing {
         }
     }
 
-    /** A listening socket on {@code host}, on an ephemeral port; never a wildcard address. */
-    static ServerSocketChannel listen(String host, int backlog) throws IOException {
+    /**
+     * A listening socket on {@code host}, on an ephemeral port; never a wildcard address. The backlog is at least
+     * {@link #MIN_BACKLOG}, so that a few strangers' connections waiting for their handshake cannot fill the queue
+     * ahead of a peer.
+     */
+    static ServerSocketChannel listen(String host, int peers) throws IOException {
+        int backlog = Math.max(peers, MIN_BACKLOG);
         InetAddress address = InetAddress.getByName(host);
         if (address.isAnyLocalAddress()) {
             throw new IOException("will not listen on the wildcard address " + host + ": give the executor's own");
