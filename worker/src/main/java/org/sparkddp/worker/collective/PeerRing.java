@@ -13,7 +13,13 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -212,17 +218,42 @@ public final class PeerRing {
     }
 
     /**
-     * Accepts one authenticated connection from each rank in {@code expected} (rank to how messages name it),
-     * dropping any other connection within {@link Handshake#WAIT}, with one log line; the handshake's rank says
-     * which peer is which.
+     * Accepts one authenticated connection from each rank in {@code expected} (rank to how messages name it); the
+     * handshake's rank says which peer is which. Each accepted connection's handshake runs on a thread of its own,
+     * bounded by {@link Handshake#WAIT}, so that strangers who send nothing or trickle never hold up a peer behind
+     * them; any other connection is dropped with one log line naming its address, and past
+     * {@link #MAX_HANDSHAKES} handshakes at once, a new connection is dropped at once.
      */
     static Map<Integer, Link> accept(ServerSocketChannel server, Map<Integer, String> expected, WireSecret secret,
                                      Deadline deadline, int rank) throws IOException {
         Map<Integer, Link> accepted = new HashMap<>();
+        Set<SocketChannel> pending = ConcurrentHashMap.newKeySet();
+        BlockingQueue<Greeted> greeted = new LinkedBlockingQueue<>();
+        ExecutorService handshakes = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "spark-ddp-handshake-rank-" + rank);
+            t.setDaemon(true);
+            return t;
+        });
         server.configureBlocking(false);
         try (Selector selector = Selector.open()) {
             server.register(selector, SelectionKey.OP_ACCEPT);
             while (accepted.size() < expected.size()) {
+                for (Greeted g = greeted.poll(); g != null; g = greeted.poll()) {
+                    pending.remove(g.channel());
+                    if (g.peer() != null && expected.containsKey(g.peer().peerRank())
+                            && !accepted.containsKey(g.peer().peerRank())) {
+                        accepted.put(g.peer().peerRank(), new Link(g.channel(), g.peer().frames()));
+                        continue;
+                    }
+                    if (g.peer() != null) {
+                        LOG.warn("rank {}: dropped a connection from {}: rank {} is not one this rank waits for", rank,
+                                g.from(), g.peer().peerRank());
+                    }
+                    closeQuietly(g.channel());
+                }
+                if (accepted.size() == expected.size()) {
+                    break;
+                }
                 if (deadline.passed() || deadline.cancelled()) {
                     Map<Integer, String> missing = new TreeMap<>(expected);
                     missing.keySet().removeAll(accepted.keySet());
@@ -230,31 +261,56 @@ public final class PeerRing {
                             + " did not connect in time");
                 }
                 deadline.select(selector);
-                SocketChannel channel = server.accept();
-                if (channel == null) {
-                    continue;
-                }
-                String from = remote(channel);
-                try {
-                    tune(channel);
-                    Handshake.Result hello = Handshake.accept(HandshakeIo.of(channel, deadline.within(Handshake.WAIT)),
-                            secret, secret.context()::equals, rank);
-                    if (expected.containsKey(hello.peerRank()) && !accepted.containsKey(hello.peerRank())) {
-                        accepted.put(hello.peerRank(), new Link(channel, hello.frames()));
+                for (SocketChannel channel = server.accept(); channel != null; channel = server.accept()) {
+                    String from = remote(channel);
+                    if (pending.size() >= MAX_HANDSHAKES) {
+                        LOG.warn("rank {}: dropped a connection from {}: {} handshakes under way already", rank, from,
+                                MAX_HANDSHAKES);
+                        closeQuietly(channel);
                         continue;
                     }
-                    LOG.warn("rank {}: dropped a connection from {}: rank {} is not one this rank waits for", rank,
-                            from, hello.peerRank());
-                } catch (IOException e) {
-                    // Not our peer (a stray, stale or hostile connection): drop it and keep waiting for the right one.
-                    LOG.warn("rank {}: dropped a connection from {}: {}", rank, from, e.getMessage());
+                    pending.add(channel);
+                    SocketChannel c = channel;
+                    handshakes.execute(() -> {
+                        greeted.add(handshake(c, from, secret, deadline, rank));
+                        selector.wakeup();
+                    });
                 }
-                closeQuietly(channel);
             }
             return accepted;
         } catch (IOException | RuntimeException e) {
             accepted.values().forEach(PeerRing::closeQuietly);
             throw e;
+        } finally {
+            // Handshakes still under way end at once on their closed channel; nothing outlives the call.
+            handshakes.shutdownNow();
+            pending.forEach(PeerRing::closeQuietly);
+            for (Greeted g = greeted.poll(); g != null; g = greeted.poll()) {
+                closeQuietly(g.channel()); // greeted after the last peer: a duplicate or a stranger
+            }
+        }
+    }
+
+    /** Most handshakes one rank runs at once: its peers need a handful; strangers get no more. */
+    static final int MAX_HANDSHAKES = 32;
+
+    /** An accepted connection after its handshake: the peer, or null if it failed (logged). */
+    private record Greeted(SocketChannel channel, String from, Handshake.Result peer) {
+    }
+
+    private static Greeted handshake(SocketChannel channel, String from, WireSecret secret, Deadline deadline,
+                                     int rank) {
+        try {
+            tune(channel);
+            Handshake.Result hello = Handshake.accept(HandshakeIo.of(channel, deadline.within(Handshake.WAIT)),
+                    secret, secret.context()::equals, rank);
+            return new Greeted(channel, from, hello);
+        } catch (IOException e) {
+            // Not our peer (a stray, stale or hostile connection): one line, and the loop keeps waiting.
+            if (channel.isOpen()) {
+                LOG.warn("rank {}: dropped a connection from {}: {}", rank, from, e.getMessage());
+            }
+            return new Greeted(channel, from, null);
         }
     }
 

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A stranger that connects and sends nothing, and one that trickles a hello one byte a second, reach rank 0's port
- * ahead of rank 1: each is dropped at the handshake's bound, and the ring forms and sums as if they were not there.
+ * ahead of rank 1: their handshakes run beside the peer's, so the ring forms and sums as if they were not there,
+ * and each is dropped no later than the handshake's bound.
  */
 class SlowStrangerTest {
     private final ExecutorService pool = Executors.newCachedThreadPool();
@@ -63,6 +64,29 @@ class SlowStrangerTest {
                     Handshake.WAIT.toMillis());
         }
         WireFuzzTest.assertNoDialThreadsLeft();
+    }
+
+    @Test
+    @Timeout(60)
+    void withNoPeerArrivingTheStrangersAreDroppedAtTheHandshakeBoundAndThePeerIsStillAccepted() throws Exception {
+        WireSecret secret = WireSecret.of("s3cret").forStage("slow 2.0");
+        try (java.nio.channels.ServerSocketChannel server = PeerRing.listen("127.0.0.1", 2)) {
+            String address = "127.0.0.1:" + ((InetSocketAddress) server.getLocalAddress()).getPort();
+            Deadline deadline = Deadline.after(Duration.ofSeconds(40), () -> false);
+            Future<java.util.Map<Integer, Link>> accepted = pool.submit(() -> PeerRing.accept(server,
+                    java.util.Map.of(1, "rank 1"), secret, deadline, 0));
+            long silent = stranger(address, false).get(40, TimeUnit.SECONDS);
+            long trickling = stranger(address, true).get(40, TimeUnit.SECONDS);
+            System.out.printf("with no peer: a silent stranger dropped after %d ms, a trickling one after %d ms"
+                    + " (bound %d ms)%n", silent, trickling, Handshake.WAIT.toMillis());
+            Link peer = PeerRing.dial(address, "rank 0", 1, 0, secret, deadline);
+            try {
+                assertEquals(java.util.Set.of(1), accepted.get(40, TimeUnit.SECONDS).keySet());
+            } finally {
+                PeerRing.closeQuietly(peer);
+                accepted.get().values().forEach(PeerRing::closeQuietly);
+            }
+        }
     }
 
     /** Connects; sends nothing, or a hello one byte a second; returns the milliseconds until the rank hung up. */
