@@ -45,6 +45,7 @@ import scala.reflect.ClassTag$;
  * stage, the evaluations and the checkpoint writer ({@link ExecutorStates} keeps and removes the blocks).
  */
 public final class TrainingMaster {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainingMaster.class);
     private static final ClassTag<StageReport> REPORT_TAG = ClassTag$.MODULE$.apply(StageReport.class);
 
     private final JavaSparkContext sc;
@@ -93,7 +94,7 @@ public final class TrainingMaster {
         this.sink = sink;
         this.sc = sc;
         this.training = training;
-        this.secret = newSecret(sc, training);
+        this.secret = newSecret(sc.getConf(), training);
         this.network = network;
         this.runId = runId;
         this.listeners = List.copyOf(listeners);
@@ -263,10 +264,14 @@ public final class TrainingMaster {
      * A fresh random secret for this run; its frames are encrypted when training.wire-crypto or Spark's own
      * spark.network.crypto.enabled asks for it.
      */
-    private static WireSecret newSecret(JavaSparkContext sc, TrainingConfig training) {
+    static WireSecret newSecret(org.apache.spark.SparkConf conf, TrainingConfig training) {
         byte[] bytes = new byte[32];
         new java.security.SecureRandom().nextBytes(bytes);
-        boolean crypto = training.wireCrypto() || sc.getConf().getBoolean("spark.network.crypto.enabled", false);
+        boolean crypto = training.wireCrypto() || conf.getBoolean("spark.network.crypto.enabled", false);
+        // DEBUG, once per run: says how the collective is protected, never with what.
+        LOG.debug("collective: connections authenticated by challenge-response; frames {}", crypto
+                ? "encrypted and authenticated with AES-GCM (" + (training.wireCrypto() ? "training.wire-crypto"
+                        : "spark.network.crypto.enabled") + ")" : "checked with CRC-32C, not encrypted");
         return new WireSecret(java.util.HexFormat.of().formatHex(bytes), crypto);
     }
 
