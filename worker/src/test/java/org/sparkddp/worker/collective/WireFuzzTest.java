@@ -276,11 +276,12 @@ class WireFuzzTest {
         for (int i = 0; i < 50 && dialThreads() > 0; i++) {
             Thread.sleep(100);
         }
-        assertEquals(0, dialThreads(), "dial threads left running");
+        assertEquals(0, dialThreads(), "dial or handshake threads left running");
     }
 
     private static long dialThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("spark-ddp-dial")).count();
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("spark-ddp-dial")
+                || t.getName().startsWith("spark-ddp-handshake")).count();
     }
 
     static long openFds() throws IOException {
