@@ -63,7 +63,7 @@ class SlowStrangerTest {
             System.out.printf("a stranger was dropped %d ms after it connected (handshake bound %d ms)%n", millis,
                     Handshake.WAIT.toMillis());
         }
-        WireFuzzTest.assertNoDialThreadsLeft();
+        PortFuzzTest.assertNoDialThreadsLeft();
     }
 
     @Test
