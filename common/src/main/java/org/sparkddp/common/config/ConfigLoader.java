@@ -155,7 +155,8 @@ public final class ConfigLoader {
                         r.optionalInt("training.stage-seconds"),
                         r.duration("training.job-timeout"),
                         r.bytes("training.state-chunk"),
-                        r.choice("training.engine", EngineKind.class)),
+                        r.choice("training.engine", EngineKind.class),
+                        r.bool("training.wire-crypto")),
                 new CheckpointConfig(
                         r.optionalString("checkpoint.dir"),
                         r.optionalInt("checkpoint.every-iterations"),

@@ -30,6 +30,9 @@ import org.sparkddp.common.error.InvalidConfigException;
  *                           driver names by one checksum per chunk); the cut does not depend on the worker count
  * @param engine             what computes each worker's forward and backward pass: the CPU engine where it covers
  *                           the network, or DL4J's layers
+ * @param wireCrypto         encrypt and authenticate every frame of the collective and the rendezvous with
+ *                           AES-GCM (also on whenever Spark's spark.network.crypto.enabled is); otherwise each
+ *                           frame carries a CRC-32C
  */
 public record TrainingConfig(
         TrainingMode mode,
@@ -48,7 +51,8 @@ public record TrainingConfig(
         OptionalInt stageSeconds,
         Duration jobTimeout,
         long stateChunk,
-        EngineKind engine) implements Serializable {
+        EngineKind engine,
+        boolean wireCrypto) implements Serializable {
     /** Smallest and largest {@code training.state-chunk}: tests force small chunks; a chunk is one Java buffer. */
     static final long MIN_STATE_CHUNK = 1 << 10;
     static final long MAX_STATE_CHUNK = 1 << 30;

@@ -14,6 +14,7 @@ import org.sparkddp.common.wire.WireKryoRegistrator;
 public final class SparkSetup {
     public static final String KRYO = "org.apache.spark.serializer.KryoSerializer";
     public static final String REGISTRATOR = WireKryoRegistrator.class.getName();
+    static final String LOOPBACK = "127.0.0.1";
 
     private SparkSetup() {
     }
@@ -67,6 +68,7 @@ public final class SparkSetup {
      * registrator (the wire types rely on it), and the settings below where not set already.
      */
     public static SparkConf withTrainerSettings(SparkConf conf) {
+        withLoopback(conf, System.getenv("SPARK_LOCAL_IP"));
         conf.set("spark.serializer", KRYO);
         String registrators = conf.get("spark.kryo.registrator", "");
         if (!registrators.contains(REGISTRATOR)) {
@@ -90,6 +92,25 @@ public final class SparkSetup {
         conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
         // Spark's stage progress bar would overwrite our own progress line.
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        return conf;
+    }
+
+    /**
+     * Local mode listens on the loopback only: a single-machine job needs nothing else, and Spark's defaults would
+     * open the driver's RPC, its block manager (and so the collective, which listens where the block manager is)
+     * and its UI on the machine's network address. What the user set stays. Spark's UI binds where the
+     * environment's SPARK_LOCAL_IP says, and to every interface without it, which no setting changes: without it
+     * (deploy/spark-ddp sets it) the UI stays off in local mode unless spark.ui.enabled asks for it.
+     */
+    static SparkConf withLoopback(SparkConf conf, String sparkLocalIp) {
+        if (!conf.get("spark.master", "local").startsWith("local")) {
+            return conf;
+        }
+        conf.setIfMissing("spark.driver.host", LOOPBACK);
+        conf.setIfMissing("spark.driver.bindAddress", conf.get("spark.driver.host"));
+        if (sparkLocalIp == null || sparkLocalIp.isBlank()) {
+            conf.setIfMissing("spark.ui.enabled", "false");
+        }
         return conf;
     }
 

@@ -23,6 +23,7 @@ import org.sparkddp.driver.data.TrainingShards;
 import org.sparkddp.driver.spark.ClusterSlots;
 import org.sparkddp.driver.state.ExecutorStates;
 import org.sparkddp.driver.state.ExecutorStates.Role;
+import org.sparkddp.worker.collective.WireSecret;
 import org.sparkddp.worker.stage.ProgressAccumulator;
 import org.sparkddp.worker.stage.StageSpec;
 import org.sparkddp.worker.stage.TrainingStageTask;
@@ -44,6 +45,7 @@ import scala.reflect.ClassTag$;
  * stage, the evaluations and the checkpoint writer ({@link ExecutorStates} keeps and removes the blocks).
  */
 public final class TrainingMaster {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainingMaster.class);
     private static final ClassTag<StageReport> REPORT_TAG = ClassTag$.MODULE$.apply(StageReport.class);
 
     private final JavaSparkContext sc;
@@ -56,8 +58,8 @@ public final class TrainingMaster {
     private final ValidationConfig validation;
     /** data.augment, for the executors' training minibatches. */
     private final Augmentation augment;
-    /** Shown by every rendezvous request and ring connection of this run. */
-    private final String secret = newSecret();
+    /** Proven by every rendezvous and ring connection of this run, never sent; set once the context exists. */
+    private final WireSecret secret;
     /** The cluster's task slots now, which size an elastic run's stages and bound how long a stage waits for them. */
     private final ClusterSlots slots;
     /** Every job of the run is cancelled past training.job-timeout. */
@@ -92,6 +94,7 @@ public final class TrainingMaster {
         this.sink = sink;
         this.sc = sc;
         this.training = training;
+        this.secret = newSecret(sc.getConf(), training);
         this.network = network;
         this.runId = runId;
         this.listeners = List.copyOf(listeners);
@@ -271,10 +274,19 @@ public final class TrainingMaster {
         return org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
     }
 
-    private static String newSecret() {
-        byte[] bytes = new byte[16];
+    /**
+     * A fresh random secret for this run; its frames are encrypted when training.wire-crypto or Spark's own
+     * spark.network.crypto.enabled asks for it.
+     */
+    static WireSecret newSecret(org.apache.spark.SparkConf conf, TrainingConfig training) {
+        byte[] bytes = new byte[32];
         new java.security.SecureRandom().nextBytes(bytes);
-        return java.util.HexFormat.of().formatHex(bytes);
+        boolean crypto = training.wireCrypto() || conf.getBoolean("spark.network.crypto.enabled", false);
+        // DEBUG, once per run: says how the collective is protected, never with what.
+        LOG.debug("collective: connections authenticated by challenge-response; frames {}", crypto
+                ? "encrypted and authenticated with AES-GCM (" + (training.wireCrypto() ? "training.wire-crypto"
+                        : "spark.network.crypto.enabled") + ")" : "checked with CRC-32C, not encrypted");
+        return new WireSecret(java.util.HexFormat.of().formatHex(bytes), crypto);
     }
 
     /**

@@ -66,4 +66,31 @@ class SparkSetupTest {
         assertEquals(false, local.contains("spark.task.reaper.enabled"));
         assertEquals(false, local.contains("spark.task.reaper.killTimeout"));
     }
+
+    @Test
+    void localModeListensOnTheLoopbackUnlessTheUserSaidOtherwise() {
+        SparkConf local = SparkSetup.sparkConf(config("spark.master=local[2]"));
+        assertEquals("127.0.0.1", local.get("spark.driver.host"));
+        assertEquals("127.0.0.1", local.get("spark.driver.bindAddress"));
+
+        SparkConf own = SparkSetup.sparkConf(config("spark.master=local[2]", "spark.driver.host=10.1.2.3"));
+        assertEquals("10.1.2.3", own.get("spark.driver.host"));
+        assertEquals("10.1.2.3", own.get("spark.driver.bindAddress"));
+
+        System.setProperty("spark.master", "spark://cluster:7077");
+        SparkConf cluster = SparkSetup.sparkConf(config());
+        assertEquals(false, cluster.contains("spark.driver.host"), "a cluster's executors must reach the driver");
+        assertEquals(false, cluster.contains("spark.driver.bindAddress"));
+    }
+
+    @Test
+    void withoutSparkLocalIpSparksUiWouldListenEverywhereSoLocalModeLeavesItOffUnlessAsked() {
+        SparkConf bare = SparkSetup.withLoopback(new SparkConf(false).setMaster("local[2]"), null);
+        assertEquals("false", bare.get("spark.ui.enabled"));
+        SparkConf asked = SparkSetup.withLoopback(new SparkConf(false).setMaster("local[2]")
+                .set("spark.ui.enabled", "true"), null);
+        assertEquals("true", asked.get("spark.ui.enabled"));
+        SparkConf loopbackUi = SparkSetup.withLoopback(new SparkConf(false).setMaster("local[2]"), "127.0.0.1");
+        assertEquals(false, loopbackUi.contains("spark.ui.enabled"), "with SPARK_LOCAL_IP the UI binds there");
+    }
 }

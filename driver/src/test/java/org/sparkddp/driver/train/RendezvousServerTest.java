@@ -62,8 +62,8 @@ class RendezvousServerTest {
         // A long client timeout: the refusal must come from the secret check, not from waiting for rank 1.
         PeerFailureException e = assertThrows(PeerFailureException.class,
                 () -> client(server, "guessed", 0, 2, LONG).allGather(address(0)));
-        assertEquals("rank 0: rendezvous with the driver at " + server.address() + " failed: wrong secret (not a"
-                + " task of this training run)", e.getMessage());
+        assertEquals("rank 0: rendezvous with the driver at " + server.address() + " failed: the other end did not"
+                + " prove it knows the run's secret (a wrong secret, or another run's)", e.getMessage());
     }
 
     @Test
@@ -132,5 +132,47 @@ class RendezvousServerTest {
                 () -> client(server, SECRET, 2, 3, LONG).allGather(address(2)));
         assertEquals("rank 2: rendezvous with the driver at " + server.address() + " failed: only 1 of 3 ranks"
                 + " arrived within PT0.3S", e.getMessage());
+    }
+
+    @Test
+    @Timeout(60)
+    void aSilentAndATricklingConnectionAreClosedAtTheHandshakeBoundWhileRanksRegister() throws Exception {
+        RendezvousServer server = server(LONG);
+        int colon = server.address().lastIndexOf(':');
+        java.net.InetSocketAddress at = new java.net.InetSocketAddress(server.address().substring(0, colon),
+                Integer.parseInt(server.address().substring(colon + 1)));
+        List<Future<Long>> closed = new ArrayList<>();
+        for (boolean trickle : new boolean[] {false, true}) {
+            java.net.Socket s = new java.net.Socket();
+            s.connect(at, 5000);
+            long start = System.nanoTime();
+            closed.add(pool.submit(() -> {
+                try (s) {
+                    s.setSoTimeout(20_000);
+                    java.io.InputStream in = s.getInputStream();
+                    for (int i = 0; trickle && i < 12; i++) { // a hello header, one byte a second
+                        s.getOutputStream().write(i == 0 ? 0x53 : 0);
+                        if (in.available() < 0) {
+                            break;
+                        }
+                        Thread.sleep(1000);
+                    }
+                    while (in.read() >= 0) {
+                        // nothing is due to a stranger
+                    }
+                } catch (java.net.SocketTimeoutException e) {
+                    throw new AssertionError("still open after 20 s");
+                } catch (java.io.IOException e) {
+                    // reset: closed too
+                }
+                return (System.nanoTime() - start) / 1_000_000;
+            }));
+        }
+        Future<String[]> rank0 = pool.submit(() -> client(server, SECRET, 0, 2, LONG).allGather(address(0)));
+        assertArrayEquals(new String[] {address(0), address(1)}, client(server, SECRET, 1, 2, LONG).allGather(address(1)));
+        assertArrayEquals(new String[] {address(0), address(1)}, rank0.get(20, TimeUnit.SECONDS));
+        for (Future<Long> c : closed) {
+            System.out.printf("rendezvous: a stranger closed %d ms after it connected%n", c.get(30, TimeUnit.SECONDS));
+        }
     }
 }

@@ -22,18 +22,26 @@ public final class Collectives {
     /**
      * @param kind      what {@code training.collective} asks for
      * @param host      the address this rank is reachable at; ranks with the same host share a machine
+     * @param secret    the run's secret for this stage attempt ({@link WireSecret#forStage}): every connection
+     *                  proves it, and frames are encrypted if it says so
      * @param exchange  swaps one message per rank (the driver's rendezvous)
      * @param timeout   bound on every wait
      * @param cancelled polled while waiting; true once Spark has killed the task
      */
-    public static Collective connect(CollectiveKind kind, int rank, int size, String host, String secret,
+    public static Collective connect(CollectiveKind kind, int rank, int size, String host, WireSecret secret,
                                      PeerRing.AddressExchange exchange, Duration timeout, BooleanSupplier cancelled) {
         return connect(kind, rank, size, host, secret, exchange, timeout, cancelled,
                 new Pieces.Sizes(RingCollective.PIECE_FLOATS, RingCollective.BROADCAST_PIECE_FLOATS));
     }
 
+    /** As above, with CRC-32C frames (tests). */
+    public static Collective connect(CollectiveKind kind, int rank, int size, String host, String secret,
+                                     PeerRing.AddressExchange exchange, Duration timeout, BooleanSupplier cancelled) {
+        return connect(kind, rank, size, host, WireSecret.of(secret), exchange, timeout, cancelled);
+    }
+
     /** @param pieces floats per piece of a transfer (tests force them low to exercise many pieces) */
-    static Collective connect(CollectiveKind kind, int rank, int size, String host, String secret,
+    static Collective connect(CollectiveKind kind, int rank, int size, String host, WireSecret secret,
                               PeerRing.AddressExchange exchange, Duration timeout, BooleanSupplier cancelled,
                               Pieces.Sizes pieces) {
         if (size == 1) {

@@ -36,8 +36,14 @@ final class Deadline {
 
     /** This deadline, or {@code limit} from now if that comes first (a shorter wait inside a longer one). */
     Deadline within(Duration limit) {
-        long end = Math.min(endNanos, System.nanoTime() + limit.toNanos());
-        return new Deadline(end, timeout, cancelled);
+        long own = System.nanoTime() + limit.toNanos();
+        return own - endNanos < 0 ? new Deadline(own, limit, cancelled) : new Deadline(endNanos, timeout, cancelled);
+    }
+
+    /** This deadline, that also ends once {@code stop} answers true (a wait its caller may abandon). */
+    Deadline orWhen(BooleanSupplier stop) {
+        BooleanSupplier own = cancelled;
+        return new Deadline(endNanos, timeout, () -> own.getAsBoolean() || stop.getAsBoolean());
     }
 
     /** The bound this deadline was made with, for messages: "timed out after PT2S". */

@@ -67,22 +67,23 @@ public final class HierarchicalCollective implements Collective {
 
     /**
      * Connects this rank: a leader dials the next host's leader and accepts the previous host's leader and its
-     * own host's ranks; any other rank dials its leader. Every connection opens with the run's secret.
+     * own host's ranks; any other rank dials its leader. Every connection opens with a {@link Handshake}.
      *
      * @param server      this rank's listening socket, whose address is {@code addresses[rank]}
      * @param pieces      floats per piece of a transfer (tests force them low)
      */
     static HierarchicalCollective connect(int rank, HostGroups groups, String[] addresses, ServerSocketChannel server,
-                                          String secret, Duration timeout, BooleanSupplier cancelled,
+                                          WireSecret secret, Duration timeout, BooleanSupplier cancelled,
                                           Pieces.Sizes pieces) throws IOException {
         int pieceFloats = pieces.transfer();
         Deadline deadline = Deadline.after(timeout, cancelled);
         int host = groups.hostOf(rank);
         int[] locals = groups.ranksOn(host);
-        List<SocketChannel> opened = new ArrayList<>();
+        List<Link> opened = new ArrayList<>();
+        PeerRing.Dialing dialing = null;
         try {
             if (rank != locals[0]) {
-                SocketChannel up = PeerRing.dial(addresses[locals[0]], "its host's leader, rank " + locals[0], rank,
+                Link up = PeerRing.dial(addresses[locals[0]], "its host's leader, rank " + locals[0], rank, locals[0],
                         secret, deadline);
                 opened.add(up);
                 Transfers.Peer[] links = {Transfers.Peer.of(up, name(locals[0], addresses))};
@@ -95,14 +96,19 @@ public final class HierarchicalCollective implements Collective {
             }
             int next = groups.leader((host + 1) % hosts);
             int previous = groups.leader(Math.floorMod(host - 1, hosts));
-            SocketChannel toNext = null;
             if (hosts > 1) {
-                toNext = PeerRing.dial(addresses[next], "the next host's leader, rank " + next, rank, secret, deadline);
-                opened.add(toNext);
+                dialing = PeerRing.dialing(addresses[next], "the next host's leader, rank " + next, rank, next, secret,
+                        deadline);
                 expected.put(previous, "the previous host's leader (" + name(previous, addresses) + ")");
             }
-            Map<Integer, SocketChannel> accepted = PeerRing.accept(server, expected, secret, deadline, rank);
+            Map<Integer, Link> accepted = PeerRing.accept(server, expected, secret, deadline, rank);
             opened.addAll(accepted.values());
+            Link toNext = null;
+            if (dialing != null) {
+                toNext = dialing.get();
+                opened.add(toNext);
+                dialing = null;
+            }
             RingCollective ring = hosts == 1 ? RingCollective.single()
                     : new RingCollective("rank " + rank, host, hosts, weights(groups), toNext, name(next, addresses),
                             accepted.get(previous), name(previous, addresses), timeout, cancelled, pieces);
@@ -112,6 +118,9 @@ public final class HierarchicalCollective implements Collective {
             }
             return new HierarchicalCollective(rank, groups, ring, links, timeout, cancelled, pieceFloats);
         } catch (IOException | RuntimeException e) {
+            if (dialing != null) {
+                dialing.abandon();
+            }
             opened.forEach(PeerRing::closeQuietly);
             throw e;
         }

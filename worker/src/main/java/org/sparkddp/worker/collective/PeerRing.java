@@ -9,31 +9,37 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Connects the tasks of one barrier stage: each task listens on an ephemeral port, the tasks swap
- * {@code host:port} through an {@link AddressExchange} (the driver's rendezvous), then each dials the peers it
- * sends to and accepts the ones that dial it ({@link #ring} for the flat ring; {@link HierarchicalCollective}
- * uses the same dial and accept). Every connection opens with the run's secret; others are dropped. Runs on
+ * Connects the tasks of one barrier stage: each task listens on an ephemeral port of the address Spark gave its
+ * executor (never a wildcard), the tasks swap {@code host:port} through an {@link AddressExchange} (the driver's
+ * rendezvous), then each dials the peers it sends to and accepts the ones that dial it ({@link #ring} for the flat
+ * ring; {@link HierarchicalCollective} uses the same dial and accept). Every connection opens with a
+ * {@link Handshake} in which both ends prove they know the run's secret, for this stage attempt, without sending
+ * it; anything else is dropped within {@link Handshake#WAIT}, with one log line naming its address. Runs on
  * executors, once per stage; the sockets live only as long as the stage, so there is no daemon to start or to
  * clean up.
  */
 public final class PeerRing {
-    private static final int MAGIC = 0x53444450; // "SDDP"
+    private static final Logger LOG = LoggerFactory.getLogger(PeerRing.class);
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
-    /**
-     * How long an accepted connection may take to greet us. A peer sends its greeting right after connecting, so
-     * this only has to outlast a retransmission or two; without it, one silent connection ahead of the peer (a
-     * port scanner, a stale client) held the accept until the sync timeout and failed the ring.
-     */
-    private static final Duration HELLO_WAIT = Duration.ofSeconds(5);
+    static final int MIN_BACKLOG = 64;
 
     private PeerRing() {
     }
@@ -44,15 +50,22 @@ public final class PeerRing {
         String[] allGather(String message);
     }
 
+    /** {@link #connect(int, int, String, WireSecret, AddressExchange, Duration, BooleanSupplier)}, CRC frames. */
+    public static RingCollective connect(int rank, int size, String host, String secret, AddressExchange exchange,
+                                         Duration timeout, BooleanSupplier cancelled) {
+        return connect(rank, size, host, WireSecret.of(secret), exchange, timeout, cancelled);
+    }
+
     /**
      * Sets up the flat ring, whatever the hosts: {@link Collectives#connect} with {@code RING}.
      *
      * @param host      the address this executor is reachable at (Spark's block manager host)
+     * @param secret    the run's secret, for this stage attempt ({@link WireSecret#forStage})
      * @param timeout   bound on every wait: the exchange, each connect and each accept
      * @param cancelled polled while waiting; true once Spark has killed the task
      */
-    public static RingCollective connect(int rank, int size, String host, String secret, AddressExchange exchange,
-                                         Duration timeout, BooleanSupplier cancelled) {
+    public static RingCollective connect(int rank, int size, String host, WireSecret secret,
+                                         AddressExchange exchange, Duration timeout, BooleanSupplier cancelled) {
         if (size == 1) {
             return RingCollective.single();
         }
@@ -65,31 +78,40 @@ public final class PeerRing {
         }
     }
 
-    /** Dials the next rank and accepts the previous one, within {@code timeout}. */
-    static RingCollective ring(int rank, int size, ServerSocketChannel server, String[] addresses, String secret,
+    /** Dials the next rank while it accepts the previous one, within {@code timeout}. */
+    static RingCollective ring(int rank, int size, ServerSocketChannel server, String[] addresses, WireSecret secret,
                                Duration timeout, BooleanSupplier cancelled, Pieces.Sizes pieces) throws IOException {
         Deadline deadline = Deadline.after(timeout, cancelled);
         int next = (rank + 1) % size;
         int previous = Math.floorMod(rank - 1, size);
-        SocketChannel toNext = dial(addresses[next], "the next rank", rank, secret, deadline);
-        SocketChannel fromPrevious = null;
+        Dialing toNext = dialing(addresses[next], "the next rank", rank, next, secret, deadline);
+        Link fromPrevious = null;
         try {
             fromPrevious = accept(server, Map.of(previous, "the previous rank (" + addresses[previous] + ")"), secret,
                     deadline, rank).get(previous);
-            return new RingCollective("rank " + rank, rank, size, null, toNext, addresses[next], fromPrevious,
+            return new RingCollective("rank " + rank, rank, size, null, toNext.get(), addresses[next], fromPrevious,
                     addresses[previous], timeout, cancelled, pieces);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(toNext);
+            toNext.abandon();
             closeQuietly(fromPrevious);
             throw e;
         }
     }
 
-    /** A listening socket on {@code host}, on an ephemeral port. */
-    static ServerSocketChannel listen(String host, int backlog) throws IOException {
+    /**
+     * A listening socket on {@code host}, on an ephemeral port; never a wildcard address. The backlog is at least
+     * {@link #MIN_BACKLOG}, so that a few strangers' connections waiting for their handshake cannot fill the queue
+     * ahead of a peer.
+     */
+    static ServerSocketChannel listen(String host, int peers) throws IOException {
+        int backlog = Math.max(peers, MIN_BACKLOG);
+        InetAddress address = InetAddress.getByName(host);
+        if (address.isAnyLocalAddress()) {
+            throw new IOException("will not listen on the wildcard address " + host + ": give the executor's own");
+        }
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
-            server.bind(new InetSocketAddress(InetAddress.getByName(host), 0), backlog);
+            server.bind(new InetSocketAddress(address, 0), backlog);
             return server;
         } catch (IOException | RuntimeException e) {
             server.close();
@@ -110,11 +132,67 @@ public final class PeerRing {
     }
 
     /**
-     * Connects to {@code address} and greets it as {@code rank}, retrying until the deadline.
-     *
-     * @param what names the peer in the failure message ("the next rank")
+     * A dial on a thread of its own, so that this rank accepts its own peers meanwhile: with a handshake, a dialer
+     * waits for the acceptor's answer, and a ring whose ranks all dialed before accepting would wait in a circle.
      */
-    static SocketChannel dial(String address, String what, int rank, String secret, Deadline deadline)
+    static final class Dialing {
+        private final CompletableFuture<Link> link;
+        private final AtomicBoolean abandoned;
+
+        private Dialing(CompletableFuture<Link> link, AtomicBoolean abandoned) {
+            this.link = link;
+            this.abandoned = abandoned;
+        }
+
+        /** The dialed link, once its handshake is done; its wait is bounded by the dial's deadline. */
+        Link get() throws IOException {
+            try {
+                return link.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                abandon();
+                throw new PeerFailureException("interrupted while connecting to a peer");
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IllegalStateException(e.getCause());
+            }
+        }
+
+        /** Stops the dial (within a poll) and closes its link if it was made. */
+        void abandon() {
+            abandoned.set(true);
+            link.thenAccept(PeerRing::closeQuietly);
+        }
+    }
+
+    static Dialing dialing(String address, String what, int rank, int peerRank, WireSecret secret, Deadline deadline) {
+        AtomicBoolean abandoned = new AtomicBoolean();
+        Deadline bounded = deadline.orWhen(abandoned::get);
+        CompletableFuture<Link> link = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                link.complete(dial(address, what, rank, peerRank, secret, bounded));
+            } catch (IOException | RuntimeException e) {
+                link.completeExceptionally(e);
+            }
+        }, "spark-ddp-dial-rank-" + rank);
+        thread.setDaemon(true);
+        thread.start();
+        return new Dialing(link, abandoned);
+    }
+
+    /**
+     * Connects to {@code address} and completes the handshake as {@code rank}, retrying until the deadline.
+     *
+     * @param what     names the peer in the failure message ("the next rank")
+     * @param peerRank the rank expected to answer
+     */
+    static Link dial(String address, String what, int rank, int peerRank, WireSecret secret, Deadline deadline)
             throws IOException {
         int colon = address.lastIndexOf(':');
         InetSocketAddress target = new InetSocketAddress(address.substring(0, colon),
@@ -126,11 +204,9 @@ public final class PeerRing {
                 tune(channel);
                 // Bounded: a plain connect() waits for the OS's own timeout, minutes, on a host that drops packets.
                 channel.socket().connect(target, deadline.remainingMillis());
-                ByteBuffer hello = hello(rank, secret);
-                while (hello.hasRemaining()) {
-                    channel.write(hello);
-                }
-                return channel;
+                Frames frames = Handshake.dial(HandshakeIo.of(channel, deadline), secret, secret.context(), rank,
+                        peerRank);
+                return new Link(channel, frames);
             } catch (IOException e) {
                 channel.close();
                 last = e;
@@ -142,16 +218,42 @@ public final class PeerRing {
     }
 
     /**
-     * Accepts one greeted connection from each rank in {@code expected} (rank to how messages name it), dropping
-     * any other connection; the greeting's rank says which peer is which.
+     * Accepts one authenticated connection from each rank in {@code expected} (rank to how messages name it); the
+     * handshake's rank says which peer is which. Each accepted connection's handshake runs on a thread of its own,
+     * bounded by {@link Handshake#WAIT}, so that strangers who send nothing or trickle never hold up a peer behind
+     * them; any other connection is dropped with one log line naming its address, and past
+     * {@link #MAX_HANDSHAKES} handshakes at once, a new connection is dropped at once.
      */
-    static Map<Integer, SocketChannel> accept(ServerSocketChannel server, Map<Integer, String> expected,
-                                              String secret, Deadline deadline, int rank) throws IOException {
-        Map<Integer, SocketChannel> accepted = new HashMap<>();
+    static Map<Integer, Link> accept(ServerSocketChannel server, Map<Integer, String> expected, WireSecret secret,
+                                     Deadline deadline, int rank) throws IOException {
+        Map<Integer, Link> accepted = new HashMap<>();
+        Set<SocketChannel> pending = ConcurrentHashMap.newKeySet();
+        BlockingQueue<Greeted> greeted = new LinkedBlockingQueue<>();
+        ExecutorService handshakes = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "spark-ddp-handshake-rank-" + rank);
+            t.setDaemon(true);
+            return t;
+        });
         server.configureBlocking(false);
         try (Selector selector = Selector.open()) {
             server.register(selector, SelectionKey.OP_ACCEPT);
             while (accepted.size() < expected.size()) {
+                for (Greeted g = greeted.poll(); g != null; g = greeted.poll()) {
+                    pending.remove(g.channel());
+                    if (g.peer() != null && expected.containsKey(g.peer().peerRank())
+                            && !accepted.containsKey(g.peer().peerRank())) {
+                        accepted.put(g.peer().peerRank(), new Link(g.channel(), g.peer().frames()));
+                        continue;
+                    }
+                    if (g.peer() != null) {
+                        LOG.warn("rank {}: dropped a connection from {}: rank {} is not one this rank waits for", rank,
+                                g.from(), g.peer().peerRank());
+                    }
+                    closeQuietly(g.channel());
+                }
+                if (accepted.size() == expected.size()) {
+                    break;
+                }
                 if (deadline.passed() || deadline.cancelled()) {
                     Map<Integer, String> missing = new TreeMap<>(expected);
                     missing.keySet().removeAll(accepted.keySet());
@@ -159,56 +261,71 @@ public final class PeerRing {
                             + " did not connect in time");
                 }
                 deadline.select(selector);
-                SocketChannel channel = server.accept();
-                if (channel == null) {
-                    continue;
-                }
-                try {
-                    tune(channel);
-                    int peer = readHello(channel, secret, deadline.within(HELLO_WAIT));
-                    if (expected.containsKey(peer) && !accepted.containsKey(peer)) {
-                        accepted.put(peer, channel);
+                for (SocketChannel channel = server.accept(); channel != null; channel = server.accept()) {
+                    String from = remote(channel);
+                    if (pending.size() >= MAX_HANDSHAKES) {
+                        LOG.warn("rank {}: dropped a connection from {}: {} handshakes under way already", rank, from,
+                                MAX_HANDSHAKES);
+                        closeQuietly(channel);
                         continue;
                     }
-                } catch (IOException e) {
-                    // A connection that broke before greeting us is not our peer: drop it and keep waiting.
+                    pending.add(channel);
+                    SocketChannel c = channel;
+                    handshakes.execute(() -> {
+                        greeted.add(handshake(c, from, secret, deadline, rank));
+                        selector.wakeup();
+                    });
                 }
-                closeQuietly(channel); // Not our peer (a stray or stale connection): keep waiting for the right one.
             }
             return accepted;
         } catch (IOException | RuntimeException e) {
             accepted.values().forEach(PeerRing::closeQuietly);
             throw e;
-        }
-    }
-
-    /** MAGIC, rank, then the run's secret: a fixed-size greeting. */
-    private static ByteBuffer hello(int rank, String secret) {
-        byte[] key = secret.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(12 + key.length).putInt(MAGIC).putInt(rank).putInt(key.length).put(key).flip();
-    }
-
-    /** @return the peer's rank, or -1 if the greeting is wrong or incomplete by the deadline */
-    private static int readHello(SocketChannel channel, String secret, Deadline deadline) throws IOException {
-        ByteBuffer expected = hello(0, secret);
-        ByteBuffer hello = ByteBuffer.allocate(expected.capacity());
-        channel.configureBlocking(false);
-        try (Selector selector = Selector.open()) {
-            channel.register(selector, SelectionKey.OP_READ);
-            while (hello.hasRemaining()) {
-                if (channel.read(hello) < 0 || deadline.passed()) {
-                    return -1;
-                }
-                if (hello.hasRemaining()) {
-                    deadline.select(selector);
-                }
+        } finally {
+            // Handshakes still under way end at once on their closed channel; nothing outlives the call.
+            handshakes.shutdownNow();
+            pending.forEach(PeerRing::closeQuietly);
+            for (Greeted g = greeted.poll(); g != null; g = greeted.poll()) {
+                closeQuietly(g.channel()); // greeted after the last peer: a duplicate or a stranger
             }
         }
-        // The channel stays registered with a closed selector; the collective registers it with its own.
-        hello.flip();
-        int rank = hello.getInt(4);
-        hello.putInt(4, 0);
-        return MessageDigest.isEqual(hello.array(), expected.array()) ? rank : -1;
+    }
+
+    /** Most handshakes one rank runs at once: its peers need a handful; strangers get no more. */
+    static final int MAX_HANDSHAKES = 32;
+
+    /** An accepted connection after its handshake: the peer, or null if it failed (logged). */
+    private record Greeted(SocketChannel channel, String from, Handshake.Result peer) {
+    }
+
+    private static Greeted handshake(SocketChannel channel, String from, WireSecret secret, Deadline deadline,
+                                     int rank) {
+        try {
+            tune(channel);
+            Handshake.Result hello = Handshake.accept(HandshakeIo.of(channel, deadline.within(Handshake.WAIT)),
+                    secret, secret.context()::equals, rank);
+            return new Greeted(channel, from, hello);
+        } catch (IOException e) {
+            // Not our peer (a stray, stale or hostile connection): one line, and the loop keeps waiting.
+            if (channel.isOpen()) {
+                LOG.warn("rank {}: dropped a connection from {}: {}", rank, from, e.getMessage());
+            }
+            return new Greeted(channel, from, null);
+        }
+    }
+
+    private static String remote(SocketChannel channel) {
+        try {
+            return String.valueOf(channel.getRemoteAddress());
+        } catch (IOException e) {
+            return "an unknown address";
+        }
+    }
+
+    static void closeQuietly(Link link) {
+        if (link != null) {
+            closeQuietly(link.channel());
+        }
     }
 
     static void closeQuietly(SocketChannel channel) {

@@ -53,10 +53,12 @@ public final class RingCollective implements Collective {
      *
      * @param toNext       connected, to rank {@code (rank + 1) % size}; this side only writes
      * @param fromPrevious connected, from rank {@code (rank - 1) % size}; this side only reads
+     *                     (both unauthenticated: tests that wire a ring by hand; CRC-32C frames)
      */
     RingCollective(int rank, int size, SocketChannel toNext, String nextName, SocketChannel fromPrevious,
                    String previousName, Duration timeout, BooleanSupplier cancelled) throws IOException {
-        this("rank " + rank, rank, size, null, toNext, nextName, fromPrevious, previousName, timeout, cancelled,
+        this("rank " + rank, rank, size, null, Link.unauthenticated(toNext), nextName,
+                Link.unauthenticated(fromPrevious), previousName, timeout, cancelled,
                 new Pieces.Sizes(PIECE_FLOATS, BROADCAST_PIECE_FLOATS));
     }
 
@@ -66,17 +68,18 @@ public final class RingCollective implements Collective {
      *                    chunks (the hierarchical collective weights each host's chunk by its number of ranks)
      * @param pieces      floats per piece of a step and of a broadcast (tests force them low)
      */
-    RingCollective(String self, int rank, int size, int[] weights, SocketChannel toNext, String nextName,
-                   SocketChannel fromPrevious, String previousName, Duration timeout, BooleanSupplier cancelled,
+    RingCollective(String self, int rank, int size, int[] weights, Link toNext, String nextName,
+                   Link fromPrevious, String previousName, Duration timeout, BooleanSupplier cancelled,
                    Pieces.Sizes pieces) throws IOException {
         this.rank = rank;
         this.size = size;
         this.chunks = weights == null ? Chunks.equal(size) : new Chunks(weights);
-        this.toNext = toNext;
-        this.fromPrevious = fromPrevious;
+        this.toNext = toNext == null ? null : toNext.channel();
+        this.fromPrevious = fromPrevious == null ? null : fromPrevious.channel();
         this.next = Transfers.Peer.of(toNext, nextName);
         this.previous = new Transfers.Peer(fromPrevious, previousName, "the previous rank (" + previousName + ")");
-        this.transfers = size > 1 ? new Transfers(self, List.of(toNext, fromPrevious), timeout, cancelled) : null;
+        this.transfers = size > 1 ? new Transfers(self, List.of(this.toNext, this.fromPrevious), timeout, cancelled)
+                : null;
         this.pieceFloats = pieces.transfer();
         this.broadcastPieceFloats = pieces.broadcast();
     }

@@ -26,9 +26,13 @@ final class Transfers implements AutoCloseable {
      * @param name       in "waiting for data from NAME" and "room to send to NAME"
      * @param closedName in "CLOSEDNAME closed its connection"
      */
-    record Peer(SocketChannel channel, String name, String closedName) {
-        static Peer of(SocketChannel channel, String name) {
-            return new Peer(channel, name, name);
+    record Peer(Link link, String name, String closedName) {
+        static Peer of(Link link, String name) {
+            return new Peer(link, name, name);
+        }
+
+        SocketChannel channel() {
+            return link.channel();
         }
     }
 
@@ -68,26 +72,29 @@ final class Transfers implements AutoCloseable {
      */
     void exchange(Peer to, ByteBuffer[] out, Peer from, ByteBuffer[] in, String phase, long step) {
         Deadline deadline = Deadline.after(timeout, cancelled);
-        boolean sending = to != null && hasRemaining(out);
-        boolean receiving = from != null && hasRemaining(in);
+        FramePumps.Sender sender = to != null && hasRemaining(out) ? new FramePumps.Sender(to.link().frames(), out) : null;
+        FramePumps.Receiver receiver = from != null && hasRemaining(in)
+                ? new FramePumps.Receiver(from.link().frames(), in) : null;
+        boolean sending = sender != null;
+        boolean receiving = receiver != null;
         Peer current = to;
         try {
             while (sending || receiving) {
                 boolean progress = false;
                 if (sending) {
                     current = to;
-                    progress = to.channel().write(out) > 0;
-                    sending = hasRemaining(out);
+                    progress = sender.pump(to.channel()) > 0;
+                    sending = !sender.done();
                 }
                 if (receiving) {
                     current = from;
-                    long read = from.channel().read(in);
+                    long read = receiver.pump(from.channel());
                     if (read < 0) {
                         throw new PeerFailureException(self + ": " + from.closedName() + " closed its connection during "
                                 + phase + " step " + step);
                     }
                     progress |= read > 0;
-                    receiving = hasRemaining(in);
+                    receiving = !receiver.done();
                 }
                 if (!progress && (sending || receiving)) {
                     boolean waitingToReceive = receiving;
@@ -98,6 +105,10 @@ final class Transfers implements AutoCloseable {
                     await(to, sending, from, receiving, deadline);
                 }
             }
+        } catch (Frames.FrameException e) {
+            // NOTE: the frame's bytes may already sit in the caller's buffer; the stage fails, so nothing sums them.
+            throw new PeerFailureException(self + ": " + e.getMessage() + ", from " + from.name() + " during " + phase
+                    + " step " + step);
         } catch (IOException e) {
             throw new PeerFailureException(self + ": connection to " + current.name() + " failed during " + phase
                     + " step " + step + ": " + e.getMessage(), e);

@@ -9,6 +9,7 @@ import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.StateVersion;
+import org.sparkddp.worker.collective.WireSecret;
 
 /**
  * What every task of one training stage is told, inside the task closure: which run, which network, and which
@@ -33,7 +34,8 @@ import org.sparkddp.common.wire.StateVersion;
  * @param timeBudget       the stage's wall time: once it has passed on rank 0, every rank ends the stage at the
  *                         next exchange that can carry the stop (see {@code StageLoop}); {@link #UNBOUNDED} for none
  * @param rendezvous       host:port of the driver's rendezvous, where the stage's tasks find each other
- * @param secret           the run's secret, shown by every rendezvous request and ring connection
+ * @param secret           the run's secret, proven (never sent) by every rendezvous and ring connection, and
+ *                         whether their frames are encrypted; its {@code toString} never shows it
  * @param state            the state the stage starts from: every rank loads it (or finds it in its replica)
  * @param nextBlockRdd     the block-id namespace under which the ranks store the state they reach, fresh for
  *                         each stage attempt (from the driver's {@code SparkContext.newRddId()}), so that a failed
@@ -44,7 +46,7 @@ import org.sparkddp.common.wire.StateVersion;
 public record StageSpec(String runId, TrainingMode mode, int averageEvery, boolean shardedOptimizer,
                         CollectiveKind collective, NetworkSpec network, long seed,
                         int epoch, VirtualShards shards, int workers, int batchSize, int fromIteration, int toIteration, long firstGlobalIteration, Duration syncTimeout,
-                        Duration timeBudget, String rendezvous, String secret, StateVersion state, int nextBlockRdd,
+                        Duration timeBudget, String rendezvous, WireSecret secret, StateVersion state, int nextBlockRdd,
                         boolean replicateState, Augmentation augment)
         implements Serializable {
     /** No time bound: the stage runs to {@code toIteration}. */
@@ -73,7 +75,7 @@ public record StageSpec(String runId, TrainingMode mode, int averageEvery, boole
     public StageSpec(String runId, TrainingMode mode, int averageEvery, boolean shardedOptimizer,
                      CollectiveKind collective, NetworkSpec network, long seed, int epoch, VirtualShards shards,
                      int workers, int batchSize, int fromIteration, int toIteration, long firstGlobalIteration,
-                     Duration syncTimeout, Duration timeBudget, String rendezvous, String secret, StateVersion state,
+                     Duration syncTimeout, Duration timeBudget, String rendezvous, WireSecret secret, StateVersion state,
                      int nextBlockRdd, boolean replicateState) {
         this(runId, mode, averageEvery, shardedOptimizer, collective, network, seed, epoch, shards, workers, batchSize,
                 fromIteration, toIteration, firstGlobalIteration, syncTimeout, timeBudget, rendezvous, secret, state,

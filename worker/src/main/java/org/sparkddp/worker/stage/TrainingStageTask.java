@@ -55,7 +55,8 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         ExecutorProcess process = ExecutorProcess.current(SparkEnv.get().executorId(), host);
         try (ReplicaPool.Lease replica = ReplicaPool.borrow(spec.runId(), spec.network(), spec.state());
-             Collective collective = Collectives.connect(spec.collective(), rank, spec.workers(), host, spec.secret(),
+             Collective collective = Collectives.connect(spec.collective(), rank, spec.workers(), host,
+                     spec.secret().forStage(spec.runId() + " stage " + token(context)),
                      new RendezvousClient(spec.rendezvous(), spec.secret(), token(context), rank, spec.workers(),
                              spec.syncTimeout(), context::isInterrupted),
                      spec.syncTimeout(), context::isInterrupted)) {

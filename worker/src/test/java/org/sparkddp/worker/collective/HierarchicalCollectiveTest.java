@@ -312,7 +312,8 @@ class HierarchicalCollectiveTest {
         for (int r = 0; r < size; r++) {
             int rank = r;
             String host = "127.0.0." + (1 + r % hosts);
-            futures.add(pool.submit(() -> Collectives.connect(kind, rank, size, host, "s3cret", exchange.forRank(rank),
+            futures.add(pool.submit(() -> Collectives.connect(kind, rank, size, host, WireSecret.of("s3cret"),
+                    exchange.forRank(rank),
                     timeout, () -> false, pieces)));
         }
         List<Collective> connected = new ArrayList<>();

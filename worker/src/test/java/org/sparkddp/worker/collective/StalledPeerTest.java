@@ -94,9 +94,14 @@ class StalledPeerTest {
             while (read.hasRemaining() && fromOne.read(read) >= 0) {
                 // blocking reads: until 1 MB has come
             }
-            ByteBuffer sent = ByteBuffer.allocate(STALL_AFTER_BYTES);
-            while (sent.hasRemaining()) {
-                toZero.write(sent);
+            // Whole, valid frames (CRC-32C, as a ring wired by hand uses), so that rank 0 waits for more.
+            Frames frames = Frames.crc();
+            for (int sent = 0; sent < STALL_AFTER_BYTES; sent += Frames.MAX_PAYLOAD) {
+                ByteBuffer[] frame = frames.seal(new ByteBuffer[] {ByteBuffer.allocate(Frames.MAX_PAYLOAD)},
+                        Frames.MAX_PAYLOAD);
+                while (Transfers.hasRemaining(frame)) {
+                    toZero.write(frame);
+                }
             }
             stalled.countDown();
         } catch (Exception e) {

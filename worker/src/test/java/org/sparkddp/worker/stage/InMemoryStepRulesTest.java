@@ -171,7 +171,8 @@ class InMemoryStepRulesTest {
             throws Exception {
         VirtualShards shards = VirtualShards.of(EXAMPLES, VIRTUAL_SHARDS);
         StageSpec spec = new StageSpec("in-memory-test", mode, 1, sharded, CollectiveKind.AUTO, network, SEED, 0, shards,
-                workers, BATCH, 0, iterations(), 0, Duration.ofSeconds(30), StageSpec.UNBOUNDED, "unused:0", "unused",
+                workers, BATCH, 0, iterations(), 0, Duration.ofSeconds(30), StageSpec.UNBOUNDED, "unused:0",
+                org.sparkddp.worker.collective.WireSecret.of("unused"),
                 new StateVersion("in-memory-test", 0, 0, 0, 0, 0, 1024, new long[0], StateVersion.Home.FRESH, -1,
                         null), 1, false);
         // Rank 0's state where the stage stores it (an executor's block manager, in a training stage).

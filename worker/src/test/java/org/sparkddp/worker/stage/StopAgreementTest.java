@@ -82,7 +82,8 @@ class StopAgreementTest {
         int iterations = new EpochPlan(7, 0, shards, BATCH).iterations();
         Duration budget = budgetMillis == 0 ? Duration.ofNanos(1) : Duration.ofMillis(budgetMillis);
         StageSpec spec = new StageSpec("stop-test", mode, 4, sharded, collective, network, 7, 0, shards, WORKERS, BATCH, 0,
-                iterations, firstIteration, Duration.ofSeconds(20), budget, "unused:0", "s3cret",
+                iterations, firstIteration, Duration.ofSeconds(20), budget, "unused:0",
+                org.sparkddp.worker.collective.WireSecret.of("s3cret"),
                 new StateVersion("stop-test", 0, firstIteration, 0, 0, 0, 1024, new long[0],
                         StateVersion.Home.FRESH, -1, null), 1, false);
         LabeledExamples all = examples();
