@@ -12,7 +12,7 @@ import org.sparkddp.common.config.CollectiveKind;
  * Connects the ranks of a stage through the collective a run asks for. Runs on executors, once per stage: each
  * rank listens, the ranks swap addresses and JVM ids through the driver's rendezvous ({@link JvmTags}), and every
  * rank chooses the same collective from the same addresses and ids ({@link #choose}), then connects to its peers,
- * or, when every rank runs in this JVM, joins their {@link InMemoryCollective} ({@link LocalGroups}).
+ * or, when ranks share JVMs, joins the other ranks of its JVM ({@link LocalGroups}).
  */
 public final class Collectives {
     private static final Logger LOG = LoggerFactory.getLogger(Collectives.class);
@@ -58,14 +58,17 @@ public final class Collectives {
             // DEBUG: once per rank and stage, which in local mode is the user's console.
             LOG.debug("rank {} of {}: {} collective (training.collective = {}), {}, {} JVM(s)", rank, size,
                     chosen.configName(), kind.configName(), groups, tags.count());
-            if (chosen == CollectiveKind.SHARED_MEMORY) {
+            if (chosen == CollectiveKind.SHARED_MEMORY && tags.oneJvm()) {
                 return LocalGroups.join(stage + " " + String.join(",", addresses), rank, size, timeout, cancelled);
             }
-            if (rank == 0 && (kind == CollectiveKind.SHARED_MEMORY || kind == CollectiveKind.AUTO && tags.shared())) {
-                // INFO: once per stage, on rank 0's executor: why ranks that share a JVM still use sockets.
-                LOG.info("{} ranks run in {} JVMs: the shared-memory collective needs every rank in one JVM (a level "
-                        + "per JVM under the ring is not built yet), so the {} collective over sockets", size,
-                        tags.count(), chosen.configName());
+            if (chosen == CollectiveKind.SHARED_MEMORY) {
+                return JvmLevelCollective.connect(rank, HostGroups.of(tags.jvms()), addresses, server, secret, stage,
+                        timeout, cancelled, pieces);
+            }
+            if (rank == 0 && kind == CollectiveKind.SHARED_MEMORY) {
+                // INFO: once per stage, on rank 0's executor: why shared memory was asked for and not used.
+                LOG.info("training.collective = shared-memory, but no two of the {} ranks run in one JVM: the {} "
+                        + "collective over sockets", size, chosen.configName());
             }
             if (chosen == CollectiveKind.HIERARCHICAL) {
                 return HierarchicalCollective.connect(rank, groups, addresses, server, secret, timeout, cancelled,
@@ -89,15 +92,15 @@ public final class Collectives {
 
     /**
      * As {@link #choose(CollectiveKind, HostGroups)}, and {@code AUTO} or {@code SHARED_MEMORY} is
-     * {@code SHARED_MEMORY} when every rank runs in one JVM; {@code SHARED_MEMORY} over several JVMs is what
+     * {@code SHARED_MEMORY} when some JVM runs more than one rank (in one JVM, {@link InMemoryCollective}; over
+     * several, {@link JvmLevelCollective}); {@code SHARED_MEMORY} where no two ranks share a JVM is what
      * {@code AUTO} picks among the socket collectives.
      *
      * @param jvms every rank's JVM id, from the exchange; null when unknown (then no rank shares memory)
      */
     static CollectiveKind choose(CollectiveKind asked, HostGroups groups, JvmTags jvms) {
-        boolean oneJvm = jvms != null && jvms.oneJvm();
         if (asked == CollectiveKind.SHARED_MEMORY || asked == CollectiveKind.AUTO) {
-            if (oneJvm) {
+            if (jvms != null && jvms.shared()) {
                 return CollectiveKind.SHARED_MEMORY;
             }
             asked = CollectiveKind.AUTO;

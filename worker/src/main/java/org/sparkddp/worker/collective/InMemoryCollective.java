@@ -143,28 +143,37 @@ public final class InMemoryCollective implements Collective {
         });
     }
 
-    private interface Step {
+    /** One collective call's steps, under one deadline. */
+    interface Step {
         void run(Deadline deadline);
     }
 
     /**
-     * Runs one collective call under one deadline; a call that fails here (a wrong length, a bug) fails the group
-     * at once, so that the others do not wait for this rank until their timeout.
+     * Runs one collective call under one deadline; a call that fails here (a wrong length, a peer across JVMs,
+     * a bug) fails the group at once, so that the others do not wait for this rank until their timeout.
      */
-    private void call(String phase, Step step) {
+    void call(String phase, Step step) {
         Deadline deadline = Deadline.after(group.timeout, cancelled);
         try {
             step.run(deadline);
-        } catch (PeerFailureException e) {
-            throw e;
         } catch (RuntimeException e) {
-            group.barrier.fail("rank " + rank + " failed during " + phase + ": " + e.getMessage());
+            group.barrier.fail("rank " + rank + " failed during " + phase + ": " + e.getMessage()); // the first wins
             throw e;
         }
     }
 
+    /** Waits for every rank of the group, within a fresh timeout (after a step of unbounded total length). */
+    void await(String phase) {
+        group.barrier.await(rank, phase, Deadline.after(group.timeout, cancelled));
+    }
+
+    /** The vector rank {@code r} published in the current call. */
+    FloatVector published(int r) {
+        return group.vectors[r];
+    }
+
     /** Publishes this rank's vector and waits for every rank's; all must have the same length. */
-    private long publish(FloatVector vector, String phase, Deadline deadline) {
+    long publish(FloatVector vector, String phase, Deadline deadline) {
         group.vectors[rank] = vector;
         group.barrier.await(rank, phase, deadline);
         long n = vector.length();
@@ -183,8 +192,14 @@ public final class InMemoryCollective implements Collective {
      * one block at a time (each block is read whole before it is written, so this rank's own input is read first).
      */
     private void sumOwned(FloatVector vector, long n) {
-        long from = ownedFrom(n);
-        long to = ownedTo(n);
+        sumInto(vector, ownedFrom(n), ownedTo(n));
+    }
+
+    /**
+     * Writes into floats {@code [from, to)} of {@code vector} their sum over every rank's published vector, in rank
+     * order; no other rank may touch that range of any vector meanwhile.
+     */
+    void sumInto(FloatVector vector, long from, long to) {
         for (long at = from; at < to; at += BLOCK_FLOATS) {
             int m = (int) Math.min(BLOCK_FLOATS, to - at);
             read(group.vectors[0], at, m, sum);

@@ -42,7 +42,12 @@ final class JvmTags implements PeerRing.AddressExchange {
         return addresses;
     }
 
-    /** Whether every rank runs in the same JVM; only after {@link #allGather}. */
+    /** Every rank's JVM id, indexed by rank; only after {@link #allGather}. */
+    String[] jvms() {
+        return jvms.clone();
+    }
+
+    /** Whether every rank runs in the same JVM. */
     boolean oneJvm() {
         return Arrays.stream(jvms).distinct().count() == 1;
     }

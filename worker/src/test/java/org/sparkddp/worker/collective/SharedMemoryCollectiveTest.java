@@ -172,30 +172,102 @@ class SharedMemoryCollectiveTest {
     void autoAndSharedMemoryShareMemoryOnlyWhenEveryRankRunsInThisJvm() throws Exception {
         assertTrue(connect(CollectiveKind.AUTO, 3, i -> "one-jvm").get(0) instanceof InMemoryCollective);
         assertTrue(connect(CollectiveKind.SHARED_MEMORY, 2, i -> "one-jvm").get(1) instanceof InMemoryCollective);
-        // Ranks 0 and 1 share a JVM, rank 2 runs in another: today's socket path, over one host a ring.
-        assertTrue(connect(CollectiveKind.AUTO, 3, i -> i < 2 ? "a" : "b").get(0) instanceof RingCollective);
+        // Ranks 0 and 1 share a JVM, rank 2 runs in another: a level per JVM under a ring of the JVMs' leaders.
+        assertTrue(connect(CollectiveKind.AUTO, 3, i -> i < 2 ? "a" : "b").get(2) instanceof JvmLevelCollective);
+        assertTrue(connect(CollectiveKind.SHARED_MEMORY, 3, i -> i < 2 ? "a" : "b").get(0)
+                instanceof JvmLevelCollective);
+        // No two ranks share a JVM: the socket collectives, as before.
         assertTrue(connect(CollectiveKind.SHARED_MEMORY, 2, i -> "jvm-" + i).get(0) instanceof RingCollective);
+        assertTrue(connect(CollectiveKind.AUTO, 2, i -> "jvm-" + i).get(0) instanceof RingCollective);
         // Explicit socket collectives keep their meaning in one JVM.
         assertTrue(connect(CollectiveKind.RING, 2, i -> "one-jvm").get(0) instanceof RingCollective);
         assertTrue(connect(CollectiveKind.HIERARCHICAL, 2, i -> "one-jvm").get(0) instanceof HierarchicalCollective);
         assertEquals(0, LocalGroups.forming());
     }
 
+    @ParameterizedTest
+    @CsvSource({
+        // JVM of each rank (its host is 127.0.0.(1 + JVM)), vector length, floats per piece of a socket transfer
+        "0 0 1,       1001,  64",
+        "0 1 0 1,     1001,  64",
+        "0 1 0 1 2,   4099,  100",
+        "1 0 0 2 2 1, 70001, 8192",
+    })
+    void aLevelPerJvmSumsAsTheHostHierarchyWithTheSameGroups(String jvmOfRank, int n, int piece) throws Exception {
+        int[] jvmOf = java.util.Arrays.stream(jvmOfRank.split(" ")).mapToInt(Integer::parseInt).toArray();
+        int size = jvmOf.length;
+        Pieces.Sizes pieces = new Pieces.Sizes(piece, piece);
+        Random random = new Random(n);
+        float[][] inputs = new float[size][n];
+        for (float[] input : inputs) {
+            for (int i = 0; i < n; i++) {
+                input[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(7) - 3));
+            }
+        }
+        // The same groups, once as JVMs sharing memory and once as hosts over sockets (one JVM per rank).
+        List<Collective> jvmLevel = connect(CollectiveKind.AUTO, size, r -> "127.0.0.1", r -> "jvm-" + jvmOf[r],
+                pieces);
+        List<Collective> hosts = connect(CollectiveKind.HIERARCHICAL, size, r -> "127.0.0." + (1 + jvmOf[r]),
+                r -> "rank-" + r, pieces);
+        assertTrue(jvmLevel.get(0) instanceof JvmLevelCollective);
+        RankCall calls = (c, r) -> {
+            FloatVector reduced = vector(inputs[r]);
+            c.allReduce(reduced);
+            FloatVector scattered = vector(inputs[r]);
+            c.reduceScatter(scattered);
+            float[] owned = java.util.Arrays.copyOfRange(read(scattered, n), (int) c.ownedFrom(n), (int) c.ownedTo(n));
+            c.allGather(scattered);
+            FloatVector broadcast = vector(inputs[r]);
+            c.broadcast(broadcast, size - 1);
+            return new float[][] {read(reduced, n), owned, read(scattered, n), read(broadcast, n)};
+        };
+        List<float[][]> expected = onEveryRankInRandomOrder(hosts, random, calls);
+        List<float[][]> actual = onEveryRankInRandomOrder(jvmLevel, random, calls);
+        String[] what = {"all-reduce", "reduce-scatter's owned range", "all-gather", "broadcast"};
+        for (int r = 0; r < size; r++) {
+            assertEquals(hosts.get(r).ownedFrom(n), jvmLevel.get(r).ownedFrom(n), "rank " + r + "'s owned range");
+            assertEquals(hosts.get(r).ownedTo(n), jvmLevel.get(r).ownedTo(n), "rank " + r + "'s owned range");
+            for (int k = 0; k < what.length; k++) {
+                assertBitwiseEqual(expected.get(r)[k], actual.get(r)[k], what[k] + " on rank " + r);
+            }
+        }
+        assertBitwiseEqual(expected.get(0)[0], actual.get(size - 1)[0], "all-reduce, rank 0 against the last");
+        jvmLevel.forEach(Collective::close);
+        hosts.forEach(Collective::close);
+        assertEquals(0, LocalGroups.forming());
+    }
+
+    @Test
+    void aJvmWhoseLeaderLosesTheRingFailsAllItsRanks() throws Exception {
+        // Ranks 0 and 1 share a JVM (0 leads it); rank 2, alone in another JVM, goes away instead of calling.
+        List<Collective> ranks = connect(CollectiveKind.AUTO, 3, r -> "127.0.0.1", r -> r < 2 ? "a" : "b",
+                new Pieces.Sizes(RingCollective.PIECE_FLOATS, RingCollective.BROADCAST_PIECE_FLOATS));
+        List<Future<?>> calls = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            Collective c = ranks.get(r);
+            calls.add(pool.submit(() -> {
+                try (c) {
+                    c.allReduce(vector(new float[1001]));
+                }
+                return null;
+            }));
+        }
+        ranks.get(2).close();
+        for (int r = 0; r < 2; r++) {
+            Future<?> f = calls.get(r);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(20, TimeUnit.SECONDS));
+            assertEquals(PeerFailureException.class, e.getCause().getClass(), e.getCause().getMessage());
+            assertTrue(e.getCause().getMessage().startsWith("rank " + r + ": "), e.getCause().getMessage());
+            assertFalse(e.getCause().getMessage().contains("\n"), e.getCause().getMessage());
+        }
+        assertEquals(0, LocalGroups.forming());
+    }
+
     /** Connects {@code size} ranks on 127.0.0.1, rank {@code r} saying it runs in JVM {@code jvm(r)}. */
     private List<Collective> connect(CollectiveKind kind, int size, java.util.function.IntFunction<String> jvm)
             throws Exception {
-        RingCollectiveTest.InMemoryExchange exchange = new RingCollectiveTest.InMemoryExchange(size);
-        List<Future<Collective>> futures = new ArrayList<>();
-        for (int r = 0; r < size; r++) {
-            int rank = r;
-            futures.add(pool.submit(() -> Collectives.connect(kind, rank, size, "127.0.0.1", "s3cret", "test",
-                    new JvmTags(exchange.forRank(rank), jvm.apply(rank)), Duration.ofSeconds(30), () -> false,
-                    new Pieces.Sizes(RingCollective.PIECE_FLOATS, RingCollective.BROADCAST_PIECE_FLOATS))));
-        }
-        List<Collective> connected = new ArrayList<>();
-        for (Future<Collective> f : futures) {
-            connected.add(f.get(30, TimeUnit.SECONDS));
-        }
+        List<Collective> connected = connect(kind, size, r -> "127.0.0.1", jvm,
+                new Pieces.Sizes(RingCollective.PIECE_FLOATS, RingCollective.BROADCAST_PIECE_FLOATS));
         // Every rank gets the same kind; check it works once, then close them all.
         onEveryRankInRandomOrder(connected, new Random(1), (c, r) -> {
             FloatVector v = vector(new float[] {r});
@@ -204,6 +276,24 @@ class SharedMemoryCollectiveTest {
             return new float[0][];
         });
         connected.forEach(Collective::close);
+        return connected;
+    }
+
+    /** Connects {@code size} ranks, rank {@code r} on {@code host(r)} saying it runs in JVM {@code jvm(r)}. */
+    private List<Collective> connect(CollectiveKind kind, int size, java.util.function.IntFunction<String> host,
+                                     java.util.function.IntFunction<String> jvm, Pieces.Sizes pieces) throws Exception {
+        RingCollectiveTest.InMemoryExchange exchange = new RingCollectiveTest.InMemoryExchange(size);
+        List<Future<Collective>> futures = new ArrayList<>();
+        for (int r = 0; r < size; r++) {
+            int rank = r;
+            futures.add(pool.submit(() -> Collectives.connect(kind, rank, size, host.apply(rank), "s3cret", "test",
+                    new JvmTags(exchange.forRank(rank), jvm.apply(rank)), Duration.ofSeconds(30), () -> false,
+                    pieces)));
+        }
+        List<Collective> connected = new ArrayList<>();
+        for (Future<Collective> f : futures) {
+            connected.add(f.get(30, TimeUnit.SECONDS));
+        }
         return connected;
     }
 
