@@ -3,8 +3,8 @@ package org.sparkddp.common.config;
 /** Which collective the ranks of a stage exchange through; see {@code training.collective} in defaults.conf. */
 public enum CollectiveKind implements ConfigChoice {
     /**
-     * Shared memory when every rank of a stage runs in one JVM; else hierarchical when some host runs more than one
-     * rank and there is more than one host; else ring.
+     * Shared memory when some JVM runs more than one rank of a stage; else hierarchical when some host runs more
+     * than one rank and there is more than one host; else ring.
      */
     AUTO,
     /** One flat ring over all ranks, in rank order. */
@@ -15,8 +15,8 @@ public enum CollectiveKind implements ConfigChoice {
      */
     HIERARCHICAL,
     /**
-     * Ranks that are threads of one JVM sum through shared memory, without sockets; when the ranks run in several
-     * JVMs, what {@code AUTO} picks among the others.
+     * Ranks that are threads of one JVM sum through shared memory, without sockets, and one rank per JVM runs the
+     * ring between JVMs; when no two ranks share a JVM, what {@code AUTO} picks among the others.
      */
     SHARED_MEMORY;
 }
