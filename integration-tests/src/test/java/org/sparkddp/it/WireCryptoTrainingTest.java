@@ -13,7 +13,8 @@ import org.sparkddp.driver.TrainingJob;
 /**
  * training.wire-crypto on a real local run: two workers whose every ring and rendezvous frame is AES-GCM train to
  * the same bits as two whose frames carry a CRC-32C (encryption changes what crosses the socket, never what is
- * summed).
+ * summed). The ring is asked for by name: in local mode {@code auto} would sum through shared memory, where no frame
+ * crosses a socket.
  */
 class WireCryptoTrainingTest extends LocalSparkTest {
     @Test
@@ -27,7 +28,7 @@ class WireCryptoTrainingTest extends LocalSparkTest {
     private float[][] train(String name, String crypto) throws Exception {
         Path dir = out.resolve(name);
         TrainingJob job = new TrainingJob(TestData.config(dir, "training.epochs=1", "training.max-iterations=12",
-                "training.workers=2", "training.mode=sync", "training.iterations-per-stage=4", crypto),
+                "training.workers=2", "training.mode=sync", "training.iterations-per-stage=4", "training.collective=ring", crypto),
                 new Configuration(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false);
         job.run(sc, job.prepare());
         return ChildRun.model(dir.resolve("model.zip"));

@@ -198,9 +198,10 @@ class ConfigLoaderTest {
                 failure("optimizer.name = adamw"));
         assertEquals("--set: training.mode: must be one of sync, average but got 'async'",
                 failure("", "training.mode=async"));
-        assertEquals("--set: training.collective: must be one of auto, ring, hierarchical but got 'tree'",
+        assertEquals("--set: training.collective: must be one of auto, ring, hierarchical, shared-memory but got 'tree'",
                 failure("", "training.collective=tree"));
         assertEquals(CollectiveKind.HIERARCHICAL, load("", "training.collective=hierarchical").training().collective());
+        assertEquals(CollectiveKind.SHARED_MEMORY, load("", "training.collective=shared-memory").training().collective());
     }
 
     @Test

@@ -2,60 +2,75 @@ package org.sparkddp.worker.collective;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BrokenBarrierException;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
- * The collective contract over ranks that are threads of one JVM, through shared memory: for unit tests of the
- * step rules without sockets or Spark. Each call publishes this rank's vector, waits for every rank (a bounded
- * barrier), reads what it needs from the others' vectors, and waits again before anyone may change a vector.
+ * The collective over ranks that are threads of one JVM (the tasks of one executor: {@code local[N]}, or an
+ * executor with several cores), through shared memory: no sockets, and no copy but the sum itself and the
+ * all-gather's. Runs on executors, inside barrier tasks; the ranks find their group through {@link LocalGroups}.
+ * Tests also build groups directly ({@link #group}).
  *
- * <p>Rank {@code r} owns chunk {@code r} of the vector; a reduce-scatter adds the ranks' values in rank order, so
- * the result is the same bits on every rank and every run (not the ring's bits: its order differs). A rank that
- * times out, closes, or is interrupted breaks the barrier, which fails the others' calls at once.
+ * <p>Each call publishes this rank's vector and waits at a bounded {@link LocalBarrier} for every rank's; then each
+ * rank reads the others' vectors directly:
+ * <ul>
+ *   <li>reduce-scatter: rank {@code r} owns chunk {@code r}; it adds chunk {@code r} of every rank's vector, in
+ *       rank order {@code ((v0 + v1) + v2) + ...}, block by block, and writes the sum into chunk {@code r} of its
+ *       own vector. No rank writes outside its own chunk while others read, so no rank copies its input first.</li>
+ *   <li>all-gather: each rank copies every other rank's chunk from that rank's vector.</li>
+ *   <li>all-reduce: the reduce-scatter's sums, a barrier, then the all-gather's copies (three barriers, not four).</li>
+ * </ul>
+ * A last barrier ends each call, so that no rank changes its vector while another still reads it.
+ *
+ * <p>NOTE: the sum of each float is computed once, by its owner, in rank order, so the result is the same bits on
+ * every rank and every run, whatever order the threads ran in (not the ring's bits: its order differs).
  */
 public final class InMemoryCollective implements Collective {
-    private static final int PIECE_FLOATS = 1 << 20;
+    /** Floats per block of the sum: two heap blocks of this size stay in a core's L2 cache. */
+    private static final int BLOCK_FLOATS = 1 << 14;
 
     /** What the ranks of one group share. */
-    private static final class Shared {
+    static final class Group {
         final int size;
         final FloatVector[] vectors;
-        final CyclicBarrier barrier;
+        final LocalBarrier barrier;
         final Duration timeout;
-        volatile int closedBy = -1;
+        /** Runs when a rank closes: {@link LocalGroups} forgets the group. */
+        final Runnable onClose;
 
-        Shared(int size, Duration timeout) {
+        Group(int size, Duration timeout, Runnable onClose) {
             this.size = size;
             this.vectors = new FloatVector[size];
-            this.barrier = new CyclicBarrier(size);
+            this.barrier = new LocalBarrier(java.util.stream.IntStream.range(0, size).toArray());
             this.timeout = timeout;
+            this.onClose = onClose;
         }
     }
 
-    private final Shared shared;
+    private final Group group;
     private final int rank;
+    private final BooleanSupplier cancelled;
     private final Chunks chunks;
-    private final float[] addA = new float[1 << 14];
-    private final float[] addB = new float[1 << 14];
+    private final float[] sum = new float[BLOCK_FLOATS];
+    private final float[] addend = new float[BLOCK_FLOATS];
+    private boolean closed;
 
-    private InMemoryCollective(Shared shared, int rank) {
-        this.shared = shared;
+    InMemoryCollective(Group group, int rank, BooleanSupplier cancelled) {
+        this.group = group;
         this.rank = rank;
-        this.chunks = Chunks.equal(shared.size);
+        this.cancelled = cancelled;
+        this.chunks = Chunks.equal(group.size);
     }
 
-    /** The {@code size} ranks of one group, indexed by rank; each is to be used by one thread. */
+    /** The {@code size} ranks of one group, indexed by rank; each is to be used by one thread (tests). */
     public static List<InMemoryCollective> group(int size, Duration timeout) {
-        Shared shared = new Shared(size, timeout);
+        Group shared = new Group(size, timeout, () -> { });
         List<InMemoryCollective> ranks = new ArrayList<>(size);
         for (int r = 0; r < size; r++) {
-            ranks.add(new InMemoryCollective(shared, r));
+            ranks.add(new InMemoryCollective(shared, r, () -> false));
         }
         return ranks;
     }
@@ -67,7 +82,7 @@ public final class InMemoryCollective implements Collective {
 
     @Override
     public int size() {
-        return shared.size;
+        return group.size;
     }
 
     @Override
@@ -80,108 +95,162 @@ public final class InMemoryCollective implements Collective {
         return chunks.end(n, r);
     }
 
-    /** Sums this rank's chunk over every rank's vector, in rank order, then writes it into this rank's vector. */
     @Override
     public void reduceScatter(FloatVector vector) {
-        long n = publish(vector, "reduce-scatter");
-        Pieces pieces = new Pieces(ownedFrom(n), ownedTo(n), PIECE_FLOATS);
-        List<ByteBuffer> sums = new ArrayList<>();
-        for (long p = 0; p < pieces.count(); p++) {
-            long from = pieces.from(p);
-            long to = pieces.to(p);
-            ByteBuffer sum = ByteBuffer.allocateDirect((int) ((to - from) * Float.BYTES)).order(ByteOrder.nativeOrder());
-            FloatVector total = new FloatVector(sum);
-            put(shared.vectors[0].slice(from, to), sum.duplicate());
-            for (int k = 1; k < shared.size; k++) {
-                long at = 0;
-                for (ByteBuffer part : shared.vectors[k].slice(from, to)) {
-                    long m = part.remaining() / Float.BYTES;
-                    total.addFrom(part.slice().order(ByteOrder.nativeOrder()), at, at + m, addA, addB);
-                    at += m;
-                }
-            }
-            sums.add(sum);
-        }
-        await("reduce-scatter"); // every rank has read every vector: now each may write its own
-        for (long p = 0; p < pieces.count(); p++) {
-            ByteBuffer sum = sums.get((int) p).duplicate().clear();
-            for (ByteBuffer target : vector.slice(pieces.from(p), pieces.to(p))) {
-                ByteBuffer part = sum.duplicate();
-                part.limit(part.position() + target.remaining());
-                target.put(part);
-                sum.position(part.position());
-            }
-        }
+        String phase = "reduce-scatter";
+        call(phase, deadline -> {
+            long n = publish(vector, phase, deadline);
+            sumOwned(vector, n);
+            group.barrier.await(rank, phase, deadline); // every rank has read every vector: each may write its own
+        });
     }
 
     @Override
     public void allGather(FloatVector vector) {
-        long n = publish(vector, "all-gather");
-        for (int k = 0; k < shared.size; k++) {
-            if (k != rank) {
-                vector.copyFrom(shared.vectors[k], ownedFrom(k, n), ownedTo(k, n));
-            }
-        }
-        await("all-gather");
+        String phase = "all-gather";
+        call(phase, deadline -> {
+            long n = publish(vector, phase, deadline);
+            gatherOthers(vector, n);
+            group.barrier.await(rank, phase, deadline);
+        });
+    }
+
+    /** The reduce-scatter's sums and the all-gather's copies with one barrier between them. */
+    @Override
+    public void allReduce(FloatVector vector) {
+        String phase = "all-reduce";
+        call(phase, deadline -> {
+            long n = publish(vector, phase, deadline);
+            sumOwned(vector, n);
+            group.barrier.await(rank, phase, deadline); // every owned chunk now holds its sum
+            gatherOthers(vector, n);
+            group.barrier.await(rank, phase, deadline);
+        });
     }
 
     @Override
     public void broadcast(FloatVector vector, int root) {
-        if (root < 0 || root >= shared.size) {
-            throw new IllegalArgumentException("broadcast root " + root + " is not a rank of " + shared.size);
+        if (root < 0 || root >= group.size) {
+            throw new IllegalArgumentException("broadcast root " + root + " is not a rank of " + group.size);
         }
-        long n = publish(vector, "broadcast");
-        if (rank != root) {
-            vector.copyFrom(shared.vectors[root], 0, n);
+        String phase = "broadcast";
+        call(phase, deadline -> {
+            long n = publish(vector, phase, deadline);
+            if (rank != root) {
+                vector.copyFrom(group.vectors[root], 0, n);
+            }
+            group.barrier.await(rank, phase, deadline);
+        });
+    }
+
+    /** One collective call's steps, under one deadline. */
+    interface Step {
+        void run(Deadline deadline);
+    }
+
+    /**
+     * Runs one collective call under one deadline; a call that fails here (a wrong length, a peer across JVMs,
+     * a bug) fails the group at once, so that the others do not wait for this rank until their timeout.
+     */
+    void call(String phase, Step step) {
+        Deadline deadline = Deadline.after(group.timeout, cancelled);
+        try {
+            step.run(deadline);
+        } catch (RuntimeException e) {
+            group.barrier.fail("rank " + rank + " failed during " + phase + ": " + e.getMessage()); // the first wins
+            throw e;
         }
-        await("broadcast");
+    }
+
+    /** Waits for every rank of the group, within a fresh timeout (after a step of unbounded total length). */
+    void await(String phase) {
+        group.barrier.await(rank, phase, Deadline.after(group.timeout, cancelled));
+    }
+
+    /** The vector rank {@code r} published in the current call. */
+    FloatVector published(int r) {
+        return group.vectors[r];
     }
 
     /** Publishes this rank's vector and waits for every rank's; all must have the same length. */
-    private long publish(FloatVector vector, String phase) {
-        shared.vectors[rank] = vector;
-        await(phase);
+    long publish(FloatVector vector, String phase, Deadline deadline) {
+        group.vectors[rank] = vector;
+        group.barrier.await(rank, phase, deadline);
         long n = vector.length();
-        for (int k = 0; k < shared.size; k++) {
-            if (shared.vectors[k].length() != n) {
-                throw new IllegalArgumentException("rank " + rank + ": " + phase + " of " + n + " floats, but rank " + k
-                        + "'s vector has " + shared.vectors[k].length());
+        for (int k = 0; k < group.size; k++) {
+            if (group.vectors[k].length() != n) {
+                // Every rank sees the same lengths, so every rank fails here, with the same line.
+                throw new PeerFailureException("rank " + rank + ": " + phase + " of " + n + " floats, but rank " + k
+                        + "'s vector has " + group.vectors[k].length());
             }
         }
         return n;
     }
 
-    private void await(String phase) {
-        if (shared.closedBy >= 0) {
-            throw new PeerFailureException("rank " + rank + ": rank " + shared.closedBy + " closed during " + phase);
-        }
-        try {
-            shared.barrier.await(shared.timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new PeerFailureException("rank " + rank + ": timed out after " + shared.timeout
-                    + " waiting for the other ranks during " + phase);
-        } catch (BrokenBarrierException e) {
-            throw new PeerFailureException("rank " + rank + ": another rank failed or closed during " + phase);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            shared.barrier.reset();
-            throw new PeerFailureException("rank " + rank + ": interrupted during " + phase);
+    /**
+     * Writes into this rank's chunk of {@code vector} the sum of that chunk over every rank's vector, in rank order,
+     * one block at a time (each block is read whole before it is written, so this rank's own input is read first).
+     */
+    private void sumOwned(FloatVector vector, long n) {
+        sumInto(vector, ownedFrom(n), ownedTo(n));
+    }
+
+    /**
+     * Writes into floats {@code [from, to)} of {@code vector} their sum over every rank's published vector, in rank
+     * order; no other rank may touch that range of any vector meanwhile.
+     */
+    void sumInto(FloatVector vector, long from, long to) {
+        for (long at = from; at < to; at += BLOCK_FLOATS) {
+            int m = (int) Math.min(BLOCK_FLOATS, to - at);
+            read(group.vectors[0], at, m, sum);
+            for (int k = 1; k < group.size; k++) {
+                read(group.vectors[k], at, m, addend);
+                for (int j = 0; j < m; j++) {
+                    sum[j] += addend[j];
+                }
+            }
+            write(vector, at, m, sum);
         }
     }
 
-    /** Copies the floats of {@code sources}, in order, into {@code target} from its position. */
-    private static void put(ByteBuffer[] sources, ByteBuffer target) {
-        for (ByteBuffer source : sources) {
-            target.put(source.duplicate());
+    /** Copies every other rank's owned chunk, which holds its sum, from that rank's vector into this one. */
+    private void gatherOthers(FloatVector vector, long n) {
+        for (int k = 0; k < group.size; k++) {
+            if (k != rank) {
+                vector.copyFrom(group.vectors[k], ownedFrom(k, n), ownedTo(k, n));
+            }
         }
     }
 
-    /** Breaks the group's barrier, so that ranks still waiting in a call fail now rather than at the timeout. */
+    /** Floats {@code [at, at + m)} of {@code source} into {@code into[0, m)}. */
+    private static void read(FloatVector source, long at, int m, float[] into) {
+        int done = 0;
+        for (ByteBuffer piece : source.slice(at, at + m)) {
+            FloatBuffer floats = piece.order(ByteOrder.nativeOrder()).asFloatBuffer();
+            int k = floats.remaining();
+            floats.get(into, done, k);
+            done += k;
+        }
+    }
+
+    /** {@code from[0, m)} into floats {@code [at, at + m)} of {@code target}. */
+    private static void write(FloatVector target, long at, int m, float[] from) {
+        int done = 0;
+        for (ByteBuffer piece : target.slice(at, at + m)) {
+            FloatBuffer floats = piece.order(ByteOrder.nativeOrder()).asFloatBuffer();
+            int k = floats.remaining();
+            floats.put(from, done, k);
+            done += k;
+        }
+    }
+
+    /** Leaves the group: a rank still waiting in a call fails now, naming this rank, rather than at its timeout. */
     @Override
     public void close() {
-        if (shared.closedBy < 0) {
-            shared.closedBy = rank;
+        if (!closed) {
+            closed = true;
+            group.barrier.leave(rank, "left the group (its task ended)");
+            group.onClose.run();
         }
-        shared.barrier.reset();
     }
 }

@@ -24,7 +24,8 @@ import scala.runtime.AbstractFunction1;
  * whatever its replica held before (a replica that stored exactly that state skips reloading it), so a
  * resubmitted stage repeats exactly the same iterations. It ends by storing its share of the state reached as
  * blocks on this executor and returning their checksums: no state goes to the driver. The tasks find each other
- * through the driver's rendezvous, once per stage, and then exchange gradients directly.
+ * through the driver's rendezvous, once per stage, and then exchange gradients directly (through memory when they
+ * all run in this JVM).
  */
 public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledExamples>, Iterator<StageReport>>
         implements Serializable {
@@ -57,6 +58,7 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
         try (ReplicaPool.Lease replica = ReplicaPool.borrow(spec.runId(), spec.network(), spec.state());
              Collective collective = Collectives.connect(spec.collective(), rank, spec.workers(), host,
                      spec.secret().forStage(spec.runId() + " stage " + token(context)),
+                     spec.runId() + " " + token(context),
                      new RendezvousClient(spec.rendezvous(), spec.secret(), token(context), rank, spec.workers(),
                              spec.syncTimeout(), context::isInterrupted),
                      spec.syncTimeout(), context::isInterrupted)) {

@@ -304,7 +304,7 @@ class HierarchicalCollectiveTest {
         return connect(kind, size, hosts, pieces, TIMEOUT);
     }
 
-    /** Rank r listens on 127.0.0.(1 + r mod hosts). */
+    /** Rank r listens on 127.0.0.(1 + r mod hosts), and says it runs in a JVM of its own. */
     private List<Collective> connect(CollectiveKind kind, int size, int hosts, Pieces.Sizes pieces, Duration timeout)
             throws Exception {
         RingCollectiveTest.InMemoryExchange exchange = new RingCollectiveTest.InMemoryExchange(size);
@@ -312,9 +312,8 @@ class HierarchicalCollectiveTest {
         for (int r = 0; r < size; r++) {
             int rank = r;
             String host = "127.0.0." + (1 + r % hosts);
-            futures.add(pool.submit(() -> Collectives.connect(kind, rank, size, host, WireSecret.of("s3cret"),
-                    exchange.forRank(rank),
-                    timeout, () -> false, pieces)));
+            futures.add(pool.submit(() -> Collectives.connect(kind, rank, size, host, WireSecret.of("s3cret"), "",
+                    new JvmTags(exchange.forRank(rank), "jvm-" + rank), timeout, () -> false, pieces)));
         }
         List<Collective> connected = new ArrayList<>();
         for (Future<Collective> f : futures) {

@@ -228,7 +228,8 @@ class PortFuzzTest {
                                        List<Future<Long>> drops) {
         List<Socket> sockets = new ArrayList<>();
         for (int i = 0; i < strangers.size(); i++) {
-            String address = addresses[i % addresses.length];
+            // What the rendezvous carries is "host:port JVM-id" (JvmTags): the stranger dials the host and port.
+            String address = addresses[i % addresses.length].split(" ")[0];
             int colon = address.lastIndexOf(':');
             Socket s = new Socket();
             sockets.add(s);

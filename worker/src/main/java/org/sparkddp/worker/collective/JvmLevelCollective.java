@@ -1,0 +1,231 @@
+package org.sparkddp.worker.collective;
+
+import java.io.IOException;
+import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A two-level collective for ranks that run in several JVMs, some JVMs running several (executors with
+ * {@code spark.executor.cores} > 1): the ranks of one JVM sum through shared memory ({@link InMemoryCollective}),
+ * one leader per JVM (its lowest rank) runs the {@link RingCollective} across JVMs, and the ranks of each JVM read
+ * the result from their leader's vector. Runs on executors, inside barrier tasks.
+ *
+ * <p>Per call, the local level moves no bytes over sockets: for a reduce-scatter, local rank {@code j} of {@code m}
+ * sums slice {@code j} (of {@code m}) of the whole vector over its JVM's vectors, in rank order, into the leader's
+ * vector; the leaders' ring reduce-scatters; each rank copies its owned range from the leader's vector. An
+ * all-gather runs the other way. Only leaders send between JVMs.
+ *
+ * <p>Ownership, as {@link HierarchicalCollective}'s with JVMs for hosts: the ring cuts the vector into one chunk
+ * per JVM weighted by its rank count, and each JVM's chunk is cut into one sub-range per local rank, so every rank
+ * owns about {@code 1/W}. Order of additions: a JVM's ranks in ascending rank order, then the ring's order across
+ * JVMs; the same bits on every rank and every run with the same JVMs.
+ */
+final class JvmLevelCollective implements Collective {
+    private final int rank;
+    private final HostGroups jvms;
+    private final int jvm;
+    private final InMemoryCollective local;
+    /** The leaders' ring; null on a rank that is not its JVM's leader. */
+    private final RingCollective leaders;
+    private final Chunks jvmChunks;
+    private final Chunks localSlices;
+
+    private JvmLevelCollective(int rank, HostGroups jvms, InMemoryCollective local, RingCollective leaders) {
+        this.rank = rank;
+        this.jvms = jvms;
+        this.jvm = jvms.hostOf(rank);
+        this.local = local;
+        this.leaders = leaders;
+        this.jvmChunks = new Chunks(weights(jvms));
+        this.localSlices = Chunks.equal(jvms.ranksOn(jvm).length);
+    }
+
+    /**
+     * Joins this JVM's local group and, on a leader, connects the leaders' ring: it dials the next JVM's leader and
+     * accepts the previous one's, as {@link HierarchicalCollective} connects hosts' leaders.
+     *
+     * @param jvms      the ranks grouped by JVM id, as every rank builds them from the exchange
+     * @param stage     names the stage attempt, for the local group's key
+     */
+    static JvmLevelCollective connect(int rank, HostGroups jvms, String[] addresses, ServerSocketChannel server,
+                                      WireSecret secret, String stage, Duration timeout, BooleanSupplier cancelled,
+                                      Pieces.Sizes pieces) throws IOException {
+        int h = jvms.hostOf(rank);
+        int[] locals = jvms.ranksOn(h);
+        InMemoryCollective local = LocalGroups.join(stage + " jvm " + h + " " + String.join(",", addresses),
+                jvms.localIndex(rank), locals.length, timeout, cancelled);
+        if (rank != locals[0]) {
+            return new JvmLevelCollective(rank, jvms, local, null);
+        }
+        int count = jvms.hosts();
+        int next = jvms.leader((h + 1) % count);
+        int previous = jvms.leader(Math.floorMod(h - 1, count));
+        Deadline deadline = Deadline.after(timeout, cancelled);
+        // NOTE: the dial runs on a thread of its own while this leader accepts the previous one: the handshake makes
+        // a dialer wait for its acceptor's answer, so leaders that all dialed first would wait in a circle.
+        PeerRing.Dialing toNext = PeerRing.dialing(addresses[next], "the next JVM's leader, rank " + next, rank, next,
+                secret, deadline);
+        Link fromPrevious = null;
+        try {
+            fromPrevious = PeerRing.accept(server, Map.of(previous, "the previous JVM's leader (rank " + previous
+                    + " at " + addresses[previous] + ")"), secret, deadline, rank).get(previous);
+            RingCollective ring = new RingCollective("rank " + rank, h, count, weights(jvms), toNext.get(),
+                    "rank " + next + " at " + addresses[next], fromPrevious,
+                    "rank " + previous + " at " + addresses[previous], timeout, cancelled, pieces);
+            return new JvmLevelCollective(rank, jvms, local, ring);
+        } catch (IOException | RuntimeException e) {
+            toNext.abandon();
+            PeerRing.closeQuietly(fromPrevious);
+            local.close();
+            throw e;
+        }
+    }
+
+    /** Ring chunk c belongs to JVM c - 1 (ring rank r owns chunk r + 1) and is weighted by its rank count. */
+    private static int[] weights(HostGroups jvms) {
+        int count = jvms.hosts();
+        int[] weights = new int[count];
+        for (int c = 0; c < count; c++) {
+            weights[c] = jvms.ranksOn(Math.floorMod(c - 1, count)).length;
+        }
+        return weights;
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int size() {
+        return jvms.size();
+    }
+
+    @Override
+    public long ownedFrom(int r, long n) {
+        long[] range = jvmRange(jvms.hostOf(r), n);
+        int m = jvms.ranksOn(jvms.hostOf(r)).length;
+        return range[0] + (range[1] - range[0]) * jvms.localIndex(r) / m;
+    }
+
+    @Override
+    public long ownedTo(int r, long n) {
+        long[] range = jvmRange(jvms.hostOf(r), n);
+        int m = jvms.ranksOn(jvms.hostOf(r)).length;
+        return range[0] + (range[1] - range[0]) * (jvms.localIndex(r) + 1) / m;
+    }
+
+    /** JVM {@code h}'s chunk: what its leader owns after the leaders' reduce-scatter. */
+    private long[] jvmRange(int h, long n) {
+        int chunk = (h + 1) % jvms.hosts();
+        return new long[] {jvmChunks.start(n, chunk), jvmChunks.end(n, chunk)};
+    }
+
+    private boolean leader() {
+        return leaders != null;
+    }
+
+    /** The leader's vector, into which the JVM's ranks sum and from which they read the ring's result. */
+    private FloatVector leaderVector() {
+        return local.published(0);
+    }
+
+    @Override
+    public void reduceScatter(FloatVector vector) {
+        String phase = "reduce-scatter";
+        local.call(phase, deadline -> {
+            long n = sumOnJvm(vector, phase, deadline);
+            if (leader()) {
+                leaders.reduceScatter(vector);
+            }
+            local.await(phase); // the leader holds this JVM's chunk of the sum
+            if (!leader()) {
+                vector.copyFrom(leaderVector(), ownedFrom(n), ownedTo(n));
+            }
+            local.await(phase);
+        });
+    }
+
+    @Override
+    public void allGather(FloatVector vector) {
+        String phase = "all-gather";
+        local.call(phase, deadline -> {
+            long n = local.publish(vector, phase, deadline);
+            if (!leader()) {
+                leaderVector().copyFrom(vector, ownedFrom(n), ownedTo(n));
+            }
+            local.await(phase); // the leader holds this JVM's chunk
+            if (leader()) {
+                leaders.allGather(vector);
+            }
+            local.await(phase);
+            if (!leader()) {
+                vector.copyFrom(leaderVector(), 0, ownedFrom(n));
+                vector.copyFrom(leaderVector(), ownedTo(n), n);
+            }
+            local.await(phase);
+        });
+    }
+
+    @Override
+    public void allReduce(FloatVector vector) {
+        String phase = "all-reduce";
+        local.call(phase, deadline -> {
+            long n = sumOnJvm(vector, phase, deadline);
+            if (leader()) {
+                leaders.allReduce(vector);
+            }
+            local.await(phase);
+            if (!leader()) {
+                vector.copyFrom(leaderVector(), 0, n);
+            }
+            local.await(phase);
+        });
+    }
+
+    @Override
+    public void broadcast(FloatVector vector, int root) {
+        if (root < 0 || root >= size()) {
+            throw new IllegalArgumentException("broadcast root " + root + " is not a rank of " + size());
+        }
+        String phase = "broadcast";
+        int rootJvm = jvms.hostOf(root);
+        local.call(phase, deadline -> {
+            long n = local.publish(vector, phase, deadline);
+            if (leader() && jvm == rootJvm && rank != root) {
+                vector.copyFrom(local.published(jvms.localIndex(root)), 0, n);
+            }
+            local.await(phase);
+            if (leader()) {
+                leaders.broadcast(vector, rootJvm);
+            }
+            local.await(phase);
+            if (!leader() && rank != root) {
+                vector.copyFrom(leaderVector(), 0, n);
+            }
+            local.await(phase);
+        });
+    }
+
+    /**
+     * Publishes every local rank's vector; each local rank sums its slice of the whole vector over them, in rank
+     * order, into the leader's vector.
+     */
+    private long sumOnJvm(FloatVector vector, String phase, Deadline deadline) {
+        long n = local.publish(vector, phase, deadline);
+        int j = jvms.localIndex(rank);
+        local.sumInto(leaderVector(), localSlices.start(n, j), localSlices.end(n, j));
+        local.await(phase); // the leader's vector holds the JVM's sum
+        return n;
+    }
+
+    @Override
+    public void close() {
+        if (leaders != null) {
+            leaders.close();
+        }
+        local.close();
+    }
+}
