@@ -40,7 +40,7 @@ public final class HierarchicalCollective implements Collective {
     /** This host's ranks, ascending; [0] is the leader. */
     private final int[] locals;
     /** Weighted chunk per host, in ring chunk order: host h owns chunk (h + 1) % H. */
-    private final Chunks hostChunks;
+    private final GroupedOwnership ownership;
     /** The leaders' ring (a ring of one when there is one host); null on a rank that is not a leader. */
     private final RingCollective leaders;
     /** On a leader, one peer per local rank (index 0 unused); on another rank, just its leader at [0]. */
@@ -57,7 +57,7 @@ public final class HierarchicalCollective implements Collective {
         this.groups = groups;
         this.host = groups.hostOf(rank);
         this.locals = groups.ranksOn(host);
-        this.hostChunks = new Chunks(weights(groups));
+        this.ownership = new GroupedOwnership(groups);
         this.leaders = leaders;
         this.links = links;
         List<SocketChannel> channels = Arrays.stream(links).filter(l -> l != null).map(Transfers.Peer::channel).toList();
@@ -110,7 +110,8 @@ public final class HierarchicalCollective implements Collective {
                 dialing = null;
             }
             RingCollective ring = hosts == 1 ? RingCollective.single()
-                    : new RingCollective("rank " + rank, host, hosts, weights(groups), toNext, name(next, addresses),
+                    : new RingCollective("rank " + rank, host, hosts, GroupedOwnership.ringWeights(groups), toNext,
+                            name(next, addresses),
                             accepted.get(previous), name(previous, addresses), timeout, cancelled, pieces);
             Transfers.Peer[] links = new Transfers.Peer[locals.length];
             for (int j = 1; j < locals.length; j++) {
@@ -124,16 +125,6 @@ public final class HierarchicalCollective implements Collective {
             opened.forEach(PeerRing::closeQuietly);
             throw e;
         }
-    }
-
-    /** Ring chunk c belongs to host c - 1 (ring rank r owns chunk r + 1) and is weighted by its rank count. */
-    private static int[] weights(HostGroups groups) {
-        int hosts = groups.hosts();
-        int[] weights = new int[hosts];
-        for (int c = 0; c < hosts; c++) {
-            weights[c] = groups.ranksOn(Math.floorMod(c - 1, hosts)).length;
-        }
-        return weights;
     }
 
     private static String name(int rank, String[] addresses) {
@@ -152,22 +143,12 @@ public final class HierarchicalCollective implements Collective {
 
     @Override
     public long ownedFrom(int r, long n) {
-        long[] range = hostRange(groups.hostOf(r), n);
-        int m = groups.ranksOn(groups.hostOf(r)).length;
-        return range[0] + (range[1] - range[0]) * groups.localIndex(r) / m;
+        return ownership.ownedFrom(r, n);
     }
 
     @Override
     public long ownedTo(int r, long n) {
-        long[] range = hostRange(groups.hostOf(r), n);
-        int m = groups.ranksOn(groups.hostOf(r)).length;
-        return range[0] + (range[1] - range[0]) * (groups.localIndex(r) + 1) / m;
-    }
-
-    /** Host {@code h}'s chunk: what its leader owns after the leaders' reduce-scatter. */
-    private long[] hostRange(int h, long n) {
-        int chunk = (h + 1) % groups.hosts();
-        return new long[] {hostChunks.start(n, chunk), hostChunks.end(n, chunk)};
+        return ownership.ownedTo(r, n);
     }
 
     private boolean leader() {

@@ -29,7 +29,7 @@ final class JvmLevelCollective implements Collective {
     private final InMemoryCollective local;
     /** The leaders' ring; null on a rank that is not its JVM's leader. */
     private final RingCollective leaders;
-    private final Chunks jvmChunks;
+    private final GroupedOwnership ownership;
     private final Chunks localSlices;
 
     private JvmLevelCollective(int rank, HostGroups jvms, InMemoryCollective local, RingCollective leaders) {
@@ -38,7 +38,7 @@ final class JvmLevelCollective implements Collective {
         this.jvm = jvms.hostOf(rank);
         this.local = local;
         this.leaders = leaders;
-        this.jvmChunks = new Chunks(weights(jvms));
+        this.ownership = new GroupedOwnership(jvms);
         this.localSlices = Chunks.equal(jvms.ranksOn(jvm).length);
     }
 
@@ -71,7 +71,8 @@ final class JvmLevelCollective implements Collective {
         try {
             fromPrevious = PeerRing.accept(server, Map.of(previous, "the previous JVM's leader (rank " + previous
                     + " at " + addresses[previous] + ")"), secret, deadline, rank).get(previous);
-            RingCollective ring = new RingCollective("rank " + rank, h, count, weights(jvms), toNext.get(),
+            RingCollective ring = new RingCollective("rank " + rank, h, count, GroupedOwnership.ringWeights(jvms),
+                    toNext.get(),
                     "rank " + next + " at " + addresses[next], fromPrevious,
                     "rank " + previous + " at " + addresses[previous], timeout, cancelled, pieces);
             return new JvmLevelCollective(rank, jvms, local, ring);
@@ -81,16 +82,6 @@ final class JvmLevelCollective implements Collective {
             local.close();
             throw e;
         }
-    }
-
-    /** Ring chunk c belongs to JVM c - 1 (ring rank r owns chunk r + 1) and is weighted by its rank count. */
-    private static int[] weights(HostGroups jvms) {
-        int count = jvms.hosts();
-        int[] weights = new int[count];
-        for (int c = 0; c < count; c++) {
-            weights[c] = jvms.ranksOn(Math.floorMod(c - 1, count)).length;
-        }
-        return weights;
     }
 
     @Override
@@ -105,22 +96,12 @@ final class JvmLevelCollective implements Collective {
 
     @Override
     public long ownedFrom(int r, long n) {
-        long[] range = jvmRange(jvms.hostOf(r), n);
-        int m = jvms.ranksOn(jvms.hostOf(r)).length;
-        return range[0] + (range[1] - range[0]) * jvms.localIndex(r) / m;
+        return ownership.ownedFrom(r, n);
     }
 
     @Override
     public long ownedTo(int r, long n) {
-        long[] range = jvmRange(jvms.hostOf(r), n);
-        int m = jvms.ranksOn(jvms.hostOf(r)).length;
-        return range[0] + (range[1] - range[0]) * (jvms.localIndex(r) + 1) / m;
-    }
-
-    /** JVM {@code h}'s chunk: what its leader owns after the leaders' reduce-scatter. */
-    private long[] jvmRange(int h, long n) {
-        int chunk = (h + 1) % jvms.hosts();
-        return new long[] {jvmChunks.start(n, chunk), jvmChunks.end(n, chunk)};
+        return ownership.ownedTo(r, n);
     }
 
     private boolean leader() {
