@@ -28,4 +28,15 @@ public final class CsvFields implements Serializable {
         }
         return splitter.split(delimiter == CsvConfig.WHITESPACE ? line.strip() : line, -1);
     }
+
+    /**
+     * Why a line of {@code got} fields is not a row of {@code expected}: {@code expected 9 fields but got 10}, and
+     * where the line holds a double quote, that quoting is not read (RFC 4180's {@code "a,b"} is two fields here),
+     * since that is the usual cause of a field too many.
+     */
+    public static String countMismatch(int expected, int got, String line) {
+        String reason = "expected " + expected + " fields but got " + got;
+        return line.indexOf('"') < 0 ? reason : reason + " (quoted fields are not read: a delimiter inside quotes"
+                + " splits its field; write such data without quotes, or as Parquet)";
+    }
 }

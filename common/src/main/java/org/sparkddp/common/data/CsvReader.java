@@ -72,7 +72,7 @@ public final class CsvReader {
                 }
             }
             if (values.length != fields) {
-                bad.reject(lineNumber, "expected " + fields + " fields but got " + values.length);
+                bad.reject(lineNumber, CsvFields.countMismatch(fields, values.length, line));
                 continue;
             }
             int rowStart = features.size();

@@ -90,7 +90,7 @@ public record TextBlockDecoder(DataFormat format, CsvConfig csv, ReadOptions opt
         public void add(String line, long lineNumber, BadRows bad) {
             String[] values = splitter.split(line);
             if (values.length != fields) {
-                bad.reject(lineNumber, "expected " + fields + " fields but got " + values.length);
+                bad.reject(lineNumber, CsvFields.countMismatch(fields, values.length, line));
                 return;
             }
             int n = 0;

@@ -44,6 +44,15 @@ class CsvReaderTest {
         }
     }
 
+    /** Quoting is not read: a quoted delimiter makes a field too many, and the message says why. */
+    @Test
+    void aQuotedDelimiterIsNamedAsTheCauseOfAFieldTooMany() {
+        InvalidDataException e = assertThrows(InvalidDataException.class,
+                () -> read("1,2,0\n\"3,5\",4,1\n", new CsvConfig(',', false, List.of(-1)), CLASSES));
+        assertEquals("data/train.csv:2: expected 3 fields but got 4 (quoted fields are not read: a delimiter inside"
+                + " quotes splits its field; write such data without quotes, or as Parquet)", e.getMessage());
+    }
+
     @Test
     void headerIsSkippedAndFixesTheFieldCount() throws IOException {
         String text = "a,b,label\n1.5,-2,2\n\n0,1e-3,0\n";

@@ -49,7 +49,7 @@ final class CsvLines extends LineParser {
         }
         String[] values = splitter.split(line);
         if (values.length != fields) {
-            throw reject(file, offset, "expected " + fields + " fields but got " + values.length);
+            throw reject(file, offset, CsvFields.countMismatch(fields, values.length, line));
         }
         double[] features = new double[width];
         int f = 0;
