@@ -210,4 +210,47 @@ class ClusterCommandsTest extends StandaloneClusterTest {
             assertTrue(Files.exists(kept.get(0).resolve(log)), log + " was not kept in " + kept.get(0));
         }
     }
+
+    /**
+     * Ctrl-C to a driver whose run trains on the cluster: one line saying where it stopped, the shell's status 130,
+     * no stack trace, and the application's executors end (the job is cancelled and the application stopped, not
+     * left training). The signal comes once the run's progress lines show training under way, and the executors'
+     * end is awaited within a bound rather than timed.
+     */
+    @Test
+    @Order(8)
+    void ctrlCEndsATrainingRunInOneLineAndStopsItsExecutors() throws Exception {
+        List<String> settings = List.of("data.train=" + TestData.TRAIN, "data.test=" + TestData.TEST,
+                "output.dir=" + dir.resolve("interrupted"), "spark.ui.enabled=false", "training.epochs=100",
+                "training.batch-size=16", "model.layers=[{type=dense,units=16}]", "output.progress-every=0s",
+                "spark.executor.heartbeatInterval=1s");
+        // A child of a background job starts with SIGINT ignored and a JVM keeps it so: env restores the default.
+        List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT,TERM"));
+        command.addAll(cluster.submitCommand(List.of(), TestData.commandLine("train", settings)).command());
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(cluster.submitCommand(List.of(), List.of()).environment());
+        ChildRun run = ChildRun.start(builder, dir, "interrupted");
+        try {
+            run.awaitIteration(20, RUN);
+            assertFalse(cluster.executors().isEmpty(), "no executor runs the training");
+            long before = Files.size(run.stderr());
+            LocalCluster.signal("INT", List.of(run.process().toHandle()));
+            assertTrue(run.process().waitFor(2, TimeUnit.MINUTES), "the run did not end after SIGINT");
+            assertEquals(130, run.process().exitValue(), run.output());
+            String stderr = Files.readString(run.stderr()).substring((int) before);
+            List<String> lines = stderr.lines().toList();
+            assertEquals(1, lines.size(), run.output());
+            assertTrue(lines.get(0).matches("spark-ddp: interrupted at iteration \\d+ \\(epoch \\d+\\); no checkpoint was"
+                    + " written \\(checkpoint.dir is not set: .*"), lines.get(0));
+            assertFalse(withoutShutdownRace(run.output()).lines().anyMatch(l -> l.startsWith("\tat ")
+                    || l.startsWith("Caused by:")), "a stack trace on the console:\n" + run.output());
+            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+            while (!cluster.executors().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertEquals(List.of(), cluster.executors(), "executors still running a minute after the driver ended");
+        } finally {
+            run.process().destroyForcibly();
+        }
+    }
 }
