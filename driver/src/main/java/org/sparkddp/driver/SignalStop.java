@@ -96,6 +96,7 @@ final class SignalStop {
             return;
         }
         silenceConsoleLogs();
+        silenceStandardStreams();
         Optional<SparkContext> sc = active();
         if (sc.isEmpty()) {
             // Spark has not started: no job or executor to stop, and reading the input need not heed an interrupt.
@@ -123,18 +124,21 @@ final class SignalStop {
         exit(report(err));
     }
 
-    /**
-     * Exits the JVM with {@code status}, Spark's shutdown hook stopping the context if the command did not. After a
-     * signal nothing more reaches the console: Spark's pools print the stack traces of the callbacks they reject as
-     * they shut down under them.
-     */
+    /** Exits the JVM with {@code status}, Spark's shutdown hook stopping the context if the command did not. */
     static void exit(int status) {
-        if (RECEIVED.get() != null) {
-            PrintStream discard = new PrintStream(OutputStream.nullOutputStream());
-            System.setErr(discard);
-            System.setOut(discard);
-        }
         System.exit(status);
+    }
+
+    /**
+     * From the signal on, nothing but the one line reaches the console: Spark's pools print the stack traces of the
+     * callbacks they reject as they shut down under them, straight to {@code System.err} (Scala's default reporter,
+     * past log4j), while the command stops Spark. The line goes to the stream {@link #install} was given, which
+     * stays the console's.
+     */
+    private static void silenceStandardStreams() {
+        PrintStream discard = new PrintStream(OutputStream.nullOutputStream());
+        System.setErr(discard);
+        System.setOut(discard);
     }
 
     /**
