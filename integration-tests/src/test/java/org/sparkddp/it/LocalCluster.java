@@ -135,7 +135,12 @@ final class LocalCluster implements AutoCloseable {
         java.util.Set<String> sockets = new java.util.HashSet<>();
         try (var fds = Files.list(Path.of("/proc", pid, "fd"))) {
             for (Path fd : (Iterable<Path>) fds::iterator) {
-                String target = Files.isSymbolicLink(fd) ? Files.readSymbolicLink(fd).toString() : "";
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                } catch (IOException closedMeanwhile) { // the master closes connections while we list
+                    continue;
+                }
                 if (target.startsWith("socket:[")) {
                     sockets.add(target.substring("socket:[".length(), target.length() - 1));
                 }
@@ -143,7 +148,9 @@ final class LocalCluster implements AutoCloseable {
         }
         int rpc = Integer.parseInt(masterUrl().substring(masterUrl().lastIndexOf(':') + 1));
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            for (String line : Files.readAllLines(Path.of(table)).subList(1, Files.readAllLines(Path.of(table)).size())) {
+            // One read of the table: it changes between reads as connections come and go.
+            List<String> rows = Files.readAllLines(Path.of(table));
+            for (String line : rows.subList(Math.min(1, rows.size()), rows.size())) {
                 String[] f = line.trim().split("\\s+"); // local_address st ... inode (field 9); st 0A is LISTEN
                 int port = Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16);
                 if (f[3].equals("0A") && sockets.contains(f[9]) && port != rpc) {
