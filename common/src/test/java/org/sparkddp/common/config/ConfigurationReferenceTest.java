@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * docs/CONFIGURATION.md, the configuration reference, has one table row for exactly the keys defaults.conf
- * declares: a key missing from the page fails, and so does a row naming a key that does not exist.
+ * declares: a key missing from the page fails, and so does a row naming a key that does not exist, and so does a key
+ * with two rows (two rows drift apart, and a reader cannot tell which one is true).
  */
 class ConfigurationReferenceTest {
     /** The reference page; Maven runs this module's tests from common/, the repository root is its parent. */
@@ -34,9 +35,12 @@ class ConfigurationReferenceTest {
 
         assertTrue(Files.isRegularFile(REFERENCE), REFERENCE.toAbsolutePath().normalize() + " is missing");
         Set<String> documented = new TreeSet<>();
+        Set<String> repeated = new TreeSet<>();
         Matcher row = ROW.matcher(Files.readString(REFERENCE));
         while (row.find()) {
-            documented.add(row.group(1));
+            if (!documented.add(row.group(1))) {
+                repeated.add(row.group(1));
+            }
         }
 
         Set<String> undocumented = new TreeSet<>(declared);
@@ -47,7 +51,8 @@ class ConfigurationReferenceTest {
                 () -> assertTrue(undocumented.isEmpty(),
                         "declared in defaults.conf but missing from " + REFERENCE + ": " + undocumented),
                 () -> assertTrue(unknown.isEmpty(),
-                        "documented in " + REFERENCE + " but not declared in defaults.conf: " + unknown));
+                        "documented in " + REFERENCE + " but not declared in defaults.conf: " + unknown),
+                () -> assertTrue(repeated.isEmpty(), "documented twice in " + REFERENCE + ": " + repeated));
     }
 
     private static void collect(ConfigObject object, String prefix, Set<String> keys) {
