@@ -12,6 +12,9 @@ IDX reader does. Prints one JSON line per measurement on standard output; everyt
 --processes 2 runs DDP over gloo (init_method tcp://127.0.0.1, a free port), 64 examples per rank per step. The
 caller pins OMP_NUM_THREADS and OPENBLAS_NUM_THREADS to T in the environment; torch.set_num_threads(T) is set here
 too. Initial weights are PyTorch's defaults: the figures are speeds and accuracy curves, not a replica of our runs.
+glibc reads its allocator settings at start-up, so the caller sets them too: `deploy/bench` runs each throughput with
+MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TRIM_THRESHOLD_=1000000000 and with glibc's defaults and keeps the faster
+(with the defaults, freed tensors go back to the kernel and page-fault in again each step; see docs/BENCHMARKS.md).
 """
 import argparse
 import gzip

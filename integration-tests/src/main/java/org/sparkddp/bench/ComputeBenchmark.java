@@ -195,16 +195,22 @@ public final class ComputeBenchmark {
             }
             progress(model.key() + ": " + s.name() + " ...");
             try {
-                double rate = torch.throughput(model.key(), s.processes(), s.threads(), e.torchWarmup(),
+                TorchPeer.Rate rate = torch.throughput(model.key(), s.processes(), s.threads(), e.torchWarmup(),
                         e.torchIterations(), TORCH_TIMEOUT_S);
-                rows.add(new ComputeRow(model.key(), s.name(), cores, rate, String.format(Locale.ROOT,
-                        "%d iterations after %d warm-up", e.torchIterations(), e.torchWarmup())));
+                rows.add(new ComputeRow(model.key(), s.name(), cores, rate.samplesPerSecond(), String.format(
+                        Locale.ROOT, "%d iterations after %d warm-up; allocator: %s (the faster of it and %s)",
+                        e.torchIterations(), e.torchWarmup(), rate.allocator().label(),
+                        other(rate.allocator()).label())));
             } catch (Exception failure) {
                 // One failed peer does not cost the rest of the table; the row says what failed and where to look.
                 rows.add(new ComputeRow(model.key(), s.name(), cores, Double.NaN, "failed: " + failure.getMessage()));
             }
         }
         return rows;
+    }
+
+    private static TorchPeer.Allocator other(TorchPeer.Allocator allocator) {
+        return allocator == TorchPeer.Allocator.TUNED ? TorchPeer.Allocator.GLIBC_DEFAULTS : TorchPeer.Allocator.TUNED;
     }
 
     private Effort effort(Model model) {

@@ -94,7 +94,8 @@ public final class TimeToAccuracy {
             try {
                 JsonNode r = torch.timeToAccuracy(m.key(), processes, 1, epochs, 3600);
                 rows.add(row(name, PeerLines.number(r, "seconds_to_0.88"), PeerLines.number(r, "seconds_to_0.90"),
-                        PeerLines.number(r, "best_test_accuracy"), "evaluated every half epoch; " + r.path("epochs_run").asInt() + " epochs run"));
+                        PeerLines.number(r, "best_test_accuracy"), "evaluated every half epoch; " + r.path("epochs_run").asInt() + " epochs run; allocator: "
+                                + TorchPeer.Allocator.TUNED.label()));
             } catch (Exception failure) {
                 rows.add(skipped(name, "failed: " + failure.getMessage()));
             }
