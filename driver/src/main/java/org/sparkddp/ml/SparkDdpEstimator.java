@@ -236,7 +236,7 @@ public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends 
              ShardedData validation = parts.held().map(v -> v.slices(sc, training.workers(), storage,
                      "spark-ddp fit validation")).orElse(null)) {
             result = new TrainingMaster(sc, training, spec, "fit-" + UUID.randomUUID(), List.of(),
-                    CheckpointConfig.NONE, CheckpointSink.NONE, job.validation())
+                    CheckpointConfig.NONE, CheckpointSink.NONE, job.validation(), job.data().augment())
                     .fit(train, scored, Optional.ofNullable(validation), new StartState(network.params().length(),
                             network.updaterState().isEmpty() ? 0 : network.updaterState().length(),
                             Optional.empty()), Optional.empty());
