@@ -46,8 +46,9 @@ class JobLabelsTest extends LocalSparkTest {
         Path dir = out.resolve("labels");
         // 16 iterations an epoch (2,000 examples, batch 128), in stages of 6: 6, 6, 4 per epoch.
         TrainingJob job = new TrainingJob(TestData.config(dir.resolve("out"), "training.epochs=2",
-                "training.iterations-per-stage=6", "checkpoint.dir=" + dir.resolve("ckpt"), "checkpoint.every-epochs=1"),
-                new Configuration(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false);
+                "training.iterations-per-stage=6", "checkpoint.dir=" + dir.resolve("ckpt"),
+                "checkpoint.every-epochs=1"), new Configuration(),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false);
         TrainingJob.Prepared prepared = job.prepare();
         Jobs jobs = new Jobs();
         sc.sc().addSparkListener(jobs);

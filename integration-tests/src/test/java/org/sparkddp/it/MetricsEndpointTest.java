@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class MetricsEndpointTest {
     private static final String PLUGIN = "org.sparkddp.driver.spark.TrainingMetricsPlugin";
-    /** PrometheusServlet's line for a gauge: metrics_[namespace]_driver_plugin_[class]_[name]_Value{type="gauges"} v. */
+    /** PrometheusServlet's line for a gauge: metrics_[namespace]_driver_plugin_[class]_[name]_Value{type="gauges"}. */
     private static final Pattern GAUGE = Pattern.compile("(?m)^metrics_\\w+?_driver_plugin_"
             + PLUGIN.replace('.', '_') + "_(\\w+)_Value\\{type=\"gauges\"\\} (\\S+)$");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
