@@ -326,9 +326,10 @@ public final class TrainingMaster {
         int resizesBefore = sizing.resizes().size();
         Duration budget = training.stageSeconds().isPresent() ? Duration.ofSeconds(training.stageSeconds().getAsInt())
                 : StageSpec.UNBOUNDED;
-        // Global iterations, e.g. "iterations 938–1406 · stage 3 · sync", and the run's stages counted from 1.
-        String what = "iterations " + state.iteration() + "–" + (state.iteration() + to - from - 1) + " · stage "
-                + ++stagesRun + " · " + training.mode().configName();
+        // Global iterations, e.g. "iterations 938–1406 · sync"; the UI's label adds the stage, counted over the run.
+        String iterations = "iterations " + state.iteration() + "–" + (state.iteration() + to - from - 1);
+        String what = iterations + " · " + training.mode().configName();
+        String label = iterations + " · stage " + ++stagesRun + " · " + training.mode().configName();
         int[] blockRdd = new int[1];
         // Each attempt runs on the workers sizing decides then (resize), on the shards cut for that many, and
         // stores the state it reaches under a namespace of its own.
@@ -342,7 +343,7 @@ public final class TrainingMaster {
                             workers, training.batchSize(), from, to, state.iteration(), training.syncTimeout(),
                             budget, rendezvous, secret, state, blockRdd[0], states.replicate(), augment);
                     ShardedData shards = train.forWorkers(workers);
-                    return describe(plan.epoch(), what + " · " + workers + " workers",
+                    return describe(plan.epoch(), label + " · " + workers + " workers",
                             () -> SlotWatch.guard(slots::now, workers, training.elastic().replacementWait(),
                                     deadline::cancelNow, () -> trainStage(shards, spec, progress)));
                 });
