@@ -91,7 +91,7 @@ final class PredictCommand {
             // Spark qualifies the paths it reads itself, on the driver (and its errors name the path as given).
             Dataset<Row> rows = files.isPresent() ? files.get().rows(spark, skipped) : read(spark, format, input);
             int partitions = rows.rdd().getNumPartitions();
-            spark.sparkContext().setJobDescription("predict " + location + " on " + input);
+            spark.sparkContext().setJobDescription("spark-ddp predict · " + location + " on " + input);
             // Predict and write: no repartition, so the output is partitioned like the input.
             Dataset<Row> predicted = model.transform(rows);
             if (files.isPresent()) { // the file and position identify the row; its features are in the input

@@ -136,6 +136,9 @@ final class SearchCommand {
         // The context runs already: the model's memory need is checked against what its executors were given.
         TrainingJob job = new TrainingJob(loaded, hadoop, out, false,
                 org.sparkddp.driver.spark.ExecutorMemory.running(sc.getConf()));
+        // The trial's Spark jobs say which trial they belong to (JobLabels), e.g. "spark-ddp search · trial 2/6 · ...".
+        org.sparkddp.driver.spark.JobLabels.Saved labels = org.sparkddp.driver.spark.JobLabels.save(sc.sc());
+        sc.setLocalProperty(org.sparkddp.driver.spark.JobLabels.RUN, "spark-ddp search · trial " + number + "/" + of);
         try {
             TrainingResult result = job.run(sc, job.prepare(Optional.of(SparkSetup.session(sc))));
             result.release(); // the trial's model is in its model.zip: its blocks would only fill the executors
@@ -147,6 +150,8 @@ final class SearchCommand {
             out.println("trial " + number + " diverged: " + e.getMessage());
             return new TrialResult(number, settings, dir, Double.NaN, Double.NaN, (System.nanoTime() - start) / 1e9,
                     e.getMessage());
+        } finally {
+            labels.restore();
         }
     }
 }

@@ -177,6 +177,7 @@ public final class TrainingJob {
      */
     public TrainingResult run(JavaSparkContext sc, Prepared prepared, Optional<Checkpoint> resume) throws IOException {
         watchResults(sc.sc());
+        org.sparkddp.driver.spark.JobLabels.Saved labels = org.sparkddp.driver.spark.JobLabels.save(sc.sc());
         try {
             return train(sc, prepared, resume);
         } catch (IOException | RuntimeException | Error e) {
@@ -188,6 +189,7 @@ public final class TrainingJob {
             prepared.output().discardIfEmpty();
             throw e;
         } finally {
+            labels.restore();
             resultBytes.close();
             resultBytes = null;
             outputs = null;
@@ -211,10 +213,11 @@ public final class TrainingJob {
         SparkDdpConfig config = loaded.config();
         var training = config.training();
         String runId = UUID.randomUUID().toString();
+        org.sparkddp.driver.spark.JobLabels.startRun(sc.sc(), "spark-ddp-" + runId, "spark-ddp train");
         // A resumed state stays where it is (the checkpoint's chunk files): the executors read it.
         StartState initial = resume.map(c -> StartState.of(c.state())).orElse(prepared.initial());
         // Bounds the jobs that write checkpoints and model.zip on the executors.
-        JobDeadline saving = new JobDeadline(sc, "spark-ddp-" + runId + "-save", training.jobTimeout());
+        JobDeadline saving = new JobDeadline(sc, "spark-ddp-" + runId, training.jobTimeout());
         // An earlier run's results are never deleted: refused, or replaced only once this run's are complete.
         outputs = RunOutputs.open(prepared.output(), prepared.checkpoints(), config.output().overwrite(), resume,
                 runId, hadoopConf);

@@ -84,7 +84,8 @@ class JobTimeoutTest extends FaultInjectionTest {
         JobTimeoutException e = assertThrows(JobTimeoutException.class, () -> Distributed.train(sc, data,
                 TestData.config(out, MASTER, "training.epochs=1", "training.max-iterations=8",
                         "training.job-timeout=3s", "training.sync-timeout=5s")));
-        assertTrue(e.getMessage().startsWith("epoch 1 · iterations 0-7 · sync · 2 workers: the Spark job ran longer"),
+        assertTrue(e.getMessage().startsWith("epoch 1/1 · iterations 0–7 · stage 1 · sync · 2 workers: the Spark job"
+                        + " ran longer"),
                 e.getMessage());
         assertTrue(e.getMessage().endsWith(lineEnd("3s")), e.getMessage());
         // Rank 1 normally hangs before the deadline; on a machine slow enough to reach the deadline first, the

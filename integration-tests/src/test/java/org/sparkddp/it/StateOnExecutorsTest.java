@@ -48,7 +48,7 @@ class StateOnExecutorsTest extends LocalSparkTest {
         "training.batch-size=64", "training.epochs=1", "training.max-iterations=6",
         "training.iterations-per-stage=2", "training.state-chunk=64k"};
 
-    /** Task result sizes per Spark job description, e.g. "epoch 1 · iterations 0-1 · sync · 2 workers". */
+    /** Task result sizes per Spark job description, e.g. "spark-ddp · epoch 1/1 · iterations 0–1 · stage 1 · sync". */
     private static final class ResultSizes extends SparkListener {
         private final Map<Integer, String> stageJobs = new ConcurrentHashMap<>();
         final Map<String, List<Long>> byJob = new ConcurrentHashMap<>();

@@ -161,12 +161,7 @@ final class DecodedExamples implements ExampleSource {
                 }, true)
                 .setName(name)
                 .persist(StorageLevel.MEMORY_ONLY());
-        sc.setJobDescription("shard " + table.location() + " · " + name);
-        try {
-            rdd.count();
-        } finally {
-            sc.setJobDescription(null);
-        }
+        org.sparkddp.driver.spark.JobLabels.describe(sc.sc(), "shard " + table.location() + " · " + name, rdd::count);
         JavaRDD<RowBlock> blocks = table.blocks();
         return ShardedData.of(rdd, sizes, metrics, virtual, builds, () -> blocks.unpersist(false));
     }

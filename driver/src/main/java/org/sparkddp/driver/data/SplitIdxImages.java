@@ -205,12 +205,8 @@ public final class SplitIdxImages implements ExampleSource {
                 .persist(StorageLevel.MEMORY_ONLY());
         // Read now, in a plain job: a file that changed since it was planned fails here, as one error naming it
         // (Main finds it in the job's failure), not as a training stage that is resubmitted and fails again.
-        sc.setJobDescription("read " + location + " · " + splits.size() + " splits · " + name);
-        try {
-            rdd.count();
-        } finally {
-            sc.setJobDescription(null);
-        }
+        org.sparkddp.driver.spark.JobLabels.describe(sc.sc(), "read " + location + " · " + splits.size() + " splits · "
+                + name, rdd::count);
         return ShardedData.of(rdd, List.of(bcOwner, bcLabels), sizes, MetricsSpec.of(labels), virtual, builds);
     }
 

@@ -90,8 +90,10 @@ public final class ExecutorStates implements AutoCloseable {
         int chunks = stored.chunks();
         List<Long> crcs;
         try {
-            crcs = sc.parallelize(IntStream.range(0, chunks).boxed().toList(), Math.max(1, chunks))
-                    .map(c -> StateBlocks.adopt(stored, c, blockRdd, replicate)).collect();
+            crcs = org.sparkddp.driver.spark.JobLabels.describe(sc.sc(), "resume · copy " + chunks + " chunks of"
+                    + " iteration " + stored.iteration() + " into the block managers", () -> sc.parallelize(
+                    IntStream.range(0, chunks).boxed().toList(), Math.max(1, chunks))
+                    .map(c -> StateBlocks.adopt(stored, c, blockRdd, replicate)).collect());
         } catch (Exception e) { // Spark's job failure is a SparkException, which Java cannot name here
             // A corrupt chunk file is the user's input: its one line, not Spark's job failure around it.
             for (Throwable t = e; t != null; t = t.getCause()) {

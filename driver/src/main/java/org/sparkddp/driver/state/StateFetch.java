@@ -38,7 +38,9 @@ public final class StateFetch {
         int chunks = state.chunks();
         List<Integer> indexes = IntStream.range(0, chunks).boxed().toList();
         int slices = Math.max(1, Math.min(chunks, sc.defaultParallelism()));
-        List<byte[]> bytes = sc.parallelize(indexes, slices).map(c -> bytes(state, c)).collect();
+        List<byte[]> bytes = org.sparkddp.driver.spark.JobLabels.describe(sc.sc(), "fetch the state of iteration "
+                + state.iteration() + " to the driver", () -> sc.parallelize(indexes, slices).map(c -> bytes(state, c))
+                .collect());
         long p = state.paramCount();
         for (int c = 0; c < chunks; c++) {
             var floats = ByteBuffer.wrap(bytes.get(c)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();

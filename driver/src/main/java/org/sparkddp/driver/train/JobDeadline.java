@@ -7,6 +7,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkddp.driver.spark.JobLabels;
 
 /**
  * Bounds every Spark job the driver submits by {@code training.job-timeout}. Runs on the driver: the job in the
@@ -38,10 +39,13 @@ public final class JobDeadline {
 
     /**
      * Runs {@code job} (one or more Spark jobs) under the group, with {@code description} for the UI, e.g.
-     * "epoch 3 · evaluate"; throws {@link JobTimeoutException} if it was cancelled at the deadline.
+     * "epoch 3/10 · evaluate", shown under the thread's run label; throws {@link JobTimeoutException} if it was
+     * cancelled at the deadline.
      */
     public <T> T run(String description, Supplier<T> job) {
-        sc.setJobGroup(group, description, true);
+        // The UI's description carries the run's label (JobLabels); the run's own labels come back afterwards.
+        JobLabels.Saved labels = JobLabels.save(sc.sc());
+        sc.setJobGroup(group, JobLabels.of(sc.sc(), description), true);
         Deadline deadline = new Deadline();
         ScheduledFuture<?> timer = TIMER.schedule(deadline::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
         try {
@@ -54,7 +58,7 @@ public final class JobDeadline {
         } finally {
             deadline.finish();
             timer.cancel(false);
-            sc.clearJobGroup();
+            labels.restore();
         }
     }
 

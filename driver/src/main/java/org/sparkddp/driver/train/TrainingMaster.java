@@ -66,6 +66,8 @@ public final class TrainingMaster {
     private final JobDeadline deadline;
     /** The iteration of the last checkpoint written, or where the current fit started: see checkpointIfDue. */
     private long checkpointedAt;
+    /** Training stages submitted so far, for the jobs' descriptions. */
+    private int stagesRun;
 
     public TrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
                           List<TrainingListener> listeners) {
@@ -97,7 +99,9 @@ public final class TrainingMaster {
         this.secret = newSecret(sc.getConf(), training);
         this.network = network;
         this.runId = runId;
-        this.listeners = List.copyOf(listeners);
+        // The metrics gauges (TrainingMetricsPlugin) read the figures this run's stages report.
+        this.listeners = java.util.stream.Stream.concat(listeners.stream(), java.util.stream.Stream.of(
+                new RunGauges(runId))).toList();
         this.deadline = new JobDeadline(sc, "spark-ddp-" + runId, training.jobTimeout());
         this.slots = new ClusterSlots(sc.sc());
     }
@@ -322,7 +326,10 @@ public final class TrainingMaster {
         int resizesBefore = sizing.resizes().size();
         Duration budget = training.stageSeconds().isPresent() ? Duration.ofSeconds(training.stageSeconds().getAsInt())
                 : StageSpec.UNBOUNDED;
-        String what = "iterations " + from + "-" + (to - 1) + " · " + training.mode().configName();
+        // Global iterations, e.g. "iterations 938–1406 · sync"; the UI's label adds the stage, counted over the run.
+        String iterations = "iterations " + state.iteration() + "–" + (state.iteration() + to - from - 1);
+        String what = iterations + " · " + training.mode().configName();
+        String label = iterations + " · stage " + ++stagesRun + " · " + training.mode().configName();
         int[] blockRdd = new int[1];
         // Each attempt runs on the workers sizing decides then (resize), on the shards cut for that many, and
         // stores the state it reaches under a namespace of its own.
@@ -336,7 +343,7 @@ public final class TrainingMaster {
                             workers, training.batchSize(), from, to, state.iteration(), training.syncTimeout(),
                             budget, rendezvous, secret, state, blockRdd[0], states.replicate(), augment);
                     ShardedData shards = train.forWorkers(workers);
-                    return describe(plan.epoch(), what + " · " + workers + " workers",
+                    return describe(plan.epoch(), label + " · " + workers + " workers",
                             () -> SlotWatch.guard(slots::now, workers, training.elastic().replacementWait(),
                                     deadline::cancelNow, () -> trainStage(shards, spec, progress)));
                 });
@@ -374,11 +381,12 @@ public final class TrainingMaster {
     }
 
     /**
-     * Runs a Spark job under a readable description, e.g. "epoch 3 · iterations 0-468 · sync", for the UI and for
-     * the one line that a job cancelled past training.job-timeout ends the run with.
+     * Runs a Spark job under a readable description, e.g. "epoch 3/20 · iterations 938–1406 · stage 3 · sync · 2
+     * workers" (under the run's label, JobLabels), for the UI and for the one line that a job cancelled past
+     * training.job-timeout ends the run with.
      */
     private <T> T describe(int epoch, String what, java.util.function.Supplier<T> job) {
-        return deadline.run("epoch " + (epoch + 1) + " · " + what, job);
+        return deadline.run("epoch " + (epoch + 1) + "/" + training.epochs() + " · " + what, job);
     }
 
     private static EpochRecord epochRecord(int epoch, List<StageRecord> stages, HeldOutMetrics test,
