@@ -88,6 +88,9 @@ class TrainingRunTest extends LocalSparkTest {
         assertEquals(result.test().accuracy(), summary.get("test_accuracy").asDouble(), 0.0);
         assertEquals(80, summary.get("iterations").asLong());
         assertEquals("sync", summary.get("mode").asText());
+        // How the executors computed it (ComputePathTest covers the fallbacks' reasons).
+        assertEquals("the CPU engine", summary.at("/compute/layers").asText());
+        assertTrue(summary.at("/compute/step").asText().startsWith("sync, "), summary.toString());
         assertTrue(summary.get("samples_per_second").asDouble() > 0);
 
         // model.zip is DL4J's own format: plain DL4J loads it and scores the test set exactly as we reported.

@@ -16,10 +16,13 @@ package org.sparkddp.common.wire;
  * @param storedCrcs       CRC-32C of each chunk this rank stored, in chunk order (empty if training diverged)
  * @param divergedAt       global iteration whose loss or gradient was not finite, or -1
  * @param process          the executor JVM the task ran in, so that the driver can name its crash report later
+ * @param computePath      who computed the layers and which step rule ran (rank 0 only; {@link
+ *                         ComputePath#UNREPORTED} otherwise)
  */
 public record StageReport(int rank, long firstIteration, float[] losses, long[] endNanos, long computeNanos,
                           long syncNanos,
-                          long reachedIteration, long[] storedCrcs, long divergedAt, ExecutorProcess process) {
+                          long reachedIteration, long[] storedCrcs, long divergedAt, ExecutorProcess process,
+                          ComputePath computePath) {
     public boolean diverged() {
         return divergedAt >= 0;
     }

@@ -114,13 +114,16 @@ public final class WireKryoRegistrator implements KryoRegistrator {
             out.writeString(r.process().host());
             out.writeLong(r.process().pid());
             out.writeString(r.process().workDir());
+            out.writeString(r.computePath().layers());
+            out.writeString(r.computePath().step());
         }
 
         @Override
         public StageReport read(Kryo kryo, Input in, Class<StageReport> type) {
             return new StageReport(in.readInt(), in.readLong(), readFloats(in), in.readLongs(in.readInt()),
                     in.readLong(), in.readLong(), in.readLong(), in.readLongs(in.readInt()), in.readLong(),
-                    new ExecutorProcess(in.readString(), in.readString(), in.readLong(), in.readString()));
+                    new ExecutorProcess(in.readString(), in.readString(), in.readLong(), in.readString()),
+                    new ComputePath(in.readString(), in.readString()));
         }
     }
 

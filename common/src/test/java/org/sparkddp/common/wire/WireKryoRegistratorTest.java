@@ -53,8 +53,10 @@ class WireKryoRegistratorTest {
     void stageReportsWithAndWithoutState() {
         StageReport lead = new StageReport(0, 10, floats(7, 3), new long[] {1, 2, 3}, 99, 11, 17,
                 new long[] {0xCAFEBABEL, 7}, -1,
-                new ExecutorProcess("3", "127.0.0.2", 4242, "/work/app-1/3"));
+                new ExecutorProcess("3", "127.0.0.2", 4242, "/work/app-1/3"),
+                new ComputePath("the CPU engine", "sync, replicated optimizer"));
         StageReport back = roundTrip(lead);
+        assertEquals(lead.computePath(), back.computePath());
         assertEquals(lead.process(), back.process());
         assertEquals("/work/app-1/3/hs_err_pid4242.log", back.process().crashReport());
         assertArrayEquals(lead.losses(), back.losses(), 0f);
@@ -63,8 +65,9 @@ class WireKryoRegistratorTest {
         assertArrayEquals(lead.storedCrcs(), back.storedCrcs());
         assertEquals(11, back.syncNanos());
         StageReport other = roundTrip(new StageReport(1, 10, new float[0], new long[0], 5, 6, 12, new long[0], 12,
-                new ExecutorProcess("driver", "localhost", 1, "/")));
+                new ExecutorProcess("driver", "localhost", 1, "/"), ComputePath.UNREPORTED));
         assertEquals(0, other.storedCrcs().length);
+        assertEquals(ComputePath.UNREPORTED, other.computePath());
         assertEquals(12, other.divergedAt());
     }
 

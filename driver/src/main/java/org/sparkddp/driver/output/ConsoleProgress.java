@@ -3,6 +3,7 @@ package org.sparkddp.driver.output;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
+import org.sparkddp.common.wire.ComputePath;
 import org.sparkddp.driver.train.EpochRecord;
 import org.sparkddp.driver.train.StageRecord;
 import org.sparkddp.driver.train.TrainingListener;
@@ -11,7 +12,8 @@ import org.sparkddp.worker.stage.ProgressAccumulator;
 /**
  * The console view of training: a live progress line (epoch, iteration, loss, samples/s, ETA) that rewrites
  * itself on a terminal and becomes a plain line every {@code output.progress-every} when output goes to a file or a
- * cluster log; and one summary line per epoch. Runs on the driver (progress arrives on Spark's listener thread).
+ * cluster log; one line saying how the executors compute (the layers' engine and the step rule, with the reason for any
+ * fallback) after the first stage and whenever it changes; and one summary line per epoch. Runs on the driver (progress arrives on Spark's listener thread).
  */
 public final class ConsoleProgress implements TrainingListener {
     private final PrintStream out;
@@ -24,6 +26,8 @@ public final class ConsoleProgress implements TrainingListener {
     private double secondsPerIteration = Double.NaN;
     private long lastPlainNanos;
     private boolean lineOpen;
+    /** The compute path last shown: a line is printed for the first stage's, and again only when it changes. */
+    private ComputePath computePath = ComputePath.UNREPORTED;
 
     /**
      * @param totalIterations iterations the whole run will take, for the ETA
@@ -89,6 +93,11 @@ public final class ConsoleProgress implements TrainingListener {
     public synchronized void onStage(StageRecord stage, int iterationsInEpoch, int epochs) {
         if (stage.iterations() == 0) {
             return;
+        }
+        if (!stage.computePath().equals(computePath) && !stage.computePath().equals(ComputePath.UNREPORTED)) {
+            computePath = stage.computePath();
+            closeLine();
+            out.println("compute: " + computePath.describe());
         }
         long done = stage.firstIteration() + stage.iterations();
         double stageSeconds = stage.wallNanos() / 1e9;

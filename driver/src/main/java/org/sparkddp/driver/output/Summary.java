@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.eval.HeldOutMetrics;
+import org.sparkddp.common.wire.ComputePath;
 import org.sparkddp.driver.train.ExecutorLoss;
 import org.sparkddp.driver.train.TrainingResult;
 
@@ -87,6 +88,14 @@ public final class Summary {
         s.put("resizes", result.resizes().stream().map(Summary::resize).toList());
         s.put("final_workers", result.stages().isEmpty() ? config.training().workers()
                 : result.stages().get(result.stages().size() - 1).workers());
+        // How the last stage was computed, with any fallback's reason: a slow run says here why it was slow.
+        result.stages().stream().map(org.sparkddp.driver.train.StageRecord::computePath)
+                .filter(p -> !p.equals(ComputePath.UNREPORTED)).reduce((a, b) -> b).ifPresent(p -> {
+                    Map<String, Object> compute = new LinkedHashMap<>();
+                    compute.put("layers", p.layers());
+                    compute.put("step", p.step());
+                    s.put("compute", compute);
+                });
         s.put("peak_heap_mb", PeakHeap.megabytes());
         // The driver's limits in practice: its heap as the JVM was started (-Xmx, from --driver-memory), and what
         // the executors sent it, which must not grow with the rows.

@@ -1,5 +1,7 @@
 package org.sparkddp.driver.train;
 
+import org.sparkddp.common.wire.ComputePath;
+
 /**
  * What the driver learned from one training stage.
  *
@@ -18,11 +20,22 @@ package org.sparkddp.driver.train;
  * @param workers          workers the stage's successful attempt ran on
  * @param resizes          changes of the worker count decided for this stage, before its first attempt or after a
  *                         failed one
+ * @param computePath      how the executors computed it: the layers' engine and the step rule, with any fallback's
+ *                         reason (rank 0's report)
  */
 public record StageRecord(int epoch, long firstIteration, float[] losses, int[] examples, long[] endNanos,
                           long wallNanos, long computeNanos, long allReduceNanos, int attempts, long redoneIterations,
                           long failedNanos, java.util.List<ExecutorLoss> executorLosses, int workers,
-                          java.util.List<Resize> resizes) {
+                          java.util.List<Resize> resizes, ComputePath computePath) {
+    /** A stage whose compute path nobody reported. */
+    public StageRecord(int epoch, long firstIteration, float[] losses, int[] examples, long[] endNanos,
+                       long wallNanos, long computeNanos, long allReduceNanos, int attempts, long redoneIterations,
+                       long failedNanos, java.util.List<ExecutorLoss> executorLosses, int workers,
+                       java.util.List<Resize> resizes) {
+        this(epoch, firstIteration, losses, examples, endNanos, wallNanos, computeNanos, allReduceNanos, attempts,
+                redoneIterations, failedNanos, executorLosses, workers, resizes, ComputePath.UNREPORTED);
+    }
+
     public int iterations() {
         return losses.length;
     }

@@ -371,7 +371,7 @@ public final class TrainingMaster {
         return new StageRecord(plan.epoch(), state.iteration(), rank0.losses(), examples, rank0.endNanos(),
                 System.nanoTime() - start, compute, allReduce, outcome.attempts(), outcome.redoneIterations(),
                 outcome.failedNanos(), exits.takeNew(), reports.length,
-                sizing.resizes().subList(resizesBefore, sizing.resizes().size()));
+                sizing.resizes().subList(resizesBefore, sizing.resizes().size()), rank0.computePath());
     }
 
     private StageReport[] trainStage(ShardedData train, StageSpec spec, ProgressAccumulator progress) {

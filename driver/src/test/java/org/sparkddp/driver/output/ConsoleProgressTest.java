@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.sparkddp.common.wire.ComputePath;
 import org.sparkddp.driver.train.StageRecord;
 import org.sparkddp.worker.stage.ProgressAccumulator;
 
@@ -53,5 +54,21 @@ class ConsoleProgressTest {
         console.onStage(stage(0, 0, 25, 1.5f), 125, 2);
         console.onProgress(new ProgressAccumulator.Tick(0, 40, 40, 1.25f), 125, 2);
         assertEquals(List.of(), lines(bytes));
+    }
+
+    @Test
+    void howTheExecutorsComputeIsALineAtTheFirstStageAndAtEachChange() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ConsoleProgress console = new ConsoleProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, 250,
+                16, Duration.ofHours(1));
+        ComputePath sharded = new ComputePath("the CPU engine", "sync, sharded optimizer");
+        ComputePath replicated = new ComputePath("the CPU engine", "sync, replicated optimizer");
+        for (ComputePath path : List.of(sharded, sharded, ComputePath.UNREPORTED, replicated)) {
+            StageRecord s = stage(0, 0, 25, 1.5f);
+            console.onStage(new StageRecord(s.epoch(), s.firstIteration(), s.losses(), s.examples(), s.endNanos(),
+                    s.wallNanos(), 0, 0, 1, 0, 0, List.of(), 2, List.of(), path), 125, 2);
+        }
+        assertEquals(List.of("compute: layers: the CPU engine; step: sync, sharded optimizer",
+                "compute: layers: the CPU engine; step: sync, replicated optimizer"), lines(bytes));
     }
 }

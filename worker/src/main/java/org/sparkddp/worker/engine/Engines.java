@@ -1,6 +1,9 @@
 package org.sparkddp.worker.engine;
 
+import java.util.Collections;
+import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
@@ -24,6 +27,11 @@ public final class Engines {
     private static final Logger LOG = LoggerFactory.getLogger(Engines.class);
     /** Fallback reasons already logged, so that each executor says it once, not once per replica. */
     private static final Set<String> SAID = ConcurrentHashMap.newKeySet();
+    /**
+     * Why DL4J's layers compute a replica, by replica (by identity: a replica's entry goes with it), for the stage
+     * report that tells the driver (see {@link #describe}).
+     */
+    private static final Map<TrainableNetwork, String> WHY_DL4J = Collections.synchronizedMap(new WeakHashMap<>());
     /** Replicas this JVM built on the engine (in local mode, the driver's JVM: tests read it). */
     private static final AtomicLong BUILT = new AtomicLong();
 
@@ -33,6 +41,7 @@ public final class Engines {
     /** {@code dl4j} itself, or the engine over it. */
     public static TrainableNetwork forTraining(NetworkSpec spec, TrainableNetwork dl4j) {
         if (spec.engine() == EngineKind.DL4J) {
+            WHY_DL4J.put(dl4j, "training.engine = dl4j");
             return dl4j;
         }
         String backend = Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend", "CPU");
@@ -69,12 +78,25 @@ public final class Engines {
         }
     }
 
+    /**
+     * Who computes {@code network}'s layers, with the reason where it is DL4J: {@code the CPU engine}, or e.g.
+     * {@code DL4J's layers (the CPU engine does not cover layer 2, a LSTM)}.
+     */
+    public static String describe(TrainableNetwork network) {
+        if (network instanceof EngineTrainable) {
+            return "the CPU engine";
+        }
+        String why = WHY_DL4J.get(network);
+        return why == null ? "DL4J's layers" : "DL4J's layers (" + why + ")";
+    }
+
     /** How many replicas this JVM has built on the engine so far. */
     public static long replicasBuilt() {
         return BUILT.get();
     }
 
     private static TrainableNetwork fallBack(String reason, TrainableNetwork dl4j) {
+        WHY_DL4J.put(dl4j, reason.startsWith("the ND4J backend") ? reason : "the CPU engine does not cover " + reason);
         if (SAID.add(reason)) {
             LOG.info("training.engine=auto: DL4J's layers compute this network; the CPU engine does not cover {}",
                     reason);

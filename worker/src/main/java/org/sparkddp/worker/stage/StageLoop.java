@@ -1,6 +1,7 @@
 package org.sparkddp.worker.stage;
 
 import org.sparkddp.common.plan.EpochPlan;
+import org.sparkddp.common.wire.ComputePath;
 import org.sparkddp.common.wire.ExecutorProcess;
 import org.sparkddp.common.wire.StageReport;
 import org.sparkddp.worker.state.StateBlocks;
@@ -84,7 +85,8 @@ final class StageLoop {
         boolean lead = rank == 0;
         return new StageReport(rank, spec.firstGlobalIteration(), lead ? log.losses(done) : new float[0],
                 lead ? java.util.Arrays.copyOf(endNanos, done) : new long[0], log.computeNanos(), log.syncNanos(),
-                spec.firstGlobalIteration() + done, stored, divergedAt, process);
+                spec.firstGlobalIteration() + done, stored, divergedAt, process,
+                lead ? TrainingStageTask.computePath(spec, context, rule) : ComputePath.UNREPORTED);
     }
 
     /** Rank 0's clock: only its answer counts, and it reaches the others through the exchange. */

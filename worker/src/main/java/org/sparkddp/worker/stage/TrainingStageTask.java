@@ -5,11 +5,13 @@ import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkEnv;
 import org.sparkddp.common.config.TrainingMode;
 import org.sparkddp.common.data.LabeledExamples;
+import org.sparkddp.common.wire.ComputePath;
 import org.sparkddp.common.wire.ExecutorProcess;
 import org.sparkddp.common.wire.StageReport;
 import org.sparkddp.worker.collective.Collective;
 import org.sparkddp.worker.collective.Collectives;
 import org.sparkddp.worker.collective.RendezvousClient;
+import org.sparkddp.worker.engine.Engines;
 import org.sparkddp.worker.replica.ReplicaPool;
 import org.sparkddp.worker.state.StateBlocks;
 import scala.collection.Iterator;
@@ -89,6 +91,27 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
             }
         }
         return new SyncStep(rank);
+    }
+
+    /** What rank 0 tells the driver about how it computes: the layers' engine and {@code rule}, with reasons. */
+    static ComputePath computePath(StageSpec spec, RankContext rank, StepRule rule) {
+        String layers = Engines.describe(rank.network);
+        int w = rank.collective.size();
+        String step;
+        if (rule instanceof AveragingStep) {
+            step = "average parameters and optimizer state every " + spec.averageEvery() + " local iterations";
+        } else if (rule instanceof ShardedSyncStep) {
+            step = "sync, sharded optimizer (each of " + w + " ranks updates 1/" + w + " of the parameters)";
+        } else if (spec.shardedOptimizer()) {
+            step = "sync, replicated optimizer (training.sharded-optimizer is on, but "
+                    + (rank.network.runningStatistics().isEmpty()
+                            ? "this network's optimizer step is not element-wise, so a slice's step would differ"
+                            : "the network's batch norm keeps running statistics, which the sharded step does not"
+                                    + " average") + ")";
+        } else {
+            step = "sync, replicated optimizer";
+        }
+        return new ComputePath(layers, step);
     }
 
     /** Names this stage attempt: a resubmitted stage forms a new ring, never joining its failed predecessor's. */
