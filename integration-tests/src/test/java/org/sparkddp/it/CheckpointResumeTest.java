@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.it.Distributed.finalState;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
@@ -91,8 +92,8 @@ class CheckpointResumeTest extends LocalSparkTest {
         TrainingResult resumed = run(config("resumed-" + variant, settings), Optional.of(middle));
 
         assertEquals(whole.iterations(), resumed.iterations());
-        assertTrue(Arrays.equals(whole.finalState().params(), resumed.finalState().params()), "parameters differ");
-        assertTrue(Arrays.equals(whole.finalState().updaterState(), resumed.finalState().updaterState()),
+        assertTrue(Arrays.equals(finalState(whole).params(), finalState(resumed).params()), "parameters differ");
+        assertTrue(Arrays.equals(finalState(whole).updaterState(), finalState(resumed).updaterState()),
                 "optimizer state differs");
         assertEquals(whole.test().accuracy(), resumed.test().accuracy(), 0.0);
         // The resumed run's metrics carry on from the checkpoint's: every epoch is there once.
@@ -116,8 +117,8 @@ class CheckpointResumeTest extends LocalSparkTest {
         assertEquals(25, last.state().iteration());
         TrainingResult resumed = run(config("cut-resumed"), Optional.of(last));
         assertEquals(48, resumed.iterations());
-        assertTrue(Arrays.equals(whole.finalState().params(), resumed.finalState().params()), "parameters differ");
-        assertTrue(Arrays.equals(whole.finalState().updaterState(), resumed.finalState().updaterState()),
+        assertTrue(Arrays.equals(finalState(whole).params(), finalState(resumed).params()), "parameters differ");
+        assertTrue(Arrays.equals(finalState(whole).updaterState(), finalState(resumed).updaterState()),
                 "optimizer state differs");
     }
 
