@@ -12,8 +12,9 @@ import org.sparkddp.common.error.InvalidInputException;
  *
  * <p>NOTE: Spark 3.5 retries a failed barrier stage only when it is a shuffle-map stage; a failed barrier
  * <em>result</em> stage, which a training stage is, aborts the job ("Could not recover from a failed barrier
- * ResultStage"). A training stage is a pure function of its broadcast state and its spec, so resubmitting the same
- * job repeats exactly the same iterations: no iteration is lost and none is applied twice.
+ * ResultStage"). A training stage is a pure function of the state it starts from (kept on the executors until a
+ * stage from it succeeds) and its spec, so resubmitting the same job repeats exactly the same iterations: no
+ * iteration is lost and none is applied twice.
  *
  * <p>A failure that would happen again on the same state is not retried: bad input, running out of memory, a
  * serialization limit, any {@link org.sparkddp.common.error.DeterministicFailure}, the driver's own deadline or stop.

@@ -216,11 +216,6 @@ final class EngineNetwork implements AutoCloseable {
         activations = null;
     }
 
-    /** Whether {@link #close} has freed the buffers. */
-    boolean closed() {
-        return closed;
-    }
-
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("the engine's network was closed (its replica was evicted) and cannot"
