@@ -102,6 +102,25 @@ class CheckpointResumeTest extends LocalSparkTest {
     }
 
     /**
+     * A resume with another training.state-chunk keeps the checkpoint's cut: the ranks store, and the driver names,
+     * the states that follow with the geometry of the state they start from, so the resumed run ends bit for bit
+     * where the uninterrupted one does.
+     */
+    @Test
+    void aResumeWithAnotherStateChunkKeepsTheCheckpointsCutAndEndsBitForBit() throws IOException {
+        TrainingResult whole = run(config("chunk-whole", "training.state-chunk=4k", "training.epochs=2"),
+                Optional.empty());
+        Checkpoint middle = CheckpointStore.read(out.resolve("chunk-whole-ckpt/ckpt-000000000020").toString(),
+                new Configuration());
+        TrainingResult resumed = run(config("chunk-resumed", "training.state-chunk=64m", "training.epochs=2"),
+                Optional.of(middle));
+        assertEquals(middle.state().chunkFloats(), resumed.finalVersion().chunkFloats());
+        assertTrue(Arrays.equals(finalState(whole).params(), finalState(resumed).params()), "parameters differ");
+        assertTrue(Arrays.equals(finalState(whole).updaterState(), finalState(resumed).updaterState()),
+                "optimizer state differs");
+    }
+
+    /**
      * training.max-iterations cuts a run between two due checkpoints, mid-epoch: its last state is checkpointed all
      * the same, and a resume with the cap lifted ends bit for bit where the uncut run ends.
      */
