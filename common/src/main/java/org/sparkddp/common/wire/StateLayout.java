@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
 import java.util.zip.CRC32C;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sparkddp.common.model.TrainableNetwork;
@@ -73,15 +74,9 @@ public record StateLayout(long paramCount, long updaterCount, int chunkFloats) i
         return c % workers;
     }
 
-    /** The chunks rank {@code rank} of {@code workers} stores at a stage's end, ascending: {@code rank, rank + W, ...}. */
+    /** The chunks rank {@code rank} of {@code workers} stores at a stage's end, ascending ({@link #owner}). */
     public int[] ownedBy(int rank, int workers) {
-        int chunks = chunks();
-        int mine = rank < chunks ? (chunks - rank + workers - 1) / workers : 0;
-        int[] owned = new int[mine];
-        for (int i = 0; i < mine; i++) {
-            owned[i] = rank + i * workers;
-        }
-        return owned;
+        return IntStream.range(0, chunks()).filter(c -> owner(c, workers) == rank).toArray();
     }
 
     /** Chunk {@code c} of {@code state}, copied into a new little-endian buffer of its own (position 0). */
@@ -157,7 +152,7 @@ public record StateLayout(long paramCount, long updaterCount, int chunkFloats) i
      */
     @FunctionalInterface
     public interface Floats {
-        /** Floats {@code [from, to)} of the parameters (or, {@code updater}, the optimizer state): writes change them. */
+        /** Floats {@code [from, to)} of the parameters (or, {@code updater}, the optimizer state), writable. */
         FloatBuffer window(boolean updater, long from, long to);
 
         /** A network's parameters and optimizer state, in place (zero-copy views of its native memory). */

@@ -59,8 +59,8 @@ final class Manifest {
         try {
             chunks = new StateLayout(params, updater, (int) chunkFloats).chunks();
         } catch (ArithmeticException e) { // more chunks than an int counts: no state this version writes
-            throw new InvalidDataException(metaFile, key + ": is corrupt (" + (params + updater) + " floats in chunks of "
-                    + chunkFloats + ")");
+            throw new InvalidDataException(metaFile, key + ": is corrupt (" + (params + updater)
+                    + " floats in chunks of " + chunkFloats + ")");
         }
         if (crcs.size() != chunks || entry.path("chunks").asLong(-1) != chunks) {
             throw new InvalidDataException(metaFile, key + ": lists " + crcs.size() + " chunk checksums and "

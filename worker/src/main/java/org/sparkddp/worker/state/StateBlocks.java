@@ -16,8 +16,8 @@ import scala.reflect.ClassTag$;
  *
  * <p>Every rank holds the whole state when a stage ends, so the ranks split the storing as {@link StateLayout} says
  * (its chunks do not depend on W), each chunk {@code c} under {@code RDDBlockId(blockRdd, c)} and, on a cluster,
- * replicated to a second executor so that losing one executor loses no chunk. The block manager master learns every block, so any executor can read
- * any chunk ({@link BlockChunks}).
+ * replicated to a second executor so that losing one executor loses no chunk. The block manager master learns every
+ * block, so any executor can read any chunk ({@link BlockChunks}).
  */
 public final class StateBlocks {
     private StateBlocks() {
