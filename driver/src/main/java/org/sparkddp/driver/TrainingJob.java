@@ -40,7 +40,6 @@ import org.sparkddp.driver.data.TrainingShards;
 import org.sparkddp.driver.output.ConsoleProgress;
 import org.sparkddp.driver.output.MetricsLog;
 import org.sparkddp.driver.output.ModelFile;
-import org.sparkddp.driver.output.ModelFileJob;
 import org.sparkddp.driver.output.OutputDirectory;
 import org.sparkddp.driver.output.Summary;
 import org.sparkddp.driver.report.TrainingReport;
@@ -51,7 +50,6 @@ import org.sparkddp.driver.train.RunPosition;
 import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.driver.train.TrainingListener;
 import org.sparkddp.driver.train.TrainingResult;
-import org.sparkddp.worker.state.StateSource;
 
 /**
  * One training job from loaded data to written outputs, on a SparkContext it is given (the command line owns
@@ -274,7 +272,7 @@ public final class TrainingJob {
 
         // Under early stopping, the best epoch's state rather than the last one.
         // model.zip is written by one executor task from the state's chunks; the driver never holds it.
-        ModelFileJob.write(sc, saving, output, prepared.network(), StateSource.stored(result.modelVersion()));
+        ModelFile.write(sc, saving, output, prepared.network(), result.modelVersion());
         metrics.flush();
         Summary.Provenance provenance = new Summary.Provenance(Version.get(), startedAt, sc.master(),
                 loaded.resolvedJson(), initial.paramCount(), prepared.data().train().size(),

@@ -3,6 +3,7 @@ package org.sparkddp.it;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.it.Distributed.finalState;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +32,8 @@ class AugmentationTest extends LocalSparkTest {
         TrainingResult again = Distributed.train(sc, data, config("data.augment.horizontal-flip=true",
                 "data.augment.max-shift=2"));
         assertEquals(6, flipped.iterations());
-        assertArrayEquals(flipped.finalState().params(), again.finalState().params(), "the same draws on a rerun");
-        double moved = Tolerances.maxAbsoluteError(plain.finalState().params(), flipped.finalState().params());
+        assertArrayEquals(finalState(flipped).params(), finalState(again).params(), "the same draws on a rerun");
+        double moved = Tolerances.maxAbsoluteError(finalState(plain).params(), finalState(flipped).params());
         assertTrue(moved > 1e-3, "augmented training moved the parameters only " + moved + " from plain training");
     }
 }

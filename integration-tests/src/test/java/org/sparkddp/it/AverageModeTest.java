@@ -3,6 +3,7 @@ package org.sparkddp.it;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.it.Distributed.finalState;
 
 import org.junit.jupiter.api.Test;
 import org.sparkddp.driver.train.TrainingResult;
@@ -20,7 +21,7 @@ class AverageModeTest extends LocalSparkTest {
             "training.max-iterations=20", "training.epochs=2"};
         TrainingResult sync = train(concat(common, "training.mode=sync"));
         TrainingResult average = train(concat(common, "training.mode=average", "training.average-every=1"));
-        double difference = Tolerances.maxAbsoluteError(sync.finalState().params(), average.finalState().params());
+        double difference = Tolerances.maxAbsoluteError(finalState(sync).params(), finalState(average).params());
         assertTrue(difference <= 1e-5, "max absolute parameter difference " + difference);
         assertEquals(sync.iterations(), average.iterations());
         float[] syncLosses = sync.stages().get(0).losses();
@@ -35,8 +36,8 @@ class AverageModeTest extends LocalSparkTest {
         TrainingResult second = train(settings);
         assertTrue(first.test().accuracy() >= 0.70, "test accuracy " + first.test().accuracy());
         assertTrue(first.epochs().get(3).trainLoss() < first.epochs().get(0).trainLoss());
-        assertArrayEquals(first.finalState().params(), second.finalState().params(), 0f);
-        assertArrayEquals(first.finalState().updaterState(), second.finalState().updaterState(), 0f);
+        assertArrayEquals(finalState(first).params(), finalState(second).params(), 0f);
+        assertArrayEquals(finalState(first).updaterState(), finalState(second).updaterState(), 0f);
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -22,11 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.util.ModelSerializer;
 import org.sparkddp.common.model.NetworkFactory;
-import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.Main;
 import org.sparkddp.driver.TrainingJob;
-import org.sparkddp.driver.output.ModelFile;
 
 /**
  * Bad input is normal input: each case exits non-zero with one line that names the file, line or key at fault,
@@ -373,17 +372,17 @@ class BadInputTest {
     }
 
     /**
-     * {@code dir/saved-model.zip}: the default network for the subset, untrained, written as training writes its
-     * model but without Spark. (Named so that the check for outputs left behind does not take it for one.)
+     * {@code dir/saved-model.zip}: the default network for the subset, untrained, in the format training writes its
+     * model in (DL4J's, with the updater state) but without Spark. (Named so that the check for outputs left behind
+     * does not take it for one.)
      */
     private static Path model(Path dir, String... overrides) throws IOException {
         Path out = dir.resolve("model-source");
         TrainingJob.Prepared prepared = new TrainingJob(TestData.config(out, overrides), new Configuration(),
                 new PrintStream(OutputStream.nullOutputStream()), false).prepare();
-        ModelFile.write(prepared.output(), prepared.network(),
-                ModelState.capture(NetworkFactory.build(prepared.network()), 0, 0));
-        Path model = Files.move(out.resolve(ModelFile.NAME), dir.resolve("saved-model.zip"));
-        Files.delete(out);
+        Path model = dir.resolve("saved-model.zip");
+        ModelSerializer.writeModel(NetworkFactory.build(prepared.network()).dl4jModel(), model.toFile(), true);
+        Files.deleteIfExists(out);
         return model;
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.it.Distributed.finalState;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
@@ -91,13 +92,32 @@ class CheckpointResumeTest extends LocalSparkTest {
         TrainingResult resumed = run(config("resumed-" + variant, settings), Optional.of(middle));
 
         assertEquals(whole.iterations(), resumed.iterations());
-        assertTrue(Arrays.equals(whole.finalState().params(), resumed.finalState().params()), "parameters differ");
-        assertTrue(Arrays.equals(whole.finalState().updaterState(), resumed.finalState().updaterState()),
+        assertTrue(Arrays.equals(finalState(whole).params(), finalState(resumed).params()), "parameters differ");
+        assertTrue(Arrays.equals(finalState(whole).updaterState(), finalState(resumed).updaterState()),
                 "optimizer state differs");
         assertEquals(whole.test().accuracy(), resumed.test().accuracy(), 0.0);
         // The resumed run's metrics carry on from the checkpoint's: every epoch is there once.
         List<String> metrics = Files.readAllLines(out.resolve("resumed-" + variant + "-out/metrics.jsonl"));
         assertEquals(3, metrics.stream().filter(l -> l.contains("\"type\":\"epoch\"")).count());
+    }
+
+    /**
+     * A resume with another training.state-chunk keeps the checkpoint's cut: the ranks store, and the driver names,
+     * the states that follow with the geometry of the state they start from, so the resumed run ends bit for bit
+     * where the uninterrupted one does.
+     */
+    @Test
+    void aResumeWithAnotherStateChunkKeepsTheCheckpointsCutAndEndsBitForBit() throws IOException {
+        TrainingResult whole = run(config("chunk-whole", "training.state-chunk=4k", "training.epochs=2"),
+                Optional.empty());
+        Checkpoint middle = CheckpointStore.read(out.resolve("chunk-whole-ckpt/ckpt-000000000020").toString(),
+                new Configuration());
+        TrainingResult resumed = run(config("chunk-resumed", "training.state-chunk=64m", "training.epochs=2"),
+                Optional.of(middle));
+        assertEquals(middle.state().chunkFloats(), resumed.finalVersion().chunkFloats());
+        assertTrue(Arrays.equals(finalState(whole).params(), finalState(resumed).params()), "parameters differ");
+        assertTrue(Arrays.equals(finalState(whole).updaterState(), finalState(resumed).updaterState()),
+                "optimizer state differs");
     }
 
     /**
@@ -116,8 +136,8 @@ class CheckpointResumeTest extends LocalSparkTest {
         assertEquals(25, last.state().iteration());
         TrainingResult resumed = run(config("cut-resumed"), Optional.of(last));
         assertEquals(48, resumed.iterations());
-        assertTrue(Arrays.equals(whole.finalState().params(), resumed.finalState().params()), "parameters differ");
-        assertTrue(Arrays.equals(whole.finalState().updaterState(), resumed.finalState().updaterState()),
+        assertTrue(Arrays.equals(finalState(whole).params(), finalState(resumed).params()), "parameters differ");
+        assertTrue(Arrays.equals(finalState(whole).updaterState(), finalState(resumed).updaterState()),
                 "optimizer state differs");
     }
 

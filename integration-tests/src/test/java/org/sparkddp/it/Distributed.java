@@ -9,6 +9,7 @@ import org.sparkddp.common.config.TrainingConfig;
 import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.train.CheckpointSink;
@@ -24,6 +25,11 @@ final class Distributed {
     static NetworkSpec spec(ConfigLoader.Loaded loaded, Datasets data) {
         var c = loaded.config();
         return NetworkSpec.of(c, data.train().inputShape(), data.train().targetWidth());
+    }
+
+    /** The floats of the run's final state, fetched from the executors (a Spark job). */
+    static ModelState finalState(TrainingResult result) {
+        return result.fetch(result.finalVersion());
     }
 
     static TrainingResult train(JavaSparkContext sc, Datasets data, ConfigLoader.Loaded loaded) {

@@ -2,6 +2,7 @@ package org.sparkddp.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.it.Distributed.finalState;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -67,10 +68,10 @@ class HungRankTest extends FaultInjectionTest {
         System.out.printf("hung rank (%s): failed attempt %.2f s, hung task released after %.2f s%n", mode,
                 first.failedNanos() / 1e9, hungNanos.get() / 1e9);
 
-        assertEquals(undisturbed.finalState().iteration(), retried.finalState().iteration());
-        assertTrue(Arrays.equals(undisturbed.finalState().params(), retried.finalState().params()),
+        assertEquals(finalState(undisturbed).iteration(), finalState(retried).iteration());
+        assertTrue(Arrays.equals(finalState(undisturbed).params(), finalState(retried).params()),
                 "parameters differ after the retry");
-        assertTrue(Arrays.equals(undisturbed.finalState().updaterState(), retried.finalState().updaterState()),
+        assertTrue(Arrays.equals(finalState(undisturbed).updaterState(), finalState(retried).updaterState()),
                 "optimizer state differs");
     }
 }

@@ -2,6 +2,7 @@ package org.sparkddp.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.it.Distributed.finalState;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -77,7 +78,7 @@ class ModelTrainingTest extends LocalSparkTest {
 
         // Its model.zip (a ComputationGraph) reads back through spark-ddp's validated reader to the same outputs.
         TrainableNetwork network = NetworkFactory.build(Distributed.spec(loaded, data));
-        result.finalState().applyTo(network);
+        finalState(result).applyTo(network);
         Path zip = out.resolve("resnet.zip");
         ModelSerializer.writeModel(network.dl4jModel(), zip.toFile(), true);
         ModelArchive.Restored restored = ModelArchive.read(zip.toString(), new Configuration());

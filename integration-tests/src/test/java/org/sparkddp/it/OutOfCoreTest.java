@@ -2,6 +2,7 @@ package org.sparkddp.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.it.Distributed.finalState;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
@@ -55,8 +56,8 @@ class OutOfCoreTest extends LocalSparkTest {
                 "shards spilled: " + (SpilledBytes.spilledInThisJvm() - spilledBefore));
 
         assertEquals(inMemory.iterations(), onDisk.iterations());
-        assertTrue(Arrays.equals(inMemory.finalState().params(), onDisk.finalState().params()), "parameters differ");
-        assertTrue(Arrays.equals(inMemory.finalState().updaterState(), onDisk.finalState().updaterState()),
+        assertTrue(Arrays.equals(finalState(inMemory).params(), finalState(onDisk).params()), "parameters differ");
+        assertTrue(Arrays.equals(finalState(inMemory).updaterState(), finalState(onDisk).updaterState()),
                 "optimizer state differs");
         assertEquals(inMemory.test().accuracy(), onDisk.test().accuracy(), 0.0);
         JsonNode summary = Json.parse(java.nio.file.Files.readString(out.resolve("on-disk/summary.json")));
@@ -84,7 +85,7 @@ class OutOfCoreTest extends LocalSparkTest {
         TrainingResult spilled = train("split-on-disk", onDisk);
         assertTrue(SpilledBytes.spilledInThisJvm() - spilledBefore >= 4,
                 "shards spilled: " + (SpilledBytes.spilledInThisJvm() - spilledBefore));
-        assertTrue(Arrays.equals(inMemory.finalState().params(), spilled.finalState().params()), "parameters differ");
+        assertTrue(Arrays.equals(finalState(inMemory).params(), finalState(spilled).params()), "parameters differ");
     }
 
     @Test

@@ -28,15 +28,13 @@ import org.sparkddp.common.wire.StateVersion;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.sparkddp.driver.Main;
 import org.sparkddp.driver.TrainingJob;
-import org.sparkddp.driver.output.ModelFileJob;
+import org.sparkddp.driver.output.ModelFile;
 import org.sparkddp.driver.spark.DriverResultBytes;
-import org.sparkddp.worker.state.StateSource;
 import org.sparkddp.driver.checkpoint.Checkpoint;
 import org.sparkddp.driver.checkpoint.CheckpointStore;
 import org.sparkddp.driver.checkpoint.DriverStates;
 import org.sparkddp.driver.checkpoint.SparkChunkWriter;
 import org.sparkddp.driver.train.JobDeadline;
-import org.sparkddp.worker.state.ChunkSource;
 import org.sparkddp.worker.state.CorruptChunkException;
 
 /**
@@ -71,11 +69,11 @@ class ParallelCheckpointTest extends LocalSparkTest {
 
     /** Writes a checkpoint of {@code state} (and {@code best}) as the training job does, from the driver's state. */
     private String write(CheckpointStore store, ModelState state, Optional<ModelState> best) throws IOException {
-        try (DriverStates states = DriverStates.withChunks(CHUNK)) {
-            StateVersion current = states.broadcast(sc, "run", state);
-            Optional<StateVersion> bestVersion = best.map(b -> states.broadcast(sc, "run", b));
+        try (DriverStates states = DriverStates.withChunks(sc, CHUNK)) {
+            StateVersion current = states.put("run", state);
+            Optional<StateVersion> bestVersion = best.map(b -> states.put("run", b));
             return store.write(current, Map.of("iteration", state.iteration(), "seed", 42), bestVersion,
-                    new SparkChunkWriter(sc, deadline(), states.source()));
+                    new SparkChunkWriter(sc, deadline()));
         }
     }
 
@@ -126,7 +124,8 @@ class ParallelCheckpointTest extends LocalSparkTest {
         StateVersion files = read.state();
         assertEquals(StateVersion.Home.FILES, files.home());
         assertEquals(31, files.chunks()); // 30,021 floats in chunks of 1,000
-        assertTrue(files.chunkFrom(10) < PARAMS && files.chunkTo(10) > PARAMS, "no chunk straddles the boundary");
+        assertTrue(files.layout().chunkFrom(10) < PARAMS && files.layout().chunkTo(10) > PARAMS,
+                "no chunk straddles the boundary");
         assertEquals(20, files.iteration());
         assertEquals(1, files.epoch());
         assertEquals(42, read.meta().path("seed").asInt());
@@ -147,8 +146,7 @@ class ParallelCheckpointTest extends LocalSparkTest {
         // A second checkpoint written from the first one's files: the tasks read each chunk on the executors
         // (FileChunks, CRC-checked) and stream it to the new file, which must be the same state.
         CheckpointStore copies = CheckpointStore.open(out.resolve("copy").toString(), 3, new Configuration());
-        copies.write(files, Map.of("iteration", 20), Optional.empty(), new SparkChunkWriter(sc, deadline(),
-                ChunkSource.STORED));
+        copies.write(files, Map.of("iteration", 20), Optional.empty(), new SparkChunkWriter(sc, deadline()));
         Checkpoint copy = CheckpointStore.read(out.resolve("copy").toString(), new Configuration());
         assertArrayEquals(files.crcs(), copy.state().crcs());
         assertBitwise(state, DriverStates.fetch(copy.state()));
@@ -186,13 +184,13 @@ class ParallelCheckpointTest extends LocalSparkTest {
         Files.deleteIfExists(dir.resolve(".state-00007.bin.crc")); // else Hadoop's own local checksum finds it first
         Checkpoint checkpoint = CheckpointStore.read(dir.toString(), new Configuration()); // the listing is fine
 
-        // On the driver (the stopgap resume) and on an executor (a task reading the state) alike.
+        // In the test's JVM (DriverStates) and on an executor (a task reading the state) alike.
         CorruptChunkException onDriver = assertThrows(CorruptChunkException.class,
                 () -> DriverStates.fetch(checkpoint.state()));
         assertEquals("file:" + seventh + ": is corrupt: its checksum does not match", onDriver.getMessage());
         CheckpointStore copies = CheckpointStore.open(out.resolve("flipped-copy").toString(), 3, new Configuration());
         Exception onExecutor = assertThrows(Exception.class, () -> copies.write(checkpoint.state(), Map.of(),
-                Optional.empty(), new SparkChunkWriter(sc, deadline(), ChunkSource.STORED)));
+                Optional.empty(), new SparkChunkWriter(sc, deadline())));
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         assertEquals(2, Main.report(onExecutor, new PrintStream(err, true, StandardCharsets.UTF_8)));
         assertEquals("spark-ddp: error: file:" + seventh + ": is corrupt: its checksum does not match\n",
@@ -254,15 +252,14 @@ class ParallelCheckpointTest extends LocalSparkTest {
         }
         ModelState state = new ModelState(params, updater, 37, 2);
         CheckpointStore store = CheckpointStore.open(out.resolve("model-ckpt").toString(), 1, new Configuration());
-        try (DriverStates states = DriverStates.withChunks(100_000)) { // several chunks, one straddling
-            store.write(states.broadcast(sc, "run", state), Map.of("iteration", 37), Optional.empty(),
-                    new SparkChunkWriter(sc, deadline(), states.source()));
+        try (DriverStates states = DriverStates.withChunks(sc, 100_000)) { // several chunks, one straddling
+            store.write(states.put("run", state), Map.of("iteration", 37), Optional.empty(),
+                    new SparkChunkWriter(sc, deadline()));
         }
         StateVersion files = CheckpointStore.read(out.resolve("model-ckpt").toString(), new Configuration()).state();
         assertTrue(files.chunks() > 2, files.toString());
 
-        long size = ModelFileJob.write(sc, deadline(), prepared.output(), prepared.network(),
-                StateSource.stored(files));
+        long size = ModelFile.write(sc, deadline(), prepared.output(), prepared.network(), files);
         Path zip = out.resolve("model-out/model.zip");
         assertEquals(Files.size(zip), size);
         MultiLayerNetwork model = MultiLayerNetwork.load(zip.toFile(), true);

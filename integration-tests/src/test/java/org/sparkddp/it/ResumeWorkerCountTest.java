@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.it.Distributed.finalState;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
@@ -97,8 +98,8 @@ class ResumeWorkerCountTest extends LocalSparkTest {
         assertEquals(2, resizes.get(0).path("to").asInt(), resizes.toString());
 
         assertEquals(48, resumed.iterations());
-        assertArrayEquals(grown.finalState().params(), resumed.finalState().params(), "parameters");
-        assertArrayEquals(grown.finalState().updaterState(), resumed.finalState().updaterState(), "optimizer state");
+        assertArrayEquals(finalState(grown).params(), finalState(resumed).params(), "parameters");
+        assertArrayEquals(finalState(grown).updaterState(), finalState(resumed).updaterState(), "optimizer state");
     }
 
     @Test
@@ -109,8 +110,8 @@ class ResumeWorkerCountTest extends LocalSparkTest {
         TrainingResult shrunk = run(config("shrunk", "training.workers=1"), Optional.of(epoch1));
 
         assertEquals(48, shrunk.iterations());
-        float[] expected = whole.finalState().params();
-        float[] actual = shrunk.finalState().params();
+        float[] expected = finalState(whole).params();
+        float[] actual = finalState(shrunk).params();
         double relative = Tolerances.maxRelativeError(expected, actual, 1e-3);
         System.out.printf(Locale.ROOT, "resumed on 1 worker from the 2-worker checkpoint of iteration 16: after 48"
                 + " iterations, parameters within %.3g (relative) and %.3g (absolute) of the undisturbed run%n",

@@ -2,6 +2,7 @@ package org.sparkddp.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.it.Distributed.finalState;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -122,9 +123,9 @@ class StageBoundaryTest extends LocalSparkTest {
 
     static void assertSameState(TrainingResult expected, TrainingResult actual) {
         assertEquals(expected.iterations(), actual.iterations());
-        assertEquals(expected.finalState().iteration(), actual.finalState().iteration());
-        assertTrue(Arrays.equals(expected.finalState().params(), actual.finalState().params()), "parameters differ");
-        assertTrue(Arrays.equals(expected.finalState().updaterState(), actual.finalState().updaterState()),
+        assertEquals(finalState(expected).iteration(), finalState(actual).iteration());
+        assertTrue(Arrays.equals(finalState(expected).params(), finalState(actual).params()), "parameters differ");
+        assertTrue(Arrays.equals(finalState(expected).updaterState(), finalState(actual).updaterState()),
                 "optimizer state differs");
     }
 }

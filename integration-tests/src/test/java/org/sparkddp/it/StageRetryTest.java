@@ -2,6 +2,7 @@ package org.sparkddp.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.it.Distributed.finalState;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,9 +26,9 @@ import org.sparkddp.worker.stage.FaultInjection;
  */
 class StageRetryTest extends FaultInjectionTest {
     private ModelState train(String mode) {
-        return Distributed.train(sc, data, TestData.config(out, MASTER, "training.mode=" + mode,
+        return finalState(Distributed.train(sc, data, TestData.config(out, MASTER, "training.mode=" + mode,
                 "training.average-every=3", "training.epochs=2", "training.max-iterations=20",
-                "training.iterations-per-stage=12")).finalState();
+                "training.iterations-per-stage=12")));
     }
 
     @ParameterizedTest

@@ -3,6 +3,7 @@ package org.sparkddp.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.it.Distributed.finalState;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,11 +22,13 @@ import org.sparkddp.common.config.ValidationConfig;
 import org.sparkddp.common.error.DeterministicFailure;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
+import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.data.ShardedData;
-import org.sparkddp.driver.state.ExecutorStates;
+import org.sparkddp.driver.checkpoint.DriverStates;
+import org.sparkddp.driver.state.StateFetch;
 import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.train.StageRecord;
 import org.sparkddp.driver.train.StartState;
@@ -71,11 +74,26 @@ class StateOnExecutorsTest extends LocalSparkTest {
         }
     }
 
-    /** Drops every idle replica after each stage, so that each stage loads its state from the blocks. */
-    private static final class DropReplicas implements TrainingListener {
+    /**
+     * Evicts the run's idle replicas after each stage, so that each stage loads its state from the blocks: the pool
+     * keeps the replicas of its {@link ReplicaPool#RUNS_KEPT} most recently used runs, so a replica borrowed and
+     * given back for that many other runs pushes the run's out (local mode: the driver's JVM is the executor's).
+     */
+    private final class EvictReplicas implements TrainingListener {
+        private final NetworkSpec small = Distributed.spec(TestData.config(out), data);
+        private final StateVersion fresh;
+
+        EvictReplicas() {
+            TrainableNetwork network = NetworkFactory.build(small);
+            fresh = new StateVersion("evict", 0, 0, 0, network.params().length(), network.updaterState().length(),
+                    4096, new long[0], StateVersion.Home.FRESH, -1, null);
+        }
+
         @Override
         public void onStage(StageRecord stage, int iterationsInEpoch, int epochs) {
-            ReplicaPool.dropAll(); // local mode: the driver's JVM is the executor's
+            for (int i = 0; i < ReplicaPool.RUNS_KEPT; i++) {
+                ReplicaPool.borrow("evict-" + i, small, fresh).close();
+            }
         }
     }
 
@@ -103,7 +121,7 @@ class StateOnExecutorsTest extends LocalSparkTest {
         }
         assertEquals(6, result.iterations());
         StateVersion reached = result.finalVersion();
-        long stateBytes = reached.totalFloats() * Float.BYTES;
+        long stateBytes = reached.layout().totalFloats() * Float.BYTES;
         assertTrue(reached.paramCount() > 1_000_000, reached.toString());
         assertTrue(reached.chunks() > 100, reached.toString());
 
@@ -124,7 +142,7 @@ class StateOnExecutorsTest extends LocalSparkTest {
                 + stateBytes);
 
         // The state, fetched from the blocks only now, is the one single-process DL4J reaches.
-        ModelState state = result.finalState();
+        ModelState state = finalState(result);
         MultiLayerNetwork single = SingleMachine.train(Distributed.spec(loaded, data), data.train(),
                 loaded.config().training());
         double params = Tolerances.maxAbsoluteError(single.params().toFloatVector(), state.params());
@@ -137,11 +155,11 @@ class StateOnExecutorsTest extends LocalSparkTest {
     void loadingEachStagesStateFromTheBlocksIsBitwiseTheReplicasOwn() {
         ConfigLoader.Loaded loaded = TestData.config(out, LARGE);
         TrainingResult kept = train(loaded, List.of());
-        TrainingResult loadedEachStage = train(loaded, List.of(new DropReplicas()));
+        TrainingResult loadedEachStage = train(loaded, List.of(new EvictReplicas()));
         assertEquals(kept.iterations(), loadedEachStage.iterations());
-        assertTrue(Arrays.equals(kept.finalState().params(), loadedEachStage.finalState().params()),
+        assertTrue(Arrays.equals(finalState(kept).params(), finalState(loadedEachStage).params()),
                 "parameters differ");
-        assertTrue(Arrays.equals(kept.finalState().updaterState(), loadedEachStage.finalState().updaterState()),
+        assertTrue(Arrays.equals(finalState(kept).updaterState(), finalState(loadedEachStage).updaterState()),
                 "optimizer state differs");
         assertEquals(kept.finalVersion().iteration(), loadedEachStage.finalVersion().iteration());
         assertTrue(Arrays.equals(kept.finalVersion().crcs(), loadedEachStage.finalVersion().crcs()),
@@ -154,9 +172,9 @@ class StateOnExecutorsTest extends LocalSparkTest {
     void aStateLostOnEveryExecutorFailsWithOneDeterministicLine() {
         NetworkSpec spec = Distributed.spec(TestData.config(out), data);
         ModelState fresh = ModelState.capture(NetworkFactory.build(spec), 3, 0);
-        try (ExecutorStates states = new ExecutorStates(sc, "lost-" + System.nanoTime(), 4096, spec)) {
-            StateVersion state = states.put(fresh);
-            assertEquals(fresh, states.fetch(state), "the state before its blocks are removed");
+        try (DriverStates states = DriverStates.withChunks(sc, 4096)) {
+            StateVersion state = states.put("lost-" + System.nanoTime(), fresh);
+            assertEquals(fresh, StateFetch.fetch(sc, spec, state), "the state before its blocks are removed");
             sc.sc().env().blockManager().master().removeRdd(state.blockRdd(), true);
             RuntimeException lost = assertThrows(RuntimeException.class, () -> StateChunks.read(state, 1));
             assertTrue(lost instanceof DeterministicFailure, lost.getClass().getName());

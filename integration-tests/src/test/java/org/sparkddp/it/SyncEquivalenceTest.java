@@ -3,6 +3,7 @@ package org.sparkddp.it;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.it.Distributed.finalState;
 
 import java.util.Arrays;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -36,8 +37,8 @@ class SyncEquivalenceTest extends LocalSparkTest {
 
         // After one Adam step from zero state, the first moment is exactly (1 - beta1) * gradient / batchSize,
         // so the updater state exposes the distributed, summed and averaged gradient without a test hook.
-        float[] state = result.finalState().updaterState();
-        int n = result.finalState().params().length;
+        float[] state = finalState(result).updaterState();
+        int n = finalState(result).params().length;
         assertEquals(2 * n, state.length, "Adam keeps two moments per parameter");
         float[] distributed = new float[n];
         for (int i = 0; i < n; i++) {
@@ -70,7 +71,7 @@ class SyncEquivalenceTest extends LocalSparkTest {
         assertEquals(20, result.iterations());
         MultiLayerNetwork single = SingleMachine.train(spec(loaded), data.train(), loaded.config().training());
         float[] expected = single.params().toFloatVector();
-        double absolute = Tolerances.maxAbsoluteError(expected, result.finalState().params());
+        double absolute = Tolerances.maxAbsoluteError(expected, finalState(result).params());
         assertTrue(absolute <= 1e-5, "max absolute parameter difference " + absolute);
     }
 
@@ -89,7 +90,7 @@ class SyncEquivalenceTest extends LocalSparkTest {
         assertEquals(engine.equals("auto"), Engines.replicasBuilt() > engineReplicas,
                 "replicas the engine computed, with training.engine=" + engine);
         MultiLayerNetwork single = SingleMachine.train(spec(loaded), data.train(), loaded.config().training());
-        double params = Tolerances.maxAbsoluteError(single.params().toFloatVector(), result.finalState().params());
+        double params = Tolerances.maxAbsoluteError(single.params().toFloatVector(), finalState(result).params());
         assertTrue(params <= 1e-4, "max absolute parameter difference " + params);
         assertEquals(single.getIterationCount(), result.iterations());
     }
@@ -100,17 +101,17 @@ class SyncEquivalenceTest extends LocalSparkTest {
                 "training.max-iterations=10");
         TrainingResult result = distributed(loaded);
         MultiLayerNetwork single = SingleMachine.train(spec(loaded), data.train(), loaded.config().training());
-        assertArrayEquals(single.params().toFloatVector(), result.finalState().params(), 1e-6f);
+        assertArrayEquals(single.params().toFloatVector(), finalState(result).params(), 1e-6f);
     }
 
     @Test
     void shardedOptimizerIsBitIdenticalToTheReplicatedOne() {
         String[] settings = {"optimizer.name=adam", "training.batch-size=127", "training.max-iterations=24",
             "training.epochs=2", "training.iterations-per-stage=7"};
-        ModelState sharded = distributed(TestData.config(out, with(settings, "training.sharded-optimizer=true")))
-                .finalState();
-        ModelState replicated = distributed(TestData.config(out, with(settings, "training.sharded-optimizer=false")))
-                .finalState();
+        ModelState sharded = finalState(distributed(TestData.config(out, with(settings,
+                "training.sharded-optimizer=true"))));
+        ModelState replicated = finalState(distributed(TestData.config(out, with(settings,
+                "training.sharded-optimizer=false"))));
         assertTrue(Arrays.equals(replicated.params(), sharded.params()), "parameters differ");
         assertTrue(Arrays.equals(replicated.updaterState(), sharded.updaterState()), "optimizer states differ");
     }
@@ -126,8 +127,8 @@ class SyncEquivalenceTest extends LocalSparkTest {
         ConfigLoader.Loaded whole = TestData.config(out, "training.max-iterations=24", "training.epochs=2");
         ConfigLoader.Loaded split = TestData.config(out, "training.max-iterations=24", "training.epochs=2",
                 "training.iterations-per-stage=7");
-        ModelState a = distributed(whole).finalState();
-        ModelState b = distributed(split).finalState();
+        ModelState a = finalState(distributed(whole));
+        ModelState b = finalState(distributed(split));
         // The state crosses stage boundaries as exact floats and the ring's reduction order is fixed: bitwise equal.
         assertTrue(Arrays.equals(a.params(), b.params()), "parameters differ");
         assertTrue(Arrays.equals(a.updaterState(), b.updaterState()), "updater states differ");

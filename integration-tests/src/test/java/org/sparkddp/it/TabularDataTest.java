@@ -32,7 +32,7 @@ import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.TrainingJob;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.data.ShardedData;
-import org.sparkddp.driver.state.ExecutorStates;
+import org.sparkddp.driver.checkpoint.DriverStates;
 import org.sparkddp.driver.output.Json;
 import org.sparkddp.driver.train.TrainingResult;
 import org.sparkddp.worker.stage.EvaluateTask;
@@ -118,9 +118,8 @@ class TabularDataTest extends LocalSparkTest {
                 .add(test).result();
         String runId = "tabular-" + System.nanoTime();
         try (ShardedData shards = ShardedData.forEvaluation(sc, test, 3, "regression test");
-             ExecutorStates states = new ExecutorStates(sc, runId, 1024, spec)) {
-            StateVersion state = states.put(ModelState.capture(network, 0, 0));
-            states.hold(ExecutorStates.Role.CURRENT, state);
+             DriverStates states = DriverStates.withChunks(sc, 1024)) {
+            StateVersion state = states.put(runId, ModelState.capture(network, 0, 0));
             HeldOutMetrics distributed = shards.rdd()
                     .mapPartitions(new EvaluateTask(runId, spec, state, shards.metrics()))
                     .treeReduce(HeldOutMetrics::merge);

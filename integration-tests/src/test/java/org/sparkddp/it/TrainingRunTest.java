@@ -3,6 +3,7 @@ package org.sparkddp.it;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.it.Distributed.finalState;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
@@ -95,7 +96,7 @@ class TrainingRunTest extends LocalSparkTest {
 
         // model.zip is DL4J's own format: plain DL4J loads it and scores the test set exactly as we reported.
         MultiLayerNetwork model = MultiLayerNetwork.load(dir.resolve("model.zip").toFile(), true);
-        assertArrayEquals(result.finalState().params(), model.params().toFloatVector(), 0f);
+        assertArrayEquals(finalState(result).params(), model.params().toFloatVector(), 0f);
         Datasets data = Datasets.load(loaded.config().data(), TargetKind.CLASS_INDEX, new Configuration());
         int[] all = java.util.stream.IntStream.range(0, data.test().size()).toArray();
         DataSet test = Minibatches.assemble(data.test(), all);

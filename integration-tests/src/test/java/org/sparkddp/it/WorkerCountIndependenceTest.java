@@ -3,6 +3,7 @@ package org.sparkddp.it;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.it.Distributed.finalState;
 
 import java.util.List;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -43,13 +44,13 @@ class WorkerCountIndependenceTest extends LocalSparkTest {
         for (int workers = 1; workers <= 3; workers++) {
             TrainingResult result = Distributed.train(sc, data, config(workers, "auto"));
             assertEquals(20, result.iterations());
-            params[workers] = result.finalState().params();
+            params[workers] = finalState(result).params();
             double error = Tolerances.maxAbsoluteError(reference, params[workers]);
             assertTrue(error <= TOLERANCE, workers + " workers: max absolute parameter difference " + error);
         }
         // One worker on DL4J's layers and updater is single-process DL4J on the same batches, to the bit. (The CPU
         // engine's products and sums round differently: within the tolerance above.)
-        assertArrayEquals(reference, Distributed.train(sc, data, config(1, "dl4j")).finalState().params());
+        assertArrayEquals(reference, finalState(Distributed.train(sc, data, config(1, "dl4j"))).params());
     }
 
     @Test

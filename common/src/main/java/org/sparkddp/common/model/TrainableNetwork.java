@@ -11,9 +11,9 @@ import org.nd4j.linalg.dataset.DataSet;
  *
  * <p>Lifecycle of one optimizer step: {@link #computeGradient} (or {@link #clearGradient} for an empty share),
  * then anything may rewrite {@link #gradients()} (the distributed sum), then {@link #step}. Not thread-safe: one
- * task uses a replica at a time.
+ * task uses a replica at a time. {@link #close} ends its life.
  */
-public interface TrainableNetwork {
+public interface TrainableNetwork extends AutoCloseable {
     /** Flat parameter vector; a view, so writes change the network. */
     INDArray params();
 
@@ -63,4 +63,13 @@ public interface TrainableNetwork {
 
     /** The underlying DL4J model, for saving. */
     Model dl4jModel();
+
+    /**
+     * Frees the native memory the network holds besides DL4J's own arrays (the CPU engine's buffers) at once,
+     * instead of when a GC happens to run; the network must not be used after. Nothing to free for DL4J's layers,
+     * whose arrays ND4J frees when they are collected.
+     */
+    @Override
+    default void close() {
+    }
 }

@@ -7,8 +7,9 @@ import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.common.nd.NativeArrays;
 
 /**
- * The whole training state of a replica as flat float arrays: what the driver broadcasts at the start of a
- * stage, what rank 0 returns at its end, and what a checkpoint and the final model are made from.
+ * The whole training state of a replica as flat float arrays, in one JVM's heap: what the Spark ML API's fitted
+ * model is made from, and what tests compare. Training never holds one: its states live on the executors as
+ * chunks ({@link StateVersion}, {@link StateLayout}).
  *
  * @param params       flat parameters
  * @param updaterState flat optimizer state (empty for plain SGD)

@@ -8,10 +8,7 @@ import java.util.Arrays;
  * the driver passes to a stage, an evaluation, a checkpoint or the model writer instead of the vectors themselves.
  * A few dozen bytes plus 8 per chunk, whatever the model's size. Made on the driver from the ranks' reports.
  *
- * <p>The state is the concatenation {@code params ++ updaterState} ({@code paramCount + updaterCount} floats, 64-bit
- * counts), cut into chunks of {@code chunkFloats} floats (the last one shorter). The cut does not depend on the
- * number of workers, so a state written by W ranks is read by any number. Chunk {@code c} covers floats
- * {@code [c * chunkFloats, min((c + 1) * chunkFloats, total))}; its bytes are little-endian float32.
+ * <p>Its chunks are cut as its {@link #layout()} says; their bytes are little-endian float32.
  *
  * @param runId        the run the state belongs to
  * @param id           unique within the run and increasing: names the state's blocks
@@ -39,42 +36,20 @@ public record StateVersion(String runId, long id, long iteration, int epoch, lon
     }
 
     public StateVersion {
-        if (paramCount < 0 || updaterCount < 0 || chunkFloats <= 0) {
-            throw new IllegalArgumentException("bad state geometry: " + paramCount + " params, " + updaterCount
-                    + " optimizer values, " + chunkFloats + " floats per chunk");
-        }
+        StateLayout layout = new StateLayout(paramCount, updaterCount, chunkFloats);
         crcs = crcs.clone();
-        if (home != Home.FRESH && crcs.length != chunkCount(paramCount + updaterCount, chunkFloats)) {
-            throw new IllegalArgumentException(crcs.length + " checksums for " + chunkCount(paramCount + updaterCount,
-                    chunkFloats) + " chunks");
+        if (home != Home.FRESH && crcs.length != layout.chunks()) {
+            throw new IllegalArgumentException(crcs.length + " checksums for " + layout.chunks() + " chunks");
         }
     }
 
-    public long totalFloats() {
-        return paramCount + updaterCount;
+    /** How the state is cut into chunks. */
+    public StateLayout layout() {
+        return new StateLayout(paramCount, updaterCount, chunkFloats);
     }
 
     public int chunks() {
-        return chunkCount(totalFloats(), chunkFloats);
-    }
-
-    /** First float of chunk {@code c}. */
-    public long chunkFrom(int c) {
-        return (long) c * chunkFloats;
-    }
-
-    /** End (exclusive) of chunk {@code c}. */
-    public long chunkTo(int c) {
-        return Math.min(totalFloats(), (long) (c + 1) * chunkFloats);
-    }
-
-    /** The chunks that hold parameters (the first ones): all an evaluation or a model file needs. */
-    public int paramChunks() {
-        return chunkCount(paramCount, chunkFloats);
-    }
-
-    public static int chunkCount(long floats, int chunkFloats) {
-        return Math.toIntExact((floats + chunkFloats - 1) / chunkFloats);
+        return layout().chunks();
     }
 
     @Override

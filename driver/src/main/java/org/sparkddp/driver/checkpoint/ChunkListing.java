@@ -31,7 +31,7 @@ final class ChunkListing {
         for (int c = 0; c < state.chunks(); c++) {
             String file = new Path(dir, ChunkFile.name(c)).toString();
             Long length = lengths.get(ChunkFile.name(c));
-            long expected = ChunkFile.fileBytes(state.chunkTo(c) - state.chunkFrom(c));
+            long expected = ChunkFile.fileBytes(state.layout().chunkLength(c));
             if (length == null) {
                 throw new CorruptChunkException(file, "missing; the checkpoint lists " + state.chunks()
                         + " chunk files");

@@ -14,7 +14,6 @@ import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.train.EarlyStoppingState;
 import org.sparkddp.driver.train.JobDeadline;
-import org.sparkddp.worker.state.ChunkSource;
 
 /**
  * Writes a job's checkpoints: the state, plus everything needed to resume it exactly and to trace it (seeds and
@@ -75,7 +74,7 @@ public final class JobCheckpoints implements CheckpointSink {
                 "best_loss", s.bestLoss(), "since_best", s.sinceBest())));
         try {
             last = store.write(state, meta, stopping.map(EarlyStoppingState::bestState),
-                    new SparkChunkWriter(sc, deadline, ChunkSource.STORED));
+                    new SparkChunkWriter(sc, deadline));
         } catch (Exception e) { // a Spark job's failure arrives as SparkException, which Java cannot name here
             LOG.warn("the checkpoint of iteration {} could not be written ({}); training goes on", state.iteration(),
                     e.getMessage());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.sparkddp.common.error.InvalidDataException;
+import org.sparkddp.common.wire.StateLayout;
 import org.sparkddp.common.wire.StateVersion;
 
 /**
@@ -54,7 +55,13 @@ final class Manifest {
             throw new InvalidDataException(metaFile, key + ": is corrupt (chunk_floats " + chunkFloats + ", epoch "
                     + epoch + ", crcs " + (crcs.isArray() ? "listed" : "missing") + ")");
         }
-        long chunks = (params + updater + chunkFloats - 1) / chunkFloats;
+        long chunks;
+        try {
+            chunks = new StateLayout(params, updater, (int) chunkFloats).chunks();
+        } catch (ArithmeticException e) { // more chunks than an int counts: no state this version writes
+            throw new InvalidDataException(metaFile, key + ": is corrupt (" + (params + updater)
+                    + " floats in chunks of " + chunkFloats + ")");
+        }
         if (crcs.size() != chunks || entry.path("chunks").asLong(-1) != chunks) {
             throw new InvalidDataException(metaFile, key + ": lists " + crcs.size() + " chunk checksums and "
                     + entry.path("chunks").asText() + " chunks, but " + (params + updater) + " floats in chunks of "

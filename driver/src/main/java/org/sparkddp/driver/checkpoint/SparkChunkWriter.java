@@ -8,7 +8,6 @@ import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.train.JobDeadline;
 import org.sparkddp.worker.state.ChunkFile;
 import org.sparkddp.worker.state.ChunkFileTask;
-import org.sparkddp.worker.state.ChunkSource;
 
 /**
  * Writes a state's chunk files in parallel: one Spark job over the chunk indexes, one task per chunk, each reading
@@ -19,28 +18,24 @@ import org.sparkddp.worker.state.ChunkSource;
 public final class SparkChunkWriter implements ChunkWriter {
     private final JavaSparkContext sc;
     private final JobDeadline deadline;
-    private final ChunkSource source;
 
-    /** @param source where the tasks read the chunks: {@link ChunkSource#STORED} in training; tests pass their own */
-    public SparkChunkWriter(JavaSparkContext sc, JobDeadline deadline, ChunkSource source) {
+    public SparkChunkWriter(JavaSparkContext sc, JobDeadline deadline) {
         this.sc = sc;
         this.deadline = deadline;
-        this.source = source;
     }
 
     @Override
     public long[] write(StateVersion state, String directory) throws IOException {
         int chunks = state.chunks();
-        ChunkSource from = source;
         List<long[]> written = deadline.run("checkpoint · write " + chunks + " chunk files of iteration "
                 + state.iteration(), () -> sc.parallelize(IntStream.range(0, chunks).boxed().toList(), chunks)
-                .map(c -> ChunkFileTask.write(state, c, from, directory)).collect());
+                .map(c -> ChunkFileTask.write(state, c, directory)).collect());
         long[] crcs = new long[chunks];
         boolean[] seen = new boolean[chunks];
         long[] expected = state.crcs();
         for (long[] file : written) {
             int c = (int) file[0];
-            long bytes = ChunkFile.fileBytes(state.chunkTo(c) - state.chunkFrom(c));
+            long bytes = ChunkFile.fileBytes(state.layout().chunkLength(c));
             if (file[1] != bytes) {
                 throw new IOException(directory + "/" + ChunkFile.name(c) + ": written with " + file[1]
                         + " bytes, not " + bytes);

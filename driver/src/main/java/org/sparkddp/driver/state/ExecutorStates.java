@@ -12,6 +12,7 @@ import org.sparkddp.common.error.InvalidInputException;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StageReport;
+import org.sparkddp.common.wire.StateLayout;
 import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.worker.state.StateBlocks;
 
@@ -65,17 +66,6 @@ public final class ExecutorStates implements AutoCloseable {
     }
 
     /**
-     * A state a test holds, put once into the driver's block manager for the executors to read. Training never
-     * calls this: its states start on the executors ({@link #fresh}, {@link #adopt}).
-     */
-    public StateVersion put(ModelState state) {
-        int blockRdd = newBlockRdd();
-        long[] crcs = DriverBlocks.put(state, chunkFloats, blockRdd, replicate());
-        return new StateVersion(runId, nextId++, state.iteration(), state.epoch(), state.params().length,
-                state.updaterState().length, chunkFloats, crcs, StateVersion.Home.BLOCKS, blockRdd, null);
-    }
-
-    /**
      * A stored state that lives elsewhere (a checkpoint's chunk files), copied into the block managers by executor
      * tasks, one per chunk, each reading its chunk (CRC-checked) and storing it like a stage's end does: the run
      * then never depends on the files again (a checkpoint pruned later may be the one it resumed from), and the
@@ -122,32 +112,34 @@ public final class ExecutorStates implements AutoCloseable {
     }
 
     /**
-     * The state a successful stage reached, from its ranks' reports: rank {@code r} of {@code W} stored chunks
-     * {@code r, r + W, ...} under {@code blockRdd}. Their checksums are what the driver learns of the parameters.
+     * The state a successful stage reached, from its ranks' reports: each rank stored the chunks
+     * {@link StateLayout#ownedBy} gives it under {@code blockRdd}, cut as the stage's starting state {@code from} is.
+     * Their checksums are what the driver learns of the parameters.
      */
     public StateVersion reached(StateVersion from, StageReport[] reports, int blockRdd, long iteration, int epoch) {
         int workers = reports.length;
-        int chunks = StateVersion.chunkCount(from.totalFloats(), chunkFloats);
+        StateLayout layout = from.layout();
+        int chunks = layout.chunks();
         long[] crcs = new long[chunks];
         int[] seen = new int[chunks];
         for (StageReport report : reports) {
             long[] stored = report.storedCrcs();
+            int[] owned = layout.ownedBy(report.rank(), workers);
+            if (stored.length != owned.length) {
+                throw new IllegalStateException("rank " + report.rank() + " of " + workers + " reported "
+                        + stored.length + " chunks of a state of " + chunks + " chunks, not " + owned.length);
+            }
             for (int i = 0; i < stored.length; i++) {
-                int c = report.rank() + i * workers;
-                if (c >= chunks) {
-                    throw new IllegalStateException("rank " + report.rank() + " reported chunk " + c + " of a state "
-                            + "of " + chunks + " chunks");
-                }
-                crcs[c] = stored[i];
-                seen[c]++;
+                crcs[owned[i]] = stored[i];
+                seen[owned[i]]++;
             }
         }
         if (Arrays.stream(seen).anyMatch(n -> n != 1)) {
             throw new IllegalStateException("the ranks of the stage reaching iteration " + iteration
                     + " did not store every chunk of the state once: " + Arrays.toString(seen));
         }
-        return new StateVersion(runId, nextId++, iteration, epoch, from.paramCount(), from.updaterCount(),
-                chunkFloats, crcs, StateVersion.Home.BLOCKS, blockRdd, null);
+        return new StateVersion(runId, nextId++, iteration, epoch, layout.paramCount(), layout.updaterCount(),
+                layout.chunkFloats(), crcs, StateVersion.Home.BLOCKS, blockRdd, null);
     }
 
     /** Keeps {@code state} for {@code role}, in place of what the role held. */

@@ -1,13 +1,13 @@
 package org.sparkddp.driver.state;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StateLayout;
 import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.worker.state.StateChunks;
 
@@ -15,10 +15,10 @@ import org.sparkddp.worker.state.StateChunks;
  * Brings a state that lives on the executors to the driver as a {@link ModelState}: a Spark job whose tasks each
  * read some of the state's chunks ({@link StateChunks}, CRC-checked) and return their bytes. Runs on the driver.
  *
- * <p>NOTE: this is the one place where model-sized data reaches the driver, and it is meant only for tests (which
- * compare states), the Spark ML API ({@code SparkDdpEstimator}, whose fitted model is a driver-side network), and,
- * until executors write them, checkpoints and {@code model.zip}. Training itself never calls it. The state must
- * fit in one Java array per part (under 2^31 floats).
+ * <p>NOTE: this is the one place where model-sized data reaches the driver, and it is meant only for the Spark ML API
+ * ({@code SparkDdpEstimator}, whose fitted model is a driver-side network) and for tests that compare states.
+ * Training never calls it: executors write checkpoints and {@code model.zip} from the chunks. The state must fit in
+ * one Java array per part (under 2^31 floats).
  */
 public final class StateFetch {
     private StateFetch() {
@@ -41,18 +41,10 @@ public final class StateFetch {
         List<byte[]> bytes = org.sparkddp.driver.spark.JobLabels.describe(sc.sc(), "fetch the state of iteration "
                 + state.iteration() + " to the driver", () -> sc.parallelize(indexes, slices).map(c -> bytes(state, c))
                 .collect());
-        long p = state.paramCount();
+        StateLayout layout = state.layout();
+        StateLayout.Floats into = StateLayout.Floats.of(params, updater);
         for (int c = 0; c < chunks; c++) {
-            var floats = ByteBuffer.wrap(bytes.get(c)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-            long from = state.chunkFrom(c);
-            long to = state.chunkTo(c);
-            if (from < p) {
-                floats.get(params, (int) from, (int) (Math.min(to, p) - from));
-            }
-            if (to > p) {
-                long a = Math.max(from, p);
-                floats.get(updater, (int) (a - p), (int) (to - a));
-            }
+            layout.fill(c, ByteBuffer.wrap(bytes.get(c)), into, true);
         }
         return new ModelState(params, updater, state.iteration(), state.epoch());
     }

@@ -2,7 +2,6 @@ package org.sparkddp.driver.train;
 
 import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkddp.common.error.InvalidConfigException;
@@ -13,8 +12,9 @@ import org.sparkddp.common.error.InvalidInputException;
  *
  * <p>NOTE: Spark 3.5 retries a failed barrier stage only when it is a shuffle-map stage; a failed barrier
  * <em>result</em> stage, which a training stage is, aborts the job ("Could not recover from a failed barrier
- * ResultStage"). A training stage is a pure function of its broadcast state and its spec, so resubmitting the same
- * job repeats exactly the same iterations: no iteration is lost and none is applied twice.
+ * ResultStage"). A training stage is a pure function of the state it starts from (kept on the executors until a
+ * stage from it succeeds) and its spec, so resubmitting the same job repeats exactly the same iterations: no
+ * iteration is lost and none is applied twice.
  *
  * <p>A failure that would happen again on the same state is not retried: bad input, running out of memory, a
  * serialization limit, any {@link org.sparkddp.common.error.DeterministicFailure}, the driver's own deadline or stop.
@@ -41,16 +41,6 @@ final class StageAttempts {
     }
 
     /**
-     * @param workers        the stage's task count, for the error when the cluster cannot run them all at once
-     * @param firstIteration the stage's first global iteration
-     * @param reached        global iterations completed so far, as the executors' heartbeats last reported
-     */
-    static <T> Outcome<T> run(int maxAttempts, int workers, String what, long firstIteration, LongSupplier reached,
-                              Supplier<T> job) {
-        return run(maxAttempts, workers, what, firstIteration, reached, job, System::nanoTime);
-    }
-
-    /**
      * Runs a stage whose worker count {@code sizing} decides before each attempt: the job gets the count. A failure
      * is classified by the types the SparkContext's listener bus shows ({@link TaskFailures}): the active context,
      * the one the job runs on, is the only one a driver has.
@@ -68,22 +58,6 @@ final class StageAttempts {
             return attempt(maxAttempts, sizing, what, firstIteration, epoch, reached, job, System::nanoTime,
                     failures);
         }
-    }
-
-    /**
-     * As above, timing the attempts with {@code nanoClock}: the driver passes {@code System::nanoTime}, the unit
-     * tests a clock they advance themselves, so that {@link Outcome#failedNanos} can be checked exactly.
-     */
-    static <T> Outcome<T> run(int maxAttempts, int workers, String what, long firstIteration, LongSupplier reached,
-                              Supplier<T> job, LongSupplier nanoClock) {
-        return attempt(maxAttempts, WorkerSizing.fixed(workers), what, firstIteration, 0, reached, w -> job.get(),
-                nanoClock, Witness.NONE);
-    }
-
-    /** As above, with what a listener would have seen of each failed attempt: for the classifier's unit tests. */
-    static <T> Outcome<T> run(int maxAttempts, int workers, String what, Supplier<T> job, Witness witness) {
-        return attempt(maxAttempts, WorkerSizing.fixed(workers), what, 0, 0, () -> -1, w -> job.get(),
-                System::nanoTime, witness);
     }
 
     /** Where a failed attempt's task-side evidence comes from: {@link TaskFailures} on a live context. */
@@ -104,9 +78,16 @@ final class StageAttempts {
         FailureClassifier.Evidence afterFailure() throws InterruptedException;
     }
 
-    private static <T> Outcome<T> attempt(int maxAttempts, WorkerSizing sizing, String what, long firstIteration,
-                                          int epoch, LongSupplier reached, IntFunction<T> job, LongSupplier nanoClock,
-                                          Witness witness) {
+    /**
+     * The attempts themselves, timed with {@code nanoClock} ({@code System::nanoTime} on the driver; the unit tests
+     * pass a clock they advance, to check {@link Outcome#failedNanos} exactly) and classified with what
+     * {@code witness} saw of each failed attempt.
+     *
+     * @param firstIteration the stage's first global iteration
+     * @param reached        global iterations completed so far, as the executors' heartbeats last reported
+     */
+    static <T> Outcome<T> attempt(int maxAttempts, WorkerSizing sizing, String what, long firstIteration, int epoch,
+                                  LongSupplier reached, IntFunction<T> job, LongSupplier nanoClock, Witness witness) {
         long redone = 0;
         long failedNanos = 0;
         int workers = sizing.beforeStage(firstIteration, epoch);

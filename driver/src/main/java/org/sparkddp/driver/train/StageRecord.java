@@ -10,7 +10,7 @@ import org.sparkddp.common.wire.ComputePath;
  * @param losses           global mean training loss of each iteration
  * @param examples         examples in each iteration's global batch
  * @param endNanos         when each iteration ended, in nanoseconds since rank 0's task started
- * @param wallNanos        stage wall time on the driver: broadcast, scheduling, training, collecting
+ * @param wallNanos        stage wall time on the driver: scheduling, training, collecting
  * @param computeNanos     per-rank mean time in gradient computation and updates
  * @param allReduceNanos   per-rank mean time in the all-reduce, waiting for peers included
  * @param attempts         times the stage was submitted (1 unless a task failed and the stage was resubmitted)

@@ -9,7 +9,7 @@ import org.sparkddp.driver.state.ExecutorStates;
 
 /**
  * The outcome of a training run. Runs on the driver. The states it names live on the executors, as blocks, until
- * {@link #release}; {@link #finalState} and {@link #model} bring one to the driver (a Spark job).
+ * {@link #release}; {@link #model} and {@link #fetch} bring one to the driver (a Spark job).
  */
 public final class TrainingResult {
     private final StateVersion finalVersion;
@@ -19,7 +19,6 @@ public final class TrainingResult {
     private final HeldOutMetrics test;
     private final Optional<ValidationOutcome> validation;
     private final ExecutorStates states;
-    private ModelState fetchedFinal;
     private ModelState fetchedModel;
 
     /**
@@ -65,25 +64,22 @@ public final class TrainingResult {
     }
 
     /**
-     * The final state's floats, fetched to the driver once (a Spark job): for tests and the Spark ML API only, see
-     * {@link org.sparkddp.driver.state.StateFetch}.
+     * The model's floats, fetched to the driver once (a Spark job): for the Spark ML API, whose fitted model is a
+     * driver-side network; see {@link org.sparkddp.driver.state.StateFetch}.
      */
-    public synchronized ModelState finalState() {
-        if (fetchedFinal == null) {
-            fetchedFinal = states.fetch(finalVersion);
-        }
-        return fetchedFinal;
-    }
-
-    /** The model's floats, fetched to the driver once: for tests, the Spark ML API and (for now) model.zip. */
     public synchronized ModelState model() {
         if (fetchedModel == null) {
-            fetchedModel = modelVersion.equals(finalVersion) ? finalState() : states.fetch(modelVersion);
+            fetchedModel = fetch(modelVersion);
         }
         return fetchedModel;
     }
 
-    /** Removes the states' blocks from the executors; {@link #finalState} and {@link #model} fail after it. */
+    /** The floats of one of the run's states ({@link #finalVersion}, {@link #modelVersion}), fetched to the driver. */
+    public ModelState fetch(StateVersion state) {
+        return states.fetch(state);
+    }
+
+    /** Removes the states' blocks from the executors; {@link #model} and {@link #fetch} fail after it. */
     public void release() {
         states.close();
     }

@@ -43,8 +43,6 @@ final class WorkerSizing {
     /** Written on the training thread, read by {@link ExecutorJoins} on the listener-bus thread. */
     private volatile int workers;
     private boolean started;
-    /** False for {@link #fixed}: nothing to wait for, so nothing to settle. */
-    private final boolean watchesCluster;
 
     /** Told of each resize as it is decided, before the stage on the new count runs. */
     @FunctionalInterface
@@ -57,12 +55,6 @@ final class WorkerSizing {
      * @param slots   the task slots the cluster has now ({@link org.sparkddp.driver.spark.ClusterSlots#now})
      */
     WorkerSizing(ElasticConfig elastic, int workers, IntSupplier slots, LongSupplier clock, Sleeper sleeper) {
-        this(elastic, workers, slots, clock, sleeper, true);
-    }
-
-    private WorkerSizing(ElasticConfig elastic, int workers, IntSupplier slots, LongSupplier clock, Sleeper sleeper,
-                         boolean watchesCluster) {
-        this.watchesCluster = watchesCluster;
         this.elastic = elastic;
         this.workers = workers;
         this.slots = slots;
@@ -72,12 +64,6 @@ final class WorkerSizing {
 
     WorkerSizing(ElasticConfig elastic, int workers, IntSupplier slots) {
         this(elastic, workers, slots, System::nanoTime, nanos -> Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000)));
-    }
-
-    /** A count that never changes and is never checked against the cluster (Spark's own barrier check remains). */
-    static WorkerSizing fixed(int workers) {
-        return new WorkerSizing(ElasticConfig.fixed(workers, Duration.ZERO), workers, () -> Integer.MAX_VALUE,
-                System::nanoTime, nanos -> { }, false);
     }
 
     void addListener(ResizeListener listener) {
@@ -119,9 +105,7 @@ final class WorkerSizing {
      * there are.
      */
     int afterFailure(long iteration, int epoch) {
-        if (watchesCluster) {
-            settle();
-        }
+        settle();
         return ensure(iteration, epoch, false);
     }
 

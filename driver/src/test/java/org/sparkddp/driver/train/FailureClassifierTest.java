@@ -150,7 +150,7 @@ class FailureClassifierTest {
     @Test
     void aTaskOutOfMemoryEndsTheStageOnItsFirstAttemptWithTheSettingToRaise() {
         AtomicInteger begun = new AtomicInteger();
-        StageFailedException e = assertThrows(StageFailedException.class, () -> StageAttempts.run(4, 2, "epoch 1",
+        StageFailedException e = assertThrows(StageFailedException.class, () -> Attempts.run(4, 2, "epoch 1",
                 () -> {
                     throw sneaky(jobFailure("java.lang.OutOfMemoryError: Cannot allocate new FloatPointer(100000000)"));
                 }, showing(tasks("java.lang.OutOfMemoryError"), begun)));
@@ -165,7 +165,7 @@ class FailureClassifierTest {
     void aKeptTaskBadInputEndsTheRunAsItself() {
         InvalidDataException bad = new InvalidDataException("hdfs:///d/train.csv", "line 3: 2 columns, expected 5");
         AtomicInteger begun = new AtomicInteger();
-        InvalidDataException thrown = assertThrows(InvalidDataException.class, () -> StageAttempts.run(4, 2,
+        InvalidDataException thrown = assertThrows(InvalidDataException.class, () -> Attempts.run(4, 2,
                 "epoch 1", () -> {
                     throw sneaky(jobFailure("x"));
                 }, showing(new FailureClassifier.Evidence(List.of(bad.getClass().getName()), List.of(bad), Map.of(),
@@ -181,7 +181,7 @@ class FailureClassifierTest {
                         Map.of("1", OptionalInt.of(137)), false, false))) {
             AtomicInteger calls = new AtomicInteger();
             AtomicInteger begun = new AtomicInteger();
-            StageAttempts.Outcome<String> outcome = StageAttempts.run(3, 2, "epoch 1", () -> {
+            StageAttempts.Outcome<String> outcome = Attempts.run(3, 2, "epoch 1", () -> {
                 if (calls.incrementAndGet() == 1) {
                     throw sneaky(jobFailure("java.lang.OutOfMemoryError")); // the text says otherwise: it does not count
                 }
@@ -196,7 +196,7 @@ class FailureClassifierTest {
     void aDeadlineIsRethrownAsItIs() {
         JobTimeoutException timeout = new JobTimeoutException("epoch 1", Duration.ofSeconds(5), jobFailure("x"));
         AtomicInteger calls = new AtomicInteger();
-        assertSame(timeout, assertThrows(JobTimeoutException.class, () -> StageAttempts.run(3, 2, "epoch 1", () -> {
+        assertSame(timeout, assertThrows(JobTimeoutException.class, () -> Attempts.run(3, 2, "epoch 1", () -> {
             calls.incrementAndGet();
             throw timeout;
         }, StageAttempts.Witness.NONE)));

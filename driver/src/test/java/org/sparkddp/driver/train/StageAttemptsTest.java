@@ -21,7 +21,7 @@ class StageAttemptsTest {
     @Test
     void aFailedAttemptIsResubmittedAndItsLostIterationsCounted() {
         AtomicInteger calls = new AtomicInteger();
-        StageAttempts.Outcome<String> outcome = StageAttempts.run(3, 2, "epoch 2", 100, () -> 130, () -> {
+        StageAttempts.Outcome<String> outcome = Attempts.run(3, 2, "epoch 2", 100, () -> 130, () -> {
             if (calls.incrementAndGet() == 1) {
                 throw new IllegalStateException("ExecutorLostFailure (executor 1 exited)");
             }
@@ -40,7 +40,7 @@ class StageAttemptsTest {
         AtomicLong clock = new AtomicLong(1_000_000_000L);
         long[] seconds = {5, 7, 11};
         AtomicInteger calls = new AtomicInteger();
-        StageAttempts.Outcome<String> outcome = StageAttempts.run(3, 2, "epoch 2", 0, () -> -1, () -> {
+        StageAttempts.Outcome<String> outcome = Attempts.run(3, 2, "epoch 2", 0, () -> -1, () -> {
             int attempt = calls.incrementAndGet();
             clock.addAndGet(seconds[attempt - 1] * 1_000_000_000L);
             if (attempt < 3) {
@@ -55,7 +55,7 @@ class StageAttemptsTest {
     @Test
     void aFirstAttemptThatSucceedsCostsNothing() {
         AtomicLong clock = new AtomicLong();
-        StageAttempts.Outcome<String> outcome = StageAttempts.run(3, 2, "epoch 1", 0, () -> 50, () -> {
+        StageAttempts.Outcome<String> outcome = Attempts.run(3, 2, "epoch 1", 0, () -> 50, () -> {
             clock.addAndGet(9_000_000_000L);
             return "done";
         }, clock::get);
@@ -71,7 +71,7 @@ class StageAttemptsTest {
         long[] reachedAtFailure = {130, 130, 145};
         AtomicInteger calls = new AtomicInteger();
         AtomicLong reached = new AtomicLong(-1);
-        StageAttempts.Outcome<String> outcome = StageAttempts.run(4, 2, "epoch 2", 100, reached::get, () -> {
+        StageAttempts.Outcome<String> outcome = Attempts.run(4, 2, "epoch 2", 100, reached::get, () -> {
             int attempt = calls.incrementAndGet();
             if (attempt <= reachedAtFailure.length) {
                 reached.set(reachedAtFailure[attempt - 1]);
@@ -85,7 +85,7 @@ class StageAttemptsTest {
 
     @Test
     void theLastAttemptsFailureEndsTheJobNamingTheStage() {
-        StageFailedException e = assertThrows(StageFailedException.class, () -> StageAttempts.run(2, 2, "epoch 2",
+        StageFailedException e = assertThrows(StageFailedException.class, () -> Attempts.run(2, 2, "epoch 2",
                 0, () -> -1, () -> {
                     throw new IllegalStateException("java.io.IOException: peer gone");
                 }));
@@ -94,7 +94,7 @@ class StageAttemptsTest {
 
     @Test
     void tooFewSlotsAtTheStartIsAConfigError() {
-        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> StageAttempts.run(3, 4, "epoch 1",
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> Attempts.run(3, 4, "epoch 1",
                 0, () -> -1, () -> {
                     throw noSlots(4);
                 }));
@@ -104,7 +104,7 @@ class StageAttemptsTest {
     @Test
     void tooFewSlotsAfterAFailureBlamesTheLostExecutorsNotTheConfig() {
         AtomicInteger calls = new AtomicInteger();
-        StageFailedException e = assertThrows(StageFailedException.class, () -> StageAttempts.run(3, 2, "epoch 2",
+        StageFailedException e = assertThrows(StageFailedException.class, () -> Attempts.run(3, 2, "epoch 2",
                 0, () -> -1, () -> {
                     if (calls.incrementAndGet() == 1) {
                         throw new IllegalStateException("ExecutorLostFailure");
@@ -120,7 +120,7 @@ class StageAttemptsTest {
     @Test
     void badInputIsNotRetried() {
         AtomicInteger calls = new AtomicInteger();
-        assertThrows(InvalidDataException.class, () -> StageAttempts.run(3, 2, "epoch 1", 0, () -> -1, () -> {
+        assertThrows(InvalidDataException.class, () -> Attempts.run(3, 2, "epoch 1", 0, () -> -1, () -> {
             calls.incrementAndGet();
             throw new InvalidDataException("f", "bad");
         }));
@@ -131,7 +131,7 @@ class StageAttemptsTest {
     @Test
     void anInterruptedDriverIsNotRetried() {
         AtomicInteger calls = new AtomicInteger();
-        assertThrows(StageFailedException.class, () -> StageAttempts.run(3, 2, "epoch 1", 0, () -> -1, () -> {
+        assertThrows(StageFailedException.class, () -> Attempts.run(3, 2, "epoch 1", 0, () -> -1, () -> {
             calls.incrementAndGet();
             throw sneaky(new InterruptedException());
         }));

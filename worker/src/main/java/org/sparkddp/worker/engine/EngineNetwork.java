@@ -42,6 +42,8 @@ final class EngineNetwork implements AutoCloseable {
     /** Where a layer writes its input's gradient when that input has other consumers too. */
     private NativeFloats scratch;
     private NativeFloats probabilities;
+    /** Set by {@link #close}: the buffers are freed, and a pass would read freed native memory. */
+    private boolean closed;
 
     EngineNetwork(Shape input, List<Node> nodes, OutputLoss loss) {
         this.nodes = List.copyOf(nodes);
@@ -76,6 +78,7 @@ final class EngineNetwork implements AutoCloseable {
      * @return the loss summed over the batch
      */
     double forwardBackward(INDArray features, INDArray labels) {
+        checkOpen();
         int n = rows(features);
         ensureCapacity(n);
         try (NativeFloats x = view(features); NativeFloats y = view(labels)) {
@@ -94,6 +97,7 @@ final class EngineNetwork implements AutoCloseable {
      * row alone in inference.
      */
     INDArray output(INDArray features) {
+        checkOpen();
         int n = rows(features);
         int block = Math.max(capacity, INFERENCE_ROWS);
         ensureCapacity(Math.min(n, block));
@@ -212,8 +216,20 @@ final class EngineNetwork implements AutoCloseable {
         activations = null;
     }
 
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the engine's network was closed (its replica was evicted) and cannot"
+                    + " run a pass");
+        }
+    }
+
+    /** Frees the buffers and the layers' own; a second call does nothing. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         freeBuffers();
         nodes.forEach(node -> {
             if (node.layer() != null) {

@@ -112,4 +112,11 @@ final class EngineTrainable implements TrainableNetwork {
     public Model dl4jModel() {
         return dl4j.dl4jModel();
     }
+
+    /** Frees the engine's native buffers and the optimizer's; DL4J's network is left to the GC. */
+    @Override
+    public void close() {
+        engine.close();
+        optimizer.ifPresent(EngineOptimizer::close);
+    }
 }

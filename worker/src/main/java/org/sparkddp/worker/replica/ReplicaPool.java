@@ -1,15 +1,11 @@
 package org.sparkddp.worker.replica;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.worker.engine.Engines;
+import org.sparkddp.worker.replica.IdleReplicas.Replica;
 import org.sparkddp.worker.state.StateLoader;
 
 /**
@@ -21,20 +17,15 @@ import org.sparkddp.worker.state.StateLoader;
  * tagged with the state it holds when a training stage that ran on it succeeded and stored that state (see
  * {@link Lease#stored}); a task asking for exactly that state skips loading it, which is the common case: the next
  * stage on the same executor. Any other lease clears the tag, since its task may have changed the replica.
- * Replicas of the few most recently used runs are kept; older runs' replicas are dropped for the GC.
+ * Replicas of the {@link #RUNS_KEPT} most recently used runs are kept; older runs' idle replicas are closed
+ * ({@link IdleReplicas}), never one a task is using.
  */
 public final class ReplicaPool {
-    private static final int RUNS_KEPT = 4;
+    /** How many runs' idle replicas an executor keeps: the few most recently used. */
+    public static final int RUNS_KEPT = 4;
 
-    /** No state tag: the replica must be loaded before use. */
-    private static final int UNTAGGED = -1;
-
-    /** Idle replicas per run id, least recently used run first. */
-    private static final LinkedHashMap<String, Deque<Replica>> IDLE = new LinkedHashMap<>(8, 0.75f, true);
-
-    /** A replica and the {@link StateVersion#blockRdd} of the state it holds, or {@link #UNTAGGED}. */
-    private record Replica(TrainableNetwork network, int holds) {
-    }
+    private static final IdleReplicas IDLE = new IdleReplicas(RUNS_KEPT);
+    private static final int UNTAGGED = IdleReplicas.UNTAGGED;
 
     private ReplicaPool() {
     }
@@ -43,7 +34,8 @@ public final class ReplicaPool {
     public static final class Lease implements AutoCloseable {
         private final String runId;
         private final TrainableNetwork network;
-        private int holds = UNTAGGED;
+        private int holds;
+        private boolean returned;
 
         private Lease(String runId, TrainableNetwork network, int holds) {
             this.runId = runId;
@@ -63,9 +55,13 @@ public final class ReplicaPool {
             holds = blockRdd;
         }
 
+        /** Gives the replica back, once: a second close must not put one replica in the pool twice. */
         @Override
         public void close() {
-            giveBack(runId, new Replica(network, holds));
+            if (!returned) {
+                returned = true;
+                IDLE.giveBack(runId, new Replica(network, holds));
+            }
         }
     }
 
@@ -81,10 +77,13 @@ public final class ReplicaPool {
 
     private static Lease borrow(String runId, NetworkSpec spec, StateVersion state, boolean withUpdater) {
         int tag = state.home() == StateVersion.Home.BLOCKS ? state.blockRdd() : UNTAGGED;
-        Replica idle = takeIdle(runId, tag);
+        Replica idle = IDLE.take(runId, tag);
         if (state.home() == StateVersion.Home.FRESH) {
             // A fresh build is the state: the network's initialization from the spec's seed is deterministic. An
-            // idle replica taken here is dropped rather than re-initialized, which would cost as much as a build.
+            // idle replica taken here is closed rather than re-initialized, which would cost as much as a build.
+            if (idle != null) {
+                idle.network().close();
+            }
             return new Lease(runId, build(spec), UNTAGGED);
         }
         if (idle != null && tag != UNTAGGED && idle.holds() == tag) {
@@ -93,10 +92,15 @@ public final class ReplicaPool {
             return new Lease(runId, idle.network(), withUpdater ? UNTAGGED : tag);
         }
         TrainableNetwork network = idle != null ? idle.network() : build(spec);
-        if (withUpdater) {
-            StateLoader.load(state, network);
-        } else {
-            StateLoader.loadParams(state, network); // the optimizer state left in it is stale: untagged
+        try {
+            if (withUpdater) {
+                StateLoader.load(state, network);
+            } else {
+                StateLoader.loadParams(state, network); // the optimizer state left in it is stale: untagged
+            }
+        } catch (RuntimeException e) { // a lost or corrupt chunk: the replica, half loaded, is of no further use
+            network.close();
+            throw e;
         }
         return new Lease(runId, network, UNTAGGED);
     }
@@ -104,44 +108,5 @@ public final class ReplicaPool {
     /** A new replica: DL4J's network, computed by the engine where {@code training.engine} and the network allow. */
     private static TrainableNetwork build(NetworkSpec spec) {
         return Engines.forTraining(spec, NetworkFactory.build(spec));
-    }
-
-    /** An idle replica of the run, preferably one holding the state tagged {@code tag}; null if none is idle. */
-    private static synchronized Replica takeIdle(String runId, int tag) {
-        Deque<Replica> idle = IDLE.get(runId);
-        if (idle == null) {
-            return null;
-        }
-        for (Iterator<Replica> it = idle.iterator(); it.hasNext(); ) {
-            Replica r = it.next();
-            if (tag != UNTAGGED && r.holds() == tag) {
-                it.remove();
-                return r;
-            }
-        }
-        return idle.pollFirst();
-    }
-
-    private static synchronized void giveBack(String runId, Replica replica) {
-        IDLE.computeIfAbsent(runId, k -> new ArrayDeque<>()).addFirst(replica);
-        Iterator<Map.Entry<String, Deque<Replica>>> oldestFirst = IDLE.entrySet().iterator();
-        while (IDLE.size() > RUNS_KEPT && oldestFirst.hasNext()) {
-            oldestFirst.next();
-            oldestFirst.remove();
-        }
-    }
-
-    /**
-     * Drops every idle replica of every run, so that the next task builds its replica and loads its state from
-     * the state's chunks; for tests, which thus take the loading path at every stage.
-     */
-    public static synchronized void dropAll() {
-        IDLE.clear();
-    }
-
-    /** Number of idle replicas held for a run; for tests. */
-    public static synchronized int idleCount(String runId) {
-        Deque<Replica> idle = IDLE.get(runId);
-        return idle == null ? 0 : idle.size();
     }
 }

@@ -15,7 +15,7 @@ import org.sparkddp.worker.collective.FloatVector;
  * still holds the whole optimizer state in DL4J's layout, for the stage boundaries, besides its slice's copy.)
  *
  * <p>The full optimizer state exists in DL4J's layout only at stage boundaries: each rank loads its slice from the
- * broadcast state when the stage starts, and {@link #finish} gathers the slices back when it ends.
+ * state its replica was loaded with when the stage starts, and {@link #finish} gathers the slices back when it ends.
  */
 final class ShardedSyncStep implements StepRule {
     private final RankContext rank;

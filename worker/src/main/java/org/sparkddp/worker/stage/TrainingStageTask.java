@@ -68,7 +68,7 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
                     replica.network(), collective, ImageAugmenter.of(spec.augment(), spec.network().inputShape()));
             try (StepRule rule = rule(spec, rankContext)) {
                 StageReport report = new StageLoop(spec, rank, rankContext, rule, progress, process,
-                        network -> StateBlocks.store(network, rank, spec.workers(), spec.state().chunkFloats(),
+                        network -> StateBlocks.store(network, spec.state().layout(), rank, spec.workers(),
                                 spec.nextBlockRdd(), spec.replicateState())).run();
                 if (!report.diverged()) {
                     replica.stored(spec.nextBlockRdd());

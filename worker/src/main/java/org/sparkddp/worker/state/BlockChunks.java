@@ -1,12 +1,12 @@
 package org.sparkddp.worker.state;
 
 import java.nio.ByteBuffer;
-import java.util.zip.CRC32C;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.storage.BlockData;
 import org.apache.spark.storage.BlockManager;
 import org.apache.spark.storage.RDDBlockId;
 import org.apache.spark.util.io.ChunkedByteBuffer;
+import org.sparkddp.common.wire.StateLayout;
 import org.sparkddp.common.wire.StateVersion;
 import scala.Option;
 
@@ -70,17 +70,16 @@ public final class BlockChunks {
 
     /** Length and CRC-32C against what the storing rank reported: a corrupt block fails here, naming itself. */
     private static void check(StateVersion state, int c, ByteBuffer bytes) {
-        long expected = (state.chunkTo(c) - state.chunkFrom(c)) * Float.BYTES;
+        long expected = state.layout().chunkLength(c) * Float.BYTES;
         if (bytes.remaining() != expected) {
             throw new IllegalStateException("chunk " + c + " of " + state + " has " + bytes.remaining()
                     + " bytes, expected " + expected);
         }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes.duplicate());
+        long crc = StateLayout.checksum(bytes);
         long want = state.crcs()[c];
-        if (crc.getValue() != want) {
+        if (crc != want) {
             throw new IllegalStateException("chunk " + c + " of " + state + " fails its CRC-32C check ("
-                    + Long.toHexString(crc.getValue()) + ", expected " + Long.toHexString(want) + ")");
+                    + Long.toHexString(crc) + ", expected " + Long.toHexString(want) + ")");
         }
     }
 }

@@ -27,9 +27,9 @@ public final class ChunkFileTask {
      *
      * @return {@code {c, file bytes, CRC-32C of the floats}}
      */
-    public static long[] write(StateVersion state, int c, ChunkSource source, String directory) {
-        ByteBuffer chunk = source.read(state, c);
-        long floats = state.chunkTo(c) - state.chunkFrom(c);
+    public static long[] write(StateVersion state, int c, String directory) {
+        ByteBuffer chunk = StateChunks.read(state, c);
+        long floats = state.layout().chunkLength(c);
         if (chunk.remaining() != floats * Float.BYTES) {
             throw new IllegalStateException(state + ": chunk " + c + " has " + chunk.remaining() + " bytes, not "
                     + floats * Float.BYTES);

@@ -30,7 +30,7 @@ public final class FileChunks {
         }
         Path file = new Path(state.directory(), ChunkFile.name(c));
         try (InputStream in = new BufferedInputStream(file.getFileSystem(ExecutorHadoop.conf()).open(file), BUFFER)) {
-            return ChunkFile.read(in, file.toString(), c, state.chunkTo(c) - state.chunkFrom(c), state.crcs()[c]);
+            return ChunkFile.read(in, file.toString(), c, state.layout().chunkLength(c), state.crcs()[c]);
         } catch (FileNotFoundException e) {
             throw new CorruptChunkException(file.toString(), "missing; the checkpoint lists " + state.chunks()
                     + " chunk files");

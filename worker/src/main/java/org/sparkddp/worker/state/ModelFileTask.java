@@ -12,6 +12,7 @@ import org.sparkddp.common.data.StorageFailures;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.model.TrainableNetwork;
+import org.sparkddp.common.wire.StateVersion;
 
 /**
  * The one task that writes {@code model.zip}: builds the network from its spec, loads the state into it, writes
@@ -24,9 +25,9 @@ public final class ModelFileTask {
     }
 
     /** @return the size of the file written */
-    public static long write(NetworkSpec spec, StateSource state, String directory, String name) {
+    public static long write(NetworkSpec spec, StateVersion state, String directory, String name) {
         TrainableNetwork network = NetworkFactory.build(spec);
-        state.loadInto(network);
+        StateLoader.load(state, network);
         Path target = new Path(directory, name);
         Path temporary = new Path(directory, "." + name + ".tmp-" + UUID.randomUUID());
         File local = null;

@@ -2,13 +2,11 @@ package org.sparkddp.worker.state;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.zip.CRC32C;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.io.ChunkedByteBuffer;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sparkddp.common.model.TrainableNetwork;
-import org.sparkddp.common.nd.NioViews;
+import org.sparkddp.common.wire.StateLayout;
 import org.sparkddp.common.wire.StateVersion;
 import scala.reflect.ClassTag$;
 
@@ -16,51 +14,37 @@ import scala.reflect.ClassTag$;
  * Stores this rank's share of a network's state as blocks in the executor's Spark block manager, at a stage's end.
  * Runs on executors.
  *
- * <p>Every rank holds the whole state when a stage ends, so the ranks split the storing: rank {@code r} of
- * {@code W} stores chunks {@code c} with {@code c mod W == r} ({@link StateVersion}'s geometry, which does not
- * depend on W), each under {@code RDDBlockId(blockRdd, c)} and, on a cluster, replicated to a second executor so
- * that losing one executor loses no chunk. The block manager master learns every block, so any executor can read
- * any chunk ({@link BlockChunks}).
+ * <p>Every rank holds the whole state when a stage ends, so the ranks split the storing as {@link StateLayout} says
+ * (its chunks do not depend on W), each chunk {@code c} under {@code RDDBlockId(blockRdd, c)} and, on a cluster,
+ * replicated to a second executor so that losing one executor loses no chunk. The block manager master learns every
+ * block, so any executor can read any chunk ({@link BlockChunks}).
  */
 public final class StateBlocks {
     private StateBlocks() {
     }
 
     /**
-     * Stores this rank's chunks and returns their CRC-32Cs, in chunk order ({@code rank, rank + W, ...}): what the
+     * Stores this rank's chunks and returns their CRC-32Cs, in chunk order ({@link StateLayout#ownedBy}): what the
      * rank reports, and the driver assembles into the next {@link StateVersion}.
      *
-     * @param chunkFloats floats per chunk
-     * @param blockRdd    the block-id namespace the driver chose for the new state
-     * @param replicate   whether to keep a second copy on another executor (a cluster; not in local mode)
+     * @param layout    how the state is cut: the stage's starting state's, which the driver names the new one by
+     * @param blockRdd  the block-id namespace the driver chose for the new state
+     * @param replicate whether to keep a second copy on another executor (a cluster; not in local mode)
      */
-    public static long[] store(TrainableNetwork network, int rank, int workers, int chunkFloats, int blockRdd,
+    public static long[] store(TrainableNetwork network, StateLayout layout, int rank, int workers, int blockRdd,
                                boolean replicate) {
-        INDArray params = network.params();
-        INDArray updater = network.updaterState();
-        long p = params.length();
-        long total = p + (updater.isEmpty() ? 0 : updater.length());
-        int chunks = StateVersion.chunkCount(total, chunkFloats);
-        int mine = rank < chunks ? (chunks - rank + workers - 1) / workers : 0;
-        long[] crcs = new long[mine];
-        for (int i = 0; i < mine; i++) {
-            int c = rank + i * workers;
-            long from = (long) c * chunkFloats;
-            long to = Math.min(total, from + chunkFloats);
+        if (!StateLayout.of(network, layout.chunkFloats()).equals(layout)) {
+            throw new IllegalArgumentException("the network's state (" + StateLayout.of(network, layout.chunkFloats())
+                    + ") is not the stage's (" + layout + ")");
+        }
+        StateLayout.Floats state = StateLayout.Floats.of(network);
+        int[] owned = layout.ownedBy(rank, workers);
+        long[] crcs = new long[owned.length];
+        for (int i = 0; i < owned.length; i++) {
             // NOTE: a buffer of its own per block: the memory store keeps the buffer it is given.
-            ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact((to - from) * Float.BYTES))
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            if (from < p) {
-                copy(params, from, Math.min(to, p), bytes);
-            }
-            if (to > p) {
-                copy(updater, Math.max(from, p) - p, to - p, bytes);
-            }
-            bytes.flip();
-            CRC32C crc = new CRC32C();
-            crc.update(bytes.duplicate());
-            crcs[i] = crc.getValue();
-            put(blockRdd, c, bytes, replicate);
+            ByteBuffer bytes = layout.cut(owned[i], state);
+            crcs[i] = StateLayout.checksum(bytes);
+            put(blockRdd, owned[i], bytes, replicate);
         }
         return crcs;
     }
@@ -92,16 +76,5 @@ public final class StateBlocks {
         bytes.put(chunk.duplicate()).flip();
         put(blockRdd, c, bytes, replicate);
         return state.crcs()[c];
-    }
-
-    /** Appends floats {@code [from, to)} of {@code source} to {@code target}, little-endian. */
-    private static void copy(INDArray source, long from, long to, ByteBuffer target) {
-        ByteBuffer view = NioViews.range(source, from, to);
-        if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
-            target.put(view);
-        } else {
-            target.asFloatBuffer().put(view.asFloatBuffer());
-            target.position(target.position() + (int) (to - from) * Float.BYTES);
-        }
     }
 }

@@ -11,7 +11,7 @@ public final class StateChunks {
     }
 
     /**
-     * Chunk {@code c} of {@code state}: {@code state.chunkTo(c) - state.chunkFrom(c)} little-endian floats, position
+     * Chunk {@code c} of {@code state}: {@code state.layout().chunkLength(c)} little-endian floats, position
      * 0, checked against the chunk's CRC-32C. Fails with one line naming the chunk and where it was looked for.
      */
     public static ByteBuffer read(StateVersion state, int c) {

@@ -1,10 +1,8 @@
 package org.sparkddp.worker.state;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sparkddp.common.model.TrainableNetwork;
-import org.sparkddp.common.nd.NioViews;
+import org.sparkddp.common.wire.StateLayout;
 import org.sparkddp.common.wire.StateVersion;
 
 /**
@@ -27,36 +25,15 @@ public final class StateLoader {
     }
 
     private static void copy(StateVersion state, TrainableNetwork network, boolean withUpdater) {
-        check(state.paramCount(), network.params(), "parameters", state);
+        StateLayout layout = state.layout();
+        check(layout.paramCount(), network.params(), "parameters", state);
         if (withUpdater) {
-            check(state.updaterCount(), network.updaterState(), "optimizer state", state);
+            check(layout.updaterCount(), network.updaterState(), "optimizer state", state);
         }
-        int chunks = withUpdater ? state.chunks() : state.paramChunks();
-        long p = state.paramCount();
+        StateLayout.Floats target = StateLayout.Floats.of(network);
+        int chunks = withUpdater ? layout.chunks() : layout.paramChunks();
         for (int c = 0; c < chunks; c++) {
-            ByteBuffer chunk = StateChunks.read(state, c).order(ByteOrder.LITTLE_ENDIAN);
-            long from = state.chunkFrom(c);
-            long to = state.chunkTo(c);
-            // A chunk may straddle the end of the parameters and the start of the optimizer state.
-            if (from < p) {
-                put(chunk, 0, network.params(), from, Math.min(to, p));
-            }
-            if (withUpdater && to > p) {
-                long a = Math.max(from, p);
-                put(chunk, a - from, network.updaterState(), a - p, to - p);
-            }
-        }
-    }
-
-    /** Copies floats from {@code chunk} (starting at float {@code at}) into {@code [from, to)} of {@code target}. */
-    private static void put(ByteBuffer chunk, long at, INDArray target, long from, long to) {
-        ByteBuffer source = chunk.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        source.position(Math.toIntExact(at * Float.BYTES)).limit(Math.toIntExact((at + to - from) * Float.BYTES));
-        ByteBuffer view = NioViews.range(target, from, to);
-        if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
-            view.put(source);
-        } else {
-            view.asFloatBuffer().put(source.asFloatBuffer());
+            layout.fill(c, StateChunks.read(state, c), target, withUpdater);
         }
     }
 

@@ -4,7 +4,8 @@ import org.sparkddp.common.model.TrainableNetwork;
 
 /**
  * Where a rank puts its share of the state it reached at a stage's end: in a training stage, this executor's block
- * manager ({@link StateBlocks}). Runs on executors.
+ * manager ({@link StateBlocks}). An interface so that the stage loop, which training runs with the block manager's
+ * store, is written without Spark's block manager in it. Runs on executors.
  */
 @FunctionalInterface
 public interface StateStore {
