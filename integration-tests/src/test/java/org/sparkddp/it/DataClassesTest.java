@@ -105,7 +105,7 @@ class DataClassesTest {
         DataConfig data = config("data.format=csv", "data.train=" + train, "data.test=" + train,
                 "data.csv.header=true", "data.classes=10");
         InvalidDataException e = assertThrows(InvalidDataException.class,
-                () -> JobData.open(data, TargetKind.CLASS_INDEX, new Configuration()));
+                () -> Datasets.load(data, TargetKind.CLASS_INDEX, new Configuration()));
         assertEquals(train + ":4: class label 12 is outside data.classes = 10 (labels 0..9)", e.getMessage());
 
         DataConfig skip = config("data.format=csv", "data.train=" + train, "data.test=" + train,

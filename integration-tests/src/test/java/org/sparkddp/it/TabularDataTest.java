@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.sparkddp.common.config.ConfigLoader;
@@ -31,9 +32,11 @@ import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.TrainingJob;
 import org.sparkddp.driver.data.Datasets;
+import org.sparkddp.driver.data.InMemoryExamples;
 import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.checkpoint.DriverStates;
 import org.sparkddp.driver.output.Json;
+import org.sparkddp.driver.spark.SparkSetup;
 import org.sparkddp.driver.train.TrainingResult;
 import org.sparkddp.worker.stage.EvaluateTask;
 
@@ -130,7 +133,10 @@ class TabularDataTest extends LocalSparkTest {
         }
     }
 
-    /** The binary moons CSV trains end to end as two classes, standardized, through the job the command line runs. */
+    /**
+     * The binary moons CSV trains end to end as two classes, standardized, through the job the command line runs:
+     * with the session {@code train} gives it, so that the executors decode, check, normalize and shard the files.
+     */
     @Test
     void moonsCsvTrainsThroughTheRealJob() throws Exception {
         Path dir = out.resolve("moons");
@@ -141,7 +147,9 @@ class TabularDataTest extends LocalSparkTest {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         TrainingJob job = new TrainingJob(loaded, new Configuration(),
                 new PrintStream(console, true, StandardCharsets.UTF_8), false);
-        TrainingResult result = job.run(sc, job.prepare());
+        TrainingJob.Prepared prepared = job.prepare(Optional.of(SparkSetup.session(sc)));
+        assertFalse(prepared.data().train() instanceof InMemoryExamples, "the executors read the CSV, not the driver");
+        TrainingResult result = job.run(sc, prepared);
 
         // Noisy moons (noise 0.15) are nearly separable by a small MLP: chance is 0.5, a linear rule about 0.87.
         assertTrue(result.test().accuracy() >= 0.9, "test accuracy " + result.test().accuracy());

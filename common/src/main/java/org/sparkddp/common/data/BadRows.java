@@ -58,17 +58,11 @@ public final class BadRows {
 
     /** A finite number, or null after rejecting the row; {@code what} names the field in the message. */
     Float number(long line, String text, String what) {
-        float value;
         try {
-            value = Float.parseFloat(text);
-        } catch (NumberFormatException e) {
-            reject(line, what + " '" + text + "' is not a number");
+            return BadRowException.finite(text, what);
+        } catch (BadRowException e) {
+            reject(line, e.problem());
             return null;
         }
-        if (!Float.isFinite(value)) {
-            reject(line, what + " is " + text + ", expected a finite number");
-            return null;
-        }
-        return value;
     }
 }

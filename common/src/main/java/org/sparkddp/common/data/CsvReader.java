@@ -12,7 +12,7 @@ import org.sparkddp.common.error.InvalidDataException;
 /**
  * Parses a delimited text file of numbers into examples: the {@code data.csv.label-columns} are the targets,
  * every other column a feature, in file order. Every row must have as many fields as the header (or, without
- * one, the first row). Blank lines are ignored; quotes are not interpreted (every field is a number).
+ * one, the first row). Blank lines are ignored; fields may be quoted ({@link CsvFields}).
  *
  * <p>A bad row (a wrong number of fields, a field that is not a finite number, a bad class label) goes to
  * {@link BadRows}, which fails with {@code file:line} or skips it. Runs on the driver.
@@ -44,70 +44,60 @@ public final class CsvReader {
         int width = csv.labelColumns().size();
         TargetColumns targets = new TargetColumns(options, width);
         FloatColumn features = new FloatColumn();
-        int fields = -1;
-        boolean[] isTarget = null;
-        int[] targetOf = null;
+        CsvRowParser parser = null;
+        float[] featureRow = null;
         float[] targetRow = new float[width];
         long lineNumber = 0;
         int rows = 0;
         String line;
         while ((line = lines.readLine()) != null) {
             lineNumber++;
-            if (lineNumber == 1 && line.startsWith("\uFEFF")) {
-                line = line.substring(1); // a byte-order mark, as spreadsheet exports write
+            if (lineNumber == 1) {
+                line = CsvFields.withoutBom(line);
             }
             if (line.isBlank()) {
                 continue;
             }
-            String[] values = split(line);
-            if (fields < 0) {
-                fields = values.length;
-                targetOf = resolveLabelColumns(fields, lineNumber);
-                isTarget = new boolean[fields];
-                for (int column : targetOf) {
-                    isTarget[column] = true;
-                }
+            if (parser == null) {
+                int fields = fields(line, lineNumber);
+                parser = new CsvRowParser(csv.delimiter(), fields, resolveLabelColumns(fields, lineNumber));
+                featureRow = new float[parser.features()];
                 if (csv.header()) {
                     continue;
                 }
             }
-            if (values.length != fields) {
-                bad.reject(lineNumber, CsvFields.countMismatch(fields, values.length, line));
-                continue;
-            }
-            int rowStart = features.size();
-            boolean ok = true;
-            for (int c = 0; c < fields && ok; c++) {
-                if (!isTarget[c]) {
-                    Float v = bad.number(lineNumber, values[c].trim(), "field " + (c + 1));
-                    ok = v != null;
-                    if (ok) {
-                        features.add(v);
-                    }
+            if (read(parser, line, lineNumber, bad, featureRow, targetRow, targets)) {
+                for (float v : featureRow) {
+                    features.add(v);
                 }
+                targets.add(targetRow);
+                rows++;
             }
-            for (int t = 0; t < width && ok; t++) {
-                Float v = bad.number(lineNumber, values[targetOf[t]].trim(), "field " + (targetOf[t] + 1));
-                ok = v != null && targets.accept(v, lineNumber, bad);
-                if (ok) {
-                    targetRow[t] = v;
-                }
-            }
-            if (!ok) {
-                features.truncate(rowStart);
-                continue;
-            }
-            targets.add(targetRow);
-            rows++;
         }
         if (rows == 0) {
             throw new InvalidDataException(name, "holds no examples" + (bad.skipped() > 0
                     ? " (all " + bad.skipped() + " rows were bad and skipped)" : ""));
         }
-        int numFeatures = fields - width;
-        LabeledExamples examples = new LabeledExamples(new DenseFeatures(rows, numFeatures, features.toArray()),
+        LabeledExamples examples = new LabeledExamples(new DenseFeatures(rows, parser.features(), features.toArray()),
                 targets.build(name));
         return new TabularFile(examples, bad.skipped());
+    }
+
+    /** One row into the arrays, or false after {@code bad} rejected it. */
+    private static boolean read(CsvRowParser parser, String line, long lineNumber, BadRows bad, float[] features,
+                                float[] target, TargetColumns targets) {
+        try {
+            parser.read(line, features, target);
+        } catch (BadRowException e) {
+            bad.reject(lineNumber, e.problem());
+            return false;
+        }
+        for (float t : target) {
+            if (!targets.accept(t, lineNumber, bad)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -115,17 +105,16 @@ public final class CsvReader {
      * first row): what an executor needs to read any split of it ({@link TextBlockDecoder}). Read on the driver.
      */
     public int[] labelColumns(String firstLine, long line) {
-        String text = firstLine.startsWith("\uFEFF") ? firstLine.substring(1) : firstLine;
-        return resolveLabelColumns(split(text).length, line);
+        return resolveLabelColumns(fields(firstLine, line), line);
     }
 
-    /** The fields of the row {@code firstLine}. */
-    public int fields(String firstLine) {
-        return split(firstLine.startsWith("\uFEFF") ? firstLine.substring(1) : firstLine).length;
-    }
-
-    private String[] split(String line) {
-        return fields.split(line);
+    /** The fields of the row {@code firstLine}, the file's {@code line}th. */
+    public int fields(String firstLine, long line) {
+        try {
+            return fields.split(CsvFields.withoutBom(firstLine)).length;
+        } catch (BadRowException e) {
+            throw new InvalidDataException(name + ":" + line, e.problem());
+        }
     }
 
     /** The label columns as 0-based indices into a row of {@code fields} values. */

@@ -10,8 +10,8 @@ import org.sparkddp.common.config.CsvConfig;
 import org.sparkddp.common.config.DataFormat;
 
 /**
- * Decodes the lines of one split of a CSV or LibSVM file into a {@link RowBlock}, checking each row as
- * {@link CsvReader} and {@link LibSvmReader} check a whole file, with the same messages. Runs on an executor.
+ * Decodes the lines of one split of a CSV or LibSVM file into a {@link RowBlock}, checking each row ({@link
+ * CsvRowParser}; {@link LibSvmReader}'s rules). Runs on an executor.
  *
  * <p>A split {@code [start, end)} holds the lines that start in it (the convention of Hadoop's
  * {@code LineRecordReader}): a reader that starts mid-line leaves that line to the split before, and reads on past
@@ -49,8 +49,8 @@ public record TextBlockDecoder(DataFormat format, CsvConfig csv, ReadOptions opt
         String line;
         while (lines.position() < end && (line = lines.next()) != null) {
             lineNumber++;
-            if (start == 0 && lineNumber == 1 && line.startsWith("\uFEFF")) {
-                line = line.substring(1); // a byte-order mark, as spreadsheet exports write
+            if (start == 0 && lineNumber == 1) {
+                line = CsvFields.withoutBom(line);
             }
             if (line.isBlank()) {
                 continue;
@@ -69,48 +69,33 @@ public record TextBlockDecoder(DataFormat format, CsvConfig csv, ReadOptions opt
         void add(String line, long lineNumber, BadRows bad);
     }
 
-    /** As {@link CsvReader}: every row has {@code fields} values, each a finite number. */
+    /** Every row has {@code fields} values, each a finite number ({@link CsvRowParser}). */
     private final class CsvRows implements Rows {
-        private final CsvFields splitter = new CsvFields(csv.delimiter());
+        private final CsvRowParser parser = new CsvRowParser(csv.delimiter(), fields, targetOf);
         private final TargetColumns targets;
         private final RowBlock.Builder block;
-        private final boolean[] isTarget = new boolean[fields];
-        private final float[] features = new float[fields];
+        private final float[] features = new float[parser.features()];
         private final float[] target = new float[targetOf.length];
 
         CsvRows(TargetColumns targets, RowBlock.Builder block) {
             this.targets = targets;
             this.block = block;
-            for (int column : targetOf) {
-                isTarget[column] = true;
-            }
         }
 
         @Override
         public void add(String line, long lineNumber, BadRows bad) {
-            String[] values = splitter.split(line);
-            if (values.length != fields) {
-                bad.reject(lineNumber, CsvFields.countMismatch(fields, values.length, line));
+            try {
+                parser.read(line, features, target);
+            } catch (BadRowException e) {
+                bad.reject(lineNumber, e.problem());
                 return;
             }
-            int n = 0;
-            for (int c = 0; c < fields; c++) {
-                if (!isTarget[c]) {
-                    Float v = bad.number(lineNumber, values[c].trim(), "field " + (c + 1));
-                    if (v == null) {
-                        return;
-                    }
-                    features[n++] = v;
-                }
-            }
-            for (int t = 0; t < targetOf.length; t++) {
-                Float v = bad.number(lineNumber, values[targetOf[t]].trim(), "field " + (targetOf[t] + 1));
-                if (v == null || !targets.accept(v, lineNumber, bad)) {
+            for (float t : target) {
+                if (!targets.accept(t, lineNumber, bad)) {
                     return;
                 }
-                target[t] = v;
             }
-            block.addDense(features, n, target, options.kind() == TargetKind.CLASS_INDEX);
+            block.addDense(features, features.length, target, options.kind() == TargetKind.CLASS_INDEX);
         }
     }
 

@@ -44,13 +44,22 @@ class CsvReaderTest {
         }
     }
 
-    /** Quoting is not read: a quoted delimiter makes a field too many, and the message says why. */
+    /** RFC 4180 quoting, CRLF line ends and a byte-order mark, as a spreadsheet export writes them. */
     @Test
-    void aQuotedDelimiterIsNamedAsTheCauseOfAFieldTooMany() {
-        InvalidDataException e = assertThrows(InvalidDataException.class,
-                () -> read("1,2,0\n\"3,5\",4,1\n", new CsvConfig(',', false, List.of(-1)), CLASSES));
-        assertEquals("data/train.csv:2: expected 3 fields but got 4 (quoted fields are not read: a delimiter inside"
-                + " quotes splits its field; write such data without quotes, or as Parquet)", e.getMessage());
+    void quotedFieldsCrlfAndAByteOrderMarkAreRead() throws IOException {
+        String text = "\uFEFF\"x, first\",\"the \"\"y\"\"\",label\r\n\"1.5\",\" 2 \",0\r\n3,\"4\",1\r\n";
+        LabeledExamples e = read(text, new CsvConfig(',', true, List.of(-1)), CLASSES).examples();
+        assertEquals(2, e.size());
+        assertArrayEquals(new float[] {1.5f, 2f}, row(e, 0), 0f);
+        assertArrayEquals(new float[] {3f, 4f}, row(e, 1), 0f);
+        assertArrayEquals(new int[] {0, 1}, e.classLabels().labels());
+        assertEquals("data/train.csv:3: a quoted field is not closed on its line (a line break inside quotes is not"
+                + " read: the file is read in ranges that start at line breaks)", assertThrows(
+                InvalidDataException.class, () -> read("1,2,0\r\n3,4,1\r\n\"5,6,0\r\n7\",8,1\r\n",
+                        new CsvConfig(',', false, List.of(-1)), CLASSES)).getMessage());
+        assertEquals("data/train.csv:2: field 1 '1,5' is not a number", assertThrows(InvalidDataException.class,
+                () -> read("1,2,0\n\"1,5\",4,1\n", new CsvConfig(',', false, List.of(-1)), CLASSES)).getMessage(),
+                "a quoted delimiter stays in its field");
     }
 
     @Test

@@ -1,9 +1,6 @@
 package org.sparkddp.driver.data;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -20,6 +17,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.config.DataFormat;
 import org.sparkddp.common.data.BadRows;
+import org.sparkddp.common.data.CsvFields;
 import org.sparkddp.common.data.CsvReader;
 import org.sparkddp.common.data.HadoopFiles;
 import org.sparkddp.common.data.ReadOptions;
@@ -92,22 +90,12 @@ final class BlockReads {
             return new TextBlockDecoder(data.format(), data.csv(), options, 0, new int[0]);
         }
         CsvReader csv = new CsvReader(file, data.csv(), options);
-        String[] first = HadoopFiles.read(file, hadoopConf, in -> {
-            BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 12);
-            long number = 0;
-            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                number++;
-                if (!line.isBlank()) {
-                    return new String[] {line, Long.toString(number)};
-                }
-            }
-            return null;
-        });
+        CsvFields.FirstLine first = HadoopFiles.read(file, hadoopConf, CsvFields::firstLine);
         if (first == null) {
             return null; // blank lines only: no rows (a dataset of nothing but such files holds no examples)
         }
-        int[] targetOf = csv.labelColumns(first[0], Long.parseLong(first[1]));
-        return new TextBlockDecoder(data.format(), data.csv(), options, csv.fields(first[0]), targetOf);
+        return new TextBlockDecoder(data.format(), data.csv(), options, csv.fields(first.text(), first.number()),
+                csv.labelColumns(first.text(), first.number()));
     }
 
     /** Reads and decodes one split. Runs on an executor. */

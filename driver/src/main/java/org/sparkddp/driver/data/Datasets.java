@@ -12,8 +12,8 @@ import org.sparkddp.common.plan.HoldOut;
 
 /**
  * The training, test and validation examples of a job, read whole by the driver and checked against each other:
- * what a job trains on unless its files are large enough for the executors to read ({@link JobData}), and what
- * tests and baselines compare against.
+ * what tests and the single-machine baselines compare against. No command reads data through it: jobs open their
+ * data with {@link JobData}, whose tabular data the executors decode.
  *
  * @param train                 the training examples (normalized, for tabular data), without any held out
  * @param test                  the held-out examples, with the training set's classes (and normalization)
@@ -72,17 +72,5 @@ public record Datasets(LabeledExamples train, LabeledExamples test, Optional<Lab
             throw new InvalidDataException(file, "has " + fileFeatures + " features per example but "
                     + data.train() + " has " + trainFeatures);
         }
-    }
-
-    /**
-     * The held-out examples alone, for scoring a saved model whose output layer has {@code outputs} units. IDX
-     * reads just the test files; tabular data reads the training file too, for its normalization statistics.
-     */
-    public static LabeledExamples loadTest(DataConfig data, TargetKind targets, int outputs, Configuration hadoopConf,
-                                           Optional<SparkSession> spark) {
-        if (data.format() == DataFormat.IDX) {
-            return IdxDatasets.load(data.test(), outputs, hadoopConf, "data.test");
-        }
-        return load(data, targets, 0, 0, hadoopConf, spark).test();
     }
 }

@@ -13,9 +13,8 @@ import org.sparkddp.common.plan.HoldOut;
  * A job's training, test and validation data as the driver plans it, checked before Spark starts so that bad
  * data fails fast and names its file. Large uncompressed IDX images files stay on the file system, for the
  * executors to read; a gzipped or small one the driver reads. Tabular data (CSV, LibSVM, Parquet, catalog tables)
- * is decoded, checked, normalized and sharded by the executors when a Spark session is given
- * ({@link TabularSources}): the driver then receives per-block counts and statistics, never rows. Without one
- * (tests and single-machine baselines) the driver reads the files whole ({@link Datasets}).
+ * is decoded, checked, normalized and sharded by the executors, through the command's Spark session
+ * ({@link TabularSources}): the driver receives per-block counts and statistics, never rows.
  *
  * @param validation            the validation set, from {@code data.validation} or held out of the training file
  *                              ({@code validation.fraction}, then not in {@code train}); empty for none
@@ -26,7 +25,7 @@ import org.sparkddp.common.plan.HoldOut;
 public record JobData(ExampleSource train, ExampleSource test, Optional<ExampleSource> validation,
                       long trainRowsSkipped, long testRowsSkipped, long validationRowsSkipped) {
 
-    /** Training and test data alone, as before validation sets existed. */
+    /** IDX training and test data alone, as before validation sets existed (tabular data needs a session). */
     public static JobData open(DataConfig data, TargetKind targets, Configuration hadoopConf) {
         return open(data, ValidationConfig.NONE, 0, targets, hadoopConf, Optional.empty());
     }
@@ -35,7 +34,8 @@ public record JobData(ExampleSource train, ExampleSource test, Optional<ExampleS
      * @param validation where {@code validation.fraction} holds out examples (the file is {@code data.validation})
      * @param seed       {@code training.seed}, which picks the held-out examples
      * @param targets    how tabular label columns are read; the model's loss decides (IDX labels are always classes)
-     * @param spark      the session that reads {@code parquet} and {@code dataframe-table}; needed only for them
+     * @param spark      the session whose executors decode tabular data (CSV, LibSVM, Parquet, catalog tables); needed
+     *                   only for them
      */
     public static JobData open(DataConfig data, ValidationConfig validation, long seed, TargetKind targets,
                                Configuration hadoopConf, Optional<SparkSession> spark) {
@@ -53,16 +53,8 @@ public record JobData(ExampleSource train, ExampleSource test, Optional<ExampleS
                     .split(train, ExampleSource::subset);
             return new JobData(parts.kept(), test, parts.held().or(() -> file), 0, 0, 0);
         }
-        if (spark.isPresent()) { // the executors decode, check and shard; the driver gets counts and statistics
-            return TabularSources.open(data, validation, seed, targets, hadoopConf, spark.get());
-        }
-        // Without a session (tests, single-machine baselines): the driver reads the files whole.
-        Datasets loaded = Datasets.load(data, targets, validation.fraction(), seed, hadoopConf, spark);
-        Optional<ExampleSource> held = loaded.validation().map(v -> new InMemoryExamples(
-                data.validation().orElse(data.train()), v));
-        return new JobData(new InMemoryExamples(data.train(), loaded.train()),
-                new InMemoryExamples(data.test(), loaded.test()), held, loaded.trainRowsSkipped(),
-                loaded.testRowsSkipped(), loaded.validationRowsSkipped());
+        // The executors decode, check and shard; the driver gets counts and statistics.
+        return TabularSources.open(data, validation, seed, targets, hadoopConf, session(data, spark));
     }
 
     /** The held-out examples alone, for scoring a saved model whose output layer has {@code outputs} units. */
@@ -71,9 +63,16 @@ public record JobData(ExampleSource train, ExampleSource test, Optional<ExampleS
         if (data.format() == DataFormat.IDX) {
             return IdxDatasets.open(data.test(), outputs, data.splitSize(), hadoopConf, "data.test");
         }
-        if (spark.isPresent()) { // the training set too, for its classes, features and normalization
-            return open(data, ValidationConfig.NONE, 0, targets, hadoopConf, spark).test();
-        }
-        return new InMemoryExamples(data.test(), Datasets.loadTest(data, targets, outputs, hadoopConf, spark));
+        // The training set too, for its classes, features and normalization.
+        return open(data, ValidationConfig.NONE, 0, targets, hadoopConf, spark).test();
+    }
+
+    /**
+     * The session that decodes tabular data. Every command that reads such data starts Spark for it first
+     * ({@code CommandSpark}), so none is a programming error.
+     */
+    private static SparkSession session(DataConfig data, Optional<SparkSession> spark) {
+        return spark.orElseThrow(() -> new IllegalArgumentException("data.format = " + data.format().configName()
+                + " is decoded by the executors: open it with the command's SparkSession"));
     }
 }

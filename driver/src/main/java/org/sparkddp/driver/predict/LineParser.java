@@ -3,6 +3,7 @@ package org.sparkddp.driver.predict;
 import java.io.Serializable;
 import org.apache.spark.ml.linalg.Vector;
 import org.sparkddp.common.config.BadRowPolicy;
+import org.sparkddp.common.data.BadRowException;
 import org.sparkddp.common.error.InvalidDataException;
 
 /**
@@ -44,15 +45,10 @@ abstract class LineParser implements Serializable {
 
     /** A finite number, as the training readers accept one; {@code what} names the field in the message. */
     final float number(String file, long offset, String text, String what) {
-        float value;
         try {
-            value = Float.parseFloat(text);
-        } catch (NumberFormatException e) {
-            throw reject(file, offset, what + " '" + text + "' is not a number");
+            return BadRowException.finite(text, what);
+        } catch (BadRowException e) {
+            throw reject(file, offset, e.problem());
         }
-        if (!Float.isFinite(value)) {
-            throw reject(file, offset, what + " is " + text + ", expected a finite number");
-        }
-        return value;
     }
 }

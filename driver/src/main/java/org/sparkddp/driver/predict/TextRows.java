@@ -1,9 +1,6 @@
 package org.sparkddp.driver.predict;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -32,6 +29,7 @@ import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.config.DataFormat;
 import org.sparkddp.common.data.HadoopFiles;
 import org.sparkddp.common.data.StorageFailures;
+import org.sparkddp.common.data.BadRowException;
 import org.sparkddp.common.data.CsvFields;
 import org.sparkddp.common.error.InvalidDataException;
 import scala.Tuple2;
@@ -109,18 +107,16 @@ final class TextRows implements PredictInput {
      * this model, found here before Spark reads it.
      */
     private static CsvLines csv(String first, DataConfig data, int width, String model, Configuration hadoop) {
-        String line = HadoopFiles.read(first, hadoop, in -> {
-            BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String l;
-            while ((l = lines.readLine()) != null && l.replace("\uFEFF", "").isBlank()) {
-                continue;
-            }
-            return l;
-        });
+        CsvFields.FirstLine line = HadoopFiles.read(first, hadoop, CsvFields::firstLine);
         if (line == null) {
             throw new InvalidDataException(first, "holds no rows");
         }
-        int fields = new CsvFields(data.csv().delimiter()).split(line.replace("\uFEFF", "")).length;
+        int fields;
+        try {
+            fields = new CsvFields(data.csv().delimiter()).split(line.text()).length;
+        } catch (BadRowException e) {
+            throw new InvalidDataException(first + ":" + line.number(), e.problem());
+        }
         List<Integer> columns = data.csv().labelColumns();
         if (fields == width) {
             return new CsvLines(data.csv(), fields, new int[0], data.onBadRow());

@@ -5,11 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.ml.linalg.Vector;
 import org.junit.jupiter.api.Test;
 import org.sparkddp.common.config.BadRowPolicy;
 import org.sparkddp.common.config.CsvConfig;
 import org.sparkddp.common.config.DataFormat;
+import org.sparkddp.common.data.ReadOptions;
+import org.sparkddp.common.data.RowBlock;
+import org.sparkddp.common.data.TargetKind;
+import org.sparkddp.common.data.TextBlockDecoder;
 import org.sparkddp.common.error.InvalidDataException;
 
 /** predict's per-line parsers (the rules train's readers apply) and its choice of format. */
@@ -33,6 +42,38 @@ class PredictLinesTest {
         // Under skip, the same row is left out (the caller counts it).
         CsvLines skipping = new CsvLines(csv, 5, new int[] {0, 4}, BadRowPolicy.SKIP);
         assertThrows(LineParser.Skipped.class, () -> skipping.parse("f.csv", 80, "7;0.5;x;1;9"));
+    }
+
+    /** Quoted fields, a byte-order mark and CRLF-ended lines (Hadoop strips the CR) read as training reads them. */
+    @Test
+    void csvReadsQuotedFieldsAsTrainingAndEvaluationDo() throws IOException {
+        CsvConfig csv = new CsvConfig(',', true, List.of(0));
+        String text = "\uFEFF\"label\",\"a, first\",\"b \"\"2\"\"\"\r\n1,\"0.5\",2\r\n0,\" -1.25e1 \",\"3\"\r\n1,7,8\r\n";
+        CsvLines lines = new CsvLines(csv, 3, new int[] {0}, BadRowPolicy.FAIL);
+        List<double[]> predicted = new ArrayList<>();
+        long offset = 0;
+        for (String line : text.split("\n")) {
+            Vector v = lines.parse("f.csv", offset, line.replace("\r", ""));
+            if (v != null) {
+                predicted.add(v.toArray());
+            }
+            offset += line.getBytes(StandardCharsets.UTF_8).length + 1;
+        }
+        ReadOptions train = ReadOptions.forTraining(TargetKind.CLASS_INDEX, BadRowPolicy.FAIL);
+        for (ReadOptions options : List.of(train, train.forTest(2, 2))) { // training's file, then evaluation's
+            RowBlock block = new TextBlockDecoder(DataFormat.CSV, csv, options, 3, new int[] {0}).decode("f.csv", 0,
+                    Long.MAX_VALUE, new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
+            assertEquals(predicted.size(), block.rows());
+            float[] row = new float[2];
+            for (int r = 0; r < block.rows(); r++) {
+                block.features(r, row, 2);
+                assertArrayEquals(new double[] {row[0], row[1]}, predicted.get(r), 0.0, "row " + r);
+            }
+        }
+        assertArrayEquals(new double[] {-12.5, 3}, predicted.get(1), 0.0);
+        assertEquals("f.csv (the line at byte 9): a quoted field is not closed on its line (a line break inside quotes"
+                + " is not read: the file is read in ranges that start at line breaks)", assertThrows(
+                InvalidDataException.class, () -> lines.parse("f.csv", 9, "1,\"2,3")).getMessage());
     }
 
     @Test
