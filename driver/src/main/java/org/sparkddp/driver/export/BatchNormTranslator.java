@@ -11,11 +11,15 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Batch normalization in inference form: ONNX {@code BatchNormalization} with the running mean and variance, per
- * feature of rows or per channel of NCHW images, then the layer's activation.
+ * feature of rows or per channel of NCHW images.
  *
  * <p>NOTE: DL4J (with {@code useLogStd}, its default) keeps {@code log10} of the running standard deviation, not the
  * variance; at inference it takes {@code var = (10^log10std)^2} and divides by {@code sqrt(var + eps)}, so the
  * variance given to ONNX is {@code (10^log10std)^2}, computed in double, with the same epsilon.
+ *
+ * <p>NOTE: DL4J's batch-norm layer never applies the activation its configuration carries (its {@code activate}
+ * returns the normalized values; the configuration's activation is the builder's default, sigmoid, unless set), so
+ * none is written here either: the export follows what {@code output()} computes, not what the configuration says.
  */
 final class BatchNormTranslator implements LayerTranslator {
     @Override
@@ -49,7 +53,6 @@ final class BatchNormTranslator implements LayerTranslator {
                                 BatchNormalizationParamInitializer.GLOBAL_MEAN)),
                         graph.weights(name + "/var", variance)),
                 OnnxGraph.attr("epsilon", (float) conf.getEps()));
-        return new Tensor(Activations.apply(conf.getActivationFn(), name, normalized, input.rank(), graph),
-                input.rank());
+        return new Tensor(normalized, input.rank());
     }
 }

@@ -42,6 +42,15 @@ final class ExportFixture {
     static void randomize(Model network) {
         Nd4j.getRandom().setSeed(11);
         network.setParams(Nd4j.rand(DataType.FLOAT, 1, network.numParams()).subi(0.5));
+        // A variance kept as it is (not as a log standard deviation) must stay positive: in [0.1, 2.1).
+        org.deeplearning4j.nn.api.Layer[] layers = network instanceof ComputationGraph graph ? graph.getLayers()
+                : ((MultiLayerNetwork) network).getLayers();
+        for (org.deeplearning4j.nn.api.Layer layer : layers) {
+            INDArray variance = layer.paramTable().get("var");
+            if (variance != null) {
+                variance.assign(Nd4j.rand(DataType.FLOAT, variance.shape()).muli(2).addi(0.1));
+            }
+        }
     }
 
     /** Rows of {@code width} features in [0, 1). */
