@@ -31,6 +31,7 @@ public final class OnnxFile {
             target = new Path(location);
             fs = target.getFileSystem(hadoop);
             target = fs.makeQualified(target);
+            fs.setWriteChecksum(false); // no .crc side file next to the model on local disk
             if (fs.exists(target)) {
                 if (fs.getFileStatus(target).isDirectory()) {
                     throw new InvalidConfigException(key, "'" + location + "' is a directory; name the .onnx file"

@@ -18,15 +18,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * Small networks with random parameters (batch norm's running mean and log standard deviation included, so that no
  * statistic is trivial), exported and run in onnxruntime against DL4J's own {@code output()}.
  */
-final class ExportFixture {
+public final class ExportFixture {
     /** Float32 on both sides; the sums of a small layer agree far closer than this. */
-    static final double TOLERANCE = 1e-5;
+    public static final double TOLERANCE = 1e-5;
 
     private ExportFixture() {
     }
 
     /** A layer stack on {@code input}, its parameters drawn uniformly from [-0.5, 0.5). */
-    static MultiLayerNetwork stack(InputType input, Layer... layers) {
+    public static MultiLayerNetwork stack(InputType input, Layer... layers) {
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(7)
                 .dataType(DataType.FLOAT).list();
         for (int i = 0; i < layers.length; i++) {
@@ -39,7 +39,7 @@ final class ExportFixture {
         return network;
     }
 
-    static void randomize(Model network) {
+    public static void randomize(Model network) {
         Nd4j.getRandom().setSeed(11);
         network.setParams(Nd4j.rand(DataType.FLOAT, 1, network.numParams()).subi(0.5));
         // A variance kept as it is (not as a log standard deviation) must stay positive: in [0.1, 2.1).
@@ -54,18 +54,18 @@ final class ExportFixture {
     }
 
     /** Rows of {@code width} features in [0, 1). */
-    static INDArray rows(int count, long width) {
+    public static INDArray rows(int count, long width) {
         Nd4j.getRandom().setSeed(13);
         return Nd4j.rand(DataType.FLOAT, count, width);
     }
 
-    static INDArray dl4jOutput(Model network, INDArray input) {
+    public static INDArray dl4jOutput(Model network, INDArray input) {
         return network instanceof ComputationGraph graph ? graph.output(false, input)[0]
                 : ((MultiLayerNetwork) network).output(input, false);
     }
 
     /** Exports the network, checks the file with ONNX's checker and its outputs against DL4J's; returns the gap. */
-    static double exportedMatches(Model network, long width, Path dir) throws Exception {
+    public static double exportedMatches(Model network, long width, Path dir) throws Exception {
         byte[] model = OnnxExporter.export(network, "test").toByteArray();
         INDArray input = rows(50, width);
         double difference = OnnxRun.maxDifference(model, input, dl4jOutput(network, input));
