@@ -214,7 +214,8 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
     /** {@code --overwrite} is {@code --set output.overwrite=true}, for the commands that write results. */
     private static String overwrite(String command) {
         if (command.equals("evaluate")) {
-            throw new InvalidInputException("--overwrite is an option of train, search, predict and export, not of evaluate");
+            throw new InvalidInputException("--overwrite is an option of train, search, predict and export, not of"
+                    + " evaluate");
         }
         return "output.overwrite=true";
     }
