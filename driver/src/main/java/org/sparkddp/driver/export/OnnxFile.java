@@ -38,8 +38,9 @@ public final class OnnxFile {
                             + " to write");
                 }
                 if (!overwrite) {
-                    throw new InvalidConfigException(key, "'" + location + "' exists already; pass --overwrite to"
-                            + " replace it, or choose another " + key);
+                    throw new InvalidConfigException(key, "'" + location + "' exists already; "
+                            + (key.startsWith("--") ? "pass --overwrite" : "set overwrite") + " to replace it, or"
+                            + " choose another " + key);
                 }
             }
         } catch (IllegalArgumentException | IOException e) {

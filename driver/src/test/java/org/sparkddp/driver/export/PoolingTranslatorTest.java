@@ -32,6 +32,17 @@ class PoolingTranslatorTest {
                 .convolutionMode(ConvolutionMode.Truncate).build());
         pool(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(3, 3).stride(2, 2)
                 .convolutionMode(ConvolutionMode.Same).build());
+        // 9 pixels, windows of 2 every 2: one pixel of padding, at the bottom and right only.
+        pool(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+                .convolutionMode(ConvolutionMode.Same).build());
+    }
+
+    @Test
+    void averagePoolingInSameModeWithUnevenPadding() throws Exception {
+        for (boolean countPadding : new boolean[] {true, false}) {
+            pool(new SubsamplingLayer.Builder(PoolingType.AVG).kernelSize(2, 2).stride(2, 2)
+                    .avgPoolIncludePadInDivisor(countPadding).convolutionMode(ConvolutionMode.Same).build());
+        }
     }
 
     @Test
