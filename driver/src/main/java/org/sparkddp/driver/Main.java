@@ -46,6 +46,8 @@ public final class Main {
                 ReportCommand.run(cli, out);
             } else if (cli.command().equals("predict")) {
                 PredictCommand.run(cli, out);
+            } else if (cli.command().equals("export")) {
+                ExportCommand.run(cli, out);
             } else if (cli.command().equals("search")) {
                 SearchCommand.run(cli, out);
             } else {

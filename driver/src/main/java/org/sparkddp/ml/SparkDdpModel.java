@@ -122,6 +122,30 @@ public final class SparkDdpModel extends Model<SparkDdpModel> implements MLWrita
         return ModelArchive.read(uid + "/" + NETWORK, modelZip).network();
     }
 
+    /** {@link #exportOnnx(String, boolean)} without replacing an existing file. */
+    public void exportOnnx(String path) throws IOException {
+        exportOnnx(path, false);
+    }
+
+    /**
+     * Writes the network as an ONNX model, as {@code spark-ddp export} does: input {@code input}, float32 rows of
+     * the features; output {@code output}, the class probabilities or the predicted values. {@code path} is a local
+     * path or any Hadoop FileSystem URI (reached with the active Spark session's Hadoop configuration, if there is
+     * one); the file is written whole under a temporary name and renamed. Runs on the driver.
+     *
+     * @param overwrite whether a file already at {@code path} may be replaced
+     * @throws org.sparkddp.driver.export.NotExportableException naming the first layer that has no exact ONNX form
+     *                                                           (nothing is written then)
+     */
+    public void exportOnnx(String path, boolean overwrite) throws IOException {
+        byte[] onnx = org.sparkddp.driver.export.OnnxExporter.export(network(), "Spark ML model " + uid)
+                .toByteArray();
+        org.apache.hadoop.conf.Configuration hadoop = org.apache.spark.sql.SparkSession.getActiveSession().isDefined()
+                ? org.apache.spark.sql.SparkSession.getActiveSession().get().sparkContext().hadoopConfiguration()
+                : new org.apache.hadoop.conf.Configuration();
+        org.sparkddp.driver.export.OnnxFile.write(onnx, path, overwrite, hadoop, "path");
+    }
+
     @Override
     public StructType transformSchema(StructType schema) {
         FeatureColumn.check(schema, "featuresCol", getOrDefault(featuresCol));

@@ -46,12 +46,16 @@ class DocExamplesTest {
     private static final String PREDICT = "deploy/spark-ddp predict --model output/fashion-mnist-mlp/model.zip"
             + " --input hdfs:///scoring/in --output hdfs:///scoring/out";
 
+    private static final String EXPORT = "deploy/spark-ddp export --model output/fashion-mnist-mlp/model.zip"
+            + " --output output/fashion-mnist-mlp/model.onnx";
+
     /** Every example's documented outcome, by the command as written (its trailing comment left out). */
     private static final Map<String, Outcome> README = Map.of(
             "deploy/spark-ddp train --config conf/moons-binary-csv.conf --set training.epochs=10", Outcome.OK,
             "deploy/spark-ddp evaluate --model output/fashion-mnist-mlp/model.zip", Outcome.OK,
             // No namenode is named (hdfs:/// takes fs.defaultFS, local here): documented as one line, exit 2.
             PREDICT, new Outcome(2, "hdfs:///scoring/"),
+            EXPORT, Outcome.OK,
             "echo 'grid { \"optimizer.learning-rate\" = [0.003, 0.001, 0.0003] }' > grid.conf", Outcome.OK,
             "deploy/spark-ddp search --grid grid.conf --set training.epochs=3", Outcome.OK,
             "deploy/spark-ddp report output/fashion-mnist-mlp", Outcome.OK);
@@ -61,6 +65,7 @@ class DocExamplesTest {
             Outcome.OK,
             "deploy/spark-ddp evaluate --model output/fashion-mnist-mlp/model.zip", Outcome.OK,
             PREDICT, new Outcome(2, "hdfs:///scoring/"),
+            EXPORT, Outcome.OK,
             "cat > grid.conf <<'GRID'", Outcome.OK,
             "deploy/spark-ddp search --grid grid.conf --set training.epochs=3", Outcome.OK,
             "deploy/spark-ddp report output/fashion-mnist-mlp", Outcome.OK);

@@ -16,7 +16,8 @@ import org.sparkddp.common.error.InvalidInputException;
  * @param model      the model.zip to evaluate
  * @param runDir     the output directory of a run, to write a report for
  * @param grid       the search space of {@code search}
- * @param input      {@code predict}'s input (Parquet, IDX, CSV or LibSVM) and {@code output}, where it writes
+ * @param input      {@code predict}'s input (Parquet, IDX, CSV or LibSVM) and {@code output}, where it writes (and
+ *                   where {@code export} writes its .onnx file)
  */
 public record CommandLine(String command, Optional<String> configFile, List<String> overrides, Optional<String> resume,
                           Optional<String> model, Optional<String> runDir, Optional<String> grid,
@@ -27,6 +28,7 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             "       spark-ddp report OUTPUT_DIR",
             "       spark-ddp search --grid FILE [--config FILE] [--set key=value ...] [--overwrite]",
             "       spark-ddp predict --model FILE --input IN --output DIR [--config FILE] [--set key=value ...] [--overwrite]",
+            "       spark-ddp export --model FILE --output FILE [--set key=value ...] [--overwrite]",
             "",
             "  train     train a network; with no --config, the built-in default job",
             "            (conf/fashion-mnist-mlp.conf: an MLP on Fashion-MNIST, local Spark)",
@@ -45,16 +47,19 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             "            LibSVM files, on the executors; writes Parquet to --output, partitioned like the input;",
             "            IN's format is data.format if --config or --set gives it, else from its name (.csv, .svm,",
             "            .libsvm, -images-idx3-ubyte[.gz]; anything else is Parquet)",
+            "  export    write a model.zip's network as an ONNX model (opset 13) for onnxruntime and the like; a",
+            "            layer with no exact ONNX form is refused, naming it, and nothing is written",
             "  --input   predict's input: a file or a directory of files (a local path or any Hadoop FileSystem URI)",
             "  --output  the directory predict writes, which must not exist yet unless --overwrite is given (hdfs:// URIs",
-            "            name their namenode)",
+            "            name their namenode); export's is the .onnx file it writes, under the same rule",
             "  --grid    HOCON: grid { \"optimizer.learning-rate\" = [0.001, 0.003] }, optionally random { samples = N }",
             "  help      this text; spark-ddp help COMMAND (or COMMAND --help) gives one command's usage and options",
             "",
             "Exit status: 0 done, 2 invalid input (config, data, paths), 3 training diverged, 1 other failure.");
 
     /** The commands, in the order the usage lists them. */
-    private static final List<String> COMMANDS = List.of("train", "evaluate", "report", "search", "predict", "help");
+    private static final List<String> COMMANDS = List.of("train", "evaluate", "report", "search", "predict", "export",
+            "help");
 
     /**
      * The usage text the arguments ask for, if they ask for one: none, {@code help}, {@code --help} or {@code -h}
@@ -70,7 +75,8 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
                 return Optional.of(USAGE);
             }
             if (args.length > 2 || !COMMANDS.contains(args[1])) {
-                throw new InvalidInputException("help takes one command: train, evaluate, report, search or predict"
+                throw new InvalidInputException("help takes one command: train, evaluate, report, search, predict or"
+                        + " export"
                         + " (see --help)");
             }
             return Optional.of(usage(args[1]));
@@ -132,9 +138,9 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
             return new CommandLine(command, Optional.empty(), List.of(), Optional.empty(), Optional.empty(),
                     Optional.of(args[1]), Optional.empty(), Optional.empty(), Optional.empty());
         }
-        if (!List.of("train", "evaluate", "search", "predict").contains(command)) {
+        if (!List.of("train", "evaluate", "search", "predict", "export").contains(command)) {
             throw new InvalidInputException("unknown command '" + command + "' (expected train, evaluate, report,"
-                    + " search or predict; see --help)");
+                    + " search, predict or export; see --help)");
         }
         String config = null;
         String resume = null;
@@ -154,10 +160,11 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
                 }
                 case "--set", "-s" -> overrides.add(value(args, ++i, arg));
                 case "--resume" -> resume = only(command, "train", arg, value(args, ++i, arg));
-                case "--model" -> model = command.equals("predict") ? value(args, ++i, arg)
+                case "--model" -> model = List.of("predict", "export").contains(command) ? value(args, ++i, arg)
                         : only(command, "evaluate", arg, value(args, ++i, arg));
                 case "--input" -> input = only(command, "predict", arg, value(args, ++i, arg));
-                case "--output" -> output = only(command, "predict", arg, value(args, ++i, arg));
+                case "--output" -> output = command.equals("export") ? value(args, ++i, arg)
+                        : only(command, "predict", arg, value(args, ++i, arg));
                 case "--grid" -> grid = only(command, "search", arg, value(args, ++i, arg));
                 case "--overwrite" -> overrides.add(overwrite(command));
                 case "--help", "-h" -> {
@@ -179,6 +186,9 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
         }
         if (command.equals("predict") && (model == null || input == null || output == null)) {
             throw new InvalidInputException("predict needs --model FILE --input IN --output DIR (see --help)");
+        }
+        if (command.equals("export") && (model == null || output == null)) {
+            throw new InvalidInputException("export needs --model FILE --output FILE (see --help)");
         }
         if (command.equals("search") && grid == null) {
             throw new InvalidInputException("search needs --grid FILE (see --help)");
@@ -204,7 +214,8 @@ public record CommandLine(String command, Optional<String> configFile, List<Stri
     /** {@code --overwrite} is {@code --set output.overwrite=true}, for the commands that write results. */
     private static String overwrite(String command) {
         if (command.equals("evaluate")) {
-            throw new InvalidInputException("--overwrite is an option of train, search and predict, not of evaluate");
+            throw new InvalidInputException("--overwrite is an option of train, search, predict and export, not of"
+                    + " evaluate");
         }
         return "output.overwrite=true";
     }

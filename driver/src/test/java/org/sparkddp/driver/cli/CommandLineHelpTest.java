@@ -23,7 +23,7 @@ class CommandLineHelpTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"train", "evaluate", "report", "search", "predict"})
+    @ValueSource(strings = {"train", "evaluate", "report", "search", "predict", "export"})
     void eachCommandsHelpListsItsOptions(String command) {
         String usage = CommandLine.help(new String[] {command, "--help"}).orElseThrow();
         assertEquals(usage, CommandLine.help(new String[] {command, "-h"}).orElseThrow());

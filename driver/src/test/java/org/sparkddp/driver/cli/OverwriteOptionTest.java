@@ -30,6 +30,7 @@ class OverwriteOptionTest {
     void evaluateHasNoSuchOption() {
         InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> CommandLine.parse(new String[] {"evaluate", "--model", "m.zip", "--overwrite"}));
-        assertTrue(e.getMessage().contains("--overwrite is an option of train, search and predict"), e.getMessage());
+        assertTrue(e.getMessage().contains("--overwrite is an option of train, search, predict and export"),
+                e.getMessage());
     }
 }
