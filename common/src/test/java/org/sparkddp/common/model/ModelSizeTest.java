@@ -41,6 +41,25 @@ class ModelSizeTest {
     }
 
     @Test
+    void theEnginesScratchIsEachConvolutionsIm2colColumns() {
+        // The shipped CNN's shape: 1 -> 32 channels at 28x28 (3x3), pool, 32 -> 64 at 14x14 (3x3).
+        ModelSize cnn = ModelSize.of(TestSpecs.spec(List.of(1, 28, 28), 10, "model.layers=[{type=conv,filters=32,"
+                + "kernel=3,padding=same},{type=max-pool,kernel=2},{type=conv,filters=64,kernel=3,padding=same},"
+                + "{type=max-pool,kernel=2},{type=flatten},{type=dense,units=16}]"));
+        assertEquals(1 * 9 * 28 * 28 + 32 * 9 * 14 * 14, cnn.scratchPerExample());
+        // A 1x1 stride-1 convolution reads its input as its columns; dense layers need none.
+        assertEquals(0, ModelSize.of(TestSpecs.spec(List.of(4, 6, 6), 2, "model.layers=[{type=conv,filters=8,"
+                + "kernel=1},{type=flatten}]")).scratchPerExample());
+        assertEquals(0, ModelSize.of(TestSpecs.spec(List.of(20), 3, "model.layers=[{type=dense,units=16}]"))
+                .scratchPerExample());
+        // In a graph too: the first convolution and the residual block's two 3x3 ones (no projection: 4 channels in
+        // and out) count.
+        long residual = ModelSize.of(TestSpecs.spec(List.of(1, 8, 8), 2, "model.layers=[{type=conv,filters=4,"
+                + "kernel=3,padding=same},{type=residual,filters=4},{type=flatten}]")).scratchPerExample();
+        assertEquals(1 * 9 * 64 + 2 * 4 * 9 * 64, residual);
+    }
+
+    @Test
     void theIssuesLargeMlpIsSizedWithoutAllocatingIt() {
         // 784-8192-8192-8192-10 with Adam: 140.7M parameters, 281.5M optimizer values; nothing is allocated.
         ModelSize size = ModelSize.of(TestSpecs.spec(List.of(784), 10, "model.layers=[{type=dense,units=8192},"

@@ -9,7 +9,8 @@ import org.sparkddp.common.model.ModelSize;
  * is allocated. Runs on the driver.
  *
  * <p>Per task slot: the replica's parameters, its gradient and its optimizer state, the sharded optimizer's copy of
- * its slice, and the activations of its local batch (forward values and their gradients). Per executor, besides:
+ * its slice, the activations of its local batch (forward values and their gradients), and the CPU engine's scratch
+ * for that batch (its convolutions' im2col columns). Per executor, besides:
  * the state chunks it keeps between stages, each rank's slice held twice (replication 2), and a staging copy of
  * one chunk while it is written.
  *
@@ -62,8 +63,14 @@ public record ModelMemory(ModelSize size, int slots, int workers, long localBatc
         return 2 * localBatch * size.activationsPerExample() * FLOAT;
     }
 
+    /** The CPU engine's native scratch for the local batch: every convolution's im2col columns. */
+    public long scratchBytes() {
+        return localBatch * size.scratchPerExample() * FLOAT;
+    }
+
     public long perSlotBytes() {
-        return parameterBytes() + gradientBytes() + optimizerBytes() + sliceBytes() + activationBytes();
+        return parameterBytes() + gradientBytes() + optimizerBytes() + sliceBytes() + activationBytes()
+                + scratchBytes();
     }
 
     /** The state chunks the executor keeps between stages: its ranks' slices, replicated twice. */
@@ -85,10 +92,11 @@ public record ModelMemory(ModelSize size, int slots, int workers, long localBatc
         long p = size.parameters();
         return String.format(Locale.ROOT, "%s = %d task slot%s x (parameters %,d x 4 B + gradient %,d x 4 B +"
                         + " optimizer state %,d x %d x 4 B + sharded slice %s + activations %,d examples x %,d values x"
-                        + " 2 x 4 B = %s) + stored state 2 x %d slice%s of (parameters + optimizer state)/%d = %s +"
-                        + " one staged chunk %s", mib(executorBytes()), slots, slots == 1 ? "" : "s", p, p, p,
+                        + " 2 x 4 B + engine scratch %,d values x 4 B per example = %s) + stored state 2 x %d slice%s"
+                        + " of (parameters + optimizer state)/%d = %s + one staged chunk %s", mib(executorBytes()),
+                slots, slots == 1 ? "" : "s", p, p, p,
                 size.optimizerValuesPerParam(), mib(sliceBytes()), localBatch, size.activationsPerExample(),
-                mib(perSlotBytes()), slots, slots == 1 ? "" : "s", workers, mib(storedStateBytes()),
+                size.scratchPerExample(), mib(perSlotBytes()), slots, slots == 1 ? "" : "s", workers, mib(storedStateBytes()),
                 mib(stagingBytes()));
     }
 

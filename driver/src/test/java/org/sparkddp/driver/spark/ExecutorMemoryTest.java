@@ -55,6 +55,12 @@ class ExecutorMemoryTest {
         assertTrue(parts.contains("parameters 10,000,000 x 4 B") && parts.contains("optimizer state 10,000,000 x 2"
                 + " x 4 B"), parts);
         assertEquals(1, parts.lines().count());
+        // The engine's convolution scratch counts per slot, for the local batch.
+        ModelMemory conv = ModelMemory.of(new ModelSize(10_000_000, 2, 1_000, 5_000),
+                training("training.sharded-optimizer=true"), 2);
+        assertEquals(32 * 5_000 * 4, conv.scratchBytes());
+        assertEquals(m.executorBytes() + 2 * 32 * 5_000 * 4, conv.executorBytes());
+        assertTrue(conv.describe().contains("engine scratch 5,000 values x 4 B per example"), conv.describe());
     }
 
     @Test
