@@ -29,6 +29,7 @@ import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.driver.cli.CommandLine;
 import org.sparkddp.driver.data.ParquetMagic;
 import org.sparkddp.driver.output.ModelArchive;
+import org.sparkddp.driver.output.PlaceTaking;
 import org.sparkddp.driver.output.QualifiedPath;
 import org.sparkddp.driver.predict.PredictFormat;
 import org.sparkddp.driver.predict.PredictInput;
@@ -105,7 +106,7 @@ final class PredictCommand {
                         new InvalidDataException(input, "cannot be read as Parquet: " + m)).orElseThrow(() ->
                         e instanceof RuntimeException r ? r : new IllegalStateException(e));
             }
-            moveIntoPlace(fs, temporary, target);
+            PlaceTaking.moveIntoPlace(fs, temporary, target); // under --overwrite, the old ones stay whole till then
             if (skipped.value() > 0) {
                 out.println(String.format(Locale.ROOT, "%s: skipped %,d bad row%s (data.on-bad-row = skip)", input,
                         skipped.value(), skipped.value() == 1 ? "" : "s"));
@@ -125,29 +126,6 @@ final class PredictCommand {
         } catch (IOException e) {
             throw new InvalidConfigException("--output", "cannot write to '" + output + "': "
                     + StorageFailures.reason(e));
-        }
-    }
-
-    /**
-     * The new predictions take {@code target}'s place. Under --overwrite the earlier ones are renamed aside first
-     * and removed after, so that they stay whole until the new ones are complete (a crash between the renames
-     * leaves both, hidden beside the output, never neither).
-     */
-    private static void moveIntoPlace(FileSystem fs, Path temporary, Path target) throws IOException {
-        Path aside = null;
-        if (fs.exists(target)) {
-            aside = new Path(target.getParent(), "." + target.getName() + ".replaced-" + UUID.randomUUID());
-            rename(fs, target, aside);
-        }
-        rename(fs, temporary, target);
-        if (aside != null) {
-            fs.delete(aside, true);
-        }
-    }
-
-    private static void rename(FileSystem fs, Path from, Path to) throws IOException {
-        if (!fs.rename(from, to)) {
-            throw new IOException("cannot rename " + from + " to " + to);
         }
     }
 

@@ -8,6 +8,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.sparkddp.common.data.StorageFailures;
 import org.sparkddp.common.error.InvalidConfigException;
+import org.sparkddp.driver.output.PlaceTaking;
 
 /**
  * Writes an exported model to a local path or any Hadoop FileSystem URI, whole or not at all. Runs on the driver.
@@ -52,24 +53,10 @@ public final class OnnxFile {
             try (OutputStream out = fs.create(temporary, false)) {
                 out.write(model);
             }
-            Path aside = null;
-            if (fs.exists(target)) {
-                aside = new Path(target.getParent(), "." + target.getName() + ".replaced-" + UUID.randomUUID());
-                rename(fs, target, aside);
-            }
-            rename(fs, temporary, target);
-            if (aside != null) {
-                fs.delete(aside, false);
-            }
+            PlaceTaking.moveIntoPlace(fs, temporary, target);
         } finally {
             fs.delete(temporary, false); // only what a failed write left
         }
         return target.toString();
-    }
-
-    private static void rename(FileSystem fs, Path from, Path to) throws IOException {
-        if (!fs.rename(from, to)) {
-            throw new IOException("cannot rename " + from + " to " + to);
-        }
     }
 }
