@@ -21,11 +21,10 @@ import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.util.ModelSerializer;
 import org.sparkddp.common.model.NetworkFactory;
+import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.driver.Main;
-import org.sparkddp.driver.TrainingJob;
 
 /**
  * Bad input is normal input: each case exits non-zero with one line that names the file, line or key at fault,
@@ -234,8 +233,8 @@ class BadInputTest {
                                 rows.append("1,2,3,4,5,6,7,8,").append(i * 0.5).append('\n');
                             }
                             Path csv = Files.writeString(d.resolve("regression.csv"), rows);
-                            return evaluate(d, model(d, "data.format=csv", "data.train=" + csv, "data.test=" + csv,
-                                    "model.output.activation=identity", "model.output.loss=mse"));
+                            return evaluate(d, model(d, new int[] {8}, 1, "data.format=csv", "data.train=" + csv,
+                                    "data.test=" + csv, "model.output.activation=identity", "model.output.loss=mse"));
                         }),
                 new Case("search without a grid", "search needs --grid FILE", d -> List.of("search")),
                 new Case("search with a grid file that does not exist", "{dir}/grid.conf: no such file",
@@ -376,13 +375,16 @@ class BadInputTest {
      * model in (DL4J's, with the updater state) but without Spark. (Named so that the check for outputs left behind
      * does not take it for one.)
      */
-    private static Path model(Path dir, String... overrides) throws IOException {
-        Path out = dir.resolve("model-source");
-        TrainingJob.Prepared prepared = new TrainingJob(TestData.config(out, overrides), new Configuration(),
-                new PrintStream(OutputStream.nullOutputStream()), false).prepare();
+    private static Path model(Path dir) throws IOException {
+        return model(dir, new int[] {1, 28, 28}, 10);
+    }
+
+    /** The same for a network of {@code inputShape} and {@code outputs}, with the config's {@code overrides}. */
+    private static Path model(Path dir, int[] inputShape, int outputs, String... overrides) throws IOException {
+        NetworkSpec spec = NetworkSpec.of(TestData.config(dir.resolve("model-source"), overrides).config(), inputShape,
+                outputs);
         Path model = dir.resolve("saved-model.zip");
-        ModelSerializer.writeModel(NetworkFactory.build(prepared.network()).dl4jModel(), model.toFile(), true);
-        Files.deleteIfExists(out);
+        ModelSerializer.writeModel(NetworkFactory.build(spec).dl4jModel(), model.toFile(), true);
         return model;
     }
 
