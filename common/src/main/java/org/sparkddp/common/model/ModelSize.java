@@ -54,7 +54,9 @@ public record ModelSize(long parameters, int optimizerValuesPerParam, long activ
                 activations += type.arrayElementsPerExample();
             }
         }
-        return new ModelSize(params, optimizerValues(spec.optimizer().updater()), activations);
+        // average mode's outer momentum adds one value per parameter to the optimizer state (OuterMomentumState)
+        return new ModelSize(params, optimizerValues(spec.optimizer().updater()) + (spec.outerMomentum() ? 1 : 0),
+                activations);
     }
 
     /** The optimizer's state per parameter, as DL4J's updaters keep it. */

@@ -79,7 +79,7 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
     /** The step rule the spec's mode asks for, on this rank. */
     static StepRule rule(StageSpec spec, RankContext rank) {
         if (spec.mode() == TrainingMode.AVERAGE) {
-            return new AveragingStep(rank, spec.averageEvery());
+            return new AveragingStep(rank, spec.averageEvery(), spec.localSgd(), spec.firstGlobalIteration());
         }
         if (spec.shardedOptimizer()) {
             int[] owned = ShardedSyncStep.ownedParams(rank);
