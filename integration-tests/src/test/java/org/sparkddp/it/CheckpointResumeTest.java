@@ -59,15 +59,16 @@ class CheckpointResumeTest extends LocalSparkTest {
      * written as chunk files in parallel, adopted back into blocks on resume.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"sync", "average", "sync-4k"})
+    @ValueSource(strings = {"sync", "average", "sync-4k", "average-outer-4k"})
     void resumingFromAMiddleCheckpointEndsBitForBitWhereAnUninterruptedRunEnds(String variant) throws IOException {
-        String mode = variant;
-        String chunk = "64m";
-        if (variant.endsWith("-4k")) {
-            mode = variant.substring(0, variant.length() - 3);
-            chunk = "4k";
-        }
+        String mode = variant.startsWith("average") ? "average" : "sync";
+        String chunk = variant.endsWith("-4k") ? "4k" : "64m";
         String[] settings = {"training.mode=" + mode, "training.average-every=4", "training.state-chunk=" + chunk};
+        if (variant.contains("outer")) {
+            // local SGD's warm-up and DiLoCo's outer step, whose momentum buffer is part of the optimizer state
+            settings = concat(settings, "training.average-warmup-iterations=6", "training.average-outer-lr=0.8",
+                    "training.average-outer-momentum=0.9");
+        }
         TrainingResult whole = run(config("whole-" + variant, settings), Optional.empty());
         assertEquals(48, whole.iterations()); // 3 epochs of 16
 
@@ -96,6 +97,9 @@ class CheckpointResumeTest extends LocalSparkTest {
         assertTrue(Arrays.equals(finalState(whole).updaterState(), finalState(resumed).updaterState()),
                 "optimizer state differs");
         assertEquals(whole.test().accuracy(), resumed.test().accuracy(), 0.0);
+        if (variant.contains("outer")) { // Adam's two moments, then the outer momentum: one value per parameter each
+            assertEquals(3 * whole.finalState().params().length, whole.finalState().updaterState().length);
+        }
         // The resumed run's metrics carry on from the checkpoint's: every epoch is there once.
         List<String> metrics = Files.readAllLines(out.resolve("resumed-" + variant + "-out/metrics.jsonl"));
         assertEquals(3, metrics.stream().filter(l -> l.contains("\"type\":\"epoch\"")).count());
@@ -191,6 +195,27 @@ class CheckpointResumeTest extends LocalSparkTest {
         // Reading the directory picks the newest.
         assertEquals(40, CheckpointStore.read(out.resolve("pruned-ckpt").toString(), new Configuration()).state()
                 .iteration());
+    }
+
+    /** The outer momentum's buffer is part of the optimizer state: a resume may change its value, not drop it. */
+    @Test
+    void resumingWithoutTheOuterMomentumIsRefused() throws IOException {
+        String[] settings = {"training.mode=average", "training.average-every=4", "training.max-iterations=12",
+            "training.average-outer-momentum=0.5"};
+        run(config("outer", settings), Optional.empty());
+        Checkpoint checkpoint = CheckpointStore.read(out.resolve("outer-ckpt").toString(), new Configuration());
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> run(config("outer2",
+                "training.mode=average", "training.average-every=4"), Optional.of(checkpoint)));
+        assertTrue(e.getMessage().startsWith("training.average-outer-momentum: is 0.0 but was 0.5 in "), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        run(config("outer3", concat(settings, "training.average-outer-momentum=0.8", "training.max-iterations=16")),
+                Optional.of(checkpoint));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     @Test

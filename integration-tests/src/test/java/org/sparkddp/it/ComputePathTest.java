@@ -43,5 +43,9 @@ class ComputePathTest extends LocalSparkTest {
     void averagingSaysItsPeriod() {
         assertEquals("average parameters and optimizer state every 3 local iterations",
                 pathOf("training.mode=average", "training.average-every=3").step());
+        assertEquals("average parameters and optimizer state every 2 local iterations, after 2 synchronous warm-up"
+                + " iterations, then an outer Nesterov step (learning rate 0.7, momentum 0.9)",
+                pathOf("training.mode=average", "training.average-every=2", "training.average-warmup-iterations=2",
+                        "training.average-outer-lr=0.7", "training.average-outer-momentum=0.9").step());
     }
 }

@@ -94,6 +94,27 @@ class StageBoundaryTest extends LocalSparkTest {
     }
 
     /**
+     * Local SGD's warm-up and outer Nesterov step keep the property: the outer step's anchor is the state a stage
+     * starts from, and its momentum travels in the stored optimizer state.
+     */
+    @ParameterizedTest
+    @CsvSource({"5", "7"})
+    void localSgdStagesThatAreNotMultiplesOfKLeaveTheResultUnchanged(int perStage) {
+        String[] localSgd = {"training.average-warmup-iterations=6", "training.average-outer-lr=0.8",
+            "training.average-outer-momentum=0.9"};
+        TrainingResult whole = train("average", CheckpointSink.NONE, localSgd);
+        List<String> staged = new ArrayList<>(List.of(localSgd));
+        staged.add("training.iterations-per-stage=" + perStage);
+        TrainingResult cut = train("average", CheckpointSink.NONE, staged.toArray(String[]::new));
+
+        assertSameState(whole, cut);
+        assertTrue(cut.stages().size() > EPOCHS, "the epochs were not cut into stages");
+        assertStagesEndOnAverages(cut);
+        assertEquals(3 * whole.finalState().params().length, whole.finalState().updaterState().length,
+                "Adam's two moments and the outer momentum");
+    }
+
+    /**
      * A checkpoint at the first stage end at or after each multiple of {@code every}: that multiple itself in sync
      * mode; in average mode the next average (a multiple of K) or the epoch's end, whichever comes first.
      */

@@ -131,6 +131,23 @@ public final class ConfigLoader {
         return new ElasticConfig(true, min, max.orElse(workers), wait);
     }
 
+    /**
+     * The {@code training.average-*} keys of local SGD. They apply in average mode only: set in sync mode, they are an
+     * error rather than a silently ignored key.
+     */
+    private static LocalSgdConfig localSgd(TypedReader r) {
+        LocalSgdConfig read = new LocalSgdConfig(r.integer("training.average-warmup-iterations"),
+                r.number("training.average-outer-lr"), r.number("training.average-outer-momentum"));
+        if (r.choice("training.mode", TrainingMode.class) != TrainingMode.AVERAGE) {
+            for (String key : LocalSgdConfig.KEYS) {
+                if (r.isSet(key)) {
+                    throw new InvalidConfigException(key, "applies only with training.mode = average");
+                }
+            }
+        }
+        return read;
+    }
+
     private static SparkDdpConfig build(TypedReader r, Config merged, Config user, Config defaults) {
         DataConfig data = DataConfig.read(r);
         SparkDdpConfig config = new SparkDdpConfig(
@@ -156,7 +173,8 @@ public final class ConfigLoader {
                         r.duration("training.job-timeout"),
                         r.bytes("training.state-chunk"),
                         r.choice("training.engine", EngineKind.class),
-                        r.bool("training.wire-crypto")),
+                        r.bool("training.wire-crypto"),
+                        localSgd(r)),
                 new CheckpointConfig(
                         r.optionalString("checkpoint.dir"),
                         r.optionalInt("checkpoint.every-iterations"),

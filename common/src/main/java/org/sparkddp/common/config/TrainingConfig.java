@@ -33,6 +33,7 @@ import org.sparkddp.common.error.InvalidConfigException;
  * @param wireCrypto         encrypt and authenticate every frame of the collective and the rendezvous with
  *                           AES-GCM (also on whenever Spark's spark.network.crypto.enabled is); otherwise each
  *                           frame carries a CRC-32C
+ * @param localSgd           in average mode, the synchronous warm-up and the outer step applied at each average
  */
 public record TrainingConfig(
         TrainingMode mode,
@@ -52,7 +53,8 @@ public record TrainingConfig(
         Duration jobTimeout,
         long stateChunk,
         EngineKind engine,
-        boolean wireCrypto) implements Serializable {
+        boolean wireCrypto,
+        LocalSgdConfig localSgd) implements Serializable {
     /** Smallest and largest {@code training.state-chunk}: tests force small chunks; a chunk is one Java buffer. */
     static final long MIN_STATE_CHUNK = 1 << 10;
     static final long MAX_STATE_CHUNK = 1 << 30;
@@ -70,6 +72,7 @@ public record TrainingConfig(
         Checks.present("training.sync-timeout", syncTimeout);
         Checks.positive("training.stage-attempts", stageAttempts);
         Checks.present("training.elastic", elastic);
+        Checks.present("training.average-warmup-iterations", localSgd);
         if (elastic.enabled() && (workers < elastic.minWorkers() || workers > elastic.maxWorkers())) {
             throw new InvalidConfigException("training.workers", "must lie between training.min-workers ("
                     + elastic.minWorkers() + ") and training.max-workers (" + elastic.maxWorkers() + ") but got "

@@ -339,7 +339,9 @@ final class TypedReader {
         return switch (v.valueType()) {
             case STRING -> "'" + v.unwrapped() + "'";
             case NUMBER, BOOLEAN -> String.valueOf(v.unwrapped());
-            default -> v.valueType().name().toLowerCase(Locale.ROOT) + " " + v.render();
+            // concise: a list or object given from a file would otherwise render over several lines, with comments
+            default -> v.valueType().name().toLowerCase(Locale.ROOT) + " "
+                    + v.render(com.typesafe.config.ConfigRenderOptions.concise());
         };
     }
 

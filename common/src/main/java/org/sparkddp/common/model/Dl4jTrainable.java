@@ -23,10 +23,14 @@ abstract class Dl4jTrainable<M extends Model> implements TrainableNetwork {
     private final BaseMultiLayerUpdater<?> updater;
     private final INDArray emptyState = Nd4j.empty(DataType.FLOAT);
     private final List<int[]> runningStatistics;
+    /** DL4J's updater state followed by the outer momentum ({@link OuterMomentumState}), or null: DL4J's alone. */
+    private final INDArray extendedState;
 
-    Dl4jTrainable(M model, BaseMultiLayerUpdater<?> updater, int numInputs, int numOutputs) {
+    /** @param extendedState the optimizer state when it holds more than DL4J's updater state, else null */
+    Dl4jTrainable(M model, BaseMultiLayerUpdater<?> updater, int numInputs, int numOutputs, INDArray extendedState) {
         this.model = model;
         this.updater = updater;
+        this.extendedState = extendedState;
         primeGradient(numInputs, numOutputs);
         this.runningStatistics = findRunningStatistics(updater);
     }
@@ -75,6 +79,9 @@ abstract class Dl4jTrainable<M extends Model> implements TrainableNetwork {
 
     @Override
     public INDArray updaterState() {
+        if (extendedState != null) {
+            return extendedState;
+        }
         INDArray state = updater.getStateViewArray();
         return state == null ? emptyState : state;
     }

@@ -7,7 +7,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /** {@link TrainableNetwork} over a DL4J {@link ComputationGraph} with one input and one output (residual networks). */
 final class GraphTrainable extends Dl4jTrainable<ComputationGraph> {
     GraphTrainable(ComputationGraph graph, int numInputs, int numOutputs) {
-        super(graph, graph.getUpdater(true), numInputs, numOutputs);
+        this(graph, numInputs, numOutputs, null);
+    }
+
+    /** @param extendedState the optimizer state with the outer momentum ({@link OuterMomentumState}), or null */
+    GraphTrainable(ComputationGraph graph, int numInputs, int numOutputs, INDArray extendedState) {
+        super(graph, graph.getUpdater(true), numInputs, numOutputs, extendedState);
     }
 
     @Override

@@ -77,7 +77,9 @@ public record ModelSize(long parameters, int optimizerValuesPerParam, long activ
                         types.get(i));
             }
         }
-        return new ModelSize(params, optimizerValues(spec.optimizer().updater()), activations, scratch);
+        // average mode's outer momentum adds one value per parameter to the optimizer state (OuterMomentumState)
+        return new ModelSize(params, optimizerValues(spec.optimizer().updater()) + (spec.outerMomentum() ? 1 : 0),
+                activations, scratch);
     }
 
     /**

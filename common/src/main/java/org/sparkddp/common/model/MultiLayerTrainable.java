@@ -8,7 +8,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /** {@link TrainableNetwork} over a DL4J {@link MultiLayerNetwork} (a chain of layers). */
 final class MultiLayerTrainable extends Dl4jTrainable<MultiLayerNetwork> {
     MultiLayerTrainable(MultiLayerNetwork network, int numInputs, int numOutputs) {
-        super(network, (BaseMultiLayerUpdater<?>) network.getUpdater(true), numInputs, numOutputs);
+        this(network, numInputs, numOutputs, null);
+    }
+
+    /** @param extendedState the optimizer state with the outer momentum ({@link OuterMomentumState}), or null */
+    MultiLayerTrainable(MultiLayerNetwork network, int numInputs, int numOutputs, INDArray extendedState) {
+        super(network, (BaseMultiLayerUpdater<?>) network.getUpdater(true), numInputs, numOutputs, extendedState);
     }
 
     @Override

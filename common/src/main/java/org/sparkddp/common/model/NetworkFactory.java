@@ -41,11 +41,13 @@ public final class NetworkFactory {
         if (spec.model().isGraph()) {
             ComputationGraph graph = new ComputationGraph(graphConfiguration(spec));
             graph.init();
-            return new GraphTrainable(graph, spec.numInputs(), spec.numOutputs());
+            return new GraphTrainable(graph, spec.numInputs(), spec.numOutputs(),
+                    spec.outerMomentum() ? OuterMomentumState.attach(graph) : null);
         }
         MultiLayerNetwork network = new MultiLayerNetwork(configuration(spec));
         network.init();
-        return new MultiLayerTrainable(network, spec.numInputs(), spec.numOutputs());
+        return new MultiLayerTrainable(network, spec.numInputs(), spec.numOutputs(),
+                spec.outerMomentum() ? OuterMomentumState.attach(network) : null);
     }
 
     /** The configuration of a network without residual blocks. */

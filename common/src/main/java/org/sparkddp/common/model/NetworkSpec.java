@@ -6,6 +6,7 @@ import org.sparkddp.common.config.EngineKind;
 import org.sparkddp.common.config.ModelConfig;
 import org.sparkddp.common.config.OptimizerConfig;
 import org.sparkddp.common.config.SparkDdpConfig;
+import org.sparkddp.common.config.TrainingMode;
 
 /**
  * Everything needed to build the same network anywhere: the driver sends this to the executors, which build
@@ -19,13 +20,22 @@ import org.sparkddp.common.config.SparkDdpConfig;
  * @param globalBatchSize the global minibatch, for the linear learning-rate scaling rule
  * @param engine          what computes a training replica's forward and backward pass (the worker decides whether the
  *                        engine covers the network; the network built here is DL4J's either way)
+ * @param outerMomentum   whether the optimizer state ends with average mode's outer momentum buffer (one value per
+ *                        parameter, after DL4J's updater state: see {@link OuterMomentumState})
  */
 public record NetworkSpec(ModelConfig model, OptimizerConfig optimizer, long seed, List<Integer> inputShape,
-                          int numOutputs, int globalBatchSize, EngineKind engine) implements Serializable {
+                          int numOutputs, int globalBatchSize, EngineKind engine, boolean outerMomentum)
+        implements Serializable {
     /** A spec with the default engine choice ({@code auto}), as the config's default. */
     public NetworkSpec(ModelConfig model, OptimizerConfig optimizer, long seed, List<Integer> inputShape,
                        int numOutputs, int globalBatchSize) {
         this(model, optimizer, seed, inputShape, numOutputs, globalBatchSize, EngineKind.AUTO);
+    }
+
+    /** A spec whose optimizer state is DL4J's alone (no outer momentum). */
+    public NetworkSpec(ModelConfig model, OptimizerConfig optimizer, long seed, List<Integer> inputShape,
+                       int numOutputs, int globalBatchSize, EngineKind engine) {
+        this(model, optimizer, seed, inputShape, numOutputs, globalBatchSize, engine, false);
     }
 
     public NetworkSpec {
@@ -44,7 +54,8 @@ public record NetworkSpec(ModelConfig model, OptimizerConfig optimizer, long see
     public static NetworkSpec of(SparkDdpConfig config, int[] inputShape, int numOutputs) {
         return new NetworkSpec(config.model(), config.optimizer(), config.training().seed(),
                 java.util.Arrays.stream(inputShape).boxed().toList(), numOutputs, config.training().batchSize(),
-                config.training().engine());
+                config.training().engine(), config.training().mode() == TrainingMode.AVERAGE
+                        && config.training().localSgd().hasOuterMomentum());
     }
 
     /** Features per example, as the flat input rows hold them. */

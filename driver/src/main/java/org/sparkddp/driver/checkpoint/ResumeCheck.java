@@ -48,6 +48,7 @@ public final class ResumeCheck {
                         + checkpoint.location() + "; a resumed run keeps the network, the optimizer and the data order");
             }
         }
+        verifyOuterMomentum(checkpoint, config, saved.path("training").path("average-outer-momentum").asDouble(0));
         verifyWorkers(checkpoint, config, saved.path("training").path("workers").asInt());
         verifyData(checkpoint, config, train);
     }
@@ -74,6 +75,21 @@ public final class ResumeCheck {
             throw new InvalidConfigException("training.workers", "is " + workers + " but was " + then + " in "
                     + checkpoint.location() + ", and batch norm normalizes each worker's share of a batch on its own,"
                     + " so the worker count changes every step" + keep);
+        }
+    }
+
+    /**
+     * Average mode's outer momentum may change value (as a learning rate may), but not come or go: its buffer is part
+     * of the optimizer state, so the checkpoint's state would not fit the network.
+     */
+    private static void verifyOuterMomentum(Checkpoint checkpoint, SparkDdpConfig config, double then) {
+        boolean had = then != 0;
+        boolean has = config.training().mode() == TrainingMode.AVERAGE && config.training().localSgd().hasOuterMomentum();
+        if (had != has) {
+            throw new InvalidConfigException("training.average-outer-momentum", "is "
+                    + config.training().localSgd().outerMomentum() + " but was " + then + " in "
+                    + checkpoint.location() + ", and the outer momentum is part of the optimizer state: a resumed run "
+                    + "keeps it " + (had ? "above 0" : "at 0"));
         }
     }
 

@@ -341,7 +341,8 @@ public final class TrainingMaster {
                             training.shardedOptimizer(), training.collective(), network, training.seed(), plan.epoch(),
                             plan.shards(),
                             workers, training.batchSize(), from, to, state.iteration(), training.syncTimeout(),
-                            budget, rendezvous, secret, state, blockRdd[0], states.replicate(), augment);
+                            budget, rendezvous, secret, state, blockRdd[0], states.replicate(), augment,
+                            training.localSgd());
                     ShardedData shards = train.forWorkers(workers);
                     return describe(plan.epoch(), label + " · " + workers + " workers",
                             () -> SlotWatch.guard(slots::now, workers, training.elastic().replacementWait(),

@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.time.Duration;
 import org.sparkddp.common.config.Augmentation;
 import org.sparkddp.common.config.CollectiveKind;
+import org.sparkddp.common.config.LocalSgdConfig;
 import org.sparkddp.common.config.TrainingMode;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
@@ -42,12 +43,14 @@ import org.sparkddp.worker.collective.WireSecret;
  *                         attempt's blocks never mix with a later one's
  * @param replicateState   whether each stored chunk gets a second copy on another executor (a cluster, not local
  *                         mode, where there is one block manager)
+ * @param augment          data.augment, applied to each minibatch
+ * @param localSgd         in average mode, the synchronous warm-up and the outer step at each average
  */
 public record StageSpec(String runId, TrainingMode mode, int averageEvery, boolean shardedOptimizer,
                         CollectiveKind collective, NetworkSpec network, long seed,
                         int epoch, VirtualShards shards, int workers, int batchSize, int fromIteration, int toIteration, long firstGlobalIteration, Duration syncTimeout,
                         Duration timeBudget, String rendezvous, WireSecret secret, StateVersion state, int nextBlockRdd,
-                        boolean replicateState, Augmentation augment)
+                        boolean replicateState, Augmentation augment, LocalSgdConfig localSgd)
         implements Serializable {
     /** No time bound: the stage runs to {@code toIteration}. */
     public static final Duration UNBOUNDED = Duration.ofNanos(Long.MAX_VALUE);
@@ -66,6 +69,9 @@ public record StageSpec(String runId, TrainingMode mode, int averageEvery, boole
         if (augment == null) {
             throw new IllegalArgumentException("no augmentation (Augmentation.NONE for none)");
         }
+        if (localSgd == null) {
+            throw new IllegalArgumentException("no local SGD settings (LocalSgdConfig.PLAIN for plain averaging)");
+        }
         if (timeBudget.isNegative() || timeBudget.isZero()) {
             throw new IllegalArgumentException("time budget must be > 0 but got " + timeBudget);
         }
@@ -79,7 +85,7 @@ public record StageSpec(String runId, TrainingMode mode, int averageEvery, boole
                      int nextBlockRdd, boolean replicateState) {
         this(runId, mode, averageEvery, shardedOptimizer, collective, network, seed, epoch, shards, workers, batchSize,
                 fromIteration, toIteration, firstGlobalIteration, syncTimeout, timeBudget, rendezvous, secret, state,
-                nextBlockRdd, replicateState, Augmentation.NONE);
+                nextBlockRdd, replicateState, Augmentation.NONE, LocalSgdConfig.PLAIN);
     }
 
     public EpochPlan plan() {

@@ -81,7 +81,7 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
     /** The step rule the spec's mode asks for, on this rank. */
     static StepRule rule(StageSpec spec, RankContext rank) {
         if (spec.mode() == TrainingMode.AVERAGE) {
-            return new AveragingStep(rank, spec.averageEvery());
+            return new AveragingStep(rank, spec.averageEvery(), spec.localSgd(), spec.firstGlobalIteration());
         }
         if (spec.shardedOptimizer()) {
             int[] owned = ShardedSyncStep.ownedParams(rank);
@@ -99,7 +99,12 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
         int w = rank.collective.size();
         String step;
         if (rule instanceof AveragingStep) {
-            step = "average parameters and optimizer state every " + spec.averageEvery() + " local iterations";
+            var local = spec.localSgd();
+            step = "average parameters and optimizer state every " + spec.averageEvery() + " local iterations"
+                    + (local.warmupIterations() > 0 ? ", after " + local.warmupIterations() + " synchronous warm-up"
+                            + " iterations" : "")
+                    + (local.hasOuterStep() ? String.format(java.util.Locale.ROOT, ", then an outer Nesterov step"
+                            + " (learning rate %s, momentum %s)", local.outerLearningRate(), local.outerMomentum()) : "");
         } else if (rule instanceof ShardedSyncStep) {
             step = "sync, sharded optimizer (each of " + w + " ranks updates 1/" + w + " of the parameters)";
         } else if (spec.shardedOptimizer()) {
