@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.exceptions.YarnException;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
 
 /**
@@ -33,7 +34,7 @@ final class MiniYarn implements AutoCloseable {
      * Starts the cluster, with {@code defaultFs} (the test's HDFS) as the file system that applications stage their
      * files on, and writes its client configuration to {@code confDir}.
      */
-    static MiniYarn start(Path confDir, String defaultFs) throws IOException, InterruptedException {
+    static MiniYarn start(Path confDir, String defaultFs) throws IOException, InterruptedException, YarnException {
         YarnConfiguration conf = new YarnConfiguration();
         conf.set("fs.defaultFS", defaultFs);
         // Loopback only: the daemons listen on 127.0.0.1 whatever name they advertise.
@@ -68,9 +69,14 @@ final class MiniYarn implements AutoCloseable {
         cluster.start();
         MiniYarn yarn = new MiniYarn(cluster, confDir);
         try {
+            // Without a registered node manager YARN places no container, and an application waits for ever.
+            if (!cluster.waitForNodeManagersToConnect(TimeUnit.SECONDS.toMillis(30))) {
+                throw new IllegalStateException("the YARN node manager did not register with the resource manager"
+                        + " within 30 s");
+            }
             yarn.awaitResourceManagerAddress();
             yarn.writeClientConf(defaultFs);
-        } catch (IOException | InterruptedException | RuntimeException e) {
+        } catch (IOException | InterruptedException | YarnException | RuntimeException e) {
             yarn.close();
             throw e;
         }

@@ -37,7 +37,8 @@ import org.sparkddp.driver.Main;
  * of the Spark home the build assembles. The application master, the driver in cluster mode, and the executors run
  * in YARN containers, JVMs that the node manager starts; the data, the staged jars and the outputs are on HDFS.
  * In client mode one executor's container is killed mid-epoch: YARN starts a replacement, and the run must end as
- * an undisturbed one does, here a local-mode run in this JVM.
+ * an undisturbed one does, here a local-mode run in this JVM. Should YARN not place the executors, the driver ends
+ * the run within training.replacement-wait with one line, which a failed test shows.
  */
 @Tag("slow")
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
@@ -96,7 +97,7 @@ class YarnTest {
         ChildRun run = submit("cluster-mode", "cluster", List.of("training.epochs=2", "output.dir=" + out));
         // spark-submit waits for the application and exits 0 only if it succeeded; the driver's own words are in
         // its container's logs.
-        assertTrue(run.process().waitFor(8, TimeUnit.MINUTES), "spark-submit did not end within 8 minutes");
+        awaitExit(run, Duration.ofMinutes(8));
         double seconds = (System.nanoTime() - run.startNanos()) / 1e9;
         if (run.process().exitValue() != 0) {
             fail("spark-submit exited with " + run.process().exitValue() + ":\n" + run.output() + "\n" + amLogs());
@@ -114,12 +115,30 @@ class YarnTest {
         assertEquals(0, summary.path("stage_retries").asInt(), summary.toString());
         double accuracy = summary.path("test_accuracy").asDouble();
         assertTrue(accuracy > 0.5 && accuracy <= 1, "test accuracy " + accuracy);
-        // The model loads in plain DL4J, with the summary's parameter count.
+        // The model loads in plain DL4J, with the summary's parameter count, and is the model the same job trains
+        // in local mode.
         float[][] model = ChildRun.model(copyToLocal(out + "/model.zip"));
         assertEquals(summary.path("parameters").asLong(), model[0].length);
+        float[][] expected = localReference(List.of("training.epochs=2"), "default-reference");
+        assertTrue(Tolerances.maxRelativeError(expected[0], model[0], 1e-3) <= 1e-6, "parameters differ");
         // The driver ran in the application master's container: its console is that container's stdout.
-        String driverConsole = amStdout(out);
+        String driverConsole = amLog("stdout", out);
         assertTrue(driverConsole.contains("outputs: " + out + "/{model.zip"), driverConsole);
+    }
+
+    @Test
+    void badInputInClusterModeFailsTheApplicationWithTheDriversStatusAndOneLine() throws Exception {
+        String missing = data + "/nothing-here-images-idx3-ubyte.gz";
+        ChildRun run = submit("cluster-missing", "cluster", List.of("data.train=" + missing,
+                "output.dir=" + hdfs.uri("/runs/missing")));
+        awaitExit(run, Duration.ofMinutes(8));
+        assertEquals(1, run.process().exitValue(), run.output());
+        // The driver's exit status reaches YARN as the application's, and spark-submit says so...
+        assertTrue(run.output().contains("User application exited with status " + Main.INVALID_INPUT), run.output());
+        // ...and its one line is in its container's stderr, as on a console.
+        String line = "spark-ddp: error: " + missing + ": no such file";
+        String stderr = amLog("stderr", missing);
+        assertTrue(stderr.lines().anyMatch(line::equals), stderr);
     }
 
     @Test
@@ -136,6 +155,7 @@ class YarnTest {
         ProcessHandle victim = executors.get(executors.size() - 1);
         long killedAt = System.nanoTime();
         assertTrue(victim.destroyForcibly(), "SIGKILL was not sent to " + victim.pid());
+        double toTraining = awaitTrainingAgain(run, Duration.ofMinutes(4)) - (killedAt - run.startNanos()) / 1e9;
         double seconds = run.awaitSuccess(Duration.ofMinutes(6));
         double afterKill = (System.nanoTime() - killedAt) / 1e9;
 
@@ -155,9 +175,47 @@ class YarnTest {
         assertTrue(lost.get(0).endsWith(" was killed with exit code 137"), lost.get(0));
         assertTrue(console.stream().anyMatch(l -> l.startsWith("recovered: 1 stage resubmission after")), run.output());
 
-        // The same job, undisturbed, in local mode in this JVM, from the same files on local disk.
-        Path reference = dir.resolve("reference");
-        List<String> local = new ArrayList<>(KILL_JOB);
+        float[][] expected = localReference(KILL_JOB, "killed-reference");
+        float[][] actual = ChildRun.model(copyToLocal(out + "/model.zip"));
+        double params = Tolerances.maxRelativeError(expected[0], actual[0], 1e-3);
+        double updater = Tolerances.maxRelativeError(expected[1], actual[1], 1e-3);
+        System.out.printf(Locale.ROOT, "YARN client mode, executor container killed at iteration 150 of 250: %s;"
+                        + " %.1f s in failed attempts, training again (the resubmitted stage's first progress line)"
+                        + " %.1f s after the kill, run ended %.1f s after the kill, %.1f s in all; max relative"
+                        + " difference from the undisturbed local run: parameters %.3g, optimizer state %.3g%n",
+                lost.get(0), summary.path("failed_attempt_seconds").asDouble(), toTraining, afterKill, seconds, params,
+                updater);
+        assertTrue(params <= 1e-6, "parameters differ by " + params + " relative");
+        assertTrue(updater <= 1e-6, "optimizer state differs by " + updater + " relative");
+    }
+
+    /**
+     * Waits until the driver has resubmitted the failed stage (its warning on stderr) and then printed a progress
+     * line (on stdout, after the warning came); returns when, in seconds since the run started. A measurement, not
+     * a check: a run that ends first returns then.
+     */
+    private static double awaitTrainingAgain(ChildRun run, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int from = -1;
+        while (System.nanoTime() < deadline && run.process().isAlive()) {
+            String stdout = Files.readString(run.stdout(), StandardCharsets.UTF_8);
+            if (from < 0 && Files.readString(run.stderr(), StandardCharsets.UTF_8).contains("resubmitting it from")) {
+                from = stdout.length();
+            } else if (from >= 0 && stdout.indexOf(" · iteration ", from) >= 0) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        return (System.nanoTime() - run.startNanos()) / 1e9;
+    }
+
+    /**
+     * The model (parameters, then optimizer state) of the same job run undisturbed in local mode in this JVM, from
+     * the same files on local disk.
+     */
+    private float[][] localReference(List<String> settings, String name) throws IOException {
+        Path reference = dir.resolve(name);
+        List<String> local = new ArrayList<>(settings);
         local.addAll(List.of("data.train=" + TestData.TRAIN, "data.test=" + TestData.TEST, "output.dir=" + reference,
                 "spark.master=local[2]", "spark.ui.enabled=false"));
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -165,16 +223,7 @@ class YarnTest {
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
-        float[][] expected = ChildRun.model(reference.resolve("model.zip"));
-        float[][] actual = ChildRun.model(copyToLocal(out + "/model.zip"));
-        double params = Tolerances.maxRelativeError(expected[0], actual[0], 1e-3);
-        double updater = Tolerances.maxRelativeError(expected[1], actual[1], 1e-3);
-        System.out.printf(Locale.ROOT, "YARN client mode, executor container killed at iteration 150 of 250: %s;"
-                        + " %.1f s in failed attempts, run ended %.1f s after the kill, %.1f s in all; max relative"
-                        + " difference from the undisturbed local run: parameters %.3g, optimizer state %.3g%n",
-                lost.get(0), summary.path("failed_attempt_seconds").asDouble(), afterKill, seconds, params, updater);
-        assertTrue(params <= 1e-6, "parameters differ by " + params + " relative");
-        assertTrue(updater <= 1e-6, "optimizer state differs by " + updater + " relative");
+        return ChildRun.model(reference.resolve("model.zip"));
     }
 
     /**
@@ -234,6 +283,17 @@ class YarnTest {
         return copy;
     }
 
+    /**
+     * Waits for a cluster-mode spark-submit, which waits for its application: one that YARN never gives an
+     * application master's container stays ACCEPTED, and spark-submit with it.
+     */
+    private void awaitExit(ChildRun run, Duration timeout) throws IOException, InterruptedException {
+        if (!run.process().waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+            fail("spark-submit did not end within " + timeout + " (an application YARN placed no container for stays"
+                    + " ACCEPTED):\n" + run.output() + "\n" + amLogs());
+        }
+    }
+
     /** Every application master's stdout and stderr (the driver's, in cluster mode), for a failure's message. */
     private String amLogs() {
         StringBuilder all = new StringBuilder();
@@ -250,23 +310,25 @@ class YarnTest {
         return all.toString();
     }
 
-    /** The stdout of the application master's container (container ..._000001) whose driver wrote to outputDir. */
-    private String amStdout(String outputDir) throws IOException {
+    /**
+     * The {@code stdout} or {@code stderr} of the application master's container (container ..._000001), in
+     * cluster mode the driver's, of the application whose driver mentioned {@code text} there.
+     */
+    private String amLog(String name, String text) throws IOException {
         List<Path> found = new ArrayList<>();
         for (Path logs : yarn.containerLogDirs()) {
             try (Stream<Path> files = Files.walk(logs)) {
-                files.filter(f -> f.getFileName().toString().equals("stdout")
+                files.filter(f -> f.getFileName().toString().equals(name)
                         && f.getParent().getFileName().toString().endsWith("_000001")).forEach(found::add);
             }
         }
-        StringBuilder all = new StringBuilder();
-        for (Path stdout : found) {
-            String text = Files.readString(stdout, StandardCharsets.UTF_8);
-            if (text.contains(outputDir)) {
-                return text;
+        for (Path log : found) {
+            String content = Files.readString(log, StandardCharsets.UTF_8);
+            if (content.contains(text)) {
+                return content;
             }
-            all.append(stdout).append(":\n").append(text);
         }
-        throw new AssertionError("no application master's stdout mentions " + outputDir + " in " + found + ":\n" + all);
+        throw new AssertionError("no application master's " + name + " mentions " + text + " in " + found + ":\n"
+                + amLogs());
     }
 }
