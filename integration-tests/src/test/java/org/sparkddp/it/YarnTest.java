@@ -174,6 +174,11 @@ class YarnTest {
         assertEquals(1, lost.size(), run.output());
         assertTrue(lost.get(0).endsWith(" was killed with exit code 137"), lost.get(0));
         assertTrue(console.stream().anyMatch(l -> l.startsWith("recovered: 1 stage resubmission after")), run.output());
+        // ...and the resubmission as it happened, in one line of stderr.
+        List<String> resubmitted = Files.readAllLines(run.stderr(), StandardCharsets.UTF_8).stream()
+                .filter(l -> l.contains("resubmitting it from the same state")).toList();
+        assertEquals(1, resubmitted.size(), run.output());
+        assertTrue(resubmitted.get(0).contains("failed on attempt 1 of "), resubmitted.get(0));
 
         float[][] expected = localReference(KILL_JOB, "killed-reference");
         float[][] actual = ChildRun.model(copyToLocal(out + "/model.zip"));
