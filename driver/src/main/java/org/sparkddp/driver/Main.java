@@ -1,6 +1,7 @@
 package org.sparkddp.driver;
 
 import java.io.PrintStream;
+import org.apache.spark.SparkUserAppException;
 import org.sparkddp.common.error.InvalidInputException;
 import org.sparkddp.driver.cli.CommandLine;
 import org.sparkddp.driver.spark.SparkUnavailableException;
@@ -22,9 +23,13 @@ public final class Main {
     private Main() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws SparkUserAppException {
         SignalStop.install(Thread.currentThread(), System.err);
         int status = run(args, System.out, System.err);
+        if (ApplicationMasterExit.inApplicationMaster()) {
+            ApplicationMasterExit.finish(status); // YARN cluster mode: no System.exit under the ApplicationMaster
+            return;
+        }
         SignalStop.exit(status);
     }
 

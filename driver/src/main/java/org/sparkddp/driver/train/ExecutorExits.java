@@ -1,10 +1,12 @@
 package org.sparkddp.driver.train;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
@@ -18,12 +20,21 @@ import org.sparkddp.common.wire.ExecutorProcess;
 final class ExecutorExits extends SparkListener {
     /** Removals not yet handed out, oldest first. */
     private final List<SparkListenerExecutorRemoved> pending = new ArrayList<>();
+    /** Every removal posted so far, by executor id and reason. */
+    private final Set<String> seen = new HashSet<>();
     /** What each executor's tasks last reported of their JVM, by executor id. */
     private final Map<String, ExecutorProcess> processes = new ConcurrentHashMap<>();
 
+    /**
+     * Each removal once. On YARN, Spark's driver is told of a lost executor twice (the application master reports
+     * the completed container, and answers the driver's own question about the lost connection) and posts a removal
+     * for each, with the same reason: the second is the same loss.
+     */
     @Override
     public synchronized void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
-        pending.add(removed);
+        if (seen.add(removed.executorId() + "\n" + removed.reason())) {
+            pending.add(removed);
+        }
     }
 
     /** Notes the JVM a task ran in; called for every stage report. */

@@ -33,4 +33,21 @@ class ExecutorExitsTest {
         assertEquals(List.of(new ExecutorLoss("3", "unknown", OptionalInt.empty(), "Remote RPC client disassociated",
                 Optional.empty())), exits.takeNew());
     }
+
+    @Test
+    void aRemovalThatSparkPostsTwiceIsOneLoss() {
+        // YARN: the application master's completed-container report and its answer to the driver's loss-reason
+        // query each make Spark post the removal, with the same reason.
+        String reason = "Container from a bad node: container_1_0002_01_000003 on host: localhost. Exit status: 137."
+                + " Diagnostics: Container killed on request. Exit code is 137\nContainer exited with a non-zero exit code"
+                + " 137.\nKilled by external signal\n.";
+        ExecutorExits exits = new ExecutorExits();
+        exits.onExecutorRemoved(new SparkListenerExecutorRemoved(10, "2", reason));
+        exits.onExecutorRemoved(new SparkListenerExecutorRemoved(11, "2", reason));
+        assertEquals(List.of(new ExecutorLoss("2", "unknown", OptionalInt.of(137), reason, Optional.empty())),
+                exits.takeNew());
+        // ...also when the second comes after the first was handed out.
+        exits.onExecutorRemoved(new SparkListenerExecutorRemoved(12, "2", reason));
+        assertEquals(List.of(), exits.takeNew());
+    }
 }
