@@ -31,6 +31,7 @@ import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.output.EvaluationReport;
 import org.sparkddp.driver.output.ModelArchive;
 import org.sparkddp.driver.output.OutputDirectory;
+import org.sparkddp.driver.output.RunFooter;
 import org.sparkddp.driver.predict.ModelInputWidth;
 import org.sparkddp.driver.spark.CommandSpark;
 import org.sparkddp.driver.spark.HadoopConfs;
@@ -105,7 +106,7 @@ final class EvaluateCommand {
     private static void report(PrintStream out, String location, String testLocation, HeldOutMetrics result,
                                OutputDirectory beside, long driverResultBytes) throws IOException {
         out.println(String.format(Locale.ROOT, "evaluated %s on %,d examples of %s: %s",
-                location, result.examples(), testLocation, TrainingJob.testFigures(result)));
+                location, result.examples(), testLocation, RunFooter.testFigures(result)));
         EvaluationReport report = new EvaluationReport(location, testLocation, result, driverResultBytes);
         report.print(out);
         beside.writeAtomically(EvaluationReport.NAME, o -> o.write(report.json().getBytes(

@@ -18,7 +18,6 @@ import org.sparkddp.common.data.InputShape;
 import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.data.shard.ShardStorage;
 import org.sparkddp.common.error.InvalidConfigException;
-import org.sparkddp.common.eval.HeldOutMetrics;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkDescription;
 import org.sparkddp.common.model.ModelSize;
@@ -41,6 +40,7 @@ import org.sparkddp.driver.output.ConsoleProgress;
 import org.sparkddp.driver.output.MetricsLog;
 import org.sparkddp.driver.output.ModelFile;
 import org.sparkddp.driver.output.OutputDirectory;
+import org.sparkddp.driver.output.RunFooter;
 import org.sparkddp.driver.output.Summary;
 import org.sparkddp.driver.report.TrainingReport;
 import org.sparkddp.driver.spark.DriverResultBytes;
@@ -229,7 +229,8 @@ public final class TrainingJob {
         ConsoleProgress console = new ConsoleProgress(this.console, interactive, totalIterations(config, prepared),
                 training.batchSize(), config.output().progressEvery());
         MetricsLog metrics = new MetricsLog(output, config.output().logEvery(), start);
-        Optional<Summary.Resumed> resumed = resume.map(TrainingJob::resumedFrom);
+        Optional<Summary.Resumed> resumed = resume.map(c -> new Summary.Resumed(c.location(), c.state().iteration(),
+                c.trainSecondsBefore()));
         resume.ifPresent(c -> {
             List<String> earlier = new ArrayList<>();
             c.meta().path("metrics").forEach(line -> earlier.add(line.asText()));
@@ -293,21 +294,6 @@ public final class TrainingJob {
      * Where a resumed run starts. A checkpoint written before checkpoints recorded their training time gives it
      * through its last epoch line in the metrics (the time of a part-epoch after it is lost), or as 0.
      */
-    private static Summary.Resumed resumedFrom(Checkpoint c) {
-        double seconds = 0;
-        if (c.meta().has(JobCheckpoints.TRAIN_SECONDS)) {
-            seconds = c.meta().path(JobCheckpoints.TRAIN_SECONDS).asDouble();
-        } else {
-            for (var line : c.meta().path("metrics")) {
-                var node = Json.parse(line.asText());
-                if (node.has("train_seconds")) {
-                    seconds = node.path("train_seconds").asDouble();
-                }
-            }
-        }
-        return new Summary.Resumed(c.location(), c.state().iteration(), seconds);
-    }
-
     /** What every checkpoint of this run records besides the state: enough to resume it exactly and to trace it. */
     private Map<String, Object> checkpointMeta(SparkDdpConfig config, Prepared prepared, StartState initial) {
         var t = config.training();
@@ -390,35 +376,8 @@ public final class TrainingJob {
                 + " %,d)", total, total == 1 ? "" : "s", epochs, uncut) : epochs;
     }
 
-    /** {@code test accuracy 0.8123 · test loss 0.5012}, or {@code test mse 0.0312} for regression. */
-    static String testFigures(HeldOutMetrics test) {
-        String loss = String.format(Locale.ROOT, "test %s %.4f", test.lossName(), test.meanLoss());
-        return test.hasAccuracy() ? String.format(Locale.ROOT, "test accuracy %.4f · %s", test.accuracy(), loss) : loss;
-    }
-
     private void printFooter(TrainingResult result, OutputDirectory output) {
-        console.println(String.format(Locale.ROOT,
-                "done: %s · %,d iterations%s · %,.0f samples/s · compute %.2f ms +"
-                        + " sync %.2f ms per iteration",
-                testFigures(result.test()), result.iterations(), result.iterationsRun() == result.iterations() ? ""
-                        : String.format(Locale.ROOT, " (%,d in this run)", result.iterationsRun()),
-                result.samplesPerSecond(),
-                result.computeMsPerIteration(), result.syncMsPerIteration()));
-        result.validation().ifPresent(v -> console.println(String.format(Locale.ROOT,
-                "validation: best %s %.4f after epoch %d%s%s", v.metrics().lossName(), v.bestLoss(), v.bestEpoch() + 1,
-                v.stoppedEarly() ? String.format(Locale.ROOT, " · stopped early after epoch %d",
-                        result.finalVersion().epoch()) : "",
-                v.keptBest() ? " · the model saved is epoch " + (v.bestEpoch() + 1) + "'s" : "")));
-        if (result.stageRetries() > 0) {
-            console.println(String.format(Locale.ROOT,
-                    "recovered: %d stage resubmission%s after task or executor failures · at least %,d iterations"
-                            + " redone · %.1f s in failed attempts",
-                    result.stageRetries(), result.stageRetries() == 1 ? "" : "s", result.iterationsRedone(),
-                    result.failedAttemptNanos() / 1e9));
-        }
-        // Every executor that left is named; a crash is a bug to report, so it is never folded into "recovered".
-        result.executorLosses().forEach(loss -> console.println((loss.crashed() ? "crashed: " : "lost: ")
-                + loss.describe()));
+        RunFooter.print(console, result);
         console.println("outputs: " + output.location() + "/{" + ModelFile.NAME + ", " + MetricsLog.NAME + ", "
                 + Summary.NAME + (output.existsQuietly(TrainingReport.NAME) ? ", " + TrainingReport.NAME : "") + "}");
     }

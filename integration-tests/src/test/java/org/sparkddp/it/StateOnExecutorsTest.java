@@ -15,10 +15,8 @@ import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
-import org.sparkddp.common.config.CheckpointConfig;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.DataConfig;
-import org.sparkddp.common.config.ValidationConfig;
 import org.sparkddp.common.error.DeterministicFailure;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
@@ -29,7 +27,6 @@ import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.checkpoint.DriverStates;
 import org.sparkddp.driver.state.StateFetch;
-import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.train.StageRecord;
 import org.sparkddp.driver.train.StartState;
 import org.sparkddp.driver.train.TrainingListener;
@@ -103,8 +100,7 @@ class StateOnExecutorsTest extends LocalSparkTest {
         try (ShardedData train = ShardedData.forTraining(sc, data.train(),
                 VirtualShards.of(data.train().size(), DataConfig.DEFAULT_VIRTUAL_SHARDS), t.workers(), "train");
              ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
-            return new TrainingMaster(sc, t, spec, "state-" + System.nanoTime(), listeners, CheckpointConfig.NONE,
-                    CheckpointSink.NONE, ValidationConfig.NONE).fit(train, test, StartState.fresh(spec));
+            return new TrainingMaster(sc, t, spec, "state-" + System.nanoTime(), listeners).fit(train, test, StartState.fresh(spec));
         }
     }
 

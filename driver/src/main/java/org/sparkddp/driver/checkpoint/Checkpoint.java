@@ -3,6 +3,7 @@ package org.sparkddp.driver.checkpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Optional;
 import org.sparkddp.common.wire.StateVersion;
+import org.sparkddp.driver.output.Json;
 import org.sparkddp.driver.train.EarlyStoppingState;
 
 /**
@@ -17,5 +18,21 @@ import org.sparkddp.driver.train.EarlyStoppingState;
  * @param stopping early stopping's state, in a run with early stopping (its best state in {@code location/best})
  */
 public record Checkpoint(String location, StateVersion state, JsonNode meta, Optional<EarlyStoppingState> stopping) {
-
+    /**
+     * Training-stage seconds before this checkpoint: its own {@code train_seconds}, or, in a checkpoint written before
+     * that key existed, the last one in its copy of the metrics lines.
+     */
+    public double trainSecondsBefore() {
+        if (meta.has(JobCheckpoints.TRAIN_SECONDS)) {
+            return meta.path(JobCheckpoints.TRAIN_SECONDS).asDouble();
+        }
+        double seconds = 0;
+        for (JsonNode line : meta.path("metrics")) {
+            JsonNode node = Json.parse(line.asText());
+            if (node.has(JobCheckpoints.TRAIN_SECONDS)) {
+                seconds = node.path(JobCheckpoints.TRAIN_SECONDS).asDouble();
+            }
+        }
+        return seconds;
+    }
 }

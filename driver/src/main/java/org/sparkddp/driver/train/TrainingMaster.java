@@ -72,21 +72,15 @@ public final class TrainingMaster {
     public TrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
                           List<TrainingListener> listeners) {
         this(sc, training, network, runId, listeners, CheckpointConfig.NONE, CheckpointSink.NONE,
-                ValidationConfig.NONE);
+                ValidationConfig.NONE, Augmentation.NONE);
     }
 
     /**
      * @param checkpoints when checkpoints are due
      * @param sink        where they go
      * @param validation  when the validation set is evaluated, and whether to stop early
+     * @param augment     how the training images are transformed (data.augment)
      */
-    public TrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
-                          List<TrainingListener> listeners, CheckpointConfig checkpoints, CheckpointSink sink,
-                          ValidationConfig validation) {
-        this(sc, training, network, runId, listeners, checkpoints, sink, validation, Augmentation.NONE);
-    }
-
-    /** The same, transforming the training images as {@code augment} says. */
     public TrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
                           List<TrainingListener> listeners, CheckpointConfig checkpoints, CheckpointSink sink,
                           ValidationConfig validation, Augmentation augment) {
@@ -96,7 +90,7 @@ public final class TrainingMaster {
         this.sink = sink;
         this.sc = sc;
         this.training = training;
-        this.secret = newSecret(sc.getConf(), training);
+        this.secret = RunSecret.of(sc.getConf(), training);
         this.network = network;
         this.runId = runId;
         // The metrics gauges (TrainingMetricsPlugin) read the figures this run's stages report.
@@ -276,21 +270,6 @@ public final class TrainingMaster {
     /** The address executors already reach the driver's block manager at. */
     private static String driverHost() {
         return org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
-    }
-
-    /**
-     * A fresh random secret for this run; its frames are encrypted when training.wire-crypto or Spark's own
-     * spark.network.crypto.enabled asks for it.
-     */
-    static WireSecret newSecret(org.apache.spark.SparkConf conf, TrainingConfig training) {
-        byte[] bytes = new byte[32];
-        new java.security.SecureRandom().nextBytes(bytes);
-        boolean crypto = training.wireCrypto() || conf.getBoolean("spark.network.crypto.enabled", false);
-        // DEBUG, once per run: says how the collective is protected, never with what.
-        LOG.debug("collective: connections authenticated by challenge-response; frames {}", crypto
-                ? "encrypted and authenticated with AES-GCM (" + (training.wireCrypto() ? "training.wire-crypto"
-                        : "spark.network.crypto.enabled") + ")" : "checked with CRC-32C, not encrypted");
-        return new WireSecret(java.util.HexFormat.of().formatHex(bytes), crypto);
     }
 
     /**

@@ -24,15 +24,15 @@ class RunSecretTest {
     void framesAreEncryptedWhenTrainingWireCryptoOrSparksNetworkCryptoAsks() {
         SparkConf plain = new SparkConf(false);
         SparkConf sparkCrypto = new SparkConf(false).set("spark.network.crypto.enabled", "true");
-        assertFalse(TrainingMaster.newSecret(plain, training()).encrypted());
-        assertEquals(true, TrainingMaster.newSecret(plain, training("training.wire-crypto=true")).encrypted());
-        assertEquals(true, TrainingMaster.newSecret(sparkCrypto, training()).encrypted());
+        assertFalse(RunSecret.of(plain, training()).encrypted());
+        assertEquals(true, RunSecret.of(plain, training("training.wire-crypto=true")).encrypted());
+        assertEquals(true, RunSecret.of(sparkCrypto, training()).encrypted());
     }
 
     @Test
     void everyRunDrawsItsOwnSecretAndNoneShowsInText() {
-        WireSecret a = TrainingMaster.newSecret(new SparkConf(false), training());
-        WireSecret b = TrainingMaster.newSecret(new SparkConf(false), training());
+        WireSecret a = RunSecret.of(new SparkConf(false), training());
+        WireSecret b = RunSecret.of(new SparkConf(false), training());
         assertNotEquals(a, b);
         assertEquals("WireSecret[redacted, CRC-32C frames]", a.toString());
     }
