@@ -110,7 +110,7 @@ class StageBoundaryTest extends LocalSparkTest {
         assertSameState(whole, cut);
         assertTrue(cut.stages().size() > EPOCHS, "the epochs were not cut into stages");
         assertStagesEndOnAverages(cut);
-        assertEquals(3 * whole.finalState().params().length, whole.finalState().updaterState().length,
+        assertEquals(3 * finalState(whole).params().length, finalState(whole).updaterState().length,
                 "Adam's two moments and the outer momentum");
     }
 

@@ -103,4 +103,12 @@ public record TrainingConfig(
     public int stateChunkFloats() {
         return (int) (stateChunk / Float.BYTES);
     }
+
+    /**
+     * Whether the optimizer state ends with average mode's outer momentum buffer (one value per parameter): the one
+     * rule the network's layout, the averaging step and a resume's check all follow.
+     */
+    public boolean outerMomentumInState() {
+        return mode == TrainingMode.AVERAGE && localSgd.hasOuterMomentum();
+    }
 }

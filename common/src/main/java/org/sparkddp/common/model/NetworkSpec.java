@@ -6,7 +6,6 @@ import org.sparkddp.common.config.EngineKind;
 import org.sparkddp.common.config.ModelConfig;
 import org.sparkddp.common.config.OptimizerConfig;
 import org.sparkddp.common.config.SparkDdpConfig;
-import org.sparkddp.common.config.TrainingMode;
 
 /**
  * Everything needed to build the same network anywhere: the driver sends this to the executors, which build
@@ -54,8 +53,7 @@ public record NetworkSpec(ModelConfig model, OptimizerConfig optimizer, long see
     public static NetworkSpec of(SparkDdpConfig config, int[] inputShape, int numOutputs) {
         return new NetworkSpec(config.model(), config.optimizer(), config.training().seed(),
                 java.util.Arrays.stream(inputShape).boxed().toList(), numOutputs, config.training().batchSize(),
-                config.training().engine(), config.training().mode() == TrainingMode.AVERAGE
-                        && config.training().localSgd().hasOuterMomentum());
+                config.training().engine(), config.training().outerMomentumInState());
     }
 
     /** Features per example, as the flat input rows hold them. */

@@ -84,7 +84,7 @@ public final class ResumeCheck {
      */
     private static void verifyOuterMomentum(Checkpoint checkpoint, SparkDdpConfig config, double then) {
         boolean had = then != 0;
-        boolean has = config.training().mode() == TrainingMode.AVERAGE && config.training().localSgd().hasOuterMomentum();
+        boolean has = config.training().outerMomentumInState();
         if (had != has) {
             throw new InvalidConfigException("training.average-outer-momentum", "is "
                     + config.training().localSgd().outerMomentum() + " but was " + then + " in "

@@ -24,7 +24,14 @@ public final class PlaceTaking {
             aside = new Path(target.getParent(), "." + target.getName() + ".replaced-" + UUID.randomUUID());
             rename(fs, target, aside);
         }
-        rename(fs, completed, target);
+        try {
+            rename(fs, completed, target);
+        } catch (IOException e) {
+            if (aside != null && !fs.rename(aside, target)) { // best effort: the earlier output back in its place
+                throw new IOException(e.getMessage() + "; the earlier output is kept as " + aside, e);
+            }
+            throw e;
+        }
         if (aside != null) {
             fs.delete(aside, true);
         }

@@ -46,7 +46,7 @@ public final class Engines {
         }
         String backend = Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend", "CPU");
         if (!"CPU".equalsIgnoreCase(backend)) {
-            return fallBack("the ND4J backend is " + backend + ", and the engine runs on CPUs", dl4j);
+            return fallBack("the ND4J backend is " + backend + ", and the CPU engine runs on CPUs", dl4j);
         }
         try {
             Shape input = Shape.vector(spec.numInputs());
@@ -74,7 +74,7 @@ public final class Engines {
                     EngineOptimizer.of(layers, updater, dl4j.params(), dl4j.gradients(), 0, params, false),
                     (from, to) -> EngineOptimizer.of(layers, updater, dl4j.params(), dl4j.gradients(), from, to, true));
         } catch (Uncovered e) {
-            return fallBack(e.getMessage(), dl4j);
+            return fallBack("the CPU engine does not cover " + e.getMessage(), dl4j);
         }
     }
 
@@ -95,11 +95,11 @@ public final class Engines {
         return BUILT.get();
     }
 
-    private static TrainableNetwork fallBack(String reason, TrainableNetwork dl4j) {
-        WHY_DL4J.put(dl4j, reason.startsWith("the ND4J backend") ? reason : "the CPU engine does not cover " + reason);
-        if (SAID.add(reason)) {
-            LOG.info("training.engine=auto: DL4J's layers compute this network; the CPU engine does not cover {}",
-                    reason);
+    /** @param why the whole reason, e.g. {@code the CPU engine does not cover layer 2, a LSTM} */
+    private static TrainableNetwork fallBack(String why, TrainableNetwork dl4j) {
+        WHY_DL4J.put(dl4j, why);
+        if (SAID.add(why)) {
+            LOG.info("training.engine=auto: DL4J's layers compute this network; {}", why);
         }
         return dl4j;
     }

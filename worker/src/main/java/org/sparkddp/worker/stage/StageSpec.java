@@ -59,6 +59,11 @@ public record StageSpec(String runId, TrainingMode mode, int averageEvery, boole
         if (collective == null) {
             throw new IllegalArgumentException("no collective kind");
         }
+        // The averaging step cuts the outer momentum off the optimizer state's end: the network must carry it.
+        if (mode == TrainingMode.AVERAGE && network.outerMomentum() != localSgd.hasOuterMomentum()) {
+            throw new IllegalArgumentException("the network " + (network.outerMomentum() ? "carries" : "lacks")
+                    + " the outer momentum buffer, but training.average-outer-momentum is " + localSgd.outerMomentum());
+        }
         if (fromIteration < 0 || toIteration <= fromIteration) {
             throw new IllegalArgumentException("empty stage [" + fromIteration + ", " + toIteration + ")");
         }

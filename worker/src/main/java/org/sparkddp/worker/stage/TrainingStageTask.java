@@ -110,7 +110,8 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
         } else if (spec.shardedOptimizer()) {
             step = "sync, replicated optimizer (training.sharded-optimizer is on, but "
                     + (rank.network.runningStatistics().isEmpty()
-                            ? "this network's optimizer step is not element-wise, so a slice's step would differ"
+                            ? "the sharded step has no exact slice of this network's optimizer step (one that is not"
+                                    + " element-wise, or that the engine's optimizer does not cover)"
                             : "the network's batch norm keeps running statistics, which the sharded step does not"
                                     + " average") + ")";
         } else {
