@@ -15,6 +15,7 @@ import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.sparkddp.common.error.InvalidInputException;
 import org.sparkddp.driver.Version;
 
 /**
@@ -35,8 +36,26 @@ public final class OnnxExporter {
     private OnnxExporter() {
     }
 
+    /**
+     * NOTE: a protobuf message, the ONNX file's whole model, is at most 2 GiB; the weights are checked against a
+     * bound below it before anything is copied, so a larger model fails in one line instead of deep in protobuf (or in
+     * the driver's heap, which holds the weights a few times over while they are encoded).
+     */
+    static final long MAX_WEIGHT_BYTES = 1_900_000_000L;
+
+    /** Refuses, in one line, a model whose weights an ONNX file cannot hold (see {@link #MAX_WEIGHT_BYTES}). */
+    static void checkSize(long parameters, String source) {
+        long bytes = parameters * Float.BYTES;
+        if (bytes > MAX_WEIGHT_BYTES) {
+            throw new InvalidInputException(String.format(java.util.Locale.ROOT, "cannot export %s to ONNX: its"
+                    + " %,d parameters take %,d bytes, and an ONNX file holds at most 2 GiB in one protobuf message"
+                    + " (ONNX's external-data format is not written)", source, parameters, bytes));
+        }
+    }
+
     /** @param source where the network came from, recorded in the model's doc string */
     public static Onnx.ModelProto export(Model network, String source) {
+        checkSize(network.numParams(), source);
         OnnxGraph graph = new OnnxGraph("spark-ddp");
         long outputs;
         Tensor out;

@@ -112,4 +112,14 @@ class OnnxExporterTest {
         assertEquals("cannot export layer 'sum' (MergeVertex) to ONNX: this vertex kind has no ONNX translation here"
                 + " (exported: layers and element-wise Add)", e.getMessage());
     }
+
+    @Test
+    void aModelPastAnOnnxFilesTwoGibibytesIsRefusedInOneLine() {
+        OnnxExporter.checkSize(475_000_000L, "small.zip"); // 1.9 GB of weights still fit
+        var e = assertThrows(org.sparkddp.common.error.InvalidInputException.class,
+                () -> OnnxExporter.checkSize(600_000_000L, "big.zip"));
+        assertEquals("cannot export big.zip to ONNX: its 600,000,000 parameters take 2,400,000,000 bytes, and an ONNX"
+                + " file holds at most 2 GiB in one protobuf message (ONNX's external-data format is not written)",
+                e.getMessage());
+    }
 }
