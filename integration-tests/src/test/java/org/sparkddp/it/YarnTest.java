@@ -49,10 +49,11 @@ class YarnTest {
     /** Where YARN's executors show in a process list: the main class of every Spark executor on YARN. */
     private static final String EXECUTOR_CLASS = "org.apache.spark.executor.YarnCoarseGrainedExecutorBackend";
     /**
-     * 250 iterations (two epochs) of a 1.9M-parameter MLP, as on the standalone cluster (ClusterTest): an epoch
-     * lasts seconds, so a kill at iteration 150 lands inside epoch 2's stage.
+     * 750 iterations (six epochs) of a 1.9M-parameter MLP: an epoch lasts seconds, so a kill at iteration 150 lands
+     * inside epoch 2's stage with four more epochs to go. (With two epochs, a run on a quiet machine once finished
+     * its last 100 iterations between the progress line that triggers the kill and the kill itself.)
      */
-    private static final List<String> KILL_JOB = List.of("training.epochs=2", "training.batch-size=16",
+    private static final List<String> KILL_JOB = List.of("training.epochs=6", "training.batch-size=16",
             "model.layers=" + Benchmark.dense(1024, 1024));
 
     private Path dir;
@@ -160,7 +161,7 @@ class YarnTest {
         double afterKill = (System.nanoTime() - killedAt) / 1e9;
 
         JsonNode summary = summaryOnHdfs(out);
-        assertEquals(250, summary.path("iterations").asLong(), summary.toString());
+        assertEquals(750, summary.path("iterations").asLong(), summary.toString());
         assertEquals(1, summary.path("stage_retries").asInt(), "the kill did not fail one training stage:\n"
                 + run.output());
         assertEquals(0, summary.path("executor_crashes").asInt(), run.output());
@@ -184,7 +185,7 @@ class YarnTest {
         float[][] actual = ChildRun.model(copyToLocal(out + "/model.zip"));
         double params = Tolerances.maxRelativeError(expected[0], actual[0], 1e-3);
         double updater = Tolerances.maxRelativeError(expected[1], actual[1], 1e-3);
-        System.out.printf(Locale.ROOT, "YARN client mode, executor container killed at iteration 150 of 250: %s;"
+        System.out.printf(Locale.ROOT, "YARN client mode, executor container killed at iteration 150 of 750: %s;"
                         + " %.1f s in failed attempts, training again (the resubmitted stage's first progress line)"
                         + " %.1f s after the kill, run ended %.1f s after the kill, %.1f s in all; max relative"
                         + " difference from the undisturbed local run: parameters %.3g, optimizer state %.3g%n",
