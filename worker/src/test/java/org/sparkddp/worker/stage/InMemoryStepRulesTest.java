@@ -4,19 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.worker.stage.StageFixtures.maxAbsoluteDifference;
+import static org.sparkddp.worker.stage.StageFixtures.randomExamples;
+import static org.sparkddp.worker.stage.StageFixtures.shardOf;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
-import java.util.stream.LongStream;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
@@ -26,10 +27,8 @@ import org.sparkddp.common.config.CollectiveKind;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.config.TrainingMode;
-import org.sparkddp.common.data.ClassLabels;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.Minibatches;
-import org.sparkddp.common.data.UnsignedByteFeatures;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
@@ -80,7 +79,7 @@ class InMemoryStepRulesTest {
     void everyRuleIsSingleMachineDl4jOnTheGlobalBatches(int workers, TrainingMode mode, boolean sharded,
                                                         String optimizer) throws Exception {
         NetworkSpec network = network(optimizer);
-        LabeledExamples all = examples();
+        LabeledExamples all = randomExamples(EXAMPLES, FEATURES, CLASSES);
         ModelState distributed = runStage(workers, mode, sharded, network, all);
 
         MultiLayerNetwork single = new MultiLayerNetwork(NetworkFactory.configuration(network));
@@ -107,7 +106,7 @@ class InMemoryStepRulesTest {
     @CsvSource({"2", "3"})
     void shardedAndReplicatedSyncAgreeBitForBit(int workers) throws Exception {
         NetworkSpec network = network("adam");
-        LabeledExamples all = examples();
+        LabeledExamples all = randomExamples(EXAMPLES, FEATURES, CLASSES);
         ModelState sharded = runStage(workers, TrainingMode.SYNC, true, network, all);
         ModelState replicated = runStage(workers, TrainingMode.SYNC, false, network, all);
         assertArrayEquals(replicated.params(), sharded.params(), 0f, "parameters differ");
@@ -123,7 +122,7 @@ class InMemoryStepRulesTest {
     void theRulesOverTheHierarchicalCollectiveAreDl4jsSteps(boolean sharded) throws Exception {
         int workers = 3;
         NetworkSpec network = network("adam");
-        LabeledExamples all = examples();
+        LabeledExamples all = randomExamples(EXAMPLES, FEATURES, CLASSES);
         ModelState hierarchical = runStage(workers, TrainingMode.SYNC, sharded, network, all, hierarchy(workers));
         ModelState inMemory = runStage(workers, TrainingMode.SYNC, !sharded, network, all);
         MultiLayerNetwork single = new MultiLayerNetwork(NetworkFactory.configuration(network));
@@ -227,28 +226,4 @@ class InMemoryStepRulesTest {
         return network.params().toFloatVector();
     }
 
-    private static double maxAbsoluteDifference(float[] a, float[] b) {
-        assertEquals(a.length, b.length, "lengths differ");
-        double worst = 0;
-        for (int i = 0; i < a.length; i++) {
-            worst = Math.max(worst, Math.abs(a[i] - b[i]));
-        }
-        return worst;
-    }
-
-    /** Worker {@code rank}'s rows, in local order, as the driver's shuffle would hand them to it. */
-    private static LabeledExamples shardOf(LabeledExamples all, VirtualShards shards, int rank, int workers) {
-        int[] rows = LongStream.range(0, shards.localSize(rank, workers))
-                .mapToInt(i -> Math.toIntExact(shards.rowAt(rank, workers, i))).toArray();
-        return all.select(rows);
-    }
-
-    private static LabeledExamples examples() {
-        Random random = new Random(1);
-        byte[] pixels = new byte[EXAMPLES * FEATURES];
-        random.nextBytes(pixels);
-        int[] labels = random.ints(EXAMPLES, 0, CLASSES).toArray();
-        return new LabeledExamples(new UnsignedByteFeatures(EXAMPLES, FEATURES, pixels),
-                new ClassLabels(CLASSES, labels));
-    }
 }

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.worker.stage.StageFixtures.maxAbsoluteDifference;
+import static org.sparkddp.worker.stage.StageFixtures.randomExamples;
+import static org.sparkddp.worker.stage.StageFixtures.shardOf;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,7 +21,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.LongStream;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,10 +35,8 @@ import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.LocalSgdConfig;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.config.TrainingMode;
-import org.sparkddp.common.data.ClassLabels;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.Minibatches;
-import org.sparkddp.common.data.UnsignedByteFeatures;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
@@ -172,7 +172,7 @@ class LocalSgdStepTest {
      * at the end, then PyTorch's Nesterov SGD step on {@code anchor - average}, in double.
      */
     private Reference reference(int workers, NetworkSpec spec, int every, LocalSgdConfig localSgd) {
-        LabeledExamples all = examples();
+        LabeledExamples all = randomExamples(EXAMPLES, FEATURES, CLASSES);
         List<MultiLayerNetwork> replicas = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
             MultiLayerNetwork net = new MultiLayerNetwork(NetworkFactory.configuration(spec));
@@ -264,7 +264,7 @@ class LocalSgdStepTest {
     private ModelState runStage(int workers, TrainingMode mode, boolean sharded, NetworkSpec network, int every,
                                 LocalSgdConfig localSgd, boolean engine) throws Exception {
         List<InMemoryCollective> group = InMemoryCollective.group(workers, Duration.ofSeconds(30));
-        LabeledExamples all = examples();
+        LabeledExamples all = randomExamples(EXAMPLES, FEATURES, CLASSES);
         VirtualShards shards = VirtualShards.of(EXAMPLES, VIRTUAL_SHARDS);
         StageSpec spec = new StageSpec("local-sgd-test", mode, every, sharded, CollectiveKind.AUTO, network, SEED, 0,
                 shards, workers, BATCH, 0, iterations(), 0, Duration.ofSeconds(30), StageSpec.UNBOUNDED, "unused:0",
@@ -314,27 +314,4 @@ class LocalSgdStepTest {
                 config.training().engine(), outerMomentum);
     }
 
-    private static double maxAbsoluteDifference(float[] a, float[] b) {
-        assertEquals(a.length, b.length, "lengths differ");
-        double worst = 0;
-        for (int i = 0; i < a.length; i++) {
-            worst = Math.max(worst, Math.abs(a[i] - b[i]));
-        }
-        return worst;
-    }
-
-    private static LabeledExamples shardOf(LabeledExamples all, VirtualShards shards, int rank, int workers) {
-        int[] rows = LongStream.range(0, shards.localSize(rank, workers))
-                .mapToInt(i -> Math.toIntExact(shards.rowAt(rank, workers, i))).toArray();
-        return all.select(rows);
-    }
-
-    private static LabeledExamples examples() {
-        Random random = new Random(1);
-        byte[] pixels = new byte[EXAMPLES * FEATURES];
-        random.nextBytes(pixels);
-        int[] labels = random.ints(EXAMPLES, 0, CLASSES).toArray();
-        return new LabeledExamples(new UnsignedByteFeatures(EXAMPLES, FEATURES, pixels),
-                new ClassLabels(CLASSES, labels));
-    }
 }

@@ -1,17 +1,17 @@
 package org.sparkddp.worker.stage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.sparkddp.worker.stage.StageFixtures.randomExamples;
+import static org.sparkddp.worker.stage.StageFixtures.shardOf;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,9 +20,7 @@ import org.sparkddp.common.config.CollectiveKind;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.config.TrainingMode;
-import org.sparkddp.common.data.ClassLabels;
 import org.sparkddp.common.data.LabeledExamples;
-import org.sparkddp.common.data.UnsignedByteFeatures;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
@@ -86,7 +84,7 @@ class StopAgreementTest {
                 org.sparkddp.worker.collective.WireSecret.of("s3cret"),
                 new StateVersion("stop-test", 0, firstIteration, 0, 0, 0, 1024, new long[0],
                         StateVersion.Home.FRESH, -1, null), 1, false);
-        LabeledExamples all = examples();
+        LabeledExamples all = randomExamples(EXAMPLES, FEATURES, CLASSES);
 
         List<StageReport> reports = runRanks(spec, all);
 
@@ -118,7 +116,7 @@ class StopAgreementTest {
                 try (Collective ring = Collectives.connect(spec.collective(), rank, WORKERS, "127.0.0." + (1 + rank % 2),
                         spec.secret(), exchange, spec.syncTimeout(), () -> false)) {
                     RankContext context = new RankContext(spec.epoch(), rank, spec.seed(),
-                            spec.plan().maxLocalBatch(rank, WORKERS), shardOf(all, spec.shards(), rank),
+                            spec.plan().maxLocalBatch(rank, WORKERS), shardOf(all, spec.shards(), rank, WORKERS),
                             NetworkFactory.build(spec.network()), ring);
                     try (StepRule rule = TrainingStageTask.rule(spec, context)) {
                         assertEquals(spec.mode() == TrainingMode.AVERAGE ? AveragingStep.class
@@ -136,19 +134,4 @@ class StopAgreementTest {
         return reports;
     }
 
-    /** Worker {@code rank}'s rows, in local order, as the driver's shuffle would hand them to it. */
-    private static LabeledExamples shardOf(LabeledExamples all, VirtualShards shards, int rank) {
-        int[] rows = LongStream.range(0, shards.localSize(rank, WORKERS))
-                .mapToInt(i -> Math.toIntExact(shards.rowAt(rank, WORKERS, i))).toArray();
-        return all.select(rows);
-    }
-
-    private static LabeledExamples examples() {
-        Random random = new Random(1);
-        byte[] pixels = new byte[EXAMPLES * FEATURES];
-        random.nextBytes(pixels);
-        int[] labels = random.ints(EXAMPLES, 0, CLASSES).toArray();
-        return new LabeledExamples(new UnsignedByteFeatures(EXAMPLES, FEATURES, pixels),
-                new ClassLabels(CLASSES, labels));
-    }
 }
