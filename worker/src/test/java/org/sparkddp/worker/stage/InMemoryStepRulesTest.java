@@ -2,20 +2,16 @@ package org.sparkddp.worker.stage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparkddp.worker.stage.StageFixtures.maxAbsoluteDifference;
 import static org.sparkddp.worker.stage.StageFixtures.randomExamples;
-import static org.sparkddp.worker.stage.StageFixtures.shardOf;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -34,9 +30,7 @@ import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.plan.GlobalBatches;
 import org.sparkddp.common.plan.VirtualShards;
-import org.sparkddp.common.wire.ExecutorProcess;
 import org.sparkddp.common.wire.ModelState;
-import org.sparkddp.common.wire.StageReport;
 import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.worker.collective.Collective;
 import org.sparkddp.worker.collective.Collectives;
@@ -174,37 +168,9 @@ class InMemoryStepRulesTest {
                 org.sparkddp.worker.collective.WireSecret.of("unused"),
                 new StateVersion("in-memory-test", 0, 0, 0, 0, 0, 1024, new long[0], StateVersion.Home.FRESH, -1,
                         null), 1, false);
-        // Rank 0's state where the stage stores it (an executor's block manager, in a training stage).
-        java.util.concurrent.atomic.AtomicReference<ModelState> reached = new java.util.concurrent.atomic.AtomicReference<>();
-        List<Future<StageReport>> futures = new ArrayList<>();
-        for (int r = 0; r < workers; r++) {
-            int rank = r;
-            futures.add(pool.submit(() -> {
-                try (Collective collective = connect.apply(rank)) {
-                    RankContext context = new RankContext(spec.epoch(), rank, spec.seed(),
-                            spec.plan().maxLocalBatch(rank, workers), shardOf(all, shards, rank, workers),
-                            NetworkFactory.build(spec.network()), collective);
-                    try (StepRule rule = TrainingStageTask.rule(spec, context)) {
-                        assertEquals(mode == TrainingMode.AVERAGE ? AveragingStep.class
-                                : sharded ? ShardedSyncStep.class : SyncStep.class, rule.getClass());
-                        return new StageLoop(spec, rank, context, rule, new ProgressAccumulator(),
-                                ExecutorProcess.current("test", "127.0.0.1"), net -> {
-                                    if (rank == 0) {
-                                        reached.set(ModelState.capture(net, iterations(), 0));
-                                    }
-                                    return new long[0];
-                                }).run();
-                    }
-                }
-            }));
-        }
-        List<StageReport> reports = new ArrayList<>();
-        for (Future<StageReport> f : futures) {
-            reports.add(f.get(90, TimeUnit.SECONDS));
-        }
-        ModelState state = reached.get();
-        assertNotNull(state, "rank 0 stored no state");
-        return state;
+        return StageFixtures.runStage(pool, spec, all, connect, rank -> NetworkFactory.build(spec.network()),
+                context -> { }, rule -> assertEquals(mode == TrainingMode.AVERAGE ? AveragingStep.class
+                        : sharded ? ShardedSyncStep.class : SyncStep.class, rule.getClass()));
     }
 
     private static int iterations() {

@@ -2,11 +2,9 @@ package org.sparkddp.worker.stage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparkddp.worker.stage.StageFixtures.maxAbsoluteDifference;
 import static org.sparkddp.worker.stage.StageFixtures.randomExamples;
-import static org.sparkddp.worker.stage.StageFixtures.shardOf;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,9 +16,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -42,10 +38,8 @@ import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.plan.GlobalBatches;
 import org.sparkddp.common.plan.VirtualShards;
-import org.sparkddp.common.wire.ExecutorProcess;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StateVersion;
-import org.sparkddp.worker.collective.Collective;
 import org.sparkddp.worker.collective.InMemoryCollective;
 import org.sparkddp.worker.collective.WireSecret;
 import org.sparkddp.worker.engine.Engines;
@@ -270,35 +264,10 @@ class LocalSgdStepTest {
                 shards, workers, BATCH, 0, iterations(), 0, Duration.ofSeconds(30), StageSpec.UNBOUNDED, "unused:0",
                 WireSecret.of("unused"), new StateVersion("local-sgd-test", 0, 0, 0, 0, 0, 1024, new long[0],
                 StateVersion.Home.FRESH, -1, null), 1, false, Augmentation.NONE, localSgd);
-        AtomicReference<ModelState> reached = new AtomicReference<>();
-        List<Future<?>> futures = new ArrayList<>();
-        for (int r = 0; r < workers; r++) {
-            int rank = r;
-            futures.add(pool.submit(() -> {
-                try (Collective collective = group.get(rank)) {
-                    RankContext context = new RankContext(0, rank, SEED, spec.plan().maxLocalBatch(rank, workers),
-                            shardOf(all, shards, rank, workers), engine
-                                    ? Engines.forTraining(network, NetworkFactory.build(network))
-                                    : NetworkFactory.build(network), collective);
-                    assertEquals(engine, !(context.network.getClass().getName().contains("MultiLayerTrainable")),
-                            "engine " + engine + " but " + context.network.getClass());
-                    try (StepRule rule = TrainingStageTask.rule(spec, context)) {
-                        return new StageLoop(spec, rank, context, rule, new ProgressAccumulator(),
-                                ExecutorProcess.current("test", "127.0.0.1"), net -> {
-                                    if (rank == 0) {
-                                        reached.set(ModelState.capture(net, iterations(), 0));
-                                    }
-                                    return new long[0];
-                                }).run();
-                    }
-                }
-            }));
-        }
-        for (Future<?> f : futures) {
-            f.get(90, TimeUnit.SECONDS);
-        }
-        assertNotNull(reached.get(), "rank 0 stored no state");
-        return reached.get();
+        return StageFixtures.runStage(pool, spec, all, group::get, rank -> engine
+                ? Engines.forTraining(network, NetworkFactory.build(network)) : NetworkFactory.build(network),
+                context -> assertEquals(engine, !(context.network.getClass().getName().contains("MultiLayerTrainable")),
+                        "engine " + engine + " but " + context.network.getClass()), rule -> { });
     }
 
     private static int iterations() {

@@ -1,15 +1,31 @@
 package org.sparkddp.worker.stage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import java.util.stream.LongStream;
 import org.sparkddp.common.data.ClassLabels;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.UnsignedByteFeatures;
+import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.common.plan.VirtualShards;
+import org.sparkddp.common.wire.ExecutorProcess;
+import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.worker.collective.Collective;
 
-/** What the step-rule tests share: seeded random examples, a worker's shard of them, and a difference of vectors. */
+/**
+ * What the step-rule tests share: seeded random examples, a worker's shard of them, a difference of vectors, and one
+ * stage run with every rank a thread.
+ */
 final class StageFixtures {
     private StageFixtures() {
     }
@@ -38,5 +54,45 @@ final class StageFixtures {
             worst = Math.max(worst, Math.abs(a[i] - b[i]));
         }
         return worst;
+    }
+
+    /**
+     * Runs {@code spec}'s stage with every rank a thread of {@code pool}, on the collective {@code connect} gives it
+     * and the replica {@code replica} builds, as a training task would; {@code check} sees each rank's replica and step
+     * rule first. Returns rank 0's state where the stage stores it (an executor's block manager, in a real stage).
+     */
+    static ModelState runStage(ExecutorService pool, StageSpec spec, LabeledExamples all,
+                               IntFunction<Collective> connect, IntFunction<TrainableNetwork> replica,
+                               Consumer<RankContext> checkReplica, Consumer<StepRule> checkRule) throws Exception {
+        int workers = spec.workers();
+        int iterations = spec.toIteration();
+        AtomicReference<ModelState> reached = new AtomicReference<>();
+        List<Future<?>> futures = new ArrayList<>();
+        for (int r = 0; r < workers; r++) {
+            int rank = r;
+            futures.add(pool.submit(() -> {
+                try (Collective collective = connect.apply(rank)) {
+                    RankContext context = new RankContext(spec.epoch(), rank, spec.seed(),
+                            spec.plan().maxLocalBatch(rank, workers), shardOf(all, spec.shards(), rank, workers),
+                            replica.apply(rank), collective);
+                    checkReplica.accept(context);
+                    try (StepRule rule = TrainingStageTask.rule(spec, context)) {
+                        checkRule.accept(rule);
+                        return new StageLoop(spec, rank, context, rule, new ProgressAccumulator(),
+                                ExecutorProcess.current("test", "127.0.0.1"), net -> {
+                                    if (rank == 0) {
+                                        reached.set(ModelState.capture(net, iterations, 0));
+                                    }
+                                    return new long[0];
+                                }).run();
+                    }
+                }
+            }));
+        }
+        for (Future<?> f : futures) {
+            f.get(90, TimeUnit.SECONDS);
+        }
+        assertNotNull(reached.get(), "rank 0 stored no state");
+        return reached.get();
     }
 }
