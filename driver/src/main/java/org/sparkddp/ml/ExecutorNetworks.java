@@ -20,8 +20,8 @@ import org.sparkddp.driver.output.ModelArchive;
  * measured with two threads each scoring 200 batches of 512 rows on the 784-256-128-10 MLP, on 2 busy cores, a
  * network each took 1.37-1.60 s, one synchronized network 2.16-2.45 s.
  *
- * <p>Models are keyed by their uid and a digest of their bytes, so a later {@code transform} of the same model
- * reuses them; the {@value #MODELS} most recently used models are kept, older ones dropped for the GC.
+ * <p>Models are keyed by their uid and a digest of their bytes, so a later {@code transform} of the same model,
+ * and every micro-batch of a streaming query, reuses them; the {@value #MODELS} most recently used models are kept, older ones dropped for the GC.
  */
 final class ExecutorNetworks {
     /** Models kept per JVM: a pipeline rarely scores with more at once, and each holds its parameters. */

@@ -36,6 +36,9 @@ import scala.Option;
  * regressor's); {@code save}/{@code load} work on any Hadoop
  * FileSystem, alone or inside a PipelineModel.
  *
+ * <p>{@code transform} reads only its input's schema and runs no action on it, so a Structured Streaming DataFrame
+ * is scored as a batch one is: each micro-batch's partitions on the executors, with the same pooled networks.
+ *
  * <p>The network travels as the model.zip DL4J writes (configuration and parameters, about 4 bytes per
  * parameter), broadcast once per {@code transform} and read back with {@link ModelArchive}'s validation, never
  * with Java deserialization.
