@@ -50,9 +50,9 @@ import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
 
 /**
- * {@code SparkDdpModel.transform} on a Structured Streaming DataFrame: Parquet files dropped one after another into
- * a watched directory are scored in micro-batches (one file each, {@code maxFilesPerTrigger = 1}) and written to a
- * Parquet file sink; every row's prediction is the DL4J network's own output for the same model.zip. Each query
+ * {@code SparkDdpModel.transform} on a Structured Streaming DataFrame: Parquet files moved into a watched directory
+ * (two, then a third for the query started again from its checkpoint) are scored in micro-batches (one file each,
+ * {@code maxFilesPerTrigger = 1}) and written to a Parquet file sink; every row's prediction is the DL4J network's own output for the same model.zip. Each query
  * runs with {@code Trigger.AvailableNow}, so it ends by itself once the files there are scored, and every wait is
  * bounded. One local[2] session: one executor (this JVM) with 2 slots.
  */
@@ -68,7 +68,6 @@ class StreamingTransformTest {
 
     Path dir;
     SparkSession spark;
-    Path modelZip;
     SparkDdpModel model;
     /** The reference: the same model.zip, restored by DL4J itself. */
     MultiLayerNetwork reference;
@@ -83,7 +82,7 @@ class StreamingTransformTest {
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(16).nOut(CLASSES)
                         .activation(Activation.SOFTMAX).build()).build());
         net.init();
-        modelZip = dir.resolve("model.zip");
+        Path modelZip = dir.resolve("model.zip");
         ModelSerializer.writeModel(net, modelZip.toFile(), false);
         model = SparkDdpModel.fromModelZip(modelZip.toString(), Files.readAllBytes(modelZip));
         reference = ModelSerializer.restoreMultiLayerNetwork(modelZip.toFile(), false);
@@ -100,19 +99,19 @@ class StreamingTransformTest {
         Path out = dir.resolve("predictions");
         Path checkpoint = dir.resolve("checkpoint");
         Map<Long, float[]> features = new HashMap<>();
-        for (int file = 0; file < 3; file++) {
+        for (int file = 0; file < 2; file++) {
             drop(in, file, rows(file * ROWS, ROWS, FEATURES, features), SCHEMA);
         }
         long before = ExecutorNetworks.builds();
 
-        // Three files there: three micro-batches.
+        // Two files there: two micro-batches.
         List<StreamingQueryProgress> progress = new ArrayList<>(runToEnd(in, SCHEMA, out, checkpoint));
         // One more file, the same query resumed from its checkpoint: only the new file is scored.
-        drop(in, 3, rows(3 * ROWS, ROWS, FEATURES, features), SCHEMA);
+        drop(in, 2, rows(2 * ROWS, ROWS, FEATURES, features), SCHEMA);
         progress.addAll(runToEnd(in, SCHEMA, out, checkpoint));
 
         List<StreamingQueryProgress> batches = progress.stream().filter(p -> p.numInputRows() > 0).toList();
-        assertEquals(List.of((long) ROWS, (long) ROWS, (long) ROWS, (long) ROWS),
+        assertEquals(List.of((long) ROWS, (long) ROWS, (long) ROWS),
                 batches.stream().map(StreamingQueryProgress::numInputRows).toList(), "rows per micro-batch");
         long built = ExecutorNetworks.builds() - before;
         // The micro-batches borrow the executor's networks as batch transforms do: at most one per task slot.
