@@ -34,11 +34,11 @@ import org.sparkddp.driver.spark.DriverResultBytes;
 import org.sparkddp.driver.spark.ExecutorMemory;
 import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.train.JobDeadline;
+import org.sparkddp.driver.train.RunAssembly;
 import org.sparkddp.driver.train.RunPosition;
 import org.sparkddp.driver.train.StartState;
 import org.sparkddp.driver.train.TrainingListener;
 import org.sparkddp.driver.train.TrainingResult;
-import org.sparkddp.driver.train.RunAssembly;
 
 /**
  * One training job from files to written outputs, on a SparkContext it is given (the command line owns the context;

@@ -32,9 +32,9 @@ import org.sparkddp.driver.data.ExampleSource;
 import org.sparkddp.driver.spark.ExecutorMemory;
 import org.sparkddp.driver.spark.SparkSetup;
 import org.sparkddp.driver.train.CheckpointSink;
+import org.sparkddp.driver.train.RunAssembly;
 import org.sparkddp.driver.train.StartState;
 import org.sparkddp.driver.train.TrainingResult;
-import org.sparkddp.driver.train.RunAssembly;
 
 /**
  * A Spark ML {@link Estimator} that trains a spark-ddp network on a DataFrame of feature rows and labels and

@@ -43,6 +43,9 @@ import scala.reflect.ClassTag$;
  * <p>The state never passes through the driver: at a stage's end the ranks store it as blocks on the executors
  * and report its chunks' checksums; the driver names it ({@link StateVersion}) and passes the name to the next
  * stage, the evaluations and the checkpoint writer ({@link ExecutorStates} keeps and removes the blocks).
+ *
+ * <p>Made by {@link RunAssembly}, for the command line and the Spark ML estimator alike, from the config's
+ * {@link TrainingPlan}.
  */
 public final class TrainingMaster {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainingMaster.class);
