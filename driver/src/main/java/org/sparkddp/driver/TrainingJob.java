@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -16,48 +15,39 @@ import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.data.InputShape;
 import org.sparkddp.common.data.TargetKind;
-import org.sparkddp.common.data.shard.ShardStorage;
-import org.sparkddp.common.error.InvalidConfigException;
-import org.sparkddp.common.model.NetworkFactory;
-import org.sparkddp.common.model.NetworkDescription;
-import org.sparkddp.common.model.ModelSize;
 import org.sparkddp.common.model.NetworkSpec;
-import org.sparkddp.common.plan.EpochPlan;
-import org.sparkddp.common.plan.VirtualShards;
-import org.sparkddp.common.wire.ModelState;
-import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.checkpoint.Checkpoint;
+import org.sparkddp.driver.checkpoint.CheckpointMeta;
 import org.sparkddp.driver.checkpoint.CheckpointStore;
 import org.sparkddp.driver.checkpoint.JobCheckpoints;
-import org.sparkddp.driver.train.StartState;
 import org.sparkddp.driver.data.ExampleSource;
 import org.sparkddp.driver.data.JobData;
-import org.sparkddp.driver.output.Json;
-import org.sparkddp.driver.train.CheckpointSink;
-import org.sparkddp.driver.data.ShardedData;
-import org.sparkddp.driver.data.TrainingShards;
 import org.sparkddp.driver.output.ConsoleProgress;
 import org.sparkddp.driver.output.MetricsLog;
 import org.sparkddp.driver.output.ModelFile;
 import org.sparkddp.driver.output.OutputDirectory;
 import org.sparkddp.driver.output.RunFooter;
+import org.sparkddp.driver.output.RunHeader;
 import org.sparkddp.driver.output.Summary;
 import org.sparkddp.driver.report.TrainingReport;
 import org.sparkddp.driver.spark.DriverResultBytes;
 import org.sparkddp.driver.spark.ExecutorMemory;
+import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.train.JobDeadline;
+import org.sparkddp.driver.train.RunAssembly;
 import org.sparkddp.driver.train.RunPosition;
-import org.sparkddp.driver.train.TrainingMaster;
+import org.sparkddp.driver.train.StartState;
 import org.sparkddp.driver.train.TrainingListener;
 import org.sparkddp.driver.train.TrainingResult;
 
 /**
- * One training job from loaded data to written outputs, on a SparkContext it is given (the command line owns
- * the context; tests share one). Runs on the driver.
+ * One training job from files to written outputs, on a SparkContext it is given (the command line owns the context;
+ * tests share one). Runs on the driver.
  *
- * <p>Named steps: {@code prepare} (data loaded and checked, output directory writable: every bad input fails
- * here, before Spark does any work), {@code distribute} (shards cached on the executors), {@code train},
- * {@code save} (model, metrics, then summary, each atomically).
+ * <p>Named steps: {@code prepare} (data loaded and checked, output directory writable, the run checked by
+ * {@link RunAssembly#check}: every bad input fails here, before Spark trains), {@code train} (the run's shards,
+ * master, validation and checkpoints, assembled by {@link RunAssembly} as for the Spark ML estimator), {@code save}
+ * (model, metrics, then summary, each atomically).
  */
 public final class TrainingJob {
     private final ConfigLoader.Loaded loaded;
@@ -89,11 +79,15 @@ public final class TrainingJob {
     /**
      * What {@link #prepare} checked and loaded.
      *
+     * @param run     the run assembled from the config and the data, checked ({@link RunAssembly#check})
      * @param initial the freshly initialized network's sizes (built here and dropped, so that a layer stack DL4J
      *                cannot build fails before Spark starts; each executor builds its own from the seed)
      */
-    public record Prepared(JobData data, OutputDirectory output, NetworkSpec network, StartState initial,
+    public record Prepared(JobData data, OutputDirectory output, RunAssembly run, StartState initial,
                            Optional<CheckpointStore> checkpoints) {
+        public NetworkSpec network() {
+            return run.network();
+        }
     }
 
     /** For data the driver or the executors read from files: checked before Spark starts. */
@@ -107,14 +101,9 @@ public final class TrainingJob {
         SparkDdpConfig config = loaded.config();
         JobData data = JobData.open(config.data(), config.validation(), config.training().seed(),
                 TargetKind.of(config.model()), hadoopConf, spark);
-        reportSkipped(config.data().train(), data.trainRowsSkipped());
-        reportSkipped(config.data().test(), data.testRowsSkipped());
-        config.data().validation().ifPresent(file -> reportSkipped(file, data.validationRowsSkipped()));
-        if (data.train().size() < config.training().workers()) {
-            throw new InvalidConfigException("training.workers", "is " + config.training().workers() + " but "
-                    + config.data().train() + " holds only " + data.train().size() + " examples");
-        }
-        org.sparkddp.driver.train.BatchSizeWarning.of(config.training().batchSize(), data.train().size())
+        RunHeader.skipped(config.data().train(), data.trainRowsSkipped()).ifPresent(console::println);
+        RunHeader.skipped(config.data().test(), data.testRowsSkipped()).ifPresent(console::println);
+        config.data().validation().flatMap(file -> RunHeader.skipped(file, data.validationRowsSkipped()))
                 .ifPresent(console::println);
         OutputDirectory output = OutputDirectory.open(config.output().dir(), hadoopConf, "output.dir");
         try {
@@ -130,36 +119,12 @@ public final class TrainingJob {
                 ? InputShape.of(config.data().columns().shape().stream().mapToInt(Integer::intValue).toArray(),
                         data.train().numFeatures(), "data.columns.shape")
                 : data.train().inputShape();
-        NetworkSpec network = NetworkSpec.of(config, shape, data.train().targetWidth());
-        config.data().augment().requireFits(shape);
-        // Before anything of the model is allocated: a model too large for DL4J or for the executors fails here, in
-        // one line, rather than in a crash or at its first stage.
-        ModelSize size = ModelSize.of(network).checkDl4jLimits();
-        executorMemory.fit(size, config.training()).ifPresent(console::println);
-        StartState initial = StartState.fresh(network);
+        RunAssembly run = RunAssembly.check(config, new RunAssembly.Examples("train", config.data().train(),
+                data.train(), data.test(), data.validation()), shape, executorMemory, console::println);
+        StartState initial = StartState.fresh(run.network());
         Optional<CheckpointStore> checkpoints = config.checkpoint().dir()
                 .map(dir -> CheckpointStore.open(dir, config.checkpoint().keep(), hadoopConf));
-        return new Prepared(data, output, network, initial, checkpoints);
-    }
-
-    /**
-     * Shards Spark evicted (or lost with an executor) and re-read from their source: never silent, since each costs
-     * a re-read, and one evicted every stage is re-read every stage.
-     */
-    private void reportRebuilds(long rebuilds) {
-        if (rebuilds > 0) {
-            console.println(String.format(Locale.ROOT, "shards: %,d rebuilt after Spark evicted them (or lost their"
-                    + " executor) and re-read from their source; a smaller data.cache-memory spills them to local disk"
-                    + " instead of re-reading", rebuilds));
-        }
-    }
-
-    /** Once per file, so that skipped rows are never silent. */
-    private void reportSkipped(String file, long skipped) {
-        if (skipped > 0) {
-            console.println(String.format(Locale.ROOT, "%s: skipped %,d bad row%s (data.on-bad-row = skip)", file,
-                    skipped, skipped == 1 ? "" : "s"));
-        }
+        return new Prepared(data, output, run, initial, checkpoints);
     }
 
     public TrainingResult run(JavaSparkContext sc, Prepared prepared) throws IOException {
@@ -210,6 +175,7 @@ public final class TrainingJob {
         String startedAt = Instant.now().toString();
         SparkDdpConfig config = loaded.config();
         var training = config.training();
+        RunAssembly run = prepared.run();
         String runId = UUID.randomUUID().toString();
         org.sparkddp.driver.spark.JobLabels.startRun(sc.sc(), "spark-ddp-" + runId, "spark-ddp train");
         // A resumed state stays where it is (the checkpoint's chunk files): the executors read it.
@@ -220,60 +186,43 @@ public final class TrainingJob {
         outputs = RunOutputs.open(prepared.output(), prepared.checkpoints(), config.output().overwrite(), resume,
                 runId, hadoopConf);
         OutputDirectory output = outputs.writing();
-        printHeader(config, prepared, initial, sc.master());
+        this.console.println(RunHeader.line(config, run.network(), initial.paramCount(), prepared.data(),
+                run.totalIterations(), run.totalIterations(Long.MAX_VALUE), sc.master()));
         if (outputs.replacing()) {
-            this.console.println("overwrite: the results in " + prepared.output().location() + " are replaced once"
-                    + " this run's are complete; until then it writes into " + output.location());
+            this.console.println(RunHeader.overwrite(prepared.output().location(), output.location()));
         }
 
-        ConsoleProgress console = new ConsoleProgress(this.console, interactive, totalIterations(config, prepared),
+        ConsoleProgress console = new ConsoleProgress(this.console, interactive, run.totalIterations(),
                 training.batchSize(), config.output().progressEvery());
         MetricsLog metrics = new MetricsLog(output, config.output().logEvery(), start);
         Optional<Summary.Resumed> resumed = resume.map(c -> new Summary.Resumed(c.location(), c.state().iteration(),
                 c.trainSecondsBefore()));
         resume.ifPresent(c -> {
-            List<String> earlier = new ArrayList<>();
-            c.meta().path("metrics").forEach(line -> earlier.add(line.asText()));
-            metrics.resume(earlier, resumed.get().trainSeconds());
-            int then = c.meta().path("workers").asInt(training.workers());
-            this.console.println("resuming from " + c.location() + " at iteration " + c.state().iteration()
-                    + (then == training.workers() ? "" : " on " + training.workers() + " workers instead of " + then
-                    + " (a resize: the same batches, their float sums added in another order)"));
+            metrics.resume(c.metricsLines(), resumed.get().trainSeconds());
+            this.console.println(RunHeader.resuming(c.location(), c.state().iteration(),
+                    c.workers(training.workers()), training.workers()));
         });
         List<TrainingListener> listeners = new ArrayList<>(List.of(console, metrics));
         CheckpointSink sink = outputs.checkpoints().<CheckpointSink>map(store -> new JobCheckpoints(store,
-                checkpointMeta(config, prepared, initial), metrics::lines, metrics::trainSeconds,
-                resume.map(Checkpoint::location), sc, saving))
+                CheckpointMeta.of(config, loaded.resolvedJson(), Version.get(), prepared.data(), initial),
+                metrics::lines, metrics::trainSeconds, resume.map(Checkpoint::location), sc, saving))
                 .orElse(CheckpointSink.NONE);
         // Where a SIGINT or SIGTERM finds the run, for its one line (SignalStop).
-        listeners.add(RunPosition.start(initial.iteration(), iterationsPerEpoch(config, prepared),
-                config.checkpoint().dir(), sink::last));
+        listeners.add(RunPosition.start(initial.iteration(), run.iterationsPerEpoch(), config.checkpoint().dir(),
+                sink::last));
 
-        TrainingResult result;
-        long shardRebuilds;
-        ShardStorage storage = ShardStorage.of(config.data().cacheMemory());
-        VirtualShards cut = virtualShards(config, prepared);
-        // A resize (training.elastic) cuts the same virtual shards for another worker count, on the executors.
-        try (TrainingShards train = TrainingShards.resizable(prepared.data().train().shards(sc, cut,
-                training.workers(), storage, "spark-ddp train shards"), workers -> prepared.data().train().shards(sc,
-                cut, workers, storage, "spark-ddp train shards for " + workers + " workers"));
-             ShardedData test = prepared.data().test().slices(sc, training.workers(), storage,
-                     "spark-ddp test shards");
-             ShardedData validation = prepared.data().validation()
-                     .map(v -> v.slices(sc, training.workers(), storage, "spark-ddp validation shards"))
-                     .orElse(null)) {
-            result = new TrainingMaster(sc, training, prepared.network(), runId, listeners, config.checkpoint(), sink,
-                    config.validation(), config.data().augment())
-                    .fit(train, test, Optional.ofNullable(validation), initial, resume.flatMap(Checkpoint::stopping));
-            shardRebuilds = train.rebuilds() + test.rebuilds() + (validation == null ? 0 : validation.rebuilds());
+        RunAssembly.Outcome outcome;
+        try {
+            outcome = run.train(sc, runId, listeners, sink, initial, resume.flatMap(Checkpoint::stopping));
         } finally {
             console.closeLine();
         }
-        reportRebuilds(shardRebuilds);
+        TrainingResult result = outcome.result();
+        RunFooter.printRebuilds(this.console, outcome.shardRebuilds());
 
         // Under early stopping, the best epoch's state rather than the last one.
         // model.zip is written by one executor task from the state's chunks; the driver never holds it.
-        ModelFile.write(sc, saving, output, prepared.network(), result.modelVersion());
+        ModelFile.write(sc, saving, output, run.network(), result.modelVersion());
         metrics.flush();
         Summary.Provenance provenance = new Summary.Provenance(Version.get(), startedAt, sc.master(),
                 loaded.resolvedJson(), initial.paramCount(), prepared.data().train().size(),
@@ -282,104 +231,13 @@ public final class TrainingJob {
                 prepared.data().validationRowsSkipped());
         Map<String, Object> summary = Summary.of(config, result, provenance, (System.nanoTime() - start) / 1e9,
                 resumed, resultBytes.total());
-        summary.put("shard_rebuilds", shardRebuilds);
+        summary.put("shard_rebuilds", outcome.shardRebuilds());
         Summary.write(output, summary);
         writeReport(output);
         outputs.publish();
-        printFooter(result, prepared.output());
+        RunFooter.print(this.console, result);
+        RunFooter.printOutputs(this.console, prepared.output(), TrainingReport.NAME);
         return result;
-    }
-
-    /**
-     * Where a resumed run starts. A checkpoint written before checkpoints recorded their training time gives it
-     * through its last epoch line in the metrics (the time of a part-epoch after it is lost), or as 0.
-     */
-    /** What every checkpoint of this run records besides the state: enough to resume it exactly and to trace it. */
-    private Map<String, Object> checkpointMeta(SparkDdpConfig config, Prepared prepared, StartState initial) {
-        var t = config.training();
-        Map<String, Object> meta = new java.util.LinkedHashMap<>();
-        meta.put("seed", t.seed());
-        meta.put("workers", t.workers());
-        meta.put("batch_size", t.batchSize());
-        meta.put("mode", t.mode().configName());
-        meta.put("parameters", initial.paramCount());
-        meta.put("updater_values", initial.updaterCount());
-        meta.put("train_examples", prepared.data().train().size());
-        meta.put("test_examples", prepared.data().test().size());
-        meta.put("features", prepared.data().train().numFeatures());
-        meta.put("classes", prepared.data().train().targetWidth()); // the output width; the key predates real targets
-        meta.put("data", Map.of("train", config.data().train(), "test", config.data().test()));
-        meta.put("version", Version.get());
-        meta.put("config", Json.parse(loaded.resolvedJson()));
-        return meta;
-    }
-
-    private static long totalIterations(SparkDdpConfig config, Prepared prepared) {
-        return totalIterations(config, prepared, config.training().maxIterations().orElse(Long.MAX_VALUE));
-    }
-
-    private static long totalIterations(SparkDdpConfig config, Prepared prepared, long cap) {
-        return Math.min((long) iterationsPerEpoch(config, prepared) * config.training().epochs(), cap);
-    }
-
-    private static int iterationsPerEpoch(SparkDdpConfig config, Prepared prepared) {
-        var training = config.training();
-        return new EpochPlan(training.seed(), 0, virtualShards(config, prepared), training.batchSize()).iterations();
-    }
-
-    /** How the training examples are cut: data.virtual-shards, whatever the number of workers. */
-    private static VirtualShards virtualShards(SparkDdpConfig config, Prepared prepared) {
-        VirtualShards shards = VirtualShards.of(prepared.data().train().size(), config.data().virtualShards());
-        shards.checkWorkers(config.training().workers());
-        return shards;
-    }
-
-    private void printHeader(SparkDdpConfig config, Prepared prepared, StartState initial, String master) {
-        var t = config.training();
-        console.println(String.format(Locale.ROOT,
-                "spark-ddp: %s (%,d parameters) · %s · %,d training%s and %,d test examples · %s · %d worker%s ·"
-                        + " global batch %d · %s%s · %s",
-                NetworkDescription.of(prepared.network()), initial.paramCount(), t.mode().configName(),
-                prepared.data().train().size(), prepared.data().validation()
-                        .map(v -> String.format(Locale.ROOT, ", %,d validation", v.size())).orElse(""),
-                prepared.data().test().size(), targets(TargetKind.of(config.model()), config.data().classes(),
-                        prepared.data().train().targetWidth()), t.workers(), t.workers() == 1 ? "" : "s",
-                t.batchSize(),
-                length(config, prepared),
-                config.validation().patience().isPresent() ? String.format(Locale.ROOT, " (early stopping: patience"
-                        + " %d)", config.validation().patience().getAsInt()) : "",
-                master));
-    }
-
-    /**
-     * What the network outputs and where that number came from: {@code 10 classes (data.classes)} or {@code 10
-     * classes (from the training labels)} for class labels, {@code 1 output (real targets)} for regression.
-     */
-    static String targets(TargetKind kind, java.util.OptionalInt configured, int width) {
-        if (kind != TargetKind.CLASS_INDEX) {
-            return String.format(Locale.ROOT, "%d output%s (real targets)", width, width == 1 ? "" : "s");
-        }
-        return String.format(Locale.ROOT, "%d classes (%s)", width, configured.isPresent() ? "data.classes"
-                : "from the training labels");
-    }
-
-    /**
-     * {@code 10 epochs}, or where training.max-iterations cuts them short, {@code 100 iterations
-     * (training.max-iterations; 10 epochs would be 160)}.
-     */
-    private static String length(SparkDdpConfig config, Prepared prepared) {
-        var t = config.training();
-        String epochs = t.epochs() + " epoch" + (t.epochs() == 1 ? "" : "s");
-        long total = totalIterations(config, prepared);
-        long uncut = totalIterations(config, prepared, Long.MAX_VALUE);
-        return total < uncut ? String.format(Locale.ROOT, "%,d iteration%s (training.max-iterations; %s would be"
-                + " %,d)", total, total == 1 ? "" : "s", epochs, uncut) : epochs;
-    }
-
-    private void printFooter(TrainingResult result, OutputDirectory output) {
-        RunFooter.print(console, result);
-        console.println("outputs: " + output.location() + "/{" + ModelFile.NAME + ", " + MetricsLog.NAME + ", "
-                + Summary.NAME + (output.existsQuietly(TrainingReport.NAME) ? ", " + TrainingReport.NAME : "") + "}");
     }
 
     /**

@@ -21,31 +21,27 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.util.ModelSerializer;
-import org.sparkddp.common.config.CheckpointConfig;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.model.NetworkFactory;
-import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.model.TrainableNetwork;
-import org.sparkddp.common.plan.VirtualShards;
-import org.sparkddp.common.data.shard.ShardStorage;
 import org.sparkddp.driver.data.DataFrameExamples;
 import org.sparkddp.driver.data.ExampleSource;
-import org.sparkddp.driver.data.ShardedData;
-import org.sparkddp.driver.data.TrainingShards;
+import org.sparkddp.driver.spark.ExecutorMemory;
 import org.sparkddp.driver.spark.SparkSetup;
 import org.sparkddp.driver.train.CheckpointSink;
+import org.sparkddp.driver.train.RunAssembly;
 import org.sparkddp.driver.train.StartState;
-import org.sparkddp.driver.train.TrainingMaster;
 import org.sparkddp.driver.train.TrainingResult;
 
 /**
  * A Spark ML {@link Estimator} that trains a spark-ddp network on a DataFrame of feature rows and labels and
  * returns a {@link SparkDdpModel}, for use on its own or as a Pipeline stage: the settings, the training and the
- * packaging shared by {@link SparkDdpClassifier} and {@link SparkDdpRegressor}. Runs on the driver; training
- * runs on the executors exactly as {@code spark-ddp train} does (sync or average mode).
+ * packaging shared by {@link SparkDdpClassifier} and {@link SparkDdpRegressor}. Runs on the driver; the run is
+ * assembled, checked and trained by the same {@link RunAssembly} as {@code spark-ddp train}'s, on the executors, so
+ * the two differ only in where the examples come from and what becomes of the result.
  *
  * <p>The settings are typed Params whose defaults are those of defaults.conf, the one place defaults live; the
  * {@code config} Param takes any other key of the config file (the {@code model}, {@code optimizer},
@@ -60,6 +56,7 @@ public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends 
         implements DefaultParamsWritable {
     private static final long serialVersionUID = 1L;
     private static final com.typesafe.config.Config DEFAULTS = ConfigLoader.defaults();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SparkDdpEstimator.class);
 
     private final String uid;
     private final Param<String> featuresCol;
@@ -213,36 +210,24 @@ public abstract class SparkDdpEstimator<E extends SparkDdpEstimator<E>> extends 
             throw new InvalidConfigException("checkpoint.dir", "does not apply to fit, which cannot be resumed"
                     + " (a Pipeline refits from its DataFrame); train with spark-ddp train for checkpoints");
         }
-        var training = job.training();
         // Step 1, decode: the features and labels, checked and counted by the executors (no row comes to the
         // driver); validation.fraction of them held out by the per-row rule.
         DataFrameExamples.Parts parts = DataFrameExamples.open(dataset, getOrDefault(featuresCol),
-                getOrDefault(labelCol), targetKind(), job.validation(), training.seed());
+                getOrDefault(labelCol), targetKind(), job.validation(), job.training().seed());
         ExampleSource source = parts.train();
-        NetworkSpec spec = NetworkSpec.of(job, ModelColumns.shape(getOrDefault(inputShape), source.numFeatures()),
-                source.targetWidth());
-        TrainableNetwork network = NetworkFactory.build(spec);
-        // Step 2, train: sharded on the executors and trained as the command line trains; each epoch's metrics
-        // are on the training set itself (a Pipeline has no test set to offer), and on the held-out rows, which
-        // early stopping (validation.patience) watches, if the config Param holds some out.
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
-        TrainingResult result;
-        ShardStorage storage = ShardStorage.of(job.data().cacheMemory());
-        VirtualShards cut = VirtualShards.of(source.size(), job.data().virtualShards());
-        try (TrainingShards train = TrainingShards.resizable(source.shards(sc, cut, training.workers(), storage,
-                "spark-ddp fit shards"), workers -> source.shards(sc, cut, workers, storage,
-                "spark-ddp fit shards for " + workers + " workers"));
-             ShardedData scored = source.slices(sc, training.workers(), storage, "spark-ddp fit metrics");
-             ShardedData validation = parts.held().map(v -> v.slices(sc, training.workers(), storage,
-                     "spark-ddp fit validation")).orElse(null)) {
-            result = new TrainingMaster(sc, training, spec, "fit-" + UUID.randomUUID(), List.of(),
-                    CheckpointConfig.NONE, CheckpointSink.NONE, job.validation(), job.data().augment())
-                    .fit(train, scored, Optional.ofNullable(validation), new StartState(network.params().length(),
-                            network.updaterState().isEmpty() ? 0 : network.updaterState().length(),
-                            Optional.empty()), Optional.empty());
-        }
+        // Step 2, train: the run assembled, checked and trained as the command line's (RunAssembly), augmentation
+        // included; each epoch's metrics are on the training set itself (a Pipeline has no test set to offer), and
+        // on the held-out rows, which early stopping (validation.patience) watches, if the config Param holds some
+        // out. The session runs already: the executors' native limit is checked, not set.
+        RunAssembly run = RunAssembly.check(job, new RunAssembly.Examples("fit", "the DataFrame", source, source,
+                parts.held()), ModelColumns.shape(getOrDefault(inputShape), source.numFeatures()),
+                ExecutorMemory.running(sc.getConf()), LOG::warn);
+        TrainingResult result = run.train(sc, "fit-" + UUID.randomUUID(), List.of(), CheckpointSink.NONE,
+                StartState.fresh(run.network()), Optional.empty()).result();
         // The final state, or under early stopping the best one; its counters say how far it was trained. The
         // fitted model is a driver-side network, so the state is fetched from the executors here, once.
+        TrainableNetwork network = NetworkFactory.build(run.network());
         result.model().applyTo(network);
         result.release();
         // Step 3, package: the network as a model.zip held in memory, the model's portable form.

@@ -15,6 +15,7 @@ import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.train.StartState;
 import org.sparkddp.driver.train.TrainingMaster;
+import org.sparkddp.driver.train.TrainingPlan;
 import org.sparkddp.driver.train.TrainingResult;
 
 /** Distributed training on a test class's shared context, without the command line's outputs. */
@@ -49,8 +50,9 @@ final class Distributed {
         try (ShardedData train = ShardedData.forTraining(sc, data.train(),
                 VirtualShards.of(data.train().size(), DataConfig.DEFAULT_VIRTUAL_SHARDS), t.workers(), "train");
              ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
-            return new TrainingMaster(sc, t, spec, "test-" + System.nanoTime(), List.of(), checkpoints, sink,
-                    ValidationConfig.NONE, loaded.config().data().augment()).fit(train, test, initial);
+            TrainingPlan plan = new TrainingPlan(t, spec, loaded.config().data().augment(), ValidationConfig.NONE,
+                    checkpoints);
+            return new TrainingMaster(sc, plan, "test-" + System.nanoTime(), List.of(), sink).fit(train, test, initial);
         }
     }
 }

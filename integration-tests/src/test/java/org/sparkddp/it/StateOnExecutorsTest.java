@@ -15,8 +15,11 @@ import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
+import org.sparkddp.common.config.Augmentation;
+import org.sparkddp.common.config.CheckpointConfig;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.DataConfig;
+import org.sparkddp.common.config.ValidationConfig;
 import org.sparkddp.common.error.DeterministicFailure;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
@@ -27,10 +30,12 @@ import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.checkpoint.DriverStates;
 import org.sparkddp.driver.state.StateFetch;
+import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.train.StageRecord;
 import org.sparkddp.driver.train.StartState;
 import org.sparkddp.driver.train.TrainingListener;
 import org.sparkddp.driver.train.TrainingMaster;
+import org.sparkddp.driver.train.TrainingPlan;
 import org.sparkddp.driver.train.TrainingResult;
 import org.sparkddp.worker.replica.ReplicaPool;
 import org.sparkddp.worker.state.StateChunks;
@@ -100,7 +105,10 @@ class StateOnExecutorsTest extends LocalSparkTest {
         try (ShardedData train = ShardedData.forTraining(sc, data.train(),
                 VirtualShards.of(data.train().size(), DataConfig.DEFAULT_VIRTUAL_SHARDS), t.workers(), "train");
              ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
-            return new TrainingMaster(sc, t, spec, "state-" + System.nanoTime(), listeners).fit(train, test, StartState.fresh(spec));
+            TrainingPlan plan = new TrainingPlan(t, spec, Augmentation.NONE, ValidationConfig.NONE,
+                    CheckpointConfig.NONE);
+            return new TrainingMaster(sc, plan, "state-" + System.nanoTime(), listeners, CheckpointSink.NONE)
+                    .fit(train, test, StartState.fresh(spec));
         }
     }
 

@@ -1,6 +1,8 @@
 package org.sparkddp.driver.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.output.Json;
@@ -27,12 +29,24 @@ public record Checkpoint(String location, StateVersion state, JsonNode meta, Opt
             return meta.path(JobCheckpoints.TRAIN_SECONDS).asDouble();
         }
         double seconds = 0;
-        for (JsonNode line : meta.path("metrics")) {
+        for (JsonNode line : meta.path(JobCheckpoints.METRICS)) {
             JsonNode node = Json.parse(line.asText());
             if (node.has(JobCheckpoints.TRAIN_SECONDS)) {
                 seconds = node.path(JobCheckpoints.TRAIN_SECONDS).asDouble();
             }
         }
         return seconds;
+    }
+
+    /** The metrics.jsonl lines written by this checkpoint: a resumed run's metrics file starts with them. */
+    public List<String> metricsLines() {
+        List<String> lines = new ArrayList<>();
+        meta.path(JobCheckpoints.METRICS).forEach(line -> lines.add(line.asText()));
+        return lines;
+    }
+
+    /** training.workers of the run that wrote this checkpoint, or {@code unrecorded} where it did not record them. */
+    public int workers(int unrecorded) {
+        return meta.path(CheckpointMeta.WORKERS).asInt(unrecorded);
     }
 }

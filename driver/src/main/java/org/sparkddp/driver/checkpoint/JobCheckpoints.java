@@ -28,6 +28,8 @@ public final class JobCheckpoints implements CheckpointSink {
     private static final Logger LOG = LoggerFactory.getLogger(JobCheckpoints.class);
     /** checkpoint.json's key for the training-stage seconds before the checkpoint. */
     public static final String TRAIN_SECONDS = "train_seconds";
+    /** checkpoint.json's key for the metrics.jsonl lines before the checkpoint. */
+    static final String METRICS = "metrics";
 
     private final CheckpointStore store;
     private final JavaSparkContext sc;
@@ -69,7 +71,7 @@ public final class JobCheckpoints implements CheckpointSink {
         meta.put("created_at", Instant.now().toString());
         meta.putAll(fixed);
         meta.put(TRAIN_SECONDS, trainSeconds.getAsDouble());
-        meta.put("metrics", metrics.get());
+        meta.put(METRICS, metrics.get());
         stopping.ifPresent(s -> meta.put(CheckpointStore.EARLY_STOPPING, Map.of("best_epoch", s.bestEpoch(),
                 "best_loss", s.bestLoss(), "since_best", s.sinceBest())));
         try {

@@ -37,6 +37,24 @@ public final class RunFooter {
                 + loss.describe()));
     }
 
+    /**
+     * Shards Spark evicted (or lost with an executor) and re-read from their source: never silent, since each costs
+     * a re-read, and one evicted every stage is re-read every stage.
+     */
+    public static void printRebuilds(PrintStream console, long rebuilds) {
+        if (rebuilds > 0) {
+            console.println(String.format(Locale.ROOT, "shards: %,d rebuilt after Spark evicted them (or lost their"
+                    + " executor) and re-read from their source; a smaller data.cache-memory spills them to local disk"
+                    + " instead of re-reading", rebuilds));
+        }
+    }
+
+    /** The files the run wrote: {@code outputs: DIR/{model.zip, metrics.jsonl, summary.json, report.html}}. */
+    public static void printOutputs(PrintStream console, OutputDirectory output, String reportName) {
+        console.println("outputs: " + output.location() + "/{" + ModelFile.NAME + ", " + MetricsLog.NAME + ", "
+                + Summary.NAME + (output.existsQuietly(reportName) ? ", " + reportName : "") + "}");
+    }
+
     /** {@code test accuracy 0.8123 · test loss 0.5012}, or {@code test mse 0.0312} for regression. */
     public static String testFigures(HeldOutMetrics test) {
         String loss = String.format(Locale.ROOT, "test %s %.4f", test.lossName(), test.meanLoss());

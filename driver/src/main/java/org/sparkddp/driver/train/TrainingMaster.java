@@ -43,6 +43,9 @@ import scala.reflect.ClassTag$;
  * <p>The state never passes through the driver: at a stage's end the ranks store it as blocks on the executors
  * and report its chunks' checksums; the driver names it ({@link StateVersion}) and passes the name to the next
  * stage, the evaluations and the checkpoint writer ({@link ExecutorStates} keeps and removes the blocks).
+ *
+ * <p>Made by {@link RunAssembly}, for the command line and the Spark ML estimator alike, from the config's
+ * {@link TrainingPlan}.
  */
 public final class TrainingMaster {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainingMaster.class);
@@ -58,6 +61,8 @@ public final class TrainingMaster {
     private final ValidationConfig validation;
     /** data.augment, for the executors' training minibatches. */
     private final Augmentation augment;
+    /** The part of every stage's spec that the run fixes: its replicas and step rule. */
+    private final StageSpec.Model stageModel;
     /** Proven by every rendezvous and ring connection of this run, never sent; set once the context exists. */
     private final WireSecret secret;
     /** The cluster's task slots now, which size an elastic run's stages and bound how long a stage waits for them. */
@@ -69,30 +74,25 @@ public final class TrainingMaster {
     /** Training stages submitted so far, for the jobs' descriptions. */
     private int stagesRun;
 
-    public TrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
-                          List<TrainingListener> listeners) {
-        this(sc, training, network, runId, listeners, CheckpointConfig.NONE, CheckpointSink.NONE,
-                ValidationConfig.NONE, Augmentation.NONE);
-    }
-
     /**
-     * @param checkpoints when checkpoints are due
-     * @param sink        where they go
-     * @param validation  when the validation set is evaluated, and whether to stop early
-     * @param augment     how the training images are transformed (data.augment)
+     * @param plan      what to train and when to validate and checkpoint
+     * @param runId     names the run: its replicas, state blocks and jobs
+     * @param listeners who hears of each stage, epoch and resize
+     * @param sink      where the checkpoints the plan makes due go ({@link CheckpointSink#NONE} for none)
      */
-    public TrainingMaster(JavaSparkContext sc, TrainingConfig training, NetworkSpec network, String runId,
-                          List<TrainingListener> listeners, CheckpointConfig checkpoints, CheckpointSink sink,
-                          ValidationConfig validation, Augmentation augment) {
-        this.augment = augment;
-        this.validation = validation;
-        this.checkpoints = checkpoints;
-        this.sink = sink;
+    public TrainingMaster(JavaSparkContext sc, TrainingPlan plan, String runId, List<TrainingListener> listeners,
+                          CheckpointSink sink) {
         this.sc = sc;
-        this.training = training;
+        this.training = plan.training();
+        this.network = plan.network();
+        this.validation = plan.validation();
+        this.checkpoints = plan.checkpoints();
+        this.augment = plan.augment();
+        this.sink = sink;
         this.secret = RunSecret.of(sc.getConf(), training);
-        this.network = network;
         this.runId = runId;
+        this.stageModel = new StageSpec.Model(runId, network, training.mode(), training.averageEvery(),
+                training.shardedOptimizer(), training.localSgd());
         // The metrics gauges (TrainingMetricsPlugin) read the figures this run's stages report.
         this.listeners = java.util.stream.Stream.concat(listeners.stream(), java.util.stream.Stream.of(
                 new RunGauges(runId))).toList();
@@ -316,12 +316,12 @@ public final class TrainingMaster {
                 "epoch " + (plan.epoch() + 1) + " · " + what, state.iteration(), plan.epoch(), heartbeatIteration,
                 workers -> {
                     blockRdd[0] = states.newBlockRdd();
-                    StageSpec spec = new StageSpec(runId, training.mode(), training.averageEvery(),
-                            training.shardedOptimizer(), training.collective(), network, training.seed(), plan.epoch(),
-                            plan.shards(),
-                            workers, training.batchSize(), from, to, state.iteration(), training.syncTimeout(),
-                            budget, rendezvous, secret, state, blockRdd[0], states.replicate(), augment,
-                            training.localSgd());
+                    StageSpec spec = new StageSpec(stageModel,
+                            new StageSpec.Data(training.seed(), plan.epoch(), plan.shards(), workers,
+                                    training.batchSize(), augment),
+                            new StageSpec.Span(from, to, state.iteration(), budget),
+                            new StageSpec.State(state, blockRdd[0], states.replicate()),
+                            new StageSpec.Wire(training.collective(), rendezvous, secret, training.syncTimeout()));
                     ShardedData shards = train.forWorkers(workers);
                     return describe(plan.epoch(), label + " · " + workers + " workers",
                             () -> SlotWatch.guard(slots::now, workers, training.elastic().replacementWait(),

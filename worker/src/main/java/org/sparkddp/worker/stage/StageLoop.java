@@ -43,20 +43,21 @@ final class StageLoop {
     StageReport run() {
         long taskStart = System.nanoTime();
         EpochPlan plan = spec.plan();
-        EpochPlan.Worker mine = plan.worker(rank, spec.workers());
-        int count = spec.toIteration() - spec.fromIteration();
+        StageSpec.Span span = spec.span();
+        EpochPlan.Worker mine = plan.worker(rank, spec.data().workers());
+        int count = span.toIteration() - span.fromIteration();
         StageLog log = new StageLog(count);
         long[] endNanos = new long[count];
         long divergedAt = -1;
         int done = 0;
-        int[] next = count > 0 ? mine.rows(spec.fromIteration()) : null;
+        int[] next = count > 0 ? mine.rows(span.fromIteration()) : null;
         if (next != null) {
             context.prefetch(next);
         }
         boolean stopped = false;
         while (done < count && !stopped) {
-            int t = spec.fromIteration() + done;
-            long iteration = spec.firstGlobalIteration() + done;
+            int t = span.fromIteration() + done;
+            long iteration = span.firstGlobalIteration() + done;
             boolean last = done == count - 1;
             int[] rows = next;
             // Iteration t + 1's rows are read ahead (from a shard on disk) while iteration t computes.
@@ -72,7 +73,7 @@ final class StageLoop {
             }
             endNanos[done] = System.nanoTime() - taskStart;
             if (rank == 0) {
-                progress.add(new ProgressAccumulator.Tick(spec.epoch(), t + 1, iteration + 1, log.loss(done)));
+                progress.add(new ProgressAccumulator.Tick(spec.data().epoch(), t + 1, iteration + 1, log.loss(done)));
             }
             done++;
             stopped = context.stopAgreed();
@@ -83,14 +84,14 @@ final class StageLoop {
             stored = store.store(context.network);                                                // store
         }
         boolean lead = rank == 0;
-        return new StageReport(rank, spec.firstGlobalIteration(), lead ? log.losses(done) : new float[0],
+        return new StageReport(rank, span.firstGlobalIteration(), lead ? log.losses(done) : new float[0],
                 lead ? java.util.Arrays.copyOf(endNanos, done) : new long[0], log.computeNanos(), log.syncNanos(),
-                spec.firstGlobalIteration() + done, stored, divergedAt, process,
+                span.firstGlobalIteration() + done, stored, divergedAt, process,
                 lead ? TrainingStageTask.computePath(spec, context, rule) : ComputePath.UNREPORTED);
     }
 
     /** Rank 0's clock: only its answer counts, and it reaches the others through the exchange. */
     private boolean budgetPassed(long taskStart) {
-        return System.nanoTime() - taskStart >= spec.timeBudget().toNanos();
+        return System.nanoTime() - taskStart >= spec.span().timeBudget().toNanos();
     }
 }

@@ -57,21 +57,26 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
         LabeledExamples shard = partition.next();
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         ExecutorProcess process = ExecutorProcess.current(SparkEnv.get().executorId(), host);
-        try (ReplicaPool.Lease replica = ReplicaPool.borrow(spec.runId(), spec.network(), spec.state());
-             Collective collective = Collectives.connect(spec.collective(), rank, spec.workers(), host,
-                     spec.secret().forStage(spec.runId() + " stage " + token(context)),
-                     spec.runId() + " " + token(context),
-                     new RendezvousClient(spec.rendezvous(), spec.secret(), token(context), rank, spec.workers(),
-                             spec.syncTimeout(), context::isInterrupted),
-                     spec.syncTimeout(), context::isInterrupted)) {
-            RankContext rankContext = new RankContext(spec.epoch(), rank, spec.seed(), spec.plan().maxLocalBatch(rank, spec.workers()), shard,
-                    replica.network(), collective, ImageAugmenter.of(spec.augment(), spec.network().inputShape()));
+        StageSpec.Model model = spec.model();
+        StageSpec.Wire wire = spec.wire();
+        int workers = spec.data().workers();
+        int storeRdd = spec.state().nextBlockRdd();
+        try (ReplicaPool.Lease replica = ReplicaPool.borrow(model.runId(), model.network(), spec.state().start());
+             Collective collective = Collectives.connect(wire.collective(), rank, workers, host,
+                     wire.secret().forStage(model.runId() + " stage " + token(context)),
+                     model.runId() + " " + token(context),
+                     new RendezvousClient(wire.rendezvous(), wire.secret(), token(context), rank, workers,
+                             wire.syncTimeout(), context::isInterrupted),
+                     wire.syncTimeout(), context::isInterrupted)) {
+            RankContext rankContext = new RankContext(spec.data().epoch(), rank, spec.data().seed(),
+                    spec.plan().maxLocalBatch(rank, workers), shard, replica.network(), collective,
+                    ImageAugmenter.of(spec.data().augment(), model.network().inputShape()));
             try (StepRule rule = rule(spec, rankContext)) {
                 StageReport report = new StageLoop(spec, rank, rankContext, rule, progress, process,
-                        network -> StateBlocks.store(network, spec.state().layout(), rank, spec.workers(),
-                                spec.nextBlockRdd(), spec.replicateState())).run();
+                        network -> StateBlocks.store(network, spec.state().start().layout(), rank, workers, storeRdd,
+                                spec.state().replicate())).run();
                 if (!report.diverged()) {
-                    replica.stored(spec.nextBlockRdd());
+                    replica.stored(storeRdd);
                 }
                 return scala.collection.Iterator$.MODULE$.single(report);
             }
@@ -80,10 +85,11 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
 
     /** The step rule the spec's mode asks for, on this rank. */
     static StepRule rule(StageSpec spec, RankContext rank) {
-        if (spec.mode() == TrainingMode.AVERAGE) {
-            return new AveragingStep(rank, spec.averageEvery(), spec.localSgd(), spec.firstGlobalIteration());
+        StageSpec.Model model = spec.model();
+        if (model.mode() == TrainingMode.AVERAGE) {
+            return new AveragingStep(rank, model.averageEvery(), model.localSgd(), spec.span().firstGlobalIteration());
         }
-        if (spec.shardedOptimizer()) {
+        if (model.shardedOptimizer()) {
             int[] owned = ShardedSyncStep.ownedParams(rank);
             var optimizer = rank.network.slicedOptimizer(owned[0], owned[1]);
             if (optimizer.isPresent()) {
@@ -99,15 +105,15 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
         int w = rank.collective.size();
         String step;
         if (rule instanceof AveragingStep) {
-            var local = spec.localSgd();
-            step = "average parameters and optimizer state every " + spec.averageEvery() + " local iterations"
+            var local = spec.model().localSgd();
+            step = "average parameters and optimizer state every " + spec.model().averageEvery() + " local iterations"
                     + (local.warmupIterations() > 0 ? ", after " + local.warmupIterations() + " synchronous warm-up"
                             + " iterations" : "")
                     + (local.hasOuterStep() ? String.format(java.util.Locale.ROOT, ", then an outer Nesterov step"
                             + " (learning rate %s, momentum %s)", local.outerLearningRate(), local.outerMomentum()) : "");
         } else if (rule instanceof ShardedSyncStep) {
             step = "sync, sharded optimizer (each of " + w + " ranks updates 1/" + w + " of the parameters)";
-        } else if (spec.shardedOptimizer()) {
+        } else if (spec.model().shardedOptimizer()) {
             step = "sync, replicated optimizer (training.sharded-optimizer is on, but "
                     + (rank.network.runningStatistics().isEmpty()
                             ? "the sharded step has no exact slice of this network's optimizer step (one that is not"

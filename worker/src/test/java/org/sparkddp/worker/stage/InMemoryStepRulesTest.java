@@ -21,6 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.sparkddp.common.config.CollectiveKind;
 import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.LocalSgdConfig;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.config.TrainingMode;
 import org.sparkddp.common.data.LabeledExamples;
@@ -31,7 +32,6 @@ import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.plan.GlobalBatches;
 import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ModelState;
-import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.worker.collective.Collective;
 import org.sparkddp.worker.collective.Collectives;
 import org.sparkddp.worker.collective.InMemoryCollective;
@@ -163,12 +163,9 @@ class InMemoryStepRulesTest {
                                 LabeledExamples all, IntFunction<Collective> connect)
             throws Exception {
         VirtualShards shards = VirtualShards.of(EXAMPLES, VIRTUAL_SHARDS);
-        StageSpec spec = new StageSpec("in-memory-test", mode, 1, sharded, CollectiveKind.AUTO, network, SEED, 0, shards,
-                workers, BATCH, 0, iterations(), 0, Duration.ofSeconds(30), StageSpec.UNBOUNDED, "unused:0",
-                org.sparkddp.worker.collective.WireSecret.of("unused"),
-                new StateVersion("in-memory-test", 0, 0, 0, 0, 0, 1024, new long[0], StateVersion.Home.FRESH, -1,
-                        null), 1, false);
-        return StageFixtures.runStage(pool, spec, all, connect, rank -> NetworkFactory.build(spec.network()),
+        StageSpec spec = StageFixtures.spec(new StageSpec.Model("in-memory-test", network, mode, 1, sharded,
+                LocalSgdConfig.PLAIN), SEED, shards, workers, BATCH, iterations());
+        return StageFixtures.runStage(pool, spec, all, connect, rank -> NetworkFactory.build(network),
                 context -> { }, rule -> assertEquals(mode == TrainingMode.AVERAGE ? AveragingStep.class
                         : sharded ? ShardedSyncStep.class : SyncStep.class, rule.getClass()));
     }

@@ -25,8 +25,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.sparkddp.common.config.Augmentation;
-import org.sparkddp.common.config.CollectiveKind;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.LocalSgdConfig;
 import org.sparkddp.common.config.SparkDdpConfig;
@@ -39,9 +37,7 @@ import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.plan.GlobalBatches;
 import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ModelState;
-import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.worker.collective.InMemoryCollective;
-import org.sparkddp.worker.collective.WireSecret;
 import org.sparkddp.worker.engine.Engines;
 
 /**
@@ -260,10 +256,8 @@ class LocalSgdStepTest {
         List<InMemoryCollective> group = InMemoryCollective.group(workers, Duration.ofSeconds(30));
         LabeledExamples all = randomExamples(EXAMPLES, FEATURES, CLASSES);
         VirtualShards shards = VirtualShards.of(EXAMPLES, VIRTUAL_SHARDS);
-        StageSpec spec = new StageSpec("local-sgd-test", mode, every, sharded, CollectiveKind.AUTO, network, SEED, 0,
-                shards, workers, BATCH, 0, iterations(), 0, Duration.ofSeconds(30), StageSpec.UNBOUNDED, "unused:0",
-                WireSecret.of("unused"), new StateVersion("local-sgd-test", 0, 0, 0, 0, 0, 1024, new long[0],
-                StateVersion.Home.FRESH, -1, null), 1, false, Augmentation.NONE, localSgd);
+        StageSpec spec = StageFixtures.spec(new StageSpec.Model("local-sgd-test", network, mode, every, sharded,
+                localSgd), SEED, shards, workers, BATCH, iterations());
         return StageFixtures.runStage(pool, spec, all, group::get, rank -> engine
                 ? Engines.forTraining(network, NetworkFactory.build(network)) : NetworkFactory.build(network),
                 context -> assertEquals(engine, !(context.network.getClass().getName().contains("MultiLayerTrainable")),

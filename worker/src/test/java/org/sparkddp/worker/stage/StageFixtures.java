@@ -3,6 +3,7 @@ package org.sparkddp.worker.stage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -13,6 +14,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.stream.LongStream;
+import org.sparkddp.common.config.Augmentation;
+import org.sparkddp.common.config.CollectiveKind;
 import org.sparkddp.common.data.ClassLabels;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.UnsignedByteFeatures;
@@ -20,7 +23,9 @@ import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ExecutorProcess;
 import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.worker.collective.Collective;
+import org.sparkddp.worker.collective.WireSecret;
 
 /**
  * What the step-rule tests share: seeded random examples, a worker's shard of them, a difference of vectors, and one
@@ -57,6 +62,19 @@ final class StageFixtures {
     }
 
     /**
+     * A stage over one whole epoch (0) from the fresh state, with no time bound, no augmentation and an unused
+     * rendezvous: what the in-memory step-rule tests run, each rank a thread.
+     */
+    static StageSpec spec(StageSpec.Model model, long seed, VirtualShards shards, int workers, int batchSize,
+                          int iterations) {
+        return new StageSpec(model, new StageSpec.Data(seed, 0, shards, workers, batchSize, Augmentation.NONE),
+                new StageSpec.Span(0, iterations, 0, StageSpec.UNBOUNDED),
+                new StageSpec.State(new StateVersion(model.runId(), 0, 0, 0, 0, 0, 1024, new long[0],
+                        StateVersion.Home.FRESH, -1, null), 1, false),
+                new StageSpec.Wire(CollectiveKind.AUTO, "unused:0", WireSecret.of("unused"), Duration.ofSeconds(30)));
+    }
+
+    /**
      * Runs {@code spec}'s stage with every rank a thread of {@code pool}, on the collective {@code connect} gives it
      * and the replica {@code replica} builds, as a training task would; {@code check} sees each rank's replica and step
      * rule first. Returns rank 0's state where the stage stores it (an executor's block manager, in a real stage).
@@ -64,16 +82,16 @@ final class StageFixtures {
     static ModelState runStage(ExecutorService pool, StageSpec spec, LabeledExamples all,
                                IntFunction<Collective> connect, IntFunction<TrainableNetwork> replica,
                                Consumer<RankContext> checkReplica, Consumer<StepRule> checkRule) throws Exception {
-        int workers = spec.workers();
-        int iterations = spec.toIteration();
+        int workers = spec.data().workers();
+        int iterations = spec.span().toIteration();
         AtomicReference<ModelState> reached = new AtomicReference<>();
         List<Future<?>> futures = new ArrayList<>();
         for (int r = 0; r < workers; r++) {
             int rank = r;
             futures.add(pool.submit(() -> {
                 try (Collective collective = connect.apply(rank)) {
-                    RankContext context = new RankContext(spec.epoch(), rank, spec.seed(),
-                            spec.plan().maxLocalBatch(rank, workers), shardOf(all, spec.shards(), rank, workers),
+                    RankContext context = new RankContext(spec.data().epoch(), rank, spec.data().seed(),
+                            spec.plan().maxLocalBatch(rank, workers), shardOf(all, spec.data().shards(), rank, workers),
                             replica.apply(rank), collective);
                     checkReplica.accept(context);
                     try (StepRule rule = TrainingStageTask.rule(spec, context)) {

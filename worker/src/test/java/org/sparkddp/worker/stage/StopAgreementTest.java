@@ -16,8 +16,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.sparkddp.common.config.Augmentation;
 import org.sparkddp.common.config.CollectiveKind;
 import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.LocalSgdConfig;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.config.TrainingMode;
 import org.sparkddp.common.data.LabeledExamples;
@@ -79,11 +81,14 @@ class StopAgreementTest {
         VirtualShards shards = VirtualShards.of(EXAMPLES, 16);
         int iterations = new EpochPlan(7, 0, shards, BATCH).iterations();
         Duration budget = budgetMillis == 0 ? Duration.ofNanos(1) : Duration.ofMillis(budgetMillis);
-        StageSpec spec = new StageSpec("stop-test", mode, 4, sharded, collective, network, 7, 0, shards, WORKERS, BATCH, 0,
-                iterations, firstIteration, Duration.ofSeconds(20), budget, "unused:0",
-                org.sparkddp.worker.collective.WireSecret.of("s3cret"),
-                new StateVersion("stop-test", 0, firstIteration, 0, 0, 0, 1024, new long[0],
-                        StateVersion.Home.FRESH, -1, null), 1, false);
+        StageSpec spec = new StageSpec(
+                new StageSpec.Model("stop-test", network, mode, 4, sharded, LocalSgdConfig.PLAIN),
+                new StageSpec.Data(7, 0, shards, WORKERS, BATCH, Augmentation.NONE),
+                new StageSpec.Span(0, iterations, firstIteration, budget),
+                new StageSpec.State(new StateVersion("stop-test", 0, firstIteration, 0, 0, 0, 1024, new long[0],
+                        StateVersion.Home.FRESH, -1, null), 1, false),
+                new StageSpec.Wire(collective, "unused:0", org.sparkddp.worker.collective.WireSecret.of("s3cret"),
+                        Duration.ofSeconds(20)));
         LabeledExamples all = randomExamples(EXAMPLES, FEATURES, CLASSES);
 
         List<StageReport> reports = runRanks(spec, all);
@@ -113,14 +118,15 @@ class StopAgreementTest {
                 return addresses.clone();
             };
             futures.add(pool.submit(() -> {
-                try (Collective ring = Collectives.connect(spec.collective(), rank, WORKERS, "127.0.0." + (1 + rank % 2),
-                        spec.secret(), exchange, spec.syncTimeout(), () -> false)) {
-                    RankContext context = new RankContext(spec.epoch(), rank, spec.seed(),
-                            spec.plan().maxLocalBatch(rank, WORKERS), shardOf(all, spec.shards(), rank, WORKERS),
-                            NetworkFactory.build(spec.network()), ring);
+                try (Collective ring = Collectives.connect(spec.wire().collective(), rank, WORKERS,
+                        "127.0.0." + (1 + rank % 2), spec.wire().secret(), exchange, spec.wire().syncTimeout(),
+                        () -> false)) {
+                    RankContext context = new RankContext(spec.data().epoch(), rank, spec.data().seed(),
+                            spec.plan().maxLocalBatch(rank, WORKERS), shardOf(all, spec.data().shards(), rank, WORKERS),
+                            NetworkFactory.build(spec.model().network()), ring);
                     try (StepRule rule = TrainingStageTask.rule(spec, context)) {
-                        assertEquals(spec.mode() == TrainingMode.AVERAGE ? AveragingStep.class
-                                : spec.shardedOptimizer() ? ShardedSyncStep.class : SyncStep.class, rule.getClass());
+                        assertEquals(spec.model().mode() == TrainingMode.AVERAGE ? AveragingStep.class
+                                : spec.model().shardedOptimizer() ? ShardedSyncStep.class : SyncStep.class, rule.getClass());
                         return new StageLoop(spec, rank, context, rule, new ProgressAccumulator(),
                                 ExecutorProcess.current("test", "127.0.0.1"), network -> new long[] {rank}).run();
                     }
