@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -65,24 +66,16 @@ final class TabularReference {
      */
     static Datasets of(Table train, Table test, Optional<Table> validationFile, TargetKind kind, int classes,
                        Normalization normalize, double validationFraction, long seed) {
-        int numClasses = classes;
-        if (kind == TargetKind.CLASS_INDEX && numClasses == 0) {
-            for (float[] t : train.targets()) {
-                numClasses = Math.max(numClasses, (int) t[0] + 1);
-            }
-        }
+        int numClasses = kind != TargetKind.CLASS_INDEX || classes > 0 ? classes
+                : Arrays.stream(train.targets()).mapToInt(t -> (int) t[0] + 1).max().orElse(0);
         LabeledExamples all = examples(train, kind, numClasses);
         HoldOut.Parts<LabeledExamples> parts = HoldOut.of(all.size(), validationFraction, seed)
                 .split(all, LabeledExamples::select);
         Optional<LabeledExamples> validation = parts.held()
-                .or(() -> validationFile.map(v -> examples(v, kind, numClassesOf(all))));
+                .or(() -> validationFile.map(v -> examples(v, kind, numClasses)));
         float[][] scaling = fit(normalize, (DenseFeatures) parts.kept().features());
-        return new Datasets(scaled(parts.kept(), scaling), scaled(examples(test, kind, numClassesOf(all)), scaling),
+        return new Datasets(scaled(parts.kept(), scaling), scaled(examples(test, kind, numClasses), scaling),
                 validation.map(v -> scaled(v, scaling)));
-    }
-
-    private static int numClassesOf(LabeledExamples examples) {
-        return examples.targets() instanceof ClassLabels c ? c.numClasses() : 0;
     }
 
     private static LabeledExamples examples(Table table, TargetKind kind, int numClasses) {
@@ -118,7 +111,7 @@ final class TabularReference {
         int d = train.columns();
         float[] shift = new float[d];
         float[] factor = new float[d];
-        java.util.Arrays.fill(factor, 1f);
+        Arrays.fill(factor, 1f);
         for (int c = 0; c < d && normalize != Normalization.NONE; c++) {
             double min = Double.POSITIVE_INFINITY;
             double max = Double.NEGATIVE_INFINITY;
