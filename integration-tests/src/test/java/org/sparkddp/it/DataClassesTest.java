@@ -25,9 +25,9 @@ import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.data.JobData;
 
 /**
- * {@code data.classes}: a label at or above it is a one-line error naming the file and the row (an IDX item, a
- * CSV line), or a skipped bad row under {@code data.on-bad-row = skip}; without it the classes are the largest
- * training label + 1, as before. The executor-side cases are in {@link ExecutorDecodeTest} (CSV) and
+ * {@code data.classes}: a label at or above it is a one-line error naming the file and the row (an IDX item);
+ * without it the classes are the largest training label + 1, as before. Tabular data, which the executors decode,
+ * has its cases in {@link ExecutorDecodeTest} (CSV, also skipped under {@code data.on-bad-row = skip}) and
  * {@link ParquetDecodeTest}.
  */
 class DataClassesTest {
@@ -96,29 +96,5 @@ class DataClassesTest {
         assertTrue(assertThrows(InvalidDataException.class,
                 () -> JobData.open(testBad, TargetKind.CLASS_INDEX, new Configuration())).getMessage()
                 .endsWith("bad-labels-idx1-ubyte.gz: label 10 of item 3 is outside data.classes = 10 (labels 0..9)"));
-    }
-
-    @Test
-    void aCsvLabelAtOrAboveDataClassesIsABadRowNamedByLine() throws IOException {
-        Path train = dir.resolve("train.csv");
-        Files.writeString(train, "a,b,label\n0.5,1,0\n0.25,2,1\n1.5,3,12\n2,4,2\n");
-        DataConfig data = config("data.format=csv", "data.train=" + train, "data.test=" + train,
-                "data.csv.header=true", "data.classes=10");
-        InvalidDataException e = assertThrows(InvalidDataException.class,
-                () -> Datasets.load(data, TargetKind.CLASS_INDEX, new Configuration()));
-        assertEquals(train + ":4: class label 12 is outside data.classes = 10 (labels 0..9)", e.getMessage());
-
-        DataConfig skip = config("data.format=csv", "data.train=" + train, "data.test=" + train,
-                "data.csv.header=true", "data.classes=10", "data.on-bad-row=skip");
-        Datasets skipped = Datasets.load(skip, TargetKind.CLASS_INDEX, new Configuration());
-        assertEquals(3, skipped.train().size());
-        assertEquals(1, skipped.trainRowsSkipped());
-        assertEquals(1, skipped.testRowsSkipped());
-        assertEquals(10, skipped.train().targetWidth());
-
-        // Without data.classes: the largest label + 1, the bad row is a class like any other.
-        DataConfig open = config("data.format=csv", "data.train=" + train, "data.test=" + train,
-                "data.csv.header=true");
-        assertEquals(13, Datasets.load(open, TargetKind.CLASS_INDEX, new Configuration()).train().targetWidth());
     }
 }

@@ -112,7 +112,7 @@ class EvaluateCommandTest {
 
         ConfigLoader.Loaded loaded = ConfigLoader.load(new ConfigLoader.Source(config, Files.readString(Path.of(config))),
                 settings);
-        LabeledExamples test = Datasets.load(loaded.config().data(), TargetKind.REAL, new Configuration()).test();
+        LabeledExamples test = TestData.load(loaded.config().data(), TargetKind.REAL).test();
         INDArray predicted = outputs(dir.resolve("model.zip"), test);
         RealTargets y = (RealTargets) test.targets();
         double squared = 0;

@@ -39,7 +39,7 @@ import org.sparkddp.driver.spark.SparkSetup;
 /**
  * CSV and LibSVM decoded by the executors: the same rows as one file, seven files, or one file read in many
  * splits train to bitwise-equal parameters; the executors' shards, evaluation slices and held-out validation
- * rows equal what the driver-side path builds; a bad row deep in
+ * rows equal what the test's own reader builds ({@link TabularReference}); a bad row deep in
  * a split file is named by its line in the file. The context requires Kryo registration, as the command line
  * does for text data, so a decoded type missing from the registrator fails here.
  */
@@ -154,45 +154,45 @@ class ExecutorDecodeTest {
     }
 
     @Test
-    void csvShardsSlicesAndHeldOutRowsEqualTheDriverPath() {
+    void csvShardsSlicesAndHeldOutRowsEqualTheReference() {
         for (String normalize : List.of("standardize", "scale", "none")) {
-            assertSameAsDriver(config("one.csv", "data.normalize=" + normalize, "validation.fraction=0.2"));
+            assertSameAsReference(config("one.csv", "data.normalize=" + normalize, "validation.fraction=0.2"));
         }
-        // Many splits: min and max merge exactly, so scale is still bitwise the driver's.
-        assertSameAsDriver(config("one.csv", "data.split-size=700B", "validation.fraction=0.2"));
-        // (The driver reads one file only; seven files are compared to it through training, above.)
+        // Many splits: min and max merge exactly, so scale is still bitwise the reference's.
+        assertSameAsReference(config("one.csv", "data.split-size=700B", "validation.fraction=0.2"));
+        // (The reference reads one file only; seven files are compared to it through training, above.)
     }
 
     @Test
-    void libsvmShardsEqualTheDriverPath() {
-        assertSameAsDriver(config("one.svm", "data.format=libsvm", "data.test=" + dir.resolve("one.svm"),
+    void libsvmShardsEqualTheReference() {
+        assertSameAsReference(config("one.svm", "data.format=libsvm", "data.test=" + dir.resolve("one.svm"),
                 "data.split-size=900B", "data.normalize=none"));
-        assertSameAsDriver(config("one.svm", "data.format=libsvm", "data.test=" + dir.resolve("one.svm"),
+        assertSameAsReference(config("one.svm", "data.format=libsvm", "data.test=" + dir.resolve("one.svm"),
                 "validation.fraction=0.3", "data.normalize=scale"));
     }
 
-    private void assertSameAsDriver(ConfigLoader.Loaded loaded) {
+    private void assertSameAsReference(ConfigLoader.Loaded loaded) {
         DataConfig data = loaded.config().data();
         double fraction = loaded.config().validation().fraction();
         JobData executors = open(loaded);
-        Datasets driver = Datasets.load(data, TargetKind.CLASS_INDEX, fraction, loaded.config().training().seed(),
-                new Configuration(), Optional.empty());
-        assertEquals(driver.train().size(), executors.train().size());
-        assertEquals(driver.train().targetWidth(), executors.train().targetWidth());
-        assertEquals(driver.train().numFeatures(), executors.train().numFeatures());
-        VirtualShards virtual = VirtualShards.of(driver.train().size(), 16);
-        try (ShardedData want = ShardedData.forTraining(sc, driver.train(), virtual, 2, "driver");
+        Datasets reference = TabularReference.load(data, TargetKind.CLASS_INDEX, fraction,
+                loaded.config().training().seed());
+        assertEquals(reference.train().size(), executors.train().size());
+        assertEquals(reference.train().targetWidth(), executors.train().targetWidth());
+        assertEquals(reference.train().numFeatures(), executors.train().numFeatures());
+        VirtualShards virtual = VirtualShards.of(reference.train().size(), 16);
+        try (ShardedData want = ShardedData.forTraining(sc, reference.train(), virtual, 2, "reference");
              ShardedData got = executors.train().shards(sc, virtual, 2, "executors");
-             ShardedData wantTest = ShardedData.forEvaluation(sc, driver.test(), 3, "driver test");
+             ShardedData wantTest = ShardedData.forEvaluation(sc, reference.test(), 3, "reference test");
              ShardedData gotTest = executors.test().slices(sc, 3, "executors test")) {
             assertSameShards(want, got);
             assertSameShards(wantTest, gotTest);
             assertEquals(want.metrics(), got.metrics());
         }
-        assertEquals(driver.validation().isPresent(), executors.validation().isPresent());
-        if (driver.validation().isPresent()) {
-            assertEquals(ROWS, driver.train().size() + driver.validation().get().size());
-            try (ShardedData want = ShardedData.forEvaluation(sc, driver.validation().get(), 2, "driver held");
+        assertEquals(reference.validation().isPresent(), executors.validation().isPresent());
+        if (reference.validation().isPresent()) {
+            assertEquals(ROWS, reference.train().size() + reference.validation().get().size());
+            try (ShardedData want = ShardedData.forEvaluation(sc, reference.validation().get(), 2, "reference held");
                  ShardedData got = executors.validation().get().slices(sc, 2, "executors held")) {
                 assertSameShards(want, got);
             }
@@ -243,6 +243,49 @@ class ExecutorDecodeTest {
         assertEquals(1, skipped.trainRowsSkipped());
         assertEquals(ROWS - 460 - 1, skipped.train().size());
         assertEquals(3, skipped.train().targetWidth());
+    }
+
+    /** {@code data.classes} on a small CSV file, its test file the same one (the cases of {@link DataClassesTest}). */
+    @Test
+    void aCsvLabelAtOrAboveDataClassesIsABadRowNamedByLine() throws IOException {
+        Path train = dir.resolve("classes.csv");
+        Files.writeString(train, "a,b,label\n0.5,1,0\n0.25,2,1\n1.5,3,12\n2,4,2\n");
+        String[] same = {"data.test=" + train, "data.normalize=none"};
+        InvalidDataException e = assertThrows(InvalidDataException.class,
+                () -> open(config("classes.csv", concat(same, "data.classes=10"))));
+        assertEquals(train + ":4: class label 12 is outside data.classes = 10 (labels 0..9)", e.getMessage());
+
+        JobData skipped = open(config("classes.csv", concat(same, "data.classes=10", "data.on-bad-row=skip")));
+        assertEquals(3, skipped.train().size());
+        assertEquals(1, skipped.trainRowsSkipped());
+        assertEquals(1, skipped.testRowsSkipped());
+        assertEquals(10, skipped.train().targetWidth());
+
+        // Without data.classes: the largest label + 1, the bad row is a class like any other; a test file without
+        // the largest class still has the training set's classes.
+        assertEquals(13, open(config("classes.csv", same)).train().targetWidth());
+        Path small = dir.resolve("classes-test.csv");
+        Files.writeString(small, "a,b,label\n1,2,0\n");
+        assertEquals(13, open(config("classes.csv", "data.test=" + small)).test().targetWidth());
+    }
+
+    @Test
+    void aSingleClassOrNothingButBadRowsFailsNamingTheFile() throws IOException {
+        Path single = dir.resolve("single.csv");
+        Files.writeString(single, "a,label\n1,0\n2,0\n");
+        assertEquals(single + ": holds a single class (every label is 0)", assertThrows(InvalidDataException.class,
+                () -> open(config("single.csv", "data.test=" + single))).getMessage());
+        Path bad = dir.resolve("all-bad.csv");
+        Files.writeString(bad, "a,b,label\n1,2\n3,4\n"); // two fields where the header has three
+        assertEquals(bad + ": holds no examples (all 2 rows were bad and skipped)",
+                assertThrows(InvalidDataException.class, () -> open(config("all-bad.csv", "data.test=" + bad,
+                        "data.on-bad-row=skip"))).getMessage());
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
     }
 
     @Test

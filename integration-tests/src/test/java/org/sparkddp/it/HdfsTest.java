@@ -36,6 +36,7 @@ import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.config.ValidationConfig;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.TargetKind;
+import org.sparkddp.common.plan.HoldOut;
 import org.sparkddp.driver.Main;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.data.JobData;
@@ -284,7 +285,7 @@ class HdfsTest {
             assertFalse(hosts.isEmpty(), "a split with no preferred host");
         }
 
-        // What the executors build is exactly what the driver-side path builds from the whole file.
+        // What the executors build is exactly what the whole file builds, read in one process (as the bench does).
         Datasets whole = Datasets.load(config, TargetKind.CLASS_INDEX, conf);
         SparkConf spark = SparkSetup.sparkConf(ConfigLoader.load(null, List.of("data.train=x", "data.test=y",
                 "output.dir=unused", "spark.master=local[2]", "spark.ui.enabled=false")).config());
@@ -300,15 +301,15 @@ class HdfsTest {
             ValidationConfig quarter = new ValidationConfig(0.25, 1, java.util.OptionalInt.empty(), 0);
             JobData held = JobData.open(config, quarter, 42, TargetKind.CLASS_INDEX, conf,
                     java.util.Optional.empty());
-            Datasets heldWhole = Datasets.load(config, TargetKind.CLASS_INDEX, 0.25, 42, conf,
-                    java.util.Optional.empty());
+            HoldOut.Parts<LabeledExamples> heldWhole = HoldOut.of(whole.train().size(), 0.25, 42)
+                    .split(whole.train(), LabeledExamples::select);
             assertEquals(org.sparkddp.common.plan.HoldOut.of(2000, 0.25, 42).kept().length,
                     held.train().size());
             try (ShardedData keptFromExecutors = held.train().shards(sc, shards(held.train().size()), 2, "kept");
-                 ShardedData keptFromDriver = ShardedData.forTraining(sc, heldWhole.train(),
-                         shards(heldWhole.train().size()), 2, "kept whole");
+                 ShardedData keptFromDriver = ShardedData.forTraining(sc, heldWhole.kept(),
+                         shards(heldWhole.kept().size()), 2, "kept whole");
                  ShardedData heldFromExecutors = held.validation().orElseThrow().slices(sc, 2, "held");
-                 ShardedData heldFromDriver = ShardedData.forEvaluation(sc, heldWhole.validation().orElseThrow(), 2,
+                 ShardedData heldFromDriver = ShardedData.forEvaluation(sc, heldWhole.held().orElseThrow(), 2,
                          "held whole")) {
                 assertSameShards(keptFromDriver, keptFromExecutors);
                 assertSameShards(heldFromDriver, heldFromExecutors);

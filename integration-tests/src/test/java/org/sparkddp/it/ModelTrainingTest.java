@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.data.Minibatches;
-import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.driver.data.Datasets;
@@ -92,7 +91,7 @@ class ModelTrainingTest extends LocalSparkTest {
         ConfigLoader.Loaded loaded = shipped(config,
                 "data.train=" + TestData.REPO.resolve("data/examples/" + data + "-train.csv"),
                 "data.test=" + TestData.REPO.resolve("data/examples/" + data + "-test.csv"), "training.epochs=10");
-        Datasets csv = Datasets.load(loaded.config().data(), TargetKind.of(loaded.config().model()), new Configuration());
+        Datasets csv = TestData.load(loaded);
         loadedData[0] = csv;
         TrainingResult result = Distributed.train(sc, csv, loaded);
         assertLossFalls(result);

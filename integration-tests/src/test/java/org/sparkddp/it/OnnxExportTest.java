@@ -34,7 +34,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.DataFormat;
 import org.sparkddp.common.data.Minibatches;
-import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.driver.Main;
@@ -70,8 +69,7 @@ class OnnxExportTest {
                 "data.test=" + TestData.REPO.resolve(raw.config().data().test()));
         ConfigLoader.Loaded loaded = ConfigLoader.load(new ConfigLoader.Source(file.toString(),
                 Files.readString(file)), overrides);
-        Datasets data = Datasets.load(loaded.config().data(), TargetKind.of(loaded.config().model()),
-                new Configuration());
+        Datasets data = TestData.load(loaded);
         Model network = NetworkFactory.build(NetworkSpec.of(loaded.config(), data.train().inputShape(),
                 data.train().targetWidth())).dl4jModel();
 

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.Normalization;
 import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.common.plan.VirtualShards;
@@ -40,8 +41,9 @@ import org.sparkddp.driver.spark.SparkSetup;
 /**
  * Parquet decoded by the executors, each row keyed by its file and {@code _metadata.row_index}: the same rows as
  * one file, seven files, or one file of many row groups read in many splits
- * ({@code spark.sql.files.maxPartitionBytes}) train to bitwise-equal parameters; the shards equal what the
- * driver-side path (a collect) builds; a label at or above {@code data.classes} names its part file and row.
+ * ({@code spark.sql.files.maxPartitionBytes}) train to bitwise-equal parameters; the shards equal what the test
+ * builds from the rows it wrote ({@link TabularReference}); a label at or above {@code data.classes} names its part
+ * file and row.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ParquetDecodeTest {
@@ -129,19 +131,27 @@ class ParquetDecodeTest {
     }
 
     @Test
-    void shardsEqualTheDriverPath() {
+    void shardsEqualTheReference() {
+        // The rows as written, each column read as a float, in the order of the one-file layout.
+        List<float[]> features = new ArrayList<>();
+        List<float[]> labels = new ArrayList<>();
+        for (Row r : rows) {
+            features.add(new float[] {(float) r.getDouble(0), r.getFloat(1), (float) r.getDouble(2)});
+            labels.add(new float[] {r.getInt(3)});
+        }
+        TabularReference.Table written = TabularReference.Table.of(features, labels);
+        Datasets reference = TabularReference.of(written, written, Optional.empty(), TargetKind.CLASS_INDEX, 0,
+                Normalization.STANDARDIZE, 0.25, 42);
         for (String layout : List.of("one", "seven")) {
             ConfigLoader.Loaded loaded = config(layout, "validation.fraction=0.25", "data.normalize=standardize");
             JobData executors = open(loaded);
-            Datasets driver = Datasets.load(loaded.config().data(), TargetKind.CLASS_INDEX, 0.25, 42,
-                    new Configuration(), Optional.of(spark));
-            assertEquals(driver.train().size(), executors.train().size());
-            VirtualShards virtual = VirtualShards.of(driver.train().size(), 16);
-            try (ShardedData want = ShardedData.forTraining(sc, driver.train(), virtual, 2, "driver");
+            assertEquals(reference.train().size(), executors.train().size());
+            VirtualShards virtual = VirtualShards.of(reference.train().size(), 16);
+            try (ShardedData want = ShardedData.forTraining(sc, reference.train(), virtual, 2, "reference");
                  ShardedData got = executors.train().shards(sc, virtual, 2, "executors");
-                 ShardedData wantHeld = ShardedData.forEvaluation(sc, driver.validation().orElseThrow(), 2, "d");
+                 ShardedData wantHeld = ShardedData.forEvaluation(sc, reference.validation().orElseThrow(), 2, "r");
                  ShardedData gotHeld = executors.validation().orElseThrow().slices(sc, 2, "e")) {
-                if (layout.equals("one")) { // one block: the statistics accumulate exactly as the driver's
+                if (layout.equals("one")) { // one block: the statistics come out as the reference's
                     ExecutorDecodeTest.assertSameShards(want, got);
                     ExecutorDecodeTest.assertSameShards(wantHeld, gotHeld);
                 } else {

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.IntToDoubleFunction;
 import java.util.stream.Stream;
-import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -28,7 +27,6 @@ import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.DataFormat;
 import org.sparkddp.common.data.Minibatches;
-import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.common.model.ClassicMomentum;
 import org.sparkddp.common.model.NetworkDescription;
 import org.sparkddp.common.model.NetworkFactory;
@@ -113,8 +111,7 @@ class ShippedConfigsTest {
         }
         ConfigLoader.Loaded loaded = ConfigLoader.load(new ConfigLoader.Source(file.toString(),
                 Files.readString(file)), overrides);
-        Datasets data = Datasets.load(loaded.config().data(), TargetKind.of(loaded.config().model()),
-                new Configuration());
+        Datasets data = TestData.load(loaded);
         assertArrayEquals(expected.inputShape(), data.train().inputShape(), "input shape");
         assertEquals(expected.outputs(), data.train().targetWidth(), "classes or target columns");
         assertEquals(expected.batchSize(), loaded.config().training().batchSize(), "training.batch-size");

@@ -17,6 +17,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.DataConfig;
+import org.sparkddp.common.config.ValidationConfig;
 import org.sparkddp.common.data.DenseFeatures;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.RealTargets;
@@ -32,6 +33,8 @@ import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.TrainingJob;
 import org.sparkddp.driver.data.Datasets;
+import org.sparkddp.driver.data.ExampleSource;
+import org.sparkddp.driver.data.JobData;
 import org.sparkddp.driver.data.InMemoryExamples;
 import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.checkpoint.DriverStates;
@@ -40,7 +43,10 @@ import org.sparkddp.driver.spark.SparkSetup;
 import org.sparkddp.driver.train.TrainingResult;
 import org.sparkddp.worker.stage.EvaluateTask;
 
-/** CSV and LibSVM data through the driver's loader, the executors' evaluation and the real training job. */
+/**
+ * CSV and LibSVM data as the executors decode, check and normalize it (against the test's own reader,
+ * {@link TabularReference}), the executors' evaluation, and the real training job.
+ */
 class TabularDataTest extends LocalSparkTest {
     static final Path DIR = Path.of("src", "test", "resources", "tabular").toAbsolutePath();
     static final Path REGRESSION_TRAIN = DIR.resolve("regression-train.csv");
@@ -56,18 +62,41 @@ class TabularDataTest extends LocalSparkTest {
         return ConfigLoader.load(null, all).config().data();
     }
 
+    /** The data as the executors decode, check and normalize it, through the session the command gives them. */
+    private JobData decoded(DataConfig data, TargetKind kind) {
+        return JobData.open(data, ValidationConfig.NONE, 0, kind, new Configuration(),
+                Optional.of(SparkSetup.session(sc)));
+    }
+
+    /** All of {@code source}'s examples, in file order: one evaluation slice, built by the executors. */
+    private LabeledExamples collected(ExampleSource source) {
+        try (ShardedData all = source.slices(sc, 1, "collected " + source.location())) {
+            List<LabeledExamples> parts = all.rdd().collect();
+            assertEquals(1, parts.size());
+            return parts.get(0);
+        }
+    }
+
+    private static float feature(LabeledExamples examples, int row, int column) {
+        float[] values = new float[examples.numFeatures()];
+        examples.features().copyRow(row, values, 0);
+        return values[column];
+    }
+
     @Test
     void regressionCsvIsStandardizedWithTrainingStatisticsThroughFileUrisAndRelativePaths() {
-        Datasets raw = Datasets.load(csv(), TargetKind.REAL, new Configuration());
-        Datasets standardized = Datasets.load(csv("data.normalize=standardize"), TargetKind.REAL, new Configuration());
+        Datasets raw = TabularReference.load(csv(), TargetKind.REAL);
+        JobData standardized = decoded(csv("data.normalize=standardize"), TargetKind.REAL);
         assertEquals(2000, standardized.train().size());
         assertEquals(500, standardized.test().size());
         assertEquals(8, standardized.train().numFeatures());
         assertEquals(1, standardized.train().targetWidth());
         assertArrayEquals(new int[] {8}, standardized.train().inputShape());
-        assertFalse(((RealTargets) standardized.train().targets()).isBinary());
+        LabeledExamples test = collected(standardized.test());
+        assertFalse(((RealTargets) test.targets()).isBinary());
 
         DenseFeatures train = (DenseFeatures) raw.train().features();
+        DenseFeatures rawTest = (DenseFeatures) raw.test().features();
         for (int c = 0; c < 8; c++) {
             double mean = 0;
             double squares = 0;
@@ -77,42 +106,42 @@ class TabularDataTest extends LocalSparkTest {
             }
             mean /= train.rows();
             double std = Math.sqrt(squares / train.rows() - mean * mean);
-            DenseFeatures test = (DenseFeatures) standardized.test().features();
-            DenseFeatures rawTest = (DenseFeatures) raw.test().features();
             for (int r : new int[] {0, 123, 499}) {
-                assertEquals((rawTest.get(r, c) - mean) / std, test.get(r, c), 1e-4,
+                assertEquals((rawTest.get(r, c) - mean) / std, feature(test, r, c), 1e-4,
                         "test row " + r + " feature " + c + " uses the training mean and deviation");
             }
         }
-        assertArrayEquals(((RealTargets) raw.test().targets()).values(),
-                ((RealTargets) standardized.test().targets()).values(), 0f, "targets are not normalized");
+        assertArrayEquals(((RealTargets) raw.test().targets()).values(), ((RealTargets) test.targets()).values(), 0f,
+                "targets are not normalized");
     }
 
     @Test
-    void libsvmAndSkippedRowsThroughTheLoader() throws Exception {
+    void libsvmAndSkippedRowsThroughTheExecutors() throws Exception {
         Path tiny = DIR.resolve("tiny.libsvm");
-        Datasets svm = Datasets.load(csv("data.format=libsvm", "data.train=" + tiny, "data.test=" + tiny),
-                TargetKind.CLASS_INDEX, new Configuration());
+        JobData svm = decoded(csv("data.format=libsvm", "data.train=" + tiny, "data.test=" + tiny),
+                TargetKind.CLASS_INDEX);
         assertEquals(4, svm.train().size());
         assertEquals(4, svm.train().numFeatures());
-        assertArrayEquals(new int[] {1, 0, 1, 0}, svm.test().classLabels().labels());
+        assertArrayEquals(new int[] {1, 0, 1, 0}, collected(svm.test()).classLabels().labels());
 
         Path bad = out.resolve("bad.csv");
         Files.writeString(bad, "a,b,label\n1,2,0\n1,2\n3,4,1\nx,1,1\n");
-        Datasets skipped = Datasets.load(csv("data.train=" + bad, "data.test=" + bad, "data.on-bad-row=skip",
-                "data.normalize=scale"), TargetKind.CLASS_INDEX, new Configuration());
+        JobData skipped = decoded(csv("data.train=" + bad, "data.test=" + bad, "data.on-bad-row=skip",
+                "data.normalize=scale"), TargetKind.CLASS_INDEX);
         assertEquals(2, skipped.trainRowsSkipped());
         assertEquals(2, skipped.testRowsSkipped());
         assertEquals(2, skipped.train().size());
-        assertArrayEquals(new float[] {0, 0, 1, 1}, ((DenseFeatures) skipped.train().features()).data(), 0f);
+        LabeledExamples train = collected(skipped.train());
+        assertArrayEquals(new float[] {0, 0, 1, 1}, new float[] {feature(train, 0, 0), feature(train, 0, 1),
+            feature(train, 1, 0), feature(train, 1, 1)}, 0f);
     }
 
     /** Executors score real targets exactly as the driver does: Kryo, partitions and the tree merge lose nothing. */
     @Test
     void distributedRegressionEvaluationEqualsTheDriversOwn() {
         // Two targets (x7 and y), scored by a regression network (identity output, mean squared error).
-        Datasets data = Datasets.load(csv("data.csv.label-columns=[7, 8]", "data.normalize=standardize"),
-                TargetKind.REAL, new Configuration());
+        Datasets data = TabularReference.load(csv("data.csv.label-columns=[7, 8]", "data.normalize=standardize"),
+                TargetKind.REAL);
         LabeledExamples test = data.test();
         var config = TestData.config(out, "model.output.loss=mse", "model.output.activation=identity").config();
         NetworkSpec spec = NetworkSpec.of(config, test.inputShape(), 2);

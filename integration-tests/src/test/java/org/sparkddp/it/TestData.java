@@ -7,6 +7,8 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.sparkddp.common.config.ConfigLoader;
+import org.sparkddp.common.config.DataConfig;
+import org.sparkddp.common.config.DataFormat;
 import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.driver.data.Datasets;
 
@@ -39,7 +41,16 @@ final class TestData {
     }
 
     static Datasets load(ConfigLoader.Loaded loaded) {
-        return Datasets.load(loaded.config().data(), TargetKind.of(loaded.config().model()), new Configuration());
+        return load(loaded.config().data(), TargetKind.of(loaded.config().model()));
+    }
+
+    /**
+     * A config's examples, read whole: IDX as the bench's single-process baselines read it, CSV and LibSVM by the
+     * tests' own {@link TabularReference}.
+     */
+    static Datasets load(DataConfig data, TargetKind kind) {
+        return data.format() == DataFormat.IDX ? Datasets.load(data, kind, new Configuration())
+                : TabularReference.load(data, kind);
     }
 
     /** Writes a config file; lines are joined with newlines. */

@@ -79,11 +79,12 @@ class ValidationTest extends LocalSparkTest {
         // The model saved is the best epoch's, not the last: DL4J scores it on the validation examples to the best
         // loss, and its test figures are that epoch's.
         assertTrue(v.keptBest());
-        Datasets data = Datasets.load(loaded.config().data(), TargetKind.CLASS_INDEX, 0.9, 42, new Configuration(),
-                Optional.empty());
-        LabeledExamples validation = data.validation().orElseThrow();
+        Datasets whole = Datasets.load(loaded.config().data(), TargetKind.CLASS_INDEX, new Configuration());
+        HoldOut.Parts<LabeledExamples> data = HoldOut.of(whole.train().size(), 0.9, 42)
+                .split(whole.train(), LabeledExamples::select);
+        LabeledExamples validation = data.held().orElseThrow();
         // The per-row rule holds out about 90% (HoldOut.Rule): the exact count is the seed's draw.
-        assertEquals(2000, data.train().size() + validation.size());
+        assertEquals(2000, data.kept().size() + validation.size());
         assertEquals(HoldOut.of(2000, 0.9, 42).held().length, validation.size());
         assertTrue(validation.size() > 1740 && validation.size() < 1860, "held " + validation.size());
         MultiLayerNetwork saved = MultiLayerNetwork.load(out.resolve("overfit/model.zip").toFile(), false);
@@ -99,7 +100,7 @@ class ValidationTest extends LocalSparkTest {
         assertTrue(summary.at("/validation/stopped_early").asBoolean());
         assertEquals(v.bestEpoch() + 1, summary.at("/validation/model_epoch").asInt());
         assertEquals(validation.size(), summary.at("/validation/examples").asInt());
-        assertEquals(data.train().size(), summary.get("train_examples").asInt());
+        assertEquals(data.kept().size(), summary.get("train_examples").asInt());
         assertEquals(result.test().accuracy(), summary.get("test_accuracy").asDouble(), 0.0);
 
         // Every epoch line of metrics.jsonl has the training and the validation loss, for the overfitting chart.

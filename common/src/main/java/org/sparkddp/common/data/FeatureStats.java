@@ -6,8 +6,8 @@ import org.sparkddp.common.config.Normalization;
 
 /**
  * Per-feature statistics of the training rows that {@code data.normalize} needs: count, mean, sum of squared
- * deviations, minimum and maximum. Accumulated row by row where the rows are (on an executor, for one block of a
- * file; on the driver, for a file it read whole) and merged on the driver, in the rows' order.
+ * deviations, minimum and maximum. Accumulated row by row on an executor, for one block of a file, and merged on
+ * the driver, in the rows' order.
  *
  * <p>NOTE: the mean and squared deviations follow Welford's update and Chan, Golub and LeVeque's pairwise merge
  * ("Updating formulae and a pairwise algorithm for computing sample variances", 1979), in double: stable for

@@ -25,9 +25,4 @@ final class FloatColumn {
     float[] toArray() {
         return Arrays.copyOf(values, size);
     }
-
-    /** Drops the values from {@code newSize} on: the part of a row rejected after it was started. */
-    void truncate(int newSize) {
-        size = newSize;
-    }
 }

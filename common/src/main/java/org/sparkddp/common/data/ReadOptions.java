@@ -30,12 +30,6 @@ public record ReadOptions(TargetKind kind, BadRowPolicy onBadRow, int knownClass
                 ? new ReadOptions(kind, onBadRow, classes.getAsInt(), 0, true) : forTraining(kind, onBadRow);
     }
 
-    /** Reading the test set, which must fit the training set's classes and features. */
-    public ReadOptions forTest(LabeledExamples train) {
-        int classes = train.targets() instanceof ClassLabels labels ? labels.numClasses() : 0;
-        return forTest(classes, train.numFeatures());
-    }
-
     /** Reading the test set, given the training set's classes (0 for real targets) and features. */
     public ReadOptions forTest(int classes, int features) {
         return new ReadOptions(kind, onBadRow, classes, features, classesFixed);

@@ -65,7 +65,7 @@ public final class RowBlock implements Serializable {
         private final boolean sparse;
         private final int targetWidth;
         private final FloatColumn values = new FloatColumn();
-        private final FloatColumn indices = new FloatColumn(); // exact below 2^24, as LibSvmReader keeps them
+        private final FloatColumn indices = new FloatColumn(); // exact below 2^24, as LibSvmRow keeps them
         private final FloatColumn rowEnds = new FloatColumn();
         private final FloatColumn targets = new FloatColumn();
         private int width = -1;

@@ -1,8 +1,8 @@
 package org.sparkddp.common.data;
 
 /**
- * The checks a row of features and a label gets, as a DataFrame hands it over, wherever it is read (the driver's
- * {@link DenseRows}, or an executor decoding a block): null features or label, a width other than the one
+ * The checks a row of features and a label gets, as a DataFrame hands it over to an executor decoding a block
+ * ({@code FrameRowCheck}): null features or label, a width other than the one
  * expected, a NaN or infinite number; and the check of a class label, which every reader of class labels makes.
  */
 public final class RowCheck {

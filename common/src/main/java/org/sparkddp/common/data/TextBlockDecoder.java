@@ -11,7 +11,7 @@ import org.sparkddp.common.config.DataFormat;
 
 /**
  * Decodes the lines of one split of a CSV or LibSVM file into a {@link RowBlock}, checking each row ({@link
- * CsvRowParser}; {@link LibSvmReader}'s rules). Runs on an executor.
+ * CsvRowParser}; {@link LibSvmRow}'s rules). Runs on an executor.
  *
  * <p>A split {@code [start, end)} holds the lines that start in it (the convention of Hadoop's
  * {@code LineRecordReader}): a reader that starts mid-line leaves that line to the split before, and reads on past
@@ -38,7 +38,7 @@ public record TextBlockDecoder(DataFormat format, CsvConfig csv, ReadOptions opt
         if (start > 0) {
             lines.skipPartial();
         }
-        BadRows bad = BadRows.recording(file);
+        BadRows bad = new BadRows();
         boolean libsvm = format == DataFormat.LIBSVM;
         int width = libsvm ? 1 : csv.labelColumns().size();
         RowBlock.Builder block = new RowBlock.Builder(file, start, libsvm, width);
@@ -99,7 +99,7 @@ public record TextBlockDecoder(DataFormat format, CsvConfig csv, ReadOptions opt
         }
     }
 
-    /** As {@link LibSvmReader}: a label, then increasing 1-based index:value pairs; {@code #} starts a comment. */
+    /** As {@link LibSvmRow}: a label, then increasing 1-based index:value pairs; {@code #} starts a comment. */
     private static final class LibSvmRows implements Rows {
         private final ReadOptions options;
         private final TargetColumns targets;
@@ -119,14 +119,14 @@ public record TextBlockDecoder(DataFormat format, CsvConfig csv, ReadOptions opt
             if (content.isEmpty()) {
                 return;
             }
-            String[] tokens = LibSvmReader.BLANKS.split(content);
+            String[] tokens = LibSvmRow.BLANKS.split(content);
             Float label = bad.number(lineNumber, tokens[0], "label");
             if (label == null || !targets.accept(label, lineNumber, bad)) {
                 return;
             }
             FloatColumn indices = new FloatColumn();
             FloatColumn values = new FloatColumn();
-            if (LibSvmReader.parseFeatures(options, tokens, lineNumber, bad, indices, values) < 0) {
+            if (LibSvmRow.parseFeatures(options, tokens, lineNumber, bad, indices, values) < 0) {
                 return;
             }
             int[] rowIndices = new int[indices.size()];

@@ -18,7 +18,7 @@ import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.config.DataFormat;
 import org.sparkddp.common.data.BadRows;
 import org.sparkddp.common.data.CsvFields;
-import org.sparkddp.common.data.CsvReader;
+import org.sparkddp.common.data.CsvColumns;
 import org.sparkddp.common.data.HadoopFiles;
 import org.sparkddp.common.data.ReadOptions;
 import org.sparkddp.common.data.RowBlock;
@@ -89,7 +89,7 @@ final class BlockReads {
         if (data.format() != DataFormat.CSV) {
             return new TextBlockDecoder(data.format(), data.csv(), options, 0, new int[0]);
         }
-        CsvReader csv = new CsvReader(file, data.csv(), options);
+        CsvColumns csv = new CsvColumns(file, data.csv(), options);
         CsvFields.FirstLine first = HadoopFiles.read(file, hadoopConf, CsvFields::firstLine);
         if (first == null) {
             return null; // blank lines only: no rows (a dataset of nothing but such files holds no examples)
@@ -143,7 +143,7 @@ final class BlockReads {
                                     ReadOptions options, boolean fileKeys) {
         int features = reader.count();
         return keyed.javaRDD()
-                // Executor: rows checked as DenseRows checks them, cut into blocks of consecutive rows of a file.
+                // Executor: rows checked (FrameRowCheck), cut into blocks of consecutive rows of a file.
                 .mapPartitionsWithIndex((partition, rows) -> new FrameBlocks(location, reader, features, options,
                         fileKeys, partition, rows), true)
                 .setName("decoded " + location)
@@ -202,7 +202,7 @@ final class BlockReads {
             String file = fileKeys ? pending.getString(0) : location;
             long start = rowIndex(pending);
             RowBlock.Builder block = new RowBlock.Builder(file, start, false, 1);
-            BadRows bad = BadRows.recording(file);
+            BadRows bad = new BadRows();
             long expected = start;
             long floats = 0;
             while (pending != null && (!fileKeys || pending.getString(0).equals(file))
@@ -211,7 +211,7 @@ final class BlockReads {
                 float[] values = reader.features(r);
                 floats += values == null ? 1 : Math.max(1, values.length);
                 Double label = r.isNullAt(features + 1) ? null : ((Number) r.get(features + 1)).doubleValue();
-                // NOTE: rows are named 1-based, as DataFrameTables named them: row_index + 1.
+                // NOTE: rows are named 1-based, as a text file's lines are: row_index + 1.
                 check.add(block, bad, (expected - (fileKeys ? 0 : partitionKey)) + 1, values, label);
                 expected++;
                 position++;

@@ -1,74 +1,32 @@
 package org.sparkddp.driver.data;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.ml.linalg.SQLDataTypes;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
 import org.sparkddp.common.config.ColumnsConfig;
 import org.sparkddp.common.config.DataFormat;
-import org.sparkddp.common.data.DenseRows;
-import org.sparkddp.common.data.ReadOptions;
-import org.sparkddp.common.data.TabularFile;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
 import org.sparkddp.common.error.InvalidInputException;
 
 /**
- * Reads a Parquet dataset or a catalog table through Spark SQL into rows of features and a label, with the
- * columns {@code data.columns} names: the driver-side path ({@link Datasets#load}) that tests and single-machine
- * baselines compare against, where the selected columns come to the driver, which checks them row by row
- * ({@link DenseRows}). Training never takes it: there the executors decode, check and shard the rows
- * ({@link BlockReads}, {@link TabularSources}); this class also holds the schema checks and the column reader
- * both paths share.
- *
- * <p>Rows are put in a fixed order, by file and then by position in the file, before anything is drawn at random:
- * Spark returns a file's splits in an order that depends on their sizes, and the seeded sharding, the held-out
- * validation rows and a resumed run's data order must not.
+ * Opens a Parquet dataset or a catalog table through Spark SQL, with the checks of its schema against
+ * {@code data.columns} and the reader of a row's feature columns that the executors' decoding uses
+ * ({@link BlockReads}, {@link DataFrameExamples}). Runs on the driver; {@link Reader#features} runs where the
+ * rows are.
  */
 final class DataFrameTables {
-    private static final String FILE = "__spark_ddp_file";
-
     private DataFrameTables() {
     }
 
     /** @param key the config key that named {@code location}: data.train, data.test or data.validation */
-    static TabularFile read(SparkSession spark, DataFormat format, ColumnsConfig columns, String location, String key,
-                            ReadOptions options) {
-        Dataset<Row> frame = open(spark, format, location, key);
-        Reader reader = Reader.of(frame.schema(), columns, location);
-        List<Column> selected = new ArrayList<>();
-        selected.add(functions.input_file_name().as(FILE));
-        columns.features().forEach(c -> selected.add(frame.col(quoted(c))));
-        selected.add(frame.col(quoted(columns.label())));
-        List<Row> rows;
-        try {
-            rows = new ArrayList<>(frame.select(selected.toArray(Column[]::new)).collectAsList());
-        } catch (Exception e) { // Spark's AnalysisException is checked, though Scala does not declare it
-            throw unreadable(location, format, e);
-        }
-        rows.sort(Comparator.comparing(r -> r.getString(0))); // stable: keeps each file's rows in order
-        DenseRows examples = new DenseRows(location, options);
-        String file = null;
-        long row = 0;
-        for (Row r : rows) {
-            String from = r.getString(0).isEmpty() ? location : r.getString(0);
-            row = from.equals(file) ? row + 1 : 1;
-            file = from;
-            examples.add(file, row, reader.features(r), r.isNullAt(r.size() - 1) ? null
-                    : ((Number) r.get(r.size() - 1)).doubleValue());
-        }
-        return examples.build();
-    }
-
     static Dataset<Row> open(SparkSession spark, DataFormat format, String location, String key) {
         try {
             return switch (format) {

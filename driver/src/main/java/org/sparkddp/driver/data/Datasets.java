@@ -2,49 +2,34 @@ package org.sparkddp.driver.data;
 
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.sql.SparkSession;
 import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.config.DataFormat;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.TargetKind;
+import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidDataException;
-import org.sparkddp.common.plan.HoldOut;
 
 /**
- * The training, test and validation examples of a job, read whole by the driver and checked against each other:
- * what tests and the single-machine baselines compare against. No command reads data through it: jobs open their
- * data with {@link JobData}, whose tabular data the executors decode.
+ * The training, test and validation examples of an IDX job, read whole into one process and checked against each
+ * other: the data of {@code deploy/bench}'s single-process and Spark baselines ({@code org.sparkddp.bench}), which
+ * legitimately hold the whole dataset in one JVM. A command's path, not a test seam; training itself opens its data
+ * with {@link JobData}, whose large files the executors read.
  *
- * @param train                 the training examples (normalized, for tabular data), without any held out
- * @param test                  the held-out examples, with the training set's classes (and normalization)
- * @param validation            the validation examples (data.validation, or held out of the training file), if any
- * @param trainRowsSkipped      bad rows of the training file left out under {@code data.on-bad-row = skip}
- * @param testRowsSkipped       the same, of the test file
- * @param validationRowsSkipped the same, of the validation file
+ * @param train      the training examples
+ * @param test       the held-out examples, with the training set's classes
+ * @param validation the examples of {@code data.validation}, if any
  */
-public record Datasets(LabeledExamples train, LabeledExamples test, Optional<LabeledExamples> validation,
-                       long trainRowsSkipped, long testRowsSkipped, long validationRowsSkipped) {
-
-    public Datasets(LabeledExamples train, LabeledExamples test, long trainRowsSkipped, long testRowsSkipped) {
-        this(train, test, Optional.empty(), trainRowsSkipped, testRowsSkipped, 0);
-    }
+public record Datasets(LabeledExamples train, LabeledExamples test, Optional<LabeledExamples> validation) {
 
     /**
-     * @param targets how tabular label columns are read; the model's loss decides (IDX labels are always classes)
+     * @param targets unused for IDX (its labels are always classes); taken so that a baseline states what its model
+     *                trains on
+     * @throws InvalidConfigException for a tabular {@code data.format}: the baselines read IDX data only
      */
     public static Datasets load(DataConfig data, TargetKind targets, Configuration hadoopConf) {
-        return load(data, targets, 0, 0, hadoopConf, Optional.empty());
-    }
-
-    /**
-     * @param validationFraction the share of the training file held out for validation ({@link HoldOut})
-     * @param seed               {@code training.seed}, which picks the held-out examples
-     * @param spark              the session that reads {@code parquet} and {@code dataframe-table}, if any
-     */
-    public static Datasets load(DataConfig data, TargetKind targets, double validationFraction, long seed,
-                                Configuration hadoopConf, Optional<SparkSession> spark) {
         if (data.format() != DataFormat.IDX) {
-            return TabularDatasets.load(data, targets, validationFraction, seed, hadoopConf, spark);
+            throw new InvalidConfigException("data.format", "is " + data.format().configName() + ", but the"
+                    + " single-process baselines read IDX data only (train tabular data with spark-ddp train)");
         }
         LabeledExamples train = IdxDatasets.load(data.train(), data.classes().orElse(0), data.classes().isPresent(),
                 hadoopConf, "data.train");
@@ -55,9 +40,7 @@ public record Datasets(LabeledExamples train, LabeledExamples test, Optional<Lab
                         "data.validation"));
         checkSameFeatures(data, train.numFeatures(), test.numFeatures(),
                 validation.map(LabeledExamples::numFeatures));
-        HoldOut.Parts<LabeledExamples> parts = HoldOut.of(train.size(), validationFraction, seed)
-                .split(train, LabeledExamples::select);
-        return new Datasets(parts.kept(), test, parts.held().or(() -> validation), 0, 0, 0);
+        return new Datasets(train, test, validation);
     }
 
     /** The test file, and the validation file if there is one, have as many features per example as data.train. */

@@ -7,7 +7,7 @@ import org.sparkddp.common.data.RowCheck;
 import org.sparkddp.common.data.TargetKind;
 
 /**
- * Checks one DataFrame row as {@link org.sparkddp.common.data.DenseRows} does, with its messages: a null, a NaN or
+ * Checks one DataFrame row ({@link RowCheck}), with the text decoder's messages: a null, a NaN or
  * infinite number, a width other than the training set's (or, reading the training set, the block's first row's:
  * the driver then checks that every block agrees), a class label that is no class, or a binary target other than 0
  * or 1, is a bad row. Runs on an

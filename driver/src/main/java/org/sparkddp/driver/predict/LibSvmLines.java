@@ -6,7 +6,7 @@ import org.apache.spark.ml.linalg.Vectors;
 import org.sparkddp.common.config.BadRowPolicy;
 
 /**
- * A LibSVM line's features, by {@code LibSvmReader}'s rules: {@code label index:value ...} with 1-based, strictly
+ * A LibSVM line's features, by {@code LibSvmRow}'s rules: {@code label index:value ...} with 1-based, strictly
  * increasing indices, {@code #} comments and blank lines ignored, the label a number (dropped: predict outputs
  * its own), no index beyond the model's width. Sparse, as the line is. Applied on the executors.
  */
