@@ -1,6 +1,7 @@
 package org.sparkddp.it;
 
 import java.util.List;
+import java.util.Optional;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkddp.common.config.CheckpointConfig;
 import org.sparkddp.common.config.ConfigLoader;
@@ -12,6 +13,7 @@ import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.data.ShardedData;
+import org.sparkddp.driver.data.TrainingShards;
 import org.sparkddp.driver.train.CheckpointSink;
 import org.sparkddp.driver.train.StartState;
 import org.sparkddp.driver.train.TrainingMaster;
@@ -47,12 +49,16 @@ final class Distributed {
         TrainingConfig t = loaded.config().training();
         NetworkSpec spec = spec(loaded, data);
         StartState initial = StartState.fresh(spec);
-        try (ShardedData train = ShardedData.forTraining(sc, data.train(),
-                VirtualShards.of(data.train().size(), DataConfig.DEFAULT_VIRTUAL_SHARDS), t.workers(), "train");
+        VirtualShards shards = VirtualShards.of(data.train().size(), DataConfig.DEFAULT_VIRTUAL_SHARDS);
+        // As the command's shards: another worker count (an elastic resize) is cut from the same virtual shards.
+        try (TrainingShards train = TrainingShards.resizable(
+                ShardedData.forTraining(sc, data.train(), shards, t.workers(), "train"),
+                w -> ShardedData.forTraining(sc, data.train(), shards, w, "train for " + w + " workers"));
              ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
             TrainingPlan plan = new TrainingPlan(t, spec, loaded.config().data().augment(), ValidationConfig.NONE,
                     checkpoints);
-            return new TrainingMaster(sc, plan, "test-" + System.nanoTime(), List.of(), sink).fit(train, test, initial);
+            return new TrainingMaster(sc, plan, "test-" + System.nanoTime(), List.of(), sink)
+                    .fit(train, test, Optional.empty(), initial, Optional.empty());
         }
     }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
@@ -28,6 +29,7 @@ import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ModelState;
 import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.driver.data.ShardedData;
+import org.sparkddp.driver.data.TrainingShards;
 import org.sparkddp.driver.checkpoint.DriverStates;
 import org.sparkddp.driver.state.StateFetch;
 import org.sparkddp.driver.train.CheckpointSink;
@@ -102,13 +104,15 @@ class StateOnExecutorsTest extends LocalSparkTest {
     private TrainingResult train(ConfigLoader.Loaded loaded, List<TrainingListener> listeners) {
         var t = loaded.config().training();
         NetworkSpec spec = Distributed.spec(loaded, data);
-        try (ShardedData train = ShardedData.forTraining(sc, data.train(),
-                VirtualShards.of(data.train().size(), DataConfig.DEFAULT_VIRTUAL_SHARDS), t.workers(), "train");
+        VirtualShards shards = VirtualShards.of(data.train().size(), DataConfig.DEFAULT_VIRTUAL_SHARDS);
+        try (TrainingShards train = TrainingShards.resizable(
+                ShardedData.forTraining(sc, data.train(), shards, t.workers(), "train"),
+                w -> ShardedData.forTraining(sc, data.train(), shards, w, "train for " + w + " workers"));
              ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
             TrainingPlan plan = new TrainingPlan(t, spec, Augmentation.NONE, ValidationConfig.NONE,
                     CheckpointConfig.NONE);
             return new TrainingMaster(sc, plan, "state-" + System.nanoTime(), listeners, CheckpointSink.NONE)
-                    .fit(train, test, StartState.fresh(spec));
+                    .fit(train, test, Optional.empty(), StartState.fresh(spec), Optional.empty());
         }
     }
 

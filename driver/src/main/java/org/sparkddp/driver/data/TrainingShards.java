@@ -29,14 +29,6 @@ public final class TrainingShards implements AutoCloseable {
         this.virtualShards = first.virtualShards();
     }
 
-    /** Shards for one worker count only: a resize is refused. */
-    public static TrainingShards fixed(ShardedData shards) {
-        int workers = shards.shardSizes().length;
-        return new TrainingShards(shards, workers, w -> {
-            throw new IllegalStateException("these shards were built for " + workers + " workers only, not " + w);
-        });
-    }
-
     /**
      * @param first   the shards of the first stage's count
      * @param build   builds the shards for another count (lazily: Spark builds them when a stage first needs them)

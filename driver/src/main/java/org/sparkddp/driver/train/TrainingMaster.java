@@ -102,14 +102,8 @@ public final class TrainingMaster {
 
     /**
      * Trains from {@code initial}, which may be a resumed checkpoint's state: training continues at iteration
-     * {@code initial.iteration()}, in the same data order an uninterrupted run would use.
-     */
-    public TrainingResult fit(ShardedData train, ShardedData test, StartState initial) {
-        return fit(TrainingShards.fixed(train), test, Optional.empty(), initial, Optional.empty());
-    }
-
-    /**
-     * The same, evaluating {@code validationSet} when {@code validation.every-epochs} says, for early stopping.
+     * {@code initial.iteration()}, in the same data order an uninterrupted run would use. Evaluates
+     * {@code validationSet} when {@code validation.every-epochs} says, for early stopping.
      *
      * @param resumed early stopping's state in the checkpoint {@code initial} comes from, if any
      */
