@@ -180,12 +180,11 @@ class BatchNormEquivalenceTest extends LocalSparkTest {
      * <p>NOTE: batch norm in training mode subtracts the batch mean, which such a bias shifts by itself, so the loss
      * does not depend on it: its true gradient is zero, and DL4J's and the engine's are rounding noise
      * ({@link #theBiasesBatchNormCancelsHaveARoundingGradientOnly}). Adam divides a gradient by its own magnitude, so
-     * each side moves each such bias by up to the learning rate per step in the sign of its own noise (measured: 2.3e-3
+     * each side moves each such bias by about the learning rate per step in the sign of its own noise (measured: 2.3e-3
      * apart after 4 steps at 1e-3). The running means take in those biases through their average
      * ({@link #theRunningMeansFollowThoseBiasesThroughTheirAverage}; measured: 3.8e-4 apart). Neither changes what
-     * the network computes while training, which is checked here; in inference the running mean's lag behind its bias
-     * shows (measured: the softmax outputs 2.6e-4 apart after 4 steps), as it does between two DL4J runs whose sums
-     * round differently.
+     * the network computes while training, which is checked here; in inference, which subtracts the running mean, its
+     * lag behind the bias shows (measured: the softmax outputs 2.6e-4 apart after 4 steps).
      */
     @ParameterizedTest
     @ValueSource(strings = {"auto", "dl4j"})
