@@ -34,7 +34,7 @@ class DeployHelpTest {
                 List.of("spark-ddp", "usage: spark-ddp train"),
                 List.of("spark-ddp train", "usage: spark-ddp train"),
                 List.of("spark-ddp report", "usage: spark-ddp report OUTPUT_DIR"),
-                List.of("spark-ddp predict", "--output  the directory predict writes"),
+                List.of("spark-ddp predict", "--output DIR      the directory predict writes"),
                 List.of("spark-ddp export", "usage: spark-ddp export --model FILE --output FILE"),
                 List.of("submit", "deploy/submit standalone --master spark://HOST:7077"),
                 List.of("submit standalone", "deploy/submit standalone --master spark://HOST:7077"),
