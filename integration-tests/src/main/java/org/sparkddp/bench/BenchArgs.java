@@ -23,7 +23,11 @@ final class BenchArgs {
     }
 
     static ConfigLoader.Loaded load(String[] args) throws java.io.IOException {
-        Options options = BenchOptions.parse("bench", new Options(), args);
+        return load(BenchOptions.parse("bench", new Options(), args));
+    }
+
+    /** The config that {@code options} (a program's own, as a picocli mixin) name. */
+    static ConfigLoader.Loaded load(Options options) throws java.io.IOException {
         ConfigLoader.Source source = options.config == null ? null
                 : new ConfigLoader.Source(options.config, Files.readString(Path.of(options.config),
                         StandardCharsets.UTF_8));

@@ -49,7 +49,8 @@ final class BenchOptions {
 
     /** Fills {@code options} from {@code args}; a usage error is a {@link UsageException} of one line. */
     static <T> T parse(String name, T options, String[] args) {
-        CommandLine command = new CommandLine(options).setExpandAtFiles(false);
+        CommandLine command = new CommandLine(options).setExpandAtFiles(false)
+                .setCaseInsensitiveEnumValuesAllowed(true);
         try {
             command.parseArgs(args);
             if (options instanceof Checked checked) {

@@ -67,4 +67,36 @@ class BenchOptionsTest {
                 assertThrows(BenchOptions.UsageException.class,
                         () -> ScalingOptions.parse(new String[] {"--compute-ms", "-1"})).getMessage());
     }
+
+    @Test
+    void theChildProgramsReadWhatTheirParentsPass() {
+        CollectiveRank.Options rank = BenchOptions.parse("CollectiveRank", new CollectiveRank.Options(), new String[] {
+            "--rendezvous", "127.0.0.1:7000", "--secret", "s", "--token", "scaling-1", "--rank", "1", "--size", "4",
+            "--host", "127.0.0.3", "--kind", "HIERARCHICAL", "--floats", "1000000,10000000", "--reps", "6,3",
+            "--warmup", "2,2", "--compute-ms", "20", "--timeout-s", "180"});
+        assertEquals(org.sparkddp.common.config.CollectiveKind.HIERARCHICAL, rank.kind);
+        assertEquals(List.of(1_000_000L, 10_000_000L), java.util.Arrays.stream(rank.floats).boxed().toList());
+        assertEquals(180, rank.timeoutSeconds);
+        assertThrows(BenchOptions.UsageException.class, () -> BenchOptions.parse("CollectiveRank",
+                new CollectiveRank.Options(), new String[] {"--rank", "1"}), "the others are required");
+        SgemmCeiling.Options sgemm = BenchOptions.parse("SgemmCeiling", new SgemmCeiling.Options(),
+                new String[] {"--runs", "20", "128", "784", "256", "128", "256", "128"});
+        assertEquals(List.of(128, 784, 256, 128, 256, 128), sgemm.shapes);
+        assertEquals("SgemmCeiling: shapes come as M K N, three numbers each, but got 4 numbers",
+                assertThrows(BenchOptions.UsageException.class, () -> BenchOptions.parse("SgemmCeiling",
+                        new SgemmCeiling.Options(), new String[] {"--runs", "2", "1", "2", "3", "4"})).getMessage());
+        StepRate.Options step = BenchOptions.parse("StepRate", new StepRate.Options(), new String[] {"--warmup", "3",
+            "--steps", "10", "--input", "1,28,28", "--config", "conf/fashion-mnist-cnn.conf", "--set", "a=1"});
+        assertEquals(List.of(1, 28, 28), java.util.Arrays.stream(step.shape).boxed().toList());
+        assertEquals("conf/fashion-mnist-cnn.conf", step.config.config);
+        assertEquals(List.of("a=1"), step.config.overrides);
+        StepProfile.Options profile = StepProfile.Options.parse(new String[] {"job.conf", "--workspaces", "none",
+            "--helpers", "off"});
+        assertEquals(Path.of("job.conf"), profile.config());
+        assertEquals(org.deeplearning4j.nn.conf.WorkspaceMode.NONE, profile.workspaces());
+        assertEquals(false, profile.helpers());
+        assertEquals("StepProfile: --format must be factory, nchw or nhwc, not nwhc",
+                assertThrows(BenchOptions.UsageException.class, () -> StepProfile.Options.parse(
+                        new String[] {"job.conf", "--format", "nwhc"})).getMessage());
+    }
 }
