@@ -127,8 +127,8 @@ class ExportCommandTest {
         Run r = run("export", "--help");
         assertEquals(0, r.code());
         assertTrue(r.out().startsWith("usage: spark-ddp export --model FILE --output FILE"), r.out());
-        assertTrue(r.out().contains("  export    write a model.zip's network as an ONNX model"), r.out());
-        assertTrue(r.out().contains("export's is the .onnx file it writes"), r.out());
+        assertTrue(r.out().contains("\nwrite a model.zip's network as an ONNX model"), r.out());
+        assertTrue(r.out().contains("--output FILE     the .onnx file export writes"), r.out());
         assertTrue(r.out().contains("  --overwrite"), r.out());
     }
 }

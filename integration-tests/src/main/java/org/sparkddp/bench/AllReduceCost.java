@@ -1,11 +1,19 @@
 package org.sparkddp.bench;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.ArrayRealVector;
+import org.apache.commons.math3.linear.DecompositionSolver;
+import org.apache.commons.math3.linear.QRDecomposition;
+import org.apache.commons.math3.linear.RealMatrix;
+import org.apache.commons.math3.linear.RealVector;
 
 /**
  * The α-β cost model of one all-reduce of {@code n} float32 values over {@code W} ranks on {@code H} hosts, fitted
  * to the scaling benchmark's measurements by least squares on relative error (every point counts alike, 1M and
- * 100M parameters). Pure arithmetic; runs in the benchmark's parent JVM.
+ * 100M parameters), with Commons Math (which comes with Spark). Pure arithmetic; runs in the benchmark's parent JVM.
  *
  * <p>{@code T = α·hops_link + α_local·hops_local + β·bytes_link + γ·bytes_cpu}, where, with S = 4n bytes and
  * m = ⌈W/H⌉ ranks on the busiest host:
@@ -74,76 +82,42 @@ final class AllReduceCost {
     }
 
     /**
-     * Least squares on relative error: minimizes Σ((T_model − T)/T)². A constant whose feature is zero on every
-     * point (no hierarchical point measured, say) is reported as 0: the data cannot tell it.
+     * Least squares on relative error: minimizes Σ((T_model − T)/T)², solved by Commons Math's QR decomposition. A
+     * constant whose feature is zero on every point (no hierarchical point measured, say) is reported as 0: the
+     * data cannot tell it.
      */
     static Fit fit(List<Point> points, int cores) {
         int k = 4;
-        double[][] ata = new double[k][k];
-        double[] atb = new double[k];
-        for (Point p : points) {
-            double[] f = features(p.algorithm(), p.ranks(), p.hosts(), p.floats(), cpuShare(p.ranks(), cores));
+        double[][] rows = new double[points.size()][];
+        for (int p = 0; p < rows.length; p++) {
+            Point point = points.get(p);
+            rows[p] = features(point.algorithm(), point.ranks(), point.hosts(), point.floats(),
+                    cpuShare(point.ranks(), cores));
             for (int i = 0; i < k; i++) {
-                double fi = f[i] / p.seconds();
-                atb[i] += fi; // y / T = 1
-                for (int j = 0; j < k; j++) {
-                    ata[i][j] += fi * f[j] / p.seconds();
-                }
+                rows[p][i] /= point.seconds(); // each row divided by its T, so that y / T = 1
             }
         }
-        double[] c = solve(ata, atb);
+        int[] used = IntStream.range(0, k).filter(i -> Arrays.stream(rows).anyMatch(r -> r[i] != 0)).toArray();
+        // NOTE: hops are ~10 and bytes ~1e9: each column is scaled to unit length, so that the QR's rank test
+        // compares numbers of one magnitude, and the scaling is undone at the end.
+        double[] norms = Arrays.stream(used)
+                .mapToDouble(i -> Math.sqrt(Arrays.stream(rows).mapToDouble(r -> r[i] * r[i]).sum())).toArray();
+        RealMatrix a = new Array2DRowRealMatrix(rows.length, used.length);
+        for (int p = 0; p < rows.length; p++) {
+            for (int j = 0; j < used.length; j++) {
+                a.setEntry(p, j, rows[p][used[j]] / norms[j]);
+            }
+        }
+        DecompositionSolver solver = new QRDecomposition(a, 1e-12).getSolver();
+        if (used.length == 0 || !solver.isNonSingular()) {
+            throw new IllegalArgumentException("the measured points cannot separate the model's constants (one is a"
+                    + " combination of others): measure more configurations");
+        }
+        RealVector x = solver.solve(new ArrayRealVector(rows.length, 1.0));
+        double[] c = new double[k];
+        for (int j = 0; j < used.length; j++) {
+            c[used[j]] = x.getEntry(j) / norms[j];
+        }
         return new Fit(c[0], c[1], c[2], c[3]);
-    }
-
-    /** Gaussian elimination with partial pivoting; a column with no data gets 0. */
-    static double[] solve(double[][] a, double[] b) {
-        int k = b.length;
-        boolean[] used = new boolean[k];
-        for (int i = 0; i < k; i++) {
-            used[i] = a[i][i] > 0;
-        }
-        int[] idx = java.util.stream.IntStream.range(0, k).filter(i -> used[i]).toArray();
-        int n = idx.length;
-        double[][] m = new double[n][n + 1];
-        // NOTE: hops are ~10 and bytes ~1e9: scale each column by sqrt of its diagonal (Jacobi) so that the
-        // elimination works on numbers of one magnitude, and undo the scaling at the end.
-        double[] d = new double[n];
-        for (int r = 0; r < n; r++) {
-            d[r] = Math.sqrt(a[idx[r]][idx[r]]);
-        }
-        for (int r = 0; r < n; r++) {
-            for (int c = 0; c < n; c++) {
-                m[r][c] = a[idx[r]][idx[c]] / (d[r] * d[c]);
-            }
-            m[r][n] = b[idx[r]] / d[r];
-        }
-        for (int col = 0; col < n; col++) {
-            int pivot = col;
-            for (int r = col + 1; r < n; r++) {
-                if (Math.abs(m[r][col]) > Math.abs(m[pivot][col])) {
-                    pivot = r;
-                }
-            }
-            double[] tmp = m[col];
-            m[col] = m[pivot];
-            m[pivot] = tmp;
-            if (Math.abs(m[col][col]) < 1e-12) {
-                throw new IllegalArgumentException("the measured points cannot separate the model's constants"
-                        + " (column " + idx[col] + " is a combination of others): measure more configurations");
-            }
-            for (int r = 0; r < n; r++) {
-                if (r != col) {
-                    double factor = m[r][col] / m[col][col];
-                    for (int c = col; c <= n; c++) {
-                        m[r][c] -= factor * m[col][c];
-                    }
-                }
-            }
-        }
-        double[] x = new double[k];
-        for (int r = 0; r < n; r++) {
-            x[idx[r]] = m[r][n] / m[r][r] / d[r];
-        }
-        return x;
     }
 }

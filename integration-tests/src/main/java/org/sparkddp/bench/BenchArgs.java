@@ -6,24 +6,31 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.sparkddp.common.config.ConfigLoader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code --config FILE [--set key=value ...]}, read the same way {@code spark-ddp train} reads them. */
 final class BenchArgs {
     private BenchArgs() {
     }
 
-    static ConfigLoader.Loaded load(String[] args) throws java.io.IOException {
-        String config = null;
+    @Command(name = "bench")
+    static final class Options {
+        @Option(names = "--config", paramLabel = "FILE", description = "a HOCON config file")
+        String config;
+        @Option(names = "--set", paramLabel = "key=value", description = "override one config key (repeatable)")
         List<String> overrides = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--config" -> config = args[++i];
-                case "--set" -> overrides.add(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
-            }
-        }
-        ConfigLoader.Source source = config == null ? null
-                : new ConfigLoader.Source(config, Files.readString(Path.of(config), StandardCharsets.UTF_8));
-        return ConfigLoader.load(source, overrides);
+    }
+
+    static ConfigLoader.Loaded load(String[] args) throws java.io.IOException {
+        return load(BenchOptions.parse("bench", new Options(), args));
+    }
+
+    /** The config that {@code options} (a program's own, as a picocli mixin) name. */
+    static ConfigLoader.Loaded load(Options options) throws java.io.IOException {
+        ConfigLoader.Source source = options.config == null ? null
+                : new ConfigLoader.Source(options.config, Files.readString(Path.of(options.config),
+                        StandardCharsets.UTF_8));
+        return ConfigLoader.load(source, options.overrides);
     }
 }

@@ -17,6 +17,8 @@ import org.sparkddp.common.data.TargetKind;
 import org.sparkddp.driver.Main;
 import org.sparkddp.driver.data.Datasets;
 import org.sparkddp.driver.output.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code deploy/bench}: runs, back to back on this machine and on the full Fashion-MNIST, with the same model,
@@ -44,23 +46,43 @@ public final class Benchmark {
         this.work = work;
     }
 
-    public static void main(String[] args) throws Exception {
-        boolean quick = false;
-        Integer epochs = null;
+    /** {@code deploy/bench [--quick] [--epochs N] [--batch-size B] [--average-every K] [--out FILE]}. */
+    @Command(name = "bench")
+    static final class Options implements BenchOptions.Checked {
+        @Option(names = "--quick", description = "one epoch each, short synchronization-cost runs")
+        boolean quick;
+        @Option(names = "--epochs", paramLabel = "N", description = "epochs of each run (default 10; 1 with --quick)")
+        Integer epochs;
+        @Option(names = "--batch-size", paramLabel = "B", description = "the global batch size (default 256)")
         int batchSize = 256;
+        @Option(names = "--average-every", paramLabel = "K", description = "average mode's steps between averages"
+                + " (default 16)")
         int averageEvery = 16;
-        Path out = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> quick = true;
-                case "--epochs" -> epochs = Integer.parseInt(args[++i]);
-                case "--batch-size" -> batchSize = Integer.parseInt(args[++i]);
-                case "--average-every" -> averageEvery = Integer.parseInt(args[++i]);
-                case "--out" -> out = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (expected --quick, --epochs N, --batch-size B, --average-every K, --out FILE)");
-            }
+        @Option(names = "--out", paramLabel = "FILE", description = "also write the Markdown to FILE")
+        Path out;
+
+        @Override
+        public void check() {
+            positive("--epochs", epochs == null ? 1 : epochs);
+            positive("--batch-size", batchSize);
+            positive("--average-every", averageEvery);
         }
+    }
+
+    /** A count option's check: "--epochs must be > 0 but got 0". */
+    static void positive(String option, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(option + " must be > 0 but got " + value);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options o = BenchOptions.parseOrExit("bench", new Options(), args);
+        boolean quick = o.quick;
+        Integer epochs = o.epochs;
+        int batchSize = o.batchSize;
+        int averageEvery = o.averageEvery;
+        Path out = o.out;
         Path work = Files.createTempDirectory("spark-ddp-bench");
         Benchmark bench = new Benchmark(quick, epochs != null ? epochs : quick ? 1 : 10, batchSize, averageEvery, work);
         String markdown = bench.run();

@@ -5,15 +5,15 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.sparkddp.common.config.CollectiveKind;
 import org.sparkddp.worker.collective.Collective;
 import org.sparkddp.worker.collective.Collectives;
 import org.sparkddp.worker.collective.FloatVector;
 import org.sparkddp.worker.collective.RendezvousClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * One rank of the scaling benchmark, in its own JVM bound to its emulated host's address (see
@@ -29,22 +29,59 @@ public final class CollectiveRank {
     private CollectiveRank() {
     }
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            a.put(args[i], args[i + 1]);
+    /** The rank's arguments, all required (the benchmark's parent gives them). */
+    @Command(name = "CollectiveRank")
+    static final class Options implements BenchOptions.Checked {
+        @Option(names = "--rendezvous", paramLabel = "H:P", required = true, description = "the rendezvous's address")
+        String rendezvous;
+        @Option(names = "--secret", paramLabel = "S", required = true, description = "the run's shared secret")
+        String secret;
+        @Option(names = "--token", paramLabel = "T", required = true, description = "this configuration's token")
+        String token;
+        @Option(names = "--rank", paramLabel = "R", required = true, description = "this rank")
+        int rank;
+        @Option(names = "--size", paramLabel = "W", required = true, description = "the number of ranks")
+        int size;
+        @Option(names = "--host", paramLabel = "127.0.0.K", required = true, description = "the emulated host")
+        String host;
+        @Option(names = "--kind", paramLabel = "ring|hierarchical|auto", required = true,
+                description = "the collective asked for")
+        CollectiveKind kind;
+        @Option(names = "--floats", paramLabel = "N1,N2", required = true, split = ",",
+                description = "the vector sizes")
+        long[] floats;
+        @Option(names = "--reps", paramLabel = "R1,R2", required = true, split = ",",
+                description = "timed all-reduces per size")
+        long[] reps;
+        @Option(names = "--warmup", paramLabel = "K1,K2", required = true, split = ",",
+                description = "untimed all-reduces per size")
+        long[] warmup;
+        @Option(names = "--compute-ms", paramLabel = "C", required = true, description = "the wait between all-reduces")
+        long computeMs;
+        @Option(names = "--timeout-s", paramLabel = "S", required = true, description = "the bound on every wait")
+        long timeoutSeconds;
+
+        @Override
+        public void check() {
+            if (reps.length != floats.length || warmup.length != floats.length) {
+                throw new IllegalArgumentException("--floats, --reps and --warmup need one value per size");
+            }
         }
-        int rank = Integer.parseInt(a.get("--rank"));
-        int size = Integer.parseInt(a.get("--size"));
-        Duration timeout = Duration.ofSeconds(Long.parseLong(a.get("--timeout-s")));
-        long[] floats = parseLongs(a.get("--floats"));
-        long[] reps = parseLongs(a.get("--reps"));
-        long[] warmup = parseLongs(a.get("--warmup"));
-        long computeMs = Long.parseLong(a.get("--compute-ms"));
-        CollectiveKind kind = CollectiveKind.valueOf(a.get("--kind").toUpperCase(Locale.ROOT));
-        RendezvousClient rendezvous = new RendezvousClient(a.get("--rendezvous"), a.get("--secret"), a.get("--token"),
-                rank, size, timeout, () -> false);
-        try (Collective collective = Collectives.connect(kind, rank, size, a.get("--host"), a.get("--secret"),
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options a = BenchOptions.parseOrExit("CollectiveRank", new Options(), args);
+        int rank = a.rank;
+        int size = a.size;
+        Duration timeout = Duration.ofSeconds(a.timeoutSeconds);
+        long[] floats = a.floats;
+        long[] reps = a.reps;
+        long[] warmup = a.warmup;
+        long computeMs = a.computeMs;
+        CollectiveKind kind = a.kind;
+        RendezvousClient rendezvous = new RendezvousClient(a.rendezvous, a.secret, a.token, rank, size, timeout,
+                () -> false);
+        try (Collective collective = Collectives.connect(kind, rank, size, a.host, a.secret,
                 rendezvous, timeout, () -> false)) {
             // Tells the benchmark which implementation answered the kind asked for (a build without hierarchical
             // answers it with the ring, and those points must not be labelled hierarchical).
@@ -123,14 +160,5 @@ public final class CollectiveRank {
         } catch (java.io.IOException | RuntimeException e) {
             return new long[] {0}; // no /proc/stat: the figure reads 0 and the report says "link" on our CPU alone
         }
-    }
-
-    private static long[] parseLongs(String csv) {
-        String[] parts = csv.split(",");
-        long[] values = new long[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            values[i] = Long.parseLong(parts[i].trim());
-        }
-        return values;
     }
 }

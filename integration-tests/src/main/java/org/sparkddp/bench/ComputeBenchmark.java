@@ -15,6 +15,8 @@ import java.util.Optional;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.driver.output.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code deploy/bench compute}: the compute per core, in one run on this machine, for the MLP and the CNN
@@ -58,22 +60,19 @@ public final class ComputeBenchmark {
         this.work = work;
     }
 
+    /** {@code deploy/bench compute [--quick] [--out FILE]}. */
+    @Command(name = "bench compute")
+    static final class Options {
+        @Option(names = "--quick", description = "fewer steps and runs (about 4 minutes)")
+        boolean quick;
+        @Option(names = "--out", paramLabel = "FILE", description = "also write the Markdown to FILE")
+        Path out;
+    }
+
     public static void main(String[] args) throws Exception {
-        boolean quick = false;
-        Path out = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> quick = true;
-                case "--out" -> {
-                    if (i + 1 >= args.length) {
-                        throw new IllegalArgumentException("--out needs a file name");
-                    }
-                    out = Path.of(args[++i]);
-                }
-                default -> throw new IllegalArgumentException("bench compute: unknown argument " + args[i]
-                        + " (expected --quick, --out FILE)");
-            }
-        }
+        Options options = BenchOptions.parseOrExit("bench compute", new Options(), args);
+        boolean quick = options.quick;
+        Path out = options.out;
         ComputeBenchmark bench = new ComputeBenchmark(quick, Files.createTempDirectory("spark-ddp-bench-compute"));
         String markdown = bench.run();
         bench.progress("done; logs in " + bench.work);

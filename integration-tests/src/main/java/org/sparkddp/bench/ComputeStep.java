@@ -7,6 +7,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * Times a few DL4J training steps (forward, backward, Adam) of a config's network on one core, on random
@@ -23,12 +26,24 @@ public final class ComputeStep {
     private ComputeStep() {
     }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length < 2 || !args[0].equals("--steps")) {
-            throw new IllegalArgumentException("usage: ComputeStep --steps N --config FILE [--set key=value ...]");
+    /** {@code --steps N --config FILE [--set key=value ...]}. */
+    @Command(name = "ComputeStep")
+    static final class Options implements BenchOptions.Checked {
+        @Option(names = "--steps", paramLabel = "N", required = true, description = "timed steps")
+        int steps;
+        @Mixin
+        BenchArgs.Options config;
+
+        @Override
+        public void check() {
+            Benchmark.positive("--steps", steps);
         }
-        int steps = Integer.parseInt(args[1]);
-        SparkDdpConfig config = BenchArgs.load(java.util.Arrays.copyOfRange(args, 2, args.length)).config();
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options = BenchOptions.parseOrExit("ComputeStep", new Options(), args);
+        int steps = options.steps;
+        SparkDdpConfig config = BenchArgs.load(options.config).config();
         NetworkSpec spec = NetworkSpec.of(config, FASHION_SHAPE, 10);
         MultiLayerNetwork network = new MultiLayerNetwork(NetworkFactory.configuration(spec));
         network.init();

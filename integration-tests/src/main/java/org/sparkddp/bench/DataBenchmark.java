@@ -39,6 +39,8 @@ import org.sparkddp.driver.data.JobData;
 import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.output.Json;
 import org.sparkddp.driver.spark.SparkSetup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code deploy/bench data}: how fast each format is read, checked and sharded onto the executors, against the
@@ -60,19 +62,28 @@ public final class DataBenchmark {
     private record Input(String name, String format, String train, long rows, ToDoubleFunction<SparkSession> ceiling) {
     }
 
-    public static void main(String[] args) throws Exception {
+    /** {@code deploy/bench data [--rows N] [--rounds N] [--out FILE]}. */
+    @Command(name = "bench data")
+    static final class Options implements BenchOptions.Checked {
+        @Option(names = "--rows", paramLabel = "N", description = "rows of each tabular input (default 400000)")
         int rows = 400_000;
+        @Option(names = "--rounds", paramLabel = "N", description = "timed rounds of each read (default 3)")
         int rounds = 3;
-        Path out = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--rows" -> rows = Integer.parseInt(args[++i]);
-                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                case "--out" -> out = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; expected --rows N, --rounds N or --out FILE");
-            }
+        @Option(names = "--out", paramLabel = "FILE", description = "also write the Markdown to FILE")
+        Path out;
+
+        @Override
+        public void check() {
+            Benchmark.positive("--rows", rows);
+            Benchmark.positive("--rounds", rounds);
         }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options = BenchOptions.parseOrExit("bench data", new Options(), args);
+        int rows = options.rows;
+        int rounds = options.rounds;
+        Path out = options.out;
         Path work = Files.createTempDirectory("spark-ddp-data-bench");
         StringBuilder md = new StringBuilder();
         md.append(Machine.describe()).append("\n\n");

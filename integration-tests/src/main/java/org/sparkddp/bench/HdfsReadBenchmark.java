@@ -11,15 +11,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 import org.apache.hadoop.conf.Configuration;
-import org.sparkddp.common.plan.VirtualShards;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.DataConfig;
 import org.sparkddp.common.data.TargetKind;
+import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.driver.data.JobData;
 import org.sparkddp.driver.data.ShardedData;
 import org.sparkddp.driver.spark.SparkSetup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * How long the full Fashion-MNIST takes to read from HDFS against local disk, up to the cached training shards
@@ -40,8 +42,20 @@ public final class HdfsReadBenchmark {
     private record Way(String name, String dir, String suffix, String splitSize) {
     }
 
+    /** {@code deploy/bench hdfs-read [--rounds N]}. */
+    @Command(name = "bench hdfs-read")
+    static final class Options implements BenchOptions.Checked {
+        @Option(names = "--rounds", paramLabel = "N", description = "timed rounds of each way of reading (default 3)")
+        int rounds = 3;
+
+        @Override
+        public void check() {
+            Benchmark.positive("--rounds", rounds);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
-        int rounds = args.length > 1 && args[0].equals("--rounds") ? Integer.parseInt(args[1]) : 3;
+        int rounds = BenchOptions.parseOrExit("bench hdfs-read", new Options(), args).rounds;
         Path work = Files.createTempDirectory("spark-ddp-hdfs-bench");
         Path raw = work.resolve("raw");
         Files.createDirectories(raw);

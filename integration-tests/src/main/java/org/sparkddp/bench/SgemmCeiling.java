@@ -1,10 +1,14 @@
 package org.sparkddp.bench;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * The compute ceiling of one core: OpenBLAS {@code sgemm} GFLOP/s on one thread, on native buffers, at given
@@ -19,18 +23,34 @@ public final class SgemmCeiling {
     private SgemmCeiling() {
     }
 
-    public static void main(String[] args) {
-        if (args.length < 5 || !args[0].equals("--runs") || (args.length - 2) % 3 != 0) {
-            throw new IllegalArgumentException("usage: SgemmCeiling --runs R M K N [M K N ...]");
+    /** {@code --runs R M K N [M K N ...]}. */
+    @Command(name = "SgemmCeiling")
+    static final class Options implements BenchOptions.Checked {
+        @Option(names = "--runs", paramLabel = "R", required = true, description = "timed runs of each shape")
+        int runs;
+        @Parameters(paramLabel = "M K N", arity = "3..*", description = "the shapes, three numbers each")
+        List<Integer> shapes;
+
+        @Override
+        public void check() {
+            Benchmark.positive("--runs", runs);
+            if (shapes.size() % 3 != 0) {
+                throw new IllegalArgumentException("shapes come as M K N, three numbers each, but got "
+                        + shapes.size() + " numbers");
+            }
         }
-        int runs = Integer.parseInt(args[1]);
+    }
+
+    public static void main(String[] args) {
+        Options options = BenchOptions.parseOrExit("SgemmCeiling", new Options(), args);
+        int runs = options.runs;
         // Loads ND4J's native libraries, OpenBLAS among them. Its threads are OpenMP's: OMP_NUM_THREADS=1, which
         // the parent sets, pins it to one (these bindings expose no thread setter).
         Nd4j.create(1);
-        for (int i = 2; i < args.length; i += 3) {
-            int m = Integer.parseInt(args[i]);
-            int k = Integer.parseInt(args[i + 1]);
-            int n = Integer.parseInt(args[i + 2]);
+        for (int i = 0; i < options.shapes.size(); i += 3) {
+            int m = options.shapes.get(i);
+            int k = options.shapes.get(i + 1);
+            int n = options.shapes.get(i + 2);
             System.out.printf(Locale.ROOT, "RESULT {\"m\":%d,\"k\":%d,\"n\":%d,\"gflops\":%.2f,\"runs\":%d}%n", m, k, n,
                     gflops(m, k, n, runs), runs);
         }

@@ -38,6 +38,9 @@ import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.common.nd.Dl4jHelpers;
 import org.sparkddp.common.nd.FencedExecutioner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * Times DL4J's training step (the {@code training.engine = dl4j} path) on one core, split into
@@ -72,39 +75,43 @@ public final class StepProfile {
             }
         }
 
+        /** The options {@code args} give; a usage error is a {@link BenchOptions.UsageException} of one line. */
         static Options parse(String[] args) {
-            if (args.length < 1 || args[0].startsWith("--")) {
-                throw new IllegalArgumentException("usage: StepProfile CONFIG_FILE [--steps N] [--warmup N] "
-                        + "[--workspaces enabled|none] [--cache none|device] [--helpers on|off] "
-                        + "[--format factory|nchw|nhwc]");
+            return BenchOptions.parse("StepProfile", new Arguments(), args).options;
+        }
+    }
+
+    /** The harness's arguments as picocli reads them, before {@link Options} checks them. */
+    @Command(name = "StepProfile")
+    static final class Arguments implements BenchOptions.Checked {
+        @Parameters(paramLabel = "CONFIG_FILE", arity = "1", description = "the job's config")
+        Path config;
+        @Option(names = "--steps", paramLabel = "N", description = "timed steps (default 30)")
+        int steps = 30;
+        @Option(names = "--warmup", paramLabel = "N", description = "untimed steps first (default 5)")
+        int warmup = 5;
+        @Option(names = "--workspaces", paramLabel = "enabled|none", description = "DL4J's workspace mode")
+        WorkspaceMode workspaces = WorkspaceMode.ENABLED;
+        @Option(names = "--cache", paramLabel = "none|device", description = "DL4J's cache mode")
+        CacheMode cache = CacheMode.NONE;
+        @Option(names = "--helpers", paramLabel = "on|off", description = "DL4J's layer helpers (default on)")
+        String helpers = "on";
+        @Option(names = "--format", paramLabel = "factory|nchw|nhwc", description = "the CNN's data format")
+        String format = "factory";
+
+        Options options;
+
+        @Override
+        public void check() {
+            if (!List.of("on", "off").contains(helpers)) {
+                throw new IllegalArgumentException("--helpers must be on or off, not " + helpers);
             }
-            int steps = 30;
-            int warmup = 5;
-            WorkspaceMode workspaces = WorkspaceMode.ENABLED;
-            CacheMode cache = CacheMode.NONE;
-            boolean helpers = true;
-            String format = "factory";
-            for (int i = 1; i < args.length; i += 2) {
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(args[i] + " needs a value");
-                }
-                String value = args[i + 1];
-                switch (args[i]) {
-                    case "--steps" -> steps = Integer.parseInt(value);
-                    case "--warmup" -> warmup = Integer.parseInt(value);
-                    case "--workspaces" -> workspaces = WorkspaceMode.valueOf(value.toUpperCase(Locale.ROOT));
-                    case "--cache" -> cache = CacheMode.valueOf(value.toUpperCase(Locale.ROOT));
-                    case "--helpers" -> helpers = value.equals("on");
-                    case "--format" -> format = value;
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
-                }
-            }
-            return new Options(Path.of(args[0]), steps, warmup, workspaces, cache, helpers, format);
+            options = new Options(config, steps, warmup, workspaces, cache, helpers.equals("on"), format);
         }
     }
 
     public static void main(String[] args) throws Exception {
-        Options options = Options.parse(args);
+        Options options = BenchOptions.parseOrExit("StepProfile", new Arguments(), args).options;
         // Before any network exists: DL4J decides at layer creation whether a layer gets its oneDNN helper.
         Nd4j.getEnvironment().allowHelpers(options.helpers());
         // What NetworkFactory does in every training JVM, done here too for the hand-built networks.

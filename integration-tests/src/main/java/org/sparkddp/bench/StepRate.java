@@ -9,6 +9,9 @@ import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.worker.engine.Engines;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * Single-process training steps (computeGradient + step, as a worker runs them) of a config's network: DL4J's own
@@ -26,15 +29,31 @@ public final class StepRate {
     private StepRate() {
     }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length < 6 || !args[0].equals("--warmup") || !args[2].equals("--steps") || !args[4].equals("--input")) {
-            throw new IllegalArgumentException("usage: StepRate --warmup W --steps N --input SHAPE --config FILE"
-                    + " [--set key=value ...]");
+    /** {@code --warmup W --steps N --input SHAPE --config FILE [--set key=value ...]}. */
+    @Command(name = "StepRate")
+    static final class Options implements BenchOptions.Checked {
+        @Option(names = "--warmup", paramLabel = "W", required = true, description = "untimed steps first")
+        int warmup;
+        @Option(names = "--steps", paramLabel = "N", required = true, description = "timed steps")
+        int steps;
+        @Option(names = "--input", paramLabel = "SHAPE", required = true, split = ",",
+                description = "one example's shape, e.g. 1,28,28")
+        int[] shape;
+        @Mixin
+        BenchArgs.Options config;
+
+        @Override
+        public void check() {
+            Benchmark.positive("--steps", steps);
         }
-        int warmup = Integer.parseInt(args[1]);
-        int steps = Integer.parseInt(args[3]);
-        int[] shape = Arrays.stream(args[5].split(",")).mapToInt(Integer::parseInt).toArray();
-        SparkDdpConfig config = BenchArgs.load(Arrays.copyOfRange(args, 6, args.length)).config();
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options = BenchOptions.parseOrExit("StepRate", new Options(), args);
+        int warmup = options.warmup;
+        int steps = options.steps;
+        int[] shape = options.shape;
+        SparkDdpConfig config = BenchArgs.load(options.config).config();
         NetworkSpec spec = NetworkSpec.of(config, shape, 10);
         int batch = config.training().batchSize();
         DataSet data = batch(batch);

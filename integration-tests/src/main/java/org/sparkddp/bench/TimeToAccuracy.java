@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code deploy/bench time-to-accuracy}: wall seconds (training and test evaluation, from the start of training) to
@@ -24,26 +26,33 @@ public final class TimeToAccuracy {
     private TimeToAccuracy() {
     }
 
-    public static void main(String[] args) throws Exception {
+    /** {@code deploy/bench time-to-accuracy [--model mlp|cnn] [--epochs N] [--out FILE]}. */
+    @Command(name = "bench time-to-accuracy")
+    static final class Options implements BenchOptions.Checked {
+        @Option(names = "--model", paramLabel = "mlp|cnn", description = "which shipped config (default mlp)")
         String model = "mlp";
-        Integer epochs = null;
-        Path out = null;
-        for (int i = 0; i < args.length; i++) {
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("bench time-to-accuracy: " + args[i] + " needs a value");
+        @Option(names = "--epochs", paramLabel = "N", description = "epochs (default: the config's)")
+        Integer epochs;
+        @Option(names = "--out", paramLabel = "FILE", description = "also write the Markdown to FILE")
+        Path out;
+
+        @Override
+        public void check() {
+            if (ComputeBenchmark.MODELS.stream().noneMatch(m -> m.key().equals(model))) {
+                throw new IllegalArgumentException("--model must be mlp or cnn, not " + model);
             }
-            switch (args[i]) {
-                case "--model" -> model = args[++i];
-                case "--epochs" -> epochs = Integer.parseInt(args[++i]);
-                case "--out" -> out = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("bench time-to-accuracy: unknown argument " + args[i]
-                        + " (expected --model mlp|cnn, --epochs N, --out FILE)");
-            }
+            Benchmark.positive("--epochs", epochs == null ? 1 : epochs);
         }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options = BenchOptions.parseOrExit("bench time-to-accuracy", new Options(), args);
+        String model = options.model;
+        Integer epochs = options.epochs;
+        Path out = options.out;
         String key = model;
         ComputeBenchmark.Model m = ComputeBenchmark.MODELS.stream().filter(x -> x.key().equals(key)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("bench time-to-accuracy: --model must be mlp or cnn,"
-                        + " not " + key));
+                .orElseThrow();
         int n = epochs != null ? epochs
                 : BenchArgs.load(new String[] {"--config", m.config()}).config().training().epochs();
         if (n < 1) {

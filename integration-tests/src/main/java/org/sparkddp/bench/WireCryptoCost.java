@@ -18,6 +18,8 @@ import org.sparkddp.worker.collective.Collectives;
 import org.sparkddp.worker.collective.FloatVector;
 import org.sparkddp.worker.collective.PeerRing;
 import org.sparkddp.worker.collective.WireSecret;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * What wire crypto costs per all-reduce: W ranks in this JVM (threads) connect through the real collective on
@@ -34,10 +36,28 @@ public final class WireCryptoCost {
     private WireCryptoCost() {
     }
 
+    /** {@code [--ranks 2] [--reps 200] [--warmup 50]}. */
+    @Command(name = "WireCryptoCost")
+    static final class Options implements BenchOptions.Checked {
+        @Option(names = "--ranks", paramLabel = "N", description = "ranks of the ring (default 2)")
+        int ranks = 2;
+        @Option(names = "--reps", paramLabel = "N", description = "timed all-reduces (default 200)")
+        int reps = 200;
+        @Option(names = "--warmup", paramLabel = "N", description = "untimed all-reduces first (default 50)")
+        int warmup = 50;
+
+        @Override
+        public void check() {
+            Benchmark.positive("--ranks", ranks);
+            Benchmark.positive("--reps", reps);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
-        int ranks = intArg(args, "--ranks", 2);
-        int reps = intArg(args, "--reps", 200);
-        int warmup = intArg(args, "--warmup", 50);
+        Options options = BenchOptions.parseOrExit("WireCryptoCost", new Options(), args);
+        int ranks = options.ranks;
+        int reps = options.reps;
+        int warmup = options.warmup;
         System.out.printf(Locale.ROOT, "| model | ranks | CRC-32C frames, ms/all-reduce | AES-GCM frames, ms/all-reduce"
                 + " | cost of crypto | of which CRC-32C itself, ms |%n");
         System.out.printf("|---|---:|---:|---:|---:|---:|%n");
@@ -125,14 +145,5 @@ public final class WireCryptoCost {
         } finally {
             pool.shutdownNow();
         }
-    }
-
-    private static int intArg(String[] args, String name, int otherwise) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return otherwise;
     }
 }

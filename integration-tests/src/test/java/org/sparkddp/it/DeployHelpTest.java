@@ -34,7 +34,7 @@ class DeployHelpTest {
                 List.of("spark-ddp", "usage: spark-ddp train"),
                 List.of("spark-ddp train", "usage: spark-ddp train"),
                 List.of("spark-ddp report", "usage: spark-ddp report OUTPUT_DIR"),
-                List.of("spark-ddp predict", "--output  the directory predict writes"),
+                List.of("spark-ddp predict", "--output DIR      the directory predict writes"),
                 List.of("spark-ddp export", "usage: spark-ddp export --model FILE --output FILE"),
                 List.of("submit", "deploy/submit standalone --master spark://HOST:7077"),
                 List.of("submit standalone", "deploy/submit standalone --master spark://HOST:7077"),
@@ -72,6 +72,9 @@ class DeployHelpTest {
         return Stream.of(
                 List.of("spark-ddp report", "spark-ddp: error: report needs one argument"),
                 List.of("spark-ddp help fit", "spark-ddp: error: help takes one command"),
+                List.of("spark-ddp evaluate --model a.zip --model b.zip", "spark-ddp: error: --model given twice"),
+                List.of("spark-ddp train --confg job.conf", "spark-ddp: error: unknown argument '--confg': did you mean"
+                        + " --config?"),
                 List.of("spark-ddp export --model model.zip",
                         "spark-ddp: error: export needs --model FILE --output FILE"),
                 List.of("submit", "submit: expected standalone, yarn or k8s"),

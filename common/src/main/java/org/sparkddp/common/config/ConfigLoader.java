@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.commons.text.similarity.LevenshteinDistance;
 import org.sparkddp.common.error.InvalidConfigException;
 import org.sparkddp.common.error.InvalidInputException;
 
@@ -314,32 +315,15 @@ public final class ConfigLoader {
         String unknownLeaf = unknown.substring(unknown.lastIndexOf('.') + 1);
         for (String known : leafKeys(defaults.root(), new ArrayList<>())) {
             String knownLeaf = known.substring(known.lastIndexOf('.') + 1);
-            int distance = Math.min(editDistance(unknown, known), knownLeaf.equals(unknownLeaf) ? 0 : Integer.MAX_VALUE);
+            // Commons Text's edit distance (on Spark's classpath, which the config is read with).
+            int distance = Math.min(LevenshteinDistance.getDefaultInstance().apply(unknown, known),
+                    knownLeaf.equals(unknownLeaf) ? 0 : Integer.MAX_VALUE);
             if (distance < bestDistance) {
                 bestDistance = distance;
                 best = known;
             }
         }
         return best != null && bestDistance <= 3 ? " (did you mean " + best + "?)" : "";
-    }
-
-    private static int editDistance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
     }
 
     /** Re-locates a record's validation error at the file and line of the offending value. */

@@ -30,24 +30,29 @@ class CommandLineHelpTest {
         assertEquals(usage, CommandLine.help(new String[] {"help", command}).orElseThrow());
         List<String> lines = usage.lines().toList();
         assertTrue(lines.get(0).startsWith("usage: spark-ddp " + command + " "), lines.get(0));
-        assertTrue(lines.stream().anyMatch(l -> l.startsWith("  " + command + " ")), usage);
-        // Every option the synopsis shows has its line of description.
+        // Every option the synopsis shows has its line of description, and the whole usage has it too.
         java.util.regex.Matcher option = java.util.regex.Pattern.compile("--[a-z]+").matcher(lines.get(0));
         while (option.find()) {
             String name = option.group();
-            assertTrue(lines.stream().anyMatch(l -> l.startsWith("  " + name + " ")), name + " in:\n" + usage);
+            assertTrue(lines.stream().anyMatch(l -> l.matches("\\s+(-[a-z], )?" + name + "\\b.*\\s{2,}\\S.*")),
+                    name + " in:\n" + usage);
+            assertTrue(CommandLine.USAGE.lines().anyMatch(l -> l.matches("\\s+(-[a-z], )?" + name + "\\b.*")),
+                    name + " in:\n" + CommandLine.USAGE);
         }
+        assertTrue(CommandLine.USAGE.contains(lines.get(0).substring("usage: ".length())), "the whole usage lacks "
+                + lines.get(0) + ":\n" + CommandLine.USAGE);
         assertTrue(lines.get(lines.size() - 1).startsWith("Exit status:"), usage);
     }
 
     @Test
     void oneCommandsHelpLeavesOtherCommandsOptionsOut() {
         String train = CommandLine.help(new String[] {"train", "--help"}).orElseThrow();
-        assertTrue(train.contains("  --resume "), train);
-        assertFalse(train.contains("  --model ") || train.contains("  --grid ") || train.contains("  predict "), train);
+        assertTrue(train.contains("  --resume DIR "), train);
+        assertFalse(train.contains("--model") || train.contains("--grid") || train.contains("predict"), train);
         String predict = CommandLine.help(new String[] {"predict", "--help"}).orElseThrow();
-        for (String option : List.of("--model", "--input", "--output", "--config", "--set")) {
-            assertTrue(predict.contains("  " + option + " "), option + " in:\n" + predict);
+        for (String option : List.of("--model FILE", "--input IN", "--output DIR", "--config FILE", "--set key=value",
+                "--overwrite")) {
+            assertTrue(predict.contains(" " + option + " "), option + " in:\n" + predict);
         }
     }
 
