@@ -321,7 +321,7 @@ public final class TrainingMaster {
                             plan.shards(),
                             workers, training.batchSize(), from, to, state.iteration(), training.syncTimeout(),
                             budget, rendezvous, secret, state, blockRdd[0], states.replicate(), augment,
-                            training.localSgd());
+                            training.localSgd(), training.wire());
                     ShardedData shards = train.forWorkers(workers);
                     return describe(plan.epoch(), label + " · " + workers + " workers",
                             () -> SlotWatch.guard(slots::now, workers, training.elastic().replacementWait(),

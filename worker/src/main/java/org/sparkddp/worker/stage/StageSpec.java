@@ -6,6 +6,7 @@ import org.sparkddp.common.config.Augmentation;
 import org.sparkddp.common.config.CollectiveKind;
 import org.sparkddp.common.config.LocalSgdConfig;
 import org.sparkddp.common.config.TrainingMode;
+import org.sparkddp.common.config.WireFormat;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.plan.VirtualShards;
@@ -45,12 +46,13 @@ import org.sparkddp.worker.collective.WireSecret;
  *                         mode, where there is one block manager)
  * @param augment          data.augment, applied to each minibatch
  * @param localSgd         in average mode, the synchronous warm-up and the outer step at each average
+ * @param wire             how gradients cross sockets between the ranks ({@code training.wire})
  */
 public record StageSpec(String runId, TrainingMode mode, int averageEvery, boolean shardedOptimizer,
                         CollectiveKind collective, NetworkSpec network, long seed,
                         int epoch, VirtualShards shards, int workers, int batchSize, int fromIteration, int toIteration, long firstGlobalIteration, Duration syncTimeout,
                         Duration timeBudget, String rendezvous, WireSecret secret, StateVersion state, int nextBlockRdd,
-                        boolean replicateState, Augmentation augment, LocalSgdConfig localSgd)
+                        boolean replicateState, Augmentation augment, LocalSgdConfig localSgd, WireFormat wire)
         implements Serializable {
     /** No time bound: the stage runs to {@code toIteration}. */
     public static final Duration UNBOUNDED = Duration.ofNanos(Long.MAX_VALUE);
@@ -80,6 +82,20 @@ public record StageSpec(String runId, TrainingMode mode, int averageEvery, boole
         if (timeBudget.isNegative() || timeBudget.isZero()) {
             throw new IllegalArgumentException("time budget must be > 0 but got " + timeBudget);
         }
+        if (wire == null) {
+            throw new IllegalArgumentException("no wire format (WireFormat.FP32 for plain floats)");
+        }
+    }
+
+    /** A stage whose gradients cross sockets as fp32. */
+    public StageSpec(String runId, TrainingMode mode, int averageEvery, boolean shardedOptimizer,
+                     CollectiveKind collective, NetworkSpec network, long seed, int epoch, VirtualShards shards,
+                     int workers, int batchSize, int fromIteration, int toIteration, long firstGlobalIteration,
+                     Duration syncTimeout, Duration timeBudget, String rendezvous, WireSecret secret, StateVersion state,
+                     int nextBlockRdd, boolean replicateState, Augmentation augment, LocalSgdConfig localSgd) {
+        this(runId, mode, averageEvery, shardedOptimizer, collective, network, seed, epoch, shards, workers, batchSize,
+                fromIteration, toIteration, firstGlobalIteration, syncTimeout, timeBudget, rendezvous, secret, state,
+                nextBlockRdd, replicateState, augment, localSgd, WireFormat.FP32);
     }
 
     /** A stage that leaves the training images as they are. */
@@ -90,7 +106,7 @@ public record StageSpec(String runId, TrainingMode mode, int averageEvery, boole
                      int nextBlockRdd, boolean replicateState) {
         this(runId, mode, averageEvery, shardedOptimizer, collective, network, seed, epoch, shards, workers, batchSize,
                 fromIteration, toIteration, firstGlobalIteration, syncTimeout, timeBudget, rendezvous, secret, state,
-                nextBlockRdd, replicateState, Augmentation.NONE, LocalSgdConfig.PLAIN);
+                nextBlockRdd, replicateState, Augmentation.NONE, LocalSgdConfig.PLAIN, WireFormat.FP32);
     }
 
     public EpochPlan plan() {
