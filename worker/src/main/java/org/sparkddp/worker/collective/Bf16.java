@@ -22,14 +22,13 @@ final class Bf16 {
     /** The bf16 nearest to {@code value} (ties to even), as its 16 bits. */
     static short round(float value) {
         int bits = Float.floatToRawIntBits(value);
-        if ((bits & SIGN_CLEARED) > INFINITY_BITS) {
-            return (short) ((bits >>> 16) | QUIET);
-        }
         // NOTE: adding 0x7fff, plus 1 when the kept part is odd, carries into the kept bits exactly when the cut
         // part is more than half (or exactly half and the kept part odd); a carry out of the mantissa moves the
-        // exponent up, which is the right next value, up to infinity.
-        int odd = (bits >>> 16) & 1;
-        return (short) ((bits + 0x7fff + odd) >>> 16);
+        // exponent up, which is the right next value, up to infinity. A NaN is cut and quieted instead (its carry
+        // could reach the sign). Branch-free, so that the loops over whole pieces stay straight lines.
+        int rounded = (bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16;
+        int nan = (INFINITY_BITS - (bits & SIGN_CLEARED)) >> 31; // all ones for a NaN, else 0
+        return (short) ((rounded & ~nan) | (((bits >>> 16) | QUIET) & nan));
     }
 
     /** The float32 a bf16 stands for: exact, every bf16 is a float. */
