@@ -21,19 +21,31 @@ final class Bf16 {
 
     /** The bf16 nearest to {@code value} (ties to even), as its 16 bits. */
     static short round(float value) {
-        int bits = Float.floatToRawIntBits(value);
+        return (short) roundBits(Float.floatToRawIntBits(value));
+    }
+
+    /**
+     * {@link #round} on a float's bits, in the low 16 bits of the result: integer operations only, so that a loop of
+     * them over an array is one the JIT can vectorize.
+     */
+    static int roundBits(int bits) {
         // NOTE: adding 0x7fff, plus 1 when the kept part is odd, carries into the kept bits exactly when the cut
         // part is more than half (or exactly half and the kept part odd); a carry out of the mantissa moves the
         // exponent up, which is the right next value, up to infinity. A NaN is cut and quieted instead (its carry
         // could reach the sign). Branch-free, so that the loops over whole pieces stay straight lines.
         int rounded = (bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16;
         int nan = (INFINITY_BITS - (bits & SIGN_CLEARED)) >> 31; // all ones for a NaN, else 0
-        return (short) ((rounded & ~nan) | (((bits >>> 16) | QUIET) & nan));
+        return ((rounded & ~nan) | (((bits >>> 16) | QUIET) & nan)) & 0xffff;
     }
 
     /** The float32 a bf16 stands for: exact, every bf16 is a float. */
     static float widen(short bf16) {
         return Float.intBitsToFloat(bf16 << 16);
+    }
+
+    /** {@link #roundTrip} on a float's bits. */
+    static int roundTripBits(int bits) {
+        return roundBits(bits) << 16;
     }
 
     /** {@code value} rounded to bf16 and widened back: the float the other end of the wire reads. */

@@ -21,6 +21,8 @@ final class Bf16Pieces {
     private final float[] floats = new float[BLOCK_FLOATS];
     private final float[] received = new float[BLOCK_FLOATS];
     private final short[] halves = new short[BLOCK_FLOATS];
+    private final int[] bits = new int[BLOCK_FLOATS];
+    private final FloatBits cast = new FloatBits(BLOCK_FLOATS);
 
     /** Bytes on the wire for floats {@code [from, to)}. */
     static long bytes(long from, long to, long gradient) {
@@ -35,9 +37,9 @@ final class Bf16Pieces {
         ShortBuffer head = sending.duplicate().order(ByteOrder.nativeOrder()).limit(half(from, split)).asShortBuffer();
         for (long at = from; at < split; at += BLOCK_FLOATS) {
             int m = (int) Math.min(BLOCK_FLOATS, split - at);
-            vector.get(at, floats, m);
+            vector.getBits(at, bits, m);
             for (int j = 0; j < m; j++) {
-                halves[j] = Bf16.round(floats[j]);
+                halves[j] = (short) Bf16.roundBits(bits[j]);
             }
             head.put(halves, 0, m);
         }
@@ -68,11 +70,11 @@ final class Bf16Pieces {
     void round(FloatVector vector, long from, long to) {
         for (long at = from; at < to; at += BLOCK_FLOATS) {
             int m = (int) Math.min(BLOCK_FLOATS, to - at);
-            vector.get(at, floats, m);
+            vector.getBits(at, bits, m);
             for (int j = 0; j < m; j++) {
-                floats[j] = Bf16.roundTrip(floats[j]);
+                bits[j] = Bf16.roundTripBits(bits[j]);
             }
-            vector.put(at, floats, m);
+            vector.putBits(at, bits, m);
         }
     }
 
@@ -87,15 +89,17 @@ final class Bf16Pieces {
         for (long at = from; at < split; at += BLOCK_FLOATS) {
             int m = (int) Math.min(BLOCK_FLOATS, split - at);
             head.get(halves, 0, m);
-            if (add) {
-                vector.get(at, floats, m);
-                for (int j = 0; j < m; j++) {
-                    floats[j] += Bf16.widen(halves[j]);
-                }
-            } else {
-                for (int j = 0; j < m; j++) {
-                    floats[j] = Bf16.widen(halves[j]);
-                }
+            for (int j = 0; j < m; j++) {
+                bits[j] = halves[j] << 16; // the bf16's float: its bits in the upper half
+            }
+            if (!add) {
+                vector.putBits(at, bits, m);
+                continue;
+            }
+            cast.toFloats(bits, received, m);
+            vector.get(at, floats, m);
+            for (int j = 0; j < m; j++) {
+                floats[j] += received[j];
             }
             vector.put(at, floats, m);
         }

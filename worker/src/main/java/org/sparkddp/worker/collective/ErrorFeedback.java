@@ -28,6 +28,9 @@ final class ErrorFeedback {
     private FloatVector residual;
     private final float[] gradient = new float[BLOCK_FLOATS];
     private final float[] error = new float[BLOCK_FLOATS];
+    private final float[] sent = new float[BLOCK_FLOATS];
+    private final int[] bits = new int[BLOCK_FLOATS];
+    private final FloatBits cast = new FloatBits(BLOCK_FLOATS);
 
     /**
      * Replaces floats {@code [0, length)} of {@code vector} by their bf16 values after adding the residual, and keeps
@@ -48,13 +51,19 @@ final class ErrorFeedback {
             int m = (int) Math.min(BLOCK_FLOATS, length - at);
             vector.get(at, gradient, m);
             residual.get(at, error, m);
+            // corrected = g + e; sent = bf16(corrected); e = corrected - sent: three plain loops
             for (int j = 0; j < m; j++) {
-                float corrected = gradient[j] + error[j];
-                float sent = Bf16.roundTrip(corrected);
-                gradient[j] = sent;
-                error[j] = corrected - sent;
+                gradient[j] += error[j];
             }
-            vector.put(at, gradient, m);
+            cast.toBits(gradient, bits, m);
+            for (int j = 0; j < m; j++) {
+                bits[j] = Bf16.roundTripBits(bits[j]);
+            }
+            cast.toFloats(bits, sent, m);
+            for (int j = 0; j < m; j++) {
+                error[j] = gradient[j] - sent[j];
+            }
+            vector.put(at, sent, m);
             residual.put(at, error, m);
         }
     }
