@@ -40,6 +40,15 @@ class ComputePathTest extends LocalSparkTest {
     }
 
     @Test
+    void aBf16WireSaysWhetherGradientsCrossedSocketsAsBf16() {
+        assertEquals("sync, sharded optimizer (each of 2 ranks updates 1/2 of the parameters); gradients cross sockets"
+                + " as bf16 with error feedback", pathOf("training.wire=bf16", "training.collective=ring").step());
+        // local[2] with auto: both ranks share the JVM, so nothing crosses a socket.
+        assertEquals("sync, sharded optimizer (each of 2 ranks updates 1/2 of the parameters); gradients stay fp32"
+                + " (training.wire = bf16, but the ranks sum in one JVM's memory)", pathOf("training.wire=bf16").step());
+    }
+
+    @Test
     void averagingSaysItsPeriod() {
         assertEquals("average parameters and optimizer state every 3 local iterations",
                 pathOf("training.mode=average", "training.average-every=3").step());

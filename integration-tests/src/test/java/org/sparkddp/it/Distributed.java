@@ -36,15 +36,20 @@ final class Distributed {
     }
 
     static TrainingResult train(JavaSparkContext sc, Datasets data, ConfigLoader.Loaded loaded) {
-        return train(sc, data, loaded, CheckpointConfig.NONE, CheckpointSink.NONE);
+        return train(sc, data, loaded, "test-" + System.nanoTime());
+    }
+
+    /** The same, under a run id of the caller's, which names the run's replicas in this JVM's pool. */
+    static TrainingResult train(JavaSparkContext sc, Datasets data, ConfigLoader.Loaded loaded, String runId) {
+        return train(sc, data, loaded, runId, CheckpointConfig.NONE, CheckpointSink.NONE);
     }
 
     /** The same, with the config's checkpoint schedule, the checkpoints going to {@code sink}. */
     static TrainingResult train(JavaSparkContext sc, Datasets data, ConfigLoader.Loaded loaded, CheckpointSink sink) {
-        return train(sc, data, loaded, loaded.config().checkpoint(), sink);
+        return train(sc, data, loaded, "test-" + System.nanoTime(), loaded.config().checkpoint(), sink);
     }
 
-    private static TrainingResult train(JavaSparkContext sc, Datasets data, ConfigLoader.Loaded loaded,
+    private static TrainingResult train(JavaSparkContext sc, Datasets data, ConfigLoader.Loaded loaded, String runId,
                                         CheckpointConfig checkpoints, CheckpointSink sink) {
         TrainingConfig t = loaded.config().training();
         NetworkSpec spec = spec(loaded, data);
@@ -57,7 +62,7 @@ final class Distributed {
              ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
             TrainingPlan plan = new TrainingPlan(t, spec, loaded.config().data().augment(), ValidationConfig.NONE,
                     checkpoints);
-            return new TrainingMaster(sc, plan, "test-" + System.nanoTime(), List.of(), sink)
+            return new TrainingMaster(sc, plan, runId, List.of(), sink)
                     .fit(train, test, Optional.empty(), initial, Optional.empty());
         }
     }

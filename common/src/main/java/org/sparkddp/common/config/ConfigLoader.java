@@ -175,7 +175,8 @@ public final class ConfigLoader {
                         r.bytes("training.state-chunk"),
                         r.choice("training.engine", EngineKind.class),
                         r.bool("training.wire-crypto"),
-                        localSgd(r)),
+                        localSgd(r),
+                        r.choice("training.wire", WireFormat.class)),
                 new CheckpointConfig(
                         r.optionalString("checkpoint.dir"),
                         r.optionalInt("checkpoint.every-iterations"),

@@ -34,6 +34,7 @@ import org.sparkddp.common.error.InvalidConfigException;
  *                           AES-GCM (also on whenever Spark's spark.network.crypto.enabled is); otherwise each
  *                           frame carries a CRC-32C
  * @param localSgd           in average mode, the synchronous warm-up and the outer step applied at each average
+ * @param wire               how gradients cross sockets between workers: fp32, or bf16 with error feedback
  */
 public record TrainingConfig(
         TrainingMode mode,
@@ -54,7 +55,8 @@ public record TrainingConfig(
         long stateChunk,
         EngineKind engine,
         boolean wireCrypto,
-        LocalSgdConfig localSgd) implements Serializable {
+        LocalSgdConfig localSgd,
+        WireFormat wire) implements Serializable {
     /** Smallest and largest {@code training.state-chunk}: tests force small chunks; a chunk is one Java buffer. */
     static final long MIN_STATE_CHUNK = 1 << 10;
     static final long MAX_STATE_CHUNK = 1 << 30;
@@ -73,6 +75,7 @@ public record TrainingConfig(
         Checks.positive("training.stage-attempts", stageAttempts);
         Checks.present("training.elastic", elastic);
         Checks.present("training.average-warmup-iterations", localSgd);
+        Checks.present("training.wire", wire);
         if (elastic.enabled() && (workers < elastic.minWorkers() || workers > elastic.maxWorkers())) {
             throw new InvalidConfigException("training.workers", "must lie between training.min-workers ("
                     + elastic.minWorkers() + ") and training.max-workers (" + elastic.maxWorkers() + ") but got "

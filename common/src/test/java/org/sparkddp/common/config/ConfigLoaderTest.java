@@ -202,6 +202,9 @@ class ConfigLoaderTest {
                 failure("", "training.collective=tree"));
         assertEquals(CollectiveKind.HIERARCHICAL, load("", "training.collective=hierarchical").training().collective());
         assertEquals(CollectiveKind.SHARED_MEMORY, load("", "training.collective=shared-memory").training().collective());
+        assertEquals("--set: training.wire: must be one of fp32, bf16 but got 'fp16'", failure("", "training.wire=fp16"));
+        assertEquals(WireFormat.FP32, load("").training().wire());
+        assertEquals(WireFormat.BF16, load("", "training.wire=bf16").training().wire());
     }
 
     @Test

@@ -315,7 +315,8 @@ public final class TrainingMaster {
                                     training.batchSize(), augment),
                             new StageSpec.Span(from, to, state.iteration(), budget),
                             new StageSpec.State(state, blockRdd[0], states.replicate()),
-                            new StageSpec.Wire(training.collective(), rendezvous, secret, training.syncTimeout()));
+                            new StageSpec.Wire(training.collective(), rendezvous, secret, training.syncTimeout(),
+                                    training.wire()));
                     ShardedData shards = train.forWorkers(workers);
                     return describe(plan.epoch(), label + " · " + workers + " workers",
                             () -> SlotWatch.guard(slots::now, workers, training.elastic().replacementWait(),

@@ -1,5 +1,7 @@
 package org.sparkddp.worker.collective;
 
+import org.sparkddp.common.config.WireFormat;
+
 /**
  * The collective operations a training stage needs, over the ranks of one barrier stage (Horovod's seam: the step
  * rules are written once against this, and the transport behind it is chosen per run). Runs on executors, inside
@@ -14,6 +16,9 @@ package org.sparkddp.worker.collective;
  *   <li>{@link #allGather} sends each rank's owned range of its vector to every other rank.</li>
  *   <li>{@link #allReduce} leaves every rank with the same bits.</li>
  *   <li>Every wait is bounded: a peer that fails or goes silent fails the call with {@link PeerFailureException}.</li>
+ *   <li>{@link #reduceScatterGradient} and {@link #allReduceGradient} sum a gradient: with
+ *       {@code training.wire = bf16}, its floats may cross sockets rounded ({@link #gradientWire} says whether they
+ *       do), still the same bits on every rank and every run; every other call moves fp32 exactly.</li>
  * </ul>
  */
 public interface Collective extends AutoCloseable {
@@ -50,6 +55,26 @@ public interface Collective extends AutoCloseable {
     default void allReduce(FloatVector vector) {
         reduceScatter(vector);
         allGather(vector);
+    }
+
+    /**
+     * As {@link #reduceScatter}, for a vector whose first {@code gradient} floats are a gradient (the rest, such as
+     * the loss, cross exactly): where {@link #gradientWire} is bf16, those floats cross sockets as bf16 with error
+     * feedback, and each owned range holds bf16 values. Here, and where nothing crosses a socket, exactly
+     * {@link #reduceScatter}.
+     */
+    default void reduceScatterGradient(FloatVector vector, long gradient) {
+        reduceScatter(vector);
+    }
+
+    /** As {@link #allReduce}, for a gradient, as {@link #reduceScatterGradient}; every rank gets the same bits. */
+    default void allReduceGradient(FloatVector vector, long gradient) {
+        allReduce(vector);
+    }
+
+    /** How gradients cross sockets in this collective: fp32 unless bf16 was asked for and some socket is crossed. */
+    default WireFormat gradientWire() {
+        return WireFormat.FP32;
     }
 
     /** Replaces {@code vector} on every rank by rank {@code root}'s; {@code root} is the same on every rank. */

@@ -7,6 +7,7 @@ import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkddp.common.config.CollectiveKind;
+import org.sparkddp.common.config.WireFormat;
 
 /**
  * Connects the ranks of a stage through the collective a run asks for. Runs on executors, once per stage: each
@@ -30,18 +31,26 @@ public final class Collectives {
      * @param exchange  swaps one message per rank (the driver's rendezvous)
      * @param timeout   bound on every wait
      * @param cancelled polled while waiting; true once Spark has killed the task
+     * @param wire      how gradients cross sockets ({@code training.wire}); where no socket is crossed, fp32
      */
     public static Collective connect(CollectiveKind kind, int rank, int size, String host, WireSecret secret,
                                      String stage, PeerRing.AddressExchange exchange, Duration timeout,
-                                     BooleanSupplier cancelled) {
+                                     BooleanSupplier cancelled, WireFormat wire) {
         return connect(kind, rank, size, host, secret, stage, new JvmTags(exchange), timeout, cancelled,
-                new Pieces.Sizes(RingCollective.PIECE_FLOATS, RingCollective.BROADCAST_PIECE_FLOATS));
+                new Pieces.Sizes(RingCollective.PIECE_FLOATS, RingCollective.BROADCAST_PIECE_FLOATS), wire);
     }
 
     /** As above, for ranks that are not tasks of a stage attempt (tests, the benchmarks' ranks). */
     public static Collective connect(CollectiveKind kind, int rank, int size, String host, WireSecret secret,
+                                     PeerRing.AddressExchange exchange, Duration timeout, BooleanSupplier cancelled,
+                                     WireFormat wire) {
+        return connect(kind, rank, size, host, secret, "", exchange, timeout, cancelled, wire);
+    }
+
+    /** As above, gradients as fp32. */
+    public static Collective connect(CollectiveKind kind, int rank, int size, String host, WireSecret secret,
                                      PeerRing.AddressExchange exchange, Duration timeout, BooleanSupplier cancelled) {
-        return connect(kind, rank, size, host, secret, "", exchange, timeout, cancelled);
+        return connect(kind, rank, size, host, secret, exchange, timeout, cancelled, WireFormat.FP32);
     }
 
     /** As above, with CRC-32C frames (tests, the benchmarks' ranks). */
@@ -56,6 +65,12 @@ public final class Collectives {
      */
     static Collective connect(CollectiveKind kind, int rank, int size, String host, WireSecret secret, String stage,
                               JvmTags tags, Duration timeout, BooleanSupplier cancelled, Pieces.Sizes pieces) {
+        return connect(kind, rank, size, host, secret, stage, tags, timeout, cancelled, pieces, WireFormat.FP32);
+    }
+
+    static Collective connect(CollectiveKind kind, int rank, int size, String host, WireSecret secret, String stage,
+                              JvmTags tags, Duration timeout, BooleanSupplier cancelled, Pieces.Sizes pieces,
+                              WireFormat wire) {
         if (size == 1) {
             return RingCollective.single();
         }
@@ -71,7 +86,7 @@ public final class Collectives {
             }
             if (chosen == CollectiveKind.SHARED_MEMORY) {
                 return JvmLevelCollective.connect(rank, HostGroups.of(tags.jvms()), addresses, server, secret, stage,
-                        timeout, cancelled, pieces);
+                        timeout, cancelled, pieces, wire);
             }
             if (rank == 0 && kind == CollectiveKind.SHARED_MEMORY) {
                 // INFO: once per stage, on rank 0's executor: why shared memory was asked for and not used.
@@ -80,9 +95,9 @@ public final class Collectives {
             }
             if (chosen == CollectiveKind.HIERARCHICAL) {
                 return HierarchicalCollective.connect(rank, groups, addresses, server, secret, timeout, cancelled,
-                        pieces);
+                        pieces, wire);
             }
-            return PeerRing.ring(rank, size, server, addresses, secret, timeout, cancelled, pieces);
+            return PeerRing.ring(rank, size, server, addresses, secret, timeout, cancelled, pieces, wire);
         } catch (IOException e) {
             throw new PeerFailureException("rank " + rank + ": cannot set up the " + kind.configName()
                     + " collective: " + e.getMessage(), e);

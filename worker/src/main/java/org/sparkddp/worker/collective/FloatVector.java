@@ -85,6 +85,46 @@ public final class FloatVector {
         }
     }
 
+    /** Copies floats {@code [from, from + count)} into {@code into[0, count)}. */
+    void get(long from, float[] into, int count) {
+        int k = 0;
+        for (ByteBuffer piece : slice(from, from + count)) {
+            int m = piece.remaining() / Float.BYTES;
+            piece.asFloatBuffer().get(into, k, m);
+            k += m;
+        }
+    }
+
+    /** Copies {@code values[0, count)} into floats {@code [from, from + count)}. */
+    void put(long from, float[] values, int count) {
+        int k = 0;
+        for (ByteBuffer piece : slice(from, from + count)) {
+            int m = piece.remaining() / Float.BYTES;
+            piece.asFloatBuffer().put(values, k, m);
+            k += m;
+        }
+    }
+
+    /** Copies the bits of floats {@code [from, from + count)} into {@code into[0, count)}, as ints. */
+    void getBits(long from, int[] into, int count) {
+        int k = 0;
+        for (ByteBuffer piece : slice(from, from + count)) {
+            int m = piece.remaining() / Float.BYTES;
+            piece.asIntBuffer().get(into, k, m);
+            k += m;
+        }
+    }
+
+    /** Writes {@code bits[0, count)} as the bits of floats {@code [from, from + count)}. */
+    void putBits(long from, int[] bits, int count) {
+        int k = 0;
+        for (ByteBuffer piece : slice(from, from + count)) {
+            int m = piece.remaining() / Float.BYTES;
+            piece.asIntBuffer().put(bits, k, m);
+            k += m;
+        }
+    }
+
     /** Copies floats {@code [from, to)} of {@code source} into the same floats of this vector. */
     void copyFrom(FloatVector source, long from, long to) {
         ByteBuffer[] targets = slice(from, to);

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.sparkddp.common.config.WireFormat;
 
 /**
  * A two-level collective: the ranks of one host reduce to their leader (the host's lowest rank), the leaders run
@@ -28,6 +29,9 @@ import java.util.function.BooleanSupplier;
  * <p>Order of additions: a leader adds its host's ranks' vectors in ascending rank order, then the ring adds the
  * host sums in ring order; the result is the same bits on every rank and every run with the same hosts (not the
  * flat ring's bits: the order differs).
+ *
+ * <p>With {@code training.wire = bf16}, gradients cross the leaders' ring as bf16, each leader's error feedback
+ * correcting its host's sum; inside a host they move as fp32 (after the ring, they hold bf16 values).
  *
  * <p>A leader talks to each of its local ranks over one socket in both directions. Every wait is bounded by
  * {@link Transfers}; a peer that fails or goes silent fails the call with {@link PeerFailureException} naming it,
@@ -47,12 +51,14 @@ public final class HierarchicalCollective implements Collective {
     private final Transfers.Peer[] links;
     private final Transfers transfers;
     private final int pieceFloats;
+    private final WireFormat wire;
     private ByteBuffer scratch = ByteBuffer.allocateDirect(0);
     private final float[] addA = new float[1 << 16];
     private final float[] addB = new float[1 << 16];
 
     private HierarchicalCollective(int rank, HostGroups groups, RingCollective leaders, Transfers.Peer[] links,
-                                   Duration timeout, BooleanSupplier cancelled, int pieceFloats) throws IOException {
+                                   Duration timeout, BooleanSupplier cancelled, int pieceFloats, WireFormat wire)
+            throws IOException {
         this.rank = rank;
         this.groups = groups;
         this.host = groups.hostOf(rank);
@@ -63,6 +69,7 @@ public final class HierarchicalCollective implements Collective {
         List<SocketChannel> channels = Arrays.stream(links).filter(l -> l != null).map(Transfers.Peer::channel).toList();
         this.transfers = new Transfers("rank " + rank, channels, timeout, cancelled);
         this.pieceFloats = pieceFloats;
+        this.wire = wire;
     }
 
     /**
@@ -71,10 +78,11 @@ public final class HierarchicalCollective implements Collective {
      *
      * @param server      this rank's listening socket, whose address is {@code addresses[rank]}
      * @param pieces      floats per piece of a transfer (tests force them low)
+     * @param wire        how gradients cross the leaders' ring
      */
     static HierarchicalCollective connect(int rank, HostGroups groups, String[] addresses, ServerSocketChannel server,
                                           WireSecret secret, Duration timeout, BooleanSupplier cancelled,
-                                          Pieces.Sizes pieces) throws IOException {
+                                          Pieces.Sizes pieces, WireFormat wire) throws IOException {
         int pieceFloats = pieces.transfer();
         Deadline deadline = Deadline.after(timeout, cancelled);
         int host = groups.hostOf(rank);
@@ -87,7 +95,7 @@ public final class HierarchicalCollective implements Collective {
                         secret, deadline);
                 opened.add(up);
                 Transfers.Peer[] links = {Transfers.Peer.of(up, name(locals[0], addresses))};
-                return new HierarchicalCollective(rank, groups, null, links, timeout, cancelled, pieceFloats);
+                return new HierarchicalCollective(rank, groups, null, links, timeout, cancelled, pieceFloats, wire);
             }
             int hosts = groups.hosts();
             Map<Integer, String> expected = new HashMap<>();
@@ -112,12 +120,12 @@ public final class HierarchicalCollective implements Collective {
             RingCollective ring = hosts == 1 ? RingCollective.single()
                     : new RingCollective("rank " + rank, host, hosts, GroupedOwnership.ringWeights(groups), toNext,
                             name(next, addresses),
-                            accepted.get(previous), name(previous, addresses), timeout, cancelled, pieces);
+                            accepted.get(previous), name(previous, addresses), timeout, cancelled, pieces, wire);
             Transfers.Peer[] links = new Transfers.Peer[locals.length];
             for (int j = 1; j < locals.length; j++) {
                 links[j] = Transfers.Peer.of(accepted.get(locals[j]), name(locals[j], addresses));
             }
-            return new HierarchicalCollective(rank, groups, ring, links, timeout, cancelled, pieceFloats);
+            return new HierarchicalCollective(rank, groups, ring, links, timeout, cancelled, pieceFloats, wire);
         } catch (IOException | RuntimeException e) {
             if (dialing != null) {
                 dialing.abandon();
@@ -158,10 +166,37 @@ public final class HierarchicalCollective implements Collective {
     /** Host sums on the leaders, the leaders' reduce-scatter, then each local rank gets its sub-range. */
     @Override
     public void reduceScatter(FloatVector vector) {
+        reduceScatter(vector, -1);
+    }
+
+    @Override
+    public void reduceScatterGradient(FloatVector vector, long gradient) {
+        RingCollective.checkGradient(vector, gradient);
+        reduceScatter(vector, gradient);
+    }
+
+    @Override
+    public void allReduceGradient(FloatVector vector, long gradient) {
+        RingCollective.checkGradient(vector, gradient);
+        allReduce(vector, gradient);
+    }
+
+    /** The leaders' ring's wire: bf16 when asked for and there is more than one host. */
+    @Override
+    public WireFormat gradientWire() {
+        return groups.hosts() > 1 ? wire : WireFormat.FP32;
+    }
+
+    /** @param gradient floats at the start that are a gradient, for the leaders' ring; -1 for none */
+    private void reduceScatter(FloatVector vector, long gradient) {
         long n = vector.length();
         if (leader()) {
             reduceOnHost(vector);
-            leaders.reduceScatter(vector);
+            if (gradient >= 0) {
+                leaders.reduceScatterGradient(vector, gradient);
+            } else {
+                leaders.reduceScatter(vector);
+            }
             for (int j = 1; j < locals.length; j++) {
                 send(j, vector, ownedFrom(locals[j], n), ownedTo(locals[j], n), "reduce-scatter (to host ranks)");
             }
@@ -190,10 +225,19 @@ public final class HierarchicalCollective implements Collective {
     /** Host sums on the leaders, the leaders' all-reduce, then each leader sends the whole to its host. */
     @Override
     public void allReduce(FloatVector vector) {
+        allReduce(vector, -1);
+    }
+
+    /** @param gradient floats at the start that are a gradient, for the leaders' ring; -1 for none */
+    private void allReduce(FloatVector vector, long gradient) {
         long n = vector.length();
         if (leader()) {
             reduceOnHost(vector);
-            leaders.allReduce(vector);
+            if (gradient >= 0) {
+                leaders.allReduceGradient(vector, gradient);
+            } else {
+                leaders.allReduce(vector);
+            }
             shareOnHost(vector, -1, "all-reduce (to host ranks)");
         } else {
             send(0, vector, 0, n, "all-reduce (to the host leader)");

@@ -5,6 +5,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.sparkddp.common.config.WireFormat;
 
 /**
  * A two-level collective for ranks that run in several JVMs, some JVMs running several (executors with
@@ -21,6 +22,9 @@ import java.util.function.BooleanSupplier;
  * per JVM weighted by its rank count, and each JVM's chunk is cut into one sub-range per local rank, so every rank
  * owns about {@code 1/W}. Order of additions: a JVM's ranks in ascending rank order, then the ring's order across
  * JVMs; the same bits on every rank and every run with the same JVMs.
+ *
+ * <p>With {@code training.wire = bf16}, gradients cross the leaders' ring as bf16, each leader's error feedback
+ * correcting its JVM's sum; inside a JVM they are summed and copied as fp32.
  */
 final class JvmLevelCollective implements Collective {
     private final int rank;
@@ -31,8 +35,10 @@ final class JvmLevelCollective implements Collective {
     private final RingCollective leaders;
     private final GroupedOwnership ownership;
     private final Chunks localSlices;
+    private final WireFormat wire;
 
-    private JvmLevelCollective(int rank, HostGroups jvms, InMemoryCollective local, RingCollective leaders) {
+    private JvmLevelCollective(int rank, HostGroups jvms, InMemoryCollective local, RingCollective leaders,
+                               WireFormat wire) {
         this.rank = rank;
         this.jvms = jvms;
         this.jvm = jvms.hostOf(rank);
@@ -40,6 +46,7 @@ final class JvmLevelCollective implements Collective {
         this.leaders = leaders;
         this.ownership = new GroupedOwnership(jvms);
         this.localSlices = Chunks.equal(jvms.ranksOn(jvm).length);
+        this.wire = wire;
     }
 
     /**
@@ -48,16 +55,17 @@ final class JvmLevelCollective implements Collective {
      *
      * @param jvms      the ranks grouped by JVM id, as every rank builds them from the exchange
      * @param stage     names the stage attempt, for the local group's key
+     * @param wire      how gradients cross the leaders' ring
      */
     static JvmLevelCollective connect(int rank, HostGroups jvms, String[] addresses, ServerSocketChannel server,
                                       WireSecret secret, String stage, Duration timeout, BooleanSupplier cancelled,
-                                      Pieces.Sizes pieces) throws IOException {
+                                      Pieces.Sizes pieces, WireFormat wire) throws IOException {
         int h = jvms.hostOf(rank);
         int[] locals = jvms.ranksOn(h);
         InMemoryCollective local = LocalGroups.join(stage + " jvm " + h + " " + String.join(",", addresses),
                 jvms.localIndex(rank), locals.length, timeout, cancelled);
         if (rank != locals[0]) {
-            return new JvmLevelCollective(rank, jvms, local, null);
+            return new JvmLevelCollective(rank, jvms, local, null, wire);
         }
         int count = jvms.hosts();
         int next = jvms.leader((h + 1) % count);
@@ -74,8 +82,8 @@ final class JvmLevelCollective implements Collective {
             RingCollective ring = new RingCollective("rank " + rank, h, count, GroupedOwnership.ringWeights(jvms),
                     toNext.get(),
                     "rank " + next + " at " + addresses[next], fromPrevious,
-                    "rank " + previous + " at " + addresses[previous], timeout, cancelled, pieces);
-            return new JvmLevelCollective(rank, jvms, local, ring);
+                    "rank " + previous + " at " + addresses[previous], timeout, cancelled, pieces, wire);
+            return new JvmLevelCollective(rank, jvms, local, ring, wire);
         } catch (IOException | RuntimeException e) {
             toNext.abandon();
             PeerRing.closeQuietly(fromPrevious);
@@ -115,10 +123,35 @@ final class JvmLevelCollective implements Collective {
 
     @Override
     public void reduceScatter(FloatVector vector) {
+        reduceScatter(vector, -1);
+    }
+
+    @Override
+    public void reduceScatterGradient(FloatVector vector, long gradient) {
+        RingCollective.checkGradient(vector, gradient);
+        reduceScatter(vector, gradient);
+    }
+
+    @Override
+    public void allReduceGradient(FloatVector vector, long gradient) {
+        RingCollective.checkGradient(vector, gradient);
+        allReduce(vector, gradient);
+    }
+
+    /** The leaders' ring's wire: bf16 when asked for (there are always several JVMs here). */
+    @Override
+    public WireFormat gradientWire() {
+        return jvms.hosts() > 1 ? wire : WireFormat.FP32;
+    }
+
+    /** @param gradient floats at the start that are a gradient, for the leaders' ring; -1 for none */
+    private void reduceScatter(FloatVector vector, long gradient) {
         String phase = "reduce-scatter";
         local.call(phase, deadline -> {
             long n = sumOnJvm(vector, phase, deadline);
-            if (leader()) {
+            if (leader() && gradient >= 0) {
+                leaders.reduceScatterGradient(vector, gradient);
+            } else if (leader()) {
                 leaders.reduceScatter(vector);
             }
             local.await(phase); // the leader holds this JVM's chunk of the sum
@@ -152,10 +185,17 @@ final class JvmLevelCollective implements Collective {
 
     @Override
     public void allReduce(FloatVector vector) {
+        allReduce(vector, -1);
+    }
+
+    /** @param gradient floats at the start that are a gradient, for the leaders' ring; -1 for none */
+    private void allReduce(FloatVector vector, long gradient) {
         String phase = "all-reduce";
         local.call(phase, deadline -> {
             long n = sumOnJvm(vector, phase, deadline);
-            if (leader()) {
+            if (leader() && gradient >= 0) {
+                leaders.allReduceGradient(vector, gradient);
+            } else if (leader()) {
                 leaders.allReduce(vector);
             }
             local.await(phase);

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparkddp.common.config.WireFormat;
 
 /**
  * Connects the tasks of one barrier stage: each task listens on an ephemeral port of the address Spark gave its
@@ -72,7 +73,8 @@ public final class PeerRing {
         try (ServerSocketChannel server = listen(host, size)) {
             String[] addresses = exchange(server, host, rank, size, exchange);
             return ring(rank, size, server, addresses, secret, timeout, cancelled,
-                    new Pieces.Sizes(RingCollective.PIECE_FLOATS, RingCollective.BROADCAST_PIECE_FLOATS));
+                    new Pieces.Sizes(RingCollective.PIECE_FLOATS, RingCollective.BROADCAST_PIECE_FLOATS),
+                    WireFormat.FP32);
         } catch (IOException e) {
             throw new PeerFailureException("rank " + rank + ": cannot set up the ring: " + e.getMessage(), e);
         }
@@ -80,7 +82,8 @@ public final class PeerRing {
 
     /** Dials the next rank while it accepts the previous one, within {@code timeout}. */
     static RingCollective ring(int rank, int size, ServerSocketChannel server, String[] addresses, WireSecret secret,
-                               Duration timeout, BooleanSupplier cancelled, Pieces.Sizes pieces) throws IOException {
+                               Duration timeout, BooleanSupplier cancelled, Pieces.Sizes pieces, WireFormat wire)
+            throws IOException {
         Deadline deadline = Deadline.after(timeout, cancelled);
         int next = (rank + 1) % size;
         int previous = Math.floorMod(rank - 1, size);
@@ -90,7 +93,7 @@ public final class PeerRing {
             fromPrevious = accept(server, Map.of(previous, "the previous rank (" + addresses[previous] + ")"), secret,
                     deadline, rank).get(previous);
             return new RingCollective("rank " + rank, rank, size, null, toNext.get(), addresses[next], fromPrevious,
-                    addresses[previous], timeout, cancelled, pieces);
+                    addresses[previous], timeout, cancelled, pieces, wire);
         } catch (IOException | RuntimeException e) {
             toNext.abandon();
             closeQuietly(fromPrevious);

@@ -7,6 +7,7 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import org.sparkddp.common.config.WireFormat;
 
 /**
  * The flat ring: reduce-scatter, all-gather and broadcast around the ranks of a barrier stage in rank order, in
@@ -25,6 +26,13 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Every wait is bounded: a peer that closes its socket (its task failed, or its executor died) fails the
  * call at once, one that goes silent fails it after the timeout, and a cancelled task stops within a second.
+ *
+ * <p>With {@code training.wire = bf16}, a gradient ({@link #reduceScatterGradient}, {@link #allReduceGradient})
+ * crosses the ring as bf16 ({@link Bf16Pieces}): this rank first replaces its contribution by its bf16 value plus
+ * error feedback ({@link ErrorFeedback}), each hop sends the partial sum rounded to bf16 (that later rounding has no
+ * feedback: a partial sum belongs to no one rank), and the owner rounds its finished chunk, so that the chunk it
+ * keeps is exactly the one the all-gather sends every other rank. The additions keep the fp32 ring's order, so the
+ * bits are the same on every rank and every run.
  */
 public final class RingCollective implements Collective {
     /** Floats per piece of a reduce-scatter or all-gather step: 64 MiB of receive buffer at most. */
@@ -43,6 +51,9 @@ public final class RingCollective implements Collective {
     private final Transfers transfers;
     private final int pieceFloats;
     private final int broadcastPieceFloats;
+    /** With a bf16 wire and more than one rank: how gradients are encoded, and this rank's residual; else null. */
+    private final Bf16Pieces bf16;
+    private final ErrorFeedback feedback;
     private ByteBuffer scratch = ByteBuffer.allocateDirect(0);
     /** Heap blocks for the additions; bounded, so that a large model does not need a large heap. */
     private final float[] addA = new float[1 << 16];
@@ -59,7 +70,7 @@ public final class RingCollective implements Collective {
                    String previousName, Duration timeout, BooleanSupplier cancelled) throws IOException {
         this("rank " + rank, rank, size, null, Link.unauthenticated(toNext), nextName,
                 Link.unauthenticated(fromPrevious), previousName, timeout, cancelled,
-                new Pieces.Sizes(PIECE_FLOATS, BROADCAST_PIECE_FLOATS));
+                new Pieces.Sizes(PIECE_FLOATS, BROADCAST_PIECE_FLOATS), WireFormat.FP32);
     }
 
     /**
@@ -67,10 +78,11 @@ public final class RingCollective implements Collective {
      * @param weights     chunk {@code c}'s share of a vector is {@code weights[c] / sum(weights)}; null for equal
      *                    chunks (the hierarchical collective weights each host's chunk by its number of ranks)
      * @param pieces      floats per piece of a step and of a broadcast (tests force them low)
+     * @param wire        how gradients cross the ring ({@code training.wire})
      */
     RingCollective(String self, int rank, int size, int[] weights, Link toNext, String nextName,
                    Link fromPrevious, String previousName, Duration timeout, BooleanSupplier cancelled,
-                   Pieces.Sizes pieces) throws IOException {
+                   Pieces.Sizes pieces, WireFormat wire) throws IOException {
         this.rank = rank;
         this.size = size;
         this.chunks = weights == null ? Chunks.equal(size) : new Chunks(weights);
@@ -82,6 +94,9 @@ public final class RingCollective implements Collective {
                 : null;
         this.pieceFloats = pieces.transfer();
         this.broadcastPieceFloats = pieces.broadcast();
+        boolean compressed = wire == WireFormat.BF16 && size > 1;
+        this.bf16 = compressed ? new Bf16Pieces() : null;
+        this.feedback = compressed ? new ErrorFeedback() : null;
     }
 
     /** A ring of one: every operation is a no-op. */
@@ -128,6 +143,47 @@ public final class RingCollective implements Collective {
      */
     @Override
     public void reduceScatter(FloatVector vector) {
+        reduceScatter(vector, -1);
+    }
+
+    /**
+     * As {@link #reduceScatter}, the first {@code gradient} floats crossing as bf16 with a bf16 wire: this rank's
+     * contribution with error feedback, the partial sums rounded at each hop, the owned chunk rounded at the end.
+     */
+    @Override
+    public void reduceScatterGradient(FloatVector vector, long gradient) {
+        checkGradient(vector, gradient);
+        if (bf16 == null) {
+            reduceScatter(vector);
+            return;
+        }
+        long n = vector.length();
+        feedback.apply(vector, gradient);
+        reduceScatter(vector, gradient);
+        bf16.round(vector, Math.min(ownedFrom(n), gradient), Math.min(ownedTo(n), gradient));
+    }
+
+    /** As {@link #allReduce}, with the gradient's floats crossing as bf16 in both halves (see above). */
+    @Override
+    public void allReduceGradient(FloatVector vector, long gradient) {
+        reduceScatterGradient(vector, gradient);
+        allGather(vector, bf16 == null ? -1 : gradient);
+    }
+
+    @Override
+    public WireFormat gradientWire() {
+        return bf16 == null ? WireFormat.FP32 : WireFormat.BF16;
+    }
+
+    static void checkGradient(FloatVector vector, long gradient) {
+        if (gradient < 0 || gradient > vector.length()) {
+            throw new IllegalArgumentException("a gradient of " + gradient + " floats in a vector of "
+                    + vector.length());
+        }
+    }
+
+    /** @param gradient floats at the start that cross as bf16; -1: every float as fp32, received in place */
+    private void reduceScatter(FloatVector vector, long gradient) {
         if (size == 1) {
             return;
         }
@@ -137,7 +193,7 @@ public final class RingCollective implements Collective {
             largestChunk = Math.max(largestChunk, chunkEnd(n, c) - chunkStart(n, c));
         }
         int scratchFloats = (int) Math.min(pieceFloats, largestChunk);
-        if (scratch.capacity() < scratchFloats * Float.BYTES) {
+        if (gradient < 0 && scratch.capacity() < scratchFloats * Float.BYTES) {
             scratch = ByteBuffer.allocateDirect(scratchFloats * Float.BYTES).order(ByteOrder.nativeOrder());
         }
         for (int s = 0; s < size - 1; s++) {
@@ -146,6 +202,13 @@ public final class RingCollective implements Collective {
             Pieces out = new Pieces(chunkStart(n, send), chunkEnd(n, send), pieceFloats);
             Pieces in = new Pieces(chunkStart(n, receive), chunkEnd(n, receive), pieceFloats);
             for (long p = 0; p < Math.max(out.count(), in.count()); p++) {
+                if (gradient >= 0) {
+                    ByteBuffer[] encoded = {bf16.encode(vector, out.from(p), out.to(p), gradient)};
+                    ByteBuffer into = bf16.receiver(in.from(p), in.to(p), gradient);
+                    transfers.exchange(next, encoded, previous, new ByteBuffer[] {into}, "reduce-scatter", s);
+                    bf16.addReceived(vector, in.from(p), in.to(p), gradient);
+                    continue;
+                }
                 ByteBuffer into = scratch.duplicate().order(ByteOrder.nativeOrder());
                 into.clear().limit((int) ((in.to(p) - in.from(p)) * Float.BYTES));
                 transfers.exchange(next, vector.slice(out.from(p), out.to(p)), previous, new ByteBuffer[] {into},
@@ -162,6 +225,14 @@ public final class RingCollective implements Collective {
      */
     @Override
     public void allGather(FloatVector vector) {
+        allGather(vector, -1);
+    }
+
+    /**
+     * @param gradient floats at the start that cross as bf16 (each owner's chunk of them already holds bf16 values,
+     *                 so they cross exactly); -1: every float as fp32, received in place
+     */
+    private void allGather(FloatVector vector, long gradient) {
         if (size == 1) {
             return;
         }
@@ -173,6 +244,13 @@ public final class RingCollective implements Collective {
             Pieces out = new Pieces(chunkStart(n, send), chunkEnd(n, send), pieceFloats);
             Pieces in = new Pieces(chunkStart(n, receive), chunkEnd(n, receive), pieceFloats);
             for (long p = 0; p < Math.max(out.count(), in.count()); p++) {
+                if (gradient >= 0) {
+                    ByteBuffer[] encoded = {bf16.encode(vector, out.from(p), out.to(p), gradient)};
+                    ByteBuffer into = bf16.receiver(in.from(p), in.to(p), gradient);
+                    transfers.exchange(next, encoded, previous, new ByteBuffer[] {into}, "all-gather", s);
+                    bf16.copyReceived(vector, in.from(p), in.to(p), gradient);
+                    continue;
+                }
                 transfers.exchange(next, vector.slice(out.from(p), out.to(p)), previous,
                         vector.slice(in.from(p), in.to(p)), "all-gather", s);
             }

@@ -31,6 +31,8 @@ final class ShardedSyncStep implements StepRule {
     private final long flagAt;
     /** The first parameter of every rank's slice, where the flags arrive after the all-gather. */
     private final long[] flags;
+    /** The gradient's length: the floats of {@link #gradientAndScalars} that may cross the wire as bf16. */
+    private final long params;
 
     /** @param optimizer the optimizer for the parameters of this rank's owned slice */
     ShardedSyncStep(RankContext rank, SlicedOptimizer optimizer) {
@@ -39,7 +41,7 @@ final class ShardedSyncStep implements StepRule {
         this.gradientAndScalars = new FloatVector(NioViews.of(rank.network.gradients()), rank.exchangedScalars());
         this.paramsAndScalars = new FloatVector(NioViews.of(rank.network.params()), rank.exchangedScalars());
         long n = gradientAndScalars.length();
-        long params = n - RankContext.EXCHANGED;
+        this.params = n - RankContext.EXCHANGED;
         int[] owned = ownedParams(rank);
         this.flagAt = owned[0] < owned[1] ? owned[0] : -1;
         this.flags = java.util.stream.IntStream.range(0, rank.collective.size())
@@ -64,7 +66,7 @@ final class ShardedSyncStep implements StepRule {
         long start = System.nanoTime();
         rank.lossSum((float) rank.computeGradient(iteration, rows));                        // compute
         long computed = System.nanoTime();
-        rank.collective.reduceScatter(gradientAndScalars);                              // reduce-scatter
+        rank.collective.reduceScatterGradient(gradientAndScalars, params);              // reduce-scatter
         long reduced = System.nanoTime();
         optimizer.step(Math.toIntExact(iteration), rank.epoch, globalCount);       // update (this slice)
         if (flagAt >= 0 && !optimizer.finite()) {

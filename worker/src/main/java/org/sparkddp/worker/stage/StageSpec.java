@@ -6,6 +6,7 @@ import org.sparkddp.common.config.Augmentation;
 import org.sparkddp.common.config.CollectiveKind;
 import org.sparkddp.common.config.LocalSgdConfig;
 import org.sparkddp.common.config.TrainingMode;
+import org.sparkddp.common.config.WireFormat;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.plan.VirtualShards;
@@ -120,12 +121,16 @@ public record StageSpec(Model model, Data data, Span span, State state, Wire wir
      * @param secret      the run's secret, proven (never sent) by every rendezvous and ring connection, and whether
      *                    their frames are encrypted; its {@code toString} never shows it
      * @param syncTimeout bound on every wait for a peer
+     * @param gradients   how gradients cross sockets between the ranks ({@code training.wire})
      */
-    public record Wire(CollectiveKind collective, String rendezvous, WireSecret secret, Duration syncTimeout)
-            implements Serializable {
+    public record Wire(CollectiveKind collective, String rendezvous, WireSecret secret, Duration syncTimeout,
+                       WireFormat gradients) implements Serializable {
         public Wire {
             if (collective == null) {
                 throw new IllegalArgumentException("no collective kind");
+            }
+            if (gradients == null) {
+                throw new IllegalArgumentException("no wire format (WireFormat.FP32 for plain floats)");
             }
         }
     }

@@ -28,7 +28,7 @@ final class SyncStep implements StepRule {
         rank.lossSum((float) rank.computeGradient(iteration, rows));             // compute
         rank.weightRunningStatistics(rows.length);
         long computed = System.nanoTime();
-        rank.collective.allReduce(gradientAndLoss);                                           // all-reduce
+        rank.collective.allReduceGradient(gradientAndLoss, rank.network.gradients().length()); // all-reduce
         long reduced = System.nanoTime();
         rank.agreeOnStop();
         rank.averageRunningStatistics(globalCount);

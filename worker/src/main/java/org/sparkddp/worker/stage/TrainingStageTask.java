@@ -4,12 +4,14 @@ import java.io.Serializable;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkEnv;
 import org.sparkddp.common.config.TrainingMode;
+import org.sparkddp.common.config.WireFormat;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.wire.ComputePath;
 import org.sparkddp.common.wire.ExecutorProcess;
 import org.sparkddp.common.wire.StageReport;
 import org.sparkddp.worker.collective.Collective;
 import org.sparkddp.worker.collective.Collectives;
+import org.sparkddp.worker.collective.InMemoryCollective;
 import org.sparkddp.worker.collective.RendezvousClient;
 import org.sparkddp.worker.engine.Engines;
 import org.sparkddp.worker.replica.ReplicaPool;
@@ -67,7 +69,7 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
                      model.runId() + " " + token(context),
                      new RendezvousClient(wire.rendezvous(), wire.secret(), token(context), rank, workers,
                              wire.syncTimeout(), context::isInterrupted),
-                     wire.syncTimeout(), context::isInterrupted)) {
+                     wire.syncTimeout(), context::isInterrupted, wire.gradients())) {
             RankContext rankContext = new RankContext(spec.data().epoch(), rank, spec.data().seed(),
                     spec.plan().maxLocalBatch(rank, workers), shard, replica.network(), collective,
                     ImageAugmenter.of(spec.data().augment(), model.network().inputShape()));
@@ -123,7 +125,31 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
         } else {
             step = "sync, replicated optimizer";
         }
-        return new ComputePath(layers, step);
+        return new ComputePath(layers, step + wire(spec, rank.collective));
+    }
+
+    /**
+     * Says how gradients crossed sockets when {@code training.wire} asked for bf16 (nothing for the default fp32):
+     * bf16, or fp32 where no gradient crossed one.
+     */
+    static String wire(StageSpec spec, Collective collective) {
+        if (spec.wire().gradients() != WireFormat.BF16) {
+            return "";
+        }
+        String why;
+        StageSpec.Model model = spec.model();
+        if (model.mode() == TrainingMode.AVERAGE && model.localSgd().warmupIterations() == 0) {
+            why = "average mode without a warm-up exchanges parameters only, which are never rounded";
+        } else if (collective.gradientWire() == WireFormat.BF16) {
+            return "; gradients cross sockets as bf16 with error feedback";
+        } else if (collective.size() == 1) {
+            why = "a single rank sends nothing";
+        } else if (collective instanceof InMemoryCollective) {
+            why = "the ranks sum in one JVM's memory";
+        } else {
+            why = "no gradient crosses a ring between hosts or JVMs";
+        }
+        return "; gradients stay fp32 (training.wire = bf16, but " + why + ")";
     }
 
     /** Names this stage attempt: a resubmitted stage forms a new ring, never joining its failed predecessor's. */

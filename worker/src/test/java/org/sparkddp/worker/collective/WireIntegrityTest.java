@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.sparkddp.common.config.WireFormat;
 import org.sparkddp.common.config.CollectiveKind;
 
 /**
@@ -70,7 +71,7 @@ class WireIntegrityTest {
         Frames rank1Out = crypto ? Frames.aesGcm(keyB, keyA) : Frames.crc();
         RingCollective rank0 = new RingCollective("rank 0", 0, 2, null, Link.unauthenticated(toOne[0]), "rank 1",
                 new Link(fromOne[1], rank0In), "rank 1", TIMEOUT, () -> false,
-                new Pieces.Sizes(RingCollective.PIECE_FLOATS, RingCollective.BROADCAST_PIECE_FLOATS));
+                new Pieces.Sizes(RingCollective.PIECE_FLOATS, RingCollective.BROADCAST_PIECE_FLOATS), WireFormat.FP32);
         open.add(rank0);
         ByteBuffer values = ByteBuffer.allocateDirect(FLOATS * Float.BYTES).order(ByteOrder.nativeOrder());
         for (int i = 0; i < FLOATS; i++) {

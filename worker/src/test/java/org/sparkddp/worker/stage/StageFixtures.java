@@ -16,6 +16,7 @@ import java.util.function.IntFunction;
 import java.util.stream.LongStream;
 import org.sparkddp.common.config.Augmentation;
 import org.sparkddp.common.config.CollectiveKind;
+import org.sparkddp.common.config.WireFormat;
 import org.sparkddp.common.data.ClassLabels;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.UnsignedByteFeatures;
@@ -71,7 +72,8 @@ final class StageFixtures {
                 new StageSpec.Span(0, iterations, 0, StageSpec.UNBOUNDED),
                 new StageSpec.State(new StateVersion(model.runId(), 0, 0, 0, 0, 0, 1024, new long[0],
                         StateVersion.Home.FRESH, -1, null), 1, false),
-                new StageSpec.Wire(CollectiveKind.AUTO, "unused:0", WireSecret.of("unused"), Duration.ofSeconds(30)));
+                new StageSpec.Wire(CollectiveKind.AUTO, "unused:0", WireSecret.of("unused"), Duration.ofSeconds(30),
+                        WireFormat.FP32));
     }
 
     /**

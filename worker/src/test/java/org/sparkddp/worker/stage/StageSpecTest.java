@@ -18,6 +18,7 @@ import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.LocalSgdConfig;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.config.TrainingMode;
+import org.sparkddp.common.config.WireFormat;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.StateVersion;
@@ -45,7 +46,7 @@ class StageSpecTest {
                 new StageSpec.State(new StateVersion("spec-test", 3, stateIteration, 2, 100, 200, 64,
                         new long[] {1, 2, 3, 4, 5}, StateVersion.Home.BLOCKS, 5, null), 6, true),
                 new StageSpec.Wire(CollectiveKind.RING, "127.0.0.1:4000", WireSecret.of("s3cret"),
-                        Duration.ofSeconds(20)));
+                        Duration.ofSeconds(20), WireFormat.BF16));
     }
 
     @Test
@@ -77,6 +78,8 @@ class StageSpecTest {
         assertThrows(IllegalArgumentException.class, () -> new StageSpec.Data(7, 0, VirtualShards.of(300, 16), 3, 30,
                 null));
         assertThrows(IllegalArgumentException.class, () -> new StageSpec.Wire(null, "127.0.0.1:1",
-                WireSecret.of("s"), Duration.ofSeconds(1)));
+                WireSecret.of("s"), Duration.ofSeconds(1), WireFormat.FP32));
+        assertThrows(IllegalArgumentException.class, () -> new StageSpec.Wire(CollectiveKind.RING, "127.0.0.1:1",
+                WireSecret.of("s"), Duration.ofSeconds(1), null));
     }
 }

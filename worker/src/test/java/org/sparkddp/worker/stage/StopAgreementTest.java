@@ -22,6 +22,7 @@ import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.config.LocalSgdConfig;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.config.TrainingMode;
+import org.sparkddp.common.config.WireFormat;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.model.NetworkFactory;
 import org.sparkddp.common.model.NetworkSpec;
@@ -88,7 +89,7 @@ class StopAgreementTest {
                 new StageSpec.State(new StateVersion("stop-test", 0, firstIteration, 0, 0, 0, 1024, new long[0],
                         StateVersion.Home.FRESH, -1, null), 1, false),
                 new StageSpec.Wire(collective, "unused:0", org.sparkddp.worker.collective.WireSecret.of("s3cret"),
-                        Duration.ofSeconds(20)));
+                        Duration.ofSeconds(20), WireFormat.FP32));
         LabeledExamples all = randomExamples(EXAMPLES, FEATURES, CLASSES);
 
         List<StageReport> reports = runRanks(spec, all);

@@ -1,0 +1,249 @@
+package org.sparkddp.worker.collective;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.sparkddp.common.config.CollectiveKind;
+import org.sparkddp.common.config.WireFormat;
+
+/**
+ * {@code training.wire = bf16} over real loopback sockets, against a plain reference computed here: each ring member
+ * (a rank of the flat ring, or a host's or JVM's leader with its group's fp32 sum in rank order) sends
+ * {@code bf16(g + e)} and keeps its residual, each chunk is summed around the ring from the member after its owner,
+ * rounded to bf16 at every hop and at the end. Several calls in a row, so the residuals carry over. Every rank must
+ * get the reference's bits, so the replicas stay identical; the floats past the gradient (the loss, the stop flag)
+ * and every call that is not a gradient's cross exactly.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class Bf16CollectiveTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** Small pieces, so that every chunk crosses in several, some straddling the gradient's end. */
+    private static final Pieces.Sizes PIECES = new Pieces.Sizes(97, 64);
+    private static final int CALLS = 5;
+
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+    private final List<Collective> open = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        open.forEach(Collective::close);
+        pool.shutdownNow();
+    }
+
+    @ParameterizedTest(name = "{0}, hosts {1}, JVMs {2}, {3} floats")
+    @CsvSource({
+        // collective; each rank's host (127.0.0.x) and JVM; the vector's length (its last 2 floats are scalars)
+        "RING,          1 1,       a b,       1001",
+        "RING,          1 1 1,     a b c,     1001",
+        "RING,          1 1 1,     a b c,     5",     // fewer floats than ranks plus scalars: empty chunks
+        "HIERARCHICAL,  1 2 1 2,   a b c d,   1001",
+        "AUTO,          1 1 1,     a a b,     1001",  // two JVMs, one running two ranks: a level per JVM
+    })
+    void gradientsSumAsTheReferenceBitForBitOnEveryRank(CollectiveKind kind, String hostList, String jvmList, int n)
+            throws Exception {
+        String[] hosts = hostList.split(" ");
+        String[] jvms = jvmList.split(" ");
+        int size = hosts.length;
+        long gradient = n - 2;
+        List<Collective> ranks = connect(kind, size, r -> "127.0.0." + hosts[r], r -> jvms[r], WireFormat.BF16);
+        for (Collective c : ranks) {
+            assertEquals(WireFormat.BF16, c.gradientWire(), "rank " + c.rank());
+        }
+        // The groups whose leaders form the ring: hosts for the hierarchical collective, JVMs for the JVM level,
+        // every rank its own for the flat ring.
+        String[] groupOf = kind == CollectiveKind.HIERARCHICAL ? hosts
+                : kind == CollectiveKind.AUTO ? jvms : java.util.stream.IntStream.range(0, size)
+                        .mapToObj(Integer::toString).toArray(String[]::new);
+        Reference reference = new Reference(HostGroups.of(groupOf), n, gradient);
+        SplittableRandom random = new SplittableRandom(n * 31L + size);
+        for (int call = 0; call < CALLS; call++) {
+            float[][] inputs = randoms(random, size, n);
+            boolean allReduce = call % 2 == 0;
+            float[] expected = reference.sum(inputs);
+            List<float[]> results = onEveryRank(ranks, inputs, (c, v) -> {
+                if (allReduce) {
+                    c.allReduceGradient(v, gradient);
+                } else {
+                    c.reduceScatterGradient(v, gradient);
+                }
+            });
+            for (int r = 0; r < size; r++) {
+                int from = allReduce ? 0 : (int) ranks.get(r).ownedFrom(n);
+                int to = allReduce ? n : (int) ranks.get(r).ownedTo(n);
+                for (int i = from; i < to; i++) {
+                    Bf16Test.assertSameFloat(expected[i], results.get(r)[i], (allReduce ? "all-reduce" : "reduce-scatter")
+                            + " " + call + ", rank " + r + ", float " + i);
+                }
+            }
+            if (allReduce) {
+                for (int r = 1; r < size; r++) {
+                    assertTrue(Arrays.equals(results.get(0), results.get(r)), "rank " + r + "'s replica differs");
+                }
+            }
+        }
+        assertParametersCrossExactly(ranks, n);
+    }
+
+    @Test
+    void whereNoRingCrossesASocketGradientsSumInFp32() throws Exception {
+        int n = 1001;
+        // Every rank in one JVM: the in-memory collective. One host: the hierarchical collective has no leaders' ring.
+        List<Collective> inMemory = connect(CollectiveKind.AUTO, 3, r -> "127.0.0.1", r -> "one", WireFormat.BF16);
+        List<Collective> oneHost = connect(CollectiveKind.HIERARCHICAL, 3, r -> "127.0.0.1", r -> "jvm-" + r,
+                WireFormat.BF16);
+        for (List<Collective> ranks : List.of(inMemory, oneHost)) {
+            assertEquals(WireFormat.FP32, ranks.get(0).gradientWire(), ranks.get(0).getClass().getSimpleName());
+            float[][] inputs = randoms(new SplittableRandom(3), 3, n);
+            List<float[]> plain = onEveryRank(ranks, inputs, Collective::allReduce);
+            List<float[]> asGradient = onEveryRank(ranks, inputs, (c, v) -> c.allReduceGradient(v, n - 2));
+            for (int r = 0; r < 3; r++) {
+                assertTrue(Arrays.equals(plain.get(r), asGradient.get(r)), "rank " + r + ": a gradient was rounded");
+            }
+        }
+    }
+
+    /** Sums that fp32 holds exactly, but bf16 would not: any rounding of a non-gradient call would show. */
+    private void assertParametersCrossExactly(List<Collective> ranks, int n) throws Exception {
+        float[][] inputs = new float[ranks.size()][n];
+        float[] exact = new float[n];
+        for (int r = 0; r < ranks.size(); r++) {
+            for (int i = 0; i < n; i++) {
+                inputs[r][i] = 1001 + 7 * r + i;
+                exact[i] += inputs[r][i];
+            }
+        }
+        for (float[] result : onEveryRank(ranks, inputs, Collective::allReduce)) {
+            assertTrue(Arrays.equals(exact, result), "an all-reduce of parameters was rounded");
+        }
+        List<float[]> gathered = onEveryRank(ranks, inputs, Collective::allGather);
+        for (int r = 0; r < ranks.size(); r++) {
+            for (int owner = 0; owner < ranks.size(); owner++) {
+                for (long i = ranks.get(owner).ownedFrom(n); i < ranks.get(owner).ownedTo(n); i++) {
+                    assertEquals(inputs[owner][(int) i], gathered.get(r)[(int) i], 0f, "all-gather, float " + i);
+                }
+            }
+        }
+    }
+
+    /**
+     * The reference, in plain loops: per ring member its residual; per call each member's corrected contribution,
+     * then each chunk summed from the member after its owner around to the owner, rounded at every hop.
+     */
+    private static final class Reference {
+        private final HostGroups groups;
+        private final int n;
+        private final long gradient;
+        private final float[][] residuals;
+        private final Chunks chunks;
+
+        Reference(HostGroups groups, int n, long gradient) {
+            this.groups = groups;
+            this.n = n;
+            this.gradient = gradient;
+            this.residuals = new float[groups.hosts()][n];
+            this.chunks = new Chunks(GroupedOwnership.ringWeights(groups));
+        }
+
+        float[] sum(float[][] inputs) {
+            int members = groups.hosts();
+            float[][] sent = new float[members][n];
+            for (int m = 0; m < members; m++) {
+                int[] ranks = groups.ranksOn(m);
+                for (int i = 0; i < n; i++) {
+                    float groupSum = inputs[ranks[0]][i];
+                    for (int j = 1; j < ranks.length; j++) {
+                        groupSum += inputs[ranks[j]][i];
+                    }
+                    if (i < gradient) {
+                        float corrected = groupSum + residuals[m][i];
+                        sent[m][i] = Bf16Test.reference(corrected);
+                        residuals[m][i] = corrected - sent[m][i];
+                    } else {
+                        sent[m][i] = groupSum;
+                    }
+                }
+            }
+            float[] result = new float[n];
+            for (int c = 0; c < members; c++) {
+                // Chunk c starts at member c and ends at member c - 1, which owns it.
+                for (long i = chunks.start(n, c); i < chunks.end(n, c); i++) {
+                    int k = (int) i;
+                    float partial = sent[c][k];
+                    for (int hop = 1; hop < members; hop++) {
+                        float received = k < gradient ? Bf16Test.reference(partial) : partial;
+                        partial = sent[(c + hop) % members][k] + received;
+                    }
+                    result[k] = k < gradient && members > 1 ? Bf16Test.reference(partial) : partial;
+                }
+            }
+            return result;
+        }
+    }
+
+    private static float[][] randoms(SplittableRandom random, int size, int n) {
+        float[][] inputs = new float[size][n];
+        for (float[] input : inputs) {
+            for (int i = 0; i < n; i++) {
+                // Mixed magnitudes, so that orders and roundings show in the bits.
+                input[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(7) - 3));
+            }
+        }
+        return inputs;
+    }
+
+    private interface Call {
+        void run(Collective collective, FloatVector vector);
+    }
+
+    private List<float[]> onEveryRank(List<Collective> ranks, float[][] inputs, Call call) throws Exception {
+        List<Future<float[]>> futures = new ArrayList<>();
+        for (int r = 0; r < ranks.size(); r++) {
+            Collective c = ranks.get(r);
+            float[] input = inputs[r];
+            futures.add(pool.submit(() -> {
+                FloatVector v = Bf16Test.vector(input);
+                call.run(c, v);
+                return Bf16Test.read(v, input.length);
+            }));
+        }
+        List<float[]> results = new ArrayList<>();
+        for (Future<float[]> f : futures) {
+            results.add(f.get(60, TimeUnit.SECONDS));
+        }
+        return results;
+    }
+
+    private List<Collective> connect(CollectiveKind kind, int size, IntFunction<String> host, IntFunction<String> jvm,
+                                     WireFormat wire) throws Exception {
+        RingCollectiveTest.InMemoryExchange exchange = new RingCollectiveTest.InMemoryExchange(size);
+        List<Future<Collective>> futures = new ArrayList<>();
+        for (int r = 0; r < size; r++) {
+            int rank = r;
+            futures.add(pool.submit(() -> Collectives.connect(kind, rank, size, host.apply(rank),
+                    WireSecret.of("s3cret"), "bf16 " + kind + " " + size, new JvmTags(exchange.forRank(rank),
+                            jvm.apply(rank)), TIMEOUT, () -> false, PIECES, wire)));
+        }
+        List<Collective> connected = new ArrayList<>();
+        for (Future<Collective> f : futures) {
+            Collective c = f.get(30, TimeUnit.SECONDS);
+            open.add(c);
+            connected.add(c);
+        }
+        return connected;
+    }
+}
