@@ -44,8 +44,8 @@ import org.sparkddp.driver.train.TrainingResult;
  * One training job from files to written outputs, on a SparkContext it is given (the command line owns the context;
  * tests share one). Runs on the driver.
  *
- * <p>Named steps: {@code prepare} (data loaded and checked, output directory writable, the run checked by
- * {@link RunAssembly#check}: every bad input fails here, before Spark trains), {@code train} (the run's shards,
+ * <p>Named steps: {@code prepare} (data loaded and checked, the run checked by {@link RunAssembly#check}, then the
+ * output directory opened: every bad input fails here, before Spark trains), {@code train} (the run's shards,
  * master, validation and checkpoints, assembled by {@link RunAssembly} as for the Spark ML estimator), {@code save}
  * (model, metrics, then summary, each atomically).
  */
@@ -105,26 +105,26 @@ public final class TrainingJob {
         RunHeader.skipped(config.data().test(), data.testRowsSkipped()).ifPresent(console::println);
         config.data().validation().flatMap(file -> RunHeader.skipped(file, data.validationRowsSkipped()))
                 .ifPresent(console::println);
+        // Every check of the run before the output directory exists: a bad setting leaves nothing behind.
+        RunAssembly run = check(config, data);
         OutputDirectory output = OutputDirectory.open(config.output().dir(), hadoopConf, "output.dir");
         try {
-            return prepare(config, data, output);
+            Optional<CheckpointStore> checkpoints = config.checkpoint().dir()
+                    .map(dir -> CheckpointStore.open(dir, config.checkpoint().keep(), hadoopConf));
+            return new Prepared(data, output, run, StartState.fresh(run.network()), checkpoints);
         } catch (RuntimeException | Error e) {
             output.discardIfEmpty();
             throw e;
         }
     }
 
-    private Prepared prepare(SparkDdpConfig config, JobData data, OutputDirectory output) {
+    private RunAssembly check(SparkDdpConfig config, JobData data) {
         int[] shape = config.data().format().readBySpark()
                 ? InputShape.of(config.data().columns().shape().stream().mapToInt(Integer::intValue).toArray(),
                         data.train().numFeatures(), "data.columns.shape")
                 : data.train().inputShape();
-        RunAssembly run = RunAssembly.check(config, new RunAssembly.Examples("train", config.data().train(),
+        return RunAssembly.check(config, new RunAssembly.Examples("train", config.data().train(),
                 data.train(), data.test(), data.validation()), shape, executorMemory, console::println);
-        StartState initial = StartState.fresh(run.network());
-        Optional<CheckpointStore> checkpoints = config.checkpoint().dir()
-                .map(dir -> CheckpointStore.open(dir, config.checkpoint().keep(), hadoopConf));
-        return new Prepared(data, output, run, initial, checkpoints);
     }
 
     public TrainingResult run(JavaSparkContext sc, Prepared prepared) throws IOException {

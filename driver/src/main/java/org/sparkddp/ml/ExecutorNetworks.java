@@ -21,7 +21,8 @@ import org.sparkddp.driver.output.ModelArchive;
  * network each took 1.37-1.60 s, one synchronized network 2.16-2.45 s.
  *
  * <p>Models are keyed by their uid and a digest of their bytes, so a later {@code transform} of the same model,
- * and every micro-batch of a streaming query, reuses them; the {@value #MODELS} most recently used models are kept, older ones dropped for the GC.
+ * and every micro-batch of a streaming query, reuses them; the {@value #MODELS} most recently used models are kept,
+ * older ones dropped for the GC.
  */
 final class ExecutorNetworks {
     /** Models kept per JVM: a pipeline rarely scores with more at once, and each holds its parameters. */

@@ -109,7 +109,7 @@ final class AllReduceCost {
             }
         }
         DecompositionSolver solver = new QRDecomposition(a, 1e-12).getSolver();
-        if (used.length == 0 || !solver.isNonSingular()) {
+        if (used.length == 0 || rows.length < used.length || !solver.isNonSingular()) {
             throw new IllegalArgumentException("the measured points cannot separate the model's constants (one is a"
                     + " combination of others): measure more configurations");
         }

@@ -55,10 +55,11 @@ final class Distributed {
         NetworkSpec spec = spec(loaded, data);
         StartState initial = StartState.fresh(spec);
         VirtualShards shards = VirtualShards.of(data.train().size(), DataConfig.DEFAULT_VIRTUAL_SHARDS);
-        // As the command's shards: another worker count (an elastic resize) is cut from the same virtual shards.
+        // These runs are not elastic: a resize would be a bug that an equivalence check might not notice.
         try (TrainingShards train = TrainingShards.resizable(
-                ShardedData.forTraining(sc, data.train(), shards, t.workers(), "train"),
-                w -> ShardedData.forTraining(sc, data.train(), shards, w, "train for " + w + " workers"));
+                ShardedData.forTraining(sc, data.train(), shards, t.workers(), "train"), w -> {
+                    throw new AssertionError("a resize to " + w + " workers in a run of " + t.workers());
+                });
              ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
             TrainingPlan plan = new TrainingPlan(t, spec, loaded.config().data().augment(), ValidationConfig.NONE,
                     checkpoints);

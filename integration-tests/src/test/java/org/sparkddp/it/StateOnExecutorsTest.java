@@ -106,8 +106,9 @@ class StateOnExecutorsTest extends LocalSparkTest {
         NetworkSpec spec = Distributed.spec(loaded, data);
         VirtualShards shards = VirtualShards.of(data.train().size(), DataConfig.DEFAULT_VIRTUAL_SHARDS);
         try (TrainingShards train = TrainingShards.resizable(
-                ShardedData.forTraining(sc, data.train(), shards, t.workers(), "train"),
-                w -> ShardedData.forTraining(sc, data.train(), shards, w, "train for " + w + " workers"));
+                ShardedData.forTraining(sc, data.train(), shards, t.workers(), "train"), w -> {
+                    throw new AssertionError("a resize to " + w + " workers in a run of " + t.workers());
+                });
              ShardedData test = ShardedData.forEvaluation(sc, data.test(), t.workers(), "test")) {
             TrainingPlan plan = new TrainingPlan(t, spec, Augmentation.NONE, ValidationConfig.NONE,
                     CheckpointConfig.NONE);

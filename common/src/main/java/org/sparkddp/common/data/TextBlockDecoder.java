@@ -16,7 +16,7 @@ import org.sparkddp.common.config.DataFormat;
  * <p>A split {@code [start, end)} holds the lines that start in it (the convention of Hadoop's
  * {@code LineRecordReader}): a reader that starts mid-line leaves that line to the split before, and reads on past
  * {@code end} to finish its own last line. A gzipped file is one split, read whole. Bad rows are recorded, never
- * thrown ({@link BadRows#recording}): line numbers are the block's own, which the driver turns into the file's.
+ * thrown ({@link BadRows}): line numbers are the block's own, which the driver turns into the file's.
  *
  * @param format    csv or libsvm
  * @param csv       how CSV lines are split (unused for LibSVM)

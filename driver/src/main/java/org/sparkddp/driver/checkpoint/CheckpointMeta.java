@@ -14,6 +14,10 @@ import org.sparkddp.driver.train.StartState;
 public final class CheckpointMeta {
     /** checkpoint.json's key for training.workers of the run that wrote it. */
     static final String WORKERS = "workers";
+    /** Its keys for the training examples' count, features and output width, which a resumed job must match. */
+    static final String TRAIN_EXAMPLES = "train_examples";
+    static final String FEATURES = "features";
+    static final String CLASSES = "classes";
 
     private CheckpointMeta() {
     }
@@ -33,10 +37,10 @@ public final class CheckpointMeta {
         meta.put("mode", t.mode().configName());
         meta.put("parameters", initial.paramCount());
         meta.put("updater_values", initial.updaterCount());
-        meta.put("train_examples", data.train().size());
+        meta.put(TRAIN_EXAMPLES, data.train().size());
         meta.put("test_examples", data.test().size());
-        meta.put("features", data.train().numFeatures());
-        meta.put("classes", data.train().targetWidth()); // the output width; the key predates real targets
+        meta.put(FEATURES, data.train().numFeatures());
+        meta.put(CLASSES, data.train().targetWidth()); // the output width; the key predates real targets
         meta.put("data", Map.of("train", config.data().train(), "test", config.data().test()));
         meta.put("version", version);
         meta.put("config", Json.parse(resolvedJson));

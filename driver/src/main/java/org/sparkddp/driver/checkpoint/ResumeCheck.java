@@ -94,13 +94,13 @@ public final class ResumeCheck {
     }
 
     private static void verifyData(Checkpoint checkpoint, SparkDdpConfig config, ExampleSource train) {
-        long examples = checkpoint.meta().path("train_examples").asLong(-1);
-        if (examples != train.size() || checkpoint.meta().path("features").asInt(-1) != train.numFeatures()
-                || checkpoint.meta().path("classes").asInt(-1) != train.targetWidth()) {
+        long examples = checkpoint.meta().path(CheckpointMeta.TRAIN_EXAMPLES).asLong(-1);
+        int features = checkpoint.meta().path(CheckpointMeta.FEATURES).asInt(-1);
+        int outputs = checkpoint.meta().path(CheckpointMeta.CLASSES).asInt(-1);
+        if (examples != train.size() || features != train.numFeatures() || outputs != train.targetWidth()) {
             throw new InvalidDataException(config.data().train(), "has " + train.size() + " examples of "
                     + train.numFeatures() + " features and " + train.targetWidth() + " outputs, but the run in "
-                    + checkpoint.location() + " trained on " + examples + " of " + checkpoint.meta().path("features").asInt()
-                    + " and " + checkpoint.meta().path("classes").asInt());
+                    + checkpoint.location() + " trained on " + examples + " of " + features + " and " + outputs);
         }
     }
 

@@ -37,7 +37,7 @@ final class Commands {
      * {@code --config} and {@code --set}, which every command but report takes. {@code --overwrite} writes into
      * the same list of overrides, so that the settings apply in the order they are given.
      */
-    static final class Settings {
+    static class Settings {
         @Option(names = {"-c", "--config"}, paramLabel = "FILE",
                 description = "a HOCON config file: a local path or any Hadoop FileSystem URI")
         String configFile;
@@ -66,6 +66,21 @@ final class Commands {
         }
     }
 
+    /** The same, and {@code --overwrite}, for the commands that write results. */
+    static class WritingSettings extends Settings {
+        @Option(names = "--overwrite", description = OVERWRITE)
+        void overwriteOption(boolean on) {
+            overwrite(on);
+        }
+    }
+
+    /** {@code --model}, the model.zip that evaluate, predict and export read. */
+    static final class ModelFile {
+        @Option(names = "--model", paramLabel = "FILE", required = true,
+                description = "the model.zip (a local path or any Hadoop FileSystem URI)")
+        String file;
+    }
+
     /**
      * {@code -h}/{@code --help}, kept out of the synopses and option lists (the usage itself says how to get it);
      * the help is found before parsing ({@link CommandParser#help}), so this only lets picocli read it.
@@ -79,17 +94,12 @@ final class Commands {
             + " (conf/fashion-mnist-mlp.conf: an MLP on Fashion-MNIST, local Spark)")
     static final class Train implements Parsed {
         @Mixin
-        Settings settings;
+        WritingSettings settings;
 
         @Option(names = "--resume", paramLabel = "DIR", description = "continue from the newest checkpoint in DIR"
                 + " (checkpoint.dir), or from DIR itself if it is one checkpoint; without --config, the"
                 + " checkpoint's own config is used")
         String resume;
-
-        @Option(names = "--overwrite", description = OVERWRITE)
-        void overwrite(boolean on) {
-            settings.overwrite(on);
-        }
 
         @Mixin
         Help help;
@@ -103,9 +113,8 @@ final class Commands {
     @Command(name = "evaluate", description = "score a model.zip on the config's test set (data.test) on the"
             + " executors; writes evaluation.json beside it")
     static final class Evaluate implements Parsed {
-        @Option(names = "--model", paramLabel = "FILE", required = true,
-                description = "the model.zip (a local path or any Hadoop FileSystem URI)")
-        String model;
+        @Mixin
+        ModelFile model;
 
         @Mixin
         Settings settings;
@@ -115,7 +124,7 @@ final class Commands {
 
         @Override
         public CommandLine commandLine() {
-            return settings.commandLine("evaluate").withModel(model);
+            return settings.commandLine("evaluate").withModel(model.file);
         }
     }
 
@@ -142,12 +151,7 @@ final class Commands {
         String grid;
 
         @Mixin
-        Settings settings;
-
-        @Option(names = "--overwrite", description = OVERWRITE)
-        void overwrite(boolean on) {
-            settings.overwrite(on);
-        }
+        WritingSettings settings;
 
         @Mixin
         Help help;
@@ -163,9 +167,8 @@ final class Commands {
             + " input; IN's format is data.format if --config or --set gives it, else from its name (.csv, .svm,"
             + " .libsvm, -images-idx3-ubyte[.gz]; anything else is Parquet)")
     static final class Predict implements Parsed {
-        @Option(names = "--model", paramLabel = "FILE", required = true,
-                description = "the model.zip (a local path or any Hadoop FileSystem URI)")
-        String model;
+        @Mixin
+        ModelFile model;
 
         @Option(names = "--input", paramLabel = "IN", required = true, description = "a file or a directory of files"
                 + " (a local path or any Hadoop FileSystem URI)")
@@ -176,47 +179,36 @@ final class Commands {
         String output;
 
         @Mixin
-        Settings settings;
-
-        @Option(names = "--overwrite", description = OVERWRITE)
-        void overwrite(boolean on) {
-            settings.overwrite(on);
-        }
+        WritingSettings settings;
 
         @Mixin
         Help help;
 
         @Override
         public CommandLine commandLine() {
-            return settings.commandLine("predict").withModel(model).withInput(input).withOutput(output);
+            return settings.commandLine("predict").withModel(model.file).withInput(input).withOutput(output);
         }
     }
 
     @Command(name = "export", description = "write a model.zip's network as an ONNX model (opset 13) for onnxruntime"
             + " and the like; a layer with no exact ONNX form is refused, naming it, and nothing is written")
     static final class Export implements Parsed {
-        @Option(names = "--model", paramLabel = "FILE", required = true,
-                description = "the model.zip (a local path or any Hadoop FileSystem URI)")
-        String model;
+        @Mixin
+        ModelFile model;
 
         @Option(names = "--output", paramLabel = "FILE", required = true, description = "the .onnx file export"
                 + " writes, which must not exist yet unless --overwrite is given")
         String output;
 
         @Mixin
-        Settings settings;
-
-        @Option(names = "--overwrite", description = OVERWRITE)
-        void overwrite(boolean on) {
-            settings.overwrite(on);
-        }
+        WritingSettings settings;
 
         @Mixin
         Help help;
 
         @Override
         public CommandLine commandLine() {
-            return settings.commandLine("export").withModel(model).withOutput(output);
+            return settings.commandLine("export").withModel(model.file).withOutput(output);
         }
     }
 

@@ -81,5 +81,12 @@ class StageSpecTest {
                 WireSecret.of("s"), Duration.ofSeconds(1), WireFormat.FP32));
         assertThrows(IllegalArgumentException.class, () -> new StageSpec.Wire(CollectiveKind.RING, "127.0.0.1:1",
                 WireSecret.of("s"), Duration.ofSeconds(1), null));
+        assertThrows(IllegalArgumentException.class, () -> new StageSpec.Model("m", NETWORK, TrainingMode.SYNC, 1,
+                true, null));
+        // Averaging with an outer momentum needs a network whose optimizer state carries the momentum buffer.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new StageSpec.Model("m",
+                NETWORK, TrainingMode.AVERAGE, 4, false, new LocalSgdConfig(0, 1.0, 0.9)));
+        assertTrue(e.getMessage().contains("lacks the outer momentum buffer"), e.getMessage());
+        new StageSpec.Model("m", NETWORK, TrainingMode.AVERAGE, 4, false, LocalSgdConfig.PLAIN);
     }
 }
