@@ -83,10 +83,7 @@ final class ConvOp implements EngineLayer {
             y.data.get(f * cols, line, 0, cols);
             float b = bias.data.get(f);
             if (relu) {
-                for (int j = 0; j < cols; j++) {
-                    float v = line[j] + b;
-                    line[j] = v > 0 ? v : 0f;
-                }
+                ReluKernels.biasRelu(line, 0, b, line, 0, cols);
             } else {
                 for (int j = 0; j < cols; j++) {
                     line[j] += b;
@@ -108,9 +105,7 @@ final class ConvOp implements EngineLayer {
             if (relu) {
                 // ReLU's derivative from its output (> 0 exactly where the input was), 0 at 0 as DL4J's
                 y.data.get(f * cols, mask, 0, cols);
-                for (int j = 0; j < cols; j++) {
-                    line[j] = mask[j] > 0 ? line[j] : 0f;
-                }
+                ReluKernels.maskByOutput(line, mask, cols);
                 gradOut.data.put(f * cols, line, 0, cols);
             }
             float sum = 0;
