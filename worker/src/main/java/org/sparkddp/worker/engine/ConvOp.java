@@ -108,11 +108,7 @@ final class ConvOp implements EngineLayer {
                 ReluKernels.maskByOutput(line, mask, cols);
                 gradOut.data.put(f * cols, line, 0, cols);
             }
-            float sum = 0;
-            for (int j = 0; j < cols; j++) {
-                sum += line[j];
-            }
-            biasGradient.data.put(f, sum);
+            biasGradient.data.put(f, sum(line, cols));
         }
         // after the ReLU's mask: gradOut is now the gradient of the pre-activations
         Blas.sgemm(false, true, filters, rows(), cols, 1f, gradOut.at(0), cols, c.at(0), cols, 0f,
@@ -225,6 +221,23 @@ final class ConvOp implements EngineLayer {
             }
         }
         gradIn.data.put(0, dst, 0, inCount);
+    }
+
+    /** {@code a[0] + ... + a[count - 1]}, in four running sums (one waits on its own previous add every element). */
+    private static float sum(float[] a, int count) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (; j + 4 <= count; j += 4) {
+            s0 += a[j];
+            s1 += a[j + 1];
+            s2 += a[j + 2];
+            s3 += a[j + 3];
+        }
+        float sum = (s0 + s1) + (s2 + s3);
+        for (; j < count; j++) {
+            sum += a[j];
+        }
+        return sum;
     }
 
     /** The first output column whose input column {@code j*s - pad + k} is not left of the image. */

@@ -49,6 +49,8 @@ final class DirectConvOp implements EngineLayer {
     private final float[] mask;
     /** Per offset, per wide position: running sums of the weight gradient over a filter's examples. */
     private final float[][] tapSums;
+    /** The same for the bias gradient (a one-element sum per position is a vectorized add; one running sum is not). */
+    private final float[] biasSums;
     /**
      * Per offset, one example's padded input read from that offset's shift: copies, because the loops over them
      * then index every array alike, which C2 vectorizes (with a shifted index into the padded plane it does not).
@@ -87,6 +89,7 @@ final class DirectConvOp implements EngineLayer {
         this.plane = new float[out.plane()];
         this.mask = new float[out.plane()];
         this.tapSums = new float[taps][wide];
+        this.biasSums = new float[wide];
         this.columns = new float[taps][wide];
     }
 
@@ -154,6 +157,13 @@ final class DirectConvOp implements EngineLayer {
         }
     }
 
+    /** {@code sums[p] += x[p]}. */
+    private static void add(float[] x, float[] sums, int count) {
+        for (int p = 0; p < count; p++) {
+            sums[p] += x[p];
+        }
+    }
+
     /** Fills {@link #columns} from the example whose padded planes start at {@code base}. */
     private void shifted(int base) {
         for (int t = 0; t < taps; t++) {
@@ -204,7 +214,7 @@ final class DirectConvOp implements EngineLayer {
             for (float[] sums : tapSums) {
                 Arrays.fill(sums, 0f);
             }
-            double biasSum = 0;
+            Arrays.fill(biasSums, 0f);
             for (int i = 0; i < n; i++) {
                 int at = (f * n + i) * out.plane();
                 gradOut.data.get(at, plane, 0, out.plane());
@@ -213,11 +223,6 @@ final class DirectConvOp implements EngineLayer {
                     y.data.get(at, mask, 0, out.plane());
                     ReluKernels.maskByOutput(plane, mask, out.plane());
                 }
-                float planeSum = 0;
-                for (int o = 0; o < out.plane(); o++) {
-                    planeSum += plane[o];
-                }
-                biasSum += planeSum;
                 for (int r = 0; r < out.height(); r++) {
                     System.arraycopy(plane, r * ow, g, r * wp, ow);
                 }
@@ -226,6 +231,7 @@ final class DirectConvOp implements EngineLayer {
                 for (int t = 0; t < taps; t++) {
                     multiplyAdd(g, columns[t], tapSums[t], wide);
                 }
+                add(g, biasSums, wide);
                 if (gradIn != null) {
                     for (int t = 0; t < taps; t++) {
                         float wt = w[f * taps + t];
@@ -242,6 +248,10 @@ final class DirectConvOp implements EngineLayer {
                     sum += v;
                 }
                 weightGradient.data.put(f * taps + t, (float) sum);
+            }
+            double biasSum = 0;
+            for (float v : biasSums) {
+                biasSum += v;
             }
             biasGradient.data.put(f, (float) biasSum);
         }

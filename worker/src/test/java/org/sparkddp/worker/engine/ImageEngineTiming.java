@@ -23,14 +23,23 @@ public final class ImageEngineTiming {
 
     public static void main(String[] args) throws Exception {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        boolean dl4jToo = args.length < 2 || !args[1].equals("engine"); // "engine": skip DL4J's (slow) layers
         EngineCheck check = EngineCheck.of(List.of(1, 28, 28), 10, SHIPPED_CNN, "model.activation=relu",
                 "model.weight-init=he", "optimizer.name=adam");
         for (int n : new int[] {64, 128}) {
             DataSet batch = check.batch(n, 1, true);
-            double dl4j = msPerStep(() -> check.dl4j.computeGradient(batch), steps);
+            double dl4j = dl4jToo ? msPerStep(() -> check.dl4j.computeGradient(batch), steps) : Double.NaN;
             double engine = msPerStep(() -> check.engine.computeGradient(batch), steps);
             System.out.printf("batch %d: DL4J %.1f ms/step, engine %.1f ms/step (%.2fx), engine %.0f samples/s (CPU time)%n",
                     n, dl4j, engine, dl4j / engine, n * 1000 / engine);
+            // the whole training step: forward, backward and the Adam update, as the engine runs it in a task
+            long[] iteration = {0};
+            double whole = msPerStep(() -> {
+                check.engine.computeGradient(batch);
+                check.engine.step(iteration[0]++, 0, n);
+            }, steps);
+            System.out.printf("batch %d: engine whole step %.1f ms, %.0f samples/s (CPU time)%n", n, whole,
+                    n * 1000 / whole);
             perLayer((EngineTrainable) check.engine, batch, steps);
             // the second convolution's three matrix products alone (64 filters, 32x3x3 rows, n*14*14 columns)
             int cols = n * 14 * 14;
