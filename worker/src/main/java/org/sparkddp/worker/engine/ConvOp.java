@@ -27,6 +27,8 @@ final class ConvOp implements EngineLayer {
     private final boolean relu;
     /** A 1x1 kernel with stride 1 and no padding: the input is its own im2col. */
     private final boolean pointwise;
+    /** The faster im2col and col2im of stride 1 on rows as wide as the input's, or null where they do not apply. */
+    private final ShiftedPlanes planes;
     private NativeFloats col;
     /** Java-side scratch for im2col and col2im: the columns, and the input (or its gradient) of one batch. */
     private float[] colArray = new float[0];
@@ -55,6 +57,7 @@ final class ConvOp implements EngineLayer {
         this.weightGradient = weightGradient;
         this.biasGradient = biasGradient;
         this.pointwise = kH == 1 && kW == 1 && sH == 1 && sW == 1 && pH == 0 && pW == 0;
+        this.planes = ShiftedPlanes.applies(in, out, stride) ? new ShiftedPlanes(in, out, kernel, padTopLeft) : null;
     }
 
     /** Output size along one axis, DL4J's truncate arithmetic on an input padded by {@code pad} on both sides. */
@@ -145,6 +148,11 @@ final class ConvOp implements EngineLayer {
         int oh = out.height();
         int ow = out.width();
         int cols = n * oh * ow;
+        if (planes != null) {
+            planes.im2col(src, dst, n);
+            col.data.put(0, dst, 0, rows() * cols);
+            return col;
+        }
         for (int c = 0; c < in.channels(); c++) {
             for (int kh = 0; kh < kH; kh++) {
                 for (int kw = 0; kw < kW; kw++) {
@@ -191,6 +199,11 @@ final class ConvOp implements EngineLayer {
         float[] dst = image;
         int inCount = n * in.size();
         java.util.Arrays.fill(dst, 0, inCount, 0f);
+        if (planes != null) {
+            planes.col2im(src, dst, n);
+            gradIn.data.put(0, dst, 0, inCount);
+            return;
+        }
         for (int c = 0; c < in.channels(); c++) {
             for (int kh = 0; kh < kH; kh++) {
                 for (int kw = 0; kw < kW; kw++) {
@@ -241,13 +254,13 @@ final class ConvOp implements EngineLayer {
     }
 
     /** The first output column whose input column {@code j*s - pad + k} is not left of the image. */
-    private static int firstInside(int k, int pad, int s) {
+    static int firstInside(int k, int pad, int s) {
         int need = pad - k; // j*s >= need
         return need <= 0 ? 0 : (need + s - 1) / s;
     }
 
     /** One past the last output column whose input column is inside an image {@code width} wide. */
-    private static int endInside(int k, int pad, int s, int width, int outWidth) {
+    static int endInside(int k, int pad, int s, int width, int outWidth) {
         int last = width - 1 + pad - k; // j*s <= last
         return last < 0 ? 0 : Math.min(outWidth, last / s + 1);
     }

@@ -7,8 +7,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The direct convolution against the im2col one ({@link ConvOp}, itself checked against DL4J in
- * {@link ImageEngineTest}), on odd shapes: batch 1 and 3, odd and non-square images, even and odd kernels, "same"
+ * The direct convolution against the im2col one ({@link ConvOp}), two independent computations of DL4J's convolution
+ * (both also checked against DL4J in {@link ImageEngineTest}), on odd shapes: batch 1 and 3, odd and non-square images, even and odd kernels, "same"
  * padding (more below and right than above and left for an even kernel) and truncate padding, with and without the
  * fused ReLU, and the input gradient that a first layer does not need.
  */
@@ -22,6 +22,13 @@ class DirectConvOpTest {
             "1, 9, 6, 3, 3, 3, truncate, 0, false, 1",
             "2, 4, 4, 5, 1, 1, truncate, 0, true, 2",
             "1, 6, 7, 2, 5, 5, same, 0, true, 1",
+            // more channels than the engine gives this kernel: checks ConvOp's shifted-plane im2col and col2im
+            "5, 6, 6, 3, 4, 4, same, 0, true, 2",
+            "4, 7, 5, 2, 3, 3, same, 0, false, 3",
+            "4, 5, 8, 3, 5, 5, same, 0, true, 1",
+            "4, 6, 7, 3, 3, 3, truncate, 1, true, 2",
+            "6, 3, 4, 2, 2, 2, same, 0, false, 1",
+            "4, 2, 9, 3, 5, 3, same, 0, true, 2",
     })
     void agreesWithIm2col(int channels, int h, int w, int filters, int kh, int kw, String mode, int pad,
                           boolean relu, int n) {
