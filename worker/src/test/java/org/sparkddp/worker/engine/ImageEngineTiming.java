@@ -10,7 +10,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * one. Run it with one BLAS thread ({@code OMP_NUM_THREADS=1}); compare the figures of one run. Times are this
  * thread's CPU time (with one BLAS thread every op runs on it), which a loaded machine disturbs less than wall time.
  *
- * <pre>java -cp worker/target/classes:worker/target/test-classes:$(deps) org.sparkddp.worker.engine.ImageEngineTiming [steps]</pre>
+ * <pre>java -cp worker/target/classes:worker/target/test-classes:$(deps) org.sparkddp.worker.engine.ImageEngineTiming [steps] [engine]</pre>
  */
 public final class ImageEngineTiming {
     private static final String SHIPPED_CNN = "model.layers=["
