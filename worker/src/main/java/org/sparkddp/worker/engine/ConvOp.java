@@ -27,6 +27,8 @@ final class ConvOp implements EngineLayer {
     private final boolean relu;
     /** A 1x1 kernel with stride 1 and no padding: the input is its own im2col. */
     private final boolean pointwise;
+    /** The faster im2col and col2im of stride 1 on rows as wide as the input's, or null where they do not apply. */
+    private final ShiftedPlanes planes;
     private NativeFloats col;
     /** Java-side scratch for im2col and col2im: the columns, and the input (or its gradient) of one batch. */
     private float[] colArray = new float[0];
@@ -55,6 +57,7 @@ final class ConvOp implements EngineLayer {
         this.weightGradient = weightGradient;
         this.biasGradient = biasGradient;
         this.pointwise = kH == 1 && kW == 1 && sH == 1 && sW == 1 && pH == 0 && pW == 0;
+        this.planes = ShiftedPlanes.applies(in, out, stride) ? new ShiftedPlanes(in, out, kernel, padTopLeft) : null;
     }
 
     /** Output size along one axis, DL4J's truncate arithmetic on an input padded by {@code pad} on both sides. */
@@ -83,10 +86,7 @@ final class ConvOp implements EngineLayer {
             y.data.get(f * cols, line, 0, cols);
             float b = bias.data.get(f);
             if (relu) {
-                for (int j = 0; j < cols; j++) {
-                    float v = line[j] + b;
-                    line[j] = v > 0 ? v : 0f;
-                }
+                ReluKernels.biasRelu(line, 0, b, line, 0, cols);
             } else {
                 for (int j = 0; j < cols; j++) {
                     line[j] += b;
@@ -108,16 +108,10 @@ final class ConvOp implements EngineLayer {
             if (relu) {
                 // ReLU's derivative from its output (> 0 exactly where the input was), 0 at 0 as DL4J's
                 y.data.get(f * cols, mask, 0, cols);
-                for (int j = 0; j < cols; j++) {
-                    line[j] = mask[j] > 0 ? line[j] : 0f;
-                }
+                ReluKernels.maskByOutput(line, mask, cols);
                 gradOut.data.put(f * cols, line, 0, cols);
             }
-            float sum = 0;
-            for (int j = 0; j < cols; j++) {
-                sum += line[j];
-            }
-            biasGradient.data.put(f, sum);
+            biasGradient.data.put(f, sum(line, cols));
         }
         // after the ReLU's mask: gradOut is now the gradient of the pre-activations
         Blas.sgemm(false, true, filters, rows(), cols, 1f, gradOut.at(0), cols, c.at(0), cols, 0f,
@@ -154,6 +148,11 @@ final class ConvOp implements EngineLayer {
         int oh = out.height();
         int ow = out.width();
         int cols = n * oh * ow;
+        if (planes != null) {
+            planes.im2col(src, dst, n);
+            col.data.put(0, dst, 0, rows() * cols);
+            return col;
+        }
         for (int c = 0; c < in.channels(); c++) {
             for (int kh = 0; kh < kH; kh++) {
                 for (int kw = 0; kw < kW; kw++) {
@@ -200,6 +199,11 @@ final class ConvOp implements EngineLayer {
         float[] dst = image;
         int inCount = n * in.size();
         java.util.Arrays.fill(dst, 0, inCount, 0f);
+        if (planes != null) {
+            planes.col2im(src, dst, n);
+            gradIn.data.put(0, dst, 0, inCount);
+            return;
+        }
         for (int c = 0; c < in.channels(); c++) {
             for (int kh = 0; kh < kH; kh++) {
                 for (int kw = 0; kw < kW; kw++) {
@@ -232,14 +236,31 @@ final class ConvOp implements EngineLayer {
         gradIn.data.put(0, dst, 0, inCount);
     }
 
+    /** {@code a[0] + ... + a[count - 1]}, in four running sums (one waits on its own previous add every element). */
+    private static float sum(float[] a, int count) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (; j + 4 <= count; j += 4) {
+            s0 += a[j];
+            s1 += a[j + 1];
+            s2 += a[j + 2];
+            s3 += a[j + 3];
+        }
+        float sum = (s0 + s1) + (s2 + s3);
+        for (; j < count; j++) {
+            sum += a[j];
+        }
+        return sum;
+    }
+
     /** The first output column whose input column {@code j*s - pad + k} is not left of the image. */
-    private static int firstInside(int k, int pad, int s) {
+    static int firstInside(int k, int pad, int s) {
         int need = pad - k; // j*s >= need
         return need <= 0 ? 0 : (need + s - 1) / s;
     }
 
     /** One past the last output column whose input column is inside an image {@code width} wide. */
-    private static int endInside(int k, int pad, int s, int width, int outWidth) {
+    static int endInside(int k, int pad, int s, int width, int outWidth) {
         int last = width - 1 + pad - k; // j*s <= last
         return last < 0 ? 0 : Math.min(outWidth, last / s + 1);
     }

@@ -83,10 +83,13 @@ final class ImageLayers {
         Map<String, INDArray> grads = LayerTranslator.gradients(layer);
         List<EngineLayer> steps = new ArrayList<>();
         boolean relu = conf.getActivationFn() instanceof ActivationReLU r && r.equals(new ActivationReLU());
-        steps.add(new ConvOp(in, out, kernel, stride, padding, relu, NativeFloats.of(w),
-                NativeFloats.of(layer.getParam(ConvolutionParamInitializer.BIAS_KEY)),
-                NativeFloats.of(grads.get(ConvolutionParamInitializer.WEIGHT_KEY)),
-                NativeFloats.of(grads.get(ConvolutionParamInitializer.BIAS_KEY))));
+        NativeFloats b = NativeFloats.of(layer.getParam(ConvolutionParamInitializer.BIAS_KEY));
+        NativeFloats dW = NativeFloats.of(grads.get(ConvolutionParamInitializer.WEIGHT_KEY));
+        NativeFloats db = NativeFloats.of(grads.get(ConvolutionParamInitializer.BIAS_KEY));
+        // few input channels: im2col would copy the input kH*kW times for a product of only that many rows
+        steps.add(DirectConvOp.covers(in.channels(), stride)
+                ? new DirectConvOp(in, out, kernel, padding, relu, NativeFloats.of(w), b, dW, db)
+                : new ConvOp(in, out, kernel, stride, padding, relu, NativeFloats.of(w), b, dW, db));
         ActivationOp activation = relu ? null : LayerTranslator.activationOp(conf.getActivationFn(), out, where);
         if (activation != null) {
             steps.add(activation);

@@ -53,25 +53,10 @@ final class PoolOp implements EngineLayer {
             if (argmax.length < planes * oh * ow) {
                 argmax = new int[planes * oh * ow];
             }
-            int[] at = argmax;
-            for (int p = 0; p < planes; p++) {
-                int inBase = p * in.plane();
-                int outBase = p * out.plane();
-                for (int r = 0; r < oh; r++) {
-                    for (int j = 0; j < ow; j++) {
-                        int first = inBase + r * sH * w + j * sW;
-                        float value = src[first];
-                        for (int kh = 0; kh < kH; kh++) {
-                            int line = first + kh * w;
-                            for (int kw = 0; kw < kW; kw++) {
-                                value = Math.max(value, src[line + kw]);
-                            }
-                        }
-                        int o = outBase + r * ow + j;
-                        dst[o] = value;
-                        at[o] = maxAt(src, first, w, value); // a second look at a window still in cache
-                    }
-                }
+            if (kH == 2 && kW == 2) {
+                maxPool2x2(src, dst, argmax, planes, w);
+            } else {
+                maxPool(src, dst, argmax, planes, w);
             }
             y.data.put(0, dst, 0, n * out.size());
             return;
@@ -139,17 +124,68 @@ final class PoolOp implements EngineLayer {
         gradIn.data.put(0, d, 0, n * in.size());
     }
 
-    /** The first index, row-major in the window at {@code first}, whose value is {@code max}. */
-    private int maxAt(float[] x, int first, int w, float max) {
-        for (int kh = 0; kh < kH; kh++) {
-            int line = first + kh * w;
-            for (int kw = 0; kw < kW; kw++) {
-                if (x[line + kw] == max) {
-                    return line + kw;
+    /**
+     * Each window's maximum and where it is, in one pass: the first maximum in row-major order wins (strict
+     * {@code >}), and a window with a NaN gives NaN (its gradient goes to a NaN or after it). Written without
+     * float selections (HotSpot's x86 code for a float {@code ?:} is a jump): after batch norm, which of a window's
+     * values is largest is a coin toss, and mispredicted jumps cost more than the comparisons. The value is
+     * {@link Math#max(float, float)} (a branch-free intrinsic), the index an integer selection.
+     */
+    private void maxPool(float[] src, float[] dst, int[] at, int planes, int w) {
+        int oh = out.height();
+        int ow = out.width();
+        for (int p = 0; p < planes; p++) {
+            int inBase = p * in.plane();
+            int outBase = p * out.plane();
+            for (int r = 0; r < oh; r++) {
+                for (int j = 0; j < ow; j++) {
+                    int first = inBase + r * sH * w + j * sW;
+                    float value = src[first];
+                    int best = first;
+                    for (int kh = 0; kh < kH; kh++) {
+                        int line = first + kh * w;
+                        for (int kw = 0; kw < kW; kw++) {
+                            float v = src[line + kw];
+                            best = !(v <= value) ? line + kw : best;
+                            value = Math.max(value, v);
+                        }
+                    }
+                    int o = outBase + r * ow + j;
+                    dst[o] = value;
+                    at[o] = best;
                 }
             }
         }
-        return first; // only for a NaN maximum
+    }
+
+    /** {@link #maxPool} for the common 2x2 window, unrolled. */
+    private void maxPool2x2(float[] src, float[] dst, int[] at, int planes, int w) {
+        int oh = out.height();
+        int ow = out.width();
+        for (int p = 0; p < planes; p++) {
+            int inBase = p * in.plane();
+            int outBase = p * out.plane();
+            for (int r = 0; r < oh; r++) {
+                int row = inBase + r * sH * w;
+                int o = outBase + r * ow;
+                for (int j = 0; j < ow; j++) {
+                    int i0 = row + j * sW;
+                    float value = src[i0];
+                    int best = i0;
+                    float v = src[i0 + 1];
+                    best = !(v <= value) ? i0 + 1 : best;
+                    value = Math.max(value, v);
+                    v = src[i0 + w];
+                    best = !(v <= value) ? i0 + w : best;
+                    value = Math.max(value, v);
+                    v = src[i0 + w + 1];
+                    best = !(v <= value) ? i0 + w + 1 : best;
+                    value = Math.max(value, v);
+                    dst[o + j] = value;
+                    at[o + j] = best;
+                }
+            }
+        }
     }
 
     /** Java-side scratch for a batch of inputs (or their gradient), and of outputs (or theirs). */

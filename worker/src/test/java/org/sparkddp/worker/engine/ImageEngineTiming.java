@@ -7,35 +7,45 @@ import org.nd4j.linalg.dataset.DataSet;
 /**
  * Not a test: times one training step's forward and backward pass of the shipped CNN (conf/fashion-mnist-cnn.conf's
  * layers on 1x28x28) under DL4J's layers and under the engine, at batch 64 and 128, and the engine's layers one by
- * one. Run it with one BLAS thread ({@code OMP_NUM_THREADS=1}) on a quiet machine; compare the figures of one run.
+ * one. Run it with one BLAS thread ({@code OMP_NUM_THREADS=1}); compare the figures of one run. Times are this
+ * thread's CPU time (with one BLAS thread every op runs on it), which a loaded machine disturbs less than wall time.
  *
- * <pre>java -cp worker/target/classes:worker/target/test-classes:$(deps) org.sparkddp.worker.engine.ImageEngineTiming [steps]</pre>
+ * <pre>java -cp worker/target/classes:worker/target/test-classes:$(deps) org.sparkddp.worker.engine.ImageEngineTiming [steps] [engine]</pre>
  */
 public final class ImageEngineTiming {
     private static final String SHIPPED_CNN = "model.layers=["
             + "{type=conv,filters=32,kernel=3,padding=same},{type=batch-norm},{type=max-pool,kernel=2},"
-            + "{type=conv,filters=32,kernel=3,padding=same},{type=batch-norm},{type=max-pool,kernel=2},"
-            + "{type=flatten},{type=dense,units=128},{type=dropout,rate=0.3}]";
+            + "{type=conv,filters=64,kernel=3,padding=same},{type=batch-norm},{type=max-pool,kernel=2},"
+            + "{type=flatten},{type=dense,units=128},{type=dropout,rate=0.4}]";
 
     private ImageEngineTiming() {
     }
 
     public static void main(String[] args) throws Exception {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        boolean dl4jToo = args.length < 2 || !args[1].equals("engine"); // "engine": skip DL4J's (slow) layers
         EngineCheck check = EngineCheck.of(List.of(1, 28, 28), 10, SHIPPED_CNN, "model.activation=relu",
                 "model.weight-init=he", "optimizer.name=adam");
         for (int n : new int[] {64, 128}) {
             DataSet batch = check.batch(n, 1, true);
-            double dl4j = msPerStep(() -> check.dl4j.computeGradient(batch), steps);
+            double dl4j = dl4jToo ? msPerStep(() -> check.dl4j.computeGradient(batch), steps) : Double.NaN;
             double engine = msPerStep(() -> check.engine.computeGradient(batch), steps);
-            System.out.printf("batch %d: DL4J %.1f ms/step, engine %.1f ms/step (%.2fx), engine %.0f samples/s%n",
+            System.out.printf("batch %d: DL4J %.1f ms/step, engine %.1f ms/step (%.2fx), engine %.0f samples/s (CPU time)%n",
                     n, dl4j, engine, dl4j / engine, n * 1000 / engine);
+            // the whole training step: forward, backward and the Adam update, as the engine runs it in a task
+            long[] iteration = {0};
+            double whole = msPerStep(() -> {
+                check.engine.computeGradient(batch);
+                check.engine.step(iteration[0]++, 0, n);
+            }, steps);
+            System.out.printf("batch %d: engine whole step %.1f ms, %.0f samples/s (CPU time)%n", n, whole,
+                    n * 1000 / whole);
             perLayer((EngineTrainable) check.engine, batch, steps);
-            // the second convolution's three matrix products alone (32 filters, 32x3x3 rows, n*14*14 columns)
+            // the second convolution's three matrix products alone (64 filters, 32x3x3 rows, n*14*14 columns)
             int cols = n * 14 * 14;
-            sgemm("conv2 forward  W x col", false, false, 32, cols, 288, steps);
-            sgemm("conv2 dW       dOut x col^T", false, true, 32, 288, cols, steps);
-            sgemm("conv2 dCol     W^T x dOut", true, false, 288, cols, 32, steps);
+            sgemm("conv2 forward  W x col", false, false, 64, cols, 288, steps);
+            sgemm("conv2 dW       dOut x col^T", false, true, 64, 288, cols, steps);
+            sgemm("conv2 dCol     W^T x dOut", true, false, 288, cols, 64, steps);
         }
     }
 
@@ -71,14 +81,14 @@ public final class ImageEngineTiming {
             java.util.Arrays.fill(backward, 0);
             for (int s = 0; s < steps; s++) {
                 for (int i = 0; i < layers.size(); i++) {
-                    long t = System.nanoTime();
+                    long t = cpuNanos();
                     layers.get(i).forward(acts.get(i), acts.get(i + 1), n, true);
-                    forward[i] += (System.nanoTime() - t) / 1e6 / steps;
+                    forward[i] += (cpuNanos() - t) / 1e6 / steps;
                 }
                 for (int i = layers.size() - 1; i >= 0; i--) {
-                    long t = System.nanoTime();
+                    long t = cpuNanos();
                     layers.get(i).backward(acts.get(i), acts.get(i + 1), grads.get(i + 1), grads.get(i), n);
-                    backward[i] += (System.nanoTime() - t) / 1e6 / steps;
+                    backward[i] += (cpuNanos() - t) / 1e6 / steps;
                 }
             }
         }
@@ -92,10 +102,15 @@ public final class ImageEngineTiming {
         for (int i = 0; i < 3; i++) {
             step.run();
         }
-        long t = System.nanoTime();
+        long t = cpuNanos();
         for (int i = 0; i < steps; i++) {
             step.run();
         }
-        return (System.nanoTime() - t) / 1e6 / steps;
+        return (cpuNanos() - t) / 1e6 / steps;
+    }
+
+    /** This thread's CPU time. */
+    private static long cpuNanos() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
     }
 }
