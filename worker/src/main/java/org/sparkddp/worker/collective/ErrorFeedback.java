@@ -26,6 +26,8 @@ final class ErrorFeedback {
     private static final int SEGMENT_FLOATS = 1 << 28;
 
     private FloatVector residual;
+    /** The first float of the vector that the residual's float 0 corrects. */
+    private long residualFrom;
     private final float[] gradient = new float[BLOCK_FLOATS];
     private final float[] error = new float[BLOCK_FLOATS];
     private final float[] sent = new float[BLOCK_FLOATS];
@@ -40,16 +42,33 @@ final class ErrorFeedback {
      *                                  gradient
      */
     void apply(FloatVector vector, long length) {
+        apply(vector, 0, length);
+    }
+
+    /**
+     * As {@link #apply(FloatVector, long)}, for floats {@code [from, to)} only: a ring over part of the vector
+     * ({@link TorusCollective}'s rings across hosts) corrects only the part it sends.
+     *
+     * @throws IllegalArgumentException if the range differs from an earlier call's
+     */
+    void apply(FloatVector vector, long from, long to) {
+        long length = to - from;
         if (residual == null) {
             residual = zeros(length);
+            residualFrom = from;
         }
-        if (residual.length() != length) {
+        if (residualFrom == 0 && from == 0 && residual.length() != length) {
             throw new IllegalArgumentException("error feedback holds a residual of " + residual.length()
                     + " floats, but was given a gradient of " + length);
         }
+        if (residual.length() != length || residualFrom != from) {
+            throw new IllegalArgumentException("error feedback holds a residual for floats [" + residualFrom + ", "
+                    + (residualFrom + residual.length()) + "), but was given a gradient's floats [" + from + ", " + to
+                    + ")");
+        }
         for (long at = 0; at < length; at += BLOCK_FLOATS) {
             int m = (int) Math.min(BLOCK_FLOATS, length - at);
-            vector.get(at, gradient, m);
+            vector.get(from + at, gradient, m);
             residual.get(at, error, m);
             // corrected = g + e; sent = bf16(corrected); e = corrected - sent: three plain loops
             for (int j = 0; j < m; j++) {
@@ -63,7 +82,7 @@ final class ErrorFeedback {
             for (int j = 0; j < m; j++) {
                 error[j] = gradient[j] - sent[j];
             }
-            vector.put(at, sent, m);
+            vector.put(from + at, sent, m);
             residual.put(at, error, m);
         }
     }
