@@ -10,7 +10,8 @@ import java.util.List;
  * its application to data-parallel distributed training of speech DNNs", Interspeech 2014; Karimireddy et al.,
  * "Error feedback fixes SignSGD", ICML 2019): what rounding leaves out of this contribution is added to the next
  * one, so that nothing is lost, only late. Runs on executors, owned by the one ring member whose contribution it
- * corrects (a rank of the flat ring, or a host's or JVM's leader, for its host's or JVM's sum).
+ * corrects (a rank of the flat ring; a host's or JVM's leader, for its host's or JVM's sum; in
+ * {@link TorusCollective}, every rank, for its host's sum of its local chunk).
  *
  * <p>Each call replaces the gradient {@code g} by {@code q = bf16(g + e)} and keeps {@code e = (g + e) - q} (exact in
  * float: {@code q} is {@code g + e} rounded to fewer bits). So the sum of everything sent plus the residual is the

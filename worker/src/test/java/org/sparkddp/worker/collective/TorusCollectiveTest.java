@@ -185,6 +185,28 @@ class TorusCollectiveTest {
                 instanceof TorusCollective);
     }
 
+    /** A ring across hosts corrects only its window of the gradient, and a residual stays with its window. */
+    @Test
+    void errorFeedbackOverAWindowTouchesOnlyIt() {
+        float[] values = {1.001f, 2.001f, 3.001f, 4.001f, 5.001f, 6.001f};
+        FloatVector v = Bf16Test.vector(values);
+        ErrorFeedback feedback = new ErrorFeedback();
+        feedback.apply(v, 2, 5);
+        float[] after = Bf16Test.read(v, values.length);
+        for (int i = 0; i < values.length; i++) {
+            float expected = i >= 2 && i < 5 ? Bf16.roundTrip(values[i]) : values[i];
+            Bf16Test.assertSameFloat(expected, after[i], "float " + i);
+        }
+        float[] residual = feedback.residual(3);
+        for (int k = 0; k < 3; k++) {
+            assertEquals(values[2 + k] - Bf16.roundTrip(values[2 + k]), residual[k], 0f, "residual " + k);
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> feedback.apply(v, 1, 4));
+        assertEquals("error feedback holds a residual for floats [2, 5), but was given a gradient's floats [1, 4)",
+                e.getMessage());
+    }
+
     /** The documented order of additions, nothing rounded. */
     private static Bf16CollectiveTest.Reference reference(int hosts, int size, int n) {
         String[] addresses = new String[size];
