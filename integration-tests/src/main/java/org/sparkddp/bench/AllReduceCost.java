@@ -22,15 +22,18 @@ import org.apache.commons.math3.linear.RealVector;
  *       r mod H, so consecutive ranks are on different hosts), and the busiest host's link carries the flows of
  *       its m ranks: bytes_link = 2(W−1)/W·S·m;</li>
  *   <li>ring, H = 1: the same 2(W−1) hops, all inside the host (no link);</li>
- *   <li>hierarchical: 2(m−1) hops inside each host (reduce to the leader, then share), then the leaders' ring:
- *       2(H−1) hops, bytes_link = 2(H−1)/H·S with one flow per link;</li>
+ *   <li>hierarchical on equal hosts (W a multiple of H: the torus): 2(m−1) hops inside each host (a
+ *       reduce-scatter and an all-gather), 2(H−1) hops across hosts on m rings at once, each over S/m, so
+ *       bytes_link = 2(H−1)/H·S, and the busiest rank copies and adds 2(m−1)/m·S + 2(H−1)/H·S/m;</li>
+ *   <li>hierarchical on unequal hosts (the leaders' scheme): 2(m−1) hops inside each host (reduce to the leader,
+ *       then share), then the leaders' ring: 2(H−1) hops, bytes_link = 2(H−1)/H·S with one flow per link, and the
+ *       leader copies and adds 2(m−1)·S + 2(H−1)/H·S;</li>
  *   <li>bytes_cpu: the bytes the busiest rank copies and adds, times the number of ranks sharing each core
  *       (max(1, W/cores)): on this 2-core machine, 16 ranks take turns; on a cluster each has its own.</li>
  * </ul>
  *
- * <p>NOTE: the hierarchical formula describes the algorithm issue 17 specifies (local reduce, leaders' ring, local
- * share); if its implementation reduces inside the host differently, only {@code hops_local} and
- * {@code bytes_cpu} change.
+ * <p>NOTE: the fit of 2026-11-28 in BENCHMARKS.md measured the leaders' scheme at every hierarchical point (the
+ * torus came later); only {@code bytes_cpu} of the equal-host points differs between the two.
  */
 final class AllReduceCost {
     enum Algorithm { RING, HIERARCHICAL }
@@ -72,6 +75,11 @@ final class AllReduceCost {
                     : new double[] {hops, 0, perRank * perHost, perRank * cpuShare};
         }
         double linkBytes = 2.0 * (hosts - 1) / hosts * s;
+        if (ranks % hosts == 0) {
+            // The torus: each rank moves 2(m-1)/m of the vector inside its host and 2(H-1)/H of its 1/m across.
+            return new double[] {2.0 * (hosts - 1), 2.0 * (perHost - 1), linkBytes,
+                (2.0 * (perHost - 1) / perHost * s + linkBytes / perHost) * cpuShare};
+        }
         return new double[] {2.0 * (hosts - 1), 2.0 * (perHost - 1), linkBytes,
             (2.0 * (perHost - 1) * s + linkBytes) * cpuShare};
     }

@@ -86,6 +86,9 @@ class ScalingPiecesTest {
         double[] hierarchical = AllReduceCost.features(Algorithm.HIERARCHICAL, 16, 8, n, 1);
         assertEquals(2 * 7, hierarchical[0], "only the 8 leaders' ring crosses hosts");
         assertEquals(2.0 * 7 / 8 * s, hierarchical[2], 1e-6, "one flow per link");
+        assertEquals(2.0 / 2 * s + 2.0 * 7 / 8 * s / 2, hierarchical[3], 1e-6, "the torus: no rank carries its host");
+        double[] leaders = AllReduceCost.features(Algorithm.HIERARCHICAL, 12, 8, n, 1);
+        assertEquals(2.0 * s + 2.0 * 7 / 8 * s, leaders[3], 1e-6, "unequal hosts: the leader carries its host");
     }
 
     @Test

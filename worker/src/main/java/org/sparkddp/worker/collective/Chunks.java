@@ -7,9 +7,19 @@ package org.sparkddp.worker.collective;
  */
 final class Chunks {
     private final long[] cumulative;
+    /** The first of the weights' chunks that this cut counts as its chunk 0 (0 unless a {@link #window}). */
+    private final int first;
+    private final int count;
 
     /** @param weights one positive weight per chunk */
     Chunks(int[] weights) {
+        this(weights, 0, weights.length);
+    }
+
+    private Chunks(int[] weights, int first, int count) {
+        if (first < 0 || count < 1 || first + count > weights.length) {
+            throw new IllegalArgumentException("chunks [" + first + ", " + (first + count) + ") of " + weights.length);
+        }
         cumulative = new long[weights.length + 1];
         for (int c = 0; c < weights.length; c++) {
             if (weights[c] <= 0) {
@@ -17,6 +27,19 @@ final class Chunks {
             }
             cumulative[c + 1] = cumulative[c] + weights[c];
         }
+        this.first = first;
+        this.count = count;
+    }
+
+    /**
+     * Chunks {@code [first, first + count)} of {@link #equal equal(total)}, numbered from 0: a ring over part of a
+     * vector ({@link TorusCollective}'s rings across hosts) whose chunks are exactly those of the whole vector's equal
+     * cut, so that every rank's share is within one float of {@code n / total}.
+     */
+    static Chunks window(int total, int first, int count) {
+        int[] weights = new int[total];
+        java.util.Arrays.fill(weights, 1);
+        return new Chunks(weights, first, count);
     }
 
     /** {@code count} chunks of equal weight. */
@@ -27,12 +50,12 @@ final class Chunks {
     }
 
     int count() {
-        return cumulative.length - 1;
+        return count;
     }
 
-    /** First float of chunk {@code c}; chunk {@link #count()} is {@code n}, the end. */
+    /** First float of chunk {@code c}; chunk {@link #count()} is where the last one ends ({@code n} but in a window). */
     long start(long n, int c) {
-        return Math.multiplyExact(n, cumulative[c]) / cumulative[cumulative.length - 1];
+        return Math.multiplyExact(n, cumulative[first + c]) / cumulative[cumulative.length - 1];
     }
 
     long end(long n, int c) {

@@ -94,14 +94,33 @@ public final class Collectives {
                         + "collective over sockets", size, chosen.configName());
             }
             if (chosen == CollectiveKind.HIERARCHICAL) {
-                return HierarchicalCollective.connect(rank, groups, addresses, server, secret, timeout, cancelled,
-                        pieces, wire);
+                return hierarchical(rank, groups, addresses, server, secret, timeout, cancelled, pieces, wire);
             }
             return PeerRing.ring(rank, size, server, addresses, secret, timeout, cancelled, pieces, wire);
         } catch (IOException e) {
             throw new PeerFailureException("rank " + rank + ": cannot set up the " + kind.configName()
                     + " collective: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The hierarchical collective: the torus ({@link TorusCollective}) where every host runs as many ranks, else the
+     * host leaders' scheme ({@link HierarchicalCollective}), with one INFO line on rank 0 saying why.
+     */
+    private static Collective hierarchical(int rank, HostGroups groups, String[] addresses, ServerSocketChannel server,
+                                           WireSecret secret, Duration timeout, BooleanSupplier cancelled,
+                                           Pieces.Sizes pieces, WireFormat wire) throws IOException {
+        String unequal = TorusCollective.unequal(groups);
+        if (unequal == null) {
+            return TorusCollective.connect(rank, groups, addresses, server, secret, timeout, cancelled, pieces, wire);
+        }
+        if (rank == 0) {
+            // INFO: once per stage, on rank 0's executor (the console in local mode): the slower scheme, and why.
+            LOG.info("hierarchical collective: {} ({}), so each host's leader sums and shares the whole vector for "
+                    + "its host's ranks instead of every rank reduce-scattering inside its host", unequal, groups);
+        }
+        return HierarchicalCollective.connect(rank, groups, addresses, server, secret, timeout, cancelled, pieces,
+                wire);
     }
 
     /**

@@ -10,7 +10,8 @@ import java.util.List;
  * its application to data-parallel distributed training of speech DNNs", Interspeech 2014; Karimireddy et al.,
  * "Error feedback fixes SignSGD", ICML 2019): what rounding leaves out of this contribution is added to the next
  * one, so that nothing is lost, only late. Runs on executors, owned by the one ring member whose contribution it
- * corrects (a rank of the flat ring, or a host's or JVM's leader, for its host's or JVM's sum).
+ * corrects (a rank of the flat ring; a host's or JVM's leader, for its host's or JVM's sum; in
+ * {@link TorusCollective}, every rank, for its host's sum of its local chunk).
  *
  * <p>Each call replaces the gradient {@code g} by {@code q = bf16(g + e)} and keeps {@code e = (g + e) - q} (exact in
  * float: {@code q} is {@code g + e} rounded to fewer bits). So the sum of everything sent plus the residual is the
@@ -26,6 +27,8 @@ final class ErrorFeedback {
     private static final int SEGMENT_FLOATS = 1 << 28;
 
     private FloatVector residual;
+    /** The first float of the vector that the residual's float 0 corrects. */
+    private long residualFrom;
     private final float[] gradient = new float[BLOCK_FLOATS];
     private final float[] error = new float[BLOCK_FLOATS];
     private final float[] sent = new float[BLOCK_FLOATS];
@@ -40,16 +43,33 @@ final class ErrorFeedback {
      *                                  gradient
      */
     void apply(FloatVector vector, long length) {
+        apply(vector, 0, length);
+    }
+
+    /**
+     * As {@link #apply(FloatVector, long)}, for floats {@code [from, to)} only: a ring over part of the vector
+     * ({@link TorusCollective}'s rings across hosts) corrects only the part it sends.
+     *
+     * @throws IllegalArgumentException if the range differs from an earlier call's
+     */
+    void apply(FloatVector vector, long from, long to) {
+        long length = to - from;
         if (residual == null) {
             residual = zeros(length);
+            residualFrom = from;
         }
-        if (residual.length() != length) {
+        if (residualFrom == 0 && from == 0 && residual.length() != length) {
             throw new IllegalArgumentException("error feedback holds a residual of " + residual.length()
                     + " floats, but was given a gradient of " + length);
         }
+        if (residual.length() != length || residualFrom != from) {
+            throw new IllegalArgumentException("error feedback holds a residual for floats [" + residualFrom + ", "
+                    + (residualFrom + residual.length()) + "), but was given a gradient's floats [" + from + ", " + to
+                    + ")");
+        }
         for (long at = 0; at < length; at += BLOCK_FLOATS) {
             int m = (int) Math.min(BLOCK_FLOATS, length - at);
-            vector.get(at, gradient, m);
+            vector.get(from + at, gradient, m);
             residual.get(at, error, m);
             // corrected = g + e; sent = bf16(corrected); e = corrected - sent: three plain loops
             for (int j = 0; j < m; j++) {
@@ -63,7 +83,7 @@ final class ErrorFeedback {
             for (int j = 0; j < m; j++) {
                 error[j] = gradient[j] - sent[j];
             }
-            vector.put(at, sent, m);
+            vector.put(from + at, sent, m);
             residual.put(at, error, m);
         }
     }

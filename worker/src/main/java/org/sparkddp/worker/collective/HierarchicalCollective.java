@@ -15,11 +15,12 @@ import java.util.function.BooleanSupplier;
 import org.sparkddp.common.config.WireFormat;
 
 /**
- * A two-level collective: the ranks of one host reduce to their leader (the host's lowest rank), the leaders run
- * the {@link RingCollective} among themselves, and each leader shares the result with its host's ranks (the
- * hierarchical all-reduce of Horovod and NCCL). Only leaders send between hosts, so a host's network card carries
- * one ring flow instead of one per rank, and a ring step waits on H hosts rather than W ranks. Runs on executors,
- * inside a barrier task.
+ * A two-level collective for hosts that run unequal numbers of ranks (where they run as many, {@link Collectives}
+ * connects the {@link TorusCollective} instead): the ranks of one host reduce to their leader (the host's lowest
+ * rank), the leaders run the {@link RingCollective} among themselves, and each leader shares the result with its
+ * host's ranks. Only leaders send between hosts, so a host's network card carries one ring flow instead of one per
+ * rank, and a ring step waits on H hosts rather than W ranks; but a leader receives and sends the whole vector once
+ * per local rank. Runs on executors, inside a barrier task.
  *
  * <p>Ownership: the leaders' ring cuts the vector into one chunk per host, weighted by the host's rank count, and
  * each leader cuts its host's chunk into one sub-range per local rank, so every rank still owns about {@code 1/W}
@@ -322,6 +323,11 @@ public final class HierarchicalCollective implements Collective {
         for (long p = 0; p < pieces.count(); p++) {
             transfers.exchange(null, new ByteBuffer[0], links[j], vector.slice(pieces.from(p), pieces.to(p)), phase, p);
         }
+    }
+
+    /** Payload bytes this rank has sent so far: {inside its host, across hosts} (tests count the traffic). */
+    long[] bytesSent() {
+        return new long[] {transfers.bytesSent(), leaders == null ? 0 : leaders.bytesSent()};
     }
 
     @Override

@@ -83,9 +83,21 @@ public final class RingCollective implements Collective {
     RingCollective(String self, int rank, int size, int[] weights, Link toNext, String nextName,
                    Link fromPrevious, String previousName, Duration timeout, BooleanSupplier cancelled,
                    Pieces.Sizes pieces, WireFormat wire) throws IOException {
+        this(self, rank, weights == null ? Chunks.equal(size) : new Chunks(weights), toNext, nextName, fromPrevious,
+                previousName, timeout, cancelled, pieces, wire);
+    }
+
+    /**
+     * @param chunks how a vector is cut, one chunk per rank; a {@link Chunks#window} makes a ring over that part of
+     *               the vector only (reduce-scatter, all-gather and error feedback; a broadcast still sends it all)
+     */
+    RingCollective(String self, int rank, Chunks chunks, Link toNext, String nextName,
+                   Link fromPrevious, String previousName, Duration timeout, BooleanSupplier cancelled,
+                   Pieces.Sizes pieces, WireFormat wire) throws IOException {
+        int size = chunks.count();
         this.rank = rank;
         this.size = size;
-        this.chunks = weights == null ? Chunks.equal(size) : new Chunks(weights);
+        this.chunks = chunks;
         this.toNext = toNext == null ? null : toNext.channel();
         this.fromPrevious = fromPrevious == null ? null : fromPrevious.channel();
         this.next = Transfers.Peer.of(toNext, nextName);
@@ -158,7 +170,9 @@ public final class RingCollective implements Collective {
             return;
         }
         long n = vector.length();
-        feedback.apply(vector, gradient);
+        // This ring's part of the gradient: all of it but in a window (TorusCollective's rings across hosts).
+        long from = Math.min(chunkStart(n, 0), gradient);
+        feedback.apply(vector, from, Math.max(from, Math.min(chunkStart(n, size), gradient)));
         reduceScatter(vector, gradient);
         bf16.round(vector, Math.min(ownedFrom(n), gradient), Math.min(ownedTo(n), gradient));
     }
@@ -289,6 +303,11 @@ public final class RingCollective implements Collective {
                 transfers.exchange(next, vector.slice(pieces.from(p), pieces.to(p)), previous, in, "broadcast", p);
             }
         }
+    }
+
+    /** Bytes of payload this rank has sent over the ring's sockets so far (tests count a collective's traffic). */
+    long bytesSent() {
+        return transfers == null ? 0 : transfers.bytesSent();
     }
 
     @Override

@@ -41,6 +41,8 @@ final class Transfers implements AutoCloseable {
     private final Map<SocketChannel, SelectionKey> keys = new IdentityHashMap<>();
     private final Duration timeout;
     private final BooleanSupplier cancelled;
+    /** Payload bytes handed to frames so far (frame headers and tags not counted). */
+    private long sent;
 
     /**
      * @param self     how messages name this rank ("rank 3")
@@ -77,6 +79,11 @@ final class Transfers implements AutoCloseable {
                 ? new FramePumps.Receiver(from.link().frames(), in) : null;
         boolean sending = sender != null;
         boolean receiving = receiver != null;
+        if (sending) {
+            for (ByteBuffer b : out) {
+                sent += b.remaining();
+            }
+        }
         Peer current = to;
         try {
             while (sending || receiving) {
@@ -127,6 +134,11 @@ final class Transfers implements AutoCloseable {
             key.interestOps(key.interestOps() | SelectionKey.OP_READ);
         }
         deadline.select(selector);
+    }
+
+    /** Payload bytes this rank has sent through {@link #exchange} so far. */
+    long bytesSent() {
+        return sent;
     }
 
     static boolean hasRemaining(ByteBuffer[] buffers) {

@@ -51,7 +51,11 @@ class Bf16CollectiveTest {
         "RING,          1 1,       a b,       1001",
         "RING,          1 1 1,     a b c,     1001",
         "RING,          1 1 1,     a b c,     5",     // fewer floats than ranks plus scalars: empty chunks
-        "HIERARCHICAL,  1 2 1 2,   a b c d,   1001",
+        "HIERARCHICAL,  1 2 1 2,   a b c d,   1001",  // 2 hosts x 2 ranks: the torus
+        "HIERARCHICAL,  1 2 1 2 1 2, a b c d e f, 1001", // 2 x 3
+        "HIERARCHICAL,  1 2 3 1 2 3, a b c d e f, 1001", // 3 x 2
+        "HIERARCHICAL,  1 2 1 2 1 2, a b c d e f, 5",    // fewer floats than ranks: empty chunks
+        "HIERARCHICAL,  1 2 1,     a b c,     1001",  // unequal hosts: the leaders' scheme
         "AUTO,          1 1 1,     a a b,     1001",  // two JVMs, one running two ranks: a level per JVM
     })
     void gradientsSumAsTheReferenceBitForBitOnEveryRank(CollectiveKind kind, String hostList, String jvmList, int n)
@@ -69,7 +73,10 @@ class Bf16CollectiveTest {
         String[] groupOf = kind == CollectiveKind.HIERARCHICAL ? hosts
                 : kind == CollectiveKind.AUTO ? jvms : java.util.stream.IntStream.range(0, size)
                         .mapToObj(Integer::toString).toArray(String[]::new);
-        Reference reference = new Reference(HostGroups.of(groupOf), n, gradient);
+        HostGroups groups = HostGroups.of(groupOf);
+        boolean torus = kind == CollectiveKind.HIERARCHICAL && TorusCollective.fits(groups);
+        assertEquals(torus, ranks.get(0) instanceof TorusCollective, "the torus exactly where hosts are equal");
+        Reference reference = new Reference(groups, torus, n, gradient);
         SplittableRandom random = new SplittableRandom(n * 31L + size);
         for (int call = 0; call < CALLS; call++) {
             float[][] inputs = randoms(random, size, n);
@@ -143,20 +150,28 @@ class Bf16CollectiveTest {
     /**
      * The reference, in plain loops: per ring member its residual; per call each member's corrected contribution,
      * then each chunk summed from the member after its owner around to the owner, rounded at every hop.
+     *
+     * <p>Ring members are the groups' leaders ({@code torus} false: a group sums its ranks in ascending order, and
+     * the ring's chunks are weighted by group size) or, in {@link TorusCollective}'s order ({@code torus} true), every
+     * host's ranks of one local index: a float of global chunk {@code L H + c} (of W equal chunks) is summed on each
+     * host from local index {@code L} around the host, then across hosts from host {@code c} around to host
+     * {@code c - 1}. A residual per member and float (in the torus, one rank of each host holds each float's).
      */
-    private static final class Reference {
+    static final class Reference {
         private final HostGroups groups;
+        private final boolean torus;
         private final int n;
         private final long gradient;
         private final float[][] residuals;
         private final Chunks chunks;
 
-        Reference(HostGroups groups, int n, long gradient) {
+        Reference(HostGroups groups, boolean torus, int n, long gradient) {
             this.groups = groups;
+            this.torus = torus;
             this.n = n;
             this.gradient = gradient;
             this.residuals = new float[groups.hosts()][n];
-            this.chunks = new Chunks(GroupedOwnership.ringWeights(groups));
+            this.chunks = torus ? Chunks.equal(groups.size()) : new Chunks(GroupedOwnership.ringWeights(groups));
         }
 
         float[] sum(float[][] inputs) {
@@ -165,9 +180,11 @@ class Bf16CollectiveTest {
             for (int m = 0; m < members; m++) {
                 int[] ranks = groups.ranksOn(m);
                 for (int i = 0; i < n; i++) {
-                    float groupSum = inputs[ranks[0]][i];
+                    // The torus sums a host from the local index whose chunk holds float i; leaders from the first.
+                    int first = torus ? chunkOf(i) / members : 0;
+                    float groupSum = inputs[ranks[first]][i];
                     for (int j = 1; j < ranks.length; j++) {
-                        groupSum += inputs[ranks[j]][i];
+                        groupSum += inputs[ranks[(first + j) % ranks.length]][i];
                     }
                     if (i < gradient) {
                         float corrected = groupSum + residuals[m][i];
@@ -179,19 +196,25 @@ class Bf16CollectiveTest {
                 }
             }
             float[] result = new float[n];
-            for (int c = 0; c < members; c++) {
-                // Chunk c starts at member c and ends at member c - 1, which owns it.
-                for (long i = chunks.start(n, c); i < chunks.end(n, c); i++) {
-                    int k = (int) i;
-                    float partial = sent[c][k];
-                    for (int hop = 1; hop < members; hop++) {
-                        float received = k < gradient ? Bf16Test.reference(partial) : partial;
-                        partial = sent[(c + hop) % members][k] + received;
-                    }
-                    result[k] = k < gradient && members > 1 ? Bf16Test.reference(partial) : partial;
+            for (int k = 0; k < n; k++) {
+                // Float k's chunk starts at member c and ends at member c - 1, which owns it.
+                int c = torus ? chunkOf(k) % members : chunkOf(k);
+                float partial = sent[c][k];
+                for (int hop = 1; hop < members; hop++) {
+                    float received = k < gradient ? Bf16Test.reference(partial) : partial;
+                    partial = sent[(c + hop) % members][k] + received;
                 }
+                result[k] = k < gradient && members > 1 ? Bf16Test.reference(partial) : partial;
             }
             return result;
+        }
+
+        private int chunkOf(int i) {
+            for (int c = 0; ; c++) {
+                if (i < chunks.end(n, c)) {
+                    return c;
+                }
+            }
         }
     }
 

@@ -75,7 +75,9 @@ class HierarchicalCollectiveTest {
     void allReduceEqualsTheRingsSum(int size, int hosts) throws Exception {
         List<Collective> ring = connect(CollectiveKind.RING, size, hosts, SMALL_PIECES);
         List<Collective> hierarchical = connect(CollectiveKind.HIERARCHICAL, size, hosts, SMALL_PIECES);
-        assertTrue(hierarchical.get(0) instanceof HierarchicalCollective);
+        // Equal hosts get the torus; unequal ones the leaders' scheme.
+        assertTrue(size % hosts == 0 ? hierarchical.get(0) instanceof TorusCollective
+                : hierarchical.get(0) instanceof HierarchicalCollective, hierarchical.get(0).getClass().getName());
 
         float[][] integers = integers(size, SMALL, 1);
         float[] exact = exactSum(integers);
@@ -166,17 +168,22 @@ class HierarchicalCollectiveTest {
     }
 
     /**
-     * A local rank that closes its sockets before an all-reduce (its task failed): its leader fails at once, and
-     * each failed rank closing its own sockets (as a barrier task's try-with-resources does) fails the rest, on
-     * both hosts, without waiting for the timeout.
+     * A rank that closes its sockets before an all-reduce (its task failed): its host's peer (the torus's next rank,
+     * or the leader) fails at once, and each failed rank closing its own sockets (as a barrier task's
+     * try-with-resources does) fails the rest, on both hosts, without waiting for the timeout. 4 ranks on 2 hosts
+     * are a torus; 5 the leaders' scheme.
      */
-    @Test
-    void aRankThatClosesFailsEveryOtherRankPromptly() throws Exception {
-        int size = 4;
+    @ParameterizedTest(name = "{0} ranks on 2 hosts")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {4, 5})
+    void aRankThatClosesFailsEveryOtherRankPromptly(int size) throws Exception {
         List<Collective> hierarchical = connect(CollectiveKind.HIERARCHICAL, size, 2, SMALL_PIECES, Duration.ofSeconds(60));
-        hierarchical.get(3).close(); // rank 3 is on host 2, whose leader is rank 1
+        hierarchical.get(3).close(); // rank 3 is on host 2, with rank 1 (its leader, or its ring's next and previous)
         List<Future<?>> calls = new ArrayList<>();
-        for (int r = 0; r < 3; r++) {
+        for (int r = 0; r < size; r++) {
+            if (r == 3) {
+                calls.add(null);
+                continue;
+            }
             Collective c = hierarchical.get(r);
             calls.add(pool.submit(() -> {
                 try (c) {
@@ -184,23 +191,30 @@ class HierarchicalCollectiveTest {
                 }
             }));
         }
-        for (int r = 0; r < 3; r++) {
+        for (int r = 0; r < size; r++) {
+            if (r == 3) {
+                continue;
+            }
             PeerFailureException e = failure(calls.get(r));
             assertFalse(e.getMessage().contains("timed out"), "rank " + r + ": " + e.getMessage());
             assertTrue(e.getMessage().startsWith("rank " + r + ": "), e.getMessage());
         }
         assertTrue(failure(calls.get(1)).getMessage().contains("rank 3 at 127.0.0.2:"),
-                "the leader names the rank that left: " + failure(calls.get(1)).getMessage());
+                "rank 1 names the rank that left: " + failure(calls.get(1)).getMessage());
     }
 
     /** A rank that stays connected but never joins the call fails the others by the timeout, not never. */
-    @Test
-    void aSilentRankFailsTheOthersByTheTimeout() throws Exception {
-        int size = 4;
+    @ParameterizedTest(name = "{0} ranks on 2 hosts")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {4, 5})
+    void aSilentRankFailsTheOthersByTheTimeout(int size) throws Exception {
         List<Collective> hierarchical = connect(CollectiveKind.HIERARCHICAL, size, 2, SMALL_PIECES,
                 Duration.ofSeconds(1));
         List<Future<?>> calls = new ArrayList<>();
-        for (int r = 0; r < 3; r++) { // rank 3 is silent
+        for (int r = 0; r < size; r++) {
+            if (r == 3) { // rank 3 is silent
+                calls.add(null);
+                continue;
+            }
             Collective c = hierarchical.get(r);
             calls.add(pool.submit(() -> {
                 try (c) {
@@ -208,8 +222,10 @@ class HierarchicalCollectiveTest {
                 }
             }));
         }
-        for (int r = 0; r < 3; r++) {
-            failure(calls.get(r));
+        for (int r = 0; r < size; r++) {
+            if (r != 3) {
+                failure(calls.get(r));
+            }
         }
         assertTrue(failure(calls.get(1)).getMessage().contains("timed out after PT1S waiting for data from rank 3 at"),
                 failure(calls.get(1)).getMessage());
@@ -233,7 +249,8 @@ class HierarchicalCollectiveTest {
 
     @Test
     void connectChoosesFromTheExchangedHosts() throws Exception {
-        assertTrue(connect(CollectiveKind.AUTO, 4, 2, SMALL_PIECES).get(0) instanceof HierarchicalCollective);
+        assertTrue(connect(CollectiveKind.AUTO, 4, 2, SMALL_PIECES).get(0) instanceof TorusCollective);
+        assertTrue(connect(CollectiveKind.AUTO, 5, 2, SMALL_PIECES).get(0) instanceof HierarchicalCollective);
         assertTrue(connect(CollectiveKind.AUTO, 3, 3, SMALL_PIECES).get(0) instanceof RingCollective);
         assertTrue(connect(CollectiveKind.AUTO, 3, 1, SMALL_PIECES).get(0) instanceof RingCollective);
     }

@@ -108,13 +108,13 @@ class InMemoryStepRulesTest {
     }
 
     /**
-     * The same rules over the hierarchical collective on sockets (3 ranks on two loopback hosts: ranks 0 and 2 on
-     * 127.0.0.1, rank 1 on 127.0.0.2): sharded and replicated still agree bit for bit, and both are DL4J's steps.
+     * The same rules over the hierarchical collective on sockets, rank r on 127.0.0.(1 + r mod 2): 3 ranks (hosts of
+     * 2 and 1: the leaders' scheme) and 4 (hosts of 2 and 2: the torus). Sharded and replicated still agree bit for
+     * bit, and both are DL4J's steps.
      */
-    @ParameterizedTest(name = "sharded {0}")
-    @CsvSource({"true", "false"})
-    void theRulesOverTheHierarchicalCollectiveAreDl4jsSteps(boolean sharded) throws Exception {
-        int workers = 3;
+    @ParameterizedTest(name = "sharded {0}, {1} workers")
+    @CsvSource({"true, 3", "false, 3", "true, 4", "false, 4"})
+    void theRulesOverTheHierarchicalCollectiveAreDl4jsSteps(boolean sharded, int workers) throws Exception {
         NetworkSpec network = network("adam");
         LabeledExamples all = randomExamples(EXAMPLES, FEATURES, CLASSES);
         ModelState hierarchical = runStage(workers, TrainingMode.SYNC, sharded, network, all, hierarchy(workers));
@@ -126,7 +126,7 @@ class InMemoryStepRulesTest {
         }
         double error = maxAbsoluteDifference(single.params().toFloatVector(), hierarchical.params());
         assertTrue(error <= PARAMS_WITHIN, "max absolute parameter difference " + error);
-        // Different summation orders (host sums then the leaders' ring, against rank order): rounding apart only.
+        // Different summation orders (host sums then the ring across hosts, against rank order): rounding apart only.
         assertTrue(maxAbsoluteDifference(inMemory.params(), hierarchical.params()) <= PARAMS_WITHIN);
         if (sharded) {
             ModelState replicated = runStage(workers, TrainingMode.SYNC, false, network, all, hierarchy(workers));

@@ -1,0 +1,261 @@
+package org.sparkddp.worker.collective;
+
+import java.io.IOException;
+import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.sparkddp.common.config.WireFormat;
+
+/**
+ * The hierarchical collective for H hosts that each run the same number m of ranks: the two-dimensional ring of
+ * Mikami et al. ("Massively distributed SGD: ImageNet/ResNet-50 training in a flash", 2018; Horovod's and NCCL's
+ * hierarchical all-reduce with every local rank taking part across hosts). Runs on executors, inside a barrier task.
+ *
+ * <p>An all-reduce of {@code n} floats is three steps, each a {@link RingCollective}:
+ * <ol>
+ *   <li>in the host: the m ranks reduce-scatter over a ring in local-index order (local index = position among the
+ *       host's ranks, ascending), so local index {@code j} holds the host's sum of local chunk {@code (j + 1) % m},
+ *       {@code n / m} floats;</li>
+ *   <li>across hosts: local index {@code j} of every host, in host order, all-reduces that local chunk over a ring
+ *       of H (m such rings at once, each over {@code 1/m} of the vector); gradients may cross as bf16 here;</li>
+ *   <li>in the host: the m ranks all-gather their local chunks.</li>
+ * </ol>
+ * A reduce-scatter stops after the rings across hosts have reduce-scattered (step 2's first half), an all-gather
+ * runs step 2's second half and step 3. Every rank sends {@code 2 (m-1)/m} of the vector to its host's ranks and
+ * {@code 2 (H-1)/H} of {@code 1/m} of it across hosts per all-reduce: no rank carries its host's traffic alone, as
+ * the leader of {@link HierarchicalCollective} does.
+ *
+ * <p>Ownership: the vector is cut into W = H m equal chunks ({@link Chunks#equal}); rank (host h, local index j)
+ * owns chunk {@code ((j + 1) % m) H + (h + 1) % H}, which lies in its local chunk, the host-ring's cut into m being
+ * the same boundaries. Every rank can compute every rank's range from the host groups.
+ *
+ * <p>Order of additions, fixed by the rings: a float of local chunk {@code L} is summed on each host from local
+ * index {@code L} onwards around the host's ring ({@code x[L] + x[L+1]}, then {@code + x[L+2]}, ... up to local
+ * index {@code L - 1}); a float of global chunk {@code L H + c} then sums the host sums from host {@code c} onwards
+ * around the hosts' ring, ending at host {@code c - 1}. The same bits on every rank and every run with the same
+ * hosts; not the flat ring's nor the leader scheme's bits (the order differs).
+ *
+ * <p>With {@code training.wire = bf16}, gradients cross the rings across hosts as bf16, each rank's error feedback
+ * correcting its part of its host's sum; inside a host they move as fp32 (after an all-reduce they hold bf16 values).
+ *
+ * <p>Every wait is bounded by the rings' {@link Transfers}; a peer that fails or goes silent fails the call with a
+ * {@link PeerFailureException} naming it, and the task's failure closes this rank's sockets, failing its peers.
+ */
+final class TorusCollective implements Collective {
+    private final int rank;
+    private final HostGroups groups;
+    private final int hosts;
+    private final int perHost;
+    /** The ring of this host's ranks (a ring of one on a host of one rank); fp32. */
+    private final RingCollective inHost;
+    /** The ring of this local index's ranks across hosts (a ring of one on one host). */
+    private final RingCollective acrossHosts;
+    private final Chunks cut;
+
+    private TorusCollective(int rank, HostGroups groups, RingCollective inHost, RingCollective acrossHosts) {
+        this.rank = rank;
+        this.groups = groups;
+        this.hosts = groups.hosts();
+        this.perHost = groups.ranksOn(0).length;
+        this.inHost = inHost;
+        this.acrossHosts = acrossHosts;
+        this.cut = Chunks.equal(groups.size());
+    }
+
+    /** Whether every host runs the same number of ranks, which this collective needs; else see {@link #unequal}. */
+    static boolean fits(HostGroups groups) {
+        return unequal(groups) == null;
+    }
+
+    /** Why this collective does not fit the groups ("hosts run 3, 2 ranks"), or null if it does. */
+    static String unequal(HostGroups groups) {
+        int m = groups.ranksOn(0).length;
+        StringBuilder counts = new StringBuilder();
+        boolean equal = true;
+        for (int h = 0; h < groups.hosts(); h++) {
+            int count = groups.ranksOn(h).length;
+            equal &= count == m;
+            counts.append(h == 0 ? "" : ", ").append(count);
+        }
+        return equal ? null : "hosts run " + counts + " ranks";
+    }
+
+    /**
+     * Connects this rank: it dials the next rank of its host's ring and the rank of its local index on the next
+     * host, and accepts the previous ones, each connection opening with a {@link Handshake}.
+     *
+     * @param server this rank's listening socket, whose address is {@code addresses[rank]}
+     * @param pieces floats per piece of a transfer (tests force them low)
+     * @param wire   how gradients cross the rings across hosts
+     */
+    static TorusCollective connect(int rank, HostGroups groups, String[] addresses, ServerSocketChannel server,
+                                   WireSecret secret, Duration timeout, BooleanSupplier cancelled,
+                                   Pieces.Sizes pieces, WireFormat wire) throws IOException {
+        String why = unequal(groups);
+        if (why != null) {
+            throw new IllegalArgumentException("the torus collective needs equal hosts, but " + why);
+        }
+        int h = groups.hostOf(rank);
+        int j = groups.localIndex(rank);
+        int m = groups.ranksOn(h).length;
+        int count = groups.hosts();
+        int[] locals = groups.ranksOn(h);
+        int localNext = locals[(j + 1) % m];
+        int localPrevious = locals[Math.floorMod(j - 1, m)];
+        int hostNext = groups.ranksOn((h + 1) % count)[j];
+        int hostPrevious = groups.ranksOn(Math.floorMod(h - 1, count))[j];
+        Deadline deadline = Deadline.after(timeout, cancelled);
+        List<PeerRing.Dialing> dialings = new ArrayList<>();
+        List<Link> opened = new ArrayList<>();
+        try {
+            // NOTE: dials run on threads of their own while this rank accepts: a dialer waits for its acceptor's
+            // handshake answer, so ranks that all dialed first would wait in a circle.
+            PeerRing.Dialing toLocalNext = m == 1 ? null : PeerRing.dialing(addresses[localNext],
+                    "the next rank of its host, rank " + localNext, rank, localNext, secret, deadline);
+            if (toLocalNext != null) {
+                dialings.add(toLocalNext);
+            }
+            PeerRing.Dialing toHostNext = count == 1 ? null : PeerRing.dialing(addresses[hostNext],
+                    "its peer on the next host, rank " + hostNext, rank, hostNext, secret, deadline);
+            if (toHostNext != null) {
+                dialings.add(toHostNext);
+            }
+            Map<Integer, String> expected = new HashMap<>();
+            if (m > 1) {
+                expected.put(localPrevious, "the previous rank of its host (" + name(localPrevious, addresses) + ")");
+            }
+            if (count > 1) {
+                expected.put(hostPrevious, "its peer on the previous host (" + name(hostPrevious, addresses) + ")");
+            }
+            Map<Integer, Link> accepted = PeerRing.accept(server, expected, secret, deadline, rank);
+            opened.addAll(accepted.values());
+            Link localLink = toLocalNext == null ? null : toLocalNext.get();
+            if (localLink != null) {
+                opened.add(localLink);
+                dialings.remove(toLocalNext);
+            }
+            Link hostLink = toHostNext == null ? null : toHostNext.get();
+            if (hostLink != null) {
+                opened.add(hostLink);
+                dialings.remove(toHostNext);
+            }
+            RingCollective inHost = m == 1 ? RingCollective.single()
+                    : new RingCollective("rank " + rank, j, Chunks.equal(m), localLink, name(localNext, addresses),
+                            accepted.get(localPrevious), name(localPrevious, addresses), timeout, cancelled, pieces,
+                            WireFormat.FP32);
+            // Local index j owns local chunk (j + 1) % m: global chunks [L H, L H + H) of the equal cut into W.
+            int localChunk = (j + 1) % m;
+            RingCollective acrossHosts = count == 1 ? RingCollective.single()
+                    : new RingCollective("rank " + rank, h, Chunks.window(groups.size(), localChunk * count, count),
+                            hostLink, name(hostNext, addresses), accepted.get(hostPrevious),
+                            name(hostPrevious, addresses), timeout, cancelled, pieces, wire);
+            return new TorusCollective(rank, groups, inHost, acrossHosts);
+        } catch (IOException | RuntimeException e) {
+            dialings.forEach(PeerRing.Dialing::abandon);
+            opened.forEach(PeerRing::closeQuietly);
+            throw e;
+        }
+    }
+
+    private static String name(int rank, String[] addresses) {
+        return "rank " + rank + " at " + addresses[rank];
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int size() {
+        return groups.size();
+    }
+
+    /** Global chunk {@code ((j + 1) % m) H + (h + 1) % H} of the equal cut into W (see the class comment). */
+    private int chunkOf(int r) {
+        return ((groups.localIndex(r) + 1) % perHost) * hosts + (groups.hostOf(r) + 1) % hosts;
+    }
+
+    @Override
+    public long ownedFrom(int r, long n) {
+        return cut.start(n, chunkOf(r));
+    }
+
+    @Override
+    public long ownedTo(int r, long n) {
+        return cut.end(n, chunkOf(r));
+    }
+
+    /** The host's reduce-scatter, then the reduce-scatter of this rank's local chunk across hosts. */
+    @Override
+    public void reduceScatter(FloatVector vector) {
+        inHost.reduceScatter(vector);
+        acrossHosts.reduceScatter(vector);
+    }
+
+    @Override
+    public void reduceScatterGradient(FloatVector vector, long gradient) {
+        RingCollective.checkGradient(vector, gradient);
+        inHost.reduceScatter(vector);
+        acrossHosts.reduceScatterGradient(vector, gradient);
+    }
+
+    /** The all-gather of this rank's local chunk across hosts, then the host's all-gather. */
+    @Override
+    public void allGather(FloatVector vector) {
+        acrossHosts.allGather(vector);
+        inHost.allGather(vector);
+    }
+
+    @Override
+    public void allReduce(FloatVector vector) {
+        inHost.reduceScatter(vector);
+        acrossHosts.allReduce(vector);
+        inHost.allGather(vector);
+    }
+
+    @Override
+    public void allReduceGradient(FloatVector vector, long gradient) {
+        RingCollective.checkGradient(vector, gradient);
+        inHost.reduceScatter(vector);
+        acrossHosts.allReduceGradient(vector, gradient);
+        inHost.allGather(vector);
+    }
+
+    /** The rings across hosts' wire: bf16 when asked for and there is more than one host. */
+    @Override
+    public WireFormat gradientWire() {
+        return acrossHosts.gradientWire();
+    }
+
+    /**
+     * The root's local index's ring across hosts broadcasts from the root's host, then every host's ring broadcasts
+     * from that local index: each a pipelined ring broadcast of the whole vector.
+     */
+    @Override
+    public void broadcast(FloatVector vector, int root) {
+        if (root < 0 || root >= size()) {
+            throw new IllegalArgumentException("broadcast root " + root + " is not a rank of " + size());
+        }
+        int rootLocal = groups.localIndex(root);
+        if (groups.localIndex(rank) == rootLocal) {
+            acrossHosts.broadcast(vector, groups.hostOf(root));
+        }
+        inHost.broadcast(vector, rootLocal);
+    }
+
+    /** Payload bytes this rank has sent so far: {inside its host, across hosts} (tests count the traffic). */
+    long[] bytesSent() {
+        return new long[] {inHost.bytesSent(), acrossHosts.bytesSent()};
+    }
+
+    @Override
+    public void close() {
+        inHost.close();
+        acrossHosts.close();
+    }
+}
