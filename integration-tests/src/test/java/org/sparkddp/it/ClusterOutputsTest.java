@@ -34,7 +34,7 @@ class ClusterOutputsTest extends StandaloneClusterTest {
         assertTrue(Files.isRegularFile(run.resolve("model.zip")), train.output());
         assertTrue(train.output().contains("outputs: file:" + run + "/{model.zip, metrics.jsonl, summary.json"),
                 train.output());
-        try (Stream<Path> work = Files.walk(dir.resolve("cluster/work"))) {
+        try (Stream<Path> work = Files.walk(cluster.state().resolve("work"))) {
             assertEquals(List.of(), work.filter(p -> p.getFileName().toString().equals("model.zip")).toList(),
                     "a model.zip in an executor's working directory");
         }

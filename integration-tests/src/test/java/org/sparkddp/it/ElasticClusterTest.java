@@ -13,13 +13,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.sparkddp.bench.Benchmark;
 import org.sparkddp.driver.Main;
 
@@ -36,7 +40,29 @@ import org.sparkddp.driver.Main;
 @Tag("slow")
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ElasticClusterTest extends StandaloneClusterTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ElasticClusterTest {
+    /** The class's outputs. */
+    private Path dir;
+    /**
+     * A cluster of its own, not the suite's shared one ({@link SharedCluster}): shrink kills a worker's daemon and
+     * grow adds workers, which would change the shape the other classes' tests count on.
+     */
+    private LocalCluster cluster;
+
+    @BeforeAll
+    void startCluster(@TempDir Path tmp) throws Exception {
+        dir = tmp;
+        cluster = LocalCluster.start(dir.resolve("cluster"), 2, 1, "1g");
+    }
+
+    @AfterAll
+    void stopCluster() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
     /**
      * 250 iterations (two epochs) of a 1.9M-parameter MLP in stages of 25, the boundaries a run resizes at. Plain
      * SGD and tanh, as in the worker-count independence test: Adam divides by the root of tiny second moments, which

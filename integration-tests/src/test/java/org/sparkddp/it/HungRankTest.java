@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.sparkddp.driver.train.StageRecord;
@@ -19,7 +20,11 @@ import org.sparkddp.worker.stage.FaultInjection;
  * fails, Spark kills the hung task (the job runs with interrupt-on-cancel, so the kill interrupts it and marks its
  * task context), which frees its slot, and the driver resubmits the stage from the same broadcast. The result is
  * bit for bit an undisturbed run's. Local mode, like {@link StageRetryTest}: the executors are this JVM.
+ *
+ * <p>Tagged slow: most of its time is spent waiting out the sync timeout, once per mode, which the quick set
+ * (deploy/test --quick) cannot spare; StageRetryTest covers the resubmitted stage there.
  */
+@Tag("slow")
 class HungRankTest extends FaultInjectionTest {
     private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(3);
     /** How long the hung rank would block if nothing killed it: longer than the whole test should take. */

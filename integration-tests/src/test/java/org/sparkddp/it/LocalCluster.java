@@ -21,19 +21,93 @@ final class LocalCluster implements AutoCloseable {
 
     private final Path state;
     private final int workers;
+    private final int cores;
+    private final String memory;
 
-    private LocalCluster(Path state, int workers) {
+    private LocalCluster(Path state, int workers, int cores, String memory) {
         this.state = state;
         this.workers = workers;
+        this.cores = cores;
+        this.memory = memory;
     }
 
     static LocalCluster start(Path state, int workers, int cores, String memory) throws IOException, InterruptedException {
-        LocalCluster cluster = new LocalCluster(state, workers);
+        LocalCluster cluster = new LocalCluster(state, workers, cores, memory);
+        cluster.startDaemons();
+        return cluster;
+    }
+
+    private void startDaemons() throws IOException, InterruptedException {
         Path log = state.resolveSibling(state.getFileName() + "-start.log");
-        int code = cluster.script(log, "start", "--workers", String.valueOf(workers), "--cores", String.valueOf(cores),
+        int code = script(log, "start", "--workers", String.valueOf(workers), "--cores", String.valueOf(cores),
                 "--memory", memory);
         assertEquals(0, code, Files.readString(log, StandardCharsets.UTF_8));
-        return cluster;
+    }
+
+    /** Stops the cluster and starts it again in the same state directory, of the same shape. */
+    void restart() throws IOException, InterruptedException {
+        close();
+        startDaemons();
+    }
+
+    /** The cluster's state directory: master URL, secret (spark-defaults.conf), pids, logs, executors' work/. */
+    Path state() {
+        return state;
+    }
+
+    /**
+     * Waits up to {@code bound} until the cluster is idle: the master and every worker alive, no application active
+     * on the master and no executor JVM under a worker. Returns null once it is, or else what is not (at once if a
+     * daemon is gone, since waiting cannot bring it back).
+     */
+    String awaitIdle(Duration bound) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        String busy;
+        do {
+            String gone = goneDaemon();
+            if (gone != null) {
+                return gone;
+            }
+            busy = busy();
+            if (busy == null) {
+                return null;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        return busy + " after " + bound.toSeconds() + " s";
+    }
+
+    private String goneDaemon() throws IOException {
+        for (String daemon : daemons()) {
+            Path pid = state.resolve(daemon + ".pid");
+            if (!Files.exists(pid) || ProcessHandle.of(Long.parseLong(Files.readString(pid).trim()))
+                    .map(p -> !p.isAlive()).orElse(true)) {
+                return daemon + " is not running";
+            }
+        }
+        return null;
+    }
+
+    private List<String> daemons() {
+        List<String> daemons = new ArrayList<>(List.of("master"));
+        for (int i = 1; i <= workers; i++) {
+            daemons.add("worker-" + i);
+        }
+        return daemons;
+    }
+
+    private String busy() throws IOException {
+        List<ProcessHandle> executors = executors();
+        if (!executors.isEmpty()) {
+            return executors.size() + " executor JVM(s) still run";
+        }
+        com.fasterxml.jackson.databind.JsonNode status = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                java.net.URI.create("http://127.0.0.1:" + masterUiPort() + "/json/").toURL());
+        if (status.path("activeapps").size() > 0 || status.path("aliveworkers").asInt() != workers) {
+            return "the master reports " + status.path("activeapps").size() + " active application(s) and "
+                    + status.path("aliveworkers").asInt() + " live worker(s) of " + workers;
+        }
+        return null;
     }
 
     /** The command that submits spark-ddp through SparkSubmit: spark-submit options, then the app's arguments. */

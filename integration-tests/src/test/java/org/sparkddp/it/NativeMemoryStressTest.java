@@ -128,7 +128,7 @@ class NativeMemoryStressTest extends StandaloneClusterTest {
 
     /** Every fatal error log under the cluster's executors' working directories. */
     private List<Path> crashFiles() throws IOException {
-        Path workDirs = dir.resolve("cluster").resolve("work");
+        Path workDirs = cluster.state().resolve("work");
         if (!Files.isDirectory(workDirs)) {
             return List.of();
         }

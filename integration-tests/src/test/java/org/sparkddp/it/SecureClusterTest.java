@@ -48,14 +48,18 @@ import org.junit.jupiter.api.Timeout;
 @Tag("slow")
 @Timeout(value = 12, unit = TimeUnit.MINUTES)
 class SecureClusterTest extends StandaloneClusterTest {
-    private static final Pattern HEX_64 = Pattern.compile("[0-9a-fA-F]{64}");
+    /**
+     * 64 hex digits standing as a token of their own (a secret's form): not a run of hex-like letters inside a longer
+     * word, such as a base64 image in report.html, whose bytes vary with the run's timings.
+     */
+    private static final Pattern HEX_64 = Pattern.compile("(?<![0-9A-Za-z+/])[0-9a-fA-F]{64}(?![0-9A-Za-z+/=])");
     private static final List<String> JOB = List.of("training.epochs=1", "training.max-iterations=40",
             "training.batch-size=32", "training.iterations-per-stage=8", "training.mode=sync",
             "checkpoint.every-iterations=16", "spark.ui.enabled=false", "output.progress-every=0s");
 
     @Test
     void strangersAtEveryPortLeaveTheModelBitwiseUnchangedAndNoOutputHoldsASecret() throws Exception {
-        Path defaults = dir.resolve("cluster/spark-defaults.conf");
+        Path defaults = cluster.state().resolve("spark-defaults.conf");
         String conf = Files.readString(defaults, StandardCharsets.UTF_8);
         assertTrue(conf.matches("(?s).*spark\\.authenticate\\s+true.*"), conf);
         assertTrue(conf.matches("(?s).*spark\\.network\\.crypto\\.enabled\\s+true.*"), conf);
@@ -63,6 +67,7 @@ class SecureClusterTest extends StandaloneClusterTest {
         assertTrue(m.find(), "no spark.authenticate.secret in " + defaults);
         String sparkSecret = m.group(1);
 
+        List<Path> earlierApps = applicationDirs(); // the shared cluster's earlier applications, other classes'
         ChildRun quiet = run("undisturbed");
         quiet.awaitSuccess(Duration.ofMinutes(4));
 
@@ -94,7 +99,10 @@ class SecureClusterTest extends StandaloneClusterTest {
             outputs.addAll(List.of(dir.resolve(name + ".stdout"), dir.resolve(name + ".stderr"),
                     dir.resolve(name + "-driver.log"), dir.resolve(name + "-out"), dir.resolve(name + "-ckpt")));
         }
-        outputs.add(dir.resolve("cluster/work")); // the executors' stdout and stderr
+        List<Path> apps = new ArrayList<>(applicationDirs()); // the executors' stdout and stderr, of these two runs
+        apps.removeAll(earlierApps);
+        assertEquals(2, apps.stream().map(Path::getFileName).distinct().count(), "the two runs' executors: " + apps);
+        outputs.addAll(apps);
         int files = 0;
         // The driver's log file is made on its first line: the strangers' warnings make the disturbed run's.
         String driverLog = Files.readString(dir.resolve("disturbed-driver.log"), StandardCharsets.UTF_8);
@@ -119,6 +127,13 @@ class SecureClusterTest extends StandaloneClusterTest {
         System.out.printf("secure cluster: %d output files searched, no secret in any%n", files);
         System.out.printf("secure cluster: the driver logged %d dropped rendezvous connections%n",
                 driverLog.split("rendezvous: dropped a connection", -1).length - 1);
+    }
+
+    /** The executors' working directories ({@code work/worker-N/app-ID}) of every application the cluster ran. */
+    private List<Path> applicationDirs() throws IOException {
+        try (Stream<Path> all = Files.walk(cluster.state().resolve("work"), 2)) {
+            return all.filter(p -> p.getFileName().toString().startsWith("app-")).toList();
+        }
     }
 
     private ChildRun run(String name) throws IOException {

@@ -1,31 +1,33 @@
 package org.sparkddp.it;
 
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A test class that shares one standalone cluster on loopback ({@link LocalCluster}: a master and two workers of
- * one core and 1 GB, executors in JVMs of their own) across its tests, and stops it after them.
+ * A test class that runs on the suite's shared standalone cluster on loopback ({@link SharedCluster}: a master and
+ * two workers of one core and 1 GB, executors in JVMs of their own). Its tests must leave the cluster as they found
+ * it: they may kill executors and applications, but not the master or a worker; each test starts on an idle cluster.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(SharedCluster.class)
 abstract class StandaloneClusterTest {
-    /** A temporary directory for the class's outputs; the cluster's state is in {@code dir/cluster}. */
+    /** A temporary directory for the class's outputs; the cluster's state is in {@code cluster.state()}. */
     Path dir;
     LocalCluster cluster;
 
     @BeforeAll
-    void startCluster(@TempDir Path tmp) throws Exception {
+    void useSharedCluster(@TempDir Path tmp, LocalCluster shared) {
         dir = tmp;
-        cluster = LocalCluster.start(dir.resolve("cluster"), 2, 1, "1g");
+        cluster = shared;
     }
 
-    @AfterAll
-    void stopCluster() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
+    /** The previous test's application (killed, interrupted, failed) has ended before this one starts. */
+    @BeforeEach
+    void awaitIdleCluster() {
+        SharedCluster.awaitIdle(cluster);
     }
 }

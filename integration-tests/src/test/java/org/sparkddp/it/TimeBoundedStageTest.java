@@ -16,10 +16,10 @@ import org.sparkddp.worker.stage.FaultInjection;
  * training.stage-seconds: a stage whose time budget has passed ends at the next iteration every rank agrees on
  * (in average mode, the next average), and the run ends bitwise where a run with one stage per epoch ends.
  *
- * <p>NOTE: the epoch's length is the test's own, not the machine's: every rank waits {@link #PAUSE_MILLIS} before
- * each of the 125 iterations (batches of 16 on 2,000 examples), so an epoch lasts at least 2.5 s however fast the
- * machine computes, and a one-second budget must cut it into two stages or more. A slower machine only cuts it
- * into more.
+ * <p>NOTE: the bounded epoch's length is the test's own, not the machine's: every rank waits {@link #PAUSE_MILLIS}
+ * before each of the 125 iterations (batches of 16 on 2,000 examples), so that epoch lasts at least 2.5 s however
+ * fast the machine computes, and a one-second budget must cut it into two stages or more. A slower machine only cuts
+ * it into more.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class TimeBoundedStageTest extends FaultInjectionTest {
@@ -42,8 +42,9 @@ class TimeBoundedStageTest extends FaultInjectionTest {
     @ParameterizedTest
     @ValueSource(strings = {"sync", "average"})
     void aOneSecondBudgetCutsEpochsIntoStagesWithoutChangingTheResult(String mode) {
-        FaultInjection.set(TimeBoundedStageTest::pause);
+        // The pause only where the budget must cut: the unbounded run is the reference, which a pause cannot change.
         TrainingResult unbounded = train(mode, "null");
+        FaultInjection.set(TimeBoundedStageTest::pause);
         TrainingResult bounded = train(mode, "1");
 
         List<StageRecord> stages = bounded.stages();

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,9 +50,11 @@ class FencedExecutionerTest {
     /**
      * The crash's conditions in a JVM of its own, a 4 MB young generation and garbage from another thread: unfenced,
      * 15-second runs of this died with SIGSEGV in {@code sd::DataBuffer::primary()} in 4 of 5 tries (and none of 5
-     * fenced). Fenced, it must survive; 10 s keeps the quick loop short.
+     * fenced). Fenced, it must survive; 10 s keeps the loop short. Tagged slow: ten seconds of a stress JVM is more
+     * than the quick set (deploy/test --quick) can spend, whose fencing checks are the two tests above.
      */
     @Test
+    @Tag("slow")
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void broadcastsSurviveForcedGcsWhenFenced() throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.sparkddp.worker.collective.PeerFailureException;
@@ -134,7 +135,9 @@ class RendezvousServerTest {
                 + " arrived within PT0.3S", e.getMessage());
     }
 
+    /** Tagged slow: it waits out the handshake's bound, longer than the quick set (deploy/test --quick) can spare. */
     @Test
+    @Tag("slow")
     @Timeout(60)
     void aSilentAndATricklingConnectionAreClosedAtTheHandshakeBoundWhileRanksRegister() throws Exception {
         RendezvousServer server = server(LONG);
