@@ -58,14 +58,14 @@ final class ErrorFeedback {
             residual = zeros(length);
             residualFrom = from;
         }
-        if (residualFrom == 0 && from == 0 && residual.length() != length) {
-            throw new IllegalArgumentException("error feedback holds a residual of " + residual.length()
-                    + " floats, but was given a gradient of " + length);
-        }
         if (residual.length() != length || residualFrom != from) {
-            throw new IllegalArgumentException("error feedback holds a residual for floats [" + residualFrom + ", "
-                    + (residualFrom + residual.length()) + "), but was given a gradient's floats [" + from + ", " + to
-                    + ")");
+            // A whole-vector residual (the flat ring's) is named by its length alone; a window by its floats.
+            throw new IllegalArgumentException(residualFrom == 0 && from == 0
+                    ? "error feedback holds a residual of " + residual.length() + " floats, but was given a gradient of "
+                            + length
+                    : "error feedback holds a residual for floats [" + residualFrom + ", "
+                            + (residualFrom + residual.length()) + "), but was given a gradient's floats [" + from
+                            + ", " + to + ")");
         }
         for (long at = 0; at < length; at += BLOCK_FLOATS) {
             int m = (int) Math.min(BLOCK_FLOATS, length - at);

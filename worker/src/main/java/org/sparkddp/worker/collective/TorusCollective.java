@@ -111,6 +111,7 @@ final class TorusCollective implements Collective {
         Deadline deadline = Deadline.after(timeout, cancelled);
         List<PeerRing.Dialing> dialings = new ArrayList<>();
         List<Link> opened = new ArrayList<>();
+        RingCollective inHost = null; // closed on failure: its transfers hold a selector of their own
         try {
             // NOTE: dials run on threads of their own while this rank accepts: a dialer waits for its acceptor's
             // handshake answer, so ranks that all dialed first would wait in a circle.
@@ -143,7 +144,7 @@ final class TorusCollective implements Collective {
                 opened.add(hostLink);
                 dialings.remove(toHostNext);
             }
-            RingCollective inHost = m == 1 ? RingCollective.single()
+            inHost = m == 1 ? RingCollective.single()
                     : new RingCollective("rank " + rank, j, Chunks.equal(m), localLink, name(localNext, addresses),
                             accepted.get(localPrevious), name(localPrevious, addresses), timeout, cancelled, pieces,
                             WireFormat.FP32);
@@ -156,6 +157,9 @@ final class TorusCollective implements Collective {
             return new TorusCollective(rank, groups, inHost, acrossHosts);
         } catch (IOException | RuntimeException e) {
             dialings.forEach(PeerRing.Dialing::abandon);
+            if (inHost != null) {
+                inHost.close();
+            }
             opened.forEach(PeerRing::closeQuietly);
             throw e;
         }

@@ -5,9 +5,9 @@ final class ActivationOp implements EngineLayer {
     private final Shape shape;
     private final Activation activation;
     private final double alpha;
-    /** ReLU's Java-side scratch: the values, and the input its derivative is taken from. */
+    /** ReLU's Java-side scratch: the values, and (backward) the outputs its derivative is read from. */
     private float[] values = new float[0];
-    private float[] inputs = new float[0];
+    private float[] outputs = new float[0];
 
     /** @param alpha the slope of leaky ReLU's negative side, or ELU's scale; unused by the others */
     ActivationOp(Shape shape, Activation activation, double alpha) {
@@ -47,15 +47,15 @@ final class ActivationOp implements EngineLayer {
         }
         float[] g = scratch(count);
         gradOut.data.get(0, g, 0, count);
-        out.data.get(0, inputs, 0, count);
-        ReluKernels.maskByOutput(g, inputs, count); // the output is > 0 exactly where the input was
+        out.data.get(0, outputs, 0, count);
+        ReluKernels.maskByOutput(g, outputs, count); // the output is > 0 exactly where the input was
         gradIn.data.put(0, g, 0, count);
     }
 
     private float[] scratch(int count) {
         if (values.length < count) {
             values = new float[count];
-            inputs = new float[count];
+            outputs = new float[count];
         }
         return values;
     }
