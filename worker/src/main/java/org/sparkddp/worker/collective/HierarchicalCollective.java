@@ -1,5 +1,7 @@
 package org.sparkddp.worker.collective;
 
+import static org.sparkddp.worker.collective.PeerRing.peerName;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -95,20 +97,20 @@ public final class HierarchicalCollective implements Collective {
                 Link up = PeerRing.dial(addresses[locals[0]], "its host's leader, rank " + locals[0], rank, locals[0],
                         secret, deadline);
                 opened.add(up);
-                Transfers.Peer[] links = {Transfers.Peer.of(up, name(locals[0], addresses))};
+                Transfers.Peer[] links = {Transfers.Peer.of(up, peerName(locals[0], addresses))};
                 return new HierarchicalCollective(rank, groups, null, links, timeout, cancelled, pieceFloats, wire);
             }
             int hosts = groups.hosts();
             Map<Integer, String> expected = new HashMap<>();
             for (int j = 1; j < locals.length; j++) {
-                expected.put(locals[j], name(locals[j], addresses));
+                expected.put(locals[j], peerName(locals[j], addresses));
             }
             int next = groups.leader((host + 1) % hosts);
             int previous = groups.leader(Math.floorMod(host - 1, hosts));
             if (hosts > 1) {
                 dialing = PeerRing.dialing(addresses[next], "the next host's leader, rank " + next, rank, next, secret,
                         deadline);
-                expected.put(previous, "the previous host's leader (" + name(previous, addresses) + ")");
+                expected.put(previous, "the previous host's leader (" + peerName(previous, addresses) + ")");
             }
             Map<Integer, Link> accepted = PeerRing.accept(server, expected, secret, deadline, rank);
             opened.addAll(accepted.values());
@@ -120,11 +122,11 @@ public final class HierarchicalCollective implements Collective {
             }
             RingCollective ring = hosts == 1 ? RingCollective.single()
                     : new RingCollective("rank " + rank, host, hosts, GroupedOwnership.ringWeights(groups), toNext,
-                            name(next, addresses),
-                            accepted.get(previous), name(previous, addresses), timeout, cancelled, pieces, wire);
+                            peerName(next, addresses),
+                            accepted.get(previous), peerName(previous, addresses), timeout, cancelled, pieces, wire);
             Transfers.Peer[] links = new Transfers.Peer[locals.length];
             for (int j = 1; j < locals.length; j++) {
-                links[j] = Transfers.Peer.of(accepted.get(locals[j]), name(locals[j], addresses));
+                links[j] = Transfers.Peer.of(accepted.get(locals[j]), peerName(locals[j], addresses));
             }
             return new HierarchicalCollective(rank, groups, ring, links, timeout, cancelled, pieceFloats, wire);
         } catch (IOException | RuntimeException e) {
@@ -134,10 +136,6 @@ public final class HierarchicalCollective implements Collective {
             opened.forEach(PeerRing::closeQuietly);
             throw e;
         }
-    }
-
-    private static String name(int rank, String[] addresses) {
-        return "rank " + rank + " at " + addresses[rank];
     }
 
     @Override

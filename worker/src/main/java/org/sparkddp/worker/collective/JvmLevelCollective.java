@@ -1,5 +1,7 @@
 package org.sparkddp.worker.collective;
 
+import static org.sparkddp.worker.collective.PeerRing.peerName;
+
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
@@ -77,12 +79,12 @@ final class JvmLevelCollective implements Collective {
                 secret, deadline);
         Link fromPrevious = null;
         try {
-            fromPrevious = PeerRing.accept(server, Map.of(previous, "the previous JVM's leader (rank " + previous
-                    + " at " + addresses[previous] + ")"), secret, deadline, rank).get(previous);
+            fromPrevious = PeerRing.accept(server, Map.of(previous, "the previous JVM's leader ("
+                    + peerName(previous, addresses) + ")"), secret, deadline, rank).get(previous);
             RingCollective ring = new RingCollective("rank " + rank, h, count, GroupedOwnership.ringWeights(jvms),
                     toNext.get(),
-                    "rank " + next + " at " + addresses[next], fromPrevious,
-                    "rank " + previous + " at " + addresses[previous], timeout, cancelled, pieces, wire);
+                    peerName(next, addresses), fromPrevious, peerName(previous, addresses), timeout,
+                    cancelled, pieces, wire);
             return new JvmLevelCollective(rank, jvms, local, ring, wire);
         } catch (IOException | RuntimeException e) {
             toNext.abandon();

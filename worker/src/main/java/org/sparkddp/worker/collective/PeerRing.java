@@ -38,6 +38,11 @@ import org.sparkddp.common.config.WireFormat;
  * clean up.
  */
 public final class PeerRing {
+    /** How errors name a peer: {@code rank 3 at 127.0.0.2:40123}. */
+    static String peerName(int rank, String[] addresses) {
+        return "rank " + rank + " at " + addresses[rank];
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(PeerRing.class);
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
     static final int MIN_BACKLOG = 64;

@@ -1,5 +1,7 @@
 package org.sparkddp.worker.collective;
 
+import static org.sparkddp.worker.collective.PeerRing.peerName;
+
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
@@ -127,10 +129,11 @@ final class TorusCollective implements Collective {
             }
             Map<Integer, String> expected = new HashMap<>();
             if (m > 1) {
-                expected.put(localPrevious, "the previous rank of its host (" + name(localPrevious, addresses) + ")");
+                expected.put(localPrevious, "the previous rank of its host (" + peerName(localPrevious, addresses)
+                        + ")");
             }
             if (count > 1) {
-                expected.put(hostPrevious, "its peer on the previous host (" + name(hostPrevious, addresses) + ")");
+                expected.put(hostPrevious, "its peer on the previous host (" + peerName(hostPrevious, addresses) + ")");
             }
             Map<Integer, Link> accepted = PeerRing.accept(server, expected, secret, deadline, rank);
             opened.addAll(accepted.values());
@@ -145,15 +148,15 @@ final class TorusCollective implements Collective {
                 dialings.remove(toHostNext);
             }
             inHost = m == 1 ? RingCollective.single()
-                    : new RingCollective("rank " + rank, j, Chunks.equal(m), localLink, name(localNext, addresses),
-                            accepted.get(localPrevious), name(localPrevious, addresses), timeout, cancelled, pieces,
+                    : new RingCollective("rank " + rank, j, Chunks.equal(m), localLink, peerName(localNext, addresses),
+                            accepted.get(localPrevious), peerName(localPrevious, addresses), timeout, cancelled, pieces,
                             WireFormat.FP32);
             // Local index j owns local chunk (j + 1) % m: global chunks [L H, L H + H) of the equal cut into W.
             int localChunk = (j + 1) % m;
             RingCollective acrossHosts = count == 1 ? RingCollective.single()
                     : new RingCollective("rank " + rank, h, Chunks.window(groups.size(), localChunk * count, count),
-                            hostLink, name(hostNext, addresses), accepted.get(hostPrevious),
-                            name(hostPrevious, addresses), timeout, cancelled, pieces, wire);
+                            hostLink, peerName(hostNext, addresses), accepted.get(hostPrevious),
+                            peerName(hostPrevious, addresses), timeout, cancelled, pieces, wire);
             return new TorusCollective(rank, groups, inHost, acrossHosts);
         } catch (IOException | RuntimeException e) {
             dialings.forEach(PeerRing.Dialing::abandon);
@@ -163,10 +166,6 @@ final class TorusCollective implements Collective {
             opened.forEach(PeerRing::closeQuietly);
             throw e;
         }
-    }
-
-    private static String name(int rank, String[] addresses) {
-        return "rank " + rank + " at " + addresses[rank];
     }
 
     @Override
