@@ -229,11 +229,18 @@ class Bf16CollectiveTest {
         return inputs;
     }
 
-    private interface Call {
+    /** One collective call, as each rank makes it on its own vector. */
+    interface Call {
         void run(Collective collective, FloatVector vector);
     }
 
     private List<float[]> onEveryRank(List<Collective> ranks, float[][] inputs, Call call) throws Exception {
+        return onEveryRank(pool, ranks, inputs, call);
+    }
+
+    /** Each rank's call on its own thread of {@code pool}, on a vector holding its input; each rank's result. */
+    static List<float[]> onEveryRank(ExecutorService pool, List<Collective> ranks, float[][] inputs, Call call)
+            throws Exception {
         List<Future<float[]>> futures = new ArrayList<>();
         for (int r = 0; r < ranks.size(); r++) {
             Collective c = ranks.get(r);

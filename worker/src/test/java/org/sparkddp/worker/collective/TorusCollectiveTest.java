@@ -220,26 +220,9 @@ class TorusCollectiveTest {
         return "127.0.0." + (1 + rank % hosts);
     }
 
-    private interface Call {
-        void run(Collective collective, FloatVector vector);
-    }
-
-    private List<float[]> onEveryRank(List<Collective> ranks, float[][] inputs, Call call) throws Exception {
-        List<Future<float[]>> futures = new ArrayList<>();
-        for (int r = 0; r < ranks.size(); r++) {
-            Collective c = ranks.get(r);
-            float[] input = inputs[r];
-            futures.add(pool.submit(() -> {
-                FloatVector v = Bf16Test.vector(input);
-                call.run(c, v);
-                return Bf16Test.read(v, input.length);
-            }));
-        }
-        List<float[]> results = new ArrayList<>();
-        for (Future<float[]> f : futures) {
-            results.add(f.get(60, TimeUnit.SECONDS));
-        }
-        return results;
+    private List<float[]> onEveryRank(List<Collective> ranks, float[][] inputs, Bf16CollectiveTest.Call call)
+            throws Exception {
+        return Bf16CollectiveTest.onEveryRank(pool, ranks, inputs, call);
     }
 
     private List<Collective> connect(int hosts, int perHost, WireFormat wire) throws Exception {
