@@ -58,12 +58,30 @@ record ChildRun(Process process, Path stdout, Path stderr, long startNanos) {
      * not on a sleep.
      */
     void awaitIteration(long k, Duration timeout) throws IOException, InterruptedException {
+        awaitProgress(k, 1.0, timeout);
+    }
+
+    /**
+     * Waits until an executor's heartbeat reports global iteration {@code k} or later from inside a running stage:
+     * a progress line whose iteration lies in the first three quarters of its epoch. A stage's end line (iteration
+     * n/n) does not count, so a kill sent on return lands in a training stage with about a quarter of an epoch still
+     * to run, not in the evaluation between two epochs, where it fails no training stage. Needs stages that span
+     * whole epochs ({@code training.iterations-per-stage} unset) and a heartbeat interval well under an epoch.
+     */
+    void awaitIterationInsideStage(long k, Duration timeout) throws IOException, InterruptedException {
+        awaitProgress(k, 0.75, timeout);
+    }
+
+    /** Waits for a progress line at or past global iteration k, at most {@code epochFraction} into its epoch. */
+    private void awaitProgress(long k, double epochFraction, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             java.util.regex.Matcher m = PROGRESS.matcher(Files.readString(stdout, StandardCharsets.UTF_8));
             while (m.find()) {
-                long done = (Long.parseLong(m.group(1)) - 1) * Long.parseLong(m.group(3)) + Long.parseLong(m.group(2));
-                if (done >= k) {
+                long inEpoch = Long.parseLong(m.group(2));
+                long perEpoch = Long.parseLong(m.group(3));
+                long done = (Long.parseLong(m.group(1)) - 1) * perEpoch + inEpoch;
+                if (done >= k && inEpoch <= epochFraction * perEpoch) {
                     return;
                 }
             }

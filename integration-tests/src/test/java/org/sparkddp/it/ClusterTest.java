@@ -43,8 +43,8 @@ class ClusterTest extends StandaloneClusterTest {
         Path killedOut = dir.resolve(mode + "-killed");
         ChildRun run = ChildRun.start(clusterRun(mode, killedOut), dir, mode + "-killed");
 
-        // Iteration 150 of 375 is inside epoch 2's stage (iterations 125-249), as the heartbeats report it.
-        run.awaitIteration(150, Duration.ofMinutes(3));
+        // Past iteration 150 of 375, as a heartbeat from inside a running stage reports it (not a stage's end).
+        run.awaitIterationInsideStage(150, Duration.ofMinutes(3));
         List<ProcessHandle> executors = cluster.executorsOf(cluster.workers());
         assertEquals(1, executors.size(), "executors of the last worker: " + executors);
         assertTrue(executors.get(0).destroyForcibly(), "SIGKILL was not sent");

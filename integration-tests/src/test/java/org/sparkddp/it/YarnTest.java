@@ -148,9 +148,13 @@ class YarnTest {
         List<String> settings = new ArrayList<>(KILL_JOB);
         settings.add("output.dir=" + out);
         settings.add("output.progress-every=0s");
+        // An epoch lasts about 2 s here: heartbeats every 500 ms report progress from inside its stage.
+        settings.add("spark.executor.heartbeatInterval=500ms");
         ChildRun run = submit("client-killed", "client", settings);
 
-        run.awaitIteration(150, Duration.ofMinutes(5));
+        // The kill must land in a training stage, not in the evaluation between epochs: wait for a heartbeat from
+        // inside one, past iteration 150 (a stage's end line there was once taken for it, and no stage failed).
+        run.awaitIterationInsideStage(150, Duration.ofMinutes(5));
         List<ProcessHandle> executors = executors();
         assertEquals(2, executors.size(), "executor containers: " + executors);
         ProcessHandle victim = executors.get(executors.size() - 1);
