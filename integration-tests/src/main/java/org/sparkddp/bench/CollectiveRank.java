@@ -3,15 +3,22 @@ package org.sparkddp.bench;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import org.sparkddp.common.config.CollectiveKind;
+import org.sparkddp.common.config.WireFormat;
+import org.sparkddp.driver.output.Json;
 import org.sparkddp.worker.collective.Collective;
 import org.sparkddp.worker.collective.Collectives;
 import org.sparkddp.worker.collective.FloatVector;
 import org.sparkddp.worker.collective.RendezvousClient;
+import org.sparkddp.worker.collective.WireSecret;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -20,10 +27,14 @@ import picocli.CommandLine.Option;
  * {@link BoundSelectorProvider}). Connects through {@link Collectives#connect}, as a training task does, via the
  * benchmark's rendezvous on 127.0.0.1; then, for each vector size, runs warm-up all-reduces and times
  * {@code reps} more, each after a calibrated wait that stands in for a step's compute (a sleep: it holds no core,
- * so 16 ranks fit on 2). Prints one {@code RESULT} line per size with its times and the process's CPU time.
+ * so 16 ranks fit on 2). Prints one {@code RESULT} line per size with its times and the process's CPU time. Then,
+ * given {@code --replay}, replays each model's measured training step ({@link ReplayRun}) and prints one
+ * {@code REPLAY} line per model and mode. All of it once per wire of {@code --wires}; with bf16, the first
+ * {@code --bf16-sizes} sizes only.
  *
  * <p>Usage: {@code CollectiveRank --rendezvous H:P --secret S --token T --rank R --size W --host 127.0.0.K
- * --kind ring|hierarchical|auto --floats N1,N2 --reps R1,R2 --warmup K1,K2 --compute-ms C --timeout-s S}
+ * --kind ring|hierarchical|auto --floats N1,N2 --reps R1,R2 --warmup K1,K2 --compute-ms C --timeout-s S
+ * [--wires fp32,bf16 --bf16-sizes K] [--replay FILE --replay-steps N]}
  */
 public final class CollectiveRank {
     private CollectiveRank() {
@@ -60,6 +71,14 @@ public final class CollectiveRank {
         long computeMs;
         @Option(names = "--timeout-s", paramLabel = "S", required = true, description = "the bound on every wait")
         long timeoutSeconds;
+        @Option(names = "--wires", paramLabel = "fp32,bf16", split = ",", description = "gradient wires (fp32)")
+        List<WireFormat> wires = List.of(WireFormat.FP32);
+        @Option(names = "--bf16-sizes", paramLabel = "K", description = "sizes measured with bf16 too (0)")
+        int bf16Sizes;
+        @Option(names = "--replay", paramLabel = "FILE", description = "the models' steps, one JSON line each")
+        Path replay;
+        @Option(names = "--replay-steps", paramLabel = "N", description = "timed steps per replay (5)")
+        int replaySteps = 5;
 
         @Override
         public void check() {
@@ -79,31 +98,103 @@ public final class CollectiveRank {
         long[] warmup = a.warmup;
         long computeMs = a.computeMs;
         CollectiveKind kind = a.kind;
-        RendezvousClient rendezvous = new RendezvousClient(a.rendezvous, a.secret, a.token, rank, size, timeout,
-                () -> false);
-        try (Collective collective = Collectives.connect(kind, rank, size, a.host, a.secret,
-                rendezvous, timeout, () -> false)) {
-            // Tells the benchmark which implementation answered the kind asked for (a build without hierarchical
-            // answers it with the ring, and those points must not be labelled hierarchical).
-            System.out.println("IMPLEMENTATION " + collective.getClass().getSimpleName());
-            for (int s = 0; s < floats.length; s++) {
-                measure(collective, floats[s], (int) reps[s], (int) warmup[s], computeMs);
+        List<LayerSchedule> schedules = new ArrayList<>();
+        if (a.replay != null) {
+            for (String line : Files.readAllLines(a.replay, StandardCharsets.UTF_8)) {
+                schedules.add(LayerSchedule.fromJson(Json.parse(line)));
+            }
+        }
+        for (WireFormat wire : a.wires) {
+            try (Connections connections = new Connections(a, wire, timeout)) {
+                Collective collective = connections.vector("sizes");
+                if (wire == WireFormat.FP32) {
+                    // Tells the benchmark which implementation answered the kind asked for (a build without
+                    // hierarchical answers it with the ring, and those points must not be labelled hierarchical).
+                    System.out.println("IMPLEMENTATION " + collective.getClass().getSimpleName());
+                }
+                int sizes = wire == WireFormat.FP32 ? floats.length : Math.min(a.bf16Sizes, floats.length);
+                for (int s = 0; s < sizes; s++) {
+                    measure(s == 0 ? collective : connections.vector("size-" + s), wire, floats[s], (int) reps[s],
+                            (int) warmup[s], computeMs);
+                }
+                for (int m = 0; m < schedules.size(); m++) {
+                    replay(connections, schedules.get(m), "m" + m, a.replaySteps, timeout);
+                }
+            }
+        }
+    }
+
+    /**
+     * The collectives of one wire. With fp32 one collective serves every vector; with bf16 each vector (a size, a
+     * model's whole gradient, one bucket of it) needs its own, as a collective's error feedback keeps the residual of
+     * one gradient; each is connected through its own rendezvous token.
+     */
+    private static final class Connections implements AutoCloseable {
+        private final Options a;
+        private final WireFormat wire;
+        private final Duration timeout;
+        private final List<Collective> opened = new ArrayList<>();
+
+        Connections(Options a, WireFormat wire, Duration timeout) {
+            this.a = a;
+            this.wire = wire;
+            this.timeout = timeout;
+        }
+
+        Collective vector(String purpose) {
+            if (wire == WireFormat.FP32 && !opened.isEmpty()) {
+                return opened.get(0);
+            }
+            String token = a.token + "-" + wire.name() + "-" + purpose;
+            RendezvousClient rendezvous = new RendezvousClient(a.rendezvous, a.secret, token, a.rank, a.size, timeout,
+                    () -> false);
+            Collective c = Collectives.connect(a.kind, a.rank, a.size, a.host, WireSecret.of(a.secret), rendezvous,
+                    timeout, () -> false, wire);
+            opened.add(c);
+            return c;
+        }
+
+        @Override
+        public void close() {
+            Collections.reverse(opened);
+            opened.forEach(Collective::close);
+        }
+    }
+
+    /** Replays one model's step in each mode; prints a REPLAY line per mode with this rank's step times. */
+    private static void replay(Connections connections, LayerSchedule schedule, String tag, int steps,
+                               Duration timeout) {
+        Collective whole = connections.vector(tag + "-whole");
+        List<Collective> perBucket = new ArrayList<>();
+        for (int b = 0; b < schedule.buckets(1).size(); b++) {
+            perBucket.add(connections.vector(tag + "-bucket-" + b));
+        }
+        List<ReplayRun.Mode> modes = connections.wire == WireFormat.FP32
+                ? List.of(ReplayRun.Mode.COMPUTE, ReplayRun.Mode.SEQUENTIAL, ReplayRun.Mode.OVERLAPPED)
+                : List.of(ReplayRun.Mode.SEQUENTIAL, ReplayRun.Mode.OVERLAPPED);
+        try (ReplayRun run = new ReplayRun(schedule, whole, perBucket, ReplayRun.SYSTEM, timeout)) {
+            for (ReplayRun.Mode mode : modes) {
+                double[] ms = run.run(mode, 2, steps);
+                System.out.printf(Locale.ROOT, "REPLAY {\"model\":%s,\"wire\":\"%s\",\"mode\":\"%s\",\"rank\":%d,"
+                        + "\"times_ms\":%s}%n", Json.line(schedule.model()), connections.wire.name(), mode.name(),
+                        whole.rank(), java.util.Arrays.toString(ms));
+                System.out.flush();
             }
         }
     }
 
     /** Times {@code reps} all-reduces of {@code n} floats after {@code warmup} untimed ones. */
-    private static void measure(Collective collective, long n, int reps, int warmup, long computeMs)
+    private static void measure(Collective collective, WireFormat wire, long n, int reps, int warmup, long computeMs)
             throws InterruptedException {
         ByteBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(n * Float.BYTES)).order(ByteOrder.nativeOrder());
         for (long i = 0; i < n; i++) {
             buffer.putFloat((int) (i * Float.BYTES), 1f);
         }
         FloatVector vector = new FloatVector(buffer);
-        collective.allReduce(vector);
+        collective.allReduceGradient(vector, n);
         checkSum(buffer, n, collective.size());
         for (int i = 1; i < warmup; i++) {
-            collective.allReduce(vector);
+            collective.allReduceGradient(vector, n);
         }
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         List<Double> times = new ArrayList<>();
@@ -114,7 +205,7 @@ public final class CollectiveRank {
         for (int r = 0; r < reps; r++) {
             Thread.sleep(computeMs); // the step's compute, calibrated: see the class comment
             long t0 = System.nanoTime();
-            collective.allReduce(vector);
+            collective.allReduceGradient(vector, n);
             double ms = (System.nanoTime() - t0) / 1e6;
             times.add(ms);
             inCollective += ms;
@@ -125,9 +216,9 @@ public final class CollectiveRank {
         // timed loop, sleeps included: a loaded machine slows the ranks without their own CPU time showing it.
         double machineBusy = (machineAfter[0] - machineBefore[0]) / (double) TICKS_PER_SECOND
                 / ((System.nanoTime() - wallBefore) / 1e9);
-        System.out.printf(Locale.ROOT, "RESULT {\"floats\":%d,\"rank\":%d,\"cpu_ms\":%.3f,\"collective_ms\":%.3f,"
-                + "\"machine_busy_cores\":%.3f,\"times_ms\":%s}%n", n, collective.rank(), cpuMs, inCollective,
-                machineBusy, times);
+        System.out.printf(Locale.ROOT, "RESULT {\"floats\":%d,\"wire\":\"%s\",\"rank\":%d,\"cpu_ms\":%.3f,"
+                + "\"collective_ms\":%.3f,\"machine_busy_cores\":%.3f,\"times_ms\":%s}%n", n, wire.name(),
+                collective.rank(), cpuMs, inCollective, machineBusy, times);
         System.out.flush();
     }
 

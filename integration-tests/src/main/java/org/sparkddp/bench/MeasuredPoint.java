@@ -1,19 +1,22 @@
 package org.sparkddp.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.sparkddp.bench.AllReduceCost.Algorithm;
 import org.sparkddp.bench.ScalingPlan.Placement;
+import org.sparkddp.common.config.WireFormat;
 import org.sparkddp.driver.output.Json;
 
 /**
  * One point {@code deploy/bench scaling} measured: an algorithm, a configuration and a size, its median time and what
  * set it; read from the ranks' logs. Runs in the benchmark's parent JVM.
  */
-record MeasuredPoint(Algorithm algorithm, Placement placement, long floats, int reps, double medianMs, double cores,
-                     double machineBusy, double linkMs) {
+record MeasuredPoint(Algorithm algorithm, Placement placement, WireFormat wire, long floats, int reps, double medianMs,
+                     double cores, double machineBusy, double linkMs) {
     static final int CORES = Runtime.getRuntime().availableProcessors();
     /** A point is CPU-bound when the ranks kept this share of the machine's cores busy during the all-reduces. */
     static final double CPU_BOUND_SHARE = 0.8;
@@ -41,31 +44,43 @@ record MeasuredPoint(Algorithm algorithm, Placement placement, long floats, int 
     }
 
     /** Per repetition the slowest rank's time, then the median over repetitions; cores from the ranks' CPU time. */
-    static MeasuredPoint fromLogs(Algorithm algorithm, Placement p, long floats, int reps, List<Path> logs,
-                                   double linkMs)
+    static MeasuredPoint fromLogs(Algorithm algorithm, Placement p, WireFormat wire, long floats, int reps,
+                                  List<Path> logs, double linkMs)
             throws IOException {
-        double[] slowest = new double[reps];
+        List<JsonNode> times = new ArrayList<>();
         double cpuMs = 0;
         double collectiveMs = 0;
         double machineBusy = 0;
         for (Path log : logs) {
             var result = Files.readAllLines(log).stream().filter(l -> l.startsWith("RESULT "))
                     .map(l -> Json.parse(l.substring("RESULT ".length())))
-                    .filter(j -> j.get("floats").asLong() == floats).findFirst()
-                    .orElseThrow(() -> new IllegalStateException(log + " has no RESULT line for " + floats + " floats"));
-            var times = result.get("times_ms");
-            for (int i = 0; i < reps; i++) {
-                slowest[i] = Math.max(slowest[i], times.get(i).asDouble());
-            }
+                    .filter(j -> j.get("floats").asLong() == floats && j.path("wire").asText().equals(wire.name()))
+                    .findFirst().orElseThrow(() -> new IllegalStateException(log + " has no RESULT line for " + floats
+                            + " floats, " + wire.name()));
+            times.add(result.get("times_ms"));
             cpuMs += result.get("cpu_ms").asDouble();
             if (result.get("rank").asInt() == 0) {
                 machineBusy = result.get("machine_busy_cores").asDouble();
             }
             collectiveMs += result.get("collective_ms").asDouble();
         }
-        java.util.Arrays.sort(slowest);
-        double median = reps % 2 == 1 ? slowest[reps / 2] : (slowest[reps / 2 - 1] + slowest[reps / 2]) / 2;
+        double median = slowestMedian(times, reps);
         double cores = cpuMs / (collectiveMs / logs.size());
-        return new MeasuredPoint(algorithm, p, floats, reps, median, cores, machineBusy, linkMs);
+        return new MeasuredPoint(algorithm, p, wire, floats, reps, median, cores, machineBusy, linkMs);
+    }
+
+    /**
+     * Per repetition the slowest rank's time (each rank's times a JSON array), then the median over the repetitions:
+     * a collective step ends for all when it ends for the last.
+     */
+    static double slowestMedian(List<JsonNode> ranksTimes, int reps) {
+        double[] slowest = new double[reps];
+        for (JsonNode times : ranksTimes) {
+            for (int i = 0; i < reps; i++) {
+                slowest[i] = Math.max(slowest[i], times.get(i).asDouble());
+            }
+        }
+        java.util.Arrays.sort(slowest);
+        return reps % 2 == 1 ? slowest[reps / 2] : (slowest[reps / 2 - 1] + slowest[reps / 2]) / 2;
     }
 }

@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import org.sparkddp.bench.AllReduceCost.Algorithm;
 import org.sparkddp.bench.ScalingPlan.Placement;
+import org.sparkddp.common.config.WireFormat;
 import org.sparkddp.driver.train.RendezvousServer;
 
 /**
@@ -29,17 +30,26 @@ final class PlacementRun {
     /** Rank processes running now, which the benchmark's shutdown hook ends. */
     private final Set<Process> live;
     private final Consumer<String> progress;
+    /** The models' steps the ranks replay, one JSON line each. */
+    private final Path schedules;
 
-    PlacementRun(ScalingOptions options, ScalingPlan plan, Path work, Set<Process> live, Consumer<String> progress) {
+    PlacementRun(ScalingOptions options, ScalingPlan plan, Path work, Set<Process> live, Consumer<String> progress,
+                 Path schedules) {
         this.options = options;
         this.plan = plan;
         this.work = work;
         this.live = live;
         this.progress = progress;
+        this.schedules = schedules;
     }
 
-    /** Runs one configuration's ranks; returns the collective's class name as the ranks reported it. */
-    String run(Algorithm algorithm, Placement p, List<MeasuredPoint> into) throws Exception {
+    /**
+     * Runs one configuration's ranks: their all-reduces into {@code into}, and where the plan says so their replays
+     * into {@code replays}; returns the collective's class name as the ranks reported it.
+     */
+    String run(Algorithm algorithm, Placement p, List<MeasuredPoint> into, List<ReplayPoint> replays)
+            throws Exception {
+        boolean replay = plan.replays(p);
         long[] sizes = plan.sizes(p);
         long[] reps = java.util.Arrays.stream(sizes).map(plan::reps).toArray();
         progress.accept(String.format(Locale.ROOT, "%s, %d ranks on %d hosts (%d per host), %s floats ...", name(algorithm),
@@ -47,7 +57,9 @@ final class PlacementRun {
         String secret = UUID.randomUUID().toString();
         // Bound: the slowest expected point (100M floats at 4 ranks on a 1 Gbit/s link: ~5 s per all-reduce) times
         // its repetitions, with a wide margin for JVM starts on 2 cores.
-        Duration bound = Duration.ofSeconds(180 + (long) (java.util.Arrays.stream(sizes).sum() / M * 2 / options.gbit()));
+        // Replays add a few minutes at most: bf16 doubles the sizes it measures, and each replay is a few steps.
+        Duration bound = Duration.ofSeconds(180 + (replay ? 240 : 0)
+                + (long) (java.util.Arrays.stream(sizes).sum() / M * 2 / options.gbit()));
         List<Process> processes = new ArrayList<>();
         List<Path> logs = new ArrayList<>();
         try (RendezvousServer rendezvous = RendezvousServer.start("127.0.0.1", secret, bound)) {
@@ -60,11 +72,15 @@ final class PlacementRun {
                 List<String> flags = List.of("-Xmx256m", "-XX:MaxDirectMemorySize=2g", "-XX:+UseSerialGC",
                         "-Djava.nio.channels.spi.SelectorProvider=" + BoundSelectorProvider.class.getName(),
                         "-D" + BoundSelectorProvider.BIND_PROPERTY + "=" + host);
-                List<String> args = List.of("--rendezvous", rendezvous.address(), "--secret", secret, "--token", token,
-                        "--rank", String.valueOf(r), "--size", String.valueOf(p.ranks()), "--host", host,
-                        "--kind", algorithm.name(), "--floats", join(sizes), "--reps", join(reps),
+                List<String> args = new ArrayList<>(List.of("--rendezvous", rendezvous.address(), "--secret", secret,
+                        "--token", token, "--rank", String.valueOf(r), "--size", String.valueOf(p.ranks()), "--host",
+                        host, "--kind", algorithm.name(), "--floats", join(sizes), "--reps", join(reps),
                         "--warmup", join(java.util.Arrays.stream(sizes).map(ScalingPlan::warmup).toArray()), "--compute-ms", String.valueOf(options.computeMs()),
-                        "--timeout-s", String.valueOf(bound.toSeconds()));
+                        "--timeout-s", String.valueOf(bound.toSeconds())));
+                if (replay) {
+                    args.addAll(List.of("--wires", "FP32,BF16", "--bf16-sizes", String.valueOf(plan.bf16Sizes(p)),
+                            "--replay", schedules.toString(), "--replay-steps", String.valueOf(plan.replaySteps())));
+                }
                 Process process = ChildJvm.builder(CollectiveRank.class.getName(), flags, args, log).start();
                 live.add(process);
                 processes.add(process);
@@ -91,13 +107,24 @@ final class PlacementRun {
         }
         String implementation = Files.readAllLines(logs.get(0)).stream().filter(l -> l.startsWith("IMPLEMENTATION "))
                 .map(l -> l.substring("IMPLEMENTATION ".length())).findFirst().orElse("unknown");
-        for (int s = 0; s < sizes.length; s++) {
-            double linkMs = 1e3 * AllReduceCost.features(algorithm, p.ranks(), p.hosts(), sizes[s], 1)[2]
-                    * 8 / (options.gbit() * 1e9);
-            into.add(MeasuredPoint.fromLogs(algorithm, p, sizes[s], (int) reps[s], logs, linkMs));
-            MeasuredPoint m = into.get(into.size() - 1);
-            progress.accept(String.format(Locale.ROOT, "  %,d floats: %.2f ms per all-reduce, %.2f cores busy (ranks), %.2f"
-                    + " (machine): %s", sizes[s], m.medianMs(), m.cores(), m.machineBusy(), m.boundBy()));
+        for (WireFormat wire : replay ? List.of(WireFormat.FP32, WireFormat.BF16) : List.of(WireFormat.FP32)) {
+            int measured = wire == WireFormat.FP32 ? sizes.length : plan.bf16Sizes(p);
+            for (int s = 0; s < measured; s++) {
+                double linkMs = 1e3 * AllReduceCost.features(algorithm, p.ranks(), p.hosts(), sizes[s], 1, wire)[2]
+                        * 8 / (options.gbit() * 1e9);
+                into.add(MeasuredPoint.fromLogs(algorithm, p, wire, sizes[s], (int) reps[s], logs, linkMs));
+                MeasuredPoint m = into.get(into.size() - 1);
+                progress.accept(String.format(Locale.ROOT, "  %,d floats, %s: %.2f ms per all-reduce, %.2f cores busy"
+                        + " (ranks), %.2f (machine): %s", sizes[s], name(wire), m.medianMs(), m.cores(),
+                        m.machineBusy(), m.boundBy()));
+            }
+        }
+        if (replay) {
+            for (ReplayPoint r : ReplayPoint.fromLogs(algorithm, p, logs)) {
+                replays.add(r);
+                progress.accept(String.format(Locale.ROOT, "  replay %s, %s, %s: %.1f ms per step", r.model(),
+                        name(r.wire()), r.mode().name().toLowerCase(Locale.ROOT), r.medianMs()));
+            }
         }
         return implementation;
     }

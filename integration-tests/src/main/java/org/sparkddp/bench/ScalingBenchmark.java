@@ -21,11 +21,12 @@ import org.sparkddp.driver.output.Json;
  * {@code deploy/bench scaling}: the all-reduce on an emulated multi-host network, and the α-β scaling model fitted
  * to it. Runs as root in the benchmark's parent JVM; each rank is a child JVM.
  *
- * <p>Steps: check the machine (root, tc); measure 127.0.0.1 alone; set up the emulated hosts' links on lo
- * ({@link EmulatedNetwork}) and measure 127.0.0.1 again; for each configuration (ranks, ranks per host) and
- * algorithm, run the ranks ({@link CollectiveRank}) and time their all-reduces of 1M, 10M and 100M floats; remove
- * the setup; time one DL4J step of each model ({@link ComputeStep}); fit {@link AllReduceCost}; print everything as
- * Markdown.
+ * <p>Steps: check the machine (root, tc); measure 127.0.0.1 alone; time each model's step layer by layer on the CPU
+ * engine ({@link LayerTimesStep}); set up the emulated hosts' links on lo ({@link EmulatedNetwork}) and measure
+ * 127.0.0.1 again; for each configuration (ranks, ranks per host) and algorithm, run the ranks
+ * ({@link CollectiveRank}), time their all-reduces of 1M, 10M and 100M floats and, on the configurations the plan
+ * names, replay the models' steps, overlapped and not, fp32 and bf16 ({@link ReplayRun}); remove the setup; fit
+ * {@link AllReduceCost}; print everything as Markdown, with the predictions ({@link ScalingPredictions}).
  *
  * <p>Options: {@link ScalingOptions}. What is measured: {@link ScalingPlan}; one configuration's run:
  * {@link PlacementRun}; the Markdown: {@link ScalingReport}.
@@ -79,12 +80,19 @@ public final class ScalingBenchmark {
 
     private String run() throws Exception {
         ScalingPlan plan = new ScalingPlan(options.quick());
-        PlacementRun placements = new PlacementRun(options, plan, work, live, this::progress);
         progress(Machine.describe());
         LoopbackProbe.Figures before = LoopbackProbe.measure();
         progress(String.format(Locale.ROOT, "127.0.0.1 before the setup: RTT %.1f us, %.1f Gbit/s",
                 before.rttMicros(), before.gbitPerSecond()));
+        List<Model> models = models();
+        // The replays skip the 100M model: one all-reduce of its 392 MB takes 10 to 20 s on the emulated links, and
+        // 16 ranks' buffers of it would not fit beside other work; it is predicted from its measured step.
+        Path schedules = work.resolve("schedules.jsonl");
+        Files.write(schedules, models.stream().filter(m -> m.schedule().parameters() < ScalingPlan.M)
+                .map(m -> Json.line(m.schedule())).toList(), StandardCharsets.UTF_8);
+        PlacementRun placements = new PlacementRun(options, plan, work, live, this::progress, schedules);
         List<MeasuredPoint> measured = new ArrayList<>();
+        List<ReplayPoint> replays = new ArrayList<>();
         List<String> linkChecks = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         LoopbackProbe.Figures during;
@@ -110,7 +118,8 @@ public final class ScalingBenchmark {
                     }
                     Map<Integer, Long> sentBefore = network.sentBytes(LinkSpec.MAX_HOSTS);
                     List<MeasuredPoint> points = new ArrayList<>();
-                    String implementation = placements.run(algorithm, p, points);
+                    List<ReplayPoint> replayed = new ArrayList<>();
+                    String implementation = placements.run(algorithm, p, points, replayed);
                     if (algorithm == Algorithm.HIERARCHICAL && implementation.contains("Ring")) {
                         hierarchicalMissing = true;
                         notes.add("Hierarchical was not measured: Collectives.connect in this build answers"
@@ -119,6 +128,7 @@ public final class ScalingBenchmark {
                         continue;
                     }
                     measured.addAll(points);
+                    replays.addAll(replayed);
                     Map<Integer, Long> sentAfter = network.sentBytes(LinkSpec.MAX_HOSTS);
                     long shaped = 0;
                     for (var e : sentAfter.entrySet()) {
@@ -141,44 +151,39 @@ public final class ScalingBenchmark {
                     + " 3.2 to 6.4 GB of buffers plus ring scratch on a 24 GiB machine shared with other work, and"
                     + " minutes per point on 2 cores; the model predicts those points instead.");
         }
-        List<Model> models = models();
-        return new ScalingReport(options, startLoad).write(measured, linkChecks, notes, before, during, latency, models);
+        return new ScalingReport(options, startLoad).write(measured, linkChecks, notes, before, during, latency, models,
+                replays);
     }
 
-    /** A model the predictions are made for: its parameters and measured compute per step. */
-    record Model(String name, String source, long parameters, double stepMs, String load) {
+    /** A model the predictions are made for: its step measured layer by layer, where it came from, the load then. */
+    record Model(LayerSchedule schedule, String source, String load) {
     }
 
     private List<Model> models() throws Exception {
         List<Model> models = new ArrayList<>();
-        models.add(step("default MLP", "conf/fashion-mnist-mlp.conf", List.of()));
-        models.add(step("CNN", "conf/fashion-mnist-cnn.conf", List.of()));
-        if (options.quick()) {
-            // --quick skips the slowest step (about 30 s): the MLP's time per parameter, scaled, stands in.
-            Model mlp = models.get(0);
-            long parameters = 97_949_010L; // 784-10000-9000-10, as the full run measures it
-            models.add(new Model("100M-parameter MLP", "the default MLP's ms per parameter, scaled (--quick)",
-                    parameters, mlp.stepMs() * parameters / mlp.parameters(), mlp.load()));
-        } else {
-            models.add(step("100M-parameter MLP", "conf/fashion-mnist-mlp.conf",
-                    List.of("--set", "model.layers=" + Benchmark.dense(10000, 9000))));
-        }
+        models.add(step("default MLP", "conf/fashion-mnist-mlp.conf", List.of(), options.quick() ? 3 : 9));
+        models.add(step("CNN", "conf/fashion-mnist-cnn.conf", List.of(), options.quick() ? 3 : 5));
+        // the slowest (about 30 s for a step of a second and DL4J's set-up of 98M parameters)
+        models.add(step("100M-parameter MLP", "conf/fashion-mnist-mlp.conf",
+                List.of("--set", "model.layers=" + Benchmark.dense(10000, 9000)), options.quick() ? 1 : 3));
         return models;
     }
 
-    private Model step(String name, String config, List<String> extra) throws Exception {
-        progress("one DL4J step of the " + name + " on one core ...");
+    private Model step(String name, String config, List<String> extra, int steps) throws Exception {
+        progress("the " + name + "'s step on the CPU engine, layer by layer, on one core ...");
         String load = loadAverage();
-        List<String> args = new ArrayList<>(List.of("--steps", options.quick() ? "1" : "3", "--config", config));
+        List<String> args = new ArrayList<>(List.of("--model", name, "--steps", String.valueOf(steps), "--config",
+                config));
         args.addAll(extra);
-        String output = ChildJvm.run(ComputeStep.class.getName(), args, "1",
+        String output = ChildJvm.run(LayerTimesStep.class.getName(), args, "1",
                 work.resolve("step-" + name.replace(' ', '-') + ".log"));
-        var r = Json.parse(output.lines().filter(l -> l.startsWith("RESULT ")).reduce((a, b) -> b)
-                .orElseThrow(() -> new IllegalStateException(name + ": ComputeStep printed no RESULT line"))
-                .substring("RESULT ".length()));
-        Model model = new Model(name, config + (extra.isEmpty() ? "" : " with " + String.join(" ", extra.subList(1,
-                extra.size()))), r.get("parameters").asLong(), r.get("step_ms").asDouble(), load);
-        progress(String.format(Locale.ROOT, "  %,d parameters, %.1f ms per step", model.parameters(), model.stepMs()));
+        LayerSchedule schedule = LayerSchedule.fromJson(Json.parse(output.lines().filter(l -> l.startsWith("RESULT "))
+                .reduce((a, b) -> b).orElseThrow(() -> new IllegalStateException(name
+                        + ": LayerTimesStep printed no RESULT line")).substring("RESULT ".length())));
+        Model model = new Model(schedule, config + (extra.isEmpty() ? "" : " with " + String.join(" ",
+                extra.subList(1, extra.size()))), load);
+        progress(String.format(Locale.ROOT, "  %,d parameters, %.1f ms per step (forward %.1f, update %.1f)",
+                schedule.parameters(), schedule.computeMs(), schedule.forwardMs(), schedule.updateMs()));
         return model;
     }
 

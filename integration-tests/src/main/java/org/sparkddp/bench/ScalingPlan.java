@@ -65,6 +65,24 @@ final class ScalingPlan {
         return floats >= 100 * M ? 2 : floats >= 10 * M ? 3 : 6;
     }
 
+    /**
+     * Whether this configuration also replays the models' steps ({@link ReplayRun}), fp32 and bf16: the ones with
+     * most hosts and several ranks per host, where ring and hierarchical differ.
+     */
+    boolean replays(Placement p) {
+        return p.ranks() == 16 && (p.perHost() == 2 || !quick && p.perHost() == 4);
+    }
+
+    /** How many of the sizes, from the first, are measured with bf16 too (where the replays run). */
+    int bf16Sizes(Placement p) {
+        return replays(p) ? (quick ? 1 : 2) : 0;
+    }
+
+    /** Timed steps per replay (after 2 untimed ones). */
+    int replaySteps() {
+        return quick ? 4 : 8;
+    }
+
     /** Untimed all-reduces before the timed ones: JIT, TCP windows; one is enough at 100M (seconds each). */
     static int warmup(long floats) {
         return floats >= 100 * M ? 1 : 2;
@@ -84,5 +102,9 @@ final class ScalingPlan {
 
     static String name(Algorithm a) {
         return a.name().toLowerCase(Locale.ROOT);
+    }
+
+    static String name(org.sparkddp.common.config.WireFormat w) {
+        return w.name().toLowerCase(Locale.ROOT);
     }
 }
