@@ -145,7 +145,8 @@ public final class ScalingBenchmark {
         }
         progress("tc setup removed");
         if (options.quick()) {
-            notes.add("--quick: 3 configurations, 1M and 10M floats, 3 repetitions each.");
+            notes.add("--quick: 2 configurations, 1M and 10M floats (bf16: 1M), 3 repetitions each; 4 timed steps per"
+                    + " replay.");
         } else {
             notes.add("100M floats is measured up to " + MAX_RANKS_AT_100M + " ranks only: at 8 and 16 ranks it needs"
                     + " 3.2 to 6.4 GB of buffers plus ring scratch on a 24 GiB machine shared with other work, and"

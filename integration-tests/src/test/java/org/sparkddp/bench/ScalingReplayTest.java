@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,6 +15,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.function.LongToDoubleFunction;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.sparkddp.bench.AllReduceCost.Algorithm;
 import org.sparkddp.bench.AllReduceCost.Fit;
 import org.sparkddp.bench.AllReduceCost.Point;
@@ -177,6 +181,40 @@ class ScalingReplayTest {
         double[] fp32 = AllReduceCost.features(Algorithm.RING, 8, 8, 1_000_000, 1, WireFormat.FP32);
         assertEquals(fp32[2] / 2, bf16[2], 1e-9, "bf16 halves the bytes on the link");
         assertEquals(1_000_000, bf16[4], 1e-9);
+    }
+
+    @Test
+    void replayLinesGiveTheMedianOfTheSlowestRankPerStep(@TempDir Path dir) throws IOException {
+        Path rank0 = dir.resolve("rank0.log");
+        Path rank1 = dir.resolve("rank1.log");
+        Files.writeString(rank0, "IMPLEMENTATION RingCollective\n"
+                + "REPLAY {\"model\":\"cnn\",\"wire\":\"FP32\",\"mode\":\"OVERLAPPED\",\"rank\":0,\"times_ms\":[10.0, 30.0, 20.0]}\n"
+                + "REPLAY {\"model\":\"cnn\",\"wire\":\"BF16\",\"mode\":\"SEQUENTIAL\",\"rank\":0,\"times_ms\":[5.0]}\n");
+        Files.writeString(rank1, "REPLAY {\"model\":\"cnn\",\"wire\":\"FP32\",\"mode\":\"OVERLAPPED\",\"rank\":1,\"times_ms\":[40.0, 1.0, 1.0]}\n"
+                + "REPLAY {\"model\":\"cnn\",\"wire\":\"BF16\",\"mode\":\"SEQUENTIAL\",\"rank\":1,\"times_ms\":[6.0]}\n");
+        ScalingPlan.Placement p = new ScalingPlan.Placement(2, 1);
+        List<ReplayPoint> points = ReplayPoint.fromLogs(Algorithm.RING, p, List.of(rank0, rank1));
+        assertEquals(List.of(new ReplayPoint(Algorithm.RING, p, "cnn", WireFormat.FP32, ReplayRun.Mode.OVERLAPPED, 3, 30),
+                new ReplayPoint(Algorithm.RING, p, "cnn", WireFormat.BF16, ReplayRun.Mode.SEQUENTIAL, 1, 6)), points,
+                "slowest per step: 40, 30, 20; median 30");
+        Files.writeString(rank1, "");
+        IllegalStateException missing = assertThrows(IllegalStateException.class,
+                () -> ReplayPoint.fromLogs(Algorithm.RING, p, List.of(rank0, rank1)));
+        assertTrue(missing.getMessage().contains("1 of 2 ranks"), missing.getMessage());
+    }
+
+    @Test
+    void predictionsCoverEveryVariantWithItsTarget() {
+        Fit fit = new Fit(1e-3, 1e-3, 14e-9, 1.4e-9, 10e-9);
+        List<ScalingBenchmark.Model> models = List.of(new ScalingBenchmark.Model(new LayerSchedule("CNN",
+                CNN.parameters(), CNN.forwardMs(), CNN.layers(), CNN.updateMs(), CNN.wholeMs()), "test", "0"));
+        ScalingPredictions predictions = new ScalingPredictions(fit, 0.5);
+        String table = predictions.predictions(models);
+        assertEquals(8, table.lines().filter(l -> l.startsWith("| CNN | >= 95% |")).count(),
+                "ring and hierarchical, fp32 and bf16, overlapped or not");
+        String items = predictions.items(models);
+        assertEquals(1, items.lines().filter(l -> l.startsWith("| CNN |") && l.split("\\|").length == 10).count(),
+                items);
     }
 
     /** Moves only when the replay waits. */
