@@ -113,19 +113,25 @@ public final class CollectiveRank {
                     System.out.println("IMPLEMENTATION " + collective.getClass().getSimpleName());
                 }
                 int sizes = wire == WireFormat.FP32 ? floats.length : Math.min(a.bf16Sizes, floats.length);
-                // NOTE: bf16's sizes after its replays: the codec's loops are cold in a fresh JVM, and 2 warm-up
-                // all-reduces left them half compiled (1M floats took 5x fp32's time in the first runs); the
-                // replays' dozens of all-reduces warm them up. fp32's sizes come first, as before.
-                if (wire == WireFormat.FP32) {
-                    measureSizes(connections, collective, wire, sizes, floats, reps, warmup, computeMs);
+                if (wire != WireFormat.FP32) {
+                    // NOTE: the codec's loops are cold in a fresh JVM, and 16 JVMs compile them on 2 cores: in the
+                    // first runs, whichever bf16 work came first took 5x its time in a later run. Warmed up first.
+                    warmCodec(connections.vector("warm-up"));
                 }
+                measureSizes(connections, collective, wire, sizes, floats, reps, warmup, computeMs);
                 for (int m = 0; m < schedules.size(); m++) {
                     replay(connections, schedules.get(m), "m" + m, a.replaySteps, timeout);
                 }
-                if (wire != WireFormat.FP32) {
-                    measureSizes(connections, collective, wire, sizes, floats, reps, warmup, computeMs);
-                }
             }
+        }
+    }
+
+    /** Untimed all-reduces of a gradient of 256K floats, enough for the JIT to compile the bf16 codec's loops. */
+    private static void warmCodec(Collective collective) {
+        int n = 1 << 18;
+        FloatVector vector = new FloatVector(ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()));
+        for (int i = 0; i < 20; i++) {
+            collective.allReduceGradient(vector, n);
         }
     }
 

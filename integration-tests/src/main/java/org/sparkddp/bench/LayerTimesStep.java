@@ -1,8 +1,11 @@
 package org.sparkddp.bench;
 
 import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.sparkddp.common.config.SparkDdpConfig;
 import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.driver.output.Json;
@@ -47,11 +50,11 @@ public final class LayerTimesStep {
         NetworkSpec spec = NetworkSpec.of(config, FASHION_SHAPE, 10);
         int batch = config.training().batchSize();
         Nd4j.getRandom().setSeed(42);
-        DataSet data = new DataSet(Nd4j.rand(batch, 784), Nd4j.zeros(batch, 10));
-        for (int i = 0; i < batch; i++) {
-            data.getLabels().putScalar(i, i % 10, 1.0);
-        }
-        EngineLayerTimes.StepTimes t = EngineLayerTimes.measure(spec, data, options.steps);
+        // one-hot labels cycling through the classes: rows of the identity, tiled and cut to the batch
+        INDArray labels = Nd4j.tile(Nd4j.eye(10).castTo(DataType.FLOAT), (batch + 9) / 10, 1)
+                .get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()).dup();
+        EngineLayerTimes.StepTimes t = EngineLayerTimes.measure(spec, new DataSet(Nd4j.rand(batch, 784), labels),
+                options.steps);
         List<LayerSchedule.Layer> layers = t.layers().stream()
                 .map(l -> new LayerSchedule.Layer(l.type(), l.params(), l.backwardMs())).toList();
         LayerSchedule schedule = new LayerSchedule(options.model, t.parameters(), t.forwardMs(), layers, t.updateMs(),

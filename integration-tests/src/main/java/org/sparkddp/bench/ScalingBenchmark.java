@@ -134,10 +134,12 @@ public final class ScalingBenchmark {
                     for (var e : sentAfter.entrySet()) {
                         shaped += e.getValue() - sentBefore.getOrDefault(e.getKey(), 0L);
                     }
-                    long expected = 0;
+                    double expected = 0;
                     for (long n : plan.sizes(p)) {
                         expected += (plan.reps(n) + warmup(n)) * crossHostBytes(algorithm, p, n);
                     }
+                    expected += plan.replayBytes(algorithm, p, models.stream().map(Model::schedule)
+                            .filter(m -> m.parameters() < ScalingPlan.M).toList());
                     linkChecks.add(String.format(Locale.ROOT, "| %s | %d | %d | %d | %,.1f | %,.1f |",
                             name(algorithm), p.ranks(), p.hosts(), p.perHost(), shaped / 1e6, expected / 1e6));
                 }

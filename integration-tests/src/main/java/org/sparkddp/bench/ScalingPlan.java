@@ -84,6 +84,26 @@ final class ScalingPlan {
         return quick ? 4 : 8;
     }
 
+    /**
+     * Payload bytes across hosts of what a configuration runs besides its fp32 sizes, where it replays: bf16's warm-up
+     * (20 x 256K floats) and sizes, and each model's sequential and overlapped steps (2 untimed and the timed ones; a
+     * step's buckets add up to its gradient), fp32 and bf16; bf16 sends half the bytes.
+     */
+    double replayBytes(Algorithm algorithm, Placement p, List<LayerSchedule> replayed) {
+        if (!replays(p)) {
+            return 0;
+        }
+        double bytes = 0.5 * 20 * crossHostBytes(algorithm, p, 1 << 18);
+        long[] sizes = sizes(p);
+        for (int s = 0; s < bf16Sizes(p); s++) {
+            bytes += 0.5 * (reps(sizes[s]) + warmup(sizes[s])) * crossHostBytes(algorithm, p, sizes[s]);
+        }
+        for (LayerSchedule m : replayed) {
+            bytes += (1 + 0.5) * 2 * (2 + replaySteps()) * crossHostBytes(algorithm, p, m.parameters());
+        }
+        return bytes;
+    }
+
     /** Untimed all-reduces before the timed ones: JIT, TCP windows; one is enough at 100M (seconds each). */
     static int warmup(long floats) {
         return floats >= 100 * M ? 1 : 2;

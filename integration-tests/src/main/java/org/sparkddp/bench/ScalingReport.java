@@ -69,7 +69,8 @@ final class ScalingReport {
         md.append(headToHead(measured));
         md.append("\n### Bytes the links saw\n\nPer configuration, all sizes, warm-up included: what tc's classes"
                 + " counted (payload plus TCP/IP headers and ACKs) against the payload the algorithm sends across"
-                + " hosts.\n\n| algorithm | ranks | hosts | ranks per host | tc MB | payload MB |\n"
+                + " hosts (with the replays, bf16's sizes and warm-up counted at half the bytes, where a configuration"
+                + " runs them).\n\n| algorithm | ranks | hosts | ranks per host | tc MB | payload MB |\n"
                 + "|---|---:|---:|---:|---:|---:|\n");
         linkChecks.forEach(l -> md.append(l).append('\n'));
         md.append(ScalingPredictions.steps(models));
