@@ -125,9 +125,11 @@ final class AllReduceCost {
     }
 
     /**
-     * Least squares on relative error: minimizes Σ((T_model − T)/T)², solved by Commons Math's QR decomposition. A
-     * constant whose feature is zero on every point (no hierarchical point measured, say) is reported as 0: the
-     * data cannot tell it.
+     * Least squares on relative error: minimizes Σ((T_model − T)/T)², solved by Commons Math's QR decomposition, with
+     * every constant kept at 0 or above (a negative cost per hop or per byte means nothing): while the solution has a
+     * negative constant, the most negative one is set to 0 and the rest fitted again (an active-set step, as in
+     * Lawson and Hanson's NNLS). A constant whose feature is zero on every point (no hierarchical point measured, say)
+     * is reported as 0 too: the data cannot tell it.
      */
     static Fit fit(List<Point> points, int cores) {
         int k = 5;
@@ -141,6 +143,32 @@ final class AllReduceCost {
             }
         }
         int[] used = IntStream.range(0, k).filter(i -> Arrays.stream(rows).anyMatch(r -> r[i] != 0)).toArray();
+        if (used.length == 0 || rows.length < used.length) {
+            throw new IllegalArgumentException("the measured points cannot separate the model's constants: measure"
+                    + " more configurations");
+        }
+        while (true) {
+            double[] c = solve(rows, used, k);
+            int worst = -1;
+            for (int i : used) {
+                if (c[i] < 0 && (worst < 0 || c[i] < c[worst])) {
+                    worst = i;
+                }
+            }
+            if (worst < 0) {
+                return new Fit(c[0], c[1], c[2], c[3], c[4]);
+            }
+            int dropped = worst;
+            used = Arrays.stream(used).filter(i -> i != dropped).toArray();
+        }
+    }
+
+    /** The least-squares constants of the columns {@code used}; the others 0. */
+    private static double[] solve(double[][] rows, int[] used, int k) {
+        double[] c = new double[k];
+        if (used.length == 0) {
+            return c;
+        }
         // NOTE: hops are ~10 and bytes ~1e9: each column is scaled to unit length, so that the QR's rank test
         // compares numbers of one magnitude, and the scaling is undone at the end.
         double[] norms = Arrays.stream(used)
@@ -152,15 +180,14 @@ final class AllReduceCost {
             }
         }
         DecompositionSolver solver = new QRDecomposition(a, 1e-12).getSolver();
-        if (used.length == 0 || rows.length < used.length || !solver.isNonSingular()) {
+        if (!solver.isNonSingular()) {
             throw new IllegalArgumentException("the measured points cannot separate the model's constants (one is a"
                     + " combination of others): measure more configurations");
         }
         RealVector x = solver.solve(new ArrayRealVector(rows.length, 1.0));
-        double[] c = new double[k];
         for (int j = 0; j < used.length; j++) {
             c[used[j]] = x.getEntry(j) / norms[j];
         }
-        return new Fit(c[0], c[1], c[2], c[3], c[4]);
+        return c;
     }
 }

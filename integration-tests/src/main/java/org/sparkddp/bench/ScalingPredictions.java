@@ -226,7 +226,7 @@ final class ScalingPredictions {
             if (Double.isNaN(target) || efficiency.applyAsDouble(1) >= target) {
                 needed = "met with the fitted γ";
             } else if (efficiency.applyAsDouble(0) < target) {
-                needed = String.format(Locale.ROOT, "none: with γ = 0, α and β leave %.0f%%",
+                needed = String.format(Locale.ROOT, "none: with γ = 0, α and β leave %.1f%%",
                         100 * efficiency.applyAsDouble(0));
             } else {
                 double lo = 0;

@@ -184,6 +184,33 @@ class ScalingReplayTest {
     }
 
     @Test
+    void noFittedConstantIsNegative() {
+        // bf16 points 30% faster than halving the link's bytes explains: unconstrained, kappa would come out negative
+        int cores = 2;
+        Fit truth = new Fit(50e-6, 4e-6, 8e-9, 1.5e-9, 0);
+        List<Point> points = new ArrayList<>();
+        for (WireFormat wire : WireFormat.values()) {
+            for (int ranks : new int[] {4, 8, 16}) {
+                for (int perHost : new int[] {1, 2}) {
+                    for (long n : new long[] {100_000, 1_000_000, 10_000_000}) {
+                        int hosts = ranks / perHost;
+                        double t = truth.predict(Algorithm.RING, ranks, hosts, n, AllReduceCost.cpuShare(ranks, cores),
+                                wire);
+                        points.add(new Point(Algorithm.RING, ranks, hosts, n, wire == WireFormat.BF16 ? 0.7 * t : t,
+                                wire));
+                    }
+                }
+            }
+        }
+        Fit fit = AllReduceCost.fit(points, cores);
+        assertEquals(0, fit.kappa(), "clamped at 0");
+        for (double c : new double[] {fit.alphaLink(), fit.alphaLocal(), fit.beta(), fit.gamma()}) {
+            assertTrue(c >= 0, "negative constant in " + fit);
+        }
+        assertTrue(fit.beta() > 0, "the link's cost is still fitted: " + fit);
+    }
+
+    @Test
     void replayLinesGiveTheMedianOfTheSlowestRankPerStep(@TempDir Path dir) throws IOException {
         Path rank0 = dir.resolve("rank0.log");
         Path rank1 = dir.resolve("rank1.log");
