@@ -49,16 +49,20 @@ public final class LayerTimesStep {
         SparkDdpConfig config = BenchArgs.load(options.config).config();
         NetworkSpec spec = NetworkSpec.of(config, FASHION_SHAPE, 10);
         int batch = config.training().batchSize();
-        Nd4j.getRandom().setSeed(42);
-        // one-hot labels cycling through the classes: rows of the identity, tiled and cut to the batch
-        INDArray labels = Nd4j.tile(Nd4j.eye(10).castTo(DataType.FLOAT), (batch + 9) / 10, 1)
-                .get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()).dup();
-        EngineLayerTimes.StepTimes t = EngineLayerTimes.measure(spec, new DataSet(Nd4j.rand(batch, 784), labels),
-                options.steps);
+        EngineLayerTimes.StepTimes t = EngineLayerTimes.measure(spec, randomBatch(batch), options.steps);
         List<LayerSchedule.Layer> layers = t.layers().stream()
                 .map(l -> new LayerSchedule.Layer(l.type(), l.params(), l.backwardMs())).toList();
         LayerSchedule schedule = new LayerSchedule(options.model, t.parameters(), t.forwardMs(), layers, t.updateMs(),
                 t.wholeMs());
         System.out.println("RESULT " + Json.line(schedule));
+    }
+
+    /** Fashion-MNIST-shaped rows: pixels in [0, 1), one-hot labels cycling through the 10 classes. */
+    static DataSet randomBatch(int batch) {
+        Nd4j.getRandom().setSeed(42);
+        // rows of the identity, tiled and cut to the batch
+        INDArray labels = Nd4j.tile(Nd4j.eye(10).castTo(DataType.FLOAT), (batch + 9) / 10, 1)
+                .get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()).dup();
+        return new DataSet(Nd4j.rand(batch, 784), labels);
     }
 }
