@@ -19,10 +19,12 @@ import java.util.List;
  * @param forwardMs  the forward pass
  * @param layers     each layer's backward, in layer order (first layer first)
  * @param updateMs   the optimizer step, after the gradient is summed
+ * @param shardedStep whether sync mode shards the optimizer step (each of W ranks updates 1/W of the parameters, as
+ *                   it does by default where the step is element-wise and no batch norm keeps running statistics)
  * @param wholeMs    the engine's whole step (forward, backward, update) timed as one, to compare with the parts
  */
 record LayerSchedule(String model, long parameters, double forwardMs, List<Layer> layers, double updateMs,
-                     double wholeMs) {
+                     boolean shardedStep, double wholeMs) {
     /** A cap that puts the whole gradient in one bucket: what a step without overlap does. */
     static final long ONE_BUCKET = Long.MAX_VALUE;
 
@@ -46,6 +48,11 @@ record LayerSchedule(String model, long parameters, double forwardMs, List<Layer
     /** The step's compute: forward, every backward and the update. */
     double computeMs() {
         return backwardEndMs() + updateMs;
+    }
+
+    /** The optimizer step of one of {@code ranks} ranks in sync mode: 1/W of it where the step is sharded. */
+    double updateMs(int ranks) {
+        return shardedStep ? updateMs / ranks : updateMs;
     }
 
     /** When the last backward ends, after the step's start. */
@@ -88,6 +95,6 @@ record LayerSchedule(String model, long parameters, double forwardMs, List<Layer
         }
         return new LayerSchedule(json.get("model").asText(), json.get("parameters").asLong(),
                 json.get("forwardMs").asDouble(), layers, json.get("updateMs").asDouble(),
-                json.get("wholeMs").asDouble());
+                json.get("shardedStep").asBoolean(), json.get("wholeMs").asDouble());
     }
 }

@@ -53,7 +53,7 @@ public final class LayerTimesStep {
         List<LayerSchedule.Layer> layers = t.layers().stream()
                 .map(l -> new LayerSchedule.Layer(l.type(), l.params(), l.backwardMs())).toList();
         LayerSchedule schedule = new LayerSchedule(options.model, t.parameters(), t.forwardMs(), layers, t.updateMs(),
-                t.wholeMs());
+                t.sharded(), t.wholeMs());
         System.out.println("RESULT " + Json.line(schedule));
     }
 

@@ -14,7 +14,8 @@ import org.sparkddp.bench.LayerSchedule.Bucket;
  * bucket is done (and the backward too), then the optimizer steps. So a step takes about max(compute, the buckets'
  * all-reduces but the last) + the last bucket's all-reduce + the update: what the last bucket (the first layer's)
  * costs cannot hide. Not overlapped: the whole gradient in one all-reduce after the backward, as sync mode does
- * without buckets.
+ * without buckets. The update is 1/W of the optimizer step where sync mode shards it ({@link
+ * LayerSchedule#updateMs(int)}; its reduce-scatter and all-gather add up to the all-reduce), the whole step elsewhere.
  */
 final class OverlapModel {
     /** The bucket caps a prediction tries, in floats (1 = one bucket per layer); one bucket is always among them. */
@@ -27,19 +28,19 @@ final class OverlapModel {
     private OverlapModel() {
     }
 
-    /** A step without overlap: the whole backward, one all-reduce of every parameter, the update. */
-    static double sequentialMs(LayerSchedule s, LongToDoubleFunction allReduceMs) {
-        return s.backwardEndMs() + allReduceMs.applyAsDouble(s.parameters()) + s.updateMs();
+    /** A step of one of {@code ranks} ranks without overlap: the backward, one all-reduce of every parameter, the update. */
+    static double sequentialMs(LayerSchedule s, int ranks, LongToDoubleFunction allReduceMs) {
+        return s.backwardEndMs() + allReduceMs.applyAsDouble(s.parameters()) + s.updateMs(ranks);
     }
 
     /** A step whose buckets of at most {@code capFloats} are all-reduced while back-propagation goes on. */
-    static double overlappedMs(LayerSchedule s, long capFloats, LongToDoubleFunction allReduceMs) {
+    static double overlappedMs(LayerSchedule s, long capFloats, int ranks, LongToDoubleFunction allReduceMs) {
         List<Bucket> buckets = s.buckets(capFloats);
         double done = 0;
         for (Bucket b : buckets) {
             done = Math.max(done, b.readyMs()) + allReduceMs.applyAsDouble(b.floats());
         }
-        return Math.max(done, s.backwardEndMs()) + s.updateMs();
+        return Math.max(done, s.backwardEndMs()) + s.updateMs(ranks);
     }
 
     /**
@@ -47,10 +48,10 @@ final class OverlapModel {
      * of many small buckets and the exposed last bucket balance. One bucket is among the caps, so the result is never
      * above {@link #sequentialMs}.
      */
-    static Step bestOverlapped(LayerSchedule s, LongToDoubleFunction allReduceMs) {
+    static Step bestOverlapped(LayerSchedule s, int ranks, LongToDoubleFunction allReduceMs) {
         Step best = null;
         for (long cap : CAPS) {
-            double ms = overlappedMs(s, cap, allReduceMs);
+            double ms = overlappedMs(s, cap, ranks, allReduceMs);
             if (best == null || ms < best.ms()) {
                 best = new Step(ms, cap);
             }
@@ -59,9 +60,9 @@ final class OverlapModel {
     }
 
     /**
-     * Local SGD (average mode): K local steps, then the parameters and the optimizer's state ({@code stateFloats}
-     * per parameter besides the parameter itself: 2 for Adam) averaged in one all-reduce: per step, the compute and a
-     * K-th of that all-reduce.
+     * Local SGD (average mode): K local steps (each rank's whole optimizer step), then the parameters and the
+     * optimizer's state ({@code stateFloats} per parameter besides the parameter itself: 2 for Adam) averaged in one
+     * all-reduce: per step, the compute and a K-th of that all-reduce.
      */
     static double localSgdMs(LayerSchedule s, int k, int stateFloats, LongToDoubleFunction allReduceMs) {
         return s.computeMs() + allReduceMs.applyAsDouble(s.parameters() * (1 + stateFloats)) / k;

@@ -101,8 +101,9 @@ final class ScalingPredictions {
                     AllReduceCost.cpuShare(ranks, CORES), r.wire());
             double model = switch (r.mode()) {
                 case COMPUTE -> s.computeMs();
-                case SEQUENTIAL -> OverlapModel.sequentialMs(s, comm);
-                case OVERLAPPED -> OverlapModel.overlappedMs(s, 1, comm);
+                // the replay waits the whole optimizer step on every rank: 1 rank's share
+                case SEQUENTIAL -> OverlapModel.sequentialMs(s, 1, comm);
+                case OVERLAPPED -> OverlapModel.overlappedMs(s, 1, 1, comm);
             };
             md.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %s | %s | %d | %.1f | %.1f | %+.0f%% | %.0f%% |%n",
                     name(r.algorithm()), ranks, r.placement().hosts(), r.model(), name(r.wire()),
@@ -117,7 +118,9 @@ final class ScalingPredictions {
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%n### Predicted scaling efficiency%n%n"
                 + "%s Gbit/s links, %d one-core executors per host, %.0f us per hop (inside a host too), rank r on host"
                 + " r mod H; per-worker batch 128 (weak scaling); the steps measured above. β is the fitted one scaled"
-                + " from %s to %s Gbit/s; γ and κ as fitted, at one core per rank. Efficiency = compute / step; in"
+                + " from %s to %s Gbit/s; γ and κ as fitted, at one core per rank. The optimizer step is 1/E of the"
+                + " measured one where sync mode shards it (the MLPs; the CNN's batch norm keeps it whole on every"
+                + " rank), and whole in local SGD. Efficiency = compute (one process's whole step) / step; in"
                 + " brackets the step, ms. Overlapped: OverlapModel at the best bucket cap of %s (named after the"
                 + " cells), never above sequential.%n%n| model | target at 128 | algorithm | wire | overlap |"
                 + " E = 32 | E = 64 | E = 128 |%n|---|---:|---|---|---|---:|---:|---:|%n", fmt(CLUSTER_GBIT), PER_HOST,
@@ -131,8 +134,9 @@ final class ScalingPredictions {
                                 name(a), name(wire), overlap ? "yes" : "no"));
                         for (int e : EXECUTORS) {
                             LongToDoubleFunction comm = cluster(lan, a, e, wire);
-                            OverlapModel.Step step = overlap ? OverlapModel.bestOverlapped(s, comm)
-                                    : new OverlapModel.Step(OverlapModel.sequentialMs(s, comm), LayerSchedule.ONE_BUCKET);
+                            OverlapModel.Step step = overlap ? OverlapModel.bestOverlapped(s, e, comm)
+                                    : new OverlapModel.Step(OverlapModel.sequentialMs(s, e, comm),
+                                            LayerSchedule.ONE_BUCKET);
                             md.append(String.format(Locale.ROOT, " %.0f%% (%.1f%s) |",
                                     100 * OverlapModel.efficiency(s, step.ms()), step.ms(),
                                     overlap ? ", " + OverlapModel.capName(step.capFloats()) : ""));
@@ -168,14 +172,14 @@ final class ScalingPredictions {
             LayerSchedule s = m.schedule();
             LongToDoubleFunction ring = cluster(lan, Algorithm.RING, e, WireFormat.FP32);
             double[] steps = {
-                OverlapModel.sequentialMs(s, ring),
-                OverlapModel.sequentialMs(s, cluster(inJvm, Algorithm.HIERARCHICAL, e, WireFormat.FP32)),
-                OverlapModel.sequentialMs(s, cluster(lan, Algorithm.HIERARCHICAL, e, WireFormat.FP32)),
-                OverlapModel.bestOverlapped(s, ring).ms(),
-                OverlapModel.sequentialMs(s, cluster(lan, Algorithm.RING, e, WireFormat.BF16)),
+                OverlapModel.sequentialMs(s, e, ring),
+                OverlapModel.sequentialMs(s, e, cluster(inJvm, Algorithm.HIERARCHICAL, e, WireFormat.FP32)),
+                OverlapModel.sequentialMs(s, e, cluster(lan, Algorithm.HIERARCHICAL, e, WireFormat.FP32)),
+                OverlapModel.bestOverlapped(s, e, ring).ms(),
+                OverlapModel.sequentialMs(s, e, cluster(lan, Algorithm.RING, e, WireFormat.BF16)),
                 OverlapModel.localSgdMs(s, AVERAGE_EVERY, ADAM_STATE, ring),
-                OverlapModel.bestOverlapped(s, cluster(inJvm, Algorithm.HIERARCHICAL, e, WireFormat.FP32)).ms(),
-                OverlapModel.bestOverlapped(s, cluster(inJvm, Algorithm.HIERARCHICAL, e, WireFormat.BF16)).ms(),
+                OverlapModel.bestOverlapped(s, e, cluster(inJvm, Algorithm.HIERARCHICAL, e, WireFormat.FP32)).ms(),
+                OverlapModel.bestOverlapped(s, e, cluster(inJvm, Algorithm.HIERARCHICAL, e, WireFormat.BF16)).ms(),
             };
             md.append("| ").append(s.model());
             for (double ms : steps) {
@@ -220,7 +224,7 @@ final class ScalingPredictions {
             LayerSchedule s = m.schedule();
             double target = targetFraction(s);
             java.util.function.DoubleUnaryOperator efficiency = scale -> OverlapModel.efficiency(s,
-                    OverlapModel.bestOverlapped(s, cluster(new Fit(inJvm.alphaLink(), inJvm.alphaLocal(), inJvm.beta(),
+                    OverlapModel.bestOverlapped(s, e, cluster(new Fit(inJvm.alphaLink(), inJvm.alphaLocal(), inJvm.beta(),
                             inJvm.gamma() * scale, inJvm.kappa()), Algorithm.HIERARCHICAL, e, WireFormat.FP32)).ms());
             String needed;
             if (Double.isNaN(target) || efficiency.applyAsDouble(1) >= target) {

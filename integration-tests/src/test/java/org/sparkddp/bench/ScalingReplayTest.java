@@ -36,7 +36,7 @@ class ScalingReplayTest {
     private static final LayerSchedule CNN = new LayerSchedule("cnn", 100 + 20 + 3000 + 40 + 5000 + 50, 10,
             List.of(new Layer("Conv", 100, 4), new Layer("BatchNorm", 20, 1), new Layer("Pool", 0, 0.5),
                     new Layer("Conv", 3000, 6), new Layer("BatchNorm", 40, 1), new Layer("Dense", 5000, 2),
-                    new Layer("Dropout", 0, 0.25), new Layer("Output", 50, 0.25)), 3, 30);
+                    new Layer("Dropout", 0, 0.25), new Layer("Output", 50, 0.25)), 3, false, 30);
 
     @Test
     void bucketsComeInReverseLayerOrderEachReadyAfterItsLayersBackward() {
@@ -62,20 +62,20 @@ class ScalingReplayTest {
         assertEquals(List.of(new Bucket(0, CNN.parameters(), 25)), CNN.buckets(LayerSchedule.ONE_BUCKET));
         assertThrows(IllegalArgumentException.class, () -> CNN.buckets(0));
         assertThrows(IllegalArgumentException.class, () -> new LayerSchedule("bad", 10, 1,
-                List.of(new Layer("Dense", 9, 1)), 1, 3), "the layers must hold the network's parameters");
+                List.of(new Layer("Dense", 9, 1)), 1, false, 3), "the layers must hold the network's parameters");
     }
 
     @Test
     void theOverlapModelHidesAllButTheLastBucketBehindTheBackward() {
         // 1 ms per 1000 floats: every bucket but the first layer's fits in the backward still to come
         LongToDoubleFunction comm = n -> n / 1000.0;
-        assertEquals(25 + 8.21 + 3, OverlapModel.sequentialMs(CNN, comm), 1e-9);
+        assertEquals(25 + 8.21 + 3, OverlapModel.sequentialMs(CNN, 4, comm), 1e-9);
         // the output's bucket 10.25-10.3, dense 12.5-17.5, bn 17.5-17.54, conv 19.5-22.5, bn 22.5-22.52, conv 25-25.1
-        assertEquals(25.1 + 3, OverlapModel.overlappedMs(CNN, 1, comm), 1e-9);
+        assertEquals(25.1 + 3, OverlapModel.overlappedMs(CNN, 1, 4, comm), 1e-9);
         // with a per-call cost, one bucket per layer pays it 6 times
         LongToDoubleFunction latency = n -> 5 + n / 1000.0;
-        assertTrue(OverlapModel.overlappedMs(CNN, 1, latency) > OverlapModel.sequentialMs(CNN, latency));
-        assertEquals(OverlapModel.sequentialMs(CNN, latency), OverlapModel.bestOverlapped(CNN, latency).ms(), 1e-9,
+        assertTrue(OverlapModel.overlappedMs(CNN, 1, 4, latency) > OverlapModel.sequentialMs(CNN, 4, latency));
+        assertEquals(OverlapModel.sequentialMs(CNN, 4, latency), OverlapModel.bestOverlapped(CNN, 4, latency).ms(), 1e-9,
                 "one bucket is among the caps");
     }
 
@@ -94,17 +94,30 @@ class ScalingReplayTest {
                 continue;
             }
             LayerSchedule s = new LayerSchedule("random", parameters, random.nextDouble() * 20, layers,
-                    random.nextDouble() * 5, 0);
+                    random.nextDouble() * 5, random.nextBoolean(), 0);
             double alpha = random.nextDouble() * 10;
             double beta = random.nextDouble() * 1e-5;
             LongToDoubleFunction comm = n -> alpha + beta * n;
-            double sequential = OverlapModel.sequentialMs(s, comm);
-            OverlapModel.Step best = OverlapModel.bestOverlapped(s, comm);
+            int ranks = 1 + random.nextInt(128);
+            double sequential = OverlapModel.sequentialMs(s, ranks, comm);
+            OverlapModel.Step best = OverlapModel.bestOverlapped(s, ranks, comm);
             assertTrue(best.ms() <= sequential + 1e-9, "trial " + trial + ": " + best + " > " + sequential);
-            assertTrue(best.ms() >= s.computeMs() - 1e-9, "trial " + trial + ": faster than the compute alone");
+            assertTrue(best.ms() >= s.backwardEndMs() + s.updateMs(ranks) - 1e-9, "trial " + trial
+                    + ": faster than the compute alone");
             double efficiency = OverlapModel.efficiency(s, best.ms());
-            assertTrue(efficiency > 0 && efficiency <= 1 + 1e-12, "efficiency " + efficiency);
+            assertTrue(efficiency > 0 && (s.shardedStep() || efficiency <= 1 + 1e-12), "efficiency " + efficiency);
         }
+    }
+
+    @Test
+    void aShardedOptimizerStepCostsEachRankItsShare() {
+        LayerSchedule sharded = new LayerSchedule("mlp", 1000, 2, List.of(new Layer("Dense", 1000, 1)), 8, true, 11);
+        LongToDoubleFunction comm = n -> n / 1000.0;
+        assertEquals(2 + 1 + 1 + 8 / 4.0, OverlapModel.sequentialMs(sharded, 4, comm), 1e-12);
+        LayerSchedule replicated = new LayerSchedule("bn", 1000, 2, List.of(new Layer("Dense", 1000, 1)), 8, false, 11);
+        assertEquals(2 + 1 + 1 + 8, OverlapModel.sequentialMs(replicated, 4, comm), 1e-12,
+                "a replicated step costs every rank the whole update");
+        assertEquals(11, sharded.computeMs(), 1e-12, "the compute stays one process's whole step");
     }
 
     @Test
@@ -234,7 +247,7 @@ class ScalingReplayTest {
     void predictionsCoverEveryVariantWithItsTarget() {
         Fit fit = new Fit(1e-3, 1e-3, 14e-9, 1.4e-9, 10e-9);
         List<ScalingBenchmark.Model> models = List.of(new ScalingBenchmark.Model(new LayerSchedule("CNN",
-                CNN.parameters(), CNN.forwardMs(), CNN.layers(), CNN.updateMs(), CNN.wholeMs()), "test", "0"));
+                CNN.parameters(), CNN.forwardMs(), CNN.layers(), CNN.updateMs(), false, CNN.wholeMs()), "test", "0"));
         ScalingPredictions predictions = new ScalingPredictions(fit, 0.5);
         String table = predictions.predictions(models);
         assertEquals(8, table.lines().filter(l -> l.startsWith("| CNN | >= 95% |")).count(),

@@ -29,9 +29,13 @@ public final class EngineLayerTimes {
     public record LayerTime(String type, long params, double backwardMs) {
     }
 
-    /** The step's parts, ms: the forward pass, the layers' backward in layer order, the optimizer step. */
+    /**
+     * The step's parts, ms: the forward pass, the layers' backward in layer order, the optimizer step; and whether
+     * sync mode would shard that step (no running statistics, and a sliced optimizer exists: as TrainingStageTask
+     * decides).
+     */
     public record StepTimes(long parameters, double forwardMs, List<LayerTime> layers, double updateMs,
-                            double wholeMs) {
+                            boolean sharded, double wholeMs) {
     }
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -81,8 +85,9 @@ public final class EngineLayerTimes {
                 result.add(new LayerTime(layers[i].conf().getLayer().getClass().getSimpleName(),
                         layers[i].numParams(), median(Arrays.stream(runs).mapToDouble(r -> r[column]).toArray())));
             }
+            boolean sharded = trainable.runningStatistics().isEmpty() && trainable.slicedOptimizer(0, 1).isPresent();
             return new StepTimes(net.numParams(), median(Arrays.stream(runs).mapToDouble(r -> r[0]).toArray()),
-                    result, median(update), median(whole));
+                    result, median(update), sharded, median(whole));
         } catch (Uncovered e) {
             throw new IllegalArgumentException("the CPU engine does not cover " + e.getMessage(), e);
         } finally {
