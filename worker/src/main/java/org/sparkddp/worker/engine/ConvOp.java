@@ -184,46 +184,28 @@ final class ConvOp implements EngineLayer {
         }
         float[] src = image;
         float[] dst = colArray;
-        int h = in.height();
-        int w = in.width();
-        int oh = out.height();
         int ow = out.width();
-        int cols = k * oh * ow;
+        int cols = k * out.plane();
         if (planes != null) {
             planes.im2col(src, dst, k);
             col.data.put(0, dst, 0, rows() * cols);
             return col;
         }
-        for (int c = 0; c < in.channels(); c++) {
-            for (int kh = 0; kh < kH; kh++) {
-                for (int kw = 0; kw < kW; kw++) {
-                    int row = ((c * kH + kh) * kW + kw) * cols;
-                    int lo = firstInside(kw, pW, sW);
-                    int hi = endInside(kw, pW, sW, w, ow);
-                    for (int i = 0; i < k; i++) {
-                        int plane = (c * k + i) * h * w;
-                        for (int r = 0; r < oh; r++) {
-                            int at = row + (i * oh + r) * ow;
-                            int ih = r * sH - pH + kh;
-                            if (ih < 0 || ih >= h || lo >= hi) {
-                                java.util.Arrays.fill(dst, at, at + ow, 0f);
-                                continue;
-                            }
-                            int line = plane + ih * w - pW + kw;
-                            java.util.Arrays.fill(dst, at, at + lo, 0f);
-                            if (sW == 1) {
-                                System.arraycopy(src, line + lo, dst, at + lo, hi - lo);
-                            } else {
-                                for (int j = lo; j < hi; j++) {
-                                    dst[at + j] = src[line + j * sW];
-                                }
-                            }
-                            java.util.Arrays.fill(dst, at + hi, at + ow, 0f);
-                        }
-                    }
+        forEachRow(k, (at, inside, line, lo, hi) -> {
+            if (!inside || lo >= hi) {
+                java.util.Arrays.fill(dst, at, at + ow, 0f);
+                return;
+            }
+            java.util.Arrays.fill(dst, at, at + lo, 0f);
+            if (sW == 1) {
+                System.arraycopy(src, line + lo, dst, at + lo, hi - lo);
+            } else {
+                for (int j = lo; j < hi; j++) {
+                    dst[at + j] = src[line + j * sW];
                 }
             }
-        }
+            java.util.Arrays.fill(dst, at + hi, at + ow, 0f);
+        });
         col.data.put(0, dst, 0, rows() * cols);
         return col;
     }
@@ -233,12 +215,8 @@ final class ConvOp implements EngineLayer {
      * the sums of every column entry that read them.
      */
     private void col2im(NativeFloats dCol, NativeFloats gradIn, int n, int i0, int k) {
-        int h = in.height();
-        int w = in.width();
-        int oh = out.height();
-        int ow = out.width();
         int hw = in.plane();
-        int cols = k * oh * ow;
+        int cols = k * out.plane();
         float[] src = colArray;
         dCol.data.get(0, src, 0, rows() * cols);
         float[] dst = image;
@@ -246,38 +224,60 @@ final class ConvOp implements EngineLayer {
         if (planes != null) {
             planes.col2im(src, dst, k);
         } else {
-            for (int c = 0; c < in.channels(); c++) {
-                for (int kh = 0; kh < kH; kh++) {
-                    for (int kw = 0; kw < kW; kw++) {
-                        int row = ((c * kH + kh) * kW + kw) * cols;
-                        int lo = firstInside(kw, pW, sW);
-                        int hi = endInside(kw, pW, sW, w, ow);
-                        for (int i = 0; i < k; i++) {
-                            int plane = (c * k + i) * h * w;
-                            for (int r = 0; r < oh; r++) {
-                                int ih = r * sH - pH + kh;
-                                if (ih < 0 || ih >= h) {
-                                    continue;
-                                }
-                                int at = row + (i * oh + r) * ow;
-                                int line = plane + ih * w - pW + kw;
-                                if (sW == 1) {
-                                    for (int j = lo; j < hi; j++) {
-                                        dst[line + j] += src[at + j];
-                                    }
-                                } else {
-                                    for (int j = lo; j < hi; j++) {
-                                        dst[line + j * sW] += src[at + j];
-                                    }
-                                }
-                            }
+            forEachRow(k, (at, inside, line, lo, hi) -> {
+                if (!inside) {
+                    return;
+                }
+                if (sW == 1) {
+                    for (int j = lo; j < hi; j++) {
+                        dst[line + j] += src[at + j];
+                    }
+                } else {
+                    for (int j = lo; j < hi; j++) {
+                        dst[line + j * sW] += src[at + j];
+                    }
+                }
+            });
+        }
+        for (int c = 0; c < in.channels(); c++) {
+            gradIn.data.put((c * n + i0) * hw, dst, c * k * hw, k * hw);
+        }
+    }
+
+    /** One output row of one im2col row, for {@link #forEachRow}. */
+    private interface RowRun {
+        /**
+         * @param at     the row's first column entry
+         * @param inside whether the input row it reads is inside the image (else it reads only padding)
+         * @param line   where that input row's column {@code -pW + kw} would be (it may lie left of the row)
+         * @param lo     the first output column reading inside the image
+         * @param hi     one past the last
+         */
+        void run(int at, boolean inside, int line, int lo, int hi);
+    }
+
+    /** Every output row of every im2col row, for a chunk of {@code k} examples, in the order im2col writes them. */
+    private void forEachRow(int k, RowRun run) {
+        int h = in.height();
+        int w = in.width();
+        int oh = out.height();
+        int ow = out.width();
+        int cols = k * oh * ow;
+        for (int c = 0; c < in.channels(); c++) {
+            for (int kh = 0; kh < kH; kh++) {
+                for (int kw = 0; kw < kW; kw++) {
+                    int row = ((c * kH + kh) * kW + kw) * cols;
+                    int lo = firstInside(kw, pW, sW);
+                    int hi = endInside(kw, pW, sW, w, ow);
+                    for (int i = 0; i < k; i++) {
+                        int plane = (c * k + i) * h * w;
+                        for (int r = 0; r < oh; r++) {
+                            int ih = r * sH - pH + kh;
+                            run.run(row + (i * oh + r) * ow, ih >= 0 && ih < h, plane + ih * w - pW + kw, lo, hi);
                         }
                     }
                 }
             }
-        }
-        for (int c = 0; c < in.channels(); c++) {
-            gradIn.data.put((c * n + i0) * hw, dst, c * k * hw, k * hw);
         }
     }
 
