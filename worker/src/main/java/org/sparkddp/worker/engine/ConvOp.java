@@ -15,7 +15,7 @@ package org.sparkddp.worker.engine;
  */
 final class ConvOp implements EngineLayer {
     /** The im2col columns of one chunk of examples: about 1 MiB, the size of one core's L2 cache here. */
-    static final int CHUNK_FLOATS = Integer.getInteger("conv.chunkFloats", 1 << 18);
+    static final int CHUNK_FLOATS = 1 << 18;
     private final Shape in;
     private final Shape out;
     private final int kH;
@@ -44,6 +44,8 @@ final class ConvOp implements EngineLayer {
     private final int chunk;
     /** Per filter, the bias gradient's four running sums across chunks. */
     private final float[] biasSums;
+    /** Examples whose columns {@link #col} has room for. */
+    private int capacity;
 
     /**
      * @param relu apply ReLU to the output in the same pass as the bias (and its derivative in the pass that sums the
@@ -177,7 +179,7 @@ final class ConvOp implements EngineLayer {
      * planes, and copied to native memory for BLAS in one bulk copy.
      */
     private NativeFloats im2col(NativeFloats x, int n, int i0, int k) {
-        ensureCol();
+        ensureCol(k);
         int hw = in.plane();
         for (int c = 0; c < in.channels(); c++) {
             x.data.get((c * n + i0) * hw, image, c * k * hw, k * hw);
@@ -331,13 +333,18 @@ final class ConvOp implements EngineLayer {
         return maskArray;
     }
 
-    private void ensureCol() {
-        if (col != null) {
+    /** Room for {@code k} examples' columns (at most a chunk's, and never more than the batch's). */
+    private void ensureCol(int k) {
+        if (k <= capacity) {
             return;
         }
-        col = NativeFloats.allocate((long) rows() * chunk * out.plane());
+        if (col != null) {
+            col.close();
+        }
+        col = NativeFloats.allocate((long) rows() * k * out.plane());
         colArray = new float[col.length];
-        image = new float[chunk * in.size()];
+        image = new float[k * in.size()];
+        capacity = k;
     }
 
     @Override
@@ -347,6 +354,7 @@ final class ConvOp implements EngineLayer {
             col = null;
             colArray = new float[0];
             image = new float[0];
+            capacity = 0;
         }
     }
 }
