@@ -47,10 +47,14 @@ final class DirectConvOp implements EngineLayer {
     private final float[] acc;
     private final float[] plane;
     private final float[] mask;
-    /** Per offset, per wide position: running sums of the weight gradient over a filter's examples. */
+    /**
+     * Per filter and offset ({@code f * taps + t}), per wide position: running sums of the weight gradient over the
+     * examples (about 1 MiB for the shipped CNN's first layer: every filter's, so that the examples can be the outer
+     * loop).
+     */
     private final float[][] tapSums;
     /** The same for the bias gradient (a one-element sum per position is a vectorized add; one running sum is not). */
-    private final float[] biasSums;
+    private final float[][] biasSums;
     /**
      * Per offset, one example's padded input read from that offset's shift: copies, because the loops over them
      * then index every array alike, which C2 vectorizes (with a shifted index into the padded plane it does not).
@@ -88,8 +92,8 @@ final class DirectConvOp implements EngineLayer {
         this.acc = new float[wide];
         this.plane = new float[out.plane()];
         this.mask = new float[out.plane()];
-        this.tapSums = new float[taps][wide];
-        this.biasSums = new float[wide];
+        this.tapSums = new float[out.channels() * taps][wide];
+        this.biasSums = new float[out.channels()][wide];
         this.columns = new float[taps][wide];
     }
 
@@ -115,15 +119,23 @@ final class DirectConvOp implements EngineLayer {
             shifted(i * inStride);
             for (int f = 0; f < filters; f++) {
                 Arrays.fill(acc, 0, wide, 0f);
-                for (int t = 0; t < taps; t++) {
+                int t = 0;
+                for (; t + 3 <= taps; t += 3) {
+                    int at = f * taps + t;
+                    axpy3(w[at], columns[t], w[at + 1], columns[t + 1], w[at + 2], columns[t + 2], acc, wide);
+                }
+                for (; t < taps; t++) {
                     axpy(w[f * taps + t], columns[t], acc, wide);
                 }
+                // bias (and ReLU) over the whole wide plane in one long loop, then its rows into place: per row,
+                // loops of one row's length ran mostly in their scalar prologue and epilogue
+                if (relu) {
+                    ReluKernels.biasRelu(acc, 0, b[f], acc, 0, wide);
+                } else {
+                    addBias(acc, 0, b[f], acc, 0, wide);
+                }
                 for (int r = 0; r < out.height(); r++) {
-                    if (relu) {
-                        ReluKernels.biasRelu(acc, r * wp, b[f], plane, r * ow, ow);
-                    } else {
-                        addBias(acc, r * wp, b[f], plane, r * ow, ow);
-                    }
+                    System.arraycopy(acc, r * wp, plane, r * ow, ow);
                 }
                 y.data.put((f * n + i) * out.plane(), plane, 0, out.plane());
             }
@@ -140,6 +152,17 @@ final class DirectConvOp implements EngineLayer {
     private static void axpy(float a, float[] x, float[] y, int count) {
         for (int p = 0; p < count; p++) {
             y[p] = Math.fma(a, x[p], y[p]);
+        }
+    }
+
+    /**
+     * {@link #axpy} for three offsets in one pass, in the same order and rounding: each position's sum is loaded and
+     * stored once per three multiply-adds instead of once per one (the loop was bound by those loads and stores).
+     */
+    private static void axpy3(float a0, float[] x0, float a1, float[] x1, float a2, float[] x2, float[] y,
+                              int count) {
+        for (int p = 0; p < count; p++) {
+            y[p] = Math.fma(a2, x2[p], Math.fma(a1, x1[p], Math.fma(a0, x0[p], y[p])));
         }
     }
 
@@ -210,12 +233,17 @@ final class DirectConvOp implements EngineLayer {
         }
         float[] g = acc; // the wide gradient of one output plane, zero in the dropped columns
         Arrays.fill(g, 0, wide, 0f);
-        for (int f = 0; f < filters; f++) {
-            for (float[] sums : tapSums) {
-                Arrays.fill(sums, 0f);
-            }
-            Arrays.fill(biasSums, 0f);
-            for (int i = 0; i < n; i++) {
+        for (float[] sums : tapSums) {
+            Arrays.fill(sums, 0f);
+        }
+        for (float[] sums : biasSums) {
+            Arrays.fill(sums, 0f);
+        }
+        // examples outer, filters inner: an example's shifted copies are made once, not once per filter
+        for (int i = 0; i < n; i++) {
+            int base = i * inStride;
+            shifted(base);
+            for (int f = 0; f < filters; f++) {
                 int at = (f * n + i) * out.plane();
                 gradOut.data.get(at, plane, 0, out.plane());
                 if (relu) {
@@ -226,12 +254,10 @@ final class DirectConvOp implements EngineLayer {
                 for (int r = 0; r < out.height(); r++) {
                     System.arraycopy(plane, r * ow, g, r * wp, ow);
                 }
-                int base = i * inStride;
-                shifted(base);
                 for (int t = 0; t < taps; t++) {
-                    multiplyAdd(g, columns[t], tapSums[t], wide);
+                    multiplyAdd(g, columns[t], tapSums[f * taps + t], wide);
                 }
-                add(g, biasSums, wide);
+                add(g, biasSums[f], wide);
                 if (gradIn != null) {
                     for (int t = 0; t < taps; t++) {
                         float wt = w[f * taps + t];
@@ -242,15 +268,17 @@ final class DirectConvOp implements EngineLayer {
                     }
                 }
             }
+        }
+        for (int f = 0; f < filters; f++) {
             for (int t = 0; t < taps; t++) {
                 double sum = 0;
-                for (float v : tapSums[t]) {
+                for (float v : tapSums[f * taps + t]) {
                     sum += v;
                 }
                 weightGradient.data.put(f * taps + t, (float) sum);
             }
             double biasSum = 0;
-            for (float v : biasSums) {
+            for (float v : biasSums[f]) {
                 biasSum += v;
             }
             biasGradient.data.put(f, (float) biasSum);

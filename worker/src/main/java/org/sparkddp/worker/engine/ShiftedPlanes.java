@@ -14,6 +14,8 @@ final class ShiftedPlanes {
     private final int kW;
     private final int pH;
     private final int pW;
+    /** col2im's scratch, as large as its output: each run is copied here at the index it is added to. */
+    private float[] stage = new float[0];
 
     ShiftedPlanes(Shape in, Shape out, int[] kernel, int[] padTopLeft) {
         this.in = in;
@@ -81,6 +83,9 @@ final class ShiftedPlanes {
      * columns, then each example's row is added to its plane as one shifted run.
      */
     void col2im(float[] src, float[] dst, int n) {
+        if (stage.length < n * in.size()) {
+            stage = new float[n * in.size()];
+        }
         int h = in.height();
         int w = in.width();
         int oh = out.height();
@@ -113,17 +118,21 @@ final class ShiftedPlanes {
                         }
                         int from = Math.max(r0 * ow, -offset);
                         int to = Math.min(r1 * ow, planeSize - offset);
-                        addRun(src, at + from, dst, plane + offset + from, to - from);
+                        // staged at the index it is added to: C2 vectorizes an add with one index into both arrays,
+                        // not one with two offsets
+                        int into = plane + offset + from;
+                        System.arraycopy(src, at + from, stage, into, to - from);
+                        addRun(stage, dst, into, to - from);
                     }
                 }
             }
         }
     }
 
-    /** {@code dst[to + p] += src[from + p]} for {@code p < count}. */
-    private static void addRun(float[] src, int from, float[] dst, int to, int count) {
-        for (int p = 0; p < count; p++) {
-            dst[to + p] += src[from + p];
+    /** {@code dst[q] += src[q]} for {@code from <= q < from + count}. */
+    private static void addRun(float[] src, float[] dst, int from, int count) {
+        for (int q = from; q < from + count; q++) {
+            dst[q] += src[q];
         }
     }
 

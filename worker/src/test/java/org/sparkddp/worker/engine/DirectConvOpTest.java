@@ -68,6 +68,51 @@ class DirectConvOpTest {
         }
     }
 
+    /**
+     * {@link ConvOp} in chunks of 1 and 2 examples against one chunk of the whole batch: the chunks' products write
+     * their own columns of the output and input gradient, and their weight and bias gradients add up to the batch's.
+     * Strided, padded, pointwise and "same" shapes (each takes another im2col: general, shifted planes, none).
+     */
+    @ParameterizedTest(name = "{0} ch {1}x{2} x{3} filters, kernel {4}, stride {5}, pad {6}, relu {7}, batch {8}")
+    @CsvSource({
+            "4, 7, 5, 3, 3, 1, 1, true, 5",
+            "3, 9, 8, 4, 3, 2, 1, false, 5",
+            "5, 6, 6, 3, 1, 1, 0, true, 4",
+            "2, 5, 7, 2, 2, 2, 0, true, 3",
+    })
+    void chunksAgreeWithOneChunk(int channels, int h, int w, int filters, int k, int stride, int pad, boolean relu,
+                                 int n) {
+        Shape in = Shape.image(channels, h, w);
+        Shape out = Shape.image(filters, ConvOp.truncateSize(h, k, stride, pad),
+                ConvOp.truncateSize(w, k, stride, pad));
+        Random random = new Random(channels * 1000 + h * 10 + w);
+        int[] kernel = {k, k};
+        int[] strides = {stride, stride};
+        int[] padding = {pad, pad};
+        try (NativeFloats weights = filled(filters * channels * k * k, random);
+             NativeFloats bias = filled(filters, random);
+             NativeFloats x = filled(n * in.size(), random);
+             NativeFloats gradOut = filled(n * out.size(), random);
+             Run whole = new Run(n, in, out)) {
+            EngineLayer one = new ConvOp(in, out, kernel, strides, padding, relu, weights, bias, whole.dW, whole.db,
+                    n);
+            try (one) {
+                whole.run(one, x, gradOut);
+            }
+            for (int chunk : new int[] {1, 2}) {
+                try (Run chunked = new Run(n, in, out);
+                     EngineLayer layer = new ConvOp(in, out, kernel, strides, padding, relu, weights, bias,
+                             chunked.dW, chunked.db, chunk)) {
+                    chunked.run(layer, x, gradOut);
+                    close(chunked.y, whole.y, "output, chunks of " + chunk);
+                    close(chunked.dW, whole.dW, "weight gradient, chunks of " + chunk);
+                    close(chunked.db, whole.db, "bias gradient, chunks of " + chunk);
+                    close(chunked.dx, whole.dx, "input gradient, chunks of " + chunk);
+                }
+            }
+        }
+    }
+
     /** One layer's output and gradients for a batch, in buffers of its own. */
     private static final class Run implements AutoCloseable {
         final int n;
