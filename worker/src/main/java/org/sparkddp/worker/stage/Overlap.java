@@ -49,7 +49,8 @@ record Overlap(double bucketMb, Duration timeout) {
     String describe(OverlappedReduce reduce, String unavailable) {
         if (reduce != null) {
             return String.format(Locale.ROOT, "; gradients reduced during back-propagation in %d buckets"
-                    + " (training.bucket-mb = %s, the largest %s MiB)", reduce.buckets(), bucketMb, reduce.capMb());
+                    + " (training.bucket-mb = %s, the largest %s MiB)", reduce.buckets(),
+                    java.math.BigDecimal.valueOf(bucketMb).stripTrailingZeros().toPlainString(), reduce.capMb());
         }
         return "; no overlap with back-propagation (" + unavailable + ")";
     }
