@@ -30,9 +30,11 @@ class ComputePathTest extends LocalSparkTest {
         assertEquals("the CPU engine", path.layers());
         assertTrue(path.step().startsWith("sync, sharded optimizer (each of 2 ranks updates 1/2 of the parameters);"
                 + " gradients reduced during back-propagation in "), path.step());
-        // 0.90 MiB of gradient: in 0.25 MiB buckets, the two last layers (0.13 MiB) and the first layer in four
-        assertTrue(pathOf("training.bucket-mb=0.25").step().endsWith("; gradients reduced during back-propagation in"
-                + " 6 buckets (training.bucket-mb = 0.25, the largest 0.25 MiB)"));
+        // 0.90 MiB of gradient: in 0.25 MiB buckets, the two last layers (0.13 MiB) and the first layer in four,
+        // then the loss and stop flag; in 1 MiB, the whole gradient in one
+        assertTrue(path.step().endsWith(" 6 buckets (training.bucket-mb = 0.25, the largest 0.25 MiB)"), path.step());
+        assertTrue(pathOf("training.bucket-mb=1").step().endsWith("; gradients reduced during back-propagation in"
+                + " 2 buckets (training.bucket-mb = 1, the largest 0.90 MiB)"));
         assertEquals("sync, sharded optimizer (each of 2 ranks updates 1/2 of the parameters); no overlap with"
                 + " back-propagation (training.bucket-mb = 0)", pathOf("training.bucket-mb=0").step());
     }

@@ -142,6 +142,11 @@ final class JvmLevelCollective implements Collective {
 
     /** The leaders' ring's wire: bf16 when asked for (there are always several JVMs here). */
     @Override
+    public String rangesUnsupported() {
+        return "the ranks of several JVMs reduce whole vectors (the ring between JVMs does not cut buckets yet)";
+    }
+
+    @Override
     public WireFormat gradientWire() {
         return jvms.hosts() > 1 ? wire : WireFormat.FP32;
     }

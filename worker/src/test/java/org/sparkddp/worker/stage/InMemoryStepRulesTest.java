@@ -45,14 +45,14 @@ import org.sparkddp.worker.collective.InMemoryCollective;
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class InMemoryStepRulesTest {
-    private static final int EXAMPLES = 300;
+    static final int EXAMPLES = 300;
     private static final int FEATURES = 12;
-    private static final int CLASSES = 4;
-    private static final int BATCH = 30;
-    private static final int VIRTUAL_SHARDS = 16;
+    static final int CLASSES = 4;
+    static final int BATCH = 30;
+    static final int VIRTUAL_SHARDS = 16;
     private static final long SEED = 7;
     /** As integration-tests' SyncEquivalenceTest bounds 20 steps on Fashion-MNIST; here 10 steps. */
-    private static final double PARAMS_WITHIN = 1e-5;
+    static final double PARAMS_WITHIN = 1e-5;
 
     private final ExecutorService pool = Executors.newCachedThreadPool();
 

@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparkddp.worker.stage.StageFixtures.maxAbsoluteDifference;
+import static org.sparkddp.worker.stage.InMemoryStepRulesTest.BATCH;
+import static org.sparkddp.worker.stage.InMemoryStepRulesTest.CLASSES;
+import static org.sparkddp.worker.stage.InMemoryStepRulesTest.EXAMPLES;
+import static org.sparkddp.worker.stage.InMemoryStepRulesTest.PARAMS_WITHIN;
+import static org.sparkddp.worker.stage.InMemoryStepRulesTest.VIRTUAL_SHARDS;
 import static org.sparkddp.worker.stage.StageFixtures.randomExamples;
 
 import java.time.Duration;
@@ -48,13 +53,9 @@ import org.sparkddp.worker.engine.Engines;
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class OverlappedStepTest {
-    private static final int EXAMPLES = 300;
+    /** 13 features: with two hidden layers, 529 parameters, which no worker count here divides. */
     private static final int FEATURES = 13;
-    private static final int CLASSES = 4;
-    private static final int BATCH = 30;
-    private static final int VIRTUAL_SHARDS = 16;
     private static final long SEED = 11;
-    private static final double PARAMS_WITHIN = 1e-5;
     /** 40 floats: smaller than any rank's owned range of the network's 529 parameters (plus 2 scalars). */
     private static final double SMALL_BUCKETS_MB = 40.0 * Float.BYTES / (1 << 20);
 
