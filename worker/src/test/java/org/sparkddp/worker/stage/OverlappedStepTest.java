@@ -14,7 +14,6 @@ import static org.sparkddp.worker.stage.StageFixtures.randomExamples;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -126,18 +125,9 @@ class OverlappedStepTest {
 
     /** Each rank, in its own thread, on a flat fp32 ring over loopback. */
     private static IntFunction<Collective> ring(int workers) {
-        String[] addresses = new String[workers];
-        CyclicBarrier met = new CyclicBarrier(workers);
+        var rendezvous = StageFixtures.rendezvous(workers);
         return rank -> Collectives.connect(CollectiveKind.RING, rank, workers, "127.0.0.1", WireSecret.of("s3cret"),
-                message -> {
-                    addresses[rank] = message;
-                    try {
-                        met.await(20, TimeUnit.SECONDS);
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                    return addresses.clone();
-                }, Duration.ofSeconds(30), () -> false, WireFormat.FP32);
+                rendezvous.apply(rank), Duration.ofSeconds(30), () -> false, WireFormat.FP32);
     }
 
     private static int iterations() {
