@@ -25,7 +25,8 @@ import org.sparkddp.common.config.WireFormat;
 
 /**
  * A reduce-scatter over ranges that tile the vector (the overlapped step's buckets) leaves every owned range with
- * exactly the bits of one whole-vector reduce-scatter, on the in-memory collective and on socket rings, for uneven
+ * exactly the bits of one whole-vector reduce-scatter, on the in-memory collective, socket rings and the JVM level
+ * (ranks of two JVMs: shared memory inside each, a ring between their leaders), for uneven
  * lengths and ranges both smaller and larger than a rank's owned range.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -41,6 +42,7 @@ class RangeReduceTest {
     @CsvSource({
         "1, memory, 1003", "2, memory, 1003", "3, memory, 1003", "3, memory, 2",
         "1, ring, 1003", "2, ring, 1003", "3, ring, 1003", "3, ring, 2",
+        "3, jvms, 1003", "4, jvms, 1003", "4, jvms, 3",
     })
     void rangesTilingTheVectorGiveTheWholeReduceScattersBits(int size, String kind, int n) throws Exception {
         float[][] inputs = inputs(size, n);
@@ -118,13 +120,19 @@ class RangeReduceTest {
 
     /** A ring on loopback, each rank connected from its own thread, in pieces of 64 floats (many pieces per range). */
     private List<Collective> rings(int size, WireFormat wire) throws Exception {
+        return connect(CollectiveKind.RING, size, r -> "jvm-" + r, wire);
+    }
+
+    /** Ranks connected from their own threads, rank r in JVM {@code jvm(r)}, in pieces of 64 floats. */
+    private List<Collective> connect(CollectiveKind kind, int size, java.util.function.IntFunction<String> jvm,
+                                     WireFormat wire) throws Exception {
         RingCollectiveTest.InMemoryExchange exchange = new RingCollectiveTest.InMemoryExchange(size);
         List<Future<Collective>> futures = new ArrayList<>();
         for (int r = 0; r < size; r++) {
             int rank = r;
-            futures.add(pool.submit(() -> Collectives.connect(CollectiveKind.RING, rank, size, "127.0.0.1",
-                    WireSecret.of("s3cret"), "ranges " + size, new JvmTags(exchange.forRank(rank), "jvm-" + rank),
-                    Duration.ofSeconds(30), () -> false, new Pieces.Sizes(64, 64), wire)));
+            futures.add(pool.submit(() -> Collectives.connect(kind, rank, size, "127.0.0.1",
+                    WireSecret.of("s3cret"), "ranges " + kind + " " + size, new JvmTags(exchange.forRank(rank),
+                            jvm.apply(rank)), Duration.ofSeconds(30), () -> false, new Pieces.Sizes(64, 64), wire)));
         }
         List<Collective> connected = new ArrayList<>();
         for (Future<Collective> f : futures) {
@@ -139,6 +147,12 @@ class RangeReduceTest {
         }
         if (size == 1) {
             return List.of(RingCollective.single());
+        }
+        if (kind.equals("jvms")) { // ranks 0 and 1 in one JVM, 2 (and 3) in another: the JVM level
+            List<Collective> jvms = connect(CollectiveKind.SHARED_MEMORY, size, r -> "jvm-" + Math.min(r / 2, 1),
+                    WireFormat.FP32);
+            assertEquals(JvmLevelCollective.class, jvms.get(0).getClass());
+            return jvms;
         }
         return rings(size, WireFormat.FP32);
     }
