@@ -54,9 +54,14 @@ class ComputePathTest extends LocalSparkTest {
 
     @Test
     void aBf16WireSaysWhetherGradientsCrossedSocketsAsBf16() {
-        assertEquals("sync, sharded optimizer (each of 2 ranks updates 1/2 of the parameters); no overlap with"
-                + " back-propagation (training.wire = bf16 rounds and feeds back whole gradients); gradients cross"
-                + " sockets as bf16 with error feedback", pathOf("training.wire=bf16", "training.collective=ring").step());
+        assertEquals("sync, sharded optimizer (each of 2 ranks updates 1/2 of the parameters); gradients reduced"
+                + " during back-propagation in 6 buckets (training.bucket-mb = 0.25, the largest 0.25 MiB); gradients"
+                + " cross sockets as bf16 with error feedback",
+                pathOf("training.wire=bf16", "training.collective=ring").step());
+        assertEquals("sync, replicated optimizer; no overlap with back-propagation (training.wire = bf16, and the"
+                + " replicated step's all-gather sends a bf16 gradient whole); gradients cross sockets as bf16 with"
+                + " error feedback", pathOf("training.wire=bf16", "training.collective=ring",
+                        "training.sharded-optimizer=false").step());
         // local[2] with auto: both ranks share the JVM, so nothing crosses a socket.
         String inMemory = pathOf("training.wire=bf16").step();
         assertTrue(inMemory.endsWith("; gradients stay fp32 (training.wire = bf16, but the ranks sum in one JVM's"

@@ -60,6 +60,27 @@ public interface Collective extends AutoCloseable {
         throw new UnsupportedOperationException(rangesUnsupported());
     }
 
+    /**
+     * As {@link #reduceScatter(FloatVector, long, long)}, for a vector whose first {@code gradient} floats are a
+     * gradient, as {@link #reduceScatterGradient(FloatVector, long)}: ranges that tile the vector leave each owned
+     * range with the bits of one such call (bf16 and its error feedback included, where the gradient crosses as bf16).
+     */
+    default void reduceScatterGradient(FloatVector vector, long gradient, long from, long to) {
+        if (gradientRangesUnsupported() != null) {
+            throw new UnsupportedOperationException(gradientRangesUnsupported());
+        }
+        reduceScatter(vector, from, to);
+    }
+
+    /** Why {@link #reduceScatterGradient(FloatVector, long, long, long)} is not available (a phrase), or null. */
+    default String gradientRangesUnsupported() {
+        String whole = rangesUnsupported();
+        if (whole != null) {
+            return whole;
+        }
+        return gradientWire() == WireFormat.FP32 ? null : "training.wire = bf16 rounds and feeds back whole gradients";
+    }
+
     /** Why {@link #reduceScatter(FloatVector, long, long)} is not available here (one phrase), or null if it is. */
     default String rangesUnsupported() {
         return "the " + getClass().getSimpleName() + " reduces whole vectors only";

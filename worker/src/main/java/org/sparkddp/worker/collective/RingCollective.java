@@ -172,10 +172,43 @@ public final class RingCollective implements Collective {
         reduceScatter(vector, -1, from, to);
     }
 
-    /** Null for an fp32 ring; bf16's error feedback and rounding run over whole vectors. */
+    /** Null for an fp32 ring; a bf16 ring cuts gradients only ({@link #reduceScatterGradient(FloatVector, long, long, long)}). */
     @Override
     public String rangesUnsupported() {
-        return bf16 == null ? null : "training.wire = bf16 rounds and feeds back whole gradients";
+        return bf16 == null ? null : "training.wire = bf16 reduces other vectors whole";
+    }
+
+    /** Null: an fp32 ring cuts any vector, a bf16 ring a gradient (below). */
+    @Override
+    public String gradientRangesUnsupported() {
+        return null;
+    }
+
+    /**
+     * The bf16 reduce-scatter's three steps, each cut down to {@code [from, to)}: error feedback on this rank's
+     * contribution there, the ring's hops, the owner's rounding. Each is element-wise, so buckets that tile the vector
+     * give one call's bits, and the residual carries over between iterations as it does there.
+     */
+    @Override
+    public void reduceScatterGradient(FloatVector vector, long gradient, long from, long to) {
+        checkGradient(vector, gradient);
+        Collective.checkRange(from, to, vector.length());
+        if (bf16 == null) {
+            reduceScatter(vector, -1, from, to);
+            return;
+        }
+        long n = vector.length();
+        long windowFrom = Math.min(chunkStart(n, 0), gradient);
+        long windowTo = Math.max(windowFrom, Math.min(chunkStart(n, size), gradient));
+        long partFrom = Math.min(Math.max(from, windowFrom), windowTo);
+        long partTo = Math.max(partFrom, Math.min(to, windowTo));
+        feedback.apply(vector, windowFrom, windowTo, partFrom, partTo);
+        reduceScatter(vector, gradient, from, to);
+        long ownedFrom = Math.max(from, Math.min(ownedFrom(n), gradient));
+        long ownedTo = Math.min(to, Math.min(ownedTo(n), gradient));
+        if (ownedFrom < ownedTo) {
+            bf16.round(vector, ownedFrom, ownedTo);
+        }
     }
 
     /**

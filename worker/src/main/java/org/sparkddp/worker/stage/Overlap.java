@@ -2,6 +2,7 @@ package org.sparkddp.worker.stage;
 
 import java.time.Duration;
 import java.util.Locale;
+import org.sparkddp.common.config.WireFormat;
 import org.sparkddp.worker.collective.FloatVector;
 
 /**
@@ -28,9 +29,12 @@ record Overlap(double bucketMb, Duration timeout) {
         if (rank.network.gradientReadyOrder().isEmpty()) {
             return "DL4J's layers compute the gradient, and hand over no layer's before the backward pass ends";
         }
-        String collective = rank.collective.rangesUnsupported();
+        String collective = rank.collective.gradientRangesUnsupported();
         if (collective != null) {
             return collective;
+        }
+        if (replicated && rank.collective.gradientWire() != WireFormat.FP32) {
+            return "training.wire = bf16, and the replicated step's all-gather sends a bf16 gradient whole";
         }
         if (replicated && !rank.network.runningStatistics().isEmpty()) {
             return "batch norm's running statistics are weighted by each worker's examples after the backward pass";
@@ -42,7 +46,7 @@ record Overlap(double bucketMb, Duration timeout) {
     OverlappedReduce start(RankContext rank, FloatVector vector, OverlappedReduce.AfterBucket after) {
         long capFloats = Math.max(1, (long) (bucketMb * (1 << 20) / Float.BYTES));
         BucketPlan plan = BucketPlan.of(rank.network.gradientReadyOrder(), vector.length(), capFloats);
-        return new OverlappedReduce(rank.collective, vector, plan, after, timeout);
+        return new OverlappedReduce(rank.collective, vector, rank.network.gradients().length(), plan, after, timeout);
     }
 
     /** The {@code compute:} line's words: the buckets, or why there are none. */

@@ -35,6 +35,8 @@ final class OverlappedReduce implements AutoCloseable {
 
     private final Collective collective;
     private final FloatVector vector;
+    /** The vector's first floats that are the gradient (they may cross as bf16); the rest cross exactly. */
+    private final long gradient;
     private final BucketPlan plan;
     private final AfterBucket after;
     private final Duration timeout;
@@ -52,9 +54,11 @@ final class OverlappedReduce implements AutoCloseable {
     private RuntimeException failure;
     private boolean closed;
 
-    OverlappedReduce(Collective collective, FloatVector vector, BucketPlan plan, AfterBucket after, Duration timeout) {
+    OverlappedReduce(Collective collective, FloatVector vector, long gradient, BucketPlan plan, AfterBucket after,
+                     Duration timeout) {
         this.collective = collective;
         this.vector = vector;
+        this.gradient = gradient;
         this.plan = plan;
         this.after = after;
         this.timeout = timeout;
@@ -138,7 +142,7 @@ final class OverlappedReduce implements AutoCloseable {
             }
             BucketPlan.Bucket bucket = plan.buckets().get(index);
             try {
-                collective.reduceScatter(vector, bucket.from(), bucket.to());
+                collective.reduceScatterGradient(vector, gradient, bucket.from(), bucket.to());
                 after.reduced(index, bucket.from(), bucket.to());
             } catch (RuntimeException e) {
                 synchronized (lock) {

@@ -75,17 +75,45 @@ class RangeReduceTest {
         }
     }
 
-    @Test
-    void aBf16RingSaysWhyItReducesWholeVectorsOnly() throws Exception {
-        List<Collective> rings = rings(2, WireFormat.BF16);
+    /**
+     * A bf16 ring cuts gradients: over three iterations (the error feedback's residual carried from one to the next),
+     * the ranges give each owned range the whole call's bits; other vectors it reduces whole only, and says so.
+     */
+    @ParameterizedTest(name = "{0} ranks")
+    @CsvSource({"2", "3"})
+    void aBf16RingCutsGradientsWithTheWholeCallsBits(int size) throws Exception {
+        int n = 1003;
+        long gradient = n - 2; // the loss and the stop flag ride along as fp32
+        long[] cuts = cuts(n, new Random(7 + size));
+        List<Collective> whole = rings(size, WireFormat.BF16);
+        List<Collective> ranged = rings(size, WireFormat.BF16);
         try {
-            assertNotNull(rings.get(0).rangesUnsupported());
+            assertNotNull(ranged.get(0).rangesUnsupported());
+            assertNull(ranged.get(0).gradientRangesUnsupported());
             assertThrows(UnsupportedOperationException.class,
-                    () -> rings.get(0).reduceScatter(Bf16Test.vector(new float[4]), 0, 2));
+                    () -> ranged.get(0).reduceScatter(Bf16Test.vector(new float[4]), 0, 2));
+            for (int iteration = 0; iteration < 3; iteration++) {
+                float[][] inputs = inputs(size + 10 * iteration, n);
+                List<float[]> expected = Bf16CollectiveTest.onEveryRank(pool, whole, inputs,
+                        (c, v) -> c.reduceScatterGradient(v, gradient));
+                List<float[]> actual = Bf16CollectiveTest.onEveryRank(pool, ranged, inputs, (c, v) -> {
+                    for (int i = cuts.length - 2; i >= 0; i--) {
+                        c.reduceScatterGradient(v, gradient, cuts[i], cuts[i + 1]);
+                    }
+                });
+                for (int r = 0; r < size; r++) {
+                    int from = (int) ranged.get(r).ownedFrom(n);
+                    int to = (int) ranged.get(r).ownedTo(n);
+                    assertArrayEquals(Arrays.copyOfRange(expected.get(r), from, to),
+                            Arrays.copyOfRange(actual.get(r), from, to), 0f,
+                            "rank " + r + "'s owned sums, iteration " + iteration);
+                }
+            }
         } finally {
-            rings.forEach(Collective::close);
+            whole.forEach(Collective::close);
+            ranged.forEach(Collective::close);
         }
-        assertNull(InMemoryCollective.group(2, Duration.ofSeconds(5)).get(0).rangesUnsupported());
+        assertNull(InMemoryCollective.group(2, Duration.ofSeconds(5)).get(0).gradientRangesUnsupported());
     }
 
     @Test

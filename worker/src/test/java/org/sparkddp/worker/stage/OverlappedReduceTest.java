@@ -27,7 +27,7 @@ class OverlappedReduceTest {
     @Test
     void aPeerThatLeavesFailsTheWaitNamingTheBucketAndTheThreadStops() {
         List<InMemoryCollective> group = InMemoryCollective.group(2, Duration.ofSeconds(20));
-        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), BucketPlan.of(LAYERS, 12, 4),
+        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
                 (i, from, to) -> { }, Duration.ofSeconds(20));
         try {
             reduce.begin();
@@ -48,7 +48,7 @@ class OverlappedReduceTest {
     @Test
     void aThreadWaitingForWorkStopsWhenTheStageEnds() {
         List<InMemoryCollective> group = InMemoryCollective.group(1, Duration.ofSeconds(20));
-        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), BucketPlan.of(LAYERS, 12, 4),
+        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
                 (i, from, to) -> { }, Duration.ofSeconds(20));
         reduce.begin();
         reduce.ready(0); // the stage fails in the middle of the backward pass
@@ -60,7 +60,7 @@ class OverlappedReduceTest {
     @Test
     void aSilentPeerFailsTheWaitWithinTheTimeout() {
         List<InMemoryCollective> group = InMemoryCollective.group(2, Duration.ofSeconds(1));
-        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), BucketPlan.of(LAYERS, 12, 4),
+        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
                 (i, from, to) -> { }, Duration.ofSeconds(1));
         try {
             reduce.begin();

@@ -101,6 +101,21 @@ class OverlappedStepTest {
                 + " outlived its stage");
     }
 
+    /**
+     * With a bf16 ring the sharded step overlaps too, error feedback per bucket included: bit for bit the step
+     * without buckets (bf16 is not DL4J's arithmetic, so no DL4J comparison here; Bf16WireTrainingTest has it).
+     */
+    @ParameterizedTest(name = "{0} workers")
+    @CsvSource({"2", "3"})
+    void aBf16RingOverlapsTheShardedStepBitForBit(int workers) throws Exception {
+        NetworkSpec network = network();
+        LabeledExamples all = randomExamples(EXAMPLES, FEATURES, CLASSES);
+        ModelState overlapped = runStage(workers, true, network, all, "ring-bf16", SMALL_BUCKETS_MB);
+        ModelState plain = runStage(workers, true, network, all, "ring-bf16", 0);
+        assertArrayEquals(plain.params(), overlapped.params(), 0f, "parameters differ");
+        assertArrayEquals(plain.updaterState(), overlapped.updaterState(), 0f, "optimizer states differ");
+    }
+
     /** One stage over the epoch on the engine; the rule says whether it overlaps, and rank 0's state comes back. */
     private ModelState runStage(int workers, boolean sharded, NetworkSpec network, LabeledExamples all,
                                 String collective, double bucketMb) throws Exception {
@@ -112,7 +127,8 @@ class OverlappedStepTest {
                 new StageSpec.Wire(wire.collective(), wire.rendezvous(), wire.secret(), wire.syncTimeout(),
                         wire.gradients(), bucketMb));
         IntFunction<Collective> connect = collective.equals("memory")
-                ? InMemoryCollective.group(workers, Duration.ofSeconds(30))::get : ring(workers);
+                ? InMemoryCollective.group(workers, Duration.ofSeconds(30))::get
+                : ring(workers, collective.equals("ring") ? WireFormat.FP32 : WireFormat.BF16);
         return StageFixtures.runStage(pool, spec, all, connect,
                 rank -> Engines.forTraining(network, NetworkFactory.build(network)), context -> { }, rule -> {
                     assertEquals(sharded ? ShardedSyncStep.class : SyncStep.class, rule.getClass());
@@ -123,11 +139,11 @@ class OverlappedStepTest {
                 });
     }
 
-    /** Each rank, in its own thread, on a flat fp32 ring over loopback. */
-    private static IntFunction<Collective> ring(int workers) {
+    /** Each rank, in its own thread, on a flat ring over loopback. */
+    private static IntFunction<Collective> ring(int workers, WireFormat wire) {
         var rendezvous = StageFixtures.rendezvous(workers);
         return rank -> Collectives.connect(CollectiveKind.RING, rank, workers, "127.0.0.1", WireSecret.of("s3cret"),
-                rendezvous.apply(rank), Duration.ofSeconds(30), () -> false, WireFormat.FP32);
+                rendezvous.apply(rank), Duration.ofSeconds(30), () -> false, wire);
     }
 
     private static int iterations() {
