@@ -124,7 +124,8 @@ class SyncEquivalenceTest extends LocalSparkTest {
     void overlapInSmallBucketsChangesNoBit() {
         String[] settings = {"optimizer.name=adam", "training.batch-size=127", "training.max-iterations=24",
             "training.epochs=2", "training.iterations-per-stage=7"};
-        ModelState overlapped = finalState(distributed(TestData.config(out, with(settings, "training.bucket-mb=0.05"))));
+        ModelState overlapped = finalState(distributed(TestData.config(out,
+                with(settings, "training.bucket-mb=0.05"))));
         ModelState plain = finalState(distributed(TestData.config(out, with(settings, "training.bucket-mb=0"))));
         assertTrue(Arrays.equals(plain.params(), overlapped.params()), "parameters differ");
         assertTrue(Arrays.equals(plain.updaterState(), overlapped.updaterState()), "optimizer states differ");

@@ -172,7 +172,7 @@ public final class RingCollective implements Collective {
         reduceScatter(vector, -1, from, to);
     }
 
-    /** Null for an fp32 ring; a bf16 ring cuts gradients only ({@link #reduceScatterGradient(FloatVector, long, long, long)}). */
+    /** Null for an fp32 ring; a bf16 ring cuts gradients only (see {@link #gradientRangesUnsupported}). */
     @Override
     public String rangesUnsupported() {
         return bf16 == null ? null : "training.wire = bf16 reduces other vectors whole";

@@ -139,7 +139,8 @@ final class EngineCompiler {
         if (count > 0 && !t.layers().isEmpty()) {
             // The chain's first engine layer runs last in backward: once it has, the DL4J layer's gradients are final.
             long start = dl4j.params().offset() - flatOffset;
-            finishes.put(at - t.layers().size() + 1, new int[] {Math.toIntExact(start), Math.toIntExact(start + count)});
+            int[] range = {Math.toIntExact(start), Math.toIntExact(start + count)};
+            finishes.put(at - t.layers().size() + 1, range);
         }
         return at;
     }

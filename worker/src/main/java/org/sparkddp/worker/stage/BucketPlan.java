@@ -33,7 +33,8 @@ final class BucketPlan {
     }
 
     /**
-     * @param readyOrder the ranges the backward pass finishes, in its order ({@code TrainableNetwork.gradientReadyOrder})
+     * @param readyOrder the ranges the backward pass finishes, in its order
+     *                   ({@code TrainableNetwork.gradientReadyOrder})
      * @param length     floats in the exchanged vector (the gradient's, then the scalars)
      * @param capFloats  most floats per bucket, at least 1
      */

@@ -25,7 +25,7 @@ interface StepRule extends AutoCloseable {
     default void finish(StageLog log) {
     }
 
-    /** The {@code compute:} line's words on overlap with back-propagation (sync rules); empty where it does not apply. */
+    /** The {@code compute:} line's words on overlap with back-propagation (sync rules); empty where none applies. */
     default String overlap() {
         return "";
     }
