@@ -176,7 +176,8 @@ public final class ConfigLoader {
                         r.choice("training.engine", EngineKind.class),
                         r.bool("training.wire-crypto"),
                         localSgd(r),
-                        r.choice("training.wire", WireFormat.class)),
+                        r.choice("training.wire", WireFormat.class),
+                        r.number("training.bucket-mb")),
                 new CheckpointConfig(
                         r.optionalString("checkpoint.dir"),
                         r.optionalInt("checkpoint.every-iterations"),

@@ -35,6 +35,8 @@ import org.sparkddp.common.error.InvalidConfigException;
  *                           frame carries a CRC-32C
  * @param localSgd           in average mode, the synchronous warm-up and the outer step applied at each average
  * @param wire               how gradients cross sockets between workers: fp32, or bf16 with error feedback
+ * @param bucketMb           in sync mode, MiB of gradient per bucket that a communication thread reduces while the
+ *                           backward pass goes on; 0: no overlap, the whole gradient once backward has ended
  */
 public record TrainingConfig(
         TrainingMode mode,
@@ -56,10 +58,13 @@ public record TrainingConfig(
         EngineKind engine,
         boolean wireCrypto,
         LocalSgdConfig localSgd,
-        WireFormat wire) implements Serializable {
+        WireFormat wire,
+        double bucketMb) implements Serializable {
     /** Smallest and largest {@code training.state-chunk}: tests force small chunks; a chunk is one Java buffer. */
     static final long MIN_STATE_CHUNK = 1 << 10;
     static final long MAX_STATE_CHUNK = 1 << 30;
+    /** Largest {@code training.bucket-mb}: a bucket's float count must stay an int. */
+    static final double MAX_BUCKET_MB = 1024;
 
     public TrainingConfig {
         Checks.present("training.mode", mode);
@@ -76,6 +81,10 @@ public record TrainingConfig(
         Checks.present("training.elastic", elastic);
         Checks.present("training.average-warmup-iterations", localSgd);
         Checks.present("training.wire", wire);
+        if (!(bucketMb >= 0 && bucketMb <= MAX_BUCKET_MB)) {
+            throw new InvalidConfigException("training.bucket-mb", "must be between 0 (no overlap) and "
+                    + (int) MAX_BUCKET_MB + " but got " + bucketMb);
+        }
         if (elastic.enabled() && (workers < elastic.minWorkers() || workers > elastic.maxWorkers())) {
             throw new InvalidConfigException("training.workers", "must lie between training.min-workers ("
                     + elastic.minWorkers() + ") and training.max-workers (" + elastic.maxWorkers() + ") but got "

@@ -20,6 +20,22 @@ public interface SlicedOptimizer extends AutoCloseable {
      */
     void step(int iteration, int epoch, int batchSize);
 
+    /**
+     * Whether {@link #step(int, int, int, int, int)} can step part of the slice at a time, with exactly the floats
+     * the whole slice's step computes there (the overlapped step updates each bucket as soon as it is reduced).
+     */
+    default boolean stepsRanges() {
+        return false;
+    }
+
+    /**
+     * As {@link #step(int, int, int)}, on parameters {@code [from, to)} of the flat vector only, which must lie in
+     * this slice; only where {@link #stepsRanges()}.
+     */
+    default void step(int iteration, int epoch, int batchSize, int from, int to) {
+        throw new UnsupportedOperationException("this optimizer steps its whole slice at once");
+    }
+
     /** Whether every parameter of the slice is finite; a non-finite gradient or update makes some of them not. */
     boolean finite();
 

@@ -2,6 +2,7 @@ package org.sparkddp.common.model;
 
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import java.util.function.IntConsumer;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
@@ -32,6 +33,24 @@ public interface TrainableNetwork extends AutoCloseable {
      * @return the mean loss over the batch (DL4J's score)
      */
     double computeGradient(DataSet batch);
+
+    /**
+     * The ranges {@code [from, to)} of {@link #gradients()} that {@link #computeGradient(DataSet, IntConsumer)}
+     * finishes one at a time during its backward pass, in the order it finishes them (the last layer's first); empty
+     * where the whole gradient is finished only at the end (DL4J's layers). The same on every replica of a network.
+     */
+    default java.util.List<int[]> gradientReadyOrder() {
+        return java.util.List.of();
+    }
+
+    /**
+     * As {@link #computeGradient(DataSet)}, calling {@code ready.accept(k)}, on this thread, as soon as range
+     * {@code k} of {@link #gradientReadyOrder()} holds its final gradient (a range that the pass leaves untouched may
+     * never be announced); the overlapped step hands each such range to its communication thread.
+     */
+    default double computeGradient(DataSet batch, IntConsumer ready) {
+        return computeGradient(batch);
+    }
 
     /**
      * The {@code [from, to)} ranges of {@link #params()} that hold running statistics (batch norm's mean and variance)

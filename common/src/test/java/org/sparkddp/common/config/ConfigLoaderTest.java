@@ -187,6 +187,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void bucketSizesAreBoundedAndZeroTurnsOverlapOff() {
+        assertTrue(failure("training.bucket-mb = -1").contains("training.bucket-mb: must be between 0 (no overlap)"
+                + " and 1024 but got -1.0"));
+        assertTrue(failure("training.bucket-mb = 2000").contains("training.bucket-mb"));
+        assertTrue(failure("training.bucket-mb = lots").contains("training.bucket-mb"));
+        assertEquals(0.0, load("training.bucket-mb = 0").training().bucketMb());
+        assertEquals(0.5, load("training.bucket-mb = 0.5").training().bucketMb());
+    }
+
+    @Test
     void zeroLayerSizeNamesTheElement() {
         assertEquals("job.conf:3: model.layers[1].units: must be > 0 but got 0",
                 failure("model.layers = [\n  { type = dense, units = 32 }\n  { type = dense, units = 0 }\n]"));

@@ -316,7 +316,7 @@ public final class TrainingMaster {
                             new StageSpec.Span(from, to, state.iteration(), budget),
                             new StageSpec.State(state, blockRdd[0], states.replicate()),
                             new StageSpec.Wire(training.collective(), rendezvous, secret, training.syncTimeout(),
-                                    training.wire()));
+                                    training.wire(), training.bucketMb()));
                     ShardedData shards = train.forWorkers(workers);
                     return describe(plan.epoch(), label + " · " + workers + " workers",
                             () -> SlotWatch.guard(slots::now, workers, training.elastic().replacementWait(),

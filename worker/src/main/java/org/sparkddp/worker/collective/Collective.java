@@ -48,6 +48,51 @@ public interface Collective extends AutoCloseable {
     /** Sums {@code vector} over all ranks into each rank's owned range. */
     void reduceScatter(FloatVector vector);
 
+    /**
+     * As {@link #reduceScatter}, over floats {@code [from, to)} of {@code vector} only (the overlapped step's
+     * buckets): afterwards the part of {@code [from, to)} that this rank owns (its owned range of the whole vector's
+     * length) holds the sum over all ranks, with exactly the bits {@link #reduceScatter} leaves there; the rest of
+     * {@code [from, to)} holds unspecified partial sums, and no float outside it is read or written. Calls over
+     * ranges that tile {@code [0, n)} thus leave every owned range as one {@link #reduceScatter} does. Only where
+     * {@link #rangesUnsupported} is null; every rank calls it with the same ranges in the same order.
+     */
+    default void reduceScatter(FloatVector vector, long from, long to) {
+        throw new UnsupportedOperationException(rangesUnsupported());
+    }
+
+    /**
+     * As {@link #reduceScatter(FloatVector, long, long)}, for a vector whose first {@code gradient} floats are a
+     * gradient, as {@link #reduceScatterGradient(FloatVector, long)}: ranges that tile the vector leave each owned
+     * range with the bits of one such call (bf16 and its error feedback included, where the gradient crosses as bf16).
+     */
+    default void reduceScatterGradient(FloatVector vector, long gradient, long from, long to) {
+        if (gradientRangesUnsupported() != null) {
+            throw new UnsupportedOperationException(gradientRangesUnsupported());
+        }
+        reduceScatter(vector, from, to);
+    }
+
+    /** Why {@link #reduceScatterGradient(FloatVector, long, long, long)} is not available (a phrase), or null. */
+    default String gradientRangesUnsupported() {
+        String whole = rangesUnsupported();
+        if (whole != null) {
+            return whole;
+        }
+        return gradientWire() == WireFormat.FP32 ? null : "training.wire = bf16 rounds and feeds back whole gradients";
+    }
+
+    /** Why {@link #reduceScatter(FloatVector, long, long)} is not available here (one phrase), or null if it is. */
+    default String rangesUnsupported() {
+        return "the " + getClass().getSimpleName() + " reduces whole vectors only";
+    }
+
+    /** Checks a range of an {@code n}-float vector given to {@link #reduceScatter(FloatVector, long, long)}. */
+    static void checkRange(long from, long to, long n) {
+        if (from < 0 || from > to || to > n) {
+            throw new IllegalArgumentException("a reduce-scatter of [" + from + ", " + to + ") in a vector of " + n);
+        }
+    }
+
     /** Copies every rank's owned range of {@code vector} to every rank. */
     void allGather(FloatVector vector);
 

@@ -53,7 +53,20 @@ final class ErrorFeedback {
      * @throws IllegalArgumentException if the range differs from an earlier call's
      */
     void apply(FloatVector vector, long from, long to) {
+        apply(vector, from, to, from, to);
+    }
+
+    /**
+     * As {@link #apply(FloatVector, long, long)} for the gradient's floats {@code [from, to)}, applied to the part
+     * {@code [partFrom, partTo)} of them only (an overlapped step's bucket): the residual's other floats wait for their
+     * own parts. Element by element the same arithmetic, so parts that tile the range do what one call does.
+     */
+    void apply(FloatVector vector, long from, long to, long partFrom, long partTo) {
         long length = to - from;
+        if (partFrom < from || partTo > to || partFrom > partTo) {
+            throw new IllegalArgumentException("floats [" + partFrom + ", " + partTo + ") are not part of the"
+                    + " gradient's [" + from + ", " + to + ")");
+        }
         if (residual == null) {
             residual = zeros(length);
             residualFrom = from;
@@ -67,8 +80,8 @@ final class ErrorFeedback {
                             + (residualFrom + residual.length()) + "), but was given a gradient's floats [" + from
                             + ", " + to + ")");
         }
-        for (long at = 0; at < length; at += BLOCK_FLOATS) {
-            int m = (int) Math.min(BLOCK_FLOATS, length - at);
+        for (long at = partFrom - from; at < partTo - from; at += BLOCK_FLOATS) {
+            int m = (int) Math.min(BLOCK_FLOATS, partTo - from - at);
             vector.get(from + at, gradient, m);
             residual.get(at, error, m);
             // corrected = g + e; sent = bf16(corrected); e = corrected - sent: three plain loops

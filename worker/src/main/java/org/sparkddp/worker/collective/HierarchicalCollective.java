@@ -182,6 +182,11 @@ public final class HierarchicalCollective implements Collective {
 
     /** The leaders' ring's wire: bf16 when asked for and there is more than one host. */
     @Override
+    public String rangesUnsupported() {
+        return "the host leaders' hierarchical collective reduces whole vectors";
+    }
+
+    @Override
     public WireFormat gradientWire() {
         return groups.hosts() > 1 ? wire : WireFormat.FP32;
     }

@@ -105,6 +105,27 @@ public final class InMemoryCollective implements Collective {
         });
     }
 
+    /** Sums this rank's owned part of {@code [from, to)} in rank order: the bits of the whole vector's call. */
+    @Override
+    public void reduceScatter(FloatVector vector, long from, long to) {
+        String phase = "reduce-scatter";
+        call(phase, deadline -> {
+            long n = publish(vector, phase, deadline);
+            Collective.checkRange(from, to, n);
+            long a = Math.max(from, ownedFrom(n));
+            long b = Math.min(to, ownedTo(n));
+            if (a < b) {
+                sumInto(vector, a, b);
+            }
+            group.barrier.await(rank, phase, deadline);
+        });
+    }
+
+    @Override
+    public String rangesUnsupported() {
+        return null;
+    }
+
     @Override
     public void allGather(FloatVector vector) {
         String phase = "all-gather";

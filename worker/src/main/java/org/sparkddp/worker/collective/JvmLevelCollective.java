@@ -140,7 +140,48 @@ final class JvmLevelCollective implements Collective {
         allReduce(vector, gradient);
     }
 
-    /** The leaders' ring's wire: bf16 when asked for (there are always several JVMs here). */
+    /**
+     * As the whole vector's reduce-scatter, each step cut down to {@code [from, to)}: each local rank sums its slice's
+     * part of the range into the leader's vector, the leaders' ring reduce-scatters the range, and each local rank
+     * copies its owned part of it back. Element by element the same additions in the same order, so the same bits.
+     */
+    @Override
+    public void reduceScatter(FloatVector vector, long from, long to) {
+        if (rangesUnsupported() != null) {
+            throw new UnsupportedOperationException(rangesUnsupported());
+        }
+        String phase = "reduce-scatter";
+        local.call(phase, deadline -> {
+            long n = local.publish(vector, phase, deadline);
+            Collective.checkRange(from, to, n);
+            int j = jvms.localIndex(rank);
+            sumPart(Math.max(from, localSlices.start(n, j)), Math.min(to, localSlices.end(n, j)));
+            local.await(phase); // the leader's vector holds the JVM's sum of the range
+            if (leader()) {
+                leaders.reduceScatter(vector, from, to);
+            }
+            local.await(phase); // the leader holds this JVM's chunk of the range's sum
+            long a = Math.max(from, ownedFrom(n));
+            long b = Math.min(to, ownedTo(n));
+            if (!leader() && a < b) {
+                vector.copyFrom(leaderVector(), a, b);
+            }
+            local.await(phase);
+        });
+    }
+
+    private void sumPart(long from, long to) {
+        if (from < to) {
+            local.sumInto(leaderVector(), from, to);
+        }
+    }
+
+    /** The leaders' ring cuts ranges where it is fp32 (bf16's error feedback runs over whole gradients). */
+    @Override
+    public String rangesUnsupported() {
+        return wire == WireFormat.BF16 ? "training.wire = bf16 rounds and feeds back whole gradients" : null;
+    }
+
     @Override
     public WireFormat gradientWire() {
         return jvms.hosts() > 1 ? wire : WireFormat.FP32;

@@ -155,7 +155,60 @@ public final class RingCollective implements Collective {
      */
     @Override
     public void reduceScatter(FloatVector vector) {
-        reduceScatter(vector, -1);
+        reduceScatter(vector, -1, 0, vector.length());
+    }
+
+    /**
+     * The ring's steps with every chunk cut down to {@code [from, to)}: each float meets the same additions in the
+     * same order as in the whole vector's reduce-scatter, so the owned floats get the same bits; an empty chunk
+     * crosses no socket (its sender and receiver both skip it). fp32 only.
+     */
+    @Override
+    public void reduceScatter(FloatVector vector, long from, long to) {
+        if (bf16 != null) {
+            throw new UnsupportedOperationException(rangesUnsupported());
+        }
+        Collective.checkRange(from, to, vector.length());
+        reduceScatter(vector, -1, from, to);
+    }
+
+    /** Null for an fp32 ring; a bf16 ring cuts gradients only (see {@link #gradientRangesUnsupported}). */
+    @Override
+    public String rangesUnsupported() {
+        return bf16 == null ? null : "training.wire = bf16 reduces other vectors whole";
+    }
+
+    /** Null: an fp32 ring cuts any vector, a bf16 ring a gradient (below). */
+    @Override
+    public String gradientRangesUnsupported() {
+        return null;
+    }
+
+    /**
+     * The bf16 reduce-scatter's three steps, each cut down to {@code [from, to)}: error feedback on this rank's
+     * contribution there, the ring's hops, the owner's rounding. Each is element-wise, so buckets that tile the vector
+     * give one call's bits, and the residual carries over between iterations as it does there.
+     */
+    @Override
+    public void reduceScatterGradient(FloatVector vector, long gradient, long from, long to) {
+        checkGradient(vector, gradient);
+        Collective.checkRange(from, to, vector.length());
+        if (bf16 == null) {
+            reduceScatter(vector, -1, from, to);
+            return;
+        }
+        long n = vector.length();
+        long windowFrom = Math.min(chunkStart(n, 0), gradient);
+        long windowTo = Math.max(windowFrom, Math.min(chunkStart(n, size), gradient));
+        long partFrom = Math.min(Math.max(from, windowFrom), windowTo);
+        long partTo = Math.max(partFrom, Math.min(to, windowTo));
+        feedback.apply(vector, windowFrom, windowTo, partFrom, partTo);
+        reduceScatter(vector, gradient, from, to);
+        long ownedFrom = Math.max(from, Math.min(ownedFrom(n), gradient));
+        long ownedTo = Math.min(to, Math.min(ownedTo(n), gradient));
+        if (ownedFrom < ownedTo) {
+            bf16.round(vector, ownedFrom, ownedTo);
+        }
     }
 
     /**
@@ -173,7 +226,7 @@ public final class RingCollective implements Collective {
         // This ring's part of the gradient: all of it but in a window (TorusCollective's rings across hosts).
         long from = Math.min(chunkStart(n, 0), gradient);
         feedback.apply(vector, from, Math.max(from, Math.min(chunkStart(n, size), gradient)));
-        reduceScatter(vector, gradient);
+        reduceScatter(vector, gradient, 0, n);
         bf16.round(vector, Math.min(ownedFrom(n), gradient), Math.min(ownedTo(n), gradient));
     }
 
@@ -196,25 +249,35 @@ public final class RingCollective implements Collective {
         }
     }
 
-    /** @param gradient floats at the start that cross as bf16; -1: every float as fp32, received in place */
-    private void reduceScatter(FloatVector vector, long gradient) {
+    /**
+     * @param gradient floats at the start that cross as bf16; -1: every float as fp32, received in place
+     * @param from     the first float reduced: every chunk is cut down to {@code [from, to)}
+     */
+    private void reduceScatter(FloatVector vector, long gradient, long from, long to) {
         if (size == 1) {
             return;
         }
         long n = vector.length();
+        long[] starts = new long[size + 1];
+        for (int c = 0; c <= size; c++) {
+            starts[c] = Math.min(Math.max(chunkStart(n, c), from), to);
+        }
         long largestChunk = 0;
         for (int c = 0; c < size; c++) {
-            largestChunk = Math.max(largestChunk, chunkEnd(n, c) - chunkStart(n, c));
+            largestChunk = Math.max(largestChunk, starts[c + 1] - starts[c]);
         }
         int scratchFloats = (int) Math.min(pieceFloats, largestChunk);
+        if (scratchFloats == 0) {
+            return; // nothing of [from, to) in any chunk
+        }
         if (gradient < 0 && scratch.capacity() < scratchFloats * Float.BYTES) {
             scratch = ByteBuffer.allocateDirect(scratchFloats * Float.BYTES).order(ByteOrder.nativeOrder());
         }
         for (int s = 0; s < size - 1; s++) {
             int send = Math.floorMod(rank - s, size);
             int receive = Math.floorMod(rank - s - 1, size);
-            Pieces out = new Pieces(chunkStart(n, send), chunkEnd(n, send), pieceFloats);
-            Pieces in = new Pieces(chunkStart(n, receive), chunkEnd(n, receive), pieceFloats);
+            Pieces out = new Pieces(starts[send], starts[send + 1], pieceFloats);
+            Pieces in = new Pieces(starts[receive], starts[receive + 1], pieceFloats);
             for (long p = 0; p < Math.max(out.count(), in.count()); p++) {
                 if (gradient >= 0) {
                     ByteBuffer[] encoded = {bf16.encode(vector, out.from(p), out.to(p), gradient)};

@@ -231,6 +231,11 @@ final class TorusCollective implements Collective {
 
     /** The rings across hosts' wire: bf16 when asked for and there is more than one host. */
     @Override
+    public String rangesUnsupported() {
+        return "the hierarchical collective (torus) reduces whole vectors";
+    }
+
+    @Override
     public WireFormat gradientWire() {
         return acrossHosts.gradientWire();
     }

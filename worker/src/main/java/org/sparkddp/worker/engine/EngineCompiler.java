@@ -23,10 +23,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class EngineCompiler {
     private final List<EngineNetwork.Node> nodes = new ArrayList<>();
+    /** Node index to the DL4J layer's gradient range that node's backward finishes (see {@link EngineNetwork}). */
+    private final Map<Integer, int[]> finishes = new HashMap<>();
+    /** Where the flat parameter vector starts in its buffer: a layer's range is its view's offset from here. */
+    private final long flatOffset;
     private final Shape input;
 
-    private EngineCompiler(Shape input) {
+    private EngineCompiler(Shape input, INDArray flat) {
         this.input = input;
+        this.flatOffset = flat.offset();
     }
 
     /**
@@ -35,7 +40,7 @@ final class EngineCompiler {
      */
     static EngineNetwork compile(MultiLayerNetwork network, Shape input) throws Uncovered {
         requireFloat(network.params());
-        EngineCompiler compiler = new EngineCompiler(input);
+        EngineCompiler compiler = new EngineCompiler(input, network.params());
         try {
             MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
             Layer[] layers = network.getLayers();
@@ -45,7 +50,7 @@ final class EngineCompiler {
                 boolean last = i == layers.length - 1;
                 var t = LayerTranslator.translate(layers[i], conf.getInputPreProcess(i), compiler.shape(at), last,
                         "layer " + i + " (" + layers[i].conf().getLayer().getClass().getSimpleName() + ")");
-                at = compiler.chain(t, at);
+                at = compiler.chain(t, at, layers[i]);
                 loss = t.loss();
             }
             return compiler.network(at, loss);
@@ -63,7 +68,7 @@ final class EngineCompiler {
             throw new Uncovered("a graph with " + conf.getNetworkInputs().size() + " inputs and "
                     + conf.getNetworkOutputs().size() + " outputs");
         }
-        EngineCompiler compiler = new EngineCompiler(input);
+        EngineCompiler compiler = new EngineCompiler(input, graph.params());
         try {
             Map<String, Integer> produced = new HashMap<>();
             produced.put(conf.getNetworkInputs().get(0), EngineNetwork.INPUT);
@@ -84,7 +89,7 @@ final class EngineCompiler {
                     int from = produced.get(inputs.get(0));
                     var t = LayerTranslator.translate(layer, pre, compiler.shape(from), name.equals(output),
                             where + " (" + layer.conf().getLayer().getClass().getSimpleName() + ")");
-                    produced.put(name, compiler.chain(t, from));
+                    produced.put(name, compiler.chain(t, from, layer));
                     loss = t.loss() != null ? t.loss() : loss;
                 } else if (v instanceof ElementWiseVertex e && e.getOp() == ElementWiseVertex.Op.Add
                         && inputs.size() == 2) {
@@ -121,7 +126,7 @@ final class EngineCompiler {
      * Appends the translation's layers as a chain after node {@code from}; returns the chain's last node. (A first
      * layer may see its input under another shape than the node recorded: rows of one channel are an image.)
      */
-    private int chain(LayerTranslator.Translation t, int from) throws Uncovered {
+    private int chain(LayerTranslator.Translation t, int from, Layer dl4j) throws Uncovered {
         if (t.layers().isEmpty() && t.out().size() != shape(from).size()) {
             throw new Uncovered("a reshape from " + shape(from) + " to " + t.out() + " with no layer after it");
         }
@@ -130,6 +135,13 @@ final class EngineCompiler {
             nodes.add(EngineNetwork.Node.layer(layer, at));
             at = nodes.size() - 1;
         }
+        long count = dl4j.numParams();
+        if (count > 0 && !t.layers().isEmpty()) {
+            // The chain's first engine layer runs last in backward: once it has, the DL4J layer's gradients are final.
+            long start = dl4j.params().offset() - flatOffset;
+            int[] range = {Math.toIntExact(start), Math.toIntExact(start + count)};
+            finishes.put(at - t.layers().size() + 1, range);
+        }
         return at;
     }
 
@@ -137,7 +149,9 @@ final class EngineCompiler {
         if (loss == null || output != nodes.size() - 1) {
             throw new Uncovered("the network does not end in an output layer");
         }
-        return new EngineNetwork(input, nodes, loss);
+        int[][] ranges = new int[nodes.size()][];
+        finishes.forEach((node, range) -> ranges[node] = range);
+        return new EngineNetwork(input, nodes, loss, ranges);
     }
 
     private void closeAll() {

@@ -32,6 +32,9 @@ final class EngineNetwork implements AutoCloseable {
     }
 
     private final List<Node> nodes;
+    /** Per node, the index in {@link #gradientReadyOrder} of the range it finishes, or -1. */
+    private final int[] readyIndex;
+    private final List<int[]> readyOrder;
     private final OutputLoss loss;
     private final int outputs;
     /** How many nodes read each node's output: a gradient arriving from more than one is summed. */
@@ -46,7 +49,24 @@ final class EngineNetwork implements AutoCloseable {
     private boolean closed;
 
     EngineNetwork(Shape input, List<Node> nodes, OutputLoss loss) {
+        this(input, nodes, loss, new int[nodes.size()][]);
+    }
+
+    /**
+     * @param finishes per node, the range {@code [from, to)} of DL4J's flat gradient that its backward finishes (the
+     *                 first engine layer of a DL4J layer writes the last of that layer's gradients), or null
+     */
+    EngineNetwork(Shape input, List<Node> nodes, OutputLoss loss, int[][] finishes) {
         this.nodes = List.copyOf(nodes);
+        this.readyIndex = new int[nodes.size()];
+        java.util.List<int[]> order = new java.util.ArrayList<>();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            readyIndex[i] = finishes[i] == null ? -1 : order.size();
+            if (finishes[i] != null) {
+                order.add(finishes[i].clone());
+            }
+        }
+        this.readyOrder = List.copyOf(order);
         this.loss = loss;
         Shape last = nodes.isEmpty() ? input : nodes.get(nodes.size() - 1).out();
         if (last.image()) {
@@ -78,6 +98,19 @@ final class EngineNetwork implements AutoCloseable {
      * @return the loss summed over the batch
      */
     double forwardBackward(INDArray features, INDArray labels) {
+        return forwardBackward(features, labels, k -> { });
+    }
+
+    /**
+     * The gradient ranges the backward pass finishes one at a time, in the order it finishes them: backward runs the
+     * nodes from the last, so the last layer's gradients come first.
+     */
+    List<int[]> gradientReadyOrder() {
+        return readyOrder;
+    }
+
+    /** As {@link #forwardBackward(INDArray, INDArray)}, announcing each range of {@link #gradientReadyOrder}. */
+    double forwardBackward(INDArray features, INDArray labels, java.util.function.IntConsumer ready) {
         checkOpen();
         int n = rows(features);
         ensureCapacity(n);
@@ -85,7 +118,7 @@ final class EngineNetwork implements AutoCloseable {
             forward(x, n, true);
             int last = nodes.size() - 1;
             double sum = loss.lossAndGradient(activations[last], y, probabilities, gradients[last], n, outputs);
-            backward(x, n);
+            backward(x, n, ready);
             return sum;
         }
     }
@@ -127,7 +160,7 @@ final class EngineNetwork implements AutoCloseable {
     }
 
     /** Back from the last node: each node's gradient is complete once every consumer after it has delivered. */
-    private void backward(NativeFloats x, int n) {
+    private void backward(NativeFloats x, int n, java.util.function.IntConsumer ready) {
         boolean[] written = new boolean[nodes.size()];
         written[nodes.size() - 1] = true;
         for (int i = nodes.size() - 1; i >= 0; i--) {
@@ -149,6 +182,9 @@ final class EngineNetwork implements AutoCloseable {
             } else {
                 node.layer().backward(in, activations[i], gradients[i], scratch, n);
                 deliver(node.input(), scratch, written, n);
+            }
+            if (readyIndex[i] >= 0) {
+                ready.accept(readyIndex[i]); // this layer's gradients are final: hand them over
             }
         }
     }

@@ -100,6 +100,30 @@ final class EngineOptimizer implements SlicedOptimizer {
     }
 
     @Override
+    public boolean stepsRanges() {
+        return true;
+    }
+
+    /** Element-wise, so stepping {@code [from, to)} computes there the bits {@link #step(int, int, int)} does. */
+    @Override
+    public void step(int iteration, int epoch, int batchSize, int from, int to) {
+        for (Piece p : pieces) {
+            int a = Math.max(from, p.from());
+            int b = Math.min(to, p.to());
+            if (a >= b) {
+                continue;
+            }
+            int at = a - p.from();
+            FloatBuffer[] state = new FloatBuffer[p.state().length];
+            for (int j = 0; j < state.length; j++) {
+                state[j] = p.state()[j].data.slice(at, b - a);
+            }
+            p.rule().apply(p.config(), iteration, epoch, batchSize, p.params().data.slice(at, b - a),
+                    p.gradient().data.slice(at, b - a), state, b - a);
+        }
+    }
+
+    @Override
     public boolean finite() {
         for (Piece p : pieces) {
             FloatBuffer params = p.params().data;

@@ -47,8 +47,18 @@ final class EngineTrainable implements TrainableNetwork {
 
     @Override
     public double computeGradient(DataSet batch) {
-        double sum = engine.forwardBackward(batch.getFeatures(), batch.getLabels());
+        return computeGradient(batch, k -> { });
+    }
+
+    @Override
+    public List<int[]> gradientReadyOrder() {
+        return engine.gradientReadyOrder();
+    }
+
+    @Override
+    public double computeGradient(DataSet batch, java.util.function.IntConsumer ready) {
         // DL4J's score: the mean loss over the batch, plus the network's L1/L2 terms
+        double sum = engine.forwardBackward(batch.getFeatures(), batch.getLabels(), ready);
         return sum / batch.getFeatures().size(0) + regularizationScore.getAsDouble();
     }
 

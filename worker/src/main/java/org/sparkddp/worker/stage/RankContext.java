@@ -117,6 +117,14 @@ final class RankContext {
      * data.augment's transformations are drawn the same way, from a stream of their own.
      */
     double computeGradient(long iteration, int[] rows) {
+        return computeGradient(iteration, rows, k -> { });
+    }
+
+    /**
+     * As {@link #computeGradient(long, int[])}, announcing each range of the network's gradient as the backward pass
+     * finishes it ({@code TrainableNetwork.gradientReadyOrder}); with no rows, none (the caller releases them all).
+     */
+    double computeGradient(long iteration, int[] rows, java.util.function.IntConsumer ready) {
         if (rows.length == 0) {
             network.clearGradient();
             return 0;
@@ -124,7 +132,7 @@ final class RankContext {
         Nd4j.getRandom().setSeed(Seeds.derive(seed, Seeds.DROPOUT, iteration, rank));
         org.nd4j.linalg.dataset.DataSet batch = batches.assemble(shard, rows);
         augmenter.apply(batch.getFeatures(), Seeds.derive(seed, Seeds.AUGMENT, iteration, rank));
-        return network.computeGradient(batch) * rows.length;
+        return network.computeGradient(batch, ready) * rows.length;
     }
 
     /**

@@ -14,6 +14,11 @@ import org.sparkddp.worker.collective.FloatVector;
  * on {@code 1/W} of the parameters. The result is bit for bit the replicated {@link SyncStep}'s. (Each replica
  * still holds the whole optimizer state in DL4J's layout, for the stage boundaries, besides its slice's copy.)
  *
+ * <p>With overlap ({@link Overlap}), the reduce-scatter runs per bucket on a communication thread during the backward
+ * pass, and right after each bucket the rank updates its owned part of it there (where the optimizer steps ranges:
+ * the engine's; else the whole slice once every bucket is in), so that the update too overlaps back-propagation.
+ * Each float gets the same sum and the same update as without buckets, bit for bit.
+ *
  * <p>The full optimizer state exists in DL4J's layout only at stage boundaries: each rank loads its slice from the
  * state its replica was loaded with when the stage starts, and {@link #finish} gathers the slices back when it ends.
  */
@@ -33,20 +38,48 @@ final class ShardedSyncStep implements StepRule {
     private final long[] flags;
     /** The gradient's length: the floats of {@link #gradientAndScalars} that may cross the wire as bf16. */
     private final long params;
+    /** This rank's owned parameters {@code [from, to)}. */
+    private final int[] owned;
+    /** The communication thread, or null without overlap. */
+    private final OverlappedReduce overlapped;
+    private final String overlapNote;
+    /** Whether the update runs per bucket on the communication thread; else the whole slice after the buckets. */
+    private final boolean perBucket;
+    /** The current iteration's step arguments, for the communication thread (handed over by {@code begin}). */
+    private int stepIteration;
+    private int stepBatch;
 
     /** @param optimizer the optimizer for the parameters of this rank's owned slice */
     ShardedSyncStep(RankContext rank, SlicedOptimizer optimizer) {
+        this(rank, optimizer, Overlap.OFF);
+    }
+
+    /** @param overlap whether to reduce (and update) per bucket during back-propagation */
+    ShardedSyncStep(RankContext rank, SlicedOptimizer optimizer, Overlap overlap) {
         this.rank = rank;
         this.optimizer = optimizer;
         this.gradientAndScalars = new FloatVector(NioViews.of(rank.network.gradients()), rank.exchangedScalars());
         this.paramsAndScalars = new FloatVector(NioViews.of(rank.network.params()), rank.exchangedScalars());
         long n = gradientAndScalars.length();
         this.params = n - RankContext.EXCHANGED;
-        int[] owned = ownedParams(rank);
+        this.owned = ownedParams(rank);
         this.flagAt = owned[0] < owned[1] ? owned[0] : -1;
         this.flags = java.util.stream.IntStream.range(0, rank.collective.size())
                 .mapToLong(r -> rank.collective.ownedFrom(r, n)).filter(i -> i < params).distinct().toArray();
         optimizer.loadState(rank.network.updaterState());
+        this.perBucket = optimizer.stepsRanges();
+        String unavailable = overlap.unavailable(rank, false);
+        this.overlapped = unavailable == null ? overlap.start(rank, gradientAndScalars, this::updateBucket) : null;
+        this.overlapNote = overlap.describe(overlapped, unavailable);
+    }
+
+    /** On the communication thread: updates this rank's owned part of a bucket just reduced. */
+    private void updateBucket(int index, long from, long to) {
+        int a = (int) Math.max(from, owned[0]);
+        int b = (int) Math.min(to, owned[1]);
+        if (perBucket && a < b) {
+            optimizer.step(stepIteration, rank.epoch, stepBatch, a, b);
+        }
     }
 
     /**
@@ -64,11 +97,25 @@ final class ShardedSyncStep implements StepRule {
     @Override
     public boolean run(int k, long iteration, int[] rows, int globalCount, boolean lastOfStage, StageLog log) {
         long start = System.nanoTime();
-        rank.lossSum((float) rank.computeGradient(iteration, rows));                        // compute
-        long computed = System.nanoTime();
-        rank.collective.reduceScatterGradient(gradientAndScalars, params);              // reduce-scatter
+        long computed;
+        if (overlapped == null) {
+            rank.lossSum((float) rank.computeGradient(iteration, rows));                    // compute
+            computed = System.nanoTime();
+            rank.collective.reduceScatterGradient(gradientAndScalars, params);          // reduce-scatter
+        } else {
+            stepIteration = Math.toIntExact(iteration);
+            stepBatch = globalCount;
+            overlapped.begin();
+            // compute; reduce-scatter and update per bucket on the communication thread meanwhile
+            rank.lossSum((float) rank.computeGradient(iteration, rows, overlapped::ready));
+            computed = System.nanoTime();
+            overlapped.finish();
+            overlapped.await();
+        }
         long reduced = System.nanoTime();
-        optimizer.step(Math.toIntExact(iteration), rank.epoch, globalCount);       // update (this slice)
+        if (overlapped == null || !perBucket) {
+            optimizer.step(Math.toIntExact(iteration), rank.epoch, globalCount);   // update (this slice)
+        }
         if (flagAt >= 0 && !optimizer.finite()) {
             rank.network.params().putScalar(0, flagAt, Float.NaN);
         }
@@ -111,7 +158,16 @@ final class ShardedSyncStep implements StepRule {
     }
 
     @Override
+    public String overlap() {
+        return overlapNote;
+    }
+
+    /** Stops the communication thread first: it may still be updating the slice when a stage fails. */
+    @Override
     public void close() {
+        if (overlapped != null) {
+            overlapped.close();
+        }
         optimizer.close();
     }
 }

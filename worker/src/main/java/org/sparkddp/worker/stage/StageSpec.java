@@ -122,9 +122,11 @@ public record StageSpec(Model model, Data data, Span span, State state, Wire wir
      *                    their frames are encrypted; its {@code toString} never shows it
      * @param syncTimeout bound on every wait for a peer
      * @param gradients   how gradients cross sockets between the ranks ({@code training.wire})
+     * @param bucketMb    MiB per bucket of the gradient reduced during back-propagation ({@code training.bucket-mb});
+     *                    0: none, the whole gradient after it
      */
     public record Wire(CollectiveKind collective, String rendezvous, WireSecret secret, Duration syncTimeout,
-                       WireFormat gradients) implements Serializable {
+                       WireFormat gradients, double bucketMb) implements Serializable {
         public Wire {
             if (collective == null) {
                 throw new IllegalArgumentException("no collective kind");
@@ -132,6 +134,15 @@ public record StageSpec(Model model, Data data, Span span, State state, Wire wir
             if (gradients == null) {
                 throw new IllegalArgumentException("no wire format (WireFormat.FP32 for plain floats)");
             }
+            if (!(bucketMb >= 0)) {
+                throw new IllegalArgumentException("bucket-mb must be >= 0 but got " + bucketMb);
+            }
+        }
+
+        /** Without overlap: the whole gradient is reduced after the backward pass. */
+        public Wire(CollectiveKind collective, String rendezvous, WireSecret secret, Duration syncTimeout,
+                    WireFormat gradients) {
+            this(collective, rendezvous, secret, syncTimeout, gradients, 0);
         }
     }
 

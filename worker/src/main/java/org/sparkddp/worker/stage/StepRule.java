@@ -25,6 +25,11 @@ interface StepRule extends AutoCloseable {
     default void finish(StageLog log) {
     }
 
+    /** The {@code compute:} line's words on overlap with back-propagation (sync rules); empty where none applies. */
+    default String overlap() {
+        return "";
+    }
+
     /** Frees what the rule allocated for the stage; called on every rank when the stage ends, however it ends. */
     @Override
     default void close() {

@@ -91,14 +91,15 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
         if (model.mode() == TrainingMode.AVERAGE) {
             return new AveragingStep(rank, model.averageEvery(), model.localSgd(), spec.span().firstGlobalIteration());
         }
+        Overlap overlap = new Overlap(spec.wire().bucketMb(), spec.wire().syncTimeout());
         if (model.shardedOptimizer()) {
             int[] owned = ShardedSyncStep.ownedParams(rank);
             var optimizer = rank.network.slicedOptimizer(owned[0], owned[1]);
             if (optimizer.isPresent()) {
-                return new ShardedSyncStep(rank, optimizer.get());
+                return new ShardedSyncStep(rank, optimizer.get(), overlap);
             }
         }
-        return new SyncStep(rank);
+        return new SyncStep(rank, overlap);
     }
 
     /** What rank 0 tells the driver about how it computes: the layers' engine and {@code rule}, with reasons. */
@@ -125,7 +126,7 @@ public final class TrainingStageTask extends AbstractFunction1<Iterator<LabeledE
         } else {
             step = "sync, replicated optimizer";
         }
-        return new ComputePath(layers, step + wire(spec, rank.collective));
+        return new ComputePath(layers, step + rule.overlap() + wire(spec, rank.collective));
     }
 
     /**

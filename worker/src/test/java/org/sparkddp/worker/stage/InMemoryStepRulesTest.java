@@ -9,7 +9,6 @@ import static org.sparkddp.worker.stage.StageFixtures.randomExamples;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -45,14 +44,14 @@ import org.sparkddp.worker.collective.InMemoryCollective;
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class InMemoryStepRulesTest {
-    private static final int EXAMPLES = 300;
+    static final int EXAMPLES = 300;
     private static final int FEATURES = 12;
-    private static final int CLASSES = 4;
-    private static final int BATCH = 30;
-    private static final int VIRTUAL_SHARDS = 16;
+    static final int CLASSES = 4;
+    static final int BATCH = 30;
+    static final int VIRTUAL_SHARDS = 16;
     private static final long SEED = 7;
     /** As integration-tests' SyncEquivalenceTest bounds 20 steps on Fashion-MNIST; here 10 steps. */
-    private static final double PARAMS_WITHIN = 1e-5;
+    static final double PARAMS_WITHIN = 1e-5;
 
     private final ExecutorService pool = Executors.newCachedThreadPool();
 
@@ -137,18 +136,9 @@ class InMemoryStepRulesTest {
 
     /** Connects each rank, in its own thread, to the hierarchical collective: rank r on 127.0.0.(1 + r mod 2). */
     private static IntFunction<Collective> hierarchy(int workers) {
-        String[] addresses = new String[workers];
-        CyclicBarrier met = new CyclicBarrier(workers);
+        var rendezvous = StageFixtures.rendezvous(workers);
         return rank -> Collectives.connect(CollectiveKind.HIERARCHICAL, rank, workers, "127.0.0." + (1 + rank % 2),
-                "s3cret", message -> {
-                    addresses[rank] = message;
-                    try {
-                        met.await(20, TimeUnit.SECONDS);
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                    return addresses.clone();
-                }, Duration.ofSeconds(30), () -> false);
+                "s3cret", rendezvous.apply(rank), Duration.ofSeconds(30), () -> false);
     }
 
     /** One stage over the whole epoch, every rank a thread on the in-memory collective; rank 0's final state. */

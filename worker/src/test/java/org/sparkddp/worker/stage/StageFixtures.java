@@ -63,6 +63,24 @@ final class StageFixtures {
     }
 
     /**
+     * Stands in for the driver's rendezvous between {@code workers} ranks that are threads of this JVM: rank r's
+     * exchange waits (bounded) for every rank's message and returns them all.
+     */
+    static IntFunction<org.sparkddp.worker.collective.PeerRing.AddressExchange> rendezvous(int workers) {
+        String[] addresses = new String[workers];
+        java.util.concurrent.CyclicBarrier met = new java.util.concurrent.CyclicBarrier(workers);
+        return rank -> message -> {
+            addresses[rank] = message;
+            try {
+                met.await(20, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return addresses.clone();
+        };
+    }
+
+    /**
      * A stage over one whole epoch (0) from the fresh state, with no time bound, no augmentation and an unused
      * rendezvous: what the in-memory step-rule tests run, each rank a thread.
      */

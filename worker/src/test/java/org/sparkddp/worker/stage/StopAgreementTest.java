@@ -7,7 +7,6 @@ import static org.sparkddp.worker.stage.StageFixtures.shardOf;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -104,20 +103,11 @@ class StopAgreementTest {
     }
 
     private List<StageReport> runRanks(StageSpec spec, LabeledExamples all) throws Exception {
-        String[] addresses = new String[WORKERS];
-        CyclicBarrier met = new CyclicBarrier(WORKERS);
+        var rendezvous = StageFixtures.rendezvous(WORKERS);
         List<Future<StageReport>> futures = new ArrayList<>();
         for (int r = 0; r < WORKERS; r++) {
             int rank = r;
-            PeerRing.AddressExchange exchange = message -> {
-                addresses[rank] = message;
-                try {
-                    met.await(20, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-                return addresses.clone();
-            };
+            PeerRing.AddressExchange exchange = rendezvous.apply(rank);
             futures.add(pool.submit(() -> {
                 try (Collective ring = Collectives.connect(spec.wire().collective(), rank, WORKERS,
                         "127.0.0." + (1 + rank % 2), spec.wire().secret(), exchange, spec.wire().syncTimeout(),
