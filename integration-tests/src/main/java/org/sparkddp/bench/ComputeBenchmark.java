@@ -188,8 +188,8 @@ public final class ComputeBenchmark {
             if (s.engine().equals("auto")) {
                 note += run.engineFallback().map(l -> "; fell back to DL4J: " + l).orElse("");
             }
-            rows.add(new ComputeRow(model.key(), s.contender(), s.workers(), run.steadySamplesPerSecond(e.syncSkip(), BATCH),
-                    note));
+            rows.add(new ComputeRow(model.key(), s.contender(), s.workers(),
+                    run.steadySamplesPerSecond(e.syncSkip(), BATCH), note));
         }
         return rows;
     }

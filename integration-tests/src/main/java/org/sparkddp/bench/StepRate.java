@@ -33,6 +33,9 @@ import picocli.CommandLine.Option;
  * figure is DL4J's again.
  */
 public final class StepRate {
+    /** Examples in a worker's shard of Fashion-MNIST's 60,000 on 2 workers. */
+    private static final int SHARD_ROWS = 30_000;
+
     private StepRate() {
     }
 
@@ -78,9 +81,6 @@ public final class StepRate {
                 + "\"assembly_ms\":%.4f,\"check_ms\":%.4f}%n", dl4jRate, batch / engineSeconds, covers,
                 engine.getClass().getName(), batch, steps, engineSeconds * 1e3, assembly * 1e3, check * 1e3);
     }
-
-    /** Examples in a worker's shard of Fashion-MNIST's 60,000 on 2 workers. */
-    private static final int SHARD_ROWS = 30_000;
 
     /**
      * What an executor's iteration adds to the step before it (see {@code RankContext.computeGradient}): a batch
