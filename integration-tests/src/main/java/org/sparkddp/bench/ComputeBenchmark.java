@@ -35,9 +35,8 @@ public final class ComputeBenchmark {
 
     /**
      * One model of the benchmark; {@code m, k, n}: its largest matrix product, where its ceiling is measured;
-     * {@code stepInput}: one example's shape in the single-process steps. NOTE: the MLP's steps take flat 784-wide
-     * rows, which the engine covers; spark-ddp hands the MLP IDX images as 1 x 28 x 28, where the engine (as of this
-     * writing) falls back to DL4J, and the sync rows say so.
+     * {@code stepInput}: one example's shape in the single-process steps. The MLP's steps take flat 784-wide rows;
+     * spark-ddp hands it IDX images as 1 x 28 x 28, which the engine covers too (a sync row says so if it fell back).
      */
     record Model(String key, String config, int m, int k, int n, Effort full, Effort quick, String stepInput) {
     }
@@ -121,8 +120,13 @@ public final class ComputeBenchmark {
         String header = String.format(Locale.ROOT, "## Compute per core: run of %s%s%n%n%s%n%n%s%n%nLoad average"
                         + " (1 min) before: %s, after: %s. Global batch 128 everywhere; single-process steps on random"
                         + " Fashion-MNIST-shaped batches (the MLP's as flat 784-wide rows), the rest on the full"
-                        + " Fashion-MNIST (as IDX gives it: 1 x 28 x 28).",
-                LocalDate.now(), quick ? " (--quick)" : "", Machine.describe(), torchLine, loadBefore, loadAverage());
+                        + " Fashion-MNIST (as IDX gives it: 1 x 28 x 28).%n%nThe spark-ddp rows run the shipped command"
+                        + " itself, e.g. the MLP's: `%s train %s`. The single-process steps reuse one batch: their"
+                        + " notes measure, beside them, what an executor's iteration adds to the step (the minibatch"
+                        + " assembled from the cached shard, the divergence check).",
+                LocalDate.now(), quick ? " (--quick)" : "", Machine.describe(), torchLine, loadBefore, loadAverage(),
+                SparkDdpRun.SHIPPED_COMMAND, String.join(" ", shippedOverrides(MODELS.get(0), effort(MODELS.get(0)), 2,
+                        "auto")));
         return new ComputeReport(header, ceilings, shapes, flops, rows).markdown();
     }
 
@@ -154,30 +158,51 @@ public final class ComputeBenchmark {
                 new ComputeRow(model.key(), ComputeReport.ENGINE_STEP, 1, r.get("engine_samples_per_second").asDouble(),
                         (covers ? "engine: " + r.get("engine_class").asText()
                                 : "engine does not cover this network yet: DL4J's layers computed it (fallback)")
-                                + "; input " + model.stepInput()));
+                                + "; input " + model.stepInput() + String.format(Locale.ROOT, "; step %.3f ms; left"
+                                        + " out: assembling the batch from a cached shard %.3f ms, the divergence check"
+                                        + " %.3f ms", r.get("engine_step_ms").asDouble(),
+                                r.get("assembly_ms").asDouble(), r.get("check_ms").asDouble())));
     }
 
+    /** One spark-ddp row: the shipped command with this many workers and this engine. */
+    private record Shipped(String contender, int workers, String engine) {
+    }
+
+    /**
+     * The spark-ddp rows: {@code deploy/spark-ddp train} itself (the launch script, its JVM flags, the model's config)
+     * with 2 workers and {@code training.engine} auto and dl4j, and with 1 worker, auto. The overrides are only those
+     * of {@link #shippedOverrides}; the rate is the steady one of the first epoch's iterations after the warm-up.
+     */
     private List<ComputeRow> sync(Model model) throws Exception {
         Effort e = effort(model);
         List<ComputeRow> rows = new ArrayList<>();
-        for (String engine : List.of("auto", "dl4j")) {
-            progress(model.key() + ": spark-ddp sync, engine " + engine + " ...");
-            List<String> args = List.of("--config", model.config(), "--set", "training.mode=sync", "--set",
-                    "training.workers=2", "--set", "spark.master=local[2]", "--set", "spark.ui.enabled=false",
-                    "--set", "training.batch-size=" + BATCH, "--set", "training.epochs=1", "--set",
-                    "training.max-iterations=" + e.syncIterations(), "--set", "output.log-every=10", "--set",
-                    "training.engine=" + engine);
-            String name = "sync-" + model.key() + "-" + engine;
-            SparkDdpRun run = SparkDdpRun.train(name, args, work.resolve(name), work.resolve(name + ".log"));
-            String note = String.format(Locale.ROOT, "iterations %d to %d of %d", e.syncSkip(), e.syncIterations(),
-                    e.syncIterations());
-            if (engine.equals("auto")) {
+        for (Shipped s : List.of(new Shipped(ComputeReport.SYNC_AUTO, 2, "auto"),
+                new Shipped(ComputeReport.SYNC_AUTO_1, 1, "auto"), new Shipped(ComputeReport.SYNC_DL4J, 2, "dl4j"))) {
+            progress(model.key() + ": " + s.contender() + " ...");
+            String name = "sync-" + model.key() + "-" + s.workers() + "-" + s.engine();
+            SparkDdpRun run = SparkDdpRun.shipped(name, shippedOverrides(model, e, s.workers(), s.engine()),
+                    work.resolve(name), work.resolve(name + ".log"));
+            String note = String.format(Locale.ROOT, "iterations %d to %d of %d; per iteration (whole run, per worker):"
+                            + " compute %.2f ms, sync %.2f ms", e.syncSkip(), e.syncIterations(), e.syncIterations(),
+                    run.result().computeMs(), run.result().syncMs());
+            if (s.engine().equals("auto")) {
                 note += run.engineFallback().map(l -> "; fell back to DL4J: " + l).orElse("");
             }
-            rows.add(new ComputeRow(model.key(), engine.equals("auto") ? ComputeReport.SYNC_AUTO : ComputeReport.SYNC_DL4J,
-                    2, run.steadySamplesPerSecond(e.syncSkip(), BATCH), note));
+            rows.add(new ComputeRow(model.key(), s.contender(), s.workers(),
+                    run.steadySamplesPerSecond(e.syncSkip(), BATCH), note));
         }
         return rows;
+    }
+
+    /**
+     * What the spark-ddp rows set on top of the model's shipped config: the workers, the cores (local[2], the
+     * default local[*] on 2 cores), one epoch capped at the measured iterations, the engine. Nothing else differs
+     * from {@code deploy/spark-ddp train --config CONFIG}.
+     */
+    static List<String> shippedOverrides(Model model, Effort e, int workers, String engine) {
+        return List.of("--config", model.config(), "--set", "training.workers=" + workers, "--set",
+                "spark.master=local[2]", "--set", "training.epochs=1", "--set",
+                "training.max-iterations=" + e.syncIterations(), "--set", "training.engine=" + engine);
     }
 
     private List<ComputeRow> torch(TorchPeer torch, Model model, Optional<String> absent) {

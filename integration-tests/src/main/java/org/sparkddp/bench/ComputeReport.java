@@ -7,8 +7,8 @@ import java.util.function.Predicate;
 
 /**
  * The Markdown of {@code deploy/bench compute}: the sgemm ceilings, the model FLOPs, every contender's samples/s as
- * GFLOP/s and as a share of one core's ceiling, and the issue's target ratios. Pure formatting, apart from the
- * measuring. Runs on the benchmark's driver.
+ * GFLOP/s and as a share of one core's ceiling, and the target ratios of issues 18 and 28. Pure formatting, apart
+ * from the measuring. Runs on the benchmark's driver.
  *
  * @param header           run date, machine, load and PyTorch lines
  * @param ceilings         sgemm GFLOP/s on one thread, by model ({@code mlp}, {@code cnn})
@@ -20,6 +20,7 @@ record ComputeReport(String header, Map<String, Double> ceilings, Map<String, St
                      Map<String, Long> flopsPerExample, List<ComputeRow> rows) {
 
     static final String SYNC_AUTO = "spark-ddp sync, 2 workers, local[2], engine auto";
+    static final String SYNC_AUTO_1 = "spark-ddp sync, 1 worker, local[2], engine auto";
     static final String SYNC_DL4J = "spark-ddp sync, 2 workers, local[2], engine dl4j";
     static final String ENGINE_STEP = "single-process engine step, 1 thread";
     static final String DL4J_STEP = "single-process DL4J step, 1 thread";
@@ -57,6 +58,15 @@ record ComputeReport(String header, Map<String, Double> ceilings, Map<String, St
                 rate("cnn", TORCH_DDP), ">= 1.0"));
         md.append(ratioRow("MLP: engine step GFLOP/s / sgemm ceiling", rate("mlp", ENGINE_STEP)
                 * flopsPerExample.get("mlp") / 1e9, ceilings.get("mlp"), ">= 0.70 (stretch)"));
+        md.append("\n### Targets (issue 28): the shipped command\n\n| ratio | value | target |\n|---|---:|---:|\n");
+        md.append(ratioRow("MLP: spark-ddp sync, 2 workers / 1 worker", rate("mlp", SYNC_AUTO),
+                rate("mlp", SYNC_AUTO_1), ">= 1.6"));
+        md.append(ratioRow("MLP: spark-ddp sync, 2 workers / single-process engine step", rate("mlp", SYNC_AUTO),
+                rate("mlp", ENGINE_STEP), ">= 1.3"));
+        md.append(ratioRow("MLP: spark-ddp sync, 1 worker / single-process engine step (the command's own cost)",
+                rate("mlp", SYNC_AUTO_1), rate("mlp", ENGINE_STEP), "-"));
+        md.append(ratioRow("CNN: spark-ddp sync, 2 workers / single-process engine step", rate("cnn", SYNC_AUTO),
+                rate("cnn", ENGINE_STEP), ">= 1.9"));
         return md.append('\n').toString();
     }
 

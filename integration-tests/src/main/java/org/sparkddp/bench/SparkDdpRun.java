@@ -10,15 +10,18 @@ import org.sparkddp.driver.Main;
 import org.sparkddp.driver.output.Json;
 
 /**
- * One {@code spark-ddp train} run in a child JVM ({@code OMP_NUM_THREADS=1}: one ND4J thread per executor core), and
- * the figures its {@code summary.json} and {@code metrics.jsonl} give. Shared by {@code deploy/bench} and
- * {@code deploy/bench compute}. Runs on the benchmark's driver.
+ * One {@code spark-ddp train} run, in a child JVM ({@code OMP_NUM_THREADS=1}: one ND4J thread per executor core) or
+ * through the shipped launch script itself ({@link #shipped}), and the figures its {@code summary.json} and
+ * {@code metrics.jsonl} give. Shared by {@code deploy/bench} and {@code deploy/bench compute}. Runs on the
+ * benchmark's driver.
  *
  * @param result  the run's figures, as the benchmark tables print them
  * @param metrics every line of {@code metrics.jsonl}, parsed
  * @param log     the child's standard output and error
  */
 record SparkDdpRun(Result result, List<JsonNode> metrics, Path log) {
+    /** The launch script users run, relative to the repository root. */
+    static final String SHIPPED_COMMAND = "deploy/spark-ddp";
 
     /**
      * Runs {@code train} with {@code args} (which must not set {@code output.dir}), writing into {@code dir}.
@@ -30,6 +33,44 @@ record SparkDdpRun(Result result, List<JsonNode> metrics, Path log) {
         all.addAll(args);
         all.addAll(List.of("--set", "output.dir=" + dir));
         ChildJvm.run(Main.class.getName(), all, "1", log);
+        return read(name, dir, log);
+    }
+
+    /**
+     * Runs the shipped command itself, {@code deploy/spark-ddp train} with {@code args} (which must not set
+     * {@code output.dir}), writing into {@code dir}: the user's launch script, its JVM flags, classpath and
+     * environment defaults (the script sets {@code SPARK_LOCAL_IP}, so Spark's UI is on, as it is for a user), with
+     * {@code OMP_NUM_THREADS=1}, the script's own default, and this JVM's {@code java}. Runs from the repository root.
+     *
+     * @throws IllegalStateException when the run exits non-zero (with the log's last lines)
+     */
+    static SparkDdpRun shipped(String name, List<String> args, Path dir, Path log)
+            throws IOException, InterruptedException {
+        Path script = Path.of(SHIPPED_COMMAND);
+        if (!Files.isExecutable(script)) {
+            throw new IllegalStateException(SHIPPED_COMMAND + " not found in " + Path.of("").toAbsolutePath()
+                    + ": run the benchmark from the repository root (deploy/bench does)");
+        }
+        List<String> command = new ArrayList<>(List.of(script.toString(), "train"));
+        command.addAll(args);
+        command.addAll(List.of("--set", "output.dir=" + dir));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        // The script's defaults, not whatever the benchmark's own shell set.
+        builder.environment().remove("SPARK_LOCAL_IP");
+        builder.environment().remove("SPARK_DDP_JAVA_OPTS");
+        builder.environment().put("OMP_NUM_THREADS", "1");
+        builder.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        int code = builder.start().waitFor();
+        if (code != 0) {
+            List<String> lines = Files.readAllLines(log);
+            throw new IllegalStateException(SHIPPED_COMMAND + " train exited with " + code + "; last lines of " + log
+                    + ":\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
+        }
+        return read(name, dir, log);
+    }
+
+    /** The figures of a finished run's {@code summary.json} and {@code metrics.jsonl} in {@code dir}. */
+    private static SparkDdpRun read(String name, Path dir, Path log) throws IOException {
         JsonNode summary = Json.parse(Files.readString(dir.resolve("summary.json")));
         List<JsonNode> metrics = new ArrayList<>();
         double to85 = Double.NaN;

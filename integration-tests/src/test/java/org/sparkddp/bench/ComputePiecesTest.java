@@ -13,7 +13,8 @@ import org.sparkddp.driver.output.Json;
 
 /**
  * The compute benchmark's pure logic: reading the PyTorch peer's JSON lines, the FLOP count of the shipped MLP and
- * CNN against a count by hand, the steady rate from metrics lines, and the target ratios in the report.
+ * CNN against a count by hand, the steady rate from metrics lines, the target ratios in the report, and what the
+ * spark-ddp rows change of the shipped command.
  */
 class ComputePiecesTest {
     /** Tests run in integration-tests/; the configs are at the repository root. */
@@ -83,24 +84,53 @@ class ComputePiecesTest {
     }
 
     @Test
-    void reportRatiosAreTheIssuesTargets() {
+    void reportRatiosAreTheIssuesTargets() { // issues 18 and 28
         List<ComputeRow> rows = List.of(
                 new ComputeRow("mlp", ComputeReport.SYNC_AUTO, 2, 30_000, ""),
+                new ComputeRow("mlp", ComputeReport.SYNC_AUTO_1, 1, 24_000, ""),
                 new ComputeRow("mlp", ComputeReport.TORCH_1X1, 1, 40_000, ""),
                 new ComputeRow("mlp", ComputeReport.ENGINE_STEP, 1, 20_000, ""),
                 new ComputeRow("cnn", ComputeReport.SYNC_AUTO, 2, 500, ""),
                 new ComputeRow("cnn", ComputeReport.TORCH_DDP, 2, Double.NaN, "PyTorch absent"));
-        ComputeReport report = new ComputeReport("## test", Map.of("mlp", 80.0, "cnn", 60.0),
-                Map.of("mlp", "128 x 784 x 256", "cnn", "32 x 288 x 25088"), Map.of("mlp", 1_000_000L, "cnn",
-                10_000_000L), rows);
-        String md = report.markdown();
+        String md = markdown(rows);
         assertTrue(md.contains("| MLP: spark-ddp sync (auto) / PyTorch 1 process x 1 thread | 0.75 |"), md);
         // 20,000 samples/s x 1 MFLOP = 20 GFLOP/s against 80
         assertTrue(md.contains("| MLP: engine step GFLOP/s / sgemm ceiling | 0.25 |"), md);
         assertTrue(md.contains("| CNN: spark-ddp sync (auto) / PyTorch DDP 2 x 1 | - |"), md);
         // per core: 30,000 x 1 MFLOP / 2 cores = 15 GFLOP/s, 0.1875 of 80
         assertTrue(md.contains("| MLP | " + ComputeReport.SYNC_AUTO + " | 2 | 30,000 | 30.00 | 0.188 |"), md);
+        assertTrue(md.contains("| MLP | " + ComputeReport.SYNC_AUTO_1 + " | 1 | 24,000 | 24.00 | 0.300 |"), md);
+        // issue 28: the shipped command against itself with 1 worker and against the engine's step
+        assertTrue(md.contains("| MLP: spark-ddp sync, 2 workers / 1 worker | 1.25 | >= 1.6 |"), md);
+        assertTrue(md.contains("| MLP: spark-ddp sync, 2 workers / single-process engine step | 1.50 | >= 1.3 |"), md);
+        assertTrue(md.contains("| MLP: spark-ddp sync, 1 worker / single-process engine step (the command's own cost)"
+                + " | 1.20 | - |"), md);
+        assertTrue(md.contains("| CNN: spark-ddp sync, 2 workers / single-process engine step | - | >= 1.9 |"), md);
         assertFalse(md.contains("NaN"), md);
+    }
+
+    @Test
+    void theSparkDdpRowsChangeNothingButWorkersCoresLengthAndEngine() {
+        ComputeBenchmark.Model mlp = ComputeBenchmark.MODELS.get(0);
+        List<String> args = ComputeBenchmark.shippedOverrides(mlp, mlp.full(), 1, "dl4j");
+        assertEquals(List.of("--config", "conf/fashion-mnist-mlp.conf", "--set", "training.workers=1", "--set",
+                "spark.master=local[2]", "--set", "training.epochs=1", "--set", "training.max-iterations=469", "--set",
+                "training.engine=dl4j"), args);
+    }
+
+    @Test
+    void theShippedCommandRunsFromTheRepositoryRootOrSaysWhere() {
+        // Tests run in integration-tests/, where there is no deploy/spark-ddp.
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> SparkDdpRun.shipped("x",
+                List.of(), java.nio.file.Path.of("out"), java.nio.file.Path.of("log")));
+        assertTrue(e.getMessage().startsWith("deploy/spark-ddp not found in "), e.getMessage());
+        assertTrue(e.getMessage().contains("repository root"), e.getMessage());
+    }
+
+    /** The report of {@code rows} on ceilings of 80 and 60 GFLOP/s, at 1 and 10 MFLOP per example. */
+    private static String markdown(List<ComputeRow> rows) {
+        return new ComputeReport("## test", Map.of("mlp", 80.0, "cnn", 60.0), Map.of("mlp", "128 x 784 x 256", "cnn",
+                "32 x 288 x 25088"), Map.of("mlp", 1_000_000L, "cnn", 10_000_000L), rows).markdown();
     }
 
     private static JsonNode line(String json) {

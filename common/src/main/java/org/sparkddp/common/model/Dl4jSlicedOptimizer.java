@@ -11,6 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.sparkddp.common.nd.FiniteSum;
 import org.sparkddp.common.nd.NativeArrays;
 
 /**
@@ -107,7 +108,7 @@ final class Dl4jSlicedOptimizer implements SlicedOptimizer {
     @Override
     public boolean finite() {
         for (Piece p : pieces) {
-            if (!Double.isFinite(p.params().sumNumber().doubleValue())) {
+            if (!FiniteSum.of(p.params())) {
                 return false;
             }
         }

@@ -22,4 +22,9 @@ final class Blas {
                 transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
                 m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
+
+    /** The sum of {@code |x[i]|} over {@code n} contiguous floats: finite only if every one of them is finite. */
+    static float sasum(int n, FloatPointer x) {
+        return openblas_nolapack.cblas_sasum(n, x, 1);
+    }
 }

@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.sparkddp.common.config.LocalSgdConfig;
 import org.sparkddp.worker.collective.FloatVector;
+import org.sparkddp.common.nd.FiniteSum;
 import org.sparkddp.common.nd.NioViews;
 
 /**
@@ -136,7 +137,7 @@ final class AveragingStep implements StepRule {
         lossSum = 0;
         examples = 0;
         float meanLoss = rank.lossSum() / total;
-        return Float.isFinite(meanLoss) && Double.isFinite(params.sumNumber().doubleValue());
+        return Float.isFinite(meanLoss) && FiniteSum.of(params);
     }
 
     @Override

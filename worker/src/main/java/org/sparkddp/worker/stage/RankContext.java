@@ -8,6 +8,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.sparkddp.common.data.LabeledExamples;
 import org.sparkddp.common.data.MinibatchBuffer;
+import org.sparkddp.common.nd.FiniteSum;
 import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.common.plan.Seeds;
 import org.sparkddp.worker.collective.Collective;
@@ -161,7 +162,8 @@ final class RankContext {
         }
     }
 
+    /** Whether the loss and the gradient's sum are finite: the check of every iteration ({@link FiniteSum}). */
     static boolean finite(float loss, TrainableNetwork network) {
-        return Float.isFinite(loss) && Double.isFinite(network.gradients().sumNumber().doubleValue());
+        return Float.isFinite(loss) && FiniteSum.of(network.gradients());
     }
 }

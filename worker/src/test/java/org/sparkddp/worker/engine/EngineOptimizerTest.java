@@ -70,6 +70,33 @@ class EngineOptimizerTest {
         parts.forEach(SlicedOptimizer::close);
     }
 
+    /**
+     * A slice is finite until one of its own parameters is not, wherever it sits: the BLAS sum's first element, the
+     * last (a vector kernel's tail), or past the slice (which does not count); NaN and both infinities.
+     */
+    @Test
+    void aSliceIsFiniteUntilOneOfItsParametersIsNot() {
+        EngineCheck check = EngineCheck.of(List.of(30), 6, LAYERS, "optimizer.name=adam");
+        INDArray params = check.engine.params();
+        int n = Math.toIntExact(params.length());
+        int from = 5;
+        int to = n - 7;
+        SlicedOptimizer slice = check.engine.slicedOptimizer(from, to).orElseThrow();
+        float[] original = params.toFloatVector();
+        assertTrue(slice.finite());
+        for (int at : new int[] {from, from + 1, (from + to) / 2, to - 2, to - 1}) {
+            for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                params.putScalar(0, at, bad);
+                assertFalse(slice.finite(), bad + " at " + at);
+                params.putScalar(0, at, original[at]);
+            }
+        }
+        params.putScalar(0, from - 1, Float.NaN);
+        params.putScalar(0, to, Float.POSITIVE_INFINITY);
+        assertTrue(slice.finite(), "non-finite values outside the slice");
+        slice.close();
+    }
+
     @Test
     void regularizedNetworksStepInDl4jsUpdater() {
         EngineCheck check = EngineCheck.of(List.of(30), 6, LAYERS, "model.l2=0.01");
