@@ -98,30 +98,46 @@ class SlotWatchTest {
                 "the same cancel without the watch's word is no lost executor");
     }
 
-    /** A job whose slots are all there, or that fails by itself, is left alone and fails as itself. */
+    /**
+     * A job whose slots are all there, or that fails by itself, is left alone and fails as itself. Each job runs
+     * until the watch has looked at the slots three times (its polls, counted), not for a time that a slow machine
+     * could pass without a poll.
+     */
     @Test
     void aJobWithItsSlotsIsLeftAlone() {
         IllegalArgumentException own = new IllegalArgumentException("bad");
-        assertSame(own, assertThrows(IllegalArgumentException.class, () -> SlotWatch.guard(() -> 2, 2,
-                Duration.ZERO, () -> {
-                    throw new AssertionError("cancelled");
-                }, () -> {
-                    sleep(500);
-                    throw own;
-                })));
-        assertEquals("done", SlotWatch.guard(() -> 3, 2, Duration.ZERO, () -> {
+        AtomicInteger polls = new AtomicInteger();
+        assertSame(own, assertThrows(IllegalArgumentException.class, () -> SlotWatch.guard(() -> {
+            polls.incrementAndGet();
+            return 2;
+        }, 2, Duration.ZERO, () -> {
             throw new AssertionError("cancelled");
         }, () -> {
-            sleep(500);
+            awaitPolls(polls, 3);
+            throw own;
+        })));
+        AtomicInteger morePolls = new AtomicInteger();
+        assertEquals("done", SlotWatch.guard(() -> {
+            morePolls.incrementAndGet();
+            return 3;
+        }, 2, Duration.ZERO, () -> {
+            throw new AssertionError("cancelled");
+        }, () -> {
+            awaitPolls(morePolls, 3);
             return "done";
         }));
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
+    /** Waits until {@code polls} reaches {@code count}; the bound only ends a watch that stopped polling. */
+    private static void awaitPolls(AtomicInteger polls, int count) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (polls.get() < count) {
+            assertTrue(System.nanoTime() < deadline, "the watch polled " + polls.get() + " times in 30 s");
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
         }
     }
 
