@@ -106,26 +106,24 @@ class SlotWatchTest {
     @Test
     void aJobWithItsSlotsIsLeftAlone() {
         IllegalArgumentException own = new IllegalArgumentException("bad");
+        assertSame(own, assertThrows(IllegalArgumentException.class, () -> guardForThreePolls(2, () -> {
+            throw own;
+        })));
+        assertEquals("done", guardForThreePolls(3, () -> "done"));
+    }
+
+    /** A guarded job of 2 workers that the watch, seeing {@code slots}, looks at three times before it ends. */
+    private static <T> T guardForThreePolls(int slots, java.util.function.Supplier<T> end) {
         AtomicInteger polls = new AtomicInteger();
-        assertSame(own, assertThrows(IllegalArgumentException.class, () -> SlotWatch.guard(() -> {
+        return SlotWatch.guard(() -> {
             polls.incrementAndGet();
-            return 2;
+            return slots;
         }, 2, Duration.ZERO, () -> {
             throw new AssertionError("cancelled");
         }, () -> {
             awaitPolls(polls, 3);
-            throw own;
-        })));
-        AtomicInteger morePolls = new AtomicInteger();
-        assertEquals("done", SlotWatch.guard(() -> {
-            morePolls.incrementAndGet();
-            return 3;
-        }, 2, Duration.ZERO, () -> {
-            throw new AssertionError("cancelled");
-        }, () -> {
-            awaitPolls(morePolls, 3);
-            return "done";
-        }));
+            return end.get();
+        });
     }
 
     /** Waits until {@code polls} reaches {@code count}; the bound only ends a watch that stopped polling. */
