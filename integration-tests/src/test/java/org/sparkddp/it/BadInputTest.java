@@ -3,11 +3,20 @@ package org.sparkddp.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkddp.it.BadInputs.args;
+import static org.sparkddp.it.BadInputs.evaluate;
+import static org.sparkddp.it.BadInputs.model;
+import static org.sparkddp.it.BadInputs.predict;
+import static org.sparkddp.it.BadInputs.rawCopy;
+import static org.sparkddp.it.BadInputs.rawLabels;
+import static org.sparkddp.it.BadInputs.search;
+import static org.sparkddp.it.BadInputs.tabular;
+import static org.sparkddp.it.BadInputs.withCount;
+import static org.sparkddp.it.BadInputs.withMagic;
+import static org.sparkddp.it.BadInputs.zip;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,19 +25,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.deeplearning4j.util.ModelSerializer;
-import org.sparkddp.common.model.NetworkFactory;
-import org.sparkddp.common.model.NetworkSpec;
 import org.sparkddp.driver.Main;
 
 /**
  * Bad input is normal input: each case exits non-zero with one line that names the file, line or key at fault,
- * and writes no summary.json or model.zip. Runs the real command line, in process.
+ * and writes no summary.json or model.zip. Runs the real command line, in process; the cases' files and command
+ * lines are made by {@link BadInputs}.
  */
 class BadInputTest {
     private static final String NO_HOST = "an hdfs: URI with no host: give the namenode, hdfs://HOST:PORT/path, or"
@@ -323,129 +328,6 @@ class BadInputTest {
         try (Stream<Path> files = Files.list(dir)) {
             assertFalse(files.anyMatch(p -> p.getFileName().toString().startsWith(".predicted")),
                     "predict's temporary output was left behind");
-        }
-    }
-
-    /** {@code train} with good defaults pointing at the subset and a fresh output directory, then the overrides. */
-    private static List<String> args(Path dir, String... overrides) {
-        List<String> settings = new ArrayList<>(List.of("data.train=" + TestData.TRAIN, "data.test=" + TestData.TEST,
-                "output.dir=" + dir.resolve("out"), "spark.master=local[2]", "spark.ui.enabled=false",
-                "training.epochs=1"));
-        settings.addAll(List.of(overrides));
-        return TestData.commandLine("train", settings);
-    }
-
-    /** {@code train} on a small tabular train and test file written under dir ({@code .csv} or {@code .svm}). */
-    private static List<String> tabular(Path dir, String format, String train, String test, String... overrides)
-            throws IOException {
-        String suffix = format.equals("csv") ? ".csv" : ".svm";
-        List<String> all = new ArrayList<>(List.of("data.format=" + format,
-                "data.train=" + Files.writeString(dir.resolve("train" + suffix), train),
-                "data.test=" + Files.writeString(dir.resolve("test" + suffix), test)));
-        all.addAll(List.of(overrides));
-        return args(dir, all.toArray(String[]::new));
-    }
-
-    /** {@code evaluate --model model} on the subset's test set. */
-    private static List<String> evaluate(Path dir, Path model) {
-        return List.of("evaluate", "--model", model.toString(), "--set", "data.test=" + TestData.TEST);
-    }
-
-    /** {@code search --grid grid} on the subset, each trial 1 epoch, into {@code dir/out}. */
-    private static List<String> search(Path dir, Path grid) {
-        List<String> a = new ArrayList<>(args(dir));
-        a.set(0, "search");
-        a.addAll(List.of("--grid", grid.toString()));
-        return a;
-    }
-
-    /** {@code predict --model model --input input --output dir/predicted}, in local mode. */
-    private static List<String> predict(Path dir, Path model, Path input, String... settings) {
-        List<String> args = new ArrayList<>(List.of("predict", "--model", model.toString(), "--input",
-                input.toString(), "--output", dir.resolve("predicted").toString(), "--set", "spark.master=local[2]",
-                "--set", "spark.ui.enabled=false"));
-        for (String s : settings) {
-            args.addAll(List.of("--set", s));
-        }
-        return args;
-    }
-
-    /**
-     * {@code dir/saved-model.zip}: the default network for the subset, untrained, in the format training writes its
-     * model in (DL4J's, with the updater state) but without Spark. (Named so that the check for outputs left behind
-     * does not take it for one.)
-     */
-    private static Path model(Path dir) throws IOException {
-        return model(dir, new int[] {1, 28, 28}, 10);
-    }
-
-    /** The same for a network of {@code inputShape} and {@code outputs}, with the config's {@code overrides}. */
-    private static Path model(Path dir, int[] inputShape, int outputs, String... overrides) throws IOException {
-        NetworkSpec spec = NetworkSpec.of(TestData.config(dir.resolve("model-source"), overrides).config(), inputShape,
-                outputs);
-        Path model = dir.resolve("saved-model.zip");
-        ModelSerializer.writeModel(NetworkFactory.build(spec).dl4jModel(), model.toFile(), true);
-        return model;
-    }
-
-    /** A zip of the given entries: name, text, name, text, ... */
-    private static Path zip(Path target, String... namesAndTexts) throws IOException {
-        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(target))) {
-            for (int i = 0; i < namesAndTexts.length; i += 2) {
-                zip.putNextEntry(new java.util.zip.ZipEntry(namesAndTexts[i]));
-                zip.write(namesAndTexts[i + 1].getBytes(StandardCharsets.UTF_8));
-                zip.closeEntry();
-            }
-        }
-        return target;
-    }
-
-    @FunctionalInterface
-    interface Edit {
-        byte[] apply(byte[] bytes);
-    }
-
-    /** Writes an uncompressed, edited copy of the subset's train (0) or test (1) images next to its labels. */
-    private static Path rawCopy(Path dir, int which, String prefix, Edit edit) throws IOException {
-        Path source = which == 0 ? TestData.TRAIN : TestData.TEST;
-        Path images = dir.resolve(prefix + "-images-idx3-ubyte");
-        Files.write(images, edit.apply(gunzip(source)));
-        Path labels = dir.resolve(prefix + "-labels-idx1-ubyte");
-        if (!Files.exists(labels)) {
-            Files.write(labels, gunzip(TestData.DIR.resolve(prefix + "-labels-idx1-ubyte.gz")));
-        }
-        return images;
-    }
-
-    private static void rawLabels(Path dir, String prefix, Edit edit) throws IOException {
-        byte[] labels = gunzip(TestData.DIR.resolve(prefix + "-labels-idx1-ubyte.gz"));
-        Files.write(dir.resolve(prefix + "-labels-idx1-ubyte"), edit.apply(labels));
-    }
-
-    private static byte[] gunzip(Path file) throws IOException {
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
-            return in.readAllBytes();
-        }
-    }
-
-    private static byte[] withMagic(byte[] bytes, int magic) {
-        bytes[2] = (byte) (magic >>> 8);
-        bytes[3] = (byte) magic;
-        return bytes;
-    }
-
-    private static byte[] withCount(byte[] bytes, int count) {
-        bytes[4] = (byte) (count >>> 24);
-        bytes[5] = (byte) (count >>> 16);
-        bytes[6] = (byte) (count >>> 8);
-        bytes[7] = (byte) count;
-        return bytes;
-    }
-
-    @SuppressWarnings("unused")
-    private static void gzip(byte[] bytes, Path target) throws IOException {
-        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(target))) {
-            out.write(bytes);
         }
     }
 }

@@ -117,6 +117,8 @@ final class LocalCluster implements AutoCloseable {
         command.addAll(appArgs);
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("SPARK_DDP_CLUSTER_DIR", state.toString());
+        // The driver JVM (client mode) coordinates; its executors, which train, keep the default compilers.
+        pb.environment().put("SPARK_DDP_JAVA_OPTS", TestData.SHORT_JVM_OPTIONS);
         return pb;
     }
 

@@ -18,6 +18,14 @@ final class TestData {
     static final Path TRAIN = DIR.resolve("train-images-idx3-ubyte.gz");
     static final Path TEST = DIR.resolve("t10k-images-idx3-ubyte.gz");
     static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+    /**
+     * JVM options (SPARK_DDP_JAVA_OPTS) for the driver JVMs submitted to a cluster, which coordinate and compute no
+     * training step: the client compiler only, whose code is ready sooner and whose compilations cost less than
+     * C2's, which a JVM of seconds to a minute does not live long enough to pay back on two cores (a 20-iteration
+     * local run used about half the processor time with it, measured on 2026-12-07). Never for a JVM that trains
+     * (the suite's own, an executor, a local-mode run): C2 makes the training loops about twice as fast there.
+     */
+    static final String SHORT_JVM_OPTIONS = "-XX:TieredStopAtLevel=1";
 
     private TestData() {
     }

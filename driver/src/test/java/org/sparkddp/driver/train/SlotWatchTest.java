@@ -98,30 +98,44 @@ class SlotWatchTest {
                 "the same cancel without the watch's word is no lost executor");
     }
 
-    /** A job whose slots are all there, or that fails by itself, is left alone and fails as itself. */
+    /**
+     * A job whose slots are all there, or that fails by itself, is left alone and fails as itself. Each job runs
+     * until the watch has looked at the slots three times (its polls, counted), not for a time that a slow machine
+     * could pass without a poll.
+     */
     @Test
     void aJobWithItsSlotsIsLeftAlone() {
         IllegalArgumentException own = new IllegalArgumentException("bad");
-        assertSame(own, assertThrows(IllegalArgumentException.class, () -> SlotWatch.guard(() -> 2, 2,
-                Duration.ZERO, () -> {
-                    throw new AssertionError("cancelled");
-                }, () -> {
-                    sleep(500);
-                    throw own;
-                })));
-        assertEquals("done", SlotWatch.guard(() -> 3, 2, Duration.ZERO, () -> {
-            throw new AssertionError("cancelled");
-        }, () -> {
-            sleep(500);
-            return "done";
-        }));
+        assertSame(own, assertThrows(IllegalArgumentException.class, () -> guardForThreePolls(2, () -> {
+            throw own;
+        })));
+        assertEquals("done", guardForThreePolls(3, () -> "done"));
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
+    /** A guarded job of 2 workers that the watch, seeing {@code slots}, looks at three times before it ends. */
+    private static <T> T guardForThreePolls(int slots, java.util.function.Supplier<T> end) {
+        AtomicInteger polls = new AtomicInteger();
+        return SlotWatch.guard(() -> {
+            polls.incrementAndGet();
+            return slots;
+        }, 2, Duration.ZERO, () -> {
+            throw new AssertionError("cancelled");
+        }, () -> {
+            awaitPolls(polls, 3);
+            return end.get();
+        });
+    }
+
+    /** Waits until {@code polls} reaches {@code count}; the bound only ends a watch that stopped polling. */
+    private static void awaitPolls(AtomicInteger polls, int count) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (polls.get() < count) {
+            assertTrue(System.nanoTime() < deadline, "the watch polled " + polls.get() + " times in 30 s");
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
         }
     }
 

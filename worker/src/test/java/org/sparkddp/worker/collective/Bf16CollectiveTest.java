@@ -241,21 +241,11 @@ class Bf16CollectiveTest {
     /** Each rank's call on its own thread of {@code pool}, on a vector holding its input; each rank's result. */
     static List<float[]> onEveryRank(ExecutorService pool, List<Collective> ranks, float[][] inputs, Call call)
             throws Exception {
-        List<Future<float[]>> futures = new ArrayList<>();
-        for (int r = 0; r < ranks.size(); r++) {
-            Collective c = ranks.get(r);
-            float[] input = inputs[r];
-            futures.add(pool.submit(() -> {
-                FloatVector v = Bf16Test.vector(input);
-                call.run(c, v);
-                return Bf16Test.read(v, input.length);
-            }));
-        }
-        List<float[]> results = new ArrayList<>();
-        for (Future<float[]> f : futures) {
-            results.add(f.get(60, TimeUnit.SECONDS));
-        }
-        return results;
+        return EveryRank.run(pool, ranks.size(), r -> {
+            FloatVector v = Bf16Test.vector(inputs[r]);
+            call.run(ranks.get(r), v);
+            return Bf16Test.read(v, inputs[r].length);
+        });
     }
 
     private List<Collective> connect(CollectiveKind kind, int size, IntFunction<String> host, IntFunction<String> jvm,

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -202,17 +201,10 @@ class Bf16Test {
 
     /** Two segments, as a gradient view and the scalars are. */
     static FloatVector vector(float[] values) {
-        int head = (values.length + 1) / 2;
-        ByteBuffer a = ByteBuffer.allocateDirect(head * Float.BYTES).order(ByteOrder.nativeOrder());
-        ByteBuffer b = ByteBuffer.allocateDirect((values.length - head) * Float.BYTES).order(ByteOrder.nativeOrder());
-        a.asFloatBuffer().put(values, 0, head);
-        b.asFloatBuffer().put(values, head, values.length - head);
-        return new FloatVector(a, b);
+        return EveryRank.twoSegments(values, (values.length + 1) / 2);
     }
 
     static float[] read(FloatVector v, int n) {
-        float[] out = new float[n];
-        v.get(0, out, n);
-        return out;
+        return EveryRank.read(v, n);
     }
 }

@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
+import static org.sparkddp.worker.collective.EveryRank.assertTile;
+import static org.sparkddp.worker.collective.EveryRank.exactSum;
+import static org.sparkddp.worker.collective.EveryRank.integers;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -301,17 +302,6 @@ class HierarchicalCollectiveTest {
         }
     }
 
-    private static void assertTile(long[][] owned, int n) {
-        long[][] sorted = owned.clone();
-        Arrays.sort(sorted, (a, b) -> Long.compare(a[0], b[0]));
-        long next = 0;
-        for (long[] range : sorted) {
-            assertEquals(next, range[0], "owned ranges " + Arrays.deepToString(owned));
-            next = range[1];
-        }
-        assertEquals(n, next, "owned ranges " + Arrays.deepToString(owned));
-    }
-
     private static FloatVector allReduce(Collective c, FloatVector v) {
         c.allReduce(v);
         return v;
@@ -344,38 +334,13 @@ class HierarchicalCollectiveTest {
     /** Runs {@code call} on every rank at once, each on its own copy of its input, and returns what each holds. */
     private List<float[]> onEveryRank(List<Collective> collective, BiFunction<Collective, FloatVector, FloatVector> call,
                                       float[][] inputs) throws Exception {
-        List<Future<float[]>> futures = new ArrayList<>();
-        for (int r = 0; r < collective.size(); r++) {
-            Collective c = collective.get(r);
-            float[] input = inputs[r];
-            futures.add(pool.submit(() -> read(call.apply(c, vector(input)), input.length)));
-        }
-        List<float[]> results = new ArrayList<>();
-        for (Future<float[]> f : futures) {
-            results.add(f.get(40, TimeUnit.SECONDS));
-        }
-        return results;
+        return EveryRank.run(pool, collective.size(), r -> EveryRank.read(call.apply(collective.get(r),
+                vector(inputs[r])), inputs[r].length));
     }
 
     /** Two segments of native memory: all but the last {@link #TAIL} floats, then those. */
     private static FloatVector vector(float[] values) {
-        int head = Math.max(0, values.length - TAIL);
-        ByteBuffer a = ByteBuffer.allocateDirect(head * Float.BYTES).order(ByteOrder.nativeOrder());
-        ByteBuffer b = ByteBuffer.allocateDirect((values.length - head) * Float.BYTES).order(ByteOrder.nativeOrder());
-        a.asFloatBuffer().put(values, 0, head);
-        b.asFloatBuffer().put(values, head, values.length - head);
-        return new FloatVector(a, b);
-    }
-
-    private static float[] read(FloatVector vector, int n) {
-        float[] out = new float[n];
-        int at = 0;
-        for (ByteBuffer piece : vector.slice(0, n)) {
-            int m = piece.remaining() / Float.BYTES;
-            piece.order(ByteOrder.nativeOrder()).asFloatBuffer().get(out, at, m);
-            at += m;
-        }
-        return out;
+        return EveryRank.twoSegments(values, Math.max(0, values.length - TAIL));
     }
 
     private static PeerFailureException failure(Future<?> call) {
@@ -383,19 +348,6 @@ class HierarchicalCollectiveTest {
         assertEquals(PeerFailureException.class, e.getCause().getClass(), e.getCause().toString());
         return (PeerFailureException) e.getCause();
     }
-
-    /** Whole numbers below 2^20 in magnitude: sums of up to 16 of them are exact floats in any order. */
-    private static float[][] integers(int size, int n, long seed) {
-        float[][] values = new float[size][n];
-        for (int r = 0; r < size; r++) {
-            SplittableRandom random = new SplittableRandom(seed * 31 + r);
-            for (int i = 0; i < n; i++) {
-                values[r][i] = random.nextInt(-(1 << 20), 1 << 20);
-            }
-        }
-        return values;
-    }
-
     /** Floats over many magnitudes, whose sums depend on the order of the additions. */
     private static float[][] randoms(int size, int n) {
         float[][] values = new float[size][n];
@@ -406,18 +358,6 @@ class HierarchicalCollectiveTest {
             }
         }
         return values;
-    }
-
-    private static float[] exactSum(float[][] values) {
-        float[] sum = new float[values[0].length];
-        for (int i = 0; i < sum.length; i++) {
-            long s = 0;
-            for (float[] rank : values) {
-                s += (long) rank[i];
-            }
-            sum[i] = s;
-        }
-        return sum;
     }
 
     private static double[] magnitudes(float[][] values) {

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
+import static org.sparkddp.worker.collective.EveryRank.assertTile;
+import static org.sparkddp.worker.collective.EveryRank.exactSum;
+import static org.sparkddp.worker.collective.EveryRank.integers;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -12,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -152,12 +154,14 @@ class LargeRingTest {
             rank.ring.reduceScatter(rank.load(gradients[rank.ring.rank()]));
             return rank.read();
         });
-        int[][] owned = new int[size][];
+        long[][] owned = new long[size][];
         for (int r = 0; r < size; r++) {
             RingCollective ring = ranks.get(r).ring;
-            owned[r] = new int[] {(int) ring.ownedFrom(n), (int) ring.ownedTo(n)};
-            assertArrayEquals(Arrays.copyOfRange(sum, owned[r][0], owned[r][1]),
-                    Arrays.copyOfRange(reduced.get(r), owned[r][0], owned[r][1]), "rank " + r + "'s owned chunk");
+            owned[r] = new long[] {ring.ownedFrom(n), ring.ownedTo(n)};
+            int from = (int) owned[r][0];
+            int to = (int) owned[r][1];
+            assertArrayEquals(Arrays.copyOfRange(sum, from, to), Arrays.copyOfRange(reduced.get(r), from, to),
+                    "rank " + r + "'s owned chunk");
         }
         assertTile(owned, n);
 
@@ -179,45 +183,8 @@ class LargeRingTest {
             assertArrayEquals(params, gathered.get(r), "rank " + r);
         }
     }
-
-    /** The owned ranges, one per rank, are disjoint, none is empty, and together they cover {@code [0, n)}. */
-    private static void assertTile(int[][] owned, int n) {
-        int[][] sorted = owned.clone();
-        Arrays.sort(sorted, (a, b) -> Integer.compare(a[0], b[0]));
-        int next = 0;
-        for (int[] range : sorted) {
-            assertEquals(next, range[0], "owned ranges " + Arrays.deepToString(owned));
-            assertTrue(range[1] > range[0], "owned ranges " + Arrays.deepToString(owned));
-            next = range[1];
-        }
-        assertEquals(n, next, "owned ranges " + Arrays.deepToString(owned));
-    }
-
     /** Whole numbers below 2^20 in magnitude: sums of up to 16 of them are exact floats in any order. */
-    private static float[][] integers(int size, int n, long seed) {
-        float[][] values = new float[size][n];
-        for (int r = 0; r < size; r++) {
-            SplittableRandom random = new SplittableRandom(seed * 31 + r);
-            for (int i = 0; i < n; i++) {
-                values[r][i] = random.nextInt(-(1 << 20), 1 << 20);
-            }
-        }
-        return values;
-    }
-
     /** Summed as longs, then converted: exact, and computed independently of any float addition. */
-    private static float[] exactSum(float[][] values) {
-        float[] sum = new float[values[0].length];
-        for (int i = 0; i < sum.length; i++) {
-            long s = 0;
-            for (float[] rank : values) {
-                s += (long) rank[i];
-            }
-            sum[i] = s;
-        }
-        return sum;
-    }
-
     private void connect(int size, int n) throws Exception {
         RingCollectiveTest.InMemoryExchange exchange = new RingCollectiveTest.InMemoryExchange(size);
         List<Future<RingCollective>> rings = new ArrayList<>();
@@ -233,14 +200,6 @@ class LargeRingTest {
 
     /** Runs {@code call} on every rank at once, each in its own thread, and returns what each returned. */
     private List<float[]> onEveryRank(Function<Rank, float[]> call) throws Exception {
-        List<Future<float[]>> futures = new ArrayList<>();
-        for (Rank rank : ranks) {
-            futures.add(pool.submit((Callable<float[]>) () -> call.apply(rank)));
-        }
-        List<float[]> results = new ArrayList<>();
-        for (Future<float[]> f : futures) {
-            results.add(f.get()); // bounded by the test's @Timeout
-        }
-        return results;
+        return EveryRank.run(pool, ranks.size(), r -> call.apply(ranks.get(r)));
     }
 }

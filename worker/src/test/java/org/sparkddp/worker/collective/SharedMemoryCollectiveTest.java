@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -333,19 +331,14 @@ class SharedMemoryCollectiveTest {
             order.add(r);
         }
         Collections.shuffle(order, random);
-        List<Future<float[][]>> futures = new ArrayList<>(Collections.nCopies(group.size(), null));
+        int[] delayMicros = new int[group.size()];
         for (int r : order) {
-            int delayMicros = random.nextInt(3000);
-            futures.set(r, pool.submit(() -> {
-                TimeUnit.MICROSECONDS.sleep(delayMicros);
-                return call.run(group.get(r), r);
-            }));
+            delayMicros[r] = random.nextInt(3000);
         }
-        List<float[][]> results = new ArrayList<>();
-        for (Future<float[][]> f : futures) {
-            results.add(f.get(30, TimeUnit.SECONDS));
-        }
-        return results;
+        return EveryRank.run(pool, order, r -> {
+            TimeUnit.MICROSECONDS.sleep(delayMicros[r]);
+            return call.run(group.get(r), r);
+        });
     }
 
     private static void assertBitwiseEqual(float[] expected, float[] actual, String what) {
@@ -359,24 +352,11 @@ class SharedMemoryCollectiveTest {
 
     /** A vector of two segments (the gradient view plus a scalar tail, as the step rules have it). */
     private static FloatVector vector(float[] values) {
-        int head = values.length / 2 + 1;
-        ByteBuffer a = ByteBuffer.allocateDirect(Math.min(head, values.length) * Float.BYTES).order(ByteOrder.nativeOrder());
-        ByteBuffer b = ByteBuffer.allocateDirect(Math.max(0, values.length - head) * Float.BYTES)
-                .order(ByteOrder.nativeOrder());
-        a.asFloatBuffer().put(values, 0, Math.min(head, values.length));
-        b.asFloatBuffer().put(values, Math.min(head, values.length), Math.max(0, values.length - head));
-        return new FloatVector(a, b);
+        return EveryRank.twoSegments(values, Math.min(values.length / 2 + 1, values.length));
     }
 
     private static float[] read(FloatVector v, int n) {
-        float[] out = new float[n];
-        int at = 0;
-        for (ByteBuffer piece : v.slice(0, n)) {
-            int k = piece.remaining() / Float.BYTES;
-            piece.order(ByteOrder.nativeOrder()).asFloatBuffer().get(out, at, k);
-            at += k;
-        }
-        return out;
+        return EveryRank.read(v, n);
     }
 
     /** Joins {@code size} ranks to one group from this thread, as the ranks' tasks do from theirs. */
