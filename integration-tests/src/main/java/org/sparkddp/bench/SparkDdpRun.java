@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.sparkddp.driver.Main;
 import org.sparkddp.driver.output.Json;
 
@@ -22,6 +23,8 @@ import org.sparkddp.driver.output.Json;
 record SparkDdpRun(Result result, List<JsonNode> metrics, Path log) {
     /** The launch script users run, relative to the repository root. */
     static final String SHIPPED_COMMAND = "deploy/spark-ddp";
+    /** A bound on one run of the shipped command: the longest bench row takes minutes, a hung one never ends. */
+    private static final long RUN_LIMIT_MINUTES = 60;
 
     /**
      * Runs {@code train} with {@code args} (which must not set {@code output.dir}), writing into {@code dir}.
@@ -60,11 +63,19 @@ record SparkDdpRun(Result result, List<JsonNode> metrics, Path log) {
         builder.environment().remove("SPARK_DDP_JAVA_OPTS");
         builder.environment().put("OMP_NUM_THREADS", "1");
         builder.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        int code = builder.start().waitFor();
+        Process process = builder.start();
+        if (!process.waitFor(RUN_LIMIT_MINUTES, TimeUnit.MINUTES)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            throw new IllegalStateException(SHIPPED_COMMAND + " train did not end within " + RUN_LIMIT_MINUTES
+                    + " minutes and was killed; see its log " + log);
+        }
+        int code = process.exitValue();
         if (code != 0) {
             List<String> lines = Files.readAllLines(log);
-            throw new IllegalStateException(SHIPPED_COMMAND + " train exited with " + code + "; last lines of " + log
-                    + ":\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
+            String last = lines.isEmpty() ? "(empty)" : lines.get(lines.size() - 1);
+            throw new IllegalStateException(SHIPPED_COMMAND + " train exited with " + code + " (its last line: " + last
+                    + "); see its log " + log);
         }
         return read(name, dir, log);
     }

@@ -25,27 +25,31 @@ class ComputePathTest extends LocalSparkTest {
     }
 
     @Test
-    void theDefaultRunsOnTheEngineWithTheShardedOptimizerOverlappingBackPropagation() {
+    void theDefaultRunsOnTheEngineWithTheShardedOptimizerAndBucketsOverlapWhenAskedFor() {
         ComputePath path = pathOf();
         assertEquals("the CPU engine", path.layers());
-        assertTrue(path.step().startsWith("sync, sharded optimizer (each of 2 ranks updates 1/2 of the parameters);"
-                + " gradients reduced during back-propagation in "), path.step());
+        assertEquals("sync, sharded optimizer (each of 2 ranks updates 1/2 of the parameters); no overlap with"
+                + " back-propagation (training.bucket-mb = 0)", path.step());
+        String overlapped = pathOf("training.bucket-mb=0.25").step();
+        assertTrue(overlapped.startsWith("sync, sharded optimizer (each of 2 ranks updates 1/2 of the parameters);"
+                + " gradients reduced during back-propagation in "), overlapped);
         // 0.90 MiB of gradient: in 0.25 MiB buckets, the two last layers (0.13 MiB) and the first layer in four,
         // then the loss and stop flag; in 1 MiB, the whole gradient in one
-        assertTrue(path.step().endsWith(" 6 buckets (training.bucket-mb = 0.25, the largest 0.25 MiB)"), path.step());
+        assertTrue(overlapped.endsWith(" 6 buckets (training.bucket-mb = 0.25, the largest 0.25 MiB)"), overlapped);
         assertTrue(pathOf("training.bucket-mb=1").step().endsWith("; gradients reduced during back-propagation in"
                 + " 2 buckets (training.bucket-mb = 1, the largest 0.90 MiB)"));
-        assertEquals("sync, sharded optimizer (each of 2 ranks updates 1/2 of the parameters); no overlap with"
-                + " back-propagation (training.bucket-mb = 0)", pathOf("training.bucket-mb=0").step());
     }
 
+    /** With overlap asked for, each path that cannot overlap says why. */
     @Test
     void dl4jAndAReplicatedStepSayWhy() {
         assertEquals(new ComputePath("DL4J's layers (training.engine = dl4j)", "sync, replicated optimizer; no overlap"
                 + " with back-propagation (DL4J's layers compute the gradient, and hand over no layer's before the"
-                + " backward pass ends)"), pathOf("training.engine=dl4j", "training.sharded-optimizer=false"));
+                + " backward pass ends)"), pathOf("training.engine=dl4j", "training.sharded-optimizer=false",
+                        "training.bucket-mb=0.25"));
         // Batch norm's running statistics are averaged, not summed: the sharded step does not cover them.
-        ComputePath batchNorm = pathOf("model.layers=[{type=dense, units=32}, {type=batch-norm}]");
+        ComputePath batchNorm = pathOf("model.layers=[{type=dense, units=32}, {type=batch-norm}]",
+                "training.bucket-mb=0.25");
         assertEquals("sync, replicated optimizer (training.sharded-optimizer is on, but the network's batch norm keeps"
                 + " running statistics, which the sharded step does not average); no overlap with back-propagation"
                 + " (batch norm's running statistics are weighted by each worker's examples after the backward pass)",
@@ -57,11 +61,11 @@ class ComputePathTest extends LocalSparkTest {
         assertEquals("sync, sharded optimizer (each of 2 ranks updates 1/2 of the parameters); gradients reduced"
                 + " during back-propagation in 6 buckets (training.bucket-mb = 0.25, the largest 0.25 MiB); gradients"
                 + " cross sockets as bf16 with error feedback",
-                pathOf("training.wire=bf16", "training.collective=ring").step());
+                pathOf("training.wire=bf16", "training.collective=ring", "training.bucket-mb=0.25").step());
         assertEquals("sync, replicated optimizer; no overlap with back-propagation (training.wire = bf16, and the"
                 + " replicated step's all-gather sends a bf16 gradient whole); gradients cross sockets as bf16 with"
                 + " error feedback", pathOf("training.wire=bf16", "training.collective=ring",
-                        "training.sharded-optimizer=false").step());
+                        "training.sharded-optimizer=false", "training.bucket-mb=0.25").step());
         // local[2] with auto: both ranks share the JVM, so nothing crosses a socket.
         String inMemory = pathOf("training.wire=bf16").step();
         assertTrue(inMemory.endsWith("; gradients stay fp32 (training.wire = bf16, but the ranks sum in one JVM's"

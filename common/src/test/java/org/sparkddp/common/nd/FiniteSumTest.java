@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * {@link FiniteSum} gives ND4J's own answer, {@code Double.isFinite(sumNumber())}, for every array: finite ones of
@@ -69,5 +70,23 @@ class FiniteSumTest {
         matrix.putScalar(4, 2, Float.NaN);
         assertEquals(reference(column), FiniteSum.of(column));
         assertFalse(FiniteSum.of(column));
+    }
+
+    /**
+     * A contiguous slice at an offset, as the sliced optimizer checks its own parameters: BLAS reads the slice, not
+     * the array's start. A NaN inside the slice is found, and one just outside it does not count.
+     */
+    @Test
+    void aSliceAtAnOffsetIsCheckedOnItsOwnValues() {
+        INDArray whole = random(100, 5);
+        INDArray slice = whole.get(NDArrayIndex.point(0), NDArrayIndex.interval(40, 70));
+        assertTrue(FiniteSum.fastPath(slice), "a contiguous slice: the fast path");
+        whole.putScalar(0, 39, Float.NaN);
+        whole.putScalar(0, 70, Float.POSITIVE_INFINITY);
+        assertTrue(FiniteSum.of(slice), "values outside the slice do not count");
+        assertEquals(reference(slice), FiniteSum.of(slice));
+        whole.putScalar(0, 55, Float.NaN);
+        assertFalse(FiniteSum.fastPath(slice));
+        assertFalse(FiniteSum.of(slice));
     }
 }

@@ -180,12 +180,12 @@ public final class HierarchicalCollective implements Collective {
         allReduce(vector, gradient);
     }
 
-    /** The leaders' ring's wire: bf16 when asked for and there is more than one host. */
     @Override
     public String rangesUnsupported() {
         return "the host leaders' hierarchical collective reduces whole vectors";
     }
 
+    /** The leaders' ring's wire: bf16 when asked for and there is more than one host. */
     @Override
     public WireFormat gradientWire() {
         return groups.hosts() > 1 ? wire : WireFormat.FP32;

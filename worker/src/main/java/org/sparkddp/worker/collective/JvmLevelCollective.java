@@ -176,10 +176,14 @@ final class JvmLevelCollective implements Collective {
         }
     }
 
-    /** The leaders' ring cuts ranges where it is fp32 (bf16's error feedback runs over whole gradients). */
+    /**
+     * The leaders' ring cuts ranges where its gradients travel as fp32 (bf16's error feedback runs over whole
+     * gradients); on one host nothing crosses a ring in bf16, whatever training.wire says.
+     */
     @Override
     public String rangesUnsupported() {
-        return wire == WireFormat.BF16 ? "training.wire = bf16 rounds and feeds back whole gradients" : null;
+        return gradientWire() == WireFormat.BF16
+                ? "training.wire = bf16 rounds and feeds back whole gradients across JVMs" : null;
     }
 
     @Override

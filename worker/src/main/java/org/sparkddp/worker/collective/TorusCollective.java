@@ -229,12 +229,12 @@ final class TorusCollective implements Collective {
         inHost.allGather(vector);
     }
 
-    /** The rings across hosts' wire: bf16 when asked for and there is more than one host. */
     @Override
     public String rangesUnsupported() {
         return "the hierarchical collective (torus) reduces whole vectors";
     }
 
+    /** The rings across hosts' wire: bf16 when asked for and there is more than one host. */
     @Override
     public WireFormat gradientWire() {
         return acrossHosts.gradientWire();

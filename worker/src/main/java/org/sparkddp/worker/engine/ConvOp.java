@@ -339,7 +339,11 @@ final class ConvOp implements EngineLayer {
             return;
         }
         if (col != null) {
-            col.close();
+            // Forget the freed buffer before allocating: a failed allocation must not leave col pointing at it.
+            NativeFloats freed = col;
+            col = null;
+            capacity = 0;
+            freed.close();
         }
         col = NativeFloats.allocate((long) rows() * k * out.plane());
         colArray = new float[col.length];
