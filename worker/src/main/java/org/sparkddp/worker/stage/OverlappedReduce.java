@@ -77,7 +77,10 @@ final class OverlappedReduce implements AutoCloseable {
                 throw new IllegalStateException("an iteration's buckets are still being reduced");
             }
             for (int i = 0; i < count; i++) {
-                missing[i] = plan.buckets().get(i).parts();
+                // A bucket no range feeds (the loss sum and stop flag among them) waits for finish(): the task
+                // thread writes the scalars only after the pass returns.
+                int parts = plan.buckets().get(i).parts();
+                missing[i] = parts == 0 ? 1 : parts;
             }
             next = 0;
             active = true;
@@ -218,6 +221,11 @@ final class OverlappedReduce implements AutoCloseable {
     String capMb() {
         long most = plan.buckets().stream().mapToLong(b -> b.to() - b.from()).max().orElse(0);
         return String.format(java.util.Locale.ROOT, "%.2f", most * (double) Float.BYTES / (1 << 20));
+    }
+
+    /** The thread's state (tests: whether it waits for work). */
+    Thread.State threadState() {
+        return thread.getState();
     }
 
     /** Whether the thread is still running (tests). */

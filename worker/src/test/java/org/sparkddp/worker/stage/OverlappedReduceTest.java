@@ -1,5 +1,6 @@
 package org.sparkddp.worker.stage;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +9,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.sparkddp.worker.collective.FloatVector;
@@ -43,6 +46,43 @@ class OverlappedReduceTest {
             reduce.close();
         }
         assertFalse(reduce.threadAlive());
+    }
+
+    /**
+     * The last bucket, [10, 12), is the loss sum and the stop flag, which the task thread writes only after the pass
+     * returns: with every range announced, the thread still holds it back until finish().
+     */
+    @Test
+    void theScalarsBucketWaitsForTheEndOfThePassEvenWhenEveryRangeIsAnnounced() throws InterruptedException {
+        List<InMemoryCollective> group = InMemoryCollective.group(1, Duration.ofSeconds(20));
+        List<Integer> reduced = new CopyOnWriteArrayList<>();
+        AtomicBoolean finished = new AtomicBoolean();
+        List<Boolean> scalarsAfterFinish = new CopyOnWriteArrayList<>();
+        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
+                (i, from, to) -> {
+                    if (from == 10) {
+                        scalarsAfterFinish.add(finished.get());
+                    }
+                    reduced.add(i);
+                }, Duration.ofSeconds(20));
+        try {
+            reduce.begin();
+            reduce.ready(0);
+            reduce.ready(1); // every range: buckets [6, 10), [2, 6) and [0, 2) are complete
+            // the thread reduces those three, then waits (for work, or wrongly goes on to the scalars first)
+            while (!(reduced.contains(2) && reduce.threadState() == Thread.State.WAITING)) {
+                Thread.sleep(5); // bounded by the class's timeout
+            }
+            assertEquals(List.of(0, 1, 2), reduced, "the scalars' bucket went before the pass ended");
+            finished.set(true);
+            reduce.finish();
+            reduce.await();
+            assertEquals(List.of(0, 1, 2, 3), reduced);
+            assertEquals(List.of(true), scalarsAfterFinish);
+        } finally {
+            reduce.close();
+            group.forEach(InMemoryCollective::close);
+        }
     }
 
     @Test
