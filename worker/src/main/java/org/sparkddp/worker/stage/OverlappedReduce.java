@@ -146,6 +146,11 @@ final class OverlappedReduce implements AutoCloseable {
             BucketPlan.Bucket bucket = plan.buckets().get(index);
             try {
                 collective.reduceScatterGradient(vector, gradient, bucket.from(), bucket.to());
+                synchronized (lock) {
+                    if (closed) {
+                        return; // the stage has ended: its rule may be freeing what the update would use
+                    }
+                }
                 after.reduced(index, bucket.from(), bucket.to());
             } catch (RuntimeException e) {
                 synchronized (lock) {
@@ -192,9 +197,17 @@ final class OverlappedReduce implements AutoCloseable {
     /** Stops the thread: at once when idle, else by interrupting its collective call; waits for it, bounded. */
     @Override
     public void close() {
+        stop("");
+    }
+
+    /**
+     * As {@link #close}, and says whether the thread has ended; {@code leaving} ends the WARN line logged if it has
+     * not (what the caller leaves alone for it).
+     */
+    boolean stop(String leaving) {
         synchronized (lock) {
             if (closed) {
-                return;
+                return !thread.isAlive();
             }
             closed = true;
             lock.notifyAll();
@@ -207,9 +220,11 @@ final class OverlappedReduce implements AutoCloseable {
         }
         if (thread.isAlive()) {
             // WARN: once per stage at most; the thread is a daemon and ends with its collective call's own timeout.
-            LOG.warn("rank {}: the communication thread {} did not stop within {}s of the stage's end",
-                    collective.rank(), thread.getName(), timeout.toSeconds());
+            LOG.warn("rank {}: the communication thread {} did not stop within {}s of the stage's end{}",
+                    collective.rank(), thread.getName(), timeout.toSeconds(), leaving);
+            return false;
         }
+        return true;
     }
 
     /** How many buckets each iteration reduces. */

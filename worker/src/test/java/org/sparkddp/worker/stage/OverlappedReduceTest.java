@@ -8,15 +8,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.sparkddp.common.config.CollectiveKind;
+import org.sparkddp.common.config.WireFormat;
+import org.sparkddp.worker.collective.Collective;
+import org.sparkddp.worker.collective.Collectives;
 import org.sparkddp.worker.collective.FloatVector;
 import org.sparkddp.worker.collective.InMemoryCollective;
 import org.sparkddp.worker.collective.PeerFailureException;
+import org.sparkddp.worker.collective.WireSecret;
 
 /** The communication thread's failures and lifetime: one line naming the bucket, and no thread left behind. */
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
@@ -82,6 +91,44 @@ class OverlappedReduceTest {
         } finally {
             reduce.close();
             group.forEach(InMemoryCollective::close);
+        }
+    }
+
+    /**
+     * On a socket ring whose peer connects and then says nothing, close() interrupts the thread's exchange, which
+     * ends it at once: the thread is gone when close() returns, although the ring's own timeout (120 s) is longer
+     * than the wait close() allows the thread (60 s).
+     */
+    @Test
+    @Timeout(value = 100, unit = TimeUnit.SECONDS) // the outer bound on "does not hang"
+    void closingStopsAThreadWaitingOnASilentRingPeer() throws Exception {
+        var rendezvous = StageFixtures.rendezvous(2);
+        ExecutorService pool = Executors.newCachedThreadPool();
+        List<Future<Collective>> ranks = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            int rank = r;
+            ranks.add(pool.submit(() -> Collectives.connect(CollectiveKind.RING, rank, 2, "127.0.0.1",
+                    WireSecret.of("s3cret"), rendezvous.apply(rank), Duration.ofSeconds(120), () -> false,
+                    WireFormat.FP32)));
+        }
+        try (Collective zero = ranks.get(0).get(30, TimeUnit.SECONDS);
+             Collective silent = ranks.get(1).get(30, TimeUnit.SECONDS)) {
+            OverlappedReduce reduce = new OverlappedReduce(zero, vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
+                    (i, from, to) -> { }, Duration.ofSeconds(60));
+            while (reduce.threadState() != Thread.State.WAITING) {
+                Thread.sleep(1); // the thread has not reached its wait for work yet; bounded by the test's timeout
+            }
+            reduce.begin();
+            reduce.ready(0); // bucket [6, 10): the thread sends rank 1 its part, and waits for rank 1's
+            // Running once ready(0) has returned, the thread is past its wait for work and bound for the exchange
+            // (it waits in a selector there, which a thread does running).
+            while (reduce.threadState() != Thread.State.RUNNABLE) {
+                Thread.sleep(1); // bounded by the test's timeout
+            }
+            reduce.close();
+            assertFalse(reduce.threadAlive(), "the communication thread outlived close()");
+        } finally {
+            pool.shutdownNow();
         }
     }
 
