@@ -66,6 +66,7 @@ final class OverlappedReduce implements AutoCloseable {
         this.missing = new int[count];
         this.thread = new Thread(this::loop, THREAD_PREFIX + "rank-" + collective.rank());
         thread.setDaemon(true);
+        thread.setUncaughtExceptionHandler((t, e) -> died(e));
         thread.start();
     }
 
@@ -135,7 +136,12 @@ final class OverlappedReduce implements AutoCloseable {
                     try {
                         lock.wait();
                     } catch (InterruptedException e) {
-                        return; // only close() interrupts
+                        if (!closed) { // close() interrupts; anything else must not end the thread unnoticed
+                            failure = new IllegalStateException("rank " + collective.rank() + ": the communication"
+                                    + " thread was interrupted while waiting for " + describe(next), e);
+                            lock.notifyAll();
+                        }
+                        return;
                     }
                 }
                 if (closed) {
@@ -167,6 +173,20 @@ final class OverlappedReduce implements AutoCloseable {
                 }
                 lock.notifyAll();
             }
+        }
+    }
+
+    /**
+     * On the communication thread, as an Error (out of memory, a failed assertion) ends it: fails {@link #await} at
+     * once with one line, rather than at the timeout with a message that blames the peers.
+     */
+    private void died(Throwable e) {
+        synchronized (lock) {
+            if (failure == null) {
+                failure = new IllegalStateException("rank " + collective.rank() + ": the communication thread failed"
+                        + " on " + describe(Math.min(next, count - 1)) + ": " + e, e);
+            }
+            lock.notifyAll();
         }
     }
 
@@ -241,6 +261,11 @@ final class OverlappedReduce implements AutoCloseable {
     /** The thread's state (tests: whether it waits for work). */
     Thread.State threadState() {
         return thread.getState();
+    }
+
+    /** Interrupts the thread as a stray interrupt would (tests). */
+    void interruptThread() {
+        thread.interrupt();
     }
 
     /** Whether the thread is still running (tests). */

@@ -111,8 +111,8 @@ class OverlappedReduceTest {
                     WireSecret.of("s3cret"), rendezvous.apply(rank), Duration.ofSeconds(120), () -> false,
                     WireFormat.FP32)));
         }
-        try (Collective zero = ranks.get(0).get(30, TimeUnit.SECONDS);
-             Collective silent = ranks.get(1).get(30, TimeUnit.SECONDS)) {
+        Collective silent = ranks.get(1).get(30, TimeUnit.SECONDS); // connects, then says nothing
+        try (silent; Collective zero = ranks.get(0).get(30, TimeUnit.SECONDS)) {
             OverlappedReduce reduce = new OverlappedReduce(zero, vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
                     (i, from, to) -> { }, Duration.ofSeconds(60));
             while (reduce.threadState() != Thread.State.WAITING) {
@@ -130,6 +130,50 @@ class OverlappedReduceTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** An Error on the thread (here a failed assertion in the update) fails the wait at once, by name. */
+    @Test
+    void anErrorOnTheThreadFailsTheWaitNamingTheBucket() {
+        List<InMemoryCollective> group = InMemoryCollective.group(1, Duration.ofSeconds(20));
+        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
+                (i, from, to) -> {
+                    throw new AssertionError("update of bucket " + i + " failed");
+                }, Duration.ofSeconds(20));
+        try {
+            reduce.begin();
+            reduce.ready(0);
+            reduce.finish();
+            IllegalStateException e = assertThrows(IllegalStateException.class, reduce::await);
+            assertEquals("rank 0: the communication thread failed on bucket 1 of 4 (floats [6, 10)):"
+                    + " java.lang.AssertionError: update of bucket 0 failed", e.getMessage());
+        } finally {
+            reduce.close();
+            group.forEach(InMemoryCollective::close);
+        }
+        assertFalse(reduce.threadAlive());
+    }
+
+    /** An interrupt that is not close()'s ends the thread, and fails the wait at once, rather than at the timeout. */
+    @Test
+    void aStrayInterruptFailsTheWait() throws InterruptedException {
+        List<InMemoryCollective> group = InMemoryCollective.group(1, Duration.ofSeconds(20));
+        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
+                (i, from, to) -> { }, Duration.ofSeconds(20));
+        try {
+            reduce.begin();
+            while (reduce.threadState() != Thread.State.WAITING) {
+                Thread.sleep(1); // bounded by the class's timeout
+            }
+            reduce.interruptThread(); // while it waits for bucket 1, which no range has completed
+            IllegalStateException e = assertThrows(IllegalStateException.class, reduce::await);
+            assertEquals("rank 0: the communication thread was interrupted while waiting for bucket 1 of 4 (floats"
+                    + " [6, 10))", e.getMessage());
+        } finally {
+            reduce.close();
+            group.forEach(InMemoryCollective::close);
+        }
+        assertFalse(reduce.threadAlive());
     }
 
     @Test
