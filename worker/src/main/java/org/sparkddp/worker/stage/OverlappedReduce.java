@@ -138,7 +138,8 @@ final class OverlappedReduce implements AutoCloseable {
                     } catch (InterruptedException e) {
                         if (!closed) { // close() interrupts; anything else must not end the thread unnoticed
                             failure = new IllegalStateException("rank " + collective.rank() + ": the communication"
-                                    + " thread was interrupted while waiting for " + describe(next), e);
+                                    + " thread was interrupted while waiting for "
+                                    + (active ? describe(next) : "the next iteration"), e);
                             lock.notifyAll();
                         }
                         return;

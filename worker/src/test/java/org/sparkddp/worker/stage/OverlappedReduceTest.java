@@ -176,6 +176,29 @@ class OverlappedReduceTest {
         assertFalse(reduce.threadAlive());
     }
 
+    /** Between iterations too: the next iteration's begin() fails, naming the interrupt. */
+    @Test
+    void aStrayInterruptBetweenIterationsFailsTheNext() throws InterruptedException {
+        List<InMemoryCollective> group = InMemoryCollective.group(1, Duration.ofSeconds(20));
+        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
+                (i, from, to) -> { }, Duration.ofSeconds(20));
+        try {
+            reduce.begin();
+            reduce.finish();
+            reduce.await();
+            reduce.interruptThread();
+            while (reduce.threadAlive()) {
+                Thread.sleep(1); // bounded by the class's timeout
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class, reduce::begin);
+            assertEquals("rank 0: the communication thread was interrupted while waiting for the next iteration",
+                    e.getMessage());
+        } finally {
+            reduce.close();
+            group.forEach(InMemoryCollective::close);
+        }
+    }
+
     @Test
     void aThreadWaitingForWorkStopsWhenTheStageEnds() {
         List<InMemoryCollective> group = InMemoryCollective.group(1, Duration.ofSeconds(20));
