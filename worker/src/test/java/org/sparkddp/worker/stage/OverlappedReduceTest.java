@@ -36,6 +36,29 @@ class OverlappedReduceTest {
         return new FloatVector(ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()));
     }
 
+    /** What a test does with a reduce. */
+    private interface Body {
+        void run(OverlappedReduce reduce) throws InterruptedException;
+    }
+
+    private static void assertFailsWith(String message, org.junit.jupiter.api.function.Executable call) {
+        assertEquals(message, assertThrows(IllegalStateException.class, call).getMessage());
+    }
+
+    /** Runs {@code body} on a one-rank reduce over {@link #LAYERS}, closes it, and checks that no thread is left. */
+    private static void onOneRank(OverlappedReduce.AfterBucket after, Body body) throws InterruptedException {
+        List<InMemoryCollective> group = InMemoryCollective.group(1, Duration.ofSeconds(20));
+        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
+                after, Duration.ofSeconds(20));
+        try {
+            body.run(reduce);
+        } finally {
+            reduce.close();
+            group.forEach(InMemoryCollective::close);
+        }
+        assertFalse(reduce.threadAlive());
+    }
+
     @Test
     void aPeerThatLeavesFailsTheWaitNamingTheBucketAndTheThreadStops() {
         List<InMemoryCollective> group = InMemoryCollective.group(2, Duration.ofSeconds(20));
@@ -63,18 +86,15 @@ class OverlappedReduceTest {
      */
     @Test
     void theScalarsBucketWaitsForTheEndOfThePassEvenWhenEveryRangeIsAnnounced() throws InterruptedException {
-        List<InMemoryCollective> group = InMemoryCollective.group(1, Duration.ofSeconds(20));
         List<Integer> reduced = new CopyOnWriteArrayList<>();
         AtomicBoolean finished = new AtomicBoolean();
         List<Boolean> scalarsAfterFinish = new CopyOnWriteArrayList<>();
-        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
-                (i, from, to) -> {
-                    if (from == 10) {
-                        scalarsAfterFinish.add(finished.get());
-                    }
-                    reduced.add(i);
-                }, Duration.ofSeconds(20));
-        try {
+        onOneRank((i, from, to) -> {
+            if (from == 10) {
+                scalarsAfterFinish.add(finished.get());
+            }
+            reduced.add(i);
+        }, reduce -> {
             reduce.begin();
             reduce.ready(0);
             reduce.ready(1); // every range: buckets [6, 10), [2, 6) and [0, 2) are complete
@@ -88,10 +108,7 @@ class OverlappedReduceTest {
             reduce.await();
             assertEquals(List.of(0, 1, 2, 3), reduced);
             assertEquals(List.of(true), scalarsAfterFinish);
-        } finally {
-            reduce.close();
-            group.forEach(InMemoryCollective::close);
-        }
+        });
     }
 
     /**
@@ -134,55 +151,36 @@ class OverlappedReduceTest {
 
     /** An Error on the thread (here a failed assertion in the update) fails the wait at once, by name. */
     @Test
-    void anErrorOnTheThreadFailsTheWaitNamingTheBucket() {
-        List<InMemoryCollective> group = InMemoryCollective.group(1, Duration.ofSeconds(20));
-        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
-                (i, from, to) -> {
-                    throw new AssertionError("update of bucket " + i + " failed");
-                }, Duration.ofSeconds(20));
-        try {
+    void anErrorOnTheThreadFailsTheWaitNamingTheBucket() throws InterruptedException {
+        onOneRank((i, from, to) -> {
+            throw new AssertionError("update of bucket " + i + " failed");
+        }, reduce -> {
             reduce.begin();
             reduce.ready(0);
             reduce.finish();
-            IllegalStateException e = assertThrows(IllegalStateException.class, reduce::await);
-            assertEquals("rank 0: the communication thread failed on bucket 1 of 4 (floats [6, 10)):"
-                    + " java.lang.AssertionError: update of bucket 0 failed", e.getMessage());
-        } finally {
-            reduce.close();
-            group.forEach(InMemoryCollective::close);
-        }
-        assertFalse(reduce.threadAlive());
+            assertFailsWith("rank 0: the communication thread failed on bucket 1 of 4 (floats [6, 10)):"
+                    + " java.lang.AssertionError: update of bucket 0 failed", reduce::await);
+        });
     }
 
     /** An interrupt that is not close()'s ends the thread, and fails the wait at once, rather than at the timeout. */
     @Test
     void aStrayInterruptFailsTheWait() throws InterruptedException {
-        List<InMemoryCollective> group = InMemoryCollective.group(1, Duration.ofSeconds(20));
-        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
-                (i, from, to) -> { }, Duration.ofSeconds(20));
-        try {
+        onOneRank((i, from, to) -> { }, reduce -> {
             reduce.begin();
             while (reduce.threadState() != Thread.State.WAITING) {
                 Thread.sleep(1); // bounded by the class's timeout
             }
             reduce.interruptThread(); // while it waits for bucket 1, which no range has completed
-            IllegalStateException e = assertThrows(IllegalStateException.class, reduce::await);
-            assertEquals("rank 0: the communication thread was interrupted while waiting for bucket 1 of 4 (floats"
-                    + " [6, 10))", e.getMessage());
-        } finally {
-            reduce.close();
-            group.forEach(InMemoryCollective::close);
-        }
-        assertFalse(reduce.threadAlive());
+            assertFailsWith("rank 0: the communication thread was interrupted while waiting for bucket 1 of 4"
+                    + " (floats [6, 10))", reduce::await);
+        });
     }
 
     /** Between iterations too: the next iteration's begin() fails, naming the interrupt. */
     @Test
     void aStrayInterruptBetweenIterationsFailsTheNext() throws InterruptedException {
-        List<InMemoryCollective> group = InMemoryCollective.group(1, Duration.ofSeconds(20));
-        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
-                (i, from, to) -> { }, Duration.ofSeconds(20));
-        try {
+        onOneRank((i, from, to) -> { }, reduce -> {
             reduce.begin();
             reduce.finish();
             reduce.await();
@@ -190,13 +188,9 @@ class OverlappedReduceTest {
             while (reduce.threadAlive()) {
                 Thread.sleep(1); // bounded by the class's timeout
             }
-            IllegalStateException e = assertThrows(IllegalStateException.class, reduce::begin);
-            assertEquals("rank 0: the communication thread was interrupted while waiting for the next iteration",
-                    e.getMessage());
-        } finally {
-            reduce.close();
-            group.forEach(InMemoryCollective::close);
-        }
+            assertFailsWith("rank 0: the communication thread was interrupted while waiting for the next iteration",
+                    reduce::begin);
+        });
     }
 
     @Test
