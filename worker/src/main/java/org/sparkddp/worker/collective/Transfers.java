@@ -10,6 +10,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Moves bytes between this rank and its peers over non-blocking sockets: one call writes to one peer while it
@@ -17,7 +18,8 @@ import java.util.function.BooleanSupplier;
  * executors, inside a barrier task; one per collective, used by one thread.
  *
  * <p>Every failure is one {@link PeerFailureException} naming this rank, the peer and the step: a peer that closes
- * its socket fails the call at once, a silent one after the timeout, a cancelled task within a second.
+ * its socket fails the call at once, a silent one after the timeout, a cancelled task within a second, an
+ * interrupted thread at once.
  */
 final class Transfers implements AutoCloseable {
     /**
@@ -105,9 +107,14 @@ final class Transfers implements AutoCloseable {
                 }
                 if (!progress && (sending || receiving)) {
                     boolean waitingToReceive = receiving;
-                    deadline.check(() -> self + ": timed out after " + timeout + " waiting for "
-                                    + (waitingToReceive ? "data from " + from.name() : "room to send to " + to.name())
-                                    + " during " + phase + " step " + step,
+                    Supplier<String> waitingFor = () -> (waitingToReceive ? "data from " + from.name()
+                            : "room to send to " + to.name()) + " during " + phase + " step " + step;
+                    if (Thread.currentThread().isInterrupted()) {
+                        // An overlapped step's communication thread, stopped when its stage ends: while the flag is
+                        // set the selector returns at once, so the wait would spin until the timeout.
+                        throw new PeerFailureException(self + ": interrupted while waiting for " + waitingFor.get());
+                    }
+                    deadline.check(() -> self + ": timed out after " + timeout + " waiting for " + waitingFor.get(),
                             () -> self + ": task cancelled during " + phase);
                     await(to, sending, from, receiving, deadline);
                 }

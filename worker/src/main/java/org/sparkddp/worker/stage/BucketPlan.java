@@ -19,7 +19,10 @@ import java.util.List;
  * the collective's fixed order whatever bucket carries it, so the result is the unbucketed one, bit for bit.
  */
 final class BucketPlan {
-    /** Floats {@code [from, to)}, reduced once {@code parts} finished ranges have fed it (0: at the pass's end). */
+    /**
+     * Floats {@code [from, to)}, reduced once {@code parts} finished ranges have fed it; 0: no range feeds it, and
+     * it is reduced only once the pass has ended ({@link OverlappedReduce#finish}), never as soon as it comes next.
+     */
     record Bucket(long from, long to, int parts) {
     }
 

@@ -66,6 +66,7 @@ final class OverlappedReduce implements AutoCloseable {
         this.missing = new int[count];
         this.thread = new Thread(this::loop, THREAD_PREFIX + "rank-" + collective.rank());
         thread.setDaemon(true);
+        thread.setUncaughtExceptionHandler((t, e) -> died(e));
         thread.start();
     }
 
@@ -77,7 +78,10 @@ final class OverlappedReduce implements AutoCloseable {
                 throw new IllegalStateException("an iteration's buckets are still being reduced");
             }
             for (int i = 0; i < count; i++) {
-                missing[i] = plan.buckets().get(i).parts();
+                // A bucket no range feeds (the loss sum and stop flag among them) waits for finish(): the task
+                // thread writes the scalars only after the pass returns.
+                int parts = plan.buckets().get(i).parts();
+                missing[i] = parts == 0 ? 1 : parts;
             }
             next = 0;
             active = true;
@@ -132,7 +136,13 @@ final class OverlappedReduce implements AutoCloseable {
                     try {
                         lock.wait();
                     } catch (InterruptedException e) {
-                        return; // only close() interrupts
+                        if (!closed) { // close() interrupts; anything else must not end the thread unnoticed
+                            failure = new IllegalStateException("rank " + collective.rank() + ": the communication"
+                                    + " thread was interrupted while waiting for "
+                                    + (active ? describe(next) : "the next iteration"), e);
+                            lock.notifyAll();
+                        }
+                        return;
                     }
                 }
                 if (closed) {
@@ -143,6 +153,11 @@ final class OverlappedReduce implements AutoCloseable {
             BucketPlan.Bucket bucket = plan.buckets().get(index);
             try {
                 collective.reduceScatterGradient(vector, gradient, bucket.from(), bucket.to());
+                synchronized (lock) {
+                    if (closed) {
+                        return; // the stage has ended: its rule may be freeing what the update would use
+                    }
+                }
                 after.reduced(index, bucket.from(), bucket.to());
             } catch (RuntimeException e) {
                 synchronized (lock) {
@@ -159,6 +174,20 @@ final class OverlappedReduce implements AutoCloseable {
                 }
                 lock.notifyAll();
             }
+        }
+    }
+
+    /**
+     * On the communication thread, as an Error (out of memory, a failed assertion) ends it: fails {@link #await} at
+     * once with one line, rather than at the timeout with a message that blames the peers.
+     */
+    private void died(Throwable e) {
+        synchronized (lock) {
+            if (failure == null) {
+                failure = new IllegalStateException("rank " + collective.rank() + ": the communication thread failed"
+                        + " on " + describe(Math.min(next, count - 1)) + ": " + e, e);
+            }
+            lock.notifyAll();
         }
     }
 
@@ -189,9 +218,17 @@ final class OverlappedReduce implements AutoCloseable {
     /** Stops the thread: at once when idle, else by interrupting its collective call; waits for it, bounded. */
     @Override
     public void close() {
+        stop("");
+    }
+
+    /**
+     * As {@link #close}, and says whether the thread has ended; {@code leaving} ends the WARN line logged if it has
+     * not (what the caller leaves alone for it).
+     */
+    boolean stop(String leaving) {
         synchronized (lock) {
             if (closed) {
-                return;
+                return !thread.isAlive();
             }
             closed = true;
             lock.notifyAll();
@@ -204,9 +241,11 @@ final class OverlappedReduce implements AutoCloseable {
         }
         if (thread.isAlive()) {
             // WARN: once per stage at most; the thread is a daemon and ends with its collective call's own timeout.
-            LOG.warn("rank {}: the communication thread {} did not stop within {}s of the stage's end",
-                    collective.rank(), thread.getName(), timeout.toSeconds());
+            LOG.warn("rank {}: the communication thread {} did not stop within {}s of the stage's end{}",
+                    collective.rank(), thread.getName(), timeout.toSeconds(), leaving);
+            return false;
         }
+        return true;
     }
 
     /** How many buckets each iteration reduces. */
@@ -218,6 +257,16 @@ final class OverlappedReduce implements AutoCloseable {
     String capMb() {
         long most = plan.buckets().stream().mapToLong(b -> b.to() - b.from()).max().orElse(0);
         return String.format(java.util.Locale.ROOT, "%.2f", most * (double) Float.BYTES / (1 << 20));
+    }
+
+    /** The thread's state (tests: whether it waits for work). */
+    Thread.State threadState() {
+        return thread.getState();
+    }
+
+    /** Interrupts the thread as a stray interrupt would (tests). */
+    void interruptThread() {
+        thread.interrupt();
     }
 
     /** Whether the thread is still running (tests). */

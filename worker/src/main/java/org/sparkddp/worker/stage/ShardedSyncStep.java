@@ -69,7 +69,12 @@ final class ShardedSyncStep implements StepRule {
         optimizer.loadState(rank.network.updaterState());
         this.perBucket = optimizer.stepsRanges();
         String unavailable = overlap.unavailable(rank, false);
-        this.overlapped = unavailable == null ? overlap.start(rank, gradientAndScalars, this::updateBucket) : null;
+        try {
+            this.overlapped = unavailable == null ? overlap.start(rank, gradientAndScalars, this::updateBucket) : null;
+        } catch (RuntimeException e) { // the stage's try-with-resources never gets this rule to close it
+            optimizer.close();
+            throw e;
+        }
         this.overlapNote = overlap.describe(overlapped, unavailable);
     }
 
@@ -162,11 +167,17 @@ final class ShardedSyncStep implements StepRule {
         return overlapNote;
     }
 
-    /** Stops the communication thread first: it may still be updating the slice when a stage fails. */
+    /**
+     * Stops the communication thread first: it may still be updating the slice when a stage fails. If it does not
+     * stop (a collective call that ignores the interrupt, until its own timeout), the slice's native state is left
+     * unfreed, with one WARN line: freeing it under the thread's optimizer step could crash the executor, whereas
+     * the leak is one slice, once. (Throwing instead would keep nothing safer: the replica goes back to the pool,
+     * untagged, however the stage ends.)
+     */
     @Override
     public void close() {
-        if (overlapped != null) {
-            overlapped.close();
+        if (overlapped != null && !overlapped.stop("; its optimizer slice is left unfreed, as it may still step it")) {
+            return;
         }
         optimizer.close();
     }

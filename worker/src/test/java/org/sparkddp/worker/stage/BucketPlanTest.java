@@ -44,6 +44,9 @@ class BucketPlanTest {
         BucketPlan plan = BucketPlan.of(List.of(new int[] {30, 35}, new int[] {0, 10}), 37, 100);
         assertEquals(List.of(bucket(30, 35, 1), bucket(0, 10, 1), bucket(10, 30, 0), bucket(35, 37, 0)),
                 plan.buckets());
+        // no range feeds the last two: parts 0, which OverlappedReduce holds back until finish()
+        assertArrayEquals(new int[] {0}, plan.feeds(0));
+        assertArrayEquals(new int[] {1}, plan.feeds(1));
     }
 
     @Test

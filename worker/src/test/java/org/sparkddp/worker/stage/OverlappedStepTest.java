@@ -12,6 +12,7 @@ import static org.sparkddp.worker.stage.InMemoryStepRulesTest.VIRTUAL_SHARDS;
 import static org.sparkddp.worker.stage.StageFixtures.randomExamples;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -37,6 +38,7 @@ import org.sparkddp.common.plan.EpochPlan;
 import org.sparkddp.common.plan.GlobalBatches;
 import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StageReport;
 import org.sparkddp.worker.collective.Collective;
 import org.sparkddp.worker.collective.Collectives;
 import org.sparkddp.worker.collective.InMemoryCollective;
@@ -82,10 +84,20 @@ class OverlappedStepTest {
         NetworkSpec network = network();
         LabeledExamples all = randomExamples(EXAMPLES, FEATURES, CLASSES);
         double bucketMb = smallBuckets ? SMALL_BUCKETS_MB : 1;
-        ModelState overlapped = runStage(workers, sharded, network, all, collective, bucketMb);
-        ModelState plain = runStage(workers, sharded, network, all, collective, 0);
+        List<StageReport> overlappedReports = new ArrayList<>();
+        List<StageReport> plainReports = new ArrayList<>();
+        ModelState overlapped = runStage(workers, sharded, network, all, collective, bucketMb, overlappedReports);
+        ModelState plain = runStage(workers, sharded, network, all, collective, 0, plainReports);
         assertArrayEquals(plain.params(), overlapped.params(), 0f, "parameters differ");
         assertArrayEquals(plain.updaterState(), overlapped.updaterState(), 0f, "optimizer states differ");
+        // the loss sum and the stop flag cross in the last bucket: every rank reports the same losses, and stops
+        // at the same iteration, with buckets as without
+        for (int r = 0; r < workers; r++) {
+            assertArrayEquals(plainReports.get(r).losses(), overlappedReports.get(r).losses(), 0f,
+                    "rank " + r + "'s losses differ");
+            assertEquals(plainReports.get(r).reachedIteration(), overlappedReports.get(r).reachedIteration());
+            assertEquals(plainReports.get(r).divergedAt(), overlappedReports.get(r).divergedAt());
+        }
 
         MultiLayerNetwork single = new MultiLayerNetwork(NetworkFactory.configuration(network));
         single.init();
@@ -110,15 +122,20 @@ class OverlappedStepTest {
     void aBf16RingOverlapsTheShardedStepBitForBit(int workers) throws Exception {
         NetworkSpec network = network();
         LabeledExamples all = randomExamples(EXAMPLES, FEATURES, CLASSES);
-        ModelState overlapped = runStage(workers, true, network, all, "ring-bf16", SMALL_BUCKETS_MB);
-        ModelState plain = runStage(workers, true, network, all, "ring-bf16", 0);
+        ModelState overlapped = runStage(workers, true, network, all, "ring-bf16", SMALL_BUCKETS_MB,
+                new ArrayList<>());
+        ModelState plain = runStage(workers, true, network, all, "ring-bf16", 0, new ArrayList<>());
         assertArrayEquals(plain.params(), overlapped.params(), 0f, "parameters differ");
         assertArrayEquals(plain.updaterState(), overlapped.updaterState(), 0f, "optimizer states differ");
     }
 
-    /** One stage over the epoch on the engine; the rule says whether it overlaps, and rank 0's state comes back. */
+    /**
+     * One stage over the epoch on the engine; the rule says whether it overlaps, rank 0's state comes back and every
+     * rank's report goes to {@code reports}.
+     */
     private ModelState runStage(int workers, boolean sharded, NetworkSpec network, LabeledExamples all,
-                                String collective, double bucketMb) throws Exception {
+                                String collective, double bucketMb, List<StageReport> reports)
+            throws Exception {
         VirtualShards shards = VirtualShards.of(EXAMPLES, VIRTUAL_SHARDS);
         StageSpec base = StageFixtures.spec(new StageSpec.Model("overlap-test", network, TrainingMode.SYNC, 1,
                 sharded, LocalSgdConfig.PLAIN), SEED, shards, workers, BATCH, iterations());
@@ -136,7 +153,7 @@ class OverlappedStepTest {
                             : "; no overlap with back-propagation (training.bucket-mb = 0)"), rule.overlap());
                     assertTrue(bucketMb != SMALL_BUCKETS_MB || !rule.overlap().contains(" in 1 buckets"),
                             rule.overlap());
-                });
+                }, reports);
     }
 
     /** Each rank, in its own thread, on a flat ring over loopback. */

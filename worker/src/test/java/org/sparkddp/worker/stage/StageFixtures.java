@@ -24,6 +24,7 @@ import org.sparkddp.common.model.TrainableNetwork;
 import org.sparkddp.common.plan.VirtualShards;
 import org.sparkddp.common.wire.ExecutorProcess;
 import org.sparkddp.common.wire.ModelState;
+import org.sparkddp.common.wire.StageReport;
 import org.sparkddp.common.wire.StateVersion;
 import org.sparkddp.worker.collective.Collective;
 import org.sparkddp.worker.collective.WireSecret;
@@ -102,10 +103,18 @@ final class StageFixtures {
     static ModelState runStage(ExecutorService pool, StageSpec spec, LabeledExamples all,
                                IntFunction<Collective> connect, IntFunction<TrainableNetwork> replica,
                                Consumer<RankContext> checkReplica, Consumer<StepRule> checkRule) throws Exception {
+        return runStage(pool, spec, all, connect, replica, checkReplica, checkRule, new ArrayList<>());
+    }
+
+    /** As above, and adds each rank's report to {@code reports}, in rank order. */
+    static ModelState runStage(ExecutorService pool, StageSpec spec, LabeledExamples all,
+                               IntFunction<Collective> connect, IntFunction<TrainableNetwork> replica,
+                               Consumer<RankContext> checkReplica, Consumer<StepRule> checkRule,
+                               List<StageReport> reports) throws Exception {
         int workers = spec.data().workers();
         int iterations = spec.span().toIteration();
         AtomicReference<ModelState> reached = new AtomicReference<>();
-        List<Future<?>> futures = new ArrayList<>();
+        List<Future<StageReport>> futures = new ArrayList<>();
         for (int r = 0; r < workers; r++) {
             int rank = r;
             futures.add(pool.submit(() -> {
@@ -127,8 +136,8 @@ final class StageFixtures {
                 }
             }));
         }
-        for (Future<?> f : futures) {
-            f.get(90, TimeUnit.SECONDS);
+        for (Future<StageReport> f : futures) {
+            reports.add(f.get(90, TimeUnit.SECONDS));
         }
         assertNotNull(reached.get(), "rank 0 stored no state");
         return reached.get();
