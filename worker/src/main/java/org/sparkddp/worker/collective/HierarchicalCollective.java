@@ -40,16 +40,10 @@ import org.sparkddp.common.config.WireFormat;
  * {@link Transfers}; a peer that fails or goes silent fails the call with {@link PeerFailureException} naming it,
  * and the task's failure closes this rank's sockets, which fails its own peers in turn.
  */
-public final class HierarchicalCollective implements Collective {
-    private final int rank;
-    private final HostGroups groups;
+public final class HierarchicalCollective extends LeaderRingCollective {
     private final int host;
     /** This host's ranks, ascending; [0] is the leader. */
     private final int[] locals;
-    /** Weighted chunk per host, in ring chunk order: host h owns chunk (h + 1) % H. */
-    private final GroupedOwnership ownership;
-    /** The leaders' ring (a ring of one when there is one host); null on a rank that is not a leader. */
-    private final RingCollective leaders;
     /** On a leader, one peer per local rank (index 0 unused); on another rank, just its leader at [0]. */
     private final Transfers.Peer[] links;
     private final Transfers transfers;
@@ -62,12 +56,9 @@ public final class HierarchicalCollective implements Collective {
     private HierarchicalCollective(int rank, HostGroups groups, RingCollective leaders, Transfers.Peer[] links,
                                    Duration timeout, BooleanSupplier cancelled, int pieceFloats, WireFormat wire)
             throws IOException {
-        this.rank = rank;
-        this.groups = groups;
+        super(rank, groups, leaders);
         this.host = groups.hostOf(rank);
         this.locals = groups.ranksOn(host);
-        this.ownership = new GroupedOwnership(groups);
-        this.leaders = leaders;
         this.links = links;
         List<SocketChannel> channels = Arrays.stream(links).filter(l -> l != null).map(Transfers.Peer::channel).toList();
         this.transfers = new Transfers("rank " + rank, channels, timeout, cancelled);
@@ -138,48 +129,7 @@ public final class HierarchicalCollective implements Collective {
         }
     }
 
-    @Override
-    public int rank() {
-        return rank;
-    }
-
-    @Override
-    public int size() {
-        return groups.size();
-    }
-
-    @Override
-    public long ownedFrom(int r, long n) {
-        return ownership.ownedFrom(r, n);
-    }
-
-    @Override
-    public long ownedTo(int r, long n) {
-        return ownership.ownedTo(r, n);
-    }
-
-    private boolean leader() {
-        return leaders != null;
-    }
-
     /** Host sums on the leaders, the leaders' reduce-scatter, then each local rank gets its sub-range. */
-    @Override
-    public void reduceScatter(FloatVector vector) {
-        reduceScatter(vector, -1);
-    }
-
-    @Override
-    public void reduceScatterGradient(FloatVector vector, long gradient) {
-        RingCollective.checkGradient(vector, gradient);
-        reduceScatter(vector, gradient);
-    }
-
-    @Override
-    public void allReduceGradient(FloatVector vector, long gradient) {
-        RingCollective.checkGradient(vector, gradient);
-        allReduce(vector, gradient);
-    }
-
     @Override
     public String rangesUnsupported() {
         return "the host leaders' hierarchical collective reduces whole vectors";
@@ -191,8 +141,8 @@ public final class HierarchicalCollective implements Collective {
         return groups.hosts() > 1 ? wire : WireFormat.FP32;
     }
 
-    /** @param gradient floats at the start that are a gradient, for the leaders' ring; -1 for none */
-    private void reduceScatter(FloatVector vector, long gradient) {
+    @Override
+    void reduceScatter(FloatVector vector, long gradient) {
         long n = vector.length();
         if (leader()) {
             reduceOnHost(vector);
@@ -228,12 +178,7 @@ public final class HierarchicalCollective implements Collective {
 
     /** Host sums on the leaders, the leaders' all-reduce, then each leader sends the whole to its host. */
     @Override
-    public void allReduce(FloatVector vector) {
-        allReduce(vector, -1);
-    }
-
-    /** @param gradient floats at the start that are a gradient, for the leaders' ring; -1 for none */
-    private void allReduce(FloatVector vector, long gradient) {
+    void allReduce(FloatVector vector, long gradient) {
         long n = vector.length();
         if (leader()) {
             reduceOnHost(vector);

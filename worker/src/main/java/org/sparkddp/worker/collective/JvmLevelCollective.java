@@ -28,25 +28,17 @@ import org.sparkddp.common.config.WireFormat;
  * <p>With {@code training.wire = bf16}, gradients cross the leaders' ring as bf16, each leader's error feedback
  * correcting its JVM's sum; inside a JVM they are summed and copied as fp32.
  */
-final class JvmLevelCollective implements Collective {
-    private final int rank;
-    private final HostGroups jvms;
+final class JvmLevelCollective extends LeaderRingCollective {
     private final int jvm;
     private final InMemoryCollective local;
-    /** The leaders' ring; null on a rank that is not its JVM's leader. */
-    private final RingCollective leaders;
-    private final GroupedOwnership ownership;
     private final Chunks localSlices;
     private final WireFormat wire;
 
     private JvmLevelCollective(int rank, HostGroups jvms, InMemoryCollective local, RingCollective leaders,
                                WireFormat wire) {
-        this.rank = rank;
-        this.jvms = jvms;
+        super(rank, jvms, leaders);
         this.jvm = jvms.hostOf(rank);
         this.local = local;
-        this.leaders = leaders;
-        this.ownership = new GroupedOwnership(jvms);
         this.localSlices = Chunks.equal(jvms.ranksOn(jvm).length);
         this.wire = wire;
     }
@@ -94,50 +86,9 @@ final class JvmLevelCollective implements Collective {
         }
     }
 
-    @Override
-    public int rank() {
-        return rank;
-    }
-
-    @Override
-    public int size() {
-        return jvms.size();
-    }
-
-    @Override
-    public long ownedFrom(int r, long n) {
-        return ownership.ownedFrom(r, n);
-    }
-
-    @Override
-    public long ownedTo(int r, long n) {
-        return ownership.ownedTo(r, n);
-    }
-
-    private boolean leader() {
-        return leaders != null;
-    }
-
     /** The leader's vector, into which the JVM's ranks sum and from which they read the ring's result. */
     private FloatVector leaderVector() {
         return local.published(0);
-    }
-
-    @Override
-    public void reduceScatter(FloatVector vector) {
-        reduceScatter(vector, -1);
-    }
-
-    @Override
-    public void reduceScatterGradient(FloatVector vector, long gradient) {
-        RingCollective.checkGradient(vector, gradient);
-        reduceScatter(vector, gradient);
-    }
-
-    @Override
-    public void allReduceGradient(FloatVector vector, long gradient) {
-        RingCollective.checkGradient(vector, gradient);
-        allReduce(vector, gradient);
     }
 
     /**
@@ -154,7 +105,7 @@ final class JvmLevelCollective implements Collective {
         local.call(phase, deadline -> {
             long n = local.publish(vector, phase, deadline);
             Collective.checkRange(from, to, n);
-            int j = jvms.localIndex(rank);
+            int j = groups.localIndex(rank);
             sumPart(Math.max(from, localSlices.start(n, j)), Math.min(to, localSlices.end(n, j)));
             local.await(phase); // the leader's vector holds the JVM's sum of the range
             if (leader()) {
@@ -188,11 +139,11 @@ final class JvmLevelCollective implements Collective {
 
     @Override
     public WireFormat gradientWire() {
-        return jvms.hosts() > 1 ? wire : WireFormat.FP32;
+        return groups.hosts() > 1 ? wire : WireFormat.FP32;
     }
 
-    /** @param gradient floats at the start that are a gradient, for the leaders' ring; -1 for none */
-    private void reduceScatter(FloatVector vector, long gradient) {
+    @Override
+    void reduceScatter(FloatVector vector, long gradient) {
         String phase = "reduce-scatter";
         local.call(phase, deadline -> {
             long n = sumOnJvm(vector, phase, deadline);
@@ -231,12 +182,7 @@ final class JvmLevelCollective implements Collective {
     }
 
     @Override
-    public void allReduce(FloatVector vector) {
-        allReduce(vector, -1);
-    }
-
-    /** @param gradient floats at the start that are a gradient, for the leaders' ring; -1 for none */
-    private void allReduce(FloatVector vector, long gradient) {
+    void allReduce(FloatVector vector, long gradient) {
         String phase = "all-reduce";
         local.call(phase, deadline -> {
             long n = sumOnJvm(vector, phase, deadline);
@@ -259,11 +205,11 @@ final class JvmLevelCollective implements Collective {
             throw new IllegalArgumentException("broadcast root " + root + " is not a rank of " + size());
         }
         String phase = "broadcast";
-        int rootJvm = jvms.hostOf(root);
+        int rootJvm = groups.hostOf(root);
         local.call(phase, deadline -> {
             long n = local.publish(vector, phase, deadline);
             if (leader() && jvm == rootJvm && rank != root) {
-                vector.copyFrom(local.published(jvms.localIndex(root)), 0, n);
+                vector.copyFrom(local.published(groups.localIndex(root)), 0, n);
             }
             local.await(phase);
             if (leader()) {
@@ -283,7 +229,7 @@ final class JvmLevelCollective implements Collective {
      */
     private long sumOnJvm(FloatVector vector, String phase, Deadline deadline) {
         long n = local.publish(vector, phase, deadline);
-        int j = jvms.localIndex(rank);
+        int j = groups.localIndex(rank);
         local.sumInto(leaderVector(), localSlices.start(n, j), localSlices.end(n, j));
         local.await(phase); // the leader's vector holds the JVM's sum
         return n;
