@@ -49,12 +49,10 @@ final class ShardedSyncStep implements StepRule {
     private int stepIteration;
     private int stepBatch;
 
-    /** @param optimizer the optimizer for the parameters of this rank's owned slice */
-    ShardedSyncStep(RankContext rank, SlicedOptimizer optimizer) {
-        this(rank, optimizer, Overlap.OFF);
-    }
-
-    /** @param overlap whether to reduce (and update) per bucket during back-propagation */
+    /**
+     * @param optimizer the optimizer for the parameters of this rank's owned slice
+     * @param overlap   whether to reduce (and update) per bucket during back-propagation
+     */
     ShardedSyncStep(RankContext rank, SlicedOptimizer optimizer, Overlap overlap) {
         this.rank = rank;
         this.optimizer = optimizer;

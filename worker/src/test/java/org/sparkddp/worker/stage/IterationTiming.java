@@ -55,7 +55,7 @@ public final class IterationTiming {
                 NetworkFactory.build(spec)), single);
         int[] owned = ShardedSyncStep.ownedParams(sharded);
         SlicedOptimizer optimizer = sharded.network.slicedOptimizer(owned[0], owned[1]).orElseThrow();
-        StepRule shardedRule = new ShardedSyncStep(sharded, optimizer);
+        StepRule shardedRule = new ShardedSyncStep(sharded, optimizer, Overlap.OFF);
         RankContext replicated = new RankContext(0, 0, 42, BATCH, shard, Engines.forTraining(spec,
                 NetworkFactory.build(spec)), single);
         StepRule replicatedRule = new SyncStep(replicated);
