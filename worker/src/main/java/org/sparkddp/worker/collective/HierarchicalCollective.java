@@ -129,10 +129,40 @@ public final class HierarchicalCollective extends LeaderRingCollective {
         }
     }
 
-    /** Host sums on the leaders, the leaders' reduce-scatter, then each local rank gets its sub-range. */
+    /**
+     * The reduce-scatter cut down to {@code [from, to)}: the range's host sums on the leaders, the leaders' reduce-
+     * scatter of the range, then each local rank gets its owned range's part of it. Element by element the same
+     * additions in the same order, so ranges that tile the vector give the whole call's bits (the overlapped step's
+     * buckets). With a bf16 wire, only gradients (below).
+     */
+    @Override
+    public void reduceScatter(FloatVector vector, long from, long to) {
+        if (rangesUnsupported() != null) {
+            throw new UnsupportedOperationException(rangesUnsupported());
+        }
+        Collective.checkRange(from, to, vector.length());
+        reduceScatter(vector, -1, from, to);
+    }
+
+    /** As above for a gradient: the leaders' ring runs its bf16 reduce-scatter cut down to the range. */
+    @Override
+    public void reduceScatterGradient(FloatVector vector, long gradient, long from, long to) {
+        RingCollective.checkGradient(vector, gradient);
+        Collective.checkRange(from, to, vector.length());
+        reduceScatter(vector, gradient, from, to);
+    }
+
+    /** Null with an fp32 wire; with bf16, the leaders' ring cuts gradients only (the same answer on every rank). */
     @Override
     public String rangesUnsupported() {
-        return "the host leaders' hierarchical collective reduces whole vectors";
+        return gradientWire() == WireFormat.BF16 ? "training.wire = bf16 reduces other vectors whole across hosts"
+                : null;
+    }
+
+    /** Null: inside a host floats move as fp32, and the leaders' ring cuts a gradient whatever its wire. */
+    @Override
+    public String gradientRangesUnsupported() {
+        return null;
     }
 
     /** The leaders' ring's wire: bf16 when asked for and there is more than one host. */
@@ -143,20 +173,27 @@ public final class HierarchicalCollective extends LeaderRingCollective {
 
     @Override
     void reduceScatter(FloatVector vector, long gradient) {
+        reduceScatter(vector, gradient, 0, vector.length());
+    }
+
+    /** Host sums of {@code [from, to)} on the leaders, the leaders' reduce-scatter, each local rank its part. */
+    private void reduceScatter(FloatVector vector, long gradient, long from, long to) {
         long n = vector.length();
         if (leader()) {
-            reduceOnHost(vector);
+            reduceOnHost(vector, from, to);
             if (gradient >= 0) {
-                leaders.reduceScatterGradient(vector, gradient);
+                leaders.reduceScatterGradient(vector, gradient, from, to);
             } else {
-                leaders.reduceScatter(vector);
+                leaders.reduceScatter(vector, from, to);
             }
             for (int j = 1; j < locals.length; j++) {
-                send(j, vector, ownedFrom(locals[j], n), ownedTo(locals[j], n), "reduce-scatter (to host ranks)");
+                send(j, vector, Math.max(from, ownedFrom(locals[j], n)), Math.min(to, ownedTo(locals[j], n)),
+                        "reduce-scatter (to host ranks)");
             }
         } else {
-            send(0, vector, 0, n, "reduce-scatter (to the host leader)");
-            receive(0, vector, ownedFrom(rank, n), ownedTo(rank, n), "reduce-scatter (from the host leader)");
+            send(0, vector, from, to, "reduce-scatter (to the host leader)");
+            receive(0, vector, Math.max(from, ownedFrom(rank, n)), Math.min(to, ownedTo(rank, n)),
+                    "reduce-scatter (from the host leader)");
         }
     }
 
@@ -181,7 +218,7 @@ public final class HierarchicalCollective extends LeaderRingCollective {
     void allReduce(FloatVector vector, long gradient) {
         long n = vector.length();
         if (leader()) {
-            reduceOnHost(vector);
+            reduceOnHost(vector, 0, n);
             if (gradient >= 0) {
                 leaders.allReduceGradient(vector, gradient);
             } else {
@@ -221,15 +258,15 @@ public final class HierarchicalCollective extends LeaderRingCollective {
     }
 
     /**
-     * On a leader: adds each local rank's vector into its own, piece by piece, in ascending rank order (a fixed
-     * order, so the same bits every run).
+     * On a leader: adds floats {@code [from, to)} of each local rank's vector into its own, piece by piece, in
+     * ascending rank order (a fixed order, so the same bits every run).
      */
-    private void reduceOnHost(FloatVector vector) {
-        if (locals.length == 1) {
+    private void reduceOnHost(FloatVector vector, long from, long to) {
+        if (locals.length == 1 || from == to) {
             return;
         }
-        Pieces pieces = new Pieces(0, vector.length(), pieceFloats);
-        int floats = (int) Math.min(pieceFloats, vector.length());
+        Pieces pieces = new Pieces(from, to, pieceFloats);
+        int floats = (int) Math.min(pieceFloats, to - from);
         if (scratch.capacity() < floats * Float.BYTES) {
             scratch = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
         }
@@ -257,17 +294,17 @@ public final class HierarchicalCollective extends LeaderRingCollective {
         }
     }
 
-    /** Sends floats {@code [from, to)} to link {@code j}, piece by piece. */
+    /** Sends floats {@code [from, to)} to link {@code j}, piece by piece; nothing where {@code to <= from}. */
     private void send(int j, FloatVector vector, long from, long to, String phase) {
-        Pieces pieces = new Pieces(from, to, pieceFloats);
+        Pieces pieces = new Pieces(from, Math.max(from, to), pieceFloats);
         for (long p = 0; p < pieces.count(); p++) {
             transfers.exchange(links[j], vector.slice(pieces.from(p), pieces.to(p)), null, new ByteBuffer[0], phase, p);
         }
     }
 
-    /** Receives floats {@code [from, to)} from link {@code j}, piece by piece. */
+    /** Receives floats {@code [from, to)} from link {@code j}, piece by piece; nothing where {@code to <= from}. */
     private void receive(int j, FloatVector vector, long from, long to, String phase) {
-        Pieces pieces = new Pieces(from, to, pieceFloats);
+        Pieces pieces = new Pieces(from, Math.max(from, to), pieceFloats);
         for (long p = 0; p < pieces.count(); p++) {
             transfers.exchange(null, new ByteBuffer[0], links[j], vector.slice(pieces.from(p), pieces.to(p)), phase, p);
         }

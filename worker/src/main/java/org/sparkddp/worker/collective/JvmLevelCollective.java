@@ -101,6 +101,24 @@ final class JvmLevelCollective extends LeaderRingCollective {
         if (rangesUnsupported() != null) {
             throw new UnsupportedOperationException(rangesUnsupported());
         }
+        reduceScatter(vector, -1, from, to);
+    }
+
+    /** As above for a gradient: the leaders' ring runs its bf16 reduce-scatter cut down to the range. */
+    @Override
+    public void reduceScatterGradient(FloatVector vector, long gradient, long from, long to) {
+        RingCollective.checkGradient(vector, gradient);
+        reduceScatter(vector, gradient, from, to);
+    }
+
+    /** Null: inside a JVM floats are summed as fp32, and the leaders' ring cuts a gradient whatever its wire. */
+    @Override
+    public String gradientRangesUnsupported() {
+        return null;
+    }
+
+    /** The ranged reduce-scatter; {@code gradient}: floats that are a gradient, for the leaders' ring, or -1. */
+    private void reduceScatter(FloatVector vector, long gradient, long from, long to) {
         String phase = "reduce-scatter";
         local.call(phase, deadline -> {
             long n = local.publish(vector, phase, deadline);
@@ -108,7 +126,9 @@ final class JvmLevelCollective extends LeaderRingCollective {
             int j = groups.localIndex(rank);
             sumPart(Math.max(from, localSlices.start(n, j)), Math.min(to, localSlices.end(n, j)));
             local.await(phase); // the leader's vector holds the JVM's sum of the range
-            if (leader()) {
+            if (leader() && gradient >= 0) {
+                leaders.reduceScatterGradient(vector, gradient, from, to);
+            } else if (leader()) {
                 leaders.reduceScatter(vector, from, to);
             }
             local.await(phase); // the leader holds this JVM's chunk of the range's sum
@@ -128,13 +148,12 @@ final class JvmLevelCollective extends LeaderRingCollective {
     }
 
     /**
-     * The leaders' ring cuts ranges where its gradients travel as fp32 (bf16's error feedback runs over whole
-     * gradients); on one host nothing crosses a ring in bf16, whatever training.wire says.
+     * The leaders' ring cuts any vector where it runs fp32, and only gradients where it runs bf16 (their error
+     * feedback and rounding are element-wise); on one host nothing crosses a ring in bf16, whatever training.wire says.
      */
     @Override
     public String rangesUnsupported() {
-        return gradientWire() == WireFormat.BF16
-                ? "training.wire = bf16 rounds and feeds back whole gradients across JVMs" : null;
+        return gradientWire() == WireFormat.BF16 ? "training.wire = bf16 reduces other vectors whole across JVMs" : null;
     }
 
     @Override

@@ -229,9 +229,45 @@ final class TorusCollective implements Collective {
         inHost.allGather(vector);
     }
 
+    /**
+     * Both steps of the reduce-scatter cut down to {@code [from, to)}: the host's ring leaves this rank's local chunk's
+     * part of the range summed over the host, with the bits the whole call leaves there, and the ring across hosts,
+     * whose chunks are that local chunk's, reads only that part. Element by element the same additions in the same
+     * order, so ranges that tile the vector give every owned range the whole call's bits (the overlapped step's
+     * buckets). With a bf16 wire, only gradients (below).
+     */
+    @Override
+    public void reduceScatter(FloatVector vector, long from, long to) {
+        if (rangesUnsupported() != null) {
+            throw new UnsupportedOperationException(rangesUnsupported());
+        }
+        Collective.checkRange(from, to, vector.length());
+        inHost.reduceScatter(vector, from, to);
+        acrossHosts.reduceScatter(vector, from, to);
+    }
+
+    /**
+     * As above for a gradient: the host's ring sums in fp32, the ring across hosts runs its bf16 reduce-scatter (error
+     * feedback over its window, the hops, the owner's rounding) cut down to the range, each step element-wise.
+     */
+    @Override
+    public void reduceScatterGradient(FloatVector vector, long gradient, long from, long to) {
+        RingCollective.checkGradient(vector, gradient);
+        Collective.checkRange(from, to, vector.length());
+        inHost.reduceScatter(vector, from, to);
+        acrossHosts.reduceScatterGradient(vector, gradient, from, to);
+    }
+
+    /** Null with an fp32 wire; with bf16, the rings across hosts cut gradients only. */
     @Override
     public String rangesUnsupported() {
-        return "the hierarchical collective (torus) reduces whole vectors";
+        return acrossHosts.rangesUnsupported();
+    }
+
+    /** Null: the host's ring is fp32, and the rings across hosts cut a gradient whatever their wire. */
+    @Override
+    public String gradientRangesUnsupported() {
+        return null;
     }
 
     /** The rings across hosts' wire: bf16 when asked for and there is more than one host. */

@@ -47,7 +47,8 @@ import org.sparkddp.worker.engine.Engines;
 
 /**
  * The sync rules with overlap ({@code training.bucket-mb} > 0) on the engine, each rank a thread: bit for bit the
- * rules without it, at 1, 2 and 3 ranks, over the in-memory collective and socket rings, with buckets smaller than
+ * rules without it, at 1, 2 and 3 ranks (and 4, the hierarchical torus), over the in-memory collective, socket
+ * rings and the hierarchical collective (its torus and its hosts' leaders), with buckets smaller than
  * a rank's owned range (layers cut into several) and larger (the whole gradient in one); and single-machine DL4J on
  * the global batches within the tolerance of the rules' own equivalence test. No communication thread outlives its
  * stage.
@@ -78,6 +79,10 @@ class OverlappedStepTest {
         "2, true,  ring,   true",
         "3, true,  ring,   true",
         "3, false, ring,   true",
+        "2, true,  hierarchical, true",
+        "3, true,  hierarchical, true",
+        "3, false, hierarchical, false",
+        "4, true,  hierarchical, true",
     })
     void overlapChangesNoBitAndIsSingleMachineDl4j(int workers, boolean sharded, String collective,
                                                    boolean smallBuckets) throws Exception {
@@ -117,14 +122,14 @@ class OverlappedStepTest {
      * With a bf16 ring the sharded step overlaps too, error feedback per bucket included: bit for bit the step
      * without buckets (bf16 is not DL4J's arithmetic, so no DL4J comparison here; Bf16WireTrainingTest has it).
      */
-    @ParameterizedTest(name = "{0} workers")
-    @CsvSource({"2", "3"})
-    void aBf16RingOverlapsTheShardedStepBitForBit(int workers) throws Exception {
+    @ParameterizedTest(name = "{0} workers, {1}")
+    @CsvSource({"2, ring-bf16", "3, ring-bf16", "3, hierarchical-bf16", "4, hierarchical-bf16"})
+    void aBf16RingOverlapsTheShardedStepBitForBit(int workers, String collective) throws Exception {
         NetworkSpec network = network();
         LabeledExamples all = randomExamples(EXAMPLES, FEATURES, CLASSES);
-        ModelState overlapped = runStage(workers, true, network, all, "ring-bf16", SMALL_BUCKETS_MB,
+        ModelState overlapped = runStage(workers, true, network, all, collective, SMALL_BUCKETS_MB,
                 new ArrayList<>());
-        ModelState plain = runStage(workers, true, network, all, "ring-bf16", 0, new ArrayList<>());
+        ModelState plain = runStage(workers, true, network, all, collective, 0, new ArrayList<>());
         assertArrayEquals(plain.params(), overlapped.params(), 0f, "parameters differ");
         assertArrayEquals(plain.updaterState(), overlapped.updaterState(), 0f, "optimizer states differ");
     }
@@ -143,9 +148,11 @@ class OverlappedStepTest {
         StageSpec spec = new StageSpec(base.model(), base.data(), base.span(), base.state(),
                 new StageSpec.Wire(wire.collective(), wire.rendezvous(), wire.secret(), wire.syncTimeout(),
                         wire.gradients(), bucketMb));
+        WireFormat gradients = collective.endsWith("-bf16") ? WireFormat.BF16 : WireFormat.FP32;
         IntFunction<Collective> connect = collective.equals("memory")
                 ? InMemoryCollective.group(workers, Duration.ofSeconds(30))::get
-                : ring(workers, collective.equals("ring") ? WireFormat.FP32 : WireFormat.BF16);
+                : connect(collective.startsWith("hierarchical") ? CollectiveKind.HIERARCHICAL : CollectiveKind.RING,
+                        workers, gradients);
         return StageFixtures.runStage(pool, spec, all, connect,
                 rank -> Engines.forTraining(network, NetworkFactory.build(network)), context -> { }, rule -> {
                     assertEquals(sharded ? ShardedSyncStep.class : SyncStep.class, rule.getClass());
@@ -156,10 +163,14 @@ class OverlappedStepTest {
                 }, reports);
     }
 
-    /** Each rank, in its own thread, on a flat ring over loopback. */
-    private static IntFunction<Collective> ring(int workers, WireFormat wire) {
+    /**
+     * Each rank, in its own thread, over loopback: a flat ring, or the hierarchical collective with rank r on host
+     * 127.0.0.(1 + r mod 2) (2 workers: 2 hosts x 1; 3: unequal hosts, the leaders; 4: the torus, 2 x 2).
+     */
+    private static IntFunction<Collective> connect(CollectiveKind kind, int workers, WireFormat wire) {
         var rendezvous = StageFixtures.rendezvous(workers);
-        return rank -> Collectives.connect(CollectiveKind.RING, rank, workers, "127.0.0.1", WireSecret.of("s3cret"),
+        return rank -> Collectives.connect(kind, rank, workers,
+                kind == CollectiveKind.RING ? "127.0.0.1" : "127.0.0." + (1 + rank % 2), WireSecret.of("s3cret"),
                 rendezvous.apply(rank), Duration.ofSeconds(30), () -> false, wire);
     }
 
