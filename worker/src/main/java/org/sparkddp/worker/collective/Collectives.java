@@ -85,8 +85,8 @@ public final class Collectives {
                 return LocalGroups.join(stage + " " + String.join(",", addresses), rank, size, timeout, cancelled);
             }
             if (chosen == CollectiveKind.SHARED_MEMORY) {
-                return JvmLevelCollective.connect(rank, HostGroups.of(tags.jvms()), addresses, server, secret, stage,
-                        timeout, cancelled, pieces, wire);
+                return acrossJvms(rank, HostGroups.of(tags.jvms()), addresses, server, secret, stage, timeout,
+                        cancelled, pieces, wire);
             }
             if (rank == 0 && kind == CollectiveKind.SHARED_MEMORY) {
                 // INFO: once per stage, on rank 0's executor: why shared memory was asked for and not used.
@@ -120,6 +120,28 @@ public final class Collectives {
                     + "its host's ranks instead of every rank reduce-scattering inside its host", unequal, groups);
         }
         return HierarchicalCollective.connect(rank, groups, addresses, server, secret, timeout, cancelled, pieces,
+                wire);
+    }
+
+    /**
+     * Ranks in several JVMs, some sharing one: the torus over JVMs ({@link TorusCollective#connectJvms}) where every
+     * JVM runs as many ranks, else one leader per JVM ({@link JvmLevelCollective}), with one INFO line on rank 0
+     * saying why.
+     */
+    private static Collective acrossJvms(int rank, HostGroups jvms, String[] addresses, ServerSocketChannel server,
+                                         WireSecret secret, String stage, Duration timeout, BooleanSupplier cancelled,
+                                         Pieces.Sizes pieces, WireFormat wire) throws IOException {
+        String unequal = TorusCollective.unequal(jvms);
+        if (unequal == null) {
+            return TorusCollective.connectJvms(rank, jvms, addresses, server, secret, stage, timeout, cancelled,
+                    pieces, wire);
+        }
+        if (rank == 0) {
+            // INFO: once per stage, on rank 0's executor: the slower scheme across JVMs, and why.
+            LOG.info("shared-memory collective: {}, so one leader per JVM sends and sums the whole vector across "
+                    + "JVMs instead of each of a JVM's ranks its share", unequal.replace("hosts", "JVMs"));
+        }
+        return JvmLevelCollective.connect(rank, jvms, addresses, server, secret, stage, timeout, cancelled, pieces,
                 wire);
     }
 

@@ -1,11 +1,8 @@
 package org.sparkddp.worker.collective;
 
-import static org.sparkddp.worker.collective.PeerRing.peerName;
-
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
-import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.sparkddp.common.config.WireFormat;
 
@@ -62,25 +59,13 @@ final class JvmLevelCollective extends LeaderRingCollective {
             return new JvmLevelCollective(rank, jvms, local, null, wire);
         }
         int count = jvms.hosts();
-        int next = jvms.leader((h + 1) % count);
-        int previous = jvms.leader(Math.floorMod(h - 1, count));
-        Deadline deadline = Deadline.after(timeout, cancelled);
-        // NOTE: the dial runs on a thread of its own while this leader accepts the previous one: the handshake makes
-        // a dialer wait for its acceptor's answer, so leaders that all dialed first would wait in a circle.
-        PeerRing.Dialing toNext = PeerRing.dialing(addresses[next], "the next JVM's leader, rank " + next, rank, next,
-                secret, deadline);
-        Link fromPrevious = null;
         try {
-            fromPrevious = PeerRing.accept(server, Map.of(previous, "the previous JVM's leader ("
-                    + peerName(previous, addresses) + ")"), secret, deadline, rank).get(previous);
-            RingCollective ring = new RingCollective("rank " + rank, h, count, GroupedOwnership.ringWeights(jvms),
-                    toNext.get(),
-                    peerName(next, addresses), fromPrevious, peerName(previous, addresses), timeout,
-                    cancelled, pieces, wire);
+            RingCollective ring = PeerRing.ringOf(rank, h, new Chunks(GroupedOwnership.ringWeights(jvms)),
+                    jvms.leader((h + 1) % count), jvms.leader(Math.floorMod(h - 1, count)),
+                    new String[] {"the next JVM's leader", "the previous JVM's leader"}, server, addresses, secret,
+                    timeout, cancelled, pieces, wire);
             return new JvmLevelCollective(rank, jvms, local, ring, wire);
         } catch (IOException | RuntimeException e) {
-            toNext.abandon();
-            PeerRing.closeQuietly(fromPrevious);
             local.close();
             throw e;
         }

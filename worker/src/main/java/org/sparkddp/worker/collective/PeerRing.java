@@ -107,6 +107,34 @@ public final class PeerRing {
     }
 
     /**
+     * A ring over some of the stage's ranks (one per group: the JVM level's leaders, or one local index of every JVM):
+     * dials {@code next} while it accepts {@code previous}, within {@code timeout}; peers named as
+     * {@link #peerName}.
+     *
+     * @param position this rank's place in that ring
+     * @param what     how failures name the next and the previous peer ("the next JVM's leader")
+     */
+    static RingCollective ringOf(int rank, int position, Chunks chunks, int next, int previous, String[] what,
+                                 ServerSocketChannel server, String[] addresses, WireSecret secret, Duration timeout,
+                                 BooleanSupplier cancelled, Pieces.Sizes pieces, WireFormat wire) throws IOException {
+        Deadline deadline = Deadline.after(timeout, cancelled);
+        // NOTE: the dial runs on a thread of its own while this rank accepts the previous one: the handshake makes
+        // a dialer wait for its acceptor's answer, so ranks that all dialed first would wait in a circle.
+        Dialing toNext = dialing(addresses[next], what[0] + ", rank " + next, rank, next, secret, deadline);
+        Link fromPrevious = null;
+        try {
+            fromPrevious = accept(server, Map.of(previous, what[1] + " (" + peerName(previous, addresses) + ")"),
+                    secret, deadline, rank).get(previous);
+            return new RingCollective("rank " + rank, position, chunks, toNext.get(), peerName(next, addresses),
+                    fromPrevious, peerName(previous, addresses), timeout, cancelled, pieces, wire);
+        } catch (IOException | RuntimeException e) {
+            toNext.abandon();
+            closeQuietly(fromPrevious);
+            throw e;
+        }
+    }
+
+    /**
      * A listening socket on {@code host}, on an ephemeral port; never a wildcard address. The backlog is at least
      * {@link #MIN_BACKLOG}, so that a few strangers' connections waiting for their handshake cannot fill the queue
      * ahead of a peer.

@@ -44,27 +44,47 @@ import org.sparkddp.common.config.WireFormat;
  * <p>With {@code training.wire = bf16}, gradients cross the rings across hosts as bf16, each rank's error feedback
  * correcting its part of its host's sum; inside a host they move as fp32 (after an all-reduce they hold bf16 values).
  *
- * <p>Every wait is bounded by the rings' {@link Transfers}; a peer that fails or goes silent fails the call with a
- * {@link PeerFailureException} naming it, and the task's failure closes this rank's sockets, failing its peers.
+ * <p>The same levels serve J JVMs that each run m ranks ({@link #connectJvms}: executors with several cores, chosen
+ * for {@code shared-memory} and {@code auto}): the first and last steps run in the JVM's shared memory
+ * ({@link InMemoryCollective}: local index j sums local chunk j over its JVM's vectors in rank order, and copies
+ * the others' chunks back), and local index j of every JVM runs the ring across JVMs over local chunk j, as above.
+ * This is Horovod's and NCCL's hierarchical all-reduce (every member of a group takes part in the level above for
+ * its 1/m of the vector) rather than a ring of one leader per JVM ({@link JvmLevelCollective}, for JVMs that run
+ * unequal numbers of ranks): the bytes on each host's link are the same, 2 (J-1)/J of the vector, but m ranks
+ * send, receive and add them, 1/m each, instead of one rank all of them; each rank owns chunk
+ * {@code j J + (h + 1) % J}, and a float of local chunk j is summed over its JVM in rank order, then around the
+ * ring across JVMs as above.
+ *
+ * <p>Every wait is bounded by the rings' {@link Transfers} (and, for JVMs, the in-memory group's barrier); a peer
+ * that fails or goes silent fails the call with a {@link PeerFailureException} naming it, and the task's failure
+ * closes this rank's sockets, failing its peers; for JVMs, a failure across JVMs also fails the JVM's other ranks
+ * at once.
  */
 final class TorusCollective implements Collective {
     private final int rank;
     private final HostGroups groups;
     private final int hosts;
     private final int perHost;
-    /** The ring of this host's ranks (a ring of one on a host of one rank); fp32. */
-    private final RingCollective inHost;
+    /**
+     * The host's ranks: a ring (a ring of one on a host of one rank), fp32; or, for JVMs, their shared memory
+     * ({@link #shared}).
+     */
+    private final Collective inHost;
     /** The ring of this local index's ranks across hosts (a ring of one on one host). */
     private final RingCollective acrossHosts;
+    /** For JVMs, the JVM's in-memory group (which is {@link #inHost}); null over sockets. */
+    private final InMemoryCollective shared;
     private final Chunks cut;
 
-    private TorusCollective(int rank, HostGroups groups, RingCollective inHost, RingCollective acrossHosts) {
+    private TorusCollective(int rank, HostGroups groups, Collective inHost, RingCollective acrossHosts,
+                            InMemoryCollective shared) {
         this.rank = rank;
         this.groups = groups;
         this.hosts = groups.hosts();
         this.perHost = groups.ranksOn(0).length;
         this.inHost = inHost;
         this.acrossHosts = acrossHosts;
+        this.shared = shared;
         this.cut = Chunks.equal(groups.size());
     }
 
@@ -157,13 +177,48 @@ final class TorusCollective implements Collective {
                     : new RingCollective("rank " + rank, h, Chunks.window(groups.size(), localChunk * count, count),
                             hostLink, peerName(hostNext, addresses), accepted.get(hostPrevious),
                             peerName(hostPrevious, addresses), timeout, cancelled, pieces, wire);
-            return new TorusCollective(rank, groups, inHost, acrossHosts);
+            return new TorusCollective(rank, groups, inHost, acrossHosts, null);
         } catch (IOException | RuntimeException e) {
             dialings.forEach(PeerRing.Dialing::abandon);
             if (inHost != null) {
                 inHost.close();
             }
             opened.forEach(PeerRing::closeQuietly);
+            throw e;
+        }
+    }
+
+    /**
+     * Connects this rank as one of J JVMs that each run m ranks: it joins its JVM's in-memory group, whose local
+     * index j owns local chunk j, and the ring of local index j across JVMs, dialing the next JVM's and accepting
+     * the previous JVM's.
+     *
+     * @param jvms  the ranks grouped by JVM id, as every rank builds them from the exchange; equal groups
+     * @param stage names the stage attempt, for the in-memory group's key
+     */
+    static TorusCollective connectJvms(int rank, HostGroups jvms, String[] addresses, ServerSocketChannel server,
+                                       WireSecret secret, String stage, Duration timeout, BooleanSupplier cancelled,
+                                       Pieces.Sizes pieces, WireFormat wire) throws IOException {
+        String why = unequal(jvms);
+        if (why != null) {
+            throw new IllegalArgumentException("the torus collective needs equal JVMs, but " + why.replace("hosts",
+                    "JVMs"));
+        }
+        int h = jvms.hostOf(rank);
+        int j = jvms.localIndex(rank);
+        int m = jvms.ranksOn(h).length;
+        int count = jvms.hosts();
+        InMemoryCollective local = LocalGroups.join(stage + " jvm " + h + " " + String.join(",", addresses), j, m,
+                timeout, cancelled);
+        try {
+            RingCollective across = count == 1 ? RingCollective.single()
+                    : PeerRing.ringOf(rank, h, Chunks.window(jvms.size(), j * count, count),
+                            jvms.ranksOn((h + 1) % count)[j], jvms.ranksOn(Math.floorMod(h - 1, count))[j],
+                            new String[] {"its peer in the next JVM", "its peer in the previous JVM"}, server,
+                            addresses, secret, timeout, cancelled, pieces, wire);
+            return new TorusCollective(rank, jvms, local, across, local);
+        } catch (IOException | RuntimeException e) {
+            local.close();
             throw e;
         }
     }
@@ -178,9 +233,26 @@ final class TorusCollective implements Collective {
         return groups.size();
     }
 
-    /** Global chunk {@code ((j + 1) % m) H + (h + 1) % H} of the equal cut into W (see the class comment). */
+    /**
+     * Global chunk {@code L H + (h + 1) % H} of the equal cut into W, {@code L} the local chunk that local index
+     * {@code j} owns: {@code (j + 1) % m} after a host's ring, {@code j} in a JVM's memory (see the class comment).
+     */
     private int chunkOf(int r) {
-        return ((groups.localIndex(r) + 1) % perHost) * hosts + (groups.hostOf(r) + 1) % hosts;
+        int j = groups.localIndex(r);
+        int local = shared == null ? (j + 1) % perHost : j;
+        return local * hosts + (groups.hostOf(r) + 1) % hosts;
+    }
+
+    /**
+     * Runs a step of the ring across hosts; for JVMs, as a call of the in-memory group, so that a failure there
+     * fails the JVM's other ranks at once rather than at their next barrier's timeout.
+     */
+    private void across(String phase, Runnable step) {
+        if (shared == null) {
+            step.run();
+        } else {
+            shared.call(phase + " across JVMs", deadline -> step.run());
+        }
     }
 
     @Override
@@ -197,27 +269,27 @@ final class TorusCollective implements Collective {
     @Override
     public void reduceScatter(FloatVector vector) {
         inHost.reduceScatter(vector);
-        acrossHosts.reduceScatter(vector);
+        across("reduce-scatter", () -> acrossHosts.reduceScatter(vector));
     }
 
     @Override
     public void reduceScatterGradient(FloatVector vector, long gradient) {
         RingCollective.checkGradient(vector, gradient);
         inHost.reduceScatter(vector);
-        acrossHosts.reduceScatterGradient(vector, gradient);
+        across("reduce-scatter", () -> acrossHosts.reduceScatterGradient(vector, gradient));
     }
 
     /** The all-gather of this rank's local chunk across hosts, then the host's all-gather. */
     @Override
     public void allGather(FloatVector vector) {
-        acrossHosts.allGather(vector);
+        across("all-gather", () -> acrossHosts.allGather(vector));
         inHost.allGather(vector);
     }
 
     @Override
     public void allReduce(FloatVector vector) {
         inHost.reduceScatter(vector);
-        acrossHosts.allReduce(vector);
+        across("all-reduce", () -> acrossHosts.allReduce(vector));
         inHost.allGather(vector);
     }
 
@@ -225,7 +297,7 @@ final class TorusCollective implements Collective {
     public void allReduceGradient(FloatVector vector, long gradient) {
         RingCollective.checkGradient(vector, gradient);
         inHost.reduceScatter(vector);
-        acrossHosts.allReduceGradient(vector, gradient);
+        across("all-reduce", () -> acrossHosts.allReduceGradient(vector, gradient));
         inHost.allGather(vector);
     }
 
@@ -243,7 +315,7 @@ final class TorusCollective implements Collective {
         }
         Collective.checkRange(from, to, vector.length());
         inHost.reduceScatter(vector, from, to);
-        acrossHosts.reduceScatter(vector, from, to);
+        across("reduce-scatter", () -> acrossHosts.reduceScatter(vector, from, to));
     }
 
     /**
@@ -255,7 +327,7 @@ final class TorusCollective implements Collective {
         RingCollective.checkGradient(vector, gradient);
         Collective.checkRange(from, to, vector.length());
         inHost.reduceScatter(vector, from, to);
-        acrossHosts.reduceScatterGradient(vector, gradient, from, to);
+        across("reduce-scatter", () -> acrossHosts.reduceScatterGradient(vector, gradient, from, to));
     }
 
     /** Null with an fp32 wire; with bf16, the rings across hosts cut gradients only. */
@@ -287,14 +359,14 @@ final class TorusCollective implements Collective {
         }
         int rootLocal = groups.localIndex(root);
         if (groups.localIndex(rank) == rootLocal) {
-            acrossHosts.broadcast(vector, groups.hostOf(root));
+            across("broadcast", () -> acrossHosts.broadcast(vector, groups.hostOf(root)));
         }
         inHost.broadcast(vector, rootLocal);
     }
 
     /** Payload bytes this rank has sent so far: {inside its host, across hosts} (tests count the traffic). */
     long[] bytesSent() {
-        return new long[] {inHost.bytesSent(), acrossHosts.bytesSent()};
+        return new long[] {inHost instanceof RingCollective ring ? ring.bytesSent() : 0, acrossHosts.bytesSent()};
     }
 
     @Override

@@ -57,6 +57,8 @@ class Bf16CollectiveTest {
         "HIERARCHICAL,  1 2 1 2 1 2, a b c d e f, 5",    // fewer floats than ranks: empty chunks
         "HIERARCHICAL,  1 2 1,     a b c,     1001",  // unequal hosts: the leaders' scheme
         "AUTO,          1 1 1,     a a b,     1001",  // two JVMs, one running two ranks: a level per JVM
+        "AUTO,          1 2 1 2,   a b a b,   1001",  // two JVMs of two ranks each: the torus over JVMs
+        "AUTO,          1 1 1 1 1 1, a a b b c c, 1001", // three JVMs of two
     })
     void gradientsSumAsTheReferenceBitForBitOnEveryRank(CollectiveKind kind, String hostList, String jvmList, int n)
             throws Exception {
@@ -74,9 +76,9 @@ class Bf16CollectiveTest {
                 : kind == CollectiveKind.AUTO ? jvms : java.util.stream.IntStream.range(0, size)
                         .mapToObj(Integer::toString).toArray(String[]::new);
         HostGroups groups = HostGroups.of(groupOf);
-        boolean torus = kind == CollectiveKind.HIERARCHICAL && TorusCollective.fits(groups);
-        assertEquals(torus, ranks.get(0) instanceof TorusCollective, "the torus exactly where hosts are equal");
-        Reference reference = new Reference(groups, torus, n, gradient);
+        boolean torus = kind != CollectiveKind.RING && TorusCollective.fits(groups);
+        assertEquals(torus, ranks.get(0) instanceof TorusCollective, "the torus exactly where groups are equal");
+        Reference reference = new Reference(groups, torus, kind == CollectiveKind.AUTO, n, gradient);
         SplittableRandom random = new SplittableRandom(n * 31L + size);
         for (int call = 0; call < CALLS; call++) {
             float[][] inputs = randoms(random, size, n);
@@ -164,10 +166,18 @@ class Bf16CollectiveTest {
         private final long gradient;
         private final float[][] residuals;
         private final Chunks chunks;
+        /** Whether a group sums in rank order (shared memory, the leaders) rather than around the host's ring. */
+        private final boolean rankOrder;
 
         Reference(HostGroups groups, boolean torus, int n, long gradient) {
+            this(groups, torus, !torus, n, gradient);
+        }
+
+        /** @param inMemory groups are JVMs, which sum in rank order, whether torus or leaders */
+        Reference(HostGroups groups, boolean torus, boolean inMemory, int n, long gradient) {
             this.groups = groups;
             this.torus = torus;
+            this.rankOrder = inMemory || !torus;
             this.n = n;
             this.gradient = gradient;
             this.residuals = new float[groups.hosts()][n];
@@ -180,8 +190,9 @@ class Bf16CollectiveTest {
             for (int m = 0; m < members; m++) {
                 int[] ranks = groups.ranksOn(m);
                 for (int i = 0; i < n; i++) {
-                    // The torus sums a host from the local index whose chunk holds float i; leaders from the first.
-                    int first = torus ? chunkOf(i) / members : 0;
+                    // The torus sums a host from the local index whose chunk holds float i; memory and leaders from
+                    // the first.
+                    int first = rankOrder ? 0 : chunkOf(i) / members;
                     float groupSum = inputs[ranks[first]][i];
                     for (int j = 1; j < ranks.length; j++) {
                         groupSum += inputs[ranks[(first + j) % ranks.length]][i];

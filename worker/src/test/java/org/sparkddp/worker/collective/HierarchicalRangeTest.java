@@ -27,7 +27,7 @@ import org.sparkddp.common.config.WireFormat;
 
 /**
  * The ranged reduce-scatter (the overlapped step's buckets) of the collectives with levels: the torus on equal
- * hosts, the hosts' leaders on unequal hosts, and the JVM level's leaders, fp32 and bf16. Ranges that tile the
+ * hosts or JVMs, the hosts' leaders on unequal hosts, and the JVMs' leaders on unequal JVMs, fp32 and bf16. Ranges that tile the
  * vector, handed over last first, leave every owned range with exactly the bits of one whole-vector reduce-scatter,
  * and with bf16 over three iterations (the error feedback's residual carried between them) those of the whole
  * gradient call. Ranks are threads on loopback; rank r's host is 127.0.0.(1 + its host index), so a host's ranks
@@ -63,7 +63,8 @@ class HierarchicalRangeTest {
                 arguments("0,1,0", null, 1003, HierarchicalCollective.class), // unequal: 2 + 1
                 arguments("0,1,0,1,0", null, 1013, HierarchicalCollective.class), // 3 + 2
                 arguments("0,1,2,0,1,0", null, 1013, HierarchicalCollective.class), // 3 + 2 + 1
-                arguments("0,0,0,0", "0,0,1,1", 1003, JvmLevelCollective.class), // 2 JVMs x 2
+                arguments("0,0,0,0", "0,0,1,1", 1003, TorusCollective.class), // 2 JVMs x 2
+                arguments("0,1,0,1,0,1", "0,1,2,0,1,2", 1009, TorusCollective.class), // 3 JVMs x 2 on 2 hosts
                 arguments("0,0,0", "0,1,0", 1003, JvmLevelCollective.class)); // 2 JVMs: 2 + 1
     }
 
