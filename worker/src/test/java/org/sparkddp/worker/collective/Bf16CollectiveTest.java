@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
@@ -36,13 +33,12 @@ class Bf16CollectiveTest {
     private static final Pieces.Sizes PIECES = new Pieces.Sizes(97, 64);
     private static final int CALLS = 5;
 
-    private final ExecutorService pool = Executors.newCachedThreadPool();
-    private final List<Collective> open = new ArrayList<>();
+    private final RankThreads threads = new RankThreads();
+    private final ExecutorService pool = threads.pool;
 
     @AfterEach
     void stop() {
-        open.forEach(Collective::close);
-        pool.shutdownNow();
+        threads.close();
     }
 
     @ParameterizedTest(name = "{0}, hosts {1}, JVMs {2}, {3} floats")
@@ -261,20 +257,6 @@ class Bf16CollectiveTest {
 
     private List<Collective> connect(CollectiveKind kind, int size, IntFunction<String> host, IntFunction<String> jvm,
                                      WireFormat wire) throws Exception {
-        RingCollectiveTest.InMemoryExchange exchange = new RingCollectiveTest.InMemoryExchange(size);
-        List<Future<Collective>> futures = new ArrayList<>();
-        for (int r = 0; r < size; r++) {
-            int rank = r;
-            futures.add(pool.submit(() -> Collectives.connect(kind, rank, size, host.apply(rank),
-                    WireSecret.of("s3cret"), "bf16 " + kind + " " + size, new JvmTags(exchange.forRank(rank),
-                            jvm.apply(rank)), TIMEOUT, () -> false, PIECES, wire)));
-        }
-        List<Collective> connected = new ArrayList<>();
-        for (Future<Collective> f : futures) {
-            Collective c = f.get(30, TimeUnit.SECONDS);
-            open.add(c);
-            connected.add(c);
-        }
-        return connected;
+        return threads.connect(kind, size, host, jvm, PIECES, wire, TIMEOUT);
     }
 }

@@ -2,19 +2,15 @@ package org.sparkddp.worker.collective;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -39,13 +35,12 @@ class HierarchicalRangeTest {
     /** Small pieces, so that a range is several transfers. */
     private static final Pieces.Sizes PIECES = new Pieces.Sizes(64, 64);
 
-    private final ExecutorService pool = Executors.newCachedThreadPool();
-    private final List<Collective> open = new ArrayList<>();
+    private final RankThreads threads = new RankThreads();
+    private final ExecutorService pool = threads.pool;
 
     @AfterEach
     void stop() {
-        open.forEach(Collective::close);
-        pool.shutdownNow();
+        threads.close();
     }
 
     /**
@@ -74,7 +69,7 @@ class HierarchicalRangeTest {
             throws Exception {
         int size = hosts.split(",").length;
         float[][] inputs = inputs(size, n, 0);
-        long[] cuts = cuts(n, new Random(n + size));
+        long[] cuts = RangeReduceTest.cuts(n, new Random(n + size));
         List<Collective> whole = connect(hosts, jvms, WireFormat.FP32);
         List<Collective> ranged = connect(hosts, jvms, WireFormat.FP32);
         assertEquals(expected, ranged.get(0).getClass());
@@ -113,7 +108,7 @@ class HierarchicalRangeTest {
             throws Exception {
         int size = hosts.split(",").length;
         long gradient = Math.max(0, n - 2); // the loss and the stop flag ride along as fp32
-        long[] cuts = cuts(n, new Random(7 + n + size));
+        long[] cuts = RangeReduceTest.cuts(n, new Random(7 + n + size));
         List<Collective> whole = connect(hosts, jvms, WireFormat.BF16);
         List<Collective> ranged = connect(hosts, jvms, WireFormat.BF16);
         boolean crosses = ranged.get(0).gradientWire() == WireFormat.BF16;
@@ -148,17 +143,6 @@ class HierarchicalRangeTest {
         }
     }
 
-    /** Cut points 0 = c0 < c1 < ... = n, with ranges from 1 float to about half the vector. */
-    private static long[] cuts(int n, Random random) {
-        List<Long> at = new ArrayList<>(List.of(0L));
-        long last = 0;
-        while (last < n) {
-            last = Math.min(n, last + 1 + random.nextInt(Math.max(1, n / 2)));
-            at.add(last);
-        }
-        return at.stream().mapToLong(Long::longValue).toArray();
-    }
-
     /** Floats over many magnitudes, whose sums depend on the order of the additions. */
     private static float[][] inputs(int size, int n, int seed) {
         Random random = new Random(size * 31L + n + 1000L * seed);
@@ -175,24 +159,8 @@ class HierarchicalRangeTest {
     private List<Collective> connect(String hosts, String jvms, WireFormat wire) throws Exception {
         String[] host = hosts.split(",");
         String[] jvm = jvms == null ? null : jvms.split(",");
-        int size = host.length;
-        CollectiveKind kind = jvms == null ? CollectiveKind.HIERARCHICAL : CollectiveKind.SHARED_MEMORY;
-        RingCollectiveTest.InMemoryExchange exchange = new RingCollectiveTest.InMemoryExchange(size);
-        String stage = "ranges " + hosts + " " + jvms + " " + wire + " " + System.nanoTime();
-        List<Future<Collective>> futures = new ArrayList<>();
-        for (int r = 0; r < size; r++) {
-            int rank = r;
-            String address = "127.0.0." + (1 + Integer.parseInt(host[r].trim()));
-            String id = "jvm-" + (jvm == null ? rank : jvm[r].trim());
-            futures.add(pool.submit(() -> Collectives.connect(kind, rank, size, address, WireSecret.of("s3cret"),
-                    stage, new JvmTags(exchange.forRank(rank), id), TIMEOUT, () -> false, PIECES, wire)));
-        }
-        List<Collective> connected = new ArrayList<>();
-        for (Future<Collective> f : futures) {
-            Collective c = f.get(60, TimeUnit.SECONDS);
-            open.add(c);
-            connected.add(c);
-        }
-        return connected;
+        return threads.connect(jvms == null ? CollectiveKind.HIERARCHICAL : CollectiveKind.SHARED_MEMORY,
+                host.length, r -> "127.0.0." + (1 + Integer.parseInt(host[r].trim())),
+                r -> "jvm-" + (jvm == null ? r : jvm[r].trim()), PIECES, wire, TIMEOUT);
     }
 }

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -35,13 +34,12 @@ import org.sparkddp.common.config.WireFormat;
 class JvmTorusTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private final ExecutorService pool = Executors.newCachedThreadPool();
-    private final List<Collective> open = new ArrayList<>();
+    private final RankThreads threads = new RankThreads();
+    private final ExecutorService pool = threads.pool;
 
     @AfterEach
     void stop() {
-        open.forEach(Collective::close);
-        pool.shutdownNow();
+        threads.close();
     }
 
     @ParameterizedTest(name = "JVMs {0}, {1} floats, pieces of {2}")
@@ -59,7 +57,7 @@ class JvmTorusTest {
         List<Collective> ranks = connect(jvmOf, new Pieces.Sizes(piece, piece), WireFormat.FP32);
         assertTrue(ranks.get(0) instanceof TorusCollective, ranks.get(0).getClass().getSimpleName());
         HostGroups jvms = HostGroups.of(jvmOf);
-        float[][] inputs = randoms(new SplittableRandom(n + size), size, n);
+        float[][] inputs = TorusCollectiveTest.randoms(new SplittableRandom(n + size), size, n);
         float[] expected = new Bf16CollectiveTest.Reference(jvms, true, true, n, 0).sum(inputs);
 
         for (float[] result : Bf16CollectiveTest.onEveryRank(pool, ranks, inputs, Collective::allReduce)) {
@@ -107,7 +105,7 @@ class JvmTorusTest {
         String[] jvmOf = {"0", "1", "2", "0", "1", "2"}; // J = 3 JVMs of m = 2
         for (WireFormat wire : WireFormat.values()) {
             List<Collective> ranks = connect(jvmOf, new Pieces.Sizes(1000, 300), wire);
-            Bf16CollectiveTest.onEveryRank(pool, ranks, randoms(new SplittableRandom(1), 6, n),
+            Bf16CollectiveTest.onEveryRank(pool, ranks, TorusCollectiveTest.randoms(new SplittableRandom(1), 6, n),
                     (c, v) -> c.allReduceGradient(v, n - 2));
             double across = 2.0 * 2 / 3 * n / 2 * (wire == WireFormat.BF16 ? 2 : Float.BYTES);
             for (Collective c : ranks) {
@@ -145,33 +143,7 @@ class JvmTorusTest {
     }
 
     private List<Collective> connect(String[] jvmOf, Pieces.Sizes pieces, WireFormat wire) throws Exception {
-        int size = jvmOf.length;
-        RingCollectiveTest.InMemoryExchange exchange = new RingCollectiveTest.InMemoryExchange(size);
-        String stage = "jvm torus " + String.join(" ", jvmOf) + " " + System.nanoTime();
-        List<Future<Collective>> futures = new ArrayList<>();
-        for (int r = 0; r < size; r++) {
-            int rank = r;
-            futures.add(pool.submit(() -> Collectives.connect(CollectiveKind.AUTO, rank, size,
-                    "127.0.0." + (1 + rank % 2), WireSecret.of("s3cret"), stage,
-                    new JvmTags(exchange.forRank(rank), "jvm-" + jvmOf[rank]), TIMEOUT, () -> false, pieces, wire)));
-        }
-        List<Collective> connected = new ArrayList<>();
-        for (Future<Collective> f : futures) {
-            Collective c = f.get(60, TimeUnit.SECONDS);
-            open.add(c);
-            connected.add(c);
-        }
-        return connected;
-    }
-
-    /** Floats over many magnitudes, whose sums depend on the order of the additions. */
-    private static float[][] randoms(SplittableRandom random, int size, int n) {
-        float[][] inputs = new float[size][n];
-        for (float[] input : inputs) {
-            for (int i = 0; i < n; i++) {
-                input[i] = (float) Math.scalb(random.nextDouble(-1, 1), random.nextInt(-12, 13));
-            }
-        }
-        return inputs;
+        return threads.connect(CollectiveKind.AUTO, jvmOf.length, r -> "127.0.0." + (1 + r % 2),
+                r -> "jvm-" + jvmOf[r], pieces, wire, TIMEOUT);
     }
 }

@@ -125,7 +125,7 @@ class RangeReduceTest {
     }
 
     /** Cut points 0 = c0 < c1 < ... = n, with ranges from 1 float to about half the vector. */
-    private static long[] cuts(int n, Random random) {
+    static long[] cuts(int n, Random random) {
         List<Long> at = new ArrayList<>(List.of(0L));
         long last = 0;
         while (last < n) {

@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -36,13 +33,12 @@ class TorusCollectiveTest {
     /** Small pieces, so that every transfer is several. */
     private static final Pieces.Sizes PIECES = new Pieces.Sizes(1000, 300);
 
-    private final ExecutorService pool = Executors.newCachedThreadPool();
-    private final List<Collective> open = new ArrayList<>();
+    private final RankThreads threads = new RankThreads();
+    private final ExecutorService pool = threads.pool;
 
     @AfterEach
     void stop() {
-        open.forEach(Collective::close);
-        pool.shutdownNow();
+        threads.close();
     }
 
     /** Hosts, ranks per host, vector length: the shapes of the issue, a vector shorter than W, and the edges. */
@@ -226,44 +222,19 @@ class TorusCollectiveTest {
     }
 
     private List<Collective> connect(int hosts, int perHost, WireFormat wire) throws Exception {
-        int size = hosts * perHost;
-        RingCollectiveTest.InMemoryExchange exchange = new RingCollectiveTest.InMemoryExchange(size);
-        List<Future<Collective>> futures = new ArrayList<>();
-        for (int r = 0; r < size; r++) {
-            int rank = r;
-            futures.add(pool.submit(() -> Collectives.connect(CollectiveKind.HIERARCHICAL, rank, size,
-                    host(rank, hosts), WireSecret.of("s3cret"), "", new JvmTags(exchange.forRank(rank), "jvm-" + rank),
-                    TIMEOUT, () -> false, PIECES, wire)));
-        }
-        return collect(futures);
+        return threads.connect(CollectiveKind.HIERARCHICAL, hosts * perHost, rank -> host(rank, hosts),
+                rank -> "jvm-" + rank, PIECES, wire, TIMEOUT);
     }
 
     /** Ranks on two hosts: {@code first} says which run on 127.0.0.1. */
     private List<Collective> connect(CollectiveKind kind, int size, java.util.function.IntPredicate first,
                                      WireFormat wire) throws Exception {
-        RingCollectiveTest.InMemoryExchange exchange = new RingCollectiveTest.InMemoryExchange(size);
-        List<Future<Collective>> futures = new ArrayList<>();
-        for (int r = 0; r < size; r++) {
-            int rank = r;
-            futures.add(pool.submit(() -> Collectives.connect(kind, rank, size,
-                    first.test(rank) ? "127.0.0.1" : "127.0.0.2", WireSecret.of("s3cret"), "",
-                    new JvmTags(exchange.forRank(rank), "jvm-" + rank), TIMEOUT, () -> false, PIECES, wire)));
-        }
-        return collect(futures);
-    }
-
-    private List<Collective> collect(List<Future<Collective>> futures) throws Exception {
-        List<Collective> connected = new ArrayList<>();
-        for (Future<Collective> f : futures) {
-            Collective c = f.get(30, TimeUnit.SECONDS);
-            open.add(c);
-            connected.add(c);
-        }
-        return connected;
+        return threads.connect(kind, size, rank -> first.test(rank) ? "127.0.0.1" : "127.0.0.2",
+                rank -> "jvm-" + rank, PIECES, wire, TIMEOUT);
     }
 
     /** Floats over many magnitudes, whose sums depend on the order of the additions. */
-    private static float[][] randoms(SplittableRandom random, int size, int n) {
+    static float[][] randoms(SplittableRandom random, int size, int n) {
         float[][] inputs = new float[size][n];
         for (float[] input : inputs) {
             for (int i = 0; i < n; i++) {
