@@ -8,6 +8,8 @@ import static org.sparkddp.it.Distributed.finalState;
 import java.util.Arrays;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.dataset.DataSet;
 import org.sparkddp.common.config.ConfigLoader;
 import org.sparkddp.common.data.Minibatches;
@@ -118,12 +120,14 @@ class SyncEquivalenceTest extends LocalSparkTest {
 
     /**
      * Overlap with back-propagation in buckets of 0.05 MiB (the default MLP's gradient in 20 buckets, the first layer
-     * cut in 16) against none: the same sums, so the same bits, across stage boundaries too.
+     * cut in 16) against none: the same sums, so the same bits, across stage boundaries too; through shared memory
+     * ({@code auto} in local mode) and through the hierarchical collective's sockets (one host of two ranks).
      */
-    @Test
-    void overlapInSmallBucketsChangesNoBit() {
+    @ParameterizedTest
+    @ValueSource(strings = {"auto", "hierarchical"})
+    void overlapInSmallBucketsChangesNoBit(String collective) {
         String[] settings = {"optimizer.name=adam", "training.batch-size=127", "training.max-iterations=24",
-            "training.epochs=2", "training.iterations-per-stage=7"};
+            "training.epochs=2", "training.iterations-per-stage=7", "training.collective=" + collective};
         ModelState overlapped = finalState(distributed(TestData.config(out,
                 with(settings, "training.bucket-mb=0.05"))));
         ModelState plain = finalState(distributed(TestData.config(out, with(settings, "training.bucket-mb=0"))));
