@@ -24,6 +24,12 @@ import org.sparkddp.common.config.WireFormat;
  * rank, and a ring step waits on H hosts rather than W ranks; but a leader receives and sends the whole vector once
  * per local rank. Runs on executors, inside a barrier task.
  *
+ * <p>Why the leaders here and not every rank across hosts, as the torus does: with unequal hosts no cut of the vector
+ * gives every host's local index j the same slice, so same-index ranks cannot form rings of their own; and a ring
+ * inside the host beside the leader's links would need two connections between the leader and its neighbours,
+ * where connections are set up one per pair of ranks ({@link PeerRing#accept}). The leaders' ring itself
+ * reduce-scatters: each leader owns its host's chunk, weighted by its rank count, and sends each local rank its part.
+ *
  * <p>Ownership: the leaders' ring cuts the vector into one chunk per host, weighted by the host's rank count, and
  * each leader cuts its host's chunk into one sub-range per local rank, so every rank still owns about {@code 1/W}
  * of the vector (the sharded optimizer updates exactly that). Any rank can compute any rank's range from the host

@@ -8,7 +8,9 @@ import org.sparkddp.common.config.WireFormat;
 
 /**
  * A two-level collective for ranks that run in several JVMs, some JVMs running several (executors with
- * {@code spark.executor.cores} > 1): the ranks of one JVM sum through shared memory ({@link InMemoryCollective}),
+ * {@code spark.executor.cores} > 1), where JVMs run unequal numbers of ranks (where they run as many,
+ * {@link Collectives} connects {@link TorusCollective#connectJvms}, whose every rank takes part across JVMs for its
+ * share, instead of one leader for all): the ranks of one JVM sum through shared memory ({@link InMemoryCollective}),
  * one leader per JVM (its lowest rank) runs the {@link RingCollective} across JVMs, and the ranks of each JVM read
  * the result from their leader's vector. Runs on executors, inside barrier tasks.
  *
