@@ -10,9 +10,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.sparkddp.common.config.CollectiveKind;
@@ -33,13 +33,9 @@ class Bf16CollectiveTest {
     private static final Pieces.Sizes PIECES = new Pieces.Sizes(97, 64);
     private static final int CALLS = 5;
 
-    private final RankThreads threads = new RankThreads();
+    @RegisterExtension
+    final RankThreads threads = new RankThreads();
     private final ExecutorService pool = threads.pool;
-
-    @AfterEach
-    void stop() {
-        threads.close();
-    }
 
     @ParameterizedTest(name = "{0}, hosts {1}, JVMs {2}, {3} floats")
     @CsvSource({

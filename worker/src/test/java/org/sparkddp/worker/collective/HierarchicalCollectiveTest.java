@@ -17,18 +17,18 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.sparkddp.common.config.CollectiveKind;
+import org.sparkddp.common.config.WireFormat;
 
 /**
  * The hierarchical collective against the flat ring, over loopback: ranks are threads, and "hosts" are the
@@ -52,14 +52,9 @@ class HierarchicalCollectiveTest {
     private static final Pieces.Sizes PRODUCTION_PIECES = new Pieces.Sizes(RingCollective.PIECE_FLOATS,
             RingCollective.BROADCAST_PIECE_FLOATS);
 
-    private final ExecutorService pool = Executors.newCachedThreadPool();
-    private final List<Collective> open = new ArrayList<>();
-
-    @AfterEach
-    void stop() {
-        open.forEach(Collective::close);
-        pool.shutdownNow();
-    }
+    @RegisterExtension
+    final RankThreads threads = new RankThreads();
+    private final ExecutorService pool = threads.pool;
 
     static Stream<Arguments> shapes() {
         List<Arguments> shapes = new ArrayList<>();
@@ -314,21 +309,8 @@ class HierarchicalCollectiveTest {
     /** Rank r listens on 127.0.0.(1 + r mod hosts), and says it runs in a JVM of its own. */
     private List<Collective> connect(CollectiveKind kind, int size, int hosts, Pieces.Sizes pieces, Duration timeout)
             throws Exception {
-        RingCollectiveTest.InMemoryExchange exchange = new RingCollectiveTest.InMemoryExchange(size);
-        List<Future<Collective>> futures = new ArrayList<>();
-        for (int r = 0; r < size; r++) {
-            int rank = r;
-            String host = "127.0.0." + (1 + r % hosts);
-            futures.add(pool.submit(() -> Collectives.connect(kind, rank, size, host, WireSecret.of("s3cret"), "",
-                    new JvmTags(exchange.forRank(rank), "jvm-" + rank), timeout, () -> false, pieces)));
-        }
-        List<Collective> connected = new ArrayList<>();
-        for (Future<Collective> f : futures) {
-            Collective c = f.get(30, TimeUnit.SECONDS);
-            open.add(c);
-            connected.add(c);
-        }
-        return connected;
+        return threads.connect(kind, size, r -> "127.0.0." + (1 + r % hosts), r -> "jvm-" + r, pieces,
+                WireFormat.FP32, timeout);
     }
 
     /** Runs {@code call} on every rank at once, each on its own copy of its input, and returns what each holds. */

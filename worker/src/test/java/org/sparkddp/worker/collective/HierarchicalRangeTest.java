@@ -13,8 +13,8 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,13 +35,9 @@ class HierarchicalRangeTest {
     /** Small pieces, so that a range is several transfers. */
     private static final Pieces.Sizes PIECES = new Pieces.Sizes(64, 64);
 
-    private final RankThreads threads = new RankThreads();
+    @RegisterExtension
+    final RankThreads threads = new RankThreads();
     private final ExecutorService pool = threads.pool;
-
-    @AfterEach
-    void stop() {
-        threads.close();
-    }
 
     /**
      * Which host each rank runs on ("0,1,0,1": ranks 0 and 2 on the first host), which JVM (null: one each), the

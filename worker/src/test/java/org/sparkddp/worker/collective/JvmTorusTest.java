@@ -15,9 +15,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.sparkddp.common.config.CollectiveKind;
@@ -34,13 +34,9 @@ import org.sparkddp.common.config.WireFormat;
 class JvmTorusTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private final RankThreads threads = new RankThreads();
+    @RegisterExtension
+    final RankThreads threads = new RankThreads();
     private final ExecutorService pool = threads.pool;
-
-    @AfterEach
-    void stop() {
-        threads.close();
-    }
 
     @ParameterizedTest(name = "JVMs {0}, {1} floats, pieces of {2}")
     @CsvSource({

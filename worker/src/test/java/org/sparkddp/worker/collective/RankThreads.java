@@ -8,14 +8,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.sparkddp.common.config.CollectiveKind;
 import org.sparkddp.common.config.WireFormat;
 
 /**
  * The collective tests' ranks: each connected through {@link Collectives#connect} from a thread of its own, over
- * an in-memory exchange of addresses, and all closed together with the threads.
+ * an in-memory exchange of addresses, and all closed together with the threads after each test (a JUnit extension:
+ * {@code @RegisterExtension final RankThreads threads = new RankThreads();}).
  */
-final class RankThreads implements AutoCloseable {
+final class RankThreads implements AutoCloseable, AfterEachCallback {
     final ExecutorService pool = Executors.newCachedThreadPool();
     private final List<Collective> open = new ArrayList<>();
 
@@ -41,6 +44,11 @@ final class RankThreads implements AutoCloseable {
             connected.add(c);
         }
         return connected;
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
     }
 
     @Override

@@ -12,9 +12,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -33,13 +33,9 @@ class TorusCollectiveTest {
     /** Small pieces, so that every transfer is several. */
     private static final Pieces.Sizes PIECES = new Pieces.Sizes(1000, 300);
 
-    private final RankThreads threads = new RankThreads();
+    @RegisterExtension
+    final RankThreads threads = new RankThreads();
     private final ExecutorService pool = threads.pool;
-
-    @AfterEach
-    void stop() {
-        threads.close();
-    }
 
     /** Hosts, ranks per host, vector length: the shapes of the issue, a vector shorter than W, and the edges. */
     static Stream<Arguments> shapes() {
