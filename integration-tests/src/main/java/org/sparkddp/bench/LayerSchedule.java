@@ -55,6 +55,15 @@ record LayerSchedule(String model, long parameters, double forwardMs, List<Layer
         return shardedStep ? updateMs / ranks : updateMs;
     }
 
+    /**
+     * Whether sync mode overlaps this network's reduce with its backward: the sharded step does, the replicated one
+     * not where batch norm's running statistics are weighted after the pass (the worker's {@code Overlap}); DL4J's
+     * batch norm is the layer with running statistics among the timed ones.
+     */
+    boolean overlapsInSyncMode() {
+        return shardedStep || layers.stream().noneMatch(l -> l.type().startsWith("BatchNorm"));
+    }
+
     /** When the last backward ends, after the step's start. */
     double backwardEndMs() {
         return forwardMs + layers.stream().mapToDouble(Layer::backwardMs).sum();

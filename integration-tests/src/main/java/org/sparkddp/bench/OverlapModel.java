@@ -44,6 +44,39 @@ final class OverlapModel {
     }
 
     /**
+     * A step as sync mode runs it with {@code training.bucket-mb} (the worker's {@code OverlappedReduce}): the
+     * communication thread reduce-scatters each bucket once it is ready and the one before it is done, half an
+     * all-reduce (the ring's and the torus's first halves: exactly half the hops and bytes in {@link AllReduceCost}'s
+     * terms); then one all-gather of the whole vector on the task thread, which nothing hides (the next forward pass
+     * needs every parameter), and the update (the sharded step's part of each bucket runs on the communication thread;
+     * counted after, 1/W of the optimizer step). Where sync mode does not overlap ({@link
+     * LayerSchedule#overlapsInSyncMode}), the sequential step. Unlike {@link #overlappedMs} (DDP's all-reduce per
+     * bucket, which the replays run), this is what the product's step does.
+     */
+    static double syncModeMs(LayerSchedule s, long capFloats, int ranks, LongToDoubleFunction allReduceMs) {
+        if (!s.overlapsInSyncMode()) {
+            return sequentialMs(s, ranks, allReduceMs);
+        }
+        double done = 0;
+        for (Bucket b : s.buckets(capFloats)) {
+            done = Math.max(done, b.readyMs()) + allReduceMs.applyAsDouble(b.floats()) / 2;
+        }
+        return Math.max(done, s.backwardEndMs()) + allReduceMs.applyAsDouble(s.parameters()) / 2 + s.updateMs(ranks);
+    }
+
+    /** {@link #syncModeMs} at the best of {@link #CAPS}; one bucket is the sequential step, so never above it. */
+    static Step bestSyncMode(LayerSchedule s, int ranks, LongToDoubleFunction allReduceMs) {
+        Step best = null;
+        for (long cap : CAPS) {
+            double ms = syncModeMs(s, cap, ranks, allReduceMs);
+            if (best == null || ms < best.ms()) {
+                best = new Step(ms, cap);
+            }
+        }
+        return best;
+    }
+
+    /**
      * The overlapped step at the best of {@link #CAPS}: as DDP's {@code bucket_cap_mb}, set where the per-call cost
      * of many small buckets and the exposed last bucket balance. One bucket is among the caps, so the result is never
      * above {@link #sequentialMs}.

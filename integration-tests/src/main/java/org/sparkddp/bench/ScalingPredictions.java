@@ -121,7 +121,9 @@ final class ScalingPredictions {
                 + " from %s to %s Gbit/s; γ and κ as fitted, at one core per rank. The optimizer step is 1/E of the"
                 + " measured one where sync mode shards it (the MLPs; the CNN's batch norm keeps it whole on every"
                 + " rank), and whole in local SGD. Efficiency = compute (one process's whole step) / step; in"
-                + " brackets the step, ms. Overlapped: OverlapModel at the best bucket cap of %s (named after the"
+                + " brackets the step, ms. Overlapped: as sync mode runs it (a reduce-scatter per bucket during the"
+                + " backward, one all-gather of every parameter after it; the replicated step of a network with batch"
+                + " norm does not overlap), OverlapModel at the best bucket cap of %s (named after the"
                 + " cells), never above sequential.%n%n| model | target at 128 | algorithm | wire | overlap |"
                 + " E = 32 | E = 64 | E = 128 |%n|---|---:|---|---|---|---:|---:|---:|%n", fmt(CLUSTER_GBIT), PER_HOST,
                 HOP_SECONDS * 1e6, fmt(emulatedGbit), fmt(CLUSTER_GBIT), capList()));
@@ -134,7 +136,7 @@ final class ScalingPredictions {
                                 name(a), name(wire), overlap ? "yes" : "no"));
                         for (int e : EXECUTORS) {
                             LongToDoubleFunction comm = cluster(lan, a, e, wire);
-                            OverlapModel.Step step = overlap ? OverlapModel.bestOverlapped(s, e, comm)
+                            OverlapModel.Step step = overlap ? OverlapModel.bestSyncMode(s, e, comm)
                                     : new OverlapModel.Step(OverlapModel.sequentialMs(s, e, comm),
                                             LayerSchedule.ONE_BUCKET);
                             md.append(String.format(Locale.ROOT, " %.0f%% (%.1f%s) |",
@@ -162,7 +164,7 @@ final class ScalingPredictions {
                 + " one all-reduce after the backward: sync mode before issue 28). 1: a host's ranks in one JVM"
                 + " reduce through memory (the hierarchical terms with %.0f us per hop inside the host: a shared-memory"
                 + " barrier; the bytes it copies and adds still at the fitted γ); 2: the torus (hierarchical, reduce-"
-                + "scatter inside the host); 3: overlap with back-propagation, best bucket cap; 4: bf16 on the wire"
+                + "scatter inside the host); 3: overlap with back-propagation as sync mode runs it, best bucket cap; 4: bf16 on the wire"
                 + " (half the link bytes, the codec at the fitted κ); 5: local SGD (average mode, every %d steps,"
                 + " parameters and Adam's state: 1/%d of an all-reduce of %dP per step); 1-3 and 1-4: together.%n%n"
                 + "| model | baseline | 1 in-JVM level | 2 torus | 3 overlap | 4 bf16 | 5 local SGD | 1-3 together |"
@@ -175,11 +177,11 @@ final class ScalingPredictions {
                 OverlapModel.sequentialMs(s, e, ring),
                 OverlapModel.sequentialMs(s, e, cluster(inJvm, Algorithm.HIERARCHICAL, e, WireFormat.FP32)),
                 OverlapModel.sequentialMs(s, e, cluster(lan, Algorithm.HIERARCHICAL, e, WireFormat.FP32)),
-                OverlapModel.bestOverlapped(s, e, ring).ms(),
+                OverlapModel.bestSyncMode(s, e, ring).ms(),
                 OverlapModel.sequentialMs(s, e, cluster(lan, Algorithm.RING, e, WireFormat.BF16)),
                 OverlapModel.localSgdMs(s, AVERAGE_EVERY, ADAM_STATE, ring),
-                OverlapModel.bestOverlapped(s, e, cluster(inJvm, Algorithm.HIERARCHICAL, e, WireFormat.FP32)).ms(),
-                OverlapModel.bestOverlapped(s, e, cluster(inJvm, Algorithm.HIERARCHICAL, e, WireFormat.BF16)).ms(),
+                OverlapModel.bestSyncMode(s, e, cluster(inJvm, Algorithm.HIERARCHICAL, e, WireFormat.FP32)).ms(),
+                OverlapModel.bestSyncMode(s, e, cluster(inJvm, Algorithm.HIERARCHICAL, e, WireFormat.BF16)).ms(),
             };
             md.append("| ").append(s.model());
             for (double ms : steps) {
@@ -224,7 +226,7 @@ final class ScalingPredictions {
             LayerSchedule s = m.schedule();
             double target = targetFraction(s);
             java.util.function.DoubleUnaryOperator efficiency = scale -> OverlapModel.efficiency(s,
-                    OverlapModel.bestOverlapped(s, e, cluster(new Fit(inJvm.alphaLink(), inJvm.alphaLocal(), inJvm.beta(),
+                    OverlapModel.bestSyncMode(s, e, cluster(new Fit(inJvm.alphaLink(), inJvm.alphaLocal(), inJvm.beta(),
                             inJvm.gamma() * scale, inJvm.kappa()), Algorithm.HIERARCHICAL, e, WireFormat.FP32)).ms());
             String needed;
             if (Double.isNaN(target) || efficiency.applyAsDouble(1) >= target) {

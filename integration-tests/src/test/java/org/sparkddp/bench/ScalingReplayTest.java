@@ -2,6 +2,7 @@ package org.sparkddp.bench;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +80,27 @@ class ScalingReplayTest {
                 "one bucket is among the caps");
     }
 
+    /**
+     * Sync mode's overlap: half an all-reduce (a reduce-scatter) per bucket during the backward, then one all-gather of
+     * every parameter that nothing hides; none for the replicated step of a network with batch norm.
+     */
+    @Test
+    void syncModeReduceScattersBucketsAndAllGathersAfterTheBackward() {
+        LongToDoubleFunction comm = n -> n / 1000.0;
+        LayerSchedule mlp = new LayerSchedule("mlp", 1000, 2, List.of(new Layer("Dense", 600, 1),
+                new Layer("Dense", 400, 1)), 8, true, 12);
+        // the last layer's bucket ready at 3, reduce-scattered by 3.2; the first's at 4, by 4.3; all-gather 0.5;
+        // the sharded update 8 / 4
+        assertEquals(4.3 + 0.5 + 2, OverlapModel.syncModeMs(mlp, 1, 4, comm), 1e-9);
+        assertEquals(OverlapModel.sequentialMs(mlp, 4, comm), OverlapModel.syncModeMs(mlp, LayerSchedule.ONE_BUCKET,
+                4, comm), 1e-9, "one bucket is the sequential step");
+        assertFalse(CNN.overlapsInSyncMode(), "a replicated step with batch norm");
+        assertEquals(OverlapModel.sequentialMs(CNN, 4, comm), OverlapModel.bestSyncMode(CNN, 4, comm).ms(), 1e-9);
+        LayerSchedule noNorm = new LayerSchedule("replicated", 1000, 2, List.of(new Layer("Dense", 1000, 1)), 8,
+                false, 11);
+        assertTrue(noNorm.overlapsInSyncMode(), "a replicated step without running statistics overlaps");
+    }
+
     @Test
     void theOverlappedPredictionIsNeverAboveTheSequentialOne() {
         Random random = new Random(7);
@@ -102,6 +124,10 @@ class ScalingReplayTest {
             double sequential = OverlapModel.sequentialMs(s, ranks, comm);
             OverlapModel.Step best = OverlapModel.bestOverlapped(s, ranks, comm);
             assertTrue(best.ms() <= sequential + 1e-9, "trial " + trial + ": " + best + " > " + sequential);
+            OverlapModel.Step syncMode = OverlapModel.bestSyncMode(s, ranks, comm);
+            assertTrue(syncMode.ms() <= sequential + 1e-9, "trial " + trial + ": " + syncMode + " > " + sequential);
+            assertTrue(syncMode.ms() >= s.backwardEndMs() + comm.applyAsDouble(s.parameters()) / 2 - 1e-9,
+                    "trial " + trial + ": the all-gather after the backward hid");
             assertTrue(best.ms() >= s.backwardEndMs() + s.updateMs(ranks) - 1e-9, "trial " + trial
                     + ": faster than the compute alone");
             double efficiency = OverlapModel.efficiency(s, best.ms());
