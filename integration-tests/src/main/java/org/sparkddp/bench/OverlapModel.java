@@ -66,14 +66,7 @@ final class OverlapModel {
 
     /** {@link #syncModeMs} at the best of {@link #CAPS}; one bucket is the sequential step, so never above it. */
     static Step bestSyncMode(LayerSchedule s, int ranks, LongToDoubleFunction allReduceMs) {
-        Step best = null;
-        for (long cap : CAPS) {
-            double ms = syncModeMs(s, cap, ranks, allReduceMs);
-            if (best == null || ms < best.ms()) {
-                best = new Step(ms, cap);
-            }
-        }
-        return best;
+        return best(cap -> syncModeMs(s, cap, ranks, allReduceMs));
     }
 
     /**
@@ -82,9 +75,14 @@ final class OverlapModel {
      * above {@link #sequentialMs}.
      */
     static Step bestOverlapped(LayerSchedule s, int ranks, LongToDoubleFunction allReduceMs) {
+        return best(cap -> overlappedMs(s, cap, ranks, allReduceMs));
+    }
+
+    /** The fastest of {@code stepMs} over {@link #CAPS}, the first cap on a tie. */
+    private static Step best(LongToDoubleFunction stepMs) {
         Step best = null;
         for (long cap : CAPS) {
-            double ms = overlappedMs(s, cap, ranks, allReduceMs);
+            double ms = stepMs.applyAsDouble(cap);
             if (best == null || ms < best.ms()) {
                 best = new Step(ms, cap);
             }
