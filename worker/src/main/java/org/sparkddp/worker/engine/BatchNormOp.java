@@ -14,6 +14,8 @@ final class BatchNormOp implements EngineLayer {
     private static final double ONE_ON_2LOGE_10 = 1.0 / (2 * Math.log(10.0));
 
     private final Shape shape;
+    /** Images as {@code [n, channels, height, width]}: a channel is {@code n} runs of a plane, not one run. */
+    private final boolean nchw;
     private final double decay;
     private final double eps;
     private final boolean logStd;
@@ -38,7 +40,20 @@ final class BatchNormOp implements EngineLayer {
     BatchNormOp(Shape shape, double decay, double eps, boolean logStd, NativeFloats gamma, NativeFloats beta,
                 NativeFloats runningMean, NativeFloats runningSpread, NativeFloats gammaGradient,
                 NativeFloats betaGradient, NativeFloats meanGradient, NativeFloats spreadGradient) {
+        this(shape, decay, eps, logStd, gamma, beta, runningMean, runningSpread, gammaGradient, betaGradient,
+                meanGradient, spreadGradient, false);
+    }
+
+    /**
+     * @param nchw images in oneDNN's plain NCHW layout ({@code [n, channels, height, width]}) rather than
+     *             channel-major: oneDNN 2.5 has no vectorized batch norm for NCHW (its {@code ncsp_bnorm} took twice
+     *             this op's time at the shipped CNN's shapes, see {@link DnnlBatchNormOp})
+     */
+    BatchNormOp(Shape shape, double decay, double eps, boolean logStd, NativeFloats gamma, NativeFloats beta,
+                NativeFloats runningMean, NativeFloats runningSpread, NativeFloats gammaGradient,
+                NativeFloats betaGradient, NativeFloats meanGradient, NativeFloats spreadGradient, boolean nchw) {
         this.shape = shape;
+        this.nchw = nchw && shape.image();
         this.decay = decay;
         this.eps = eps;
         this.logStd = logStd;
@@ -98,11 +113,18 @@ final class BatchNormOp implements EngineLayer {
 
     /**
      * Channel {@code c}'s {@code n * plane} values into {@code to}: one bulk copy of a contiguous run for images
-     * (channel-major), a strided gather for vectors ({@code [n, features]}). Working on one channel in a Java array
-     * keeps it in cache across the passes over it.
+     * (channel-major), one per example for NCHW images, a strided gather for vectors ({@code [n, features]}).
+     * Working on one channel in a Java array keeps it in cache across the passes over it.
      */
     private void read(NativeFloats from, float[] to, int c, int n) {
         int m = n * shape.plane();
+        if (nchw) {
+            int plane = shape.plane();
+            for (int e = 0; e < n; e++) {
+                from.data.get((e * shape.channels() + c) * plane, to, e * plane, plane);
+            }
+            return;
+        }
         if (shape.image()) {
             from.data.get(c * m, to, 0, m);
             return;
@@ -115,6 +137,13 @@ final class BatchNormOp implements EngineLayer {
 
     private void write(float[] from, NativeFloats to, int c, int n) {
         int m = n * shape.plane();
+        if (nchw) {
+            int plane = shape.plane();
+            for (int e = 0; e < n; e++) {
+                to.data.put((e * shape.channels() + c) * plane, from, e * plane, plane);
+            }
+            return;
+        }
         if (shape.image()) {
             to.data.put(c * m, from, 0, m);
             return;

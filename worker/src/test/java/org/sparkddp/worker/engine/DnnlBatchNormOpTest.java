@@ -83,15 +83,37 @@ class DnnlBatchNormOpTest {
     void agreesWithTheJavaOp(int channels, int h, int w, int n, int smaller, boolean logStd, double decay,
                              double eps) {
         Shape shape = h == 0 ? Shape.vector(channels) : Shape.image(channels, h, w);
-        Random random = new Random(channels * 100 + h * 10 + n);
-        INDArray values = randomParams(channels, logStd, random);
-        Params forJava = new Params(values, channels);
-        Params forDnnl = new Params(values, channels);
-        try (BatchNormOp java = op(shape, decay, eps, logStd, forJava);
-             DnnlBatchNormOp dnnl = dnnlOp(shape, decay, eps, logStd, forDnnl)) {
-            for (int batch : new int[] {n, smaller, n}) {
-                compare(java, dnnl, forJava, forDnnl, shape, batch, random, batch + " examples");
+        for (Nchw variant : Nchw.values()) {
+            Random random = new Random(channels * 100 + h * 10 + n);
+            INDArray values = randomParams(channels, logStd, random);
+            Params forJava = new Params(values, channels);
+            Params forNchw = new Params(values, channels);
+            try (BatchNormOp java = op(shape, decay, eps, logStd, forJava);
+                 EngineLayer nchw = variant.op(shape, decay, eps, logStd, forNchw)) {
+                for (int batch : new int[] {n, smaller, n}) {
+                    compare(java, nchw, forJava, forNchw, shape, batch, random, variant.tolerance,
+                            variant + ", " + batch + " examples");
+                }
             }
+        }
+    }
+
+    /** The two batch norms on NCHW images, and how close each comes to {@link BatchNormOp} on channel-major ones. */
+    private enum Nchw {
+        ONEDNN(TOLERANCE),
+        /** The Java op on NCHW: the same sums in the same order (a channel's values in the same sequence), exactly. */
+        JAVA(0);
+
+        final double tolerance;
+
+        Nchw(double tolerance) {
+            this.tolerance = tolerance;
+        }
+
+        EngineLayer op(Shape shape, double decay, double eps, boolean logStd, Params p) {
+            return this == ONEDNN ? dnnlOp(shape, decay, eps, logStd, p)
+                    : new BatchNormOp(shape, decay, eps, logStd, p.p[0], p.p[1], p.p[2], p.p[3], p.g[0], p.g[1],
+                            p.g[2], p.g[3], true);
         }
     }
 
@@ -105,8 +127,8 @@ class DnnlBatchNormOpTest {
                 p.g[2], p.g[3]);
     }
 
-    private static void compare(BatchNormOp java, DnnlBatchNormOp dnnl, Params forJava, Params forDnnl, Shape shape,
-                                int n, Random random, String what) {
+    private static void compare(BatchNormOp java, EngineLayer nchw, Params forJava, Params forNchw, Shape shape,
+                                int n, Random random, double tolerance, String what) {
         int count = n * shape.size();
         try (NativeFloats x = random(count, random, 2f, 3f);
              NativeFloats xj = layoutForJava(x, shape, n);
@@ -119,30 +141,30 @@ class DnnlBatchNormOpTest {
              NativeFloats dxj = NativeFloats.allocate(count);
              NativeFloats g2 = copy(gradOut)) {
             java.forward(xj, yj, n, true);
-            dnnl.forward(x, y, n, true);
-            assertSameLayout(y, yj, shape, n, "training output, " + what);
+            nchw.forward(x, y, n, true);
+            assertSameLayout(y, yj, shape, n, tolerance, "training output, " + what);
             java.backward(xj, yj, gj, dxj, n);
-            dnnl.backward(x, y, g, dx, n);
+            nchw.backward(x, y, g, dx, n);
             // dx = gamma/std * (g - mean(g) - xhat * mean(g * xhat)): with 2 examples to a channel the terms cancel to
             // near zero, and the rounding scales with the terms (about |g|, gamma/std being about 1 here), not dx
             try (NativeFloats expected = shape.image() ? toNchw(dxj, shape, n) : copy(dxj)) {
-                assertClose(dx, expected, count, TOLERANCE, maxAbs(gradOut, count), "input gradient, " + what);
+                assertClose(dx, expected, count, tolerance, maxAbs(gradOut, count), "input gradient, " + what);
             }
             String[] names = {"gamma", "beta", "running mean", "running spread"};
             for (int i = 0; i < 4; i++) {
-                assertClose(forDnnl.g[i], forJava.g[i], shape.channels(), TOLERANCE,
+                assertClose(forNchw.g[i], forJava.g[i], shape.channels(), tolerance,
                         names[i] + " gradient, " + what);
             }
             // a first layer's backward pass: no input gradient, the same parameter gradients
-            forDnnl.grads.assign(0);
-            dnnl.backward(x, y, g2, null, n);
+            forNchw.grads.assign(0);
+            nchw.backward(x, y, g2, null, n);
             for (int i = 0; i < 4; i++) {
-                assertClose(forDnnl.g[i], forJava.g[i], shape.channels(), TOLERANCE,
+                assertClose(forNchw.g[i], forJava.g[i], shape.channels(), tolerance,
                         names[i] + " gradient without an input gradient, " + what);
             }
             java.forward(xj, yj, n, false);
-            dnnl.forward(x, y, n, false);
-            assertSameLayout(y, yj, shape, n, "inference output, " + what);
+            nchw.forward(x, y, n, false);
+            assertSameLayout(y, yj, shape, n, tolerance, "inference output, " + what);
         }
     }
 
@@ -159,14 +181,15 @@ class DnnlBatchNormOpTest {
         return shape.image() ? toChannelMajor(nchw, shape, n) : copy(nchw);
     }
 
-    private static void assertSameLayout(NativeFloats nchw, NativeFloats javas, Shape shape, int n, String what) {
+    private static void assertSameLayout(NativeFloats nchw, NativeFloats javas, Shape shape, int n, double tolerance,
+                                         String what) {
         try (NativeFloats expected = shape.image() ? toNchw(javas, shape, n) : copy(javas)) {
-            assertClose(nchw, expected, n * shape.size(), TOLERANCE, what);
+            assertClose(nchw, expected, n * shape.size(), tolerance, what);
         }
     }
 
     /**
-     * Against DL4J's {@code BatchNormalization} layer itself, on NCHW images: the training output, the input
+     * Both NCHW batch norms against DL4J's {@code BatchNormalization} layer itself: the training output, the input
      * gradient and the parameter gradients of one pass, then the inference output. 1e-4, the engine's bar against
      * DL4J ({@link EngineCheck}): libnd4j's kernels round differently again.
      */
@@ -194,27 +217,29 @@ class DnnlBatchNormOpTest {
         Shape shape = Shape.image(channels, h, w);
         int count = n * shape.size();
         LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
-        Params mine = new Params(values, channels);
-        try (DnnlBatchNormOp dnnl = dnnlOp(shape, 0.8, 1e-4, logStd, mine);
-             NativeFloats x = random(count, random, 2f, 3f);
-             NativeFloats y = NativeFloats.allocate(count);
-             NativeFloats gradOut = random(count, random, 0.1f, 1f);
-             NativeFloats dx = NativeFloats.allocate(count)) {
-            INDArray input = array(x, n, shape);
-            INDArray epsilon = array(gradOut, n, shape);
-            INDArray expectedY = layer.activate(input, true, mgr).dup();
-            Pair<Gradient, INDArray> expected = layer.backpropGradient(epsilon, mgr);
-            dnnl.forward(x, y, n, true);
-            dnnl.backward(x, y, gradOut, dx, n);
-            assertClose(y, of(expectedY), count, EngineCheck.TOLERANCE, "training output");
-            assertClose(dx, of(expected.getSecond()), count, EngineCheck.TOLERANCE, "input gradient");
-            for (int i = 0; i < 4; i++) {
-                assertClose(mine.g[i], of(expected.getFirst().getGradientFor(keys[i])), channels,
-                        EngineCheck.TOLERANCE, keys[i] + " gradient");
+        for (Nchw variant : Nchw.values()) {
+            Params mine = new Params(values, channels);
+            try (EngineLayer op = variant.op(shape, 0.8, 1e-4, logStd, mine);
+                 NativeFloats x = random(count, random, 2f, 3f);
+                 NativeFloats y = NativeFloats.allocate(count);
+                 NativeFloats gradOut = random(count, random, 0.1f, 1f);
+                 NativeFloats dx = NativeFloats.allocate(count)) {
+                INDArray input = array(x, n, shape);
+                INDArray epsilon = array(gradOut, n, shape);
+                INDArray expectedY = layer.activate(input, true, mgr).dup();
+                Pair<Gradient, INDArray> expected = layer.backpropGradient(epsilon, mgr);
+                op.forward(x, y, n, true);
+                op.backward(x, y, gradOut, dx, n);
+                assertClose(y, of(expectedY), count, EngineCheck.TOLERANCE, variant + ", training output");
+                assertClose(dx, of(expected.getSecond()), count, EngineCheck.TOLERANCE, variant + ", input gradient");
+                for (int i = 0; i < 4; i++) {
+                    assertClose(mine.g[i], of(expected.getFirst().getGradientFor(keys[i])), channels,
+                            EngineCheck.TOLERANCE, variant + ", " + keys[i] + " gradient");
+                }
+                INDArray expectedInference = layer.activate(input, false, mgr).dup();
+                op.forward(x, y, n, false);
+                assertClose(y, of(expectedInference), count, EngineCheck.TOLERANCE, variant + ", inference output");
             }
-            INDArray expectedInference = layer.activate(input, false, mgr).dup();
-            dnnl.forward(x, y, n, false);
-            assertClose(y, of(expectedInference), count, EngineCheck.TOLERANCE, "inference output");
         }
     }
 
