@@ -9,6 +9,8 @@ import static org.sparkddp.worker.engine.DnnlOpFixtures.toChannelMajor;
 import static org.sparkddp.worker.engine.DnnlOpFixtures.toNchw;
 
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -144,6 +146,34 @@ class DnnlPoolOpTest {
                 }
             }
             assertTrue(ties > 10, "only " + ties + " windows with tied maxima: the test would prove little");
+        }
+    }
+
+    /**
+     * A task may run on another thread than the last one: the op rebuilds its primitives on that thread's engine
+     * (oneDNN refuses a primitive of one engine on another's stream) and gives the same results.
+     */
+    @Test
+    void anotherThreadGetsItsOwnPrimitivesAndTheSameResults() throws Exception {
+        Shape in = Shape.image(3, 6, 6);
+        Shape out = Shape.image(3, 3, 3);
+        int n = 2;
+        Random random = new Random(9);
+        try (DnnlPoolOp dnnl = new DnnlPoolOp(in, out, true, new int[] {2, 2}, new int[] {2, 2});
+             NativeFloats x = random((long) n * in.size(), random, 0f, 1f);
+             NativeFloats gradOut = random((long) n * out.size(), random, 0f, 1f);
+             NativeFloats y = NativeFloats.allocate((long) n * out.size());
+             NativeFloats dx = NativeFloats.allocate((long) n * in.size());
+             NativeFloats y2 = NativeFloats.allocate((long) n * out.size());
+             NativeFloats dx2 = NativeFloats.allocate((long) n * in.size())) {
+            dnnl.forward(x, y, n, true);
+            dnnl.backward(x, y, gradOut, dx, n);
+            CompletableFuture.runAsync(() -> {
+                dnnl.forward(x, y2, n, true);
+                dnnl.backward(x, y2, gradOut, dx2, n);
+            }).get(60, TimeUnit.SECONDS);
+            assertClose(y2, y, n * out.size(), 0, "output on another thread");
+            assertClose(dx2, dx, n * in.size(), 0, "input gradient on another thread");
         }
     }
 
