@@ -10,13 +10,10 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_avg_include_padding;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_max;
 
-import java.util.HashMap;
-import java.util.Map;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.pooling_backward;
 import org.bytedeco.dnnl.pooling_forward;
-import org.bytedeco.dnnl.primitive;
 
 /**
  * {@link PoolOp} through oneDNN's pooling, on plain NCHW images ({@code [n, channels, height, width]}): max or
@@ -37,7 +34,7 @@ final class DnnlPoolOp implements EngineLayer {
     private final boolean max;
     private final long[] kernel;
     private final long[] stride;
-    private final Map<Integer, Primitives> byBatch = new HashMap<>();
+    private final DnnlBatchCache<DnnlPasses> byBatch = new DnnlBatchCache<>(this::build);
     /** Max pooling's workspace, as floats (only its bytes matter). Owned; grown to the largest batch's. */
     private NativeFloats workspace;
 
@@ -61,124 +58,50 @@ final class DnnlPoolOp implements EngineLayer {
 
     @Override
     public void forward(NativeFloats x, NativeFloats y, int n, boolean training) {
-        Primitives p = primitives(n);
-        p.res.point(p.src, x, p.inCount);
-        p.res.point(p.dst, y, p.outCount);
-        if (!training) {
-            p.res.run(p.infer, p.inferArgs);
-            return;
+        DnnlPasses p = byBatch.get(n);
+        if (training && max) {
+            workspace = DnnlResources.atLeast(workspace, p.workspaceFloats);
         }
-        if (max) {
-            p.res.point(p.workspace, workspace(p.workspaceFloats), p.workspaceFloats);
-        }
-        p.res.run(p.train, p.trainArgs);
+        p.forward(x, y, training, workspace);
     }
 
     @Override
     public void backward(NativeFloats x, NativeFloats y, NativeFloats gradOut, NativeFloats gradIn, int n) {
-        if (gradIn == null) {
-            return;
+        if (gradIn != null) {
+            byBatch.get(n).backward(x, gradOut, gradIn, workspace);
         }
-        Primitives p = primitives(n);
-        p.res.point(p.diffDst, gradOut, p.outCount);
-        p.res.point(p.diffSrc, gradIn, p.inCount);
-        if (max) {
-            p.res.point(p.workspace, workspace, p.workspaceFloats);
-        }
-        p.res.run(p.back, p.backArgs);
     }
 
-    private NativeFloats workspace(long floats) {
-        if (workspace == null || workspace.length < floats) {
-            if (workspace != null) {
-                workspace.close();
-            }
-            workspace = NativeFloats.allocate(floats);
-        }
-        return workspace;
-    }
-
-    /** This batch size's primitives on the calling thread's engine, built on first use. */
-    private Primitives primitives(int n) {
-        Dnnl dnnl = Dnnl.forThread();
-        Primitives p = byBatch.get(n);
-        if (p != null && p.res.dnnl == dnnl) {
-            return p;
-        }
-        if (p != null) {
-            p.res.close();
-        }
-        p = new Primitives(new DnnlResources(dnnl), n);
-        byBatch.put(n, p);
-        return p;
-    }
-
-    /** One batch size's descriptors, primitives, memory objects and argument maps. */
-    private final class Primitives {
-        final DnnlResources res;
-        final long inCount;
-        final long outCount;
-        /** The workspace's size in floats, rounded up (0 for average pooling). */
-        final long workspaceFloats;
-        final memory src;
-        final memory dst;
-        final memory diffDst;
-        final memory diffSrc;
-        final memory workspace;
-        final primitive train;
-        final primitive infer;
-        final primitive back;
-        final IntMemoryMap trainArgs;
-        final IntMemoryMap inferArgs;
-        final IntMemoryMap backArgs;
-
-        Primitives(DnnlResources res, int n) {
-            this.res = res;
-            this.inCount = (long) n * in.size();
-            this.outCount = (long) n * out.size();
-            memory.desc source = res.plain(n, in.channels(), in.height(), in.width());
-            memory.desc dest = res.plain(n, out.channels(), out.height(), out.width());
-            int algorithm = max ? dnnl_pooling_max : dnnl_pooling_avg_include_padding;
-            long[] none = {0, 0};
-            pooling_forward.primitive_desc trainPd = res.own(new pooling_forward.primitive_desc(res.own(
-                    new pooling_forward.desc(dnnl_forward_training, algorithm, source, dest, stride, kernel, none,
-                            none)), res.dnnl.cpu));
-            pooling_forward.primitive_desc inferPd = res.own(new pooling_forward.primitive_desc(res.own(
-                    new pooling_forward.desc(dnnl_forward_inference, algorithm, source, dest, stride, kernel, none,
-                            none)), res.dnnl.cpu));
-            pooling_backward.primitive_desc backPd = res.own(new pooling_backward.primitive_desc(res.own(
-                    new pooling_backward.desc(algorithm, source, dest, stride, kernel, none, none)), res.dnnl.cpu,
-                    trainPd));
-            this.train = res.own(new pooling_forward(trainPd));
-            this.infer = res.own(new pooling_forward(inferPd));
-            this.back = res.own(new pooling_backward(backPd));
-            this.src = res.memory(source);
-            this.dst = res.memory(dest);
-            this.diffDst = res.memory(dest);
-            this.diffSrc = res.memory(source);
-            this.inferArgs = res.args(DNNL_ARG_SRC, src, DNNL_ARG_DST, dst);
-            if (max) {
-                memory.desc ws = res.own(trainPd.workspace_desc());
-                this.workspaceFloats = (ws.get_size() + Float.BYTES - 1) / Float.BYTES;
-                this.workspace = res.memory(ws);
-                this.trainArgs = res.args(DNNL_ARG_SRC, src, DNNL_ARG_DST, dst, DNNL_ARG_WORKSPACE, workspace);
-                this.backArgs = res.args(DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_DIFF_SRC, diffSrc,
-                        DNNL_ARG_WORKSPACE, workspace);
-            } else {
-                this.workspaceFloats = 0;
-                this.workspace = null;
-                this.trainArgs = inferArgs;
-                this.backArgs = res.args(DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_DIFF_SRC, diffSrc);
-            }
-        }
+    /** Batch size {@code n}'s primitives (no padding: DL4J's truncate mode). */
+    private DnnlPasses build(DnnlResources res, int n) {
+        memory.desc source = res.plain(n, in.channels(), in.height(), in.width());
+        memory.desc dest = res.plain(n, out.channels(), out.height(), out.width());
+        int algorithm = max ? dnnl_pooling_max : dnnl_pooling_avg_include_padding;
+        long[] none = {0, 0};
+        pooling_forward.primitive_desc trainPd = res.own(new pooling_forward.primitive_desc(res.own(
+                new pooling_forward.desc(dnnl_forward_training, algorithm, source, dest, stride, kernel, none,
+                        none)), res.dnnl.cpu));
+        pooling_forward.primitive_desc inferPd = res.own(new pooling_forward.primitive_desc(res.own(
+                new pooling_forward.desc(dnnl_forward_inference, algorithm, source, dest, stride, kernel, none,
+                        none)), res.dnnl.cpu));
+        pooling_backward.primitive_desc backPd = res.own(new pooling_backward.primitive_desc(res.own(
+                new pooling_backward.desc(algorithm, source, dest, stride, kernel, none, none)), res.dnnl.cpu,
+                trainPd));
+        DnnlPasses p = new DnnlPasses(res, source, (long) n * in.size(), dest, (long) n * out.size(),
+                max ? res.own(trainPd.workspace_desc()) : null);
+        IntMemoryMap inferArgs = res.args(DNNL_ARG_SRC, p.src, DNNL_ARG_DST, p.dst);
+        IntMemoryMap trainArgs = max
+                ? res.args(DNNL_ARG_SRC, p.src, DNNL_ARG_DST, p.dst, DNNL_ARG_WORKSPACE, p.workspace) : inferArgs;
+        IntMemoryMap backArgs = max
+                ? res.args(DNNL_ARG_DIFF_DST, p.diffDst, DNNL_ARG_DIFF_SRC, p.diffSrc, DNNL_ARG_WORKSPACE, p.workspace)
+                : res.args(DNNL_ARG_DIFF_DST, p.diffDst, DNNL_ARG_DIFF_SRC, p.diffSrc);
+        return p.passes(res.own(new pooling_forward(trainPd)), trainArgs, res.own(new pooling_forward(inferPd)),
+                inferArgs, res.own(new pooling_backward(backPd)), backArgs);
     }
 
     @Override
     public void close() {
-        for (Primitives p : byBatch.values()) {
-            p.res.close();
-        }
-        byBatch.clear();
+        byBatch.close();
         if (workspace != null) {
             workspace.close();
             workspace = null;

@@ -81,6 +81,20 @@ final class DnnlResources implements AutoCloseable {
     }
 
     /**
+     * {@code current} if it holds {@code count} floats, else a new owned buffer of {@code count} (and
+     * {@code current}, owned by the caller, freed): scratch that grows to the largest batch an op has seen.
+     */
+    static NativeFloats atLeast(NativeFloats current, long count) {
+        if (current != null && current.length >= count) {
+            return current;
+        }
+        if (current != null) {
+            current.close();
+        }
+        return NativeFloats.allocate(count);
+    }
+
+    /**
      * A pointer at the first float of {@code floats}, at position 0. A view's own pointer carries its offset as a
      * JavaCPP position, which oneDNN's {@code void*} handle arguments should not be trusted to add; the direct
      * buffer's address already includes it.
