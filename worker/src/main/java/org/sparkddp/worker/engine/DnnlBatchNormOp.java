@@ -28,16 +28,16 @@ import org.bytedeco.dnnl.memory;
  * written into DL4J's views. Runs on an executor, on the task thread's oneDNN stream.
  *
  * <p>oneDNN reads gamma and beta in place ({@code use_scale}, {@code use_shift}), writes their gradients straight
- * into DL4J's gradient views, and returns the batch mean and biased variance of a training pass, which the running
- * statistics' "gradients" are computed from here, as {@link BatchNormOp} computes them. Inference normalizes by the
- * running mean and variance (the latter from log10 of the standard deviation when {@code useLogStd}). A backward
- * pass follows a training forward pass on the same batch, as in {@link EngineLayer}.
+ * into DL4J's gradient views, and returns the batch mean and biased variance of a training pass, from which the
+ * running statistics' "gradients" are computed here ({@link BatchNormParameters}), as {@link BatchNormOp} does.
+ * Inference normalizes by the running mean and variance (the latter from log10 of the standard deviation when
+ * {@code useLogStd}). A backward pass follows a training forward pass on the same batch, as in {@link EngineLayer}.
  *
  * <p>The primitives are built once per batch size (the last batch of an epoch may be smaller) on the first pass, on
- * the calling thread's engine, and rebuilt only if another thread calls.
+ * the calling thread's engine, and rebuilt only if another thread calls ({@link DnnlBatchCache}).
  *
  * <p>Speed: oneDNN 2.5 vectorizes batch norm only for blocked and channels-last layouts; on NCHW it runs its
- * {@code ncsp_bnorm}, which took 1.5 to 2 times the CPU time of {@link BatchNormOp} (in either layout) at the shipped
+ * {@code ncsp_bnorm}, which took 1.6 to 2 times the CPU time of {@link BatchNormOp} (in either layout) at the shipped
  * CNN's shapes ({@code DnnlNormPoolTiming}). Feature vectors ({@code [n, features]}) run the same kernel.
  */
 final class DnnlBatchNormOp implements EngineLayer {

@@ -26,7 +26,11 @@ import org.bytedeco.dnnl.pooling_forward;
  * where ties occur (after ReLU and batch norm). Without padding every window is whole, so average pooling divides by
  * the full window, as DL4J does whether or not it counts padding.
  *
- * <p>The primitives are built once per batch size, on the calling thread's engine (see {@link DnnlBatchNormOp}).
+ * <p>The primitives are built once per batch size, on the calling thread's engine ({@link DnnlBatchCache}).
+ *
+ * <p>Speed (this thread's CPU time, forward and backward, batch 128, one thread, {@code DnnlNormPoolTiming}):
+ * oneDNN's JIT pooling against {@link PoolOp} took about 0.65 of the time for max pooling 32x28x28, the same for
+ * 64x14x14, and 0.27 to 0.4 for average pooling.
  */
 final class DnnlPoolOp implements EngineLayer {
     private final Shape in;
