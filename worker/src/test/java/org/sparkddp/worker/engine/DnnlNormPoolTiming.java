@@ -9,7 +9,12 @@ import java.util.Random;
  * 32x28x28 and 64x14x14), the Java ops ({@link BatchNormOp}, {@link PoolOp}, channel-major) against the oneDNN ones
  * ({@link DnnlBatchNormOp}, {@link DnnlPoolOp}, NCHW) and the Java batch norm on NCHW, a training forward and
  * backward pass each, back to back in one JVM, alternating rounds so that a load change on the machine hits both.
- * Run it with {@code OMP_NUM_THREADS=1}; compare the ratios of one run. Prints milliseconds of wall time and of this thread's CPU time.
+ * Run it with {@code OMP_NUM_THREADS=1}; compare the ratios of one run. Prints milliseconds of wall time, of this
+ * thread's CPU time and of the whole process's (the two agree when oneDNN runs on this thread alone).
+ *
+ * <p>ND4J is not loaded here, on purpose: on the thread that initialized ND4J's native backend, OpenMP's thread count
+ * read 4 (ND4J's {@code ompGetMaxThreads()}, with {@code OMP_NUM_THREADS=1} and 2 cores), and oneDNN's primitives ran
+ * on 4 threads: this thread's CPU time then showed a quarter of their work, the process's the same total as here.
  *
  * <pre>OMP_NUM_THREADS=1 java -cp worker/target/classes:worker/target/test-classes:$(deps) \
  *     org.sparkddp.worker.engine.DnnlNormPoolTiming [steps] [rounds]</pre>
@@ -52,10 +57,10 @@ public final class DnnlNormPoolTiming {
                         double[] dnnl = pairs[i][1].time(steps);
                         System.out.printf("round %d %-13s %dx%s  fwd+bwd  Java CNHW %6.2f ms (fwd %5.2f, bwd %5.2f)"
                                         + "  NCHW op %6.2f ms (fwd %5.2f, bwd %5.2f)  ratio %5.2fx"
-                                        + "  | CPU time Java CNHW %6.2f NCHW op %6.2f%n",
+                                        + "  | CPU time Java CNHW %6.2f NCHW op %6.2f (process %6.2f, %6.2f)%n",
                                 round, names[i], n, shape, java[0] + java[1], java[0], java[1],
                                 dnnl[0] + dnnl[1], dnnl[0], dnnl[1], (java[0] + java[1]) / (dnnl[0] + dnnl[1]),
-                                java[2], dnnl[2]);
+                                java[2], dnnl[2], java[3], dnnl[3]);
                     }
                 }
             }
@@ -99,7 +104,7 @@ public final class DnnlNormPoolTiming {
             gradIn = NativeFloats.allocate((long) n * in.size());
         }
 
-        /** Forward and backward wall ms per step, and CPU ms of both, after two warm-up steps. */
+        /** Forward and backward wall ms per step, and this thread's and the process's CPU ms of both. */
         double[] time(int steps) {
             for (int i = 0; i < 2; i++) {
                 op.forward(x, y, n, true);
@@ -108,6 +113,7 @@ public final class DnnlNormPoolTiming {
             long forward = 0;
             long backward = 0;
             long cpu = cpuNanos();
+            long process = processNanos();
             for (int i = 0; i < steps; i++) {
                 long t = System.nanoTime();
                 op.forward(x, y, n, true);
@@ -117,7 +123,9 @@ public final class DnnlNormPoolTiming {
                 forward += u - t;
             }
             cpu = cpuNanos() - cpu;
-            return new double[] {forward / 1e6 / steps, backward / 1e6 / steps, cpu / 1e6 / steps};
+            process = processNanos() - process;
+            return new double[] {forward / 1e6 / steps, backward / 1e6 / steps, cpu / 1e6 / steps,
+                    process / 1e6 / steps};
         }
 
         @Override
@@ -127,6 +135,11 @@ public final class DnnlNormPoolTiming {
                 f.close();
             }
         }
+    }
+
+    private static long processNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static long cpuNanos() {
