@@ -35,6 +35,14 @@ final class EngineCheck {
         this.engine = Engines.forTraining(spec, NetworkFactory.build(spec));
         assertInstanceOf(EngineTrainable.class, engine, "the engine does not cover " + spec.model().layers());
         assertEquals(0, maxDifference(dl4j.params(), engine.params()), "the replicas start from different parameters");
+        if ("false".equals(System.getProperty(EngineCompiler.ONEDNN_PROPERTY))) {
+            assertEquals(ImageLayout.CHANNEL_MAJOR, network().layout(), "oneDNN is off, but the network is NCHW");
+        }
+    }
+
+    /** The engine's compiled network. */
+    EngineNetwork network() {
+        return ((EngineTrainable) engine).engine();
     }
 
     /**
