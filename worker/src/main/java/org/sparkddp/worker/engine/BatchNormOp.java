@@ -6,26 +6,13 @@ package org.sparkddp.worker.engine;
  *
  * <p>Training normalizes by the batch mean and biased variance; inference by the running statistics. The running
  * statistics are parameters that DL4J's updater moves by a "gradient" the layer writes, and this op writes the same
- * one: {@code (1 - decay) * (runningMean - batchMean)} for the mean, and for the log10 of the standard deviation
- * ({@code useLogStd}) {@code log(var / (decay * var + (1 - decay) * batchVar)) / (2 ln 10)} with {@code var} the
- * running variance, or {@code (1 - decay) * (runningVar - batchVar)} when the variance itself is stored.
+ * one ({@link BatchNormParameters} says which).
  */
 final class BatchNormOp implements EngineLayer {
-    private static final double ONE_ON_2LOGE_10 = 1.0 / (2 * Math.log(10.0));
-
     private final Shape shape;
-    private final double decay;
-    private final double eps;
-    private final boolean logStd;
-    private final NativeFloats gamma;
-    private final NativeFloats beta;
-    private final NativeFloats runningMean;
-    /** log10 of the running standard deviation, or the running variance ({@link #logStd} false). */
-    private final NativeFloats runningSpread;
-    private final NativeFloats gammaGradient;
-    private final NativeFloats betaGradient;
-    private final NativeFloats meanGradient;
-    private final NativeFloats spreadGradient;
+    /** Images as {@code [n, channels, height, width]}: a channel is {@code n} runs of a plane, not one run. */
+    private final boolean nchw;
+    private final BatchNormParameters p;
     /** Per channel, of the last forward pass: the mean and 1/std it normalized by, and the batch variance. */
     private final float[] mean;
     private final float[] invStd;
@@ -38,18 +25,22 @@ final class BatchNormOp implements EngineLayer {
     BatchNormOp(Shape shape, double decay, double eps, boolean logStd, NativeFloats gamma, NativeFloats beta,
                 NativeFloats runningMean, NativeFloats runningSpread, NativeFloats gammaGradient,
                 NativeFloats betaGradient, NativeFloats meanGradient, NativeFloats spreadGradient) {
+        this(shape, decay, eps, logStd, gamma, beta, runningMean, runningSpread, gammaGradient, betaGradient,
+                meanGradient, spreadGradient, false);
+    }
+
+    /**
+     * @param nchw images in oneDNN's plain NCHW layout ({@code [n, channels, height, width]}) rather than
+     *             channel-major: oneDNN 2.5 has no vectorized batch norm for NCHW (its {@code ncsp_bnorm} took twice
+     *             this op's time at the shipped CNN's shapes, see {@link DnnlBatchNormOp})
+     */
+    BatchNormOp(Shape shape, double decay, double eps, boolean logStd, NativeFloats gamma, NativeFloats beta,
+                NativeFloats runningMean, NativeFloats runningSpread, NativeFloats gammaGradient,
+                NativeFloats betaGradient, NativeFloats meanGradient, NativeFloats spreadGradient, boolean nchw) {
         this.shape = shape;
-        this.decay = decay;
-        this.eps = eps;
-        this.logStd = logStd;
-        this.gamma = gamma;
-        this.beta = beta;
-        this.runningMean = runningMean;
-        this.runningSpread = runningSpread;
-        this.gammaGradient = gammaGradient;
-        this.betaGradient = betaGradient;
-        this.meanGradient = meanGradient;
-        this.spreadGradient = spreadGradient;
+        this.nchw = nchw && shape.image();
+        this.p = new BatchNormParameters(decay, eps, logStd, gamma, beta, runningMean, runningSpread, gammaGradient,
+                betaGradient, meanGradient, spreadGradient);
         this.mean = new float[shape.channels()];
         this.invStd = new float[shape.channels()];
         this.batchVar = new double[shape.channels()];
@@ -80,15 +71,15 @@ final class BatchNormOp implements EngineLayer {
                 var = Math.max(0, squares / m - dMean * dMean);
                 batchVar[c] = var;
             } else {
-                mu = runningMean.data.get(c);
-                var = runningVariance(c);
+                mu = p.runningMean().data.get(c);
+                var = p.runningVariance(c);
             }
-            float inv = (float) (1 / Math.sqrt(var + eps));
+            float inv = (float) (1 / Math.sqrt(var + p.eps()));
             float mf = (float) mu;
             mean[c] = mf;
             invStd[c] = inv;
-            float scale = gamma.data.get(c) * inv;
-            float shiftOut = beta.data.get(c) - mf * scale;
+            float scale = p.gamma().data.get(c) * inv;
+            float shiftOut = p.beta().data.get(c) - mf * scale;
             for (int e = 0; e < m; e++) {
                 xs[e] = xs[e] * scale + shiftOut;
             }
@@ -98,11 +89,18 @@ final class BatchNormOp implements EngineLayer {
 
     /**
      * Channel {@code c}'s {@code n * plane} values into {@code to}: one bulk copy of a contiguous run for images
-     * (channel-major), a strided gather for vectors ({@code [n, features]}). Working on one channel in a Java array
-     * keeps it in cache across the passes over it.
+     * (channel-major), one per example for NCHW images, a strided gather for vectors ({@code [n, features]}).
+     * Working on one channel in a Java array keeps it in cache across the passes over it.
      */
     private void read(NativeFloats from, float[] to, int c, int n) {
         int m = n * shape.plane();
+        if (nchw) {
+            int plane = shape.plane();
+            for (int e = 0; e < n; e++) {
+                from.data.get((e * shape.channels() + c) * plane, to, e * plane, plane);
+            }
+            return;
+        }
         if (shape.image()) {
             from.data.get(c * m, to, 0, m);
             return;
@@ -115,6 +113,13 @@ final class BatchNormOp implements EngineLayer {
 
     private void write(float[] from, NativeFloats to, int c, int n) {
         int m = n * shape.plane();
+        if (nchw) {
+            int plane = shape.plane();
+            for (int e = 0; e < n; e++) {
+                to.data.put((e * shape.channels() + c) * plane, from, e * plane, plane);
+            }
+            return;
+        }
         if (shape.image()) {
             to.data.put(c * m, from, 0, m);
             return;
@@ -132,15 +137,6 @@ final class BatchNormOp implements EngineLayer {
         return scratch[which];
     }
 
-    private double runningVariance(int c) {
-        double spread = runningSpread.data.get(c);
-        if (!logStd) {
-            return spread;
-        }
-        double std = Math.pow(10, spread);
-        return std * std;
-    }
-
     @Override
     public void backward(NativeFloats x, NativeFloats y, NativeFloats gradOut, NativeFloats gradIn, int n) {
         int channels = shape.channels();
@@ -155,14 +151,14 @@ final class BatchNormOp implements EngineLayer {
             double[] sums = gradientSums(gs, xs, m, mu, inv);
             double sumG = sums[0];
             double sumGXhat = sums[1];
-            betaGradient.data.put(c, (float) sumG);
-            gammaGradient.data.put(c, (float) sumGXhat);
-            runningGradients(c);
+            p.betaGradient().data.put(c, (float) sumG);
+            p.gammaGradient().data.put(c, (float) sumGXhat);
+            p.writeRunningGradients(c, mean[c], batchVar[c]);
             if (gradIn == null) {
                 continue;
             }
             // dx = gamma / std * (g - mean(g) - xhat * mean(g * xhat))
-            float k = gamma.data.get(c) * inv;
+            float k = p.gamma().data.get(c) * inv;
             float meanG = (float) (sumG / m);
             float meanGXhat = (float) (sumGXhat / m);
             for (int e = 0; e < m; e++) {
@@ -227,18 +223,5 @@ final class BatchNormOp implements EngineLayer {
         pair[0] = sum;
         pair[1] = products;
         return pair;
-    }
-
-    /** The running statistics' "gradients", as DL4J's backward pass writes them for its updater. */
-    private void runningGradients(int c) {
-        double running = runningMean.data.get(c);
-        meanGradient.data.put(c, (float) ((1 - decay) * (running - mean[c])));
-        if (logStd) {
-            double var = runningVariance(c);
-            double next = decay * var + (1 - decay) * batchVar[c];
-            spreadGradient.data.put(c, (float) (Math.log(var / next) * ONE_ON_2LOGE_10));
-        } else {
-            spreadGradient.data.put(c, (float) ((1 - decay) * (runningSpread.data.get(c) - batchVar[c])));
-        }
     }
 }

@@ -1,0 +1,59 @@
+package org.sparkddp.worker.engine;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/**
+ * One oneDNN op's primitives for each batch size it has seen (an epoch's last batch may be smaller), built on first
+ * use on the calling thread's engine and kept, each with the {@link DnnlResources} that frees them. Runs on an
+ * executor.
+ *
+ * <p>Why a batch size's primitives are rebuilt when another thread calls: oneDNN refuses a primitive made on one
+ * engine on another engine's stream, and {@link Dnnl} gives every task thread its own.
+ *
+ * @param <P> what the op builds for one batch size
+ */
+final class DnnlBatchCache<P> implements AutoCloseable {
+    private record Entry<P>(DnnlResources resources, P primitives) {
+    }
+
+    /** Builds a batch size's primitives, registering every native object with the given resources. */
+    private final BiFunction<DnnlResources, Integer, P> build;
+    private final Map<Integer, Entry<P>> byBatch = new HashMap<>();
+
+    DnnlBatchCache(BiFunction<DnnlResources, Integer, P> build) {
+        this.build = build;
+    }
+
+    /** Batch size {@code n}'s primitives on the calling thread's engine. */
+    P get(int n) {
+        Dnnl dnnl = Dnnl.forThread();
+        Entry<P> e = byBatch.get(n);
+        if (e != null && e.resources.dnnl == dnnl) {
+            return e.primitives;
+        }
+        if (e != null) {
+            e.resources.close();
+            byBatch.remove(n);
+        }
+        DnnlResources resources = new DnnlResources(dnnl);
+        P built;
+        try {
+            built = build.apply(resources, n);
+        } catch (RuntimeException failed) {
+            resources.close(); // what was made before the failure
+            throw failed;
+        }
+        byBatch.put(n, new Entry<>(resources, built));
+        return built;
+    }
+
+    @Override
+    public void close() {
+        for (Entry<P> e : byBatch.values()) {
+            e.resources.close();
+        }
+        byBatch.clear();
+    }
+}
