@@ -7,6 +7,8 @@ import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.primitive_desc_base;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
+import org.nd4j.nativeblas.NativeOps;
+import org.nd4j.nativeblas.NativeOpsHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +46,27 @@ final class Dnnl {
     private Dnnl() {
         this.cpu = sharedEngine();
         this.stream = new stream(cpu);
+        holdOpenMpToTheEnvironment();
+    }
+
+    /**
+     * Sets this thread's OpenMP thread count to {@code OMP_NUM_THREADS} where that is set. Why: ND4J's
+     * initialization sets the count of the thread that initializes it to its own choice (4 on a 2-core VM with
+     * {@code OMP_NUM_THREADS=1}, measured), and oneDNN shares that OpenMP runtime, so a task thread that happened to
+     * initialize ND4J ran oneDNN's primitives on 4 threads (2.6 times the thread's CPU time in the process).
+     */
+    private static void holdOpenMpToTheEnvironment() {
+        String value = System.getenv("OMP_NUM_THREADS");
+        int threads;
+        try {
+            threads = value == null ? 0 : Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            return; // OpenMP itself reads what it can of it
+        }
+        NativeOps ops = NativeOpsHolder.getInstance().getDeviceNativeOps();
+        if (threads > 0 && ops.ompGetMaxThreads() != threads) {
+            ops.setOmpNumThreads(threads);
+        }
     }
 
     private static synchronized engine sharedEngine() {

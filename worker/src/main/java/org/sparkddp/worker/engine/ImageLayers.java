@@ -37,13 +37,9 @@ final class ImageLayers {
         if (conf.getClass() == ConvolutionLayer.class) {
             return convolution(layer, (ConvolutionLayer) conf, in, layout, where);
         } else if (conf.getClass() == SubsamplingLayer.class) {
-            // the Java pooling runs plane by plane, which both layouts keep contiguous
-            return List.of(pooling((SubsamplingLayer) conf, in, where));
+            return List.of(pooling((SubsamplingLayer) conf, in, layout, where));
         } else if (conf.getClass() == BatchNormalization.class) {
-            if (layout == ImageLayout.NCHW && in.image()) {
-                throw new ImageLayout.NoNchwKernel(where + ": batch norm on images");
-            }
-            return List.of(batchNorm(layer, (BatchNormalization) conf, in, where));
+            return List.of(batchNorm(layer, (BatchNormalization) conf, in, layout, where));
         } else if (conf.getClass() == PReLULayer.class) {
             if (layout == ImageLayout.NCHW && in.image()) {
                 throw new ImageLayout.NoNchwKernel(where + ": PReLU on images");
@@ -114,7 +110,8 @@ final class ImageLayers {
         return steps;
     }
 
-    private static EngineLayer pooling(SubsamplingLayer conf, Shape in, String where) throws Uncovered {
+    private static EngineLayer pooling(SubsamplingLayer conf, Shape in, ImageLayout layout, String where)
+            throws Uncovered {
         requireImage(in, where);
         if (conf.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
             throw new Uncovered(where + ": data format " + conf.getCnn2dDataFormat());
@@ -137,11 +134,17 @@ final class ImageLayers {
         if (outH < 1 || outW < 1) {
             throw new Uncovered(where + ": a window of " + Arrays.toString(kernel) + " on " + in);
         }
-        return new PoolOp(in, Shape.image(in.channels(), outH, outW), type == PoolingType.MAX, kernel, stride);
+        Shape out = Shape.image(in.channels(), outH, outW);
+        return layout == ImageLayout.NCHW ? new DnnlPoolOp(in, out, type == PoolingType.MAX, kernel, stride)
+                : new PoolOp(in, out, type == PoolingType.MAX, kernel, stride);
     }
 
-    private static EngineLayer batchNorm(Layer layer, BatchNormalization conf, Shape in, String where)
-            throws Uncovered {
+    /**
+     * The Java batch norm in either layout: oneDNN 2.5's batch norm on NCHW is its unvectorized reference-like
+     * kernel, slower than the Java op (see {@link DnnlBatchNormOp}).
+     */
+    private static EngineLayer batchNorm(Layer layer, BatchNormalization conf, Shape in, ImageLayout layout,
+                                         String where) throws Uncovered {
         if (conf.isLockGammaBeta()) {
             throw new Uncovered(where + ": batch norm with locked gamma and beta");
         }
@@ -162,7 +165,7 @@ final class ImageLayers {
                 NativeFloats.of(grads.get(BatchNormalizationParamInitializer.GAMMA)),
                 NativeFloats.of(grads.get(BatchNormalizationParamInitializer.BETA)),
                 NativeFloats.of(grads.get(BatchNormalizationParamInitializer.GLOBAL_MEAN)),
-                NativeFloats.of(grads.get(spread)));
+                NativeFloats.of(grads.get(spread)), layout == ImageLayout.NCHW);
     }
 
     private static EngineLayer prelu(Layer layer, Shape in, String where) throws Uncovered {

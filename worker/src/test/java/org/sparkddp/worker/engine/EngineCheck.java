@@ -102,9 +102,14 @@ final class EngineCheck {
     }
 
     static void assertClose(INDArray expected, INDArray actual, String what) {
+        assertClose(expected, actual, what, TOLERANCE);
+    }
+
+    /** As {@link #assertClose(INDArray, INDArray, String)}, with a bar of {@code tolerance} of the largest magnitude. */
+    static void assertClose(INDArray expected, INDArray actual, String what, double tolerance) {
         double scale = expected.amaxNumber().doubleValue();
         double diff = maxDifference(expected, actual);
-        assertTrue(Double.isFinite(diff) && diff <= TOLERANCE * Math.max(scale, 1e-6), what + " differ by " + diff
+        assertTrue(Double.isFinite(diff) && diff <= tolerance * Math.max(scale, 1e-6), what + " differ by " + diff
                 + " (largest magnitude " + scale + ")");
     }
 
