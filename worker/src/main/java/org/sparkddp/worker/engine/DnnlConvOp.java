@@ -41,9 +41,10 @@ import org.bytedeco.javacpp.Pointer;
  * an executor, on the task's thread: oneDNN's OpenMP runtime reads {@code OMP_NUM_THREADS}, which executors get as
  * 1, so a rank computes on one core.
  *
- * <p>Why oneDNN: its JIT kernels run a convolution near the core's peak (about 140 GFLOP/s measured on the shipped
- * CNN's second convolution), where im2col and a BLAS product in Java reach a fraction of it. Why plain NCHW and
- * OIHW: they are DL4J's own orders, so activations, weights and gradients are used in place with no reorder.
+ * <p>Why oneDNN: its AVX-512 direct kernels ran the shipped CNN's second convolution at about 105 GFLOP/s on one
+ * thread, reorders included, against 70-75 for the Java op's im2col and OpenBLAS products, and the first (one input
+ * channel) in under half the Java op's time (docs/BENCHMARKS.md). The network's activations, weights and gradients
+ * stay in DL4J's plain NCHW and OIHW orders; the blocked copies the kernels run on are this op's (see {@link Plan}).
  *
  * <p>Primitives are made once per batch size (the last batch of an epoch may be smaller), on the JVM's engine, and
  * run on the calling thread's stream (see {@link Dnnl}); each call only points their memory at this batch's

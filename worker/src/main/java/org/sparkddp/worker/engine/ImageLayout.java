@@ -12,7 +12,7 @@ enum ImageLayout {
     CHANNEL_MAJOR,
     /**
      * {@code [n, channels, height, width]}: DL4J's own order, and the one oneDNN's convolutions run fast on (with the
-     * channel-major layout expressed as strides it falls back to its reference kernels, 50 to 500 times slower).
+     * channel-major layout expressed as strides it falls back to its reference kernels, which took seconds a pass).
      * Flattening is then nothing: an example's image already is its row.
      */
     NCHW;
