@@ -75,4 +75,20 @@ class DnnlEngineTest {
         CompletableFuture.runAsync(() -> trainsAsDl4j(check, 6, 4)).get(5, TimeUnit.MINUTES);
         trainsAsDl4j(check, 6);
     }
+
+    /**
+     * A replica that trained on one thread is closed on another (an eviction), and a new one of the same shapes trains:
+     * with oneDNN's default scratchpad, freeing primitives on another thread than made them corrupted the heap.
+     */
+    @Test
+    void closingOnAnotherThreadThenTrainingANewReplica() throws Exception {
+        String[] settings = {"model.activation=relu", "optimizer.name=sgd", "model.layers=[{type=conv,filters=4,"
+                + "kernel=3},{type=max-pool,kernel=2},{type=conv,filters=4,kernel=3,padding=same}]"};
+        EngineCheck first = onDnnl(List.of(2, 10, 10), 3, settings);
+        CompletableFuture.runAsync(() -> trainsAsDl4j(first, 6, 5)).get(5, TimeUnit.MINUTES);
+        first.engine.close();
+        first.engine.close(); // a second close does nothing
+        EngineCheck second = onDnnl(List.of(2, 10, 10), 3, settings);
+        trainsAsDl4j(second, 6, 5, 6);
+    }
 }
