@@ -23,10 +23,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Assembles the engine's network for a DL4J network: a chain for a {@link MultiLayerNetwork}, a graph (layers and
  * sums) for a {@link ComputationGraph} such as a network of residual blocks. Each DL4J layer becomes the engine layers
- * {@link LayerTranslator} gives; anything not covered is {@link Uncovered}. Runs on an executor, once per replica.
+ * {@link LayerTranslator} gives; anything not covered is {@link Uncovered}. The whole network has one
+ * {@link ImageLayout}: NCHW on oneDNN's kernels where it can, else channel-major on the Java kernels (see
+ * {@link #layouts}). Runs on an executor, once per replica.
  */
 final class EngineCompiler {
     private static final Logger LOG = LoggerFactory.getLogger(EngineCompiler.class);
+    /**
+     * {@code -Dsparkddp.engine.onednn=false} compiles the Java kernels where oneDNN's would run: not a setting, a
+     * switch for comparing the two (tests run the equivalence checks in both; a timing compares their steps).
+     */
+    static final String ONEDNN_PROPERTY = "sparkddp.engine.onednn";
+    /** The Java-kernel lines already logged: each reason once per JVM. */
+    private static final Set<String> SAID = ConcurrentHashMap.newKeySet();
+
     private final List<EngineNetwork.Node> nodes = new ArrayList<>();
     /** Node index to the DL4J layer's gradient range that node's backward finishes (see {@link EngineNetwork}). */
     private final Map<Integer, int[]> finishes = new HashMap<>();
@@ -40,14 +50,6 @@ final class EngineCompiler {
         this.flatOffset = flat.offset();
         this.layout = layout;
     }
-
-    /**
-     * {@code -Dsparkddp.engine.onednn=false} compiles the Java kernels where oneDNN's would run: not a setting, a
-     * switch for comparing the two (tests run the equivalence checks in both; a timing compares their steps).
-     */
-    static final String ONEDNN_PROPERTY = "sparkddp.engine.onednn";
-    /** The Java-kernel lines already logged: each reason once per JVM. */
-    private static final Set<String> SAID = ConcurrentHashMap.newKeySet();
 
     /** Compiles one network in one layout. */
     private interface Pass {
