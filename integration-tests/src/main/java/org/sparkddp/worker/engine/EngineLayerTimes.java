@@ -56,7 +56,8 @@ public final class EngineLayerTimes {
         }
         List<List<EngineLayer>> perLayer = new ArrayList<>();
         try {
-            translate(net, Shape.vector(spec.numInputs()), perLayer);
+            ImageLayout layout = ((EngineTrainable) trainable).engine().layout();
+            translate(net, Shape.vector(spec.numInputs()), layout, perLayer);
             int n = Math.toIntExact(batch.getFeatures().size(0));
             double[][] runs = new double[steps][];
             for (int s = -1; s < steps; s++) { // step -1 warms the JIT and the buffers up
@@ -97,12 +98,13 @@ public final class EngineLayerTimes {
     }
 
     /** Each DL4J layer's engine layers, in order, as views of the network's parameters and gradients. */
-    private static void translate(MultiLayerNetwork net, Shape input, List<List<EngineLayer>> into) throws Uncovered {
+    private static void translate(MultiLayerNetwork net, Shape input, ImageLayout layout,
+                                  List<List<EngineLayer>> into) throws Uncovered {
         Layer[] layers = net.getLayers();
         Shape shape = input;
         for (int i = 0; i < layers.length; i++) {
             var t = LayerTranslator.translate(layers[i], net.getLayerWiseConfigurations().getInputPreProcess(i),
-                    shape, i == layers.length - 1, "layer " + i);
+                    shape, i == layers.length - 1, layout, "layer " + i);
             into.add(t.layers());
             shape = t.out();
         }

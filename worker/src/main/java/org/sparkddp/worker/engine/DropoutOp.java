@@ -9,19 +9,22 @@ import org.nd4j.linalg.factory.Nd4j;
  * Inverted dropout with DL4J's own masks: the mask is drawn by the same ND4J op, from the same per-thread generator,
  * in the same order and shape as DL4J's {@code Dropout.applyDropout} draws it (ones, then {@code DropOutInverted}
  * with the retain probability, giving 0 or {@code 1/p}), so a worker drops exactly the units DL4J would on the same
- * seed. Images are masked in DL4J's {@code [n, channels, height, width]} order and applied to the engine's
- * channel-major layout. Runs on an executor.
+ * seed. Images are masked in DL4J's {@code [n, channels, height, width]} order, and applied through the permutation
+ * in the channel-major layout. Runs on an executor.
  */
 final class DropoutOp implements EngineLayer {
     private final Shape shape;
     private final double retain;
+    /** Images in the channel-major layout, masked through the permutation; otherwise the mask is in order. */
+    private final boolean channelMajor;
     private INDArray mask;
     private NativeFloats maskView;
 
     /** @param retain DL4J's {@code p}: the probability of keeping a unit */
-    DropoutOp(Shape shape, double retain) {
+    DropoutOp(Shape shape, double retain, ImageLayout layout) {
         this.shape = shape;
         this.retain = retain;
+        this.channelMajor = shape.image() && layout == ImageLayout.CHANNEL_MAJOR;
     }
 
     @Override
@@ -63,7 +66,7 @@ final class DropoutOp implements EngineLayer {
         var m = maskView.data;
         var x = from.data;
         var y = to.data;
-        if (!shape.image()) {
+        if (!channelMajor) {
             int count = n * shape.size();
             for (int i = 0; i < count; i++) {
                 y.put(i, x.get(i) * m.get(i));

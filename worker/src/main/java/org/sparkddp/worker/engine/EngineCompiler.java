@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -15,23 +17,66 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Assembles the engine's network for a DL4J network: a chain for a {@link MultiLayerNetwork}, a graph (layers and
  * sums) for a {@link ComputationGraph} such as a network of residual blocks. Each DL4J layer becomes the engine layers
- * {@link LayerTranslator} gives; anything not covered is {@link Uncovered}. Runs on an executor, once per replica.
+ * {@link LayerTranslator} gives; anything not covered is {@link Uncovered}. The whole network has one
+ * {@link ImageLayout}: NCHW on oneDNN's kernels where it can, else channel-major on the Java kernels (see
+ * {@link #layouts}). Runs on an executor, once per replica.
  */
 final class EngineCompiler {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineCompiler.class);
+    /**
+     * {@code -Dsparkddp.engine.onednn=false} compiles the Java kernels where oneDNN's would run: not a setting, a
+     * switch for comparing the two (tests run the equivalence checks in both; a timing compares their steps).
+     */
+    static final String ONEDNN_PROPERTY = "sparkddp.engine.onednn";
+    /** The Java-kernel lines already logged: each reason once per JVM. */
+    private static final Set<String> SAID = ConcurrentHashMap.newKeySet();
+
     private final List<EngineNetwork.Node> nodes = new ArrayList<>();
     /** Node index to the DL4J layer's gradient range that node's backward finishes (see {@link EngineNetwork}). */
     private final Map<Integer, int[]> finishes = new HashMap<>();
     /** Where the flat parameter vector starts in its buffer: a layer's range is its view's offset from here. */
     private final long flatOffset;
     private final Shape input;
+    private final ImageLayout layout;
 
-    private EngineCompiler(Shape input, INDArray flat) {
+    private EngineCompiler(Shape input, INDArray flat, ImageLayout layout) {
         this.input = input;
         this.flatOffset = flat.offset();
+        this.layout = layout;
+    }
+
+    /** Compiles one network in one layout. */
+    private interface Pass {
+        EngineNetwork compile(ImageLayout layout) throws Uncovered;
+    }
+
+    /**
+     * NCHW on oneDNN's kernels where oneDNN loaded and every image layer has an NCHW kernel; otherwise the Java
+     * kernels, channel-major, saying why in one line (once per JVM and reason) if the network has images.
+     */
+    private static EngineNetwork layouts(Pass pass) throws Uncovered {
+        boolean off = "false".equals(System.getProperty(ONEDNN_PROPERTY));
+        String why = off ? "oneDNN is off (-D" + ONEDNN_PROPERTY + "=false)" : Dnnl.available() ? null : "oneDNN is not available: "
+                + Dnnl.unavailableBecause();
+        if (why == null) {
+            try {
+                return pass.compile(ImageLayout.NCHW);
+            } catch (ImageLayout.NoNchwKernel e) {
+                why = "oneDNN has no kernel for " + e.getMessage();
+            }
+        }
+        EngineNetwork network = pass.compile(ImageLayout.CHANNEL_MAJOR);
+        if (network.hasImages() && SAID.add(why)) {
+            LOG.info("training.engine=auto: the CPU engine's Java kernels compute this network's image layers; {}",
+                    why);
+        }
+        return network;
     }
 
     /**
@@ -39,8 +84,13 @@ final class EngineCompiler {
      * them flat, and a {@code FeedForwardToCnnPreProcessor} before the first image layer gives them their shape).
      */
     static EngineNetwork compile(MultiLayerNetwork network, Shape input) throws Uncovered {
+        return layouts(layout -> compile(network, input, layout));
+    }
+
+    private static EngineNetwork compile(MultiLayerNetwork network, Shape input, ImageLayout layout)
+            throws Uncovered {
         requireFloat(network.params());
-        EngineCompiler compiler = new EngineCompiler(input, network.params());
+        EngineCompiler compiler = new EngineCompiler(input, network.params(), layout);
         try {
             MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
             Layer[] layers = network.getLayers();
@@ -49,7 +99,7 @@ final class EngineCompiler {
             for (int i = 0; i < layers.length; i++) {
                 boolean last = i == layers.length - 1;
                 var t = LayerTranslator.translate(layers[i], conf.getInputPreProcess(i), compiler.shape(at), last,
-                        "layer " + i + " (" + layers[i].conf().getLayer().getClass().getSimpleName() + ")");
+                        layout, "layer " + i + " (" + layers[i].conf().getLayer().getClass().getSimpleName() + ")");
                 at = compiler.chain(t, at, layers[i]);
                 loss = t.loss();
             }
@@ -62,13 +112,17 @@ final class EngineCompiler {
 
     /** The engine's network for a graph with one input and one output, of layers and element-wise sums. */
     static EngineNetwork compile(ComputationGraph graph, Shape input) throws Uncovered {
+        return layouts(layout -> compile(graph, input, layout));
+    }
+
+    private static EngineNetwork compile(ComputationGraph graph, Shape input, ImageLayout layout) throws Uncovered {
         requireFloat(graph.params());
         ComputationGraphConfiguration conf = graph.getConfiguration();
         if (conf.getNetworkInputs().size() != 1 || conf.getNetworkOutputs().size() != 1) {
             throw new Uncovered("a graph with " + conf.getNetworkInputs().size() + " inputs and "
                     + conf.getNetworkOutputs().size() + " outputs");
         }
-        EngineCompiler compiler = new EngineCompiler(input, graph.params());
+        EngineCompiler compiler = new EngineCompiler(input, graph.params(), layout);
         try {
             Map<String, Integer> produced = new HashMap<>();
             produced.put(conf.getNetworkInputs().get(0), EngineNetwork.INPUT);
@@ -88,7 +142,7 @@ final class EngineCompiler {
                     Layer layer = graph.getLayer(name);
                     int from = produced.get(inputs.get(0));
                     var t = LayerTranslator.translate(layer, pre, compiler.shape(from), name.equals(output),
-                            where + " (" + layer.conf().getLayer().getClass().getSimpleName() + ")");
+                            layout, where + " (" + layer.conf().getLayer().getClass().getSimpleName() + ")");
                     produced.put(name, compiler.chain(t, from, layer));
                     loss = t.loss() != null ? t.loss() : loss;
                 } else if (v instanceof ElementWiseVertex e && e.getOp() == ElementWiseVertex.Op.Add
@@ -151,7 +205,7 @@ final class EngineCompiler {
         }
         int[][] ranges = new int[nodes.size()][];
         finishes.forEach((node, range) -> ranges[node] = range);
-        return new EngineNetwork(input, nodes, loss, ranges);
+        return new EngineNetwork(input, nodes, loss, ranges, layout);
     }
 
     private void closeAll() {

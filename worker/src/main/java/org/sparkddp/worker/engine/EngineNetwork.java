@@ -36,6 +36,7 @@ final class EngineNetwork implements AutoCloseable {
     private final int[] readyIndex;
     private final List<int[]> readyOrder;
     private final OutputLoss loss;
+    private final ImageLayout layout;
     private final int outputs;
     /** How many nodes read each node's output: a gradient arriving from more than one is summed. */
     private final int[] consumers;
@@ -57,6 +58,12 @@ final class EngineNetwork implements AutoCloseable {
      *                 first engine layer of a DL4J layer writes the last of that layer's gradients), or null
      */
     EngineNetwork(Shape input, List<Node> nodes, OutputLoss loss, int[][] finishes) {
+        this(input, nodes, loss, finishes, ImageLayout.CHANNEL_MAJOR);
+    }
+
+    /** @param layout how the nodes' images are laid out (one layout for the whole network) */
+    EngineNetwork(Shape input, List<Node> nodes, OutputLoss loss, int[][] finishes, ImageLayout layout) {
+        this.layout = layout;
         this.nodes = List.copyOf(nodes);
         this.readyIndex = new int[nodes.size()];
         java.util.List<int[]> order = new java.util.ArrayList<>();
@@ -81,6 +88,15 @@ final class EngineNetwork implements AutoCloseable {
                 }
             }
         }
+    }
+
+    ImageLayout layout() {
+        return layout;
+    }
+
+    /** Whether any node's output is an image (else the layout makes no difference). */
+    boolean hasImages() {
+        return nodes.stream().anyMatch(n -> n.out().image());
     }
 
     /** The layers in order, for a network that is a chain (no sums); for timing them one by one. */

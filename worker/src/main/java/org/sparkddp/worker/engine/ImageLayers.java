@@ -27,23 +27,30 @@ final class ImageLayers {
     private ImageLayers() {
     }
 
-    /** The engine's steps for {@code layer} on input {@code in}: one, or a convolution and its (non-ReLU) activation. */
-    static List<EngineLayer> compile(Layer layer, Shape in, String where) throws Uncovered {
+    /**
+     * The engine's steps for {@code layer} on input {@code in}: one, or a convolution and its (non-ReLU) activation.
+     *
+     * @throws ImageLayout.NoNchwKernel in the NCHW layout, for an image layer that has no kernel for it
+     */
+    static List<EngineLayer> compile(Layer layer, Shape in, ImageLayout layout, String where) throws Uncovered {
         org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
         if (conf.getClass() == ConvolutionLayer.class) {
-            return convolution(layer, (ConvolutionLayer) conf, in, where);
+            return convolution(layer, (ConvolutionLayer) conf, in, layout, where);
         } else if (conf.getClass() == SubsamplingLayer.class) {
-            return List.of(pooling((SubsamplingLayer) conf, in, where));
+            return List.of(pooling((SubsamplingLayer) conf, in, layout, where));
         } else if (conf.getClass() == BatchNormalization.class) {
-            return List.of(batchNorm(layer, (BatchNormalization) conf, in, where));
+            return List.of(batchNorm(layer, (BatchNormalization) conf, in, layout, where));
         } else if (conf.getClass() == PReLULayer.class) {
+            if (layout == ImageLayout.NCHW && in.image()) {
+                throw new ImageLayout.NoNchwKernel(where + ": PReLU on images");
+            }
             return List.of(prelu(layer, in, where));
         }
         throw new Uncovered(where + ": no engine layer for " + conf.getClass().getName());
     }
 
-    private static List<EngineLayer> convolution(Layer layer, ConvolutionLayer conf, Shape in, String where)
-            throws Uncovered {
+    private static List<EngineLayer> convolution(Layer layer, ConvolutionLayer conf, Shape in, ImageLayout layout,
+                                                 String where) throws Uncovered {
         requireImage(in, where);
         if (conf.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
             throw new Uncovered(where + ": data format " + conf.getCnn2dDataFormat());
@@ -55,6 +62,7 @@ final class ImageLayers {
         int[] kernel = conf.getKernelSize();
         int[] stride = conf.getStride();
         int[] padding;
+        int[] padBottomRight;
         int outH;
         int outW;
         if (conf.getConvolutionMode() == ConvolutionMode.Same) {
@@ -63,11 +71,14 @@ final class ImageLayers {
             // DL4J's top-left padding; the bottom and right get the rest (one more when the total is odd)
             padding = new int[] {((outH - 1) * stride[0] + kernel[0] - in.height()) / 2,
                     ((outW - 1) * stride[1] + kernel[1] - in.width()) / 2};
+            padBottomRight = new int[] {(outH - 1) * stride[0] + kernel[0] - in.height() - padding[0],
+                    (outW - 1) * stride[1] + kernel[1] - in.width() - padding[1]};
             if (padding[0] < 0 || padding[1] < 0) {
                 throw new Uncovered(where + ": same-mode padding " + Arrays.toString(padding) + " below zero");
             }
         } else if (conf.getConvolutionMode() == ConvolutionMode.Truncate) {
             padding = conf.getPadding();
+            padBottomRight = padding;
             outH = ConvOp.truncateSize(in.height(), kernel[0], stride[0], padding[0]);
             outW = ConvOp.truncateSize(in.width(), kernel[1], stride[1], padding[1]);
         } else {
@@ -87,7 +98,9 @@ final class ImageLayers {
         NativeFloats dW = NativeFloats.of(grads.get(ConvolutionParamInitializer.WEIGHT_KEY));
         NativeFloats db = NativeFloats.of(grads.get(ConvolutionParamInitializer.BIAS_KEY));
         // few input channels: im2col would copy the input kH*kW times for a product of only that many rows
-        steps.add(DirectConvOp.covers(in.channels(), stride)
+        steps.add(layout == ImageLayout.NCHW
+                ? new DnnlConvOp(in, out, kernel, stride, padding, padBottomRight, relu, NativeFloats.of(w), b, dW, db)
+                : DirectConvOp.covers(in.channels(), stride)
                 ? new DirectConvOp(in, out, kernel, padding, relu, NativeFloats.of(w), b, dW, db)
                 : new ConvOp(in, out, kernel, stride, padding, relu, NativeFloats.of(w), b, dW, db));
         ActivationOp activation = relu ? null : LayerTranslator.activationOp(conf.getActivationFn(), out, where);
@@ -97,7 +110,8 @@ final class ImageLayers {
         return steps;
     }
 
-    private static EngineLayer pooling(SubsamplingLayer conf, Shape in, String where) throws Uncovered {
+    private static EngineLayer pooling(SubsamplingLayer conf, Shape in, ImageLayout layout, String where)
+            throws Uncovered {
         requireImage(in, where);
         if (conf.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
             throw new Uncovered(where + ": data format " + conf.getCnn2dDataFormat());
@@ -120,11 +134,17 @@ final class ImageLayers {
         if (outH < 1 || outW < 1) {
             throw new Uncovered(where + ": a window of " + Arrays.toString(kernel) + " on " + in);
         }
-        return new PoolOp(in, Shape.image(in.channels(), outH, outW), type == PoolingType.MAX, kernel, stride);
+        Shape out = Shape.image(in.channels(), outH, outW);
+        return layout == ImageLayout.NCHW ? new DnnlPoolOp(in, out, type == PoolingType.MAX, kernel, stride)
+                : new PoolOp(in, out, type == PoolingType.MAX, kernel, stride);
     }
 
-    private static EngineLayer batchNorm(Layer layer, BatchNormalization conf, Shape in, String where)
-            throws Uncovered {
+    /**
+     * The Java batch norm in either layout: oneDNN 2.5's batch norm on NCHW is its unvectorized reference-like
+     * kernel, slower than the Java op (see {@link DnnlBatchNormOp}).
+     */
+    private static EngineLayer batchNorm(Layer layer, BatchNormalization conf, Shape in, ImageLayout layout,
+                                         String where) throws Uncovered {
         if (conf.isLockGammaBeta()) {
             throw new Uncovered(where + ": batch norm with locked gamma and beta");
         }
@@ -145,7 +165,7 @@ final class ImageLayers {
                 NativeFloats.of(grads.get(BatchNormalizationParamInitializer.GAMMA)),
                 NativeFloats.of(grads.get(BatchNormalizationParamInitializer.BETA)),
                 NativeFloats.of(grads.get(BatchNormalizationParamInitializer.GLOBAL_MEAN)),
-                NativeFloats.of(grads.get(spread)));
+                NativeFloats.of(grads.get(spread)), layout == ImageLayout.NCHW);
     }
 
     private static EngineLayer prelu(Layer layer, Shape in, String where) throws Uncovered {

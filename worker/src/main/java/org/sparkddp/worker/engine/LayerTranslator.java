@@ -39,11 +39,13 @@ import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 final class LayerTranslator {
     private final List<EngineLayer> layers = new ArrayList<>();
     private Shape shape;
+    private final ImageLayout layout;
     /** The output layer's loss, once the output layer is translated. */
     private OutputLoss loss;
 
-    private LayerTranslator(Shape input) {
+    private LayerTranslator(Shape input, ImageLayout layout) {
         this.shape = input;
+        this.layout = layout;
     }
 
     /** The output of one translation: the engine layers in order (maybe none), and the loss for the output layer. */
@@ -54,11 +56,12 @@ final class LayerTranslator {
      * Translates {@code layer}, whose input (before {@code pre}) has shape {@code in}.
      *
      * @param output whether this is the network's output layer (an {@code OutputLayer}, whose loss is returned)
+     * @param layout the compiled network's layout of images
      * @param where  names the layer in an {@link Uncovered} message
      */
-    static Translation translate(Layer layer, InputPreProcessor pre, Shape in, boolean output, String where)
-            throws Uncovered {
-        LayerTranslator t = new LayerTranslator(in);
+    static Translation translate(Layer layer, InputPreProcessor pre, Shape in, boolean output, ImageLayout layout,
+                                 String where) throws Uncovered {
+        LayerTranslator t = new LayerTranslator(in, layout);
         try {
             t.preProcessor(pre, where);
             t.layer(layer, output, where);
@@ -94,7 +97,7 @@ final class LayerTranslator {
             activation(a.getActivationFn(), where);
         } else if (layer instanceof ConvolutionLayer || layer instanceof SubsamplingLayer
                 || layer instanceof BatchNormalization || layer instanceof PReLULayer) {
-            for (EngineLayer image : ImageLayers.compile(dl4j, shape, where)) {
+            for (EngineLayer image : ImageLayers.compile(dl4j, shape, layout, where)) {
                 add(image);
             }
         } else {
@@ -112,12 +115,16 @@ final class LayerTranslator {
             return;
         }
         if (pre instanceof CnnToFeedForwardPreProcessor && shape.image()) {
-            add(new FlattenOp(shape, true));
+            if (layout == ImageLayout.NCHW) {
+                shape = Shape.vector(shape.size()); // an NCHW image already is DL4J's row
+            } else {
+                add(new FlattenOp(shape, true));
+            }
         } else if (pre instanceof FeedForwardToCnnPreProcessor f && !shape.image()
                 && f.getNumChannels() * f.getInputHeight() * f.getInputWidth() == shape.size()) {
             Shape image = Shape.image((int) f.getNumChannels(), (int) f.getInputHeight(), (int) f.getInputWidth());
-            if (image.channels() == 1) {
-                shape = image; // one channel: rows already are the channel-major layout
+            if (image.channels() == 1 || layout == ImageLayout.NCHW) {
+                shape = image; // rows already are NCHW, and with one channel channel-major too
             } else {
                 add(new FlattenOp(image, false));
             }
@@ -152,7 +159,7 @@ final class LayerTranslator {
         if (!(layer.getIDropout() instanceof Dropout d) || d.getPSchedule() != null) {
             throw new Uncovered(where + ": dropout of kind " + layer.getIDropout());
         }
-        add(new DropoutOp(shape, d.getP()));
+        add(new DropoutOp(shape, d.getP(), layout));
     }
 
     private void activation(IActivation fn, String where) throws Uncovered {

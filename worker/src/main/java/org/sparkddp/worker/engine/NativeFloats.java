@@ -1,6 +1,7 @@
 package org.sparkddp.worker.engine;
 
 import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -16,6 +17,8 @@ final class NativeFloats implements AutoCloseable {
     private final boolean owned;
     /** The array a view reads, held so that ND4J cannot free its memory while the view lives. */
     private final Object array;
+    /** The first float's address as an untyped pointer (made on first use), for oneDNN's memory objects. */
+    private Pointer handle;
     /** Absolute get/put, index 0 is the first float; capacity {@link #length}. */
     final FloatBuffer data;
     final int length;
@@ -64,6 +67,17 @@ final class NativeFloats implements AutoCloseable {
     /** The pointer at float {@code offset}, for BLAS. */
     FloatPointer at(long offset) {
         return offset == 0 ? pointer : new FloatPointer(pointer).position(pointer.position() + offset);
+    }
+
+    /**
+     * The first float's address as a byte pointer at position 0 of it: oneDNN takes a {@code void*}, and a typed
+     * pointer's position would be read in another unit.
+     */
+    Pointer handle() {
+        if (handle == null) {
+            handle = pointer.getPointer(BytePointer.class);
+        }
+        return handle;
     }
 
     /** Sets floats {@code [0, n)} to zero. */

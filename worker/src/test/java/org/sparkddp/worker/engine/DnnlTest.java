@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class DnnlTest {
     @Test
-    void loadsOnLinuxX8664AndGivesEachThreadItsOwnStream() throws Exception {
+    void loadsOnLinuxX8664AndGivesEachThreadItsOwnStreamOnOneEngine() throws Exception {
         // The build pins the linux-x86_64 native jar, the platform the project supports: it must load here.
         assertNull(Dnnl.unavailableBecause());
         assertTrue(Dnnl.available());
@@ -21,6 +21,7 @@ class DnnlTest {
         Dnnl other = CompletableFuture.supplyAsync(Dnnl::forThread).get(30, TimeUnit.SECONDS);
         assertNotSame(mine, other);
         assertNotSame(mine.stream, other.stream);
+        assertSame(mine.cpu, other.cpu, "one engine, whose primitives run on any thread's stream");
         assertEquals(org.bytedeco.dnnl.engine.kind.cpu.value, mine.cpu.get_kind().value);
     }
 }

@@ -35,6 +35,14 @@ final class EngineCheck {
         this.engine = Engines.forTraining(spec, NetworkFactory.build(spec));
         assertInstanceOf(EngineTrainable.class, engine, "the engine does not cover " + spec.model().layers());
         assertEquals(0, maxDifference(dl4j.params(), engine.params()), "the replicas start from different parameters");
+        if ("false".equals(System.getProperty(EngineCompiler.ONEDNN_PROPERTY))) {
+            assertEquals(ImageLayout.CHANNEL_MAJOR, network().layout(), "oneDNN is off, but the network is NCHW");
+        }
+    }
+
+    /** The engine's compiled network. */
+    EngineNetwork network() {
+        return ((EngineTrainable) engine).engine();
     }
 
     /**
@@ -94,9 +102,14 @@ final class EngineCheck {
     }
 
     static void assertClose(INDArray expected, INDArray actual, String what) {
+        assertClose(expected, actual, what, TOLERANCE);
+    }
+
+    /** As {@link #assertClose(INDArray, INDArray, String)}, with a bar of {@code tolerance} of the largest magnitude. */
+    static void assertClose(INDArray expected, INDArray actual, String what, double tolerance) {
         double scale = expected.amaxNumber().doubleValue();
         double diff = maxDifference(expected, actual);
-        assertTrue(Double.isFinite(diff) && diff <= TOLERANCE * Math.max(scale, 1e-6), what + " differ by " + diff
+        assertTrue(Double.isFinite(diff) && diff <= tolerance * Math.max(scale, 1e-6), what + " differ by " + diff
                 + " (largest magnitude " + scale + ")");
     }
 

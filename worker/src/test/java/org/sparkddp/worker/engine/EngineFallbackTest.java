@@ -56,7 +56,8 @@ class EngineFallbackTest {
         assertSame(network, Engines.forTraining(dl4j, network));
     }
 
-    private static String captureLog(Runnable action) {
+    /** What the loggers printed while {@code action} ran, one message a line. */
+    static String captureLog(Runnable action) {
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         StringWriter out = new StringWriter();
         WriterAppender appender = WriterAppender.createAppender(PatternLayout.newBuilder().withPattern("%m%n").build(),

