@@ -27,6 +27,10 @@ import org.junit.jupiter.api.Timeout;
  * Every command submitted as a user submits it to the standalone cluster: {@code deploy/local-cluster submit
  * [spark-submit options] COMMAND ...}. One cluster for the class; train runs first and the others use its model.
  * Each run must exit as documented, with no stack trace on its console.
+ *
+ * <p>Every driver runs in one working directory and the runs' {@code output.dir} is relative to it, as in the default
+ * job: the outputs land in the driver's directory, never in an executor's working directory under the worker's
+ * {@code work/}, which the worker's cleanup deletes, and evaluate finds the model by the same relative path.
  */
 @Tag("slow")
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
@@ -34,19 +38,28 @@ import org.junit.jupiter.api.Timeout;
 class ClusterCommandsTest extends StandaloneClusterTest {
     private static final Duration RUN = Duration.ofMinutes(4);
 
+    /** Where the runs write, relative to the drivers' working directory. */
+    private static final String RELATIVE_RUN = "output/relative-run";
+
+    /** The drivers' working directory. */
+    private Path cwd() {
+        return dir.resolve("driver-cwd");
+    }
+
     private Path run() {
-        return dir.resolve("run");
+        return cwd().resolve(RELATIVE_RUN);
     }
 
     /** The subset, a small network, one short epoch: the commands are under test here, not training. */
     private List<String> settings() {
-        return List.of("data.train=" + TestData.TRAIN, "data.test=" + TestData.TEST, "output.dir=" + run(),
+        return List.of("data.train=" + TestData.TRAIN, "data.test=" + TestData.TEST, "output.dir=" + RELATIVE_RUN,
                 "spark.ui.enabled=false", "training.epochs=1", "training.max-iterations=20",
                 "model.layers=[{type=dense,units=16}]");
     }
 
     private ChildRun submit(String name, List<String> sparkOptions, List<String> app) throws IOException {
-        return ChildRun.start(cluster.submitCommand(sparkOptions, app), dir, name);
+        Files.createDirectories(cwd());
+        return ChildRun.start(cluster.submitCommand(sparkOptions, app).directory(cwd().toFile()), dir, name);
     }
 
     /** Ends by itself with {@code code}, and neither stream holds a stack frame. */
@@ -96,6 +109,11 @@ class ClusterCommandsTest extends StandaloneClusterTest {
         String output = awaitExit(train, 0);
         assertTrue(output.contains("2 workers"), output);
         assertTrue(Files.exists(run().resolve("model.zip")) && Files.exists(run().resolve("summary.json")), output);
+        assertTrue(output.contains("outputs: file:" + run() + "/{model.zip, metrics.jsonl, summary.json"), output);
+        try (var work = Files.walk(cluster.state().resolve("work"))) {
+            assertEquals(List.of(), work.filter(p -> p.getFileName().toString().equals("model.zip")).toList(),
+                    "a model.zip in an executor's working directory");
+        }
         // The driver's own account: its heap is the 900 MiB asked (this machine's default would be a quarter of
         // its memory), and it received task results, not data.
         var summary = org.sparkddp.driver.output.Json.parse(Files.readString(run().resolve("summary.json")));
@@ -108,9 +126,9 @@ class ClusterCommandsTest extends StandaloneClusterTest {
     @Order(2)
     void evaluate() throws Exception {
         List<String> app = new ArrayList<>(TestData.commandLine("evaluate", settings()));
-        app.addAll(List.of("--model", run().resolve("model.zip").toString()));
+        app.addAll(List.of("--model", RELATIVE_RUN + "/model.zip")); // the relative path, as the docs' evaluate has it
         String output = awaitExit(submit("evaluate", List.of("--conf", "spark.rpc.message.maxSize=1"), app), 0);
-        assertTrue(output.contains("evaluated " + run().resolve("model.zip") + " on 500 examples"), output);
+        assertTrue(output.contains("evaluated " + RELATIVE_RUN + "/model.zip on 500 examples"), output);
         assertTrue(Files.exists(run().resolve("evaluation.json")), output);
     }
 

@@ -25,7 +25,7 @@ import org.sparkddp.worker.collective.PeerFailureException;
  */
 final class OverlappedReduce implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OverlappedReduce.class);
-    /** Names the threads, so that a test can tell that none is left after a stage. */
+    /** Names the threads, so that a test can find a rank's thread and tell that none is left after a stage. */
     static final String THREAD_PREFIX = "sparkddp-buckets-";
 
     /** Runs on the communication thread right after bucket {@code index}, floats {@code [from, to)}, is reduced. */
@@ -257,20 +257,5 @@ final class OverlappedReduce implements AutoCloseable {
     String capMb() {
         long most = plan.buckets().stream().mapToLong(b -> b.to() - b.from()).max().orElse(0);
         return String.format(java.util.Locale.ROOT, "%.2f", most * (double) Float.BYTES / (1 << 20));
-    }
-
-    /** The thread's state (tests: whether it waits for work). */
-    Thread.State threadState() {
-        return thread.getState();
-    }
-
-    /** Interrupts the thread as a stray interrupt would (tests). */
-    void interruptThread() {
-        thread.interrupt();
-    }
-
-    /** Whether the thread is still running (tests). */
-    boolean threadAlive() {
-        return thread.isAlive();
     }
 }

@@ -36,9 +36,28 @@ class OverlappedReduceTest {
         return new FloatVector(ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()));
     }
 
-    /** What a test does with a reduce. */
+    /** What a test does with a reduce and its communication thread. */
     private interface Body {
-        void run(OverlappedReduce reduce) throws InterruptedException;
+        void run(OverlappedReduce reduce, Thread thread) throws InterruptedException;
+    }
+
+    /** A reduce over {@link #LAYERS} and the communication thread it started. */
+    private record Started(OverlappedReduce reduce, Thread thread) {
+    }
+
+    /**
+     * Starts a reduce over {@link #LAYERS} and finds its communication thread by name (as OverlappedStepTest does),
+     * among the threads that were not there before, so that one left over by a failed test is never taken for it.
+     */
+    private static Started start(Collective collective, OverlappedReduce.AfterBucket after, Duration timeout) {
+        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        OverlappedReduce reduce = new OverlappedReduce(collective, vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
+                after, timeout);
+        String name = OverlappedReduce.THREAD_PREFIX + "rank-" + collective.rank();
+        List<Thread> started = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals(name) && !before.contains(t)).toList();
+        assertEquals(1, started.size(), "threads named " + name + ": " + started);
+        return new Started(reduce, started.get(0));
     }
 
     private static void assertFailsWith(String message, org.junit.jupiter.api.function.Executable call) {
@@ -48,22 +67,22 @@ class OverlappedReduceTest {
     /** Runs {@code body} on a one-rank reduce over {@link #LAYERS}, closes it, and checks that no thread is left. */
     private static void onOneRank(OverlappedReduce.AfterBucket after, Body body) throws InterruptedException {
         List<InMemoryCollective> group = InMemoryCollective.group(1, Duration.ofSeconds(20));
-        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
-                after, Duration.ofSeconds(20));
+        Started started = start(group.get(0), after, Duration.ofSeconds(20));
         try {
-            body.run(reduce);
+            body.run(started.reduce(), started.thread());
         } finally {
-            reduce.close();
+            started.reduce().close();
             group.forEach(InMemoryCollective::close);
         }
-        assertFalse(reduce.threadAlive());
+        assertFalse(started.thread().isAlive());
     }
 
     @Test
     void aPeerThatLeavesFailsTheWaitNamingTheBucketAndTheThreadStops() {
         List<InMemoryCollective> group = InMemoryCollective.group(2, Duration.ofSeconds(20));
-        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
-                (i, from, to) -> { }, Duration.ofSeconds(20));
+        Started started = start(group.get(0), (i, from, to) -> { }, Duration.ofSeconds(20));
+        OverlappedReduce reduce = started.reduce();
+        Thread thread = started.thread();
         try {
             reduce.begin();
             reduce.ready(0); // buckets [6, 10) is complete: the thread starts it, and waits for rank 1
@@ -77,7 +96,7 @@ class OverlappedReduceTest {
         } finally {
             reduce.close();
         }
-        assertFalse(reduce.threadAlive());
+        assertFalse(thread.isAlive());
     }
 
     /**
@@ -94,12 +113,12 @@ class OverlappedReduceTest {
                 scalarsAfterFinish.add(finished.get());
             }
             reduced.add(i);
-        }, reduce -> {
+        }, (reduce, thread) -> {
             reduce.begin();
             reduce.ready(0);
             reduce.ready(1); // every range: buckets [6, 10), [2, 6) and [0, 2) are complete
             // the thread reduces those three, then waits (for work, or wrongly goes on to the scalars first)
-            while (!(reduced.contains(2) && reduce.threadState() == Thread.State.WAITING)) {
+            while (!(reduced.contains(2) && thread.getState() == Thread.State.WAITING)) {
                 Thread.sleep(5); // bounded by the class's timeout
             }
             assertEquals(List.of(0, 1, 2), reduced, "the scalars' bucket went before the pass ended");
@@ -130,20 +149,21 @@ class OverlappedReduceTest {
         }
         Collective silent = ranks.get(1).get(30, TimeUnit.SECONDS); // connects, then says nothing
         try (silent; Collective zero = ranks.get(0).get(30, TimeUnit.SECONDS)) {
-            OverlappedReduce reduce = new OverlappedReduce(zero, vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
-                    (i, from, to) -> { }, Duration.ofSeconds(60));
-            while (reduce.threadState() != Thread.State.WAITING) {
+            Started started = start(zero, (i, from, to) -> { }, Duration.ofSeconds(60));
+            OverlappedReduce reduce = started.reduce();
+            Thread thread = started.thread();
+            while (thread.getState() != Thread.State.WAITING) {
                 Thread.sleep(1); // the thread has not reached its wait for work yet; bounded by the test's timeout
             }
             reduce.begin();
             reduce.ready(0); // bucket [6, 10): the thread sends rank 1 its part, and waits for rank 1's
             // Running once ready(0) has returned, the thread is past its wait for work and bound for the exchange
             // (it waits in a selector there, which a thread does running).
-            while (reduce.threadState() != Thread.State.RUNNABLE) {
+            while (thread.getState() != Thread.State.RUNNABLE) {
                 Thread.sleep(1); // bounded by the test's timeout
             }
             reduce.close();
-            assertFalse(reduce.threadAlive(), "the communication thread outlived close()");
+            assertFalse(thread.isAlive(), "the communication thread outlived close()");
         } finally {
             pool.shutdownNow();
         }
@@ -154,7 +174,7 @@ class OverlappedReduceTest {
     void anErrorOnTheThreadFailsTheWaitNamingTheBucket() throws InterruptedException {
         onOneRank((i, from, to) -> {
             throw new AssertionError("update of bucket " + i + " failed");
-        }, reduce -> {
+        }, (reduce, thread) -> {
             reduce.begin();
             reduce.ready(0);
             reduce.finish();
@@ -166,12 +186,12 @@ class OverlappedReduceTest {
     /** An interrupt that is not close()'s ends the thread, and fails the wait at once, rather than at the timeout. */
     @Test
     void aStrayInterruptFailsTheWait() throws InterruptedException {
-        onOneRank((i, from, to) -> { }, reduce -> {
+        onOneRank((i, from, to) -> { }, (reduce, thread) -> {
             reduce.begin();
-            while (reduce.threadState() != Thread.State.WAITING) {
+            while (thread.getState() != Thread.State.WAITING) {
                 Thread.sleep(1); // bounded by the class's timeout
             }
-            reduce.interruptThread(); // while it waits for bucket 1, which no range has completed
+            thread.interrupt(); // while it waits for bucket 1, which no range has completed
             assertFailsWith("rank 0: the communication thread was interrupted while waiting for bucket 1 of 4"
                     + " (floats [6, 10))", reduce::await);
         });
@@ -180,12 +200,12 @@ class OverlappedReduceTest {
     /** Between iterations too: the next iteration's begin() fails, naming the interrupt. */
     @Test
     void aStrayInterruptBetweenIterationsFailsTheNext() throws InterruptedException {
-        onOneRank((i, from, to) -> { }, reduce -> {
+        onOneRank((i, from, to) -> { }, (reduce, thread) -> {
             reduce.begin();
             reduce.finish();
             reduce.await();
-            reduce.interruptThread();
-            while (reduce.threadAlive()) {
+            thread.interrupt();
+            while (thread.isAlive()) {
                 Thread.sleep(1); // bounded by the class's timeout
             }
             assertFailsWith("rank 0: the communication thread was interrupted while waiting for the next iteration",
@@ -196,20 +216,22 @@ class OverlappedReduceTest {
     @Test
     void aThreadWaitingForWorkStopsWhenTheStageEnds() {
         List<InMemoryCollective> group = InMemoryCollective.group(1, Duration.ofSeconds(20));
-        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
-                (i, from, to) -> { }, Duration.ofSeconds(20));
+        Started started = start(group.get(0), (i, from, to) -> { }, Duration.ofSeconds(20));
+        OverlappedReduce reduce = started.reduce();
+        Thread thread = started.thread();
         reduce.begin();
         reduce.ready(0); // the stage fails in the middle of the backward pass
         reduce.close();
-        assertFalse(reduce.threadAlive());
+        assertFalse(thread.isAlive());
         assertThrows(IllegalStateException.class, reduce::begin);
     }
 
     @Test
     void aSilentPeerFailsTheWaitWithinTheTimeout() {
         List<InMemoryCollective> group = InMemoryCollective.group(2, Duration.ofSeconds(1));
-        OverlappedReduce reduce = new OverlappedReduce(group.get(0), vector(12), 10, BucketPlan.of(LAYERS, 12, 4),
-                (i, from, to) -> { }, Duration.ofSeconds(1));
+        Started started = start(group.get(0), (i, from, to) -> { }, Duration.ofSeconds(1));
+        OverlappedReduce reduce = started.reduce();
+        Thread thread = started.thread();
         try {
             reduce.begin();
             reduce.finish(); // rank 1 never calls: a bound (the wait's or the collective's) fails the bucket
@@ -219,6 +241,6 @@ class OverlappedReduceTest {
             reduce.close();
             group.forEach(InMemoryCollective::close);
         }
-        assertFalse(reduce.threadAlive());
+        assertFalse(thread.isAlive());
     }
 }
