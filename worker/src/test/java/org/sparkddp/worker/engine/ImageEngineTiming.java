@@ -25,12 +25,16 @@ public final class ImageEngineTiming {
     public static void main(String[] args) throws Exception {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         boolean dl4jToo = args.length < 2 || !args[1].equals("engine"); // "engine": skip DL4J's (slow) layers
-        // the Java kernels (channel-major), then oneDNN's (NCHW), back to back in one run
-        for (boolean oneDnn : new boolean[] {false, true}) {
+        // the Java kernels (channel-major), then oneDNN's (NCHW) with plain and with blocked activations between its
+        // image ops (DnnlLayouts), back to back in one run
+        for (int variant = 0; variant < 3; variant++) {
+            boolean oneDnn = variant > 0;
             System.setProperty(EngineCompiler.ONEDNN_PROPERTY, Boolean.toString(oneDnn));
+            System.setProperty(DnnlLayouts.BLOCKED_PROPERTY, Boolean.toString(variant == 2));
             EngineCheck check = EngineCheck.of(List.of(1, 28, 28), 10, SHIPPED_CNN, "model.activation=relu",
                     "model.weight-init=he", "optimizer.name=adam");
-            System.out.printf("== %s kernels, %s layout%n", oneDnn ? "oneDNN's" : "Java", check.network().layout());
+            System.out.printf("== %s kernels, %s layout%s%n", oneDnn ? "oneDNN's" : "Java", check.network().layout(),
+                    variant == 2 ? ", blocked between oneDNN's image ops" : "");
             time(check, steps, dl4jToo && !oneDnn);
             System.out.printf("threads in this JVM after the runs: %d%n", threads());
         }
