@@ -3,6 +3,9 @@ package org.sparkddp.worker.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.dataset.DataSet;
@@ -50,13 +53,31 @@ class DnnlBlockedChainTest {
         assertEquals(2 - blockedNorms, count(check, BatchNormOp.class), check.network().chain().toString());
         // one reorder, before the flatten, where the last image ops are blocked; the second convolution reads either
         assertEquals(second % 16 == 0 ? 1 : 0, count(check, DnnlReorder.class), check.network().chain().toString());
-        int[] sizes = {8, 8, 5, 8};
+        trainsAsDl4j(check, 8, 8, 5, 8);
+    }
+
+    /**
+     * Trained on one thread, closed on a second, and a new replica of the same shapes trained on a third: the blocked
+     * batch norm's, pooling's and reorder's primitives have scratchpads of their own, as the convolution's do.
+     */
+    @Test
+    void trainsClosesAndRebuildsOnThreeThreads() throws Exception {
+        String layers = "{type=conv,filters=16,kernel=3,padding=same},{type=batch-norm},{type=max-pool,kernel=2}";
+        EngineCheck first = blocked(2, layers);
+        assertEquals(1, count(first, DnnlReorder.class), first.network().chain().toString());
+        CompletableFuture.runAsync(() -> trainsAsDl4j(first, 6, 5)).get(5, TimeUnit.MINUTES);
+        CompletableFuture.runAsync(first.engine::close).get(5, TimeUnit.MINUTES);
+        CompletableFuture.runAsync(() -> trainsAsDl4j(blocked(2, layers), 6, 5, 6)).get(5, TimeUnit.MINUTES);
+    }
+
+    private static void trainsAsDl4j(EngineCheck check, int... sizes) {
         for (int step = 0; step < sizes.length; step++) {
             DataSet batch = check.batch(sizes[step], 30 + step, true);
             check.gradientsAgree(batch, 300 + step);
             check.step(step, sizes[step]);
         }
-        EngineCheck.assertClose(check.dl4j.params(), check.engine.params(), "parameters after 4 Adam steps");
+        EngineCheck.assertClose(check.dl4j.params(), check.engine.params(), "parameters after " + sizes.length
+                + " Adam steps");
         check.outputsAgree(check.batch(6, 97, true));
     }
 }
