@@ -7,7 +7,8 @@ import org.nd4j.linalg.dataset.DataSet;
 /**
  * Not a test: times one training step's forward and backward pass of the shipped CNN (conf/fashion-mnist-cnn.conf's
  * layers on 1x28x28) under DL4J's layers and under the engine, at batch 64 and 128, and the engine's layers one by
- * one, on the Java kernels and then on oneDNN's. Run it with one BLAS thread ({@code OMP_NUM_THREADS=1}); compare
+ * one, on the Java kernels, then on oneDNN's with plain NCHW activations, then with activations blocked between its
+ * image ops ({@link DnnlLayouts}). Run it with one BLAS thread ({@code OMP_NUM_THREADS=1}); compare
  * the figures of one run. Times are this
  * thread's CPU time (with one BLAS thread every op runs on it), which a loaded machine disturbs less than wall time.
  *
