@@ -51,6 +51,15 @@ final class BatchNormOp implements EngineLayer {
         return shape;
     }
 
+    /** Whether this op runs on NCHW images (where {@link DnnlLayouts} may hand it to oneDNN's blocked kernel). */
+    boolean nchwImages() {
+        return nchw;
+    }
+
+    BatchNormParameters parameters() {
+        return p;
+    }
+
     @Override
     public void forward(NativeFloats x, NativeFloats y, int n, boolean training) {
         int channels = shape.channels();

@@ -6,11 +6,11 @@ import java.util.function.BiFunction;
 
 /**
  * One oneDNN op's primitives for each batch size it has seen (an epoch's last batch may be smaller), built on first
- * use on the calling thread's engine and kept, each with the {@link DnnlResources} that frees them. Runs on an
- * executor.
+ * use on the JVM's engine and kept, each with the {@link DnnlResources} that frees them. Runs on an executor.
  *
- * <p>Why a batch size's primitives are rebuilt when another thread calls: oneDNN refuses a primitive made on one
- * engine on another engine's stream, and {@link Dnnl} gives every task thread its own.
+ * <p>Why the primitives are kept when another task thread calls: the engine is the JVM's ({@link Dnnl}), so a
+ * primitive runs on any thread's stream; and each has its own scratchpad ({@link DnnlResources#attr}), so it may be
+ * freed on any thread too.
  *
  * @param <P> what the op builds for one batch size
  */
@@ -26,18 +26,13 @@ final class DnnlBatchCache<P> implements AutoCloseable {
         this.build = build;
     }
 
-    /** Batch size {@code n}'s primitives on the calling thread's engine. */
+    /** Batch size {@code n}'s primitives. */
     P get(int n) {
-        Dnnl dnnl = Dnnl.forThread();
         Entry<P> e = byBatch.get(n);
-        if (e != null && e.resources.dnnl == dnnl) {
+        if (e != null) {
             return e.primitives;
         }
-        if (e != null) {
-            e.resources.close();
-            byBatch.remove(n);
-        }
-        DnnlResources resources = new DnnlResources(dnnl);
+        DnnlResources resources = new DnnlResources(Dnnl.forThread().cpu);
         P built;
         try {
             built = build.apply(resources, n);

@@ -43,15 +43,17 @@ import org.bytedeco.javacpp.Pointer;
  *
  * <p>Why oneDNN: its AVX-512 direct kernels ran the shipped CNN's second convolution at about 105 GFLOP/s on one
  * thread, reorders included, against 70-75 for the Java op's im2col and OpenBLAS products, and the first (one input
- * channel) in under half the Java op's time (docs/BENCHMARKS.md). The network's activations, weights and gradients
- * stay in DL4J's plain NCHW and OIHW orders; the blocked copies the kernels run on are this op's (see {@link Plan}).
+ * channel) in under half the Java op's time (docs/BENCHMARKS.md). Weights and their gradients stay in DL4J's OIHW
+ * order; the input and output activations (and their gradients) are plain NCHW or oneDNN's blocked {@code nChw16c},
+ * as {@link DnnlLayouts} chose for the network; any other layout the kernels run on is this op's copy (see
+ * {@link Plan}).
  *
  * <p>Primitives are made once per batch size (the last batch of an epoch may be smaller), on the JVM's engine, and
  * run on the calling thread's stream (see {@link Dnnl}); each call only points their memory at this batch's
  * buffers. Backward writes DL4J's weight and bias gradients (oneDNN's backward-weights overwrites them), applies
  * ReLU's derivative to {@code gradOut} in place first, and skips backward-data for the first layer.
  */
-final class DnnlConvOp implements EngineLayer {
+final class DnnlConvOp implements DnnlLayouts.Op {
     private final Shape in;
     private final Shape out;
     private final long[] kernel;
@@ -64,6 +66,9 @@ final class DnnlConvOp implements EngineLayer {
     private final NativeFloats weightGradient;
     private final NativeFloats biasGradient;
     private final Map<Integer, Plan> plans = new HashMap<>();
+    /** The activations' layouts, blocked or plain NCHW, as {@link DnnlLayouts} chose (plain until it does). */
+    private boolean blockedIn;
+    private boolean blockedOut;
 
     /**
      * @param padTopLeft     DL4J's padding above and left
@@ -91,6 +96,20 @@ final class DnnlConvOp implements EngineLayer {
     @Override
     public Shape out() {
         return out;
+    }
+
+    @Override
+    public boolean convertsLayout() {
+        return true;
+    }
+
+    @Override
+    public void useLayouts(boolean blockedIn, boolean blockedOut) {
+        if (!plans.isEmpty()) {
+            throw new IllegalStateException("layouts set after the first pass");
+        }
+        this.blockedIn = blockedIn;
+        this.blockedOut = blockedOut;
     }
 
     @Override
@@ -140,7 +159,8 @@ final class DnnlConvOp implements EngineLayer {
      *
      * <p>The convolutions choose their own (blocked) layouts ({@code format_tag.any}): oneDNN's direct JIT kernels
      * run on those, several times faster on one core than its GEMM kernel on plain NCHW. Each pass therefore
-     * reorders its plain inputs in and its plain outputs back, into memory this plan owns; backward reuses what
+     * reorders its inputs in and its outputs back where they differ from the network's layouts, into memory this
+     * plan owns (none for activations that {@link DnnlLayouts} kept blocked, where the kernel's layout is theirs); backward reuses what
      * forward reordered (the input, the weights, which no update changes in between) where the layouts agree.
      */
     private final class Plan implements AutoCloseable {
@@ -162,8 +182,8 @@ final class DnnlConvOp implements EngineLayer {
                 long[] srcDims = {n, in.channels(), in.height(), in.width()};
                 long[] dstDims = {n, out.channels(), out.height(), out.width()};
                 long[] weightDims = {out.channels(), in.channels(), kernel[0], kernel[1]};
-                memory.desc srcMd = desc(srcDims, memory.format_tag.nchw);
-                memory.desc dstMd = desc(dstDims, memory.format_tag.nchw);
+                memory.desc srcMd = desc(srcDims, blockedIn ? memory.format_tag.nChw16c : memory.format_tag.nchw);
+                memory.desc dstMd = desc(dstDims, blockedOut ? memory.format_tag.nChw16c : memory.format_tag.nchw);
                 memory.desc weightMd = desc(weightDims, memory.format_tag.oihw);
                 memory.desc biasMd = desc(new long[] {out.channels()}, memory.format_tag.x);
                 memory.desc anySrc = desc(srcDims, memory.format_tag.any);
@@ -218,7 +238,7 @@ final class DnnlConvOp implements EngineLayer {
                 out(dDiffSrc, diffSrc, backwardData);
 
                 if (relu) {
-                    // ReLU's derivative from its output (the output is all the forward pass keeps), on plain NCHW
+                    // ReLU's derivative from its output (the output is all the forward pass keeps), in the output's layout
                     var hint = keep(new eltwise_forward.primitive_desc(keep(new eltwise_forward.desc(
                             prop_kind.forward_training, algorithm.eltwise_relu_use_dst_for_bwd, dstMd, 0f, 0f)), plain,
                             cpu));

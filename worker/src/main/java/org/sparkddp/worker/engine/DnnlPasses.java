@@ -63,7 +63,7 @@ final class DnnlPasses {
         if (training && workspace != null) {
             res.point(workspace, buffer, workspaceFloats);
         }
-        res.run(training ? train : infer, training ? trainArgs : inferArgs);
+        DnnlResources.run(training ? train : infer, training ? trainArgs : inferArgs);
     }
 
     /** Runs the backward pass; {@code buffer}: the workspace its training pass filled, or null. */
@@ -74,6 +74,6 @@ final class DnnlPasses {
         if (workspace != null) {
             res.point(workspace, buffer, workspaceFloats);
         }
-        res.run(back, backArgs);
+        DnnlResources.run(back, backArgs);
     }
 }

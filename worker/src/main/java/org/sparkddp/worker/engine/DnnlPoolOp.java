@@ -16,7 +16,8 @@ import org.bytedeco.dnnl.pooling_backward;
 import org.bytedeco.dnnl.pooling_forward;
 
 /**
- * {@link PoolOp} through oneDNN's pooling, on plain NCHW images ({@code [n, channels, height, width]}): max or
+ * {@link PoolOp} through oneDNN's pooling, on plain NCHW images ({@code [n, channels, height, width]}) or in
+ * oneDNN's blocked layout where its input is ({@link DnnlLayouts}): max or
  * average pooling without padding (DL4J's {@code SubsamplingLayer} in truncate mode). Runs on an executor, on the
  * task thread's oneDNN stream.
  *
@@ -26,13 +27,14 @@ import org.bytedeco.dnnl.pooling_forward;
  * where ties occur (after ReLU and batch norm). Without padding every window is whole, so average pooling divides by
  * the full window, as DL4J does whether or not it counts padding.
  *
- * <p>The primitives are built once per batch size, on the calling thread's engine ({@link DnnlBatchCache}).
+ * <p>The primitives are built once per batch size on the JVM's engine ({@link DnnlBatchCache}), each with its own
+ * scratchpad, and run on the calling thread's stream.
  *
  * <p>Speed (this thread's CPU time, forward and backward, batch 128, one thread, {@code DnnlNormPoolTiming}):
  * oneDNN's JIT pooling took 0.65 to 0.8 of {@link PoolOp}'s time for max pooling 32x28x28, 1.0 to 1.1 of it for
  * 64x14x14, and 0.27 to 0.45 of it for average pooling.
  */
-final class DnnlPoolOp implements EngineLayer {
+final class DnnlPoolOp implements DnnlLayouts.Op {
     private final Shape in;
     private final Shape out;
     private final boolean max;
@@ -41,6 +43,8 @@ final class DnnlPoolOp implements EngineLayer {
     private final DnnlBatchCache<DnnlPasses> byBatch = new DnnlBatchCache<>(this::build);
     /** Max pooling's workspace, as floats (only its bytes matter). Owned; grown to the largest batch's. */
     private NativeFloats workspace;
+    /** Images in oneDNN's blocked layout ({@link DnnlLayouts}) rather than plain NCHW. */
+    private boolean blocked;
 
     DnnlPoolOp(Shape in, Shape out, boolean max, int[] kernel, int[] stride) {
         this.in = in;
@@ -61,6 +65,19 @@ final class DnnlPoolOp implements EngineLayer {
     }
 
     @Override
+    public boolean convertsLayout() {
+        return false;
+    }
+
+    @Override
+    public void useLayouts(boolean blockedIn, boolean blockedOut) {
+        if (blockedIn != blockedOut) {
+            throw new IllegalArgumentException("pooling from one layout to another on " + in);
+        }
+        this.blocked = blockedIn;
+    }
+
+    @Override
     public void forward(NativeFloats x, NativeFloats y, int n, boolean training) {
         DnnlPasses p = byBatch.get(n);
         if (training && max) {
@@ -78,27 +95,30 @@ final class DnnlPoolOp implements EngineLayer {
 
     /** Batch size {@code n}'s primitives (no padding: DL4J's truncate mode). */
     private DnnlPasses build(DnnlResources res, int n) {
-        memory.desc source = res.plain(n, in.channels(), in.height(), in.width());
-        memory.desc dest = res.plain(n, out.channels(), out.height(), out.width());
+        memory.desc source = res.image(blocked, n, in);
+        memory.desc dest = res.image(blocked, n, out);
         int algorithm = max ? dnnl_pooling_max : dnnl_pooling_avg_include_padding;
         long[] none = {0, 0};
         pooling_forward.primitive_desc trainPd = res.own(new pooling_forward.primitive_desc(res.own(
                 new pooling_forward.desc(dnnl_forward_training, algorithm, source, dest, stride, kernel, none,
-                        none)), res.dnnl.cpu));
+                        none)), res.attr(), res.cpu));
         pooling_forward.primitive_desc inferPd = res.own(new pooling_forward.primitive_desc(res.own(
                 new pooling_forward.desc(dnnl_forward_inference, algorithm, source, dest, stride, kernel, none,
-                        none)), res.dnnl.cpu));
+                        none)), res.attr(), res.cpu));
         pooling_backward.primitive_desc backPd = res.own(new pooling_backward.primitive_desc(res.own(
-                new pooling_backward.desc(algorithm, source, dest, stride, kernel, none, none)), res.dnnl.cpu,
+                new pooling_backward.desc(algorithm, source, dest, stride, kernel, none, none)), res.attr(), res.cpu,
                 trainPd));
+        Dnnl.sayKernels("pooling " + in + " -> " + out, trainPd, inferPd, backPd);
         DnnlPasses p = new DnnlPasses(res, source, (long) n * in.size(), dest, (long) n * out.size(),
                 max ? res.own(trainPd.workspace_desc()) : null);
-        IntMemoryMap inferArgs = res.args(DNNL_ARG_SRC, p.src, DNNL_ARG_DST, p.dst);
+        IntMemoryMap inferArgs = res.args(inferPd, DNNL_ARG_SRC, p.src, DNNL_ARG_DST, p.dst);
         IntMemoryMap trainArgs = max
-                ? res.args(DNNL_ARG_SRC, p.src, DNNL_ARG_DST, p.dst, DNNL_ARG_WORKSPACE, p.workspace) : inferArgs;
+                ? res.args(trainPd, DNNL_ARG_SRC, p.src, DNNL_ARG_DST, p.dst, DNNL_ARG_WORKSPACE, p.workspace)
+                : res.args(trainPd, DNNL_ARG_SRC, p.src, DNNL_ARG_DST, p.dst);
         IntMemoryMap backArgs = max
-                ? res.args(DNNL_ARG_DIFF_DST, p.diffDst, DNNL_ARG_DIFF_SRC, p.diffSrc, DNNL_ARG_WORKSPACE, p.workspace)
-                : res.args(DNNL_ARG_DIFF_DST, p.diffDst, DNNL_ARG_DIFF_SRC, p.diffSrc);
+                ? res.args(backPd, DNNL_ARG_DIFF_DST, p.diffDst, DNNL_ARG_DIFF_SRC, p.diffSrc, DNNL_ARG_WORKSPACE,
+                        p.workspace)
+                : res.args(backPd, DNNL_ARG_DIFF_DST, p.diffDst, DNNL_ARG_DIFF_SRC, p.diffSrc);
         return p.passes(res.own(new pooling_forward(trainPd)), trainArgs, res.own(new pooling_forward(inferPd)),
                 inferArgs, res.own(new pooling_backward(backPd)), backArgs);
     }

@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * Assembles the engine's network for a DL4J network: a chain for a {@link MultiLayerNetwork}, a graph (layers and
  * sums) for a {@link ComputationGraph} such as a network of residual blocks. Each DL4J layer becomes the engine layers
  * {@link LayerTranslator} gives; anything not covered is {@link Uncovered}. The whole network has one
- * {@link ImageLayout}: NCHW on oneDNN's kernels where it can, else channel-major on the Java kernels (see
- * {@link #layouts}). Runs on an executor, once per replica.
+ * {@link ImageLayout}: NCHW on oneDNN's kernels where it can (with the activations between oneDNN's image ops in
+ * its blocked layout, see {@link DnnlLayouts}), else channel-major on the Java kernels (see {@link #layouts}). Runs
+ * on an executor, once per replica.
  */
 final class EngineCompiler {
     private static final Logger LOG = LoggerFactory.getLogger(EngineCompiler.class);
@@ -203,9 +204,16 @@ final class EngineCompiler {
         if (loss == null || output != nodes.size() - 1) {
             throw new Uncovered("the network does not end in an output layer");
         }
-        int[][] ranges = new int[nodes.size()][];
-        finishes.forEach((node, range) -> ranges[node] = range);
-        return new EngineNetwork(input, nodes, loss, ranges, layout);
+        List<EngineNetwork.Node> compiled = nodes;
+        Map<Integer, int[]> finished = finishes;
+        if (layout == ImageLayout.NCHW) {
+            DnnlLayouts.Result blocked = DnnlLayouts.assign(nodes, finishes);
+            compiled = blocked.nodes();
+            finished = blocked.finishes();
+        }
+        int[][] ranges = new int[compiled.size()][];
+        finished.forEach((node, range) -> ranges[node] = range);
+        return new EngineNetwork(input, compiled, loss, ranges, layout);
     }
 
     private void closeAll() {

@@ -7,7 +7,8 @@ import org.nd4j.linalg.dataset.DataSet;
 /**
  * Not a test: times one training step's forward and backward pass of the shipped CNN (conf/fashion-mnist-cnn.conf's
  * layers on 1x28x28) under DL4J's layers and under the engine, at batch 64 and 128, and the engine's layers one by
- * one, on the Java kernels and then on oneDNN's. Run it with one BLAS thread ({@code OMP_NUM_THREADS=1}); compare
+ * one, on the Java kernels, then on oneDNN's with plain NCHW activations, then with activations blocked between its
+ * image ops ({@link DnnlLayouts}). Run it with one BLAS thread ({@code OMP_NUM_THREADS=1}); compare
  * the figures of one run. Times are this
  * thread's CPU time (with one BLAS thread every op runs on it), which a loaded machine disturbs less than wall time.
  *
@@ -25,12 +26,16 @@ public final class ImageEngineTiming {
     public static void main(String[] args) throws Exception {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         boolean dl4jToo = args.length < 2 || !args[1].equals("engine"); // "engine": skip DL4J's (slow) layers
-        // the Java kernels (channel-major), then oneDNN's (NCHW), back to back in one run
-        for (boolean oneDnn : new boolean[] {false, true}) {
+        // the Java kernels (channel-major), then oneDNN's (NCHW) with plain and with blocked activations between its
+        // image ops (DnnlLayouts), back to back in one run
+        for (int variant = 0; variant < 3; variant++) {
+            boolean oneDnn = variant > 0;
             System.setProperty(EngineCompiler.ONEDNN_PROPERTY, Boolean.toString(oneDnn));
+            System.setProperty(DnnlLayouts.BLOCKED_PROPERTY, Boolean.toString(variant == 2));
             EngineCheck check = EngineCheck.of(List.of(1, 28, 28), 10, SHIPPED_CNN, "model.activation=relu",
                     "model.weight-init=he", "optimizer.name=adam");
-            System.out.printf("== %s kernels, %s layout%n", oneDnn ? "oneDNN's" : "Java", check.network().layout());
+            System.out.printf("== %s kernels, %s layout%s%n", oneDnn ? "oneDNN's" : "Java", check.network().layout(),
+                    variant == 2 ? ", blocked between oneDNN's image ops" : "");
             time(check, steps, dl4jToo && !oneDnn);
             System.out.printf("threads in this JVM after the runs: %d%n", threads());
         }
