@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The PyTorch peer for `deploy/bench compute` and `deploy/bench time-to-accuracy` (see docs/BENCHMARKS.md).
 
-The same layer shapes as conf/fashion-mnist-mlp.conf and conf/fashion-mnist-cnn.conf, Adam, a global batch of 128,
-on the full Fashion-MNIST read from Debian's dataset-fashion-mnist IDX files, pixels scaled to [0, 1] as spark-ddp's
-IDX reader does. Prints one JSON line per measurement on standard output; everything else goes to standard error.
+The same layer shapes as conf/fashion-mnist-mlp.conf and conf/fashion-mnist-cnn.conf, Adam on each config's
+learning-rate schedule, its training-image augmentation (data.augment), a global batch of 128, on the full
+Fashion-MNIST read from Debian's dataset-fashion-mnist IDX files, pixels scaled to [0, 1] as spark-ddp's IDX reader
+does. Prints one JSON line per measurement on standard output; everything else goes to standard error.
 
   torch-peer.py info
   torch-peer.py throughput --model mlp|cnn --processes P --threads T [--warmup W] [--iterations N]
@@ -68,22 +69,51 @@ def load(split):
 
 
 def build(model):
-    """The config's network; a learning-rate schedule that matches its optimizer block (per iteration)."""
-    import torch
+    """The config's network; its learning rate and schedule (a factor of the rate by iteration, as our optimizer
+    block's); and its training-image augmentation (flip, max shift), as its data.augment block's."""
+    import math
     from torch import nn
     if model == "mlp":
         # conf/fashion-mnist-mlp.conf: 784-256-128-10 ReLU, softmax + cross-entropy, Adam 1e-3 halved every 2345
-        # iterations (5 epochs of 469)
+        # iterations (5 epochs of 469), no augmentation
         net = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
                             nn.Linear(128, 10))
-        return net, 1e-3, 2345
+        return net, 1e-3, lambda i: 0.5 ** (i // 2345), (False, 0)
     # conf/fashion-mnist-cnn.conf: DL4J's conv layer applies its activation, then batch norm, then pooling.
     net = nn.Sequential(
         nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(32), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(64), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.4), nn.Linear(128, 10))
-    # Adam 0.002, halved every 1876 iterations (4 epochs of 469)
-    return net, 2e-3, 1876
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 256), nn.ReLU(), nn.Dropout(0.4), nn.Linear(256, 10))
+    # Adam 0.002 on a cosine schedule stepped every 469 iterations (an epoch) over 24 epochs (11,256 iterations), as
+    # spark-ddp's MapSchedule: the factor (1 + cos(pi * i0 / 11256)) / 2 at each step's first iteration i0, the last
+    # step's from there on. Training images flipped at random and shifted by up to 1 pixel.
+    step, length = 469, 11256
+    last = (length - 1) // step * step
+    return net, 2e-3, lambda i: (1 + math.cos(math.pi * min(i // step * step, last) / length)) / 2, (True, 1)
+
+
+def augment(torch, x, flip, max_shift, generator):
+    """As data.augment: each image mirrored left to right with probability 1/2, then moved by dy, dx drawn uniformly
+    from [-max_shift, max_shift], the uncovered edge filled with 0. A new draw for every example of every step."""
+    n = x.shape[0]
+    if flip:
+        mirrored = torch.rand(n, generator=generator) < 0.5
+        x = torch.where(mirrored.view(n, 1, 1, 1), x.flip(3), x)
+    if max_shift > 0:
+        s = max_shift
+        height, width = x.shape[2], x.shape[3]
+        padded = torch.nn.functional.pad(x, (s, s, s, s))
+        dy = torch.randint(-s, s + 1, (n,), generator=generator)
+        dx = torch.randint(-s, s + 1, (n,), generator=generator)
+        out = torch.empty_like(x)
+        for oy in range(-s, s + 1):
+            for ox in range(-s, s + 1):
+                rows = ((dy == oy) & (dx == ox)).nonzero().flatten()
+                if len(rows):
+                    # out[y, x] = in[y - dy, x - dx]: the window of the padded image that starts at (s - dy, s - dx)
+                    out[rows] = padded[rows, :, s - oy:s - oy + height, s - ox:s - ox + width]
+        x = out
+    return x
 
 
 def free_port():
@@ -124,25 +154,30 @@ def setup(args):
         import torch.distributed as dist
         dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{args.port}", rank=args.rank,
                                 world_size=args.processes, timeout=datetime.timedelta(seconds=JOIN_TIMEOUT_S))
-    net, lr, halve_every = build(args.model)
+    net, lr, factor, (flip, max_shift) = build(args.model)
     if distributed:
         torch.manual_seed(42)  # DDP broadcasts rank 0's weights anyway; the seed keeps the runs repeatable
         net = torch.nn.parallel.DistributedDataParallel(net)
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.StepLR(optimizer, halve_every, 0.5) if halve_every else None
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
     x, y = load("train")
     return {"torch": torch, "net": net, "optimizer": optimizer, "schedule": schedule, "x": x, "y": y,
-            "distributed": distributed, "per_rank": GLOBAL_BATCH // args.processes}
+            "distributed": distributed, "per_rank": GLOBAL_BATCH // args.processes, "flip": flip,
+            "max_shift": max_shift, "augment_random": torch.Generator().manual_seed(42 + args.rank)}
 
 
-def train_step(ctx, rows):
+def train_step(ctx, rows, augmented=False):
+    """One optimizer step on `rows`; `augmented`: the recipe's augmentation first (time to accuracy). Throughput
+    measures the step alone, as the engine's single-process step does (about 3 ms per 64 images when augmented)."""
     torch = ctx["torch"]
     ctx["optimizer"].zero_grad(set_to_none=True)
-    loss = torch.nn.functional.cross_entropy(ctx["net"](ctx["x"][rows]), ctx["y"][rows])
+    x = ctx["x"][rows]
+    if augmented:
+        x = augment(torch, x, ctx["flip"], ctx["max_shift"], ctx["augment_random"])
+    loss = torch.nn.functional.cross_entropy(ctx["net"](x), ctx["y"][rows])
     loss.backward()
     ctx["optimizer"].step()
-    if ctx["schedule"] is not None:
-        ctx["schedule"].step()
+    ctx["schedule"].step()
     return loss
 
 
@@ -218,7 +253,7 @@ def time_to_accuracy(args):
             rows = rank_rows(args, ctx, order, step)
             if len(rows) == 0:
                 continue
-            train_step(ctx, rows)
+            train_step(ctx, rows, augmented=True)
             if step + 1 == half or step + 1 == steps_per_epoch:
                 accuracy = evaluate(args, ctx, x_test, y_test)
                 seconds = time.perf_counter() - start

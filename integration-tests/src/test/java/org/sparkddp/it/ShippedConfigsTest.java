@@ -56,10 +56,11 @@ class ShippedConfigsTest {
 
     private static final Map<String, Expected> EXPECTED = Map.of(
             // conv 3x3x1 -> 32: 32*9 + 32 = 320; batch norm: 4*32 = 128 (gamma, beta, mean, variance);
-            // conv 3x3x32 -> 64: 64*32*9 + 64 = 18,496; batch norm: 256; dense 64*7*7 -> 128: 3,136*128 + 128 =
-            // 401,536; output 128 -> 10: 1,290. Total 422,026. Adam 0.002, halved every 1,876 iterations.
-            "fashion-mnist-cnn.conf", new Expected(IMAGE, 10, 422_026, 2 * (32 + 64), " CNN", Adam.class,
-                    i -> 0.002 * Math.pow(0.5, i / 1876), 0, 128),
+            // conv 3x3x32 -> 64: 64*32*9 + 64 = 18,496; batch norm: 256; dense 64*7*7 -> 256: 3,136*256 + 256 =
+            // 803,072; output 256 -> 10: 2,570. Total 824,842. Adam 0.002 on a cosine over 24 epochs of 469
+            // iterations, stepped once an epoch: the value at each epoch's first iteration, the last epoch's after.
+            "fashion-mnist-cnn.conf", new Expected(IMAGE, 10, 824_842, 2 * (32 + 64), " CNN", Adam.class,
+                    i -> 0.002 * (1 + Math.cos(Math.PI * Math.min(i / 469, 23) * 469 / 11_256)) / 2, 0, 128),
             // 784 -> 256: 784*256 + 256 = 200,960; 256 -> 128: 32,896; 128 -> 10: 1,290. Total 235,146. Adam 0.001,
             // halved every 2,345 iterations.
             "fashion-mnist-hdfs.conf", new Expected(IMAGE, 10, 235_146, 0, " MLP", Adam.class,
@@ -79,8 +80,9 @@ class ShippedConfigsTest {
             "regression-csv.conf", new Expected(new int[] {8}, 1, 2_689, 0, " MLP", ClassicMomentum.class,
                     i -> 0.02 * Math.pow(0.999, i) * Math.min(1.0, (i + 1) / 50.0), 1e-4, 64));
 
-    /** Iterations at which the learning rate is read back: warmup, its end, and around each step of a schedule. */
-    private static final int[] AT = {0, 1, 24, 49, 50, 468, 469, 1406, 1407, 1875, 1876, 2344, 2345, 2814, 5000};
+    /** Iterations at which the learning rate is read back: warmup, its end, each step of a schedule, past its end. */
+    private static final int[] AT = {0, 1, 24, 49, 50, 468, 469, 1406, 1407, 1875, 1876, 2344, 2345, 2814, 5000,
+        10_786, 10_787, 11_256, 20_000};
 
     static Stream<String> configs() throws IOException {
         try (Stream<Path> files = Files.list(TestData.REPO.resolve("conf"))) {

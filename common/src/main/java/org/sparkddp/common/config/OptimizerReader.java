@@ -30,7 +30,8 @@ final class OptimizerReader {
                 r.choice("optimizer.schedule.type", ScheduleType.class),
                 r.number("optimizer.schedule.decay-rate"),
                 r.integer("optimizer.schedule.step-every"),
-                r.integer("optimizer.schedule.warmup-iterations"));
+                r.integer("optimizer.schedule.warmup-iterations"),
+                r.optionalInt("optimizer.schedule.decay-iterations").stream().boxed().findFirst().orElse(null));
         return new OptimizerConfig(updater, r.number("optimizer.learning-rate"), schedule,
                 r.optionalNumber("optimizer.clip-norm").stream().boxed().findFirst().orElse(null),
                 r.optionalInt("optimizer.reference-batch-size").stream().boxed().findFirst().orElse(null));

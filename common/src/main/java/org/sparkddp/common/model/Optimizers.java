@@ -9,6 +9,7 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.FixedSchedule;
 import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.linalg.schedule.MapSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.schedule.StepSchedule;
 import org.sparkddp.common.config.OptimizerConfig;
@@ -57,10 +58,24 @@ public final class Optimizers {
             case NONE -> null;
             case STEP -> new StepSchedule(ScheduleType.ITERATION, lr, spec.decayRate(), spec.stepEvery());
             case EXPONENTIAL -> new ExponentialSchedule(ScheduleType.ITERATION, lr, spec.decayRate());
+            case COSINE -> cosine(lr, spec.stepEvery(), spec.decayIterations());
         };
         if (spec.warmupIterations() == 0) {
             return decay;
         }
         return new LinearWarmup(decay == null ? new FixedSchedule(lr) : decay, spec.warmupIterations());
+    }
+
+    /**
+     * Cosine decay as DL4J's own {@link MapSchedule} (so a saved model loads in plain DL4J): one value per step of
+     * {@code stepEvery} iterations, {@code lr * (1 + cos(pi * i / length)) / 2} at the step's first iteration i.
+     * The map holds {@code ceil(length / stepEvery)} values, which {@code ScheduleSpec} bounds.
+     */
+    static MapSchedule cosine(double lr, int stepEvery, int length) {
+        MapSchedule.Builder map = new MapSchedule.Builder(ScheduleType.ITERATION);
+        for (long i = 0; i < length; i += stepEvery) {
+            map.add((int) i, lr * (1 + Math.cos(Math.PI * i / length)) / 2);
+        }
+        return map.build();
     }
 }

@@ -113,4 +113,17 @@ class ModelConfigTest {
         assertEquals("--set: optimizer.clip-norm: must be a finite number > 0 but got -1.0",
                 failure("", "optimizer.clip-norm=-1"));
     }
+
+    @Test
+    void aCosineScheduleNeedsItsLengthAndOnlyItHasOne() {
+        assertEquals(new ScheduleSpec(ScheduleType.COSINE, 0.5, 469, 0, 9380), load(
+                "optimizer.schedule { type = cosine, step-every = 469, decay-iterations = 9380 }").optimizer().schedule());
+        assertEquals("job.conf:1: optimizer.schedule.type: cosine needs optimizer.schedule.decay-iterations"
+                + " (the iterations the rate falls over)", failure("optimizer.schedule.type = cosine"));
+        assertEquals("--set: optimizer.schedule.decay-iterations: applies only when optimizer.schedule.type = cosine,"
+                + " but it is step", failure("", "optimizer.schedule.type=step", "optimizer.schedule.decay-iterations=100"));
+        assertEquals("--set: optimizer.schedule.decay-iterations: takes more than 10000 steps of step-every = 1"
+                + " iterations: raise step-every", failure("", "optimizer.schedule.type=cosine",
+                "optimizer.schedule.step-every=1", "optimizer.schedule.decay-iterations=10001"));
+    }
 }

@@ -12,7 +12,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.schedule.MapSchedule;
 import org.sparkddp.common.config.SparkDdpConfig;
 
 /** Learning-rate schedules, the linear scaling rule and classical momentum, as the optimizer DL4J runs sees them. */
@@ -37,6 +39,27 @@ class OptimizersTest {
         IUpdater u = updater("optimizer.learning-rate=0.1", "optimizer.schedule.type=exponential",
                 "optimizer.schedule.decay-rate=0.9");
         assertEquals(0.1 * Math.pow(0.9, 7), u.getLearningRate(7, 0), 1e-12);
+    }
+
+    @Test
+    void cosineScheduleFallsAlongHalfACosineOneStepAtATime() {
+        IUpdater u = updater("optimizer.learning-rate=0.1", "optimizer.schedule.type=cosine",
+                "optimizer.schedule.step-every=10", "optimizer.schedule.decay-iterations=40");
+        double[] rates = {u.getLearningRate(0, 0), u.getLearningRate(9, 0), u.getLearningRate(10, 0),
+            u.getLearningRate(20, 0), u.getLearningRate(35, 0), u.getLearningRate(40, 0), u.getLearningRate(1000, 9)};
+        double c1 = 0.05 * (1 + Math.cos(Math.PI / 4));
+        double c3 = 0.05 * (1 + Math.cos(3 * Math.PI / 4));
+        assertArrayEquals(new double[] {0.1, 0.1, c1, 0.05, c3, c3, c3}, rates, 1e-12);
+    }
+
+    @Test
+    void cosineScheduleAfterWarmup() {
+        IUpdater u = updater("optimizer.learning-rate=0.1", "optimizer.schedule.type=cosine",
+                "optimizer.schedule.step-every=1", "optimizer.schedule.decay-iterations=10",
+                "optimizer.schedule.warmup-iterations=2");
+        assertEquals(0.05, u.getLearningRate(0, 0), 1e-12);
+        assertEquals(0.05 * (1 + Math.cos(Math.PI / 10)), u.getLearningRate(1, 0), 1e-12);
+        assertEquals(0.05 * (1 + Math.cos(Math.PI * 5 / 10)), u.getLearningRate(5, 0), 1e-12);
     }
 
     @Test
@@ -67,6 +90,20 @@ class OptimizersTest {
         g.applyUpdater(step2, 1, 0);
         assertArrayEquals(new double[] {0.15, -0.1}, step2.toDoubleVector(), 1e-12);     // v = mu v + lr g
         assertArrayEquals(new double[] {0.15, -0.1}, state.toDoubleVector(), 1e-12);     // kept in DL4J's state view
+    }
+
+    @Test
+    void cosineScheduleIsDl4jsOwnAndSurvivesTheModelsJson() {
+        NetworkSpec spec = TestSpecs.spec(List.of(3), 2, "optimizer.schedule.type=cosine",
+                "optimizer.schedule.step-every=5", "optimizer.schedule.decay-iterations=50");
+        MultiLayerConfiguration conf = NetworkFactory.configuration(spec);
+        IUpdater original = ((BaseLayer) conf.getConf(0).getLayer()).getIUpdater();
+        assertInstanceOf(MapSchedule.class, ((Adam) original).getLearningRateSchedule());
+        IUpdater restored = ((BaseLayer) MultiLayerConfiguration.fromJson(conf.toJson()).getConf(0).getLayer())
+                .getIUpdater();
+        for (int i = 0; i < 60; i += 3) {
+            assertEquals(original.getLearningRate(i, 0), restored.getLearningRate(i, 0), 0.0, "iteration " + i);
+        }
     }
 
     @Test

@@ -23,8 +23,20 @@ class EngineOptimizerTest {
     @ParameterizedTest
     @ValueSource(strings = {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"})
     void everyOptimizerStepsAsDl4jDoes(String optimizer) {
+        stepsAsDl4jDoes(optimizer, "optimizer.schedule={type=step,decay-rate=0.5,step-every=4}");
+    }
+
+    /** The cosine schedule (DL4J's MapSchedule), with and without warmup: the engine reads the rate DL4J would. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 3})
+    void cosineScheduleStepsAsDl4jDoes(int warmup) {
+        stepsAsDl4jDoes("adam", "optimizer.schedule={type=cosine,step-every=2,decay-iterations=10,warmup-iterations="
+                + warmup + "}");
+    }
+
+    private static void stepsAsDl4jDoes(String optimizer, String schedule) {
         EngineCheck check = EngineCheck.of(List.of(30), 6, LAYERS, "optimizer.name=" + optimizer,
-                "optimizer.learning-rate=0.01", "optimizer.schedule={type=step,decay-rate=0.5,step-every=4}");
+                "optimizer.learning-rate=0.01", schedule);
         assertTrue(((EngineTrainable) check.engine).stepsInPlace(), optimizer + " should step in place");
         for (int step = 0; step < 12; step++) {
             DataSet batch = check.batch(16, step, true);
