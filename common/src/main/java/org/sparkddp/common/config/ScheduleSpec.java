@@ -40,6 +40,12 @@ public record ScheduleSpec(ScheduleType type, double decayRate, int stepEvery, i
                         "cosine needs optimizer.schedule.decay-iterations (the iterations the rate falls over)");
             }
             Checks.positive("optimizer.schedule.decay-iterations", decayIterations);
+            if (stepEvery >= decayIterations) {
+                // One step would hold the first rate over the whole run: the rate would never fall.
+                throw new InvalidConfigException("optimizer.schedule.step-every", "must be less than "
+                        + "optimizer.schedule.decay-iterations (" + decayIterations + ") for a cosine, but got "
+                        + stepEvery);
+            }
             if ((decayIterations - 1L) / stepEvery + 1 > MAX_COSINE_STEPS) {
                 throw new InvalidConfigException("optimizer.schedule.decay-iterations", "takes more than "
                         + MAX_COSINE_STEPS + " steps of step-every = " + stepEvery + " iterations: raise step-every");

@@ -125,5 +125,8 @@ class ModelConfigTest {
         assertEquals("--set: optimizer.schedule.decay-iterations: takes more than 10000 steps of step-every = 1"
                 + " iterations: raise step-every", failure("", "optimizer.schedule.type=cosine",
                 "optimizer.schedule.step-every=1", "optimizer.schedule.decay-iterations=10001"));
+        assertEquals("--set: optimizer.schedule.step-every: must be less than optimizer.schedule.decay-iterations (10)"
+                + " for a cosine, but got 10", failure("", "optimizer.schedule.type=cosine",
+                "optimizer.schedule.decay-iterations=10"));
     }
 }

@@ -25,7 +25,8 @@ final class DnnlLayouts {
     static final int BLOCK = 16;
     /**
      * {@code -Dsparkddp.engine.onednn-blocked=true} keeps activations blocked between oneDNN's image ops; off by
-     * default until the equivalence tests pass with it (see the branch's report). Not a setting: a switch for
+     * default: its batch norm sums in float, so a ReLU input within rounding of zero can fall the other way than in
+     * DL4J, and one equivalence test's gradients then differ in a few elements (docs/BENCHMARKS.md, "Blocked"). Not a setting: a switch for
      * comparing the two (a timing runs both).
      */
     static final String BLOCKED_PROPERTY = "sparkddp.engine.onednn-blocked";
