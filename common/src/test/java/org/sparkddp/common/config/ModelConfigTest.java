@@ -126,7 +126,7 @@ class ModelConfigTest {
                 + " iterations: raise step-every", failure("", "optimizer.schedule.type=cosine",
                 "optimizer.schedule.step-every=1", "optimizer.schedule.decay-iterations=10001"));
         assertEquals("--set: optimizer.schedule.step-every: must be less than optimizer.schedule.decay-iterations (10)"
-                + " for a cosine, but got 10", failure("", "optimizer.schedule.type=cosine",
-                "optimizer.schedule.decay-iterations=10"));
+                + " for a cosine, but got 20", failure("", "optimizer.schedule.type=cosine",
+                "optimizer.schedule.step-every=20", "optimizer.schedule.decay-iterations=10"));
     }
 }
