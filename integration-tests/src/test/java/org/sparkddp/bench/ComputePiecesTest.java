@@ -62,7 +62,7 @@ class ComputePiecesTest {
     void cnnFlopsMatchAHandCount() throws Exception {
         long conv1 = 28L * 28 * 32 * 1 * 3 * 3;   // 28 x 28 outputs, 32 filters over 1 channel, 3 x 3
         long conv2 = 14L * 14 * 64 * 32 * 3 * 3;  // after the first 2 x 2 pool: 64 filters over 32 channels
-        long dense = 64L * 7 * 7 * 128 + 128 * 10; // after the second pool; batch norm and pooling are not counted
+        long dense = 64L * 7 * 7 * 256 + 256 * 10; // after the second pool; batch norm and pooling are not counted
         ComputeBenchmark.Model cnn = ComputeBenchmark.MODELS.get(1);
         assertEquals(conv1 + conv2 + dense, ModelFlops.forwardMacs(ComputeBenchmark.spec(REPO.resolve(cnn.config()).toString())));
         // the ceiling's shape is conv2 as one im2col product over the batch: the same multiply-adds

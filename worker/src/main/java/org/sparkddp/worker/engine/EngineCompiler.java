@@ -62,18 +62,26 @@ final class EngineCompiler {
      * kernels, channel-major, saying why in one line (once per JVM and reason) if the network has images.
      */
     private static EngineNetwork layouts(Pass pass) throws Uncovered {
+        // A network without image layers never needs oneDNN, so it is compiled first without looking for it: an MLP's
+        // executors then never load oneDNN's native libraries (about 60 MB) or its OpenMP runtime.
+        EngineNetwork network = pass.compile(ImageLayout.CHANNEL_MAJOR);
+        if (!network.hasImages()) {
+            return network;
+        }
         boolean off = "false".equals(System.getProperty(ONEDNN_PROPERTY));
         String why = off ? "oneDNN is off (-D" + ONEDNN_PROPERTY + "=false)" : Dnnl.available() ? null : "oneDNN is not available: "
                 + Dnnl.unavailableBecause();
         if (why == null) {
+            // Closed first, so that two networks' activation buffers are never held at once.
+            network.close();
             try {
                 return pass.compile(ImageLayout.NCHW);
             } catch (ImageLayout.NoNchwKernel e) {
                 why = "oneDNN has no kernel for " + e.getMessage();
             }
+            network = pass.compile(ImageLayout.CHANNEL_MAJOR);
         }
-        EngineNetwork network = pass.compile(ImageLayout.CHANNEL_MAJOR);
-        if (network.hasImages() && SAID.add(why)) {
+        if (SAID.add(why)) {
             LOG.info("training.engine=auto: the CPU engine's Java kernels compute this network's image layers; {}",
                     why);
         }

@@ -8,7 +8,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * Activations kept in oneDNN's blocked layout between its image ops ({@link DnnlLayouts}) against DL4J: gradients
@@ -71,13 +70,6 @@ class DnnlBlockedChainTest {
     }
 
     private static void trainsAsDl4j(EngineCheck check, int... sizes) {
-        for (int step = 0; step < sizes.length; step++) {
-            DataSet batch = check.batch(sizes[step], 30 + step, true);
-            check.gradientsAgree(batch, 300 + step);
-            check.step(step, sizes[step]);
-        }
-        EngineCheck.assertClose(check.dl4j.params(), check.engine.params(), "parameters after " + sizes.length
-                + " Adam steps");
-        check.outputsAgree(check.batch(6, 97, true));
+        check.trainsAsDl4j(30, 6, sizes);
     }
 }

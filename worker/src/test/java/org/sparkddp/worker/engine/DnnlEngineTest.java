@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * The NCHW layout on oneDNN's convolutions against DL4J: gradients, scores, parameters over several Adam steps and
@@ -30,16 +29,8 @@ class DnnlEngineTest {
         return check;
     }
 
-    /** Adam steps on batches of {@code sizes}, comparing gradients before each and parameters and outputs after. */
     private static void trainsAsDl4j(EngineCheck check, int... sizes) {
-        for (int step = 0; step < sizes.length; step++) {
-            DataSet batch = check.batch(sizes[step], 20 + step, true);
-            check.gradientsAgree(batch, 200 + step);
-            check.step(step, sizes[step]);
-        }
-        EngineCheck.assertClose(check.dl4j.params(), check.engine.params(), "parameters after " + sizes.length
-                + " steps");
-        check.outputsAgree(check.batch(7, 98, true));
+        check.trainsAsDl4j(20, 7, sizes);
     }
 
     @ParameterizedTest

@@ -90,6 +90,19 @@ final class EngineCheck {
         assertClose(dl4j.gradients(), engine.gradients(), "gradients");
     }
 
+    /**
+     * Optimizer steps on batches of {@code sizes} (batch seeds from {@code seed}, dropout seeds from {@code 10 * seed}),
+     * comparing gradients before each and the parameters and inference outputs on {@code outputs} examples after.
+     */
+    void trainsAsDl4j(int seed, int outputs, int... sizes) {
+        for (int step = 0; step < sizes.length; step++) {
+            gradientsAgree(batch(sizes[step], seed + step, true), 10L * seed + step);
+            step(step, sizes[step]);
+        }
+        assertClose(dl4j.params(), engine.params(), "parameters after " + sizes.length + " steps");
+        outputsAgree(batch(outputs, seed + 77, true));
+    }
+
     /** Inference outputs agree. */
     void outputsAgree(DataSet batch) {
         assertClose(dl4j.output(batch.getFeatures()), engine.output(batch.getFeatures()), "outputs");
