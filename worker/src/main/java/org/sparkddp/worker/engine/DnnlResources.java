@@ -11,7 +11,6 @@ import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.primitive_desc_base;
 import org.bytedeco.dnnl.global.dnnl.scratchpad_mode;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
@@ -82,7 +81,7 @@ final class DnnlResources implements AutoCloseable {
     /** A memory object of {@code desc} over {@code floats}, which must hold at least {@code desc}'s size. */
     memory over(memory.desc desc, NativeFloats floats) {
         requireRoom(desc, floats);
-        return own(new memory(desc, cpu, start(floats)));
+        return own(new memory(desc, cpu, floats.handle()));
     }
 
     /**
@@ -94,7 +93,7 @@ final class DnnlResources implements AutoCloseable {
             throw new IllegalArgumentException("a oneDNN memory of " + count + " floats over a buffer of "
                     + floats.length);
         }
-        m.set_data_handle(start(floats));
+        m.set_data_handle(floats.handle());
     }
 
     /**
@@ -129,15 +128,6 @@ final class DnnlResources implements AutoCloseable {
             current.close();
         }
         return NativeFloats.allocate(count);
-    }
-
-    /**
-     * A pointer at the first float of {@code floats}, at position 0. A view's own pointer carries its offset as a
-     * JavaCPP position, which oneDNN's {@code void*} handle arguments should not be trusted to add; the direct
-     * buffer's address already includes it.
-     */
-    private static Pointer start(NativeFloats floats) {
-        return new FloatPointer(floats.data);
     }
 
     private static void requireRoom(memory.desc desc, NativeFloats floats) {
