@@ -6,10 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Runs {@code deploy/torch-peer.py}, the PyTorch peer, as a child process with its BLAS and OpenMP threads pinned in
@@ -98,7 +101,7 @@ final class TorchPeer {
             JsonNode r = line(List.of("throughput", "--model", model, "--processes", "" + processes, "--threads",
                     "" + threads, "--warmup", "" + warmup, "--iterations", "" + iterations), threads, allocator,
                     "throughput", "throughput-" + model + "-" + processes + "x" + threads + "-"
-                            + allocator.name().toLowerCase(java.util.Locale.ROOT), timeoutSeconds);
+                            + allocator.name().toLowerCase(Locale.ROOT), timeoutSeconds);
             Rate rate = new Rate(r.get("samples_per_second").asDouble(), allocator);
             if (best == null || rate.samplesPerSecond() > best.samplesPerSecond()) {
                 best = rate;
@@ -108,13 +111,16 @@ final class TorchPeer {
     }
 
     /**
-     * The {@code time_to_accuracy} line: seconds to 0.88 and 0.90 test accuracy (null when not reached), with the
+     * The {@code time_to_accuracy} line: seconds to each of {@code targets} test accuracy (null when not reached;
+     * the peer stops at the highest), with the
      * tuned allocator (a run too long to measure twice; the tuned one is the faster, see {@link Allocator}).
      */
-    JsonNode timeToAccuracy(String model, int processes, int threads, int epochs, long timeoutSeconds)
-            throws IOException, InterruptedException {
+    JsonNode timeToAccuracy(String model, int processes, int threads, int epochs, double[] targets,
+            long timeoutSeconds) throws IOException, InterruptedException {
+        String list = Arrays.stream(targets).mapToObj(t -> String.format(Locale.ROOT, "%.2f", t))
+                .collect(Collectors.joining(","));
         return line(List.of("time-to-accuracy", "--model", model, "--processes", "" + processes, "--threads",
-                "" + threads, "--epochs", "" + epochs), threads, Allocator.TUNED, "time_to_accuracy",
+                "" + threads, "--epochs", "" + epochs, "--targets", list), threads, Allocator.TUNED, "time_to_accuracy",
                 "tta-" + model + "-" + processes + "x" + threads, timeoutSeconds);
     }
 

@@ -51,6 +51,18 @@ class BenchOptionsTest {
     }
 
     @Test
+    void timeToAccuracyChecksItsPeers() {
+        BenchOptions.UsageException e = assertThrows(BenchOptions.UsageException.class,
+                () -> BenchOptions.parse("bench time-to-accuracy", new TimeToAccuracy.Options(),
+                        new String[] {"--model", "cnn", "--peers", "2,4"}));
+        assertEquals("bench time-to-accuracy: --peers must list 1 and/or 2 (PyTorch processes), not [2, 4]",
+                e.getMessage());
+        TimeToAccuracy.Options ddpOnly = BenchOptions.parse("bench time-to-accuracy", new TimeToAccuracy.Options(),
+                new String[] {"--model", "cnn", "--peers", "2"});
+        assertEquals(List.of(2), ddpOnly.peers);
+    }
+
+    @Test
     void scalingOptionsAreCheckedAsAWhole() {
         ScalingOptions defaults = ScalingOptions.parse(new String[0]);
         assertEquals(List.of(Algorithm.RING, Algorithm.HIERARCHICAL), defaults.algorithms());

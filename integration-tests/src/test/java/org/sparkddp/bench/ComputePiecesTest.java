@@ -1,5 +1,6 @@
 package org.sparkddp.bench;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -40,6 +41,18 @@ class ComputePiecesTest {
         assertEquals(41.5, PeerLines.number(r, "seconds_to_0.88"));
         assertTrue(Double.isNaN(PeerLines.number(r, "seconds_to_0.90")));
         assertTrue(Double.isNaN(PeerLines.number(r, "missing")));
+    }
+
+    @Test
+    void timeToAccuracyReadsThePeersKeyForEachTarget() {
+        // torch-peer.py writes seconds_to_{target:.2f}; the CNN recipe is timed to 0.90, 0.92 and 0.93
+        assertArrayEquals(new double[] {0.90, 0.92, 0.93}, TimeToAccuracy.targets("cnn"));
+        assertArrayEquals(new double[] {0.88, 0.90}, TimeToAccuracy.targets("mlp"));
+        JsonNode r = PeerLines.last("{\"kind\": \"time_to_accuracy\", \"seconds_to_0.90\": 80.25,"
+                + " \"seconds_to_0.92\": 150.0, \"seconds_to_0.93\": null}", "time_to_accuracy").orElseThrow();
+        assertEquals(80.25, PeerLines.number(r, TimeToAccuracy.secondsTo(0.90)));
+        assertEquals(150.0, PeerLines.number(r, TimeToAccuracy.secondsTo(0.92)));
+        assertTrue(Double.isNaN(PeerLines.number(r, TimeToAccuracy.secondsTo(0.93))));
     }
 
     @Test
