@@ -185,7 +185,12 @@ public final class InMemoryCollective implements Collective {
 
     /** Waits for every rank of the group, within a fresh timeout (after a step of unbounded total length). */
     void await(String phase) {
-        group.barrier.await(rank, phase, Deadline.after(group.timeout, cancelled));
+        await(phase, Deadline.after(group.timeout, cancelled));
+    }
+
+    /** Waits for every rank of the group within {@code deadline} (a connect phase's, shared with its other waits). */
+    void await(String phase, Deadline deadline) {
+        group.barrier.await(rank, phase, deadline);
     }
 
     /** The vector rank {@code r} published in the current call. */

@@ -117,7 +117,18 @@ public final class PeerRing {
     static RingCollective ringOf(int rank, int position, Chunks chunks, int next, int previous, String[] what,
                                  ServerSocketChannel server, String[] addresses, WireSecret secret, Duration timeout,
                                  BooleanSupplier cancelled, Pieces.Sizes pieces, WireFormat wire) throws IOException {
-        Deadline deadline = Deadline.after(timeout, cancelled);
+        return ringOf(rank, position, chunks, next, previous, what, server, addresses, secret,
+                Deadline.after(timeout, cancelled), timeout, cancelled, pieces, wire);
+    }
+
+    /**
+     * As above, connecting within {@code deadline}, part of a longer connect phase that shares it; the ring's calls
+     * wait up to {@code timeout} each.
+     */
+    static RingCollective ringOf(int rank, int position, Chunks chunks, int next, int previous, String[] what,
+                                 ServerSocketChannel server, String[] addresses, WireSecret secret, Deadline deadline,
+                                 Duration timeout, BooleanSupplier cancelled, Pieces.Sizes pieces, WireFormat wire)
+            throws IOException {
         // NOTE: the dial runs on a thread of its own while this rank accepts the previous one: the handshake makes
         // a dialer wait for its acceptor's answer, so ranks that all dialed first would wait in a circle.
         Dialing toNext = dialing(addresses[next], what[0] + ", rank " + next, rank, next, secret, deadline);

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -191,7 +192,9 @@ final class TorusCollective implements Collective {
     /**
      * Connects this rank as one of J JVMs that each run m ranks: it joins its JVM's in-memory group, whose local
      * index j owns local chunk j, and the ring of local index j across JVMs, dialing the next JVM's and accepting
-     * the previous JVM's.
+     * the previous JVM's; then it waits for the JVM's other ranks to have connected theirs. The whole phase shares
+     * one deadline of {@code timeout}, so a missing peer fails it within one timeout (a fresh one per wait took up to
+     * two: a ring that connected late, then the first call's wait for a JVM-mate that never came).
      *
      * @param jvms  the ranks grouped by JVM id, as every rank builds them from the exchange; equal groups
      * @param stage names the stage attempt, for the in-memory group's key
@@ -199,6 +202,15 @@ final class TorusCollective implements Collective {
     static TorusCollective connectJvms(int rank, HostGroups jvms, String[] addresses, ServerSocketChannel server,
                                        WireSecret secret, String stage, Duration timeout, BooleanSupplier cancelled,
                                        Pieces.Sizes pieces, WireFormat wire) throws IOException {
+        return connectJvms(rank, jvms, addresses, server, secret, stage, timeout, Deadline.after(timeout, cancelled),
+                cancelled, pieces, wire);
+    }
+
+    /** As above, the connect phase within {@code connecting}; each later call waits up to {@code timeout}. */
+    static TorusCollective connectJvms(int rank, HostGroups jvms, String[] addresses, ServerSocketChannel server,
+                                       WireSecret secret, String stage, Duration timeout, Deadline connecting,
+                                       BooleanSupplier cancelled, Pieces.Sizes pieces, WireFormat wire)
+            throws IOException {
         String why = unequal(jvms);
         if (why != null) {
             throw new IllegalArgumentException("the torus collective needs equal JVMs, but " + why.replace("hosts",
@@ -210,16 +222,36 @@ final class TorusCollective implements Collective {
         int count = jvms.hosts();
         InMemoryCollective local = LocalGroups.join(stage + " jvm " + h + " " + String.join(",", addresses), j, m,
                 timeout, cancelled);
+        RingCollective across = null;
         try {
-            RingCollective across = count == 1 ? RingCollective.single()
+            across = count == 1 ? RingCollective.single()
                     : PeerRing.ringOf(rank, h, Chunks.window(jvms.size(), j * count, count),
                             jvms.ranksOn((h + 1) % count)[j], jvms.ranksOn(Math.floorMod(h - 1, count))[j],
                             new String[] {"its peer in the next JVM", "its peer in the previous JVM"}, server,
-                            addresses, secret, timeout, cancelled, pieces, wire);
+                            addresses, secret, connecting, timeout, cancelled, pieces, wire);
+            awaitJvmMates(local, rank, h, jvms.ranksOn(h), connecting);
             return new TorusCollective(rank, jvms, local, across, local);
         } catch (IOException | RuntimeException e) {
-            local.close();
+            local.close(); // first: the JVM's other ranks stop waiting for this one at once
+            if (across != null) {
+                across.close();
+            }
+            if (e instanceof PeerFailureException failed) {
+                throw new PeerFailureException(failed.getMessage() + "; check that every task of the stage started "
+                        + "and that the executors reach each other's addresses within training.sync-timeout ("
+                        + connecting.timeout() + ")", failed);
+            }
             throw e;
+        }
+    }
+
+    /** Waits for the JVM's other ranks to connect; the group names them by local index, which the message maps. */
+    private static void awaitJvmMates(InMemoryCollective local, int rank, int jvm, int[] ranks, Deadline connecting) {
+        try {
+            local.await("connecting", connecting);
+        } catch (PeerFailureException e) {
+            throw new PeerFailureException("rank " + rank + " (JVM " + jvm + ", whose local ranks are ranks "
+                    + Arrays.toString(ranks) + "): local " + e.getMessage(), e);
         }
     }
 

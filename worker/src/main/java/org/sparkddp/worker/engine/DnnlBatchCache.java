@@ -3,6 +3,7 @@ package org.sparkddp.worker.engine;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * One oneDNN op's primitives for each batch size it has seen (an epoch's last batch may be smaller), built on first
@@ -21,8 +22,11 @@ final class DnnlBatchCache<P> implements AutoCloseable {
     /** Builds a batch size's primitives, registering every native object with the given resources. */
     private final BiFunction<DnnlResources, Integer, P> build;
     private final Map<Integer, Entry<P>> byBatch = new HashMap<>();
+    /** The op, for messages (asked when a batch size is first built, after the op's constructor). */
+    private final Supplier<String> what;
 
-    DnnlBatchCache(BiFunction<DnnlResources, Integer, P> build) {
+    DnnlBatchCache(Supplier<String> what, BiFunction<DnnlResources, Integer, P> build) {
+        this.what = what;
         this.build = build;
     }
 
@@ -32,7 +36,7 @@ final class DnnlBatchCache<P> implements AutoCloseable {
         if (e != null) {
             return e.primitives;
         }
-        DnnlResources resources = new DnnlResources(Dnnl.forThread().cpu);
+        DnnlResources resources = new DnnlResources(Dnnl.forThread().cpu, what.get());
         P built;
         try {
             built = build.apply(resources, n);

@@ -50,7 +50,7 @@ final class DnnlBatchNormOp implements DnnlLayouts.Op {
     private final NativeFloats batchVar;
     /** Per channel, the running variance inference normalizes by, when the log10 of the std is stored. Owned. */
     private final NativeFloats runningVar;
-    private final DnnlBatchCache<DnnlPasses> byBatch = new DnnlBatchCache<>(this::build);
+    private final DnnlBatchCache<DnnlPasses> byBatch = new DnnlBatchCache<>(this::name, this::build);
     /** The input gradient of a first layer, which nobody reads (oneDNN writes it anyway). Owned; grown on use. */
     private NativeFloats unusedGradIn;
     /** Images in oneDNN's blocked layout ({@link DnnlLayouts}) rather than plain NCHW. */
@@ -119,6 +119,10 @@ final class DnnlBatchNormOp implements DnnlLayouts.Op {
         }
     }
 
+    private String name() {
+        return "batch norm " + shape;
+    }
+
     /** Batch size {@code n}'s primitives: gamma and beta read in place, their gradients written in place. */
     private DnnlPasses build(DnnlResources res, int n) {
         int channels = shape.channels();
@@ -135,9 +139,8 @@ final class DnnlBatchNormOp implements DnnlLayouts.Op {
         batch_normalization_backward.primitive_desc backPd = res.own(
                 new batch_normalization_backward.primitive_desc(res.own(new batch_normalization_backward.desc(
                         dnnl_backward, data, data, eps, scaleShift)), res.attr(), res.cpu, trainPd));
-        Dnnl.sayKernels("batch norm " + shape, trainPd, inferPd, backPd);
-        long count = (long) n * shape.size();
-        DnnlPasses passes = new DnnlPasses(res, data, count, data, count, null);
+        Dnnl.sayKernels(name(), trainPd, inferPd, backPd);
+        DnnlPasses passes = new DnnlPasses(res, data, data, null);
         memory scale = res.over(perChannel, p.gamma());
         memory shift = res.over(perChannel, p.beta());
         memory mean = res.over(perChannel, batchMean);

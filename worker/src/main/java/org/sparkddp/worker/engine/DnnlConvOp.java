@@ -66,6 +66,8 @@ final class DnnlConvOp implements DnnlLayouts.Op {
     private final NativeFloats weightGradient;
     private final NativeFloats biasGradient;
     private final Map<Integer, Plan> plans = new HashMap<>();
+    /** The op in messages: "convolution 16x14x14 -> 32x14x14". */
+    private final String name;
     /** The activations' layouts, blocked or plain NCHW, as {@link DnnlLayouts} chose (plain until it does). */
     private boolean blockedIn;
     private boolean blockedOut;
@@ -87,6 +89,7 @@ final class DnnlConvOp implements DnnlLayouts.Op {
         this.bias = bias;
         this.weightGradient = weightGradient;
         this.biasGradient = biasGradient;
+        this.name = "convolution " + in + " -> " + out;
     }
 
     private static long[] longs(int[] values) {
@@ -116,8 +119,8 @@ final class DnnlConvOp implements DnnlLayouts.Op {
     public void forward(NativeFloats x, NativeFloats y, int n, boolean training) {
         Plan plan = plan(n);
         var stream = Dnnl.forThread().stream;
-        plan.src.set_data_handle(x.handle());
-        plan.dst.set_data_handle(y.handle());
+        bind(plan.src, plan.inFloats, x);
+        bind(plan.dst, plan.outFloats, y);
         plan.run(plan.forward, stream);
         stream._wait();
     }
@@ -126,18 +129,23 @@ final class DnnlConvOp implements DnnlLayouts.Op {
     public void backward(NativeFloats x, NativeFloats y, NativeFloats gradOut, NativeFloats gradIn, int n) {
         Plan plan = plan(n);
         var stream = Dnnl.forThread().stream;
-        plan.src.set_data_handle(x.handle());
-        plan.dst.set_data_handle(y.handle());
-        plan.diffDst.set_data_handle(gradOut.handle());
+        bind(plan.src, plan.inFloats, x);
+        bind(plan.dst, plan.outFloats, y);
+        bind(plan.diffDst, plan.outFloats, gradOut);
         if (plan.reluBackward != null) {
             plan.reluBackward.execute(stream, plan.reluArgs); // in place: gradOut * (y > 0)
         }
         plan.run(plan.backwardWeights, stream);
         if (gradIn != null) {
-            plan.diffSrc.set_data_handle(gradIn.handle());
+            bind(plan.diffSrc, plan.inFloats, gradIn);
             plan.run(plan.backwardData, stream);
         }
         stream._wait();
+    }
+
+    /** Points {@code m}, of {@code count} floats, at {@code buffer}, checked ({@link DnnlResources#bind}). */
+    private void bind(memory m, long count, NativeFloats buffer) {
+        DnnlResources.bind(m, count, buffer, name);
     }
 
     /** This batch size's primitives, made on first use. */
@@ -171,6 +179,9 @@ final class DnnlConvOp implements DnnlLayouts.Op {
         final memory dst;
         final memory diffDst;
         final memory diffSrc;
+        /** Floats in one batch's input and output: their descriptors' sizes. */
+        final long inFloats;
+        final long outFloats;
         final List<Step> forward = new ArrayList<>();
         final List<Step> backwardWeights = new ArrayList<>();
         final List<Step> backwardData = new ArrayList<>();
@@ -189,14 +200,16 @@ final class DnnlConvOp implements DnnlLayouts.Op {
                 memory.desc anySrc = desc(srcDims, memory.format_tag.any);
                 memory.desc anyDst = desc(dstDims, memory.format_tag.any);
                 memory.desc anyWeights = desc(weightDims, memory.format_tag.any);
+                inFloats = DnnlResources.floats(srcMd);
+                outFloats = DnnlResources.floats(dstMd);
                 src = keep(new memory(srcMd, cpu, null));
                 dst = keep(new memory(dstMd, cpu, null));
                 diffDst = keep(new memory(dstMd, cpu, null));
                 diffSrc = keep(new memory(srcMd, cpu, null));
-                memory w = keep(new memory(weightMd, cpu, weights.handle()));
-                memory b = keep(new memory(biasMd, cpu, bias.handle()));
-                memory dW = keep(new memory(weightMd, cpu, weightGradient.handle()));
-                memory db = keep(new memory(biasMd, cpu, biasGradient.handle()));
+                memory w = keep(new memory(weightMd, cpu, DnnlResources.handle(weightMd, weights, name)));
+                memory b = keep(new memory(biasMd, cpu, DnnlResources.handle(biasMd, bias, name)));
+                memory dW = keep(new memory(weightMd, cpu, DnnlResources.handle(weightMd, weightGradient, name)));
+                memory db = keep(new memory(biasMd, cpu, DnnlResources.handle(biasMd, biasGradient, name)));
 
                 primitive_attr attr = userScratchpad();
                 if (relu) {
@@ -251,7 +264,7 @@ final class DnnlConvOp implements DnnlLayouts.Op {
                     reluBackward = null;
                     reluArgs = null;
                 }
-                Dnnl.sayKernels("convolution " + in + " -> " + out, forwardPd, weightPd, dataPd);
+                Dnnl.sayKernels(name, forwardPd, weightPd, dataPd);
             } catch (RuntimeException e) {
                 close();
                 throw e;

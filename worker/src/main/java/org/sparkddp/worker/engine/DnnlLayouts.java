@@ -46,19 +46,23 @@ final class DnnlLayouts {
     record Result(List<EngineNetwork.Node> nodes, Map<Integer, int[]> finishes) {
     }
 
+    /**
+     * Sets the layouts and inserts the reorders. NOTE: a blocked batch norm replaces its Java op in {@code nodes}
+     * itself, before anything else can fail: its owner (the compiler, which closes every node of its list when a
+     * step fails) then frees the op's native buffers whether this or a later step fails.
+     */
     static Result assign(List<EngineNetwork.Node> nodes, Map<Integer, int[]> finishes) {
         if (!"true".equals(System.getProperty(BLOCKED_PROPERTY))) {
             return new Result(nodes, finishes);
         }
-        List<EngineNetwork.Node> ops = new ArrayList<>(nodes);
-        boolean[] blocked = new boolean[ops.size()];
-        for (int i = 0; i < ops.size(); i++) {
-            EngineNetwork.Node node = ops.get(i);
+        boolean[] blocked = new boolean[nodes.size()];
+        for (int i = 0; i < nodes.size(); i++) {
+            EngineNetwork.Node node = nodes.get(i);
             boolean inBlocked = node.input() != EngineNetwork.INPUT && blocked[node.input()];
             EngineLayer layer = node.layer();
             if (layer instanceof BatchNormOp bn && bn.nchwImages() && inBlocked) {
                 layer = new DnnlBatchNormOp(bn.out(), bn.parameters());
-                ops.set(i, EngineNetwork.Node.layer(layer, node.input()));
+                nodes.set(i, EngineNetwork.Node.layer(layer, node.input()));
             }
             if (layer instanceof Op op) {
                 blocked[i] = op.convertsLayout() ? node.out().channels() % BLOCK == 0 : inBlocked;
@@ -66,8 +70,8 @@ final class DnnlLayouts {
             }
         }
         // every consumer that is not one of those ops reads its blocked input through a reorder after the producer
-        boolean[] needsPlain = new boolean[ops.size()];
-        for (EngineNetwork.Node node : ops) {
+        boolean[] needsPlain = new boolean[nodes.size()];
+        for (EngineNetwork.Node node : nodes) {
             for (int from : new int[] {node.input(), node.other()}) {
                 if (from != EngineNetwork.INPUT && blocked[from] && !(node.layer() instanceof Op)) {
                     needsPlain[from] = true;
@@ -75,10 +79,10 @@ final class DnnlLayouts {
             }
         }
         List<EngineNetwork.Node> out = new ArrayList<>();
-        int[] renumbered = new int[ops.size()];
-        int[] plainOf = new int[ops.size()];
-        for (int i = 0; i < ops.size(); i++) {
-            EngineNetwork.Node node = ops.get(i);
+        int[] renumbered = new int[nodes.size()];
+        int[] plainOf = new int[nodes.size()];
+        for (int i = 0; i < nodes.size(); i++) {
+            EngineNetwork.Node node = nodes.get(i);
             boolean readsPlain = !(node.layer() instanceof Op);
             out.add(new EngineNetwork.Node(node.layer(), source(node.input(), readsPlain, blocked, renumbered,
                     plainOf), source(node.other(), readsPlain, blocked, renumbered, plainOf), node.out()));

@@ -12,7 +12,7 @@ import org.bytedeco.dnnl.primitive;
  */
 final class DnnlPasses {
     final DnnlResources res;
-    /** Floats in one batch's input and output. */
+    /** Floats in one batch's input and output: their descriptors' sizes. */
     final long inCount;
     final long outCount;
     final memory src;
@@ -31,17 +31,16 @@ final class DnnlPasses {
     private IntMemoryMap backArgs;
 
     /** @param workspace oneDNN's workspace description from the training pass, or null if it has none */
-    DnnlPasses(DnnlResources res, memory.desc in, long inCount, memory.desc out, long outCount,
-               memory.desc workspace) {
+    DnnlPasses(DnnlResources res, memory.desc in, memory.desc out, memory.desc workspace) {
         this.res = res;
-        this.inCount = inCount;
-        this.outCount = outCount;
+        this.inCount = DnnlResources.floats(in);
+        this.outCount = DnnlResources.floats(out);
         this.src = res.memory(in);
         this.dst = res.memory(out);
         this.diffDst = res.memory(out);
         this.diffSrc = res.memory(in);
         this.workspace = workspace == null ? null : res.memory(workspace);
-        this.workspaceFloats = workspace == null ? 0 : (workspace.get_size() + Float.BYTES - 1) / Float.BYTES;
+        this.workspaceFloats = workspace == null ? 0 : DnnlResources.floats(workspace);
     }
 
     /** The three primitives and their arguments; called once, by the op that built them. */

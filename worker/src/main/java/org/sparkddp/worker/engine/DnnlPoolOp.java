@@ -40,7 +40,7 @@ final class DnnlPoolOp implements DnnlLayouts.Op {
     private final boolean max;
     private final long[] kernel;
     private final long[] stride;
-    private final DnnlBatchCache<DnnlPasses> byBatch = new DnnlBatchCache<>(this::build);
+    private final DnnlBatchCache<DnnlPasses> byBatch = new DnnlBatchCache<>(this::name, this::build);
     /** Max pooling's workspace, as floats (only its bytes matter). Owned; grown to the largest batch's. */
     private NativeFloats workspace;
     /** Images in oneDNN's blocked layout ({@link DnnlLayouts}) rather than plain NCHW. */
@@ -93,6 +93,10 @@ final class DnnlPoolOp implements DnnlLayouts.Op {
         }
     }
 
+    private String name() {
+        return "pooling " + in + " -> " + out;
+    }
+
     /** Batch size {@code n}'s primitives (no padding: DL4J's truncate mode). */
     private DnnlPasses build(DnnlResources res, int n) {
         memory.desc source = res.image(blocked, n, in);
@@ -108,9 +112,8 @@ final class DnnlPoolOp implements DnnlLayouts.Op {
         pooling_backward.primitive_desc backPd = res.own(new pooling_backward.primitive_desc(res.own(
                 new pooling_backward.desc(algorithm, source, dest, stride, kernel, none, none)), res.attr(), res.cpu,
                 trainPd));
-        Dnnl.sayKernels("pooling " + in + " -> " + out, trainPd, inferPd, backPd);
-        DnnlPasses p = new DnnlPasses(res, source, (long) n * in.size(), dest, (long) n * out.size(),
-                max ? res.own(trainPd.workspace_desc()) : null);
+        Dnnl.sayKernels(name(), trainPd, inferPd, backPd);
+        DnnlPasses p = new DnnlPasses(res, source, dest, max ? res.own(trainPd.workspace_desc()) : null);
         IntMemoryMap inferArgs = res.args(inferPd, DNNL_ARG_SRC, p.src, DNNL_ARG_DST, p.dst);
         IntMemoryMap trainArgs = max
                 ? res.args(trainPd, DNNL_ARG_SRC, p.src, DNNL_ARG_DST, p.dst, DNNL_ARG_WORKSPACE, p.workspace)

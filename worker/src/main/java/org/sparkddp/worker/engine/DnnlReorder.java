@@ -16,11 +16,11 @@ import org.bytedeco.dnnl.reorder;
  */
 final class DnnlReorder implements EngineLayer {
     private final Shape shape;
-    private final DnnlBatchCache<Passes> byBatch = new DnnlBatchCache<>(this::build);
+    private final DnnlBatchCache<Passes> byBatch = new DnnlBatchCache<>(this::name, this::build);
 
     /** One batch size's two reorders and the memory objects they point at the engine's buffers. */
-    private record Passes(DnnlResources res, long count, memory blocked, memory plain, reorder toPlain,
-                          IntMemoryMap toPlainArgs, reorder toBlocked, IntMemoryMap toBlockedArgs) {
+    private record Passes(DnnlResources res, long blockedCount, memory blocked, long plainCount, memory plain,
+                          reorder toPlain, IntMemoryMap toPlainArgs, reorder toBlocked, IntMemoryMap toBlockedArgs) {
     }
 
     DnnlReorder(Shape shape) {
@@ -38,8 +38,8 @@ final class DnnlReorder implements EngineLayer {
     @Override
     public void forward(NativeFloats x, NativeFloats y, int n, boolean training) {
         Passes p = byBatch.get(n);
-        p.res.point(p.blocked, x, p.count);
-        p.res.point(p.plain, y, p.count);
+        p.res.point(p.blocked, x, p.blockedCount);
+        p.res.point(p.plain, y, p.plainCount);
         DnnlResources.run(p.toPlain, p.toPlainArgs);
     }
 
@@ -49,18 +49,25 @@ final class DnnlReorder implements EngineLayer {
             return; // nothing before it needs a gradient
         }
         Passes p = byBatch.get(n);
-        p.res.point(p.plain, gradOut, p.count);
-        p.res.point(p.blocked, gradIn, p.count);
+        p.res.point(p.plain, gradOut, p.plainCount);
+        p.res.point(p.blocked, gradIn, p.blockedCount);
         DnnlResources.run(p.toBlocked, p.toBlockedArgs);
     }
 
+    private String name() {
+        return "reorder " + shape;
+    }
+
     private Passes build(DnnlResources res, int n) {
-        memory blocked = res.memory(res.image(true, n, shape));
-        memory plain = res.memory(res.image(false, n, shape));
+        memory.desc blockedDesc = res.image(true, n, shape);
+        memory.desc plainDesc = res.image(false, n, shape);
+        memory blocked = res.memory(blockedDesc);
+        memory plain = res.memory(plainDesc);
         var toPlainPd = res.own(new reorder.primitive_desc(blocked, plain, res.attr(), false));
         var toBlockedPd = res.own(new reorder.primitive_desc(plain, blocked, res.attr(), false));
-        Dnnl.sayKernels("reorder " + shape, toPlainPd, toBlockedPd);
-        return new Passes(res, (long) n * shape.size(), blocked, plain, res.own(new reorder(toPlainPd)),
+        Dnnl.sayKernels(name(), toPlainPd, toBlockedPd);
+        return new Passes(res, DnnlResources.floats(blockedDesc), blocked, DnnlResources.floats(plainDesc), plain,
+                res.own(new reorder(toPlainPd)),
                 res.args(toPlainPd, DNNL_ARG_FROM, blocked, DNNL_ARG_TO, plain), res.own(new reorder(toBlockedPd)),
                 res.args(toBlockedPd, DNNL_ARG_FROM, plain, DNNL_ARG_TO, blocked));
     }

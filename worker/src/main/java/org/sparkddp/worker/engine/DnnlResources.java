@@ -30,10 +30,13 @@ import org.bytedeco.javacpp.Pointer;
 final class DnnlResources implements AutoCloseable {
     /** The JVM's engine (see {@link Dnnl}). */
     final engine cpu;
+    /** The op these objects serve ("pooling 32x28x28 -> 32x14x14"), for messages. */
+    private final String what;
     private final List<Pointer> owned = new ArrayList<>();
 
-    DnnlResources(engine cpu) {
+    DnnlResources(engine cpu, String what) {
         this.cpu = cpu;
+        this.what = what;
     }
 
     /** Attributes for a primitive that takes its scratchpad from its arguments ({@link #args}). */
@@ -80,20 +83,35 @@ final class DnnlResources implements AutoCloseable {
 
     /** A memory object of {@code desc} over {@code floats}, which must hold at least {@code desc}'s size. */
     memory over(memory.desc desc, NativeFloats floats) {
-        requireRoom(desc, floats);
-        return own(new memory(desc, cpu, floats.handle()));
+        return own(new memory(desc, cpu, handle(desc, floats, what)));
+    }
+
+    /** {@link #bind} for this op's memory objects. */
+    void point(memory m, NativeFloats floats, long count) {
+        bind(m, count, floats, what);
+    }
+
+    /** The floats {@code desc} covers: its bytes, rounded up to whole floats. */
+    static long floats(memory.desc desc) {
+        return (desc.get_size() + Float.BYTES - 1) / Float.BYTES;
     }
 
     /**
-     * Points {@code m} at {@code floats}, checked to hold the {@code count} floats {@code m} describes, so that
-     * oneDNN never runs off a buffer's end.
+     * Points {@code m}, a memory of {@code count} floats ({@link #floats} of its descriptor), at {@code buffer},
+     * checked to hold them all, so that oneDNN never runs off a buffer's end: every oneDNN op binds the engine's
+     * buffers to its memory objects here, or through {@link #handle} when it makes them.
+     *
+     * @param what the op, for the one-line failure
      */
-    void point(memory m, NativeFloats floats, long count) {
-        if (count > floats.length) {
-            throw new IllegalArgumentException("a oneDNN memory of " + count + " floats over a buffer of "
-                    + floats.length);
-        }
-        m.set_data_handle(floats.handle());
+    static void bind(memory m, long count, NativeFloats buffer, String what) {
+        requireRoom(count, buffer, what);
+        m.set_data_handle(buffer.handle());
+    }
+
+    /** {@code buffer}'s handle for a memory object of {@code desc}, checked as {@link #bind} checks. */
+    static Pointer handle(memory.desc desc, NativeFloats buffer, String what) {
+        requireRoom(floats(desc), buffer, what);
+        return buffer.handle();
     }
 
     /**
@@ -130,11 +148,10 @@ final class DnnlResources implements AutoCloseable {
         return NativeFloats.allocate(count);
     }
 
-    private static void requireRoom(memory.desc desc, NativeFloats floats) {
-        long bytes = desc.get_size();
-        if (bytes > (long) floats.length * Float.BYTES) {
-            throw new IllegalArgumentException("a oneDNN memory of " + bytes + " bytes over a buffer of "
-                    + floats.length + " floats");
+    private static void requireRoom(long count, NativeFloats buffer, String what) {
+        if (count > buffer.length) {
+            throw new IllegalArgumentException(what + ": a oneDNN memory of " + count + " floats over a buffer of "
+                    + buffer.length);
         }
     }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -136,6 +139,61 @@ class JvmTorusTest {
             assertEquals(PeerFailureException.class, e.getCause().getClass(), e.getCause().getMessage());
             assertFalse(e.getCause().getMessage().contains("\n"), e.getCause().getMessage());
         }
+    }
+
+    /**
+     * A rank that never comes (rank 3, of JVM 1) fails the connect of every rank within the connect phase's one
+     * deadline, each in one line: its ring peer (rank 2) names it, its JVM-mate (rank 1, whose ring connected) names
+     * it by local index, and rank 2's JVM-mate (rank 0) hears that rank 2 left. The calls' timeout is an hour: a
+     * wait that took a fresh one instead of the phase's deadline would hang past the test's limit.
+     */
+    @Test
+    void aMissingRankFailsTheConnectWithinItsOneDeadline() throws Exception {
+        String[] jvmOf = {"jvm-0", "jvm-1", "jvm-0", "jvm-1"};
+        HostGroups jvms = HostGroups.of(jvmOf);
+        ServerSocketChannel[] servers = new ServerSocketChannel[4];
+        String[] addresses = new String[4];
+        for (int r = 0; r < 4; r++) {
+            String host = "127.0.0." + (1 + r % 2);
+            servers[r] = PeerRing.listen(host, 4);
+            addresses[r] = host + ":" + ((InetSocketAddress) servers[r].getLocalAddress()).getPort();
+        }
+        servers[3].close(); // rank 3 never runs: its address refuses connections
+        Deadline connecting = Deadline.after(Duration.ofSeconds(3), () -> false);
+        String stage = "missing " + System.nanoTime();
+        List<Future<TorusCollective>> connects = new ArrayList<>();
+        for (int r = 0; r < 3; r++) {
+            int rank = r;
+            connects.add(pool.submit(() -> TorusCollective.connectJvms(rank, jvms, addresses, servers[rank],
+                    WireSecret.of("s3cret"), stage, Duration.ofHours(1), connecting, () -> false,
+                    new Pieces.Sizes(64, 64), WireFormat.FP32)));
+        }
+        try {
+            // rank 0 hears of local rank 1 (rank 2) leaving, or times out waiting for it, at the same deadline
+            Pattern[] names = {
+                Pattern.compile(Pattern.quote("(JVM 0, whose local ranks are ranks [0, 2]): local rank 0: ")
+                        + ".*rank 1 (left|of this JVM)"),
+                Pattern.compile(Pattern.quote("(JVM 1, whose local ranks are ranks [1, 3]): local rank 0: timed out "
+                        + "after PT3S waiting for rank 1 of this JVM")),
+                Pattern.compile(Pattern.quote("rank 3 at " + addresses[3]))};
+            for (int r = 0; r < 3; r++) {
+                Future<TorusCollective> f = connects.get(r);
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS),
+                        "rank " + r + " connected without rank 3");
+                String message = e.getCause().getMessage();
+                assertEquals(PeerFailureException.class, e.getCause().getClass(), message);
+                assertFalse(message.contains("\n"), message);
+                assertTrue(message.matches("rank " + r + "\\b.*"), message);
+                assertTrue(names[r].matcher(message).find(),
+                        "rank " + r + ": " + message);
+                assertTrue(message.contains("within training.sync-timeout (PT3S)"), message);
+            }
+        } finally {
+            for (ServerSocketChannel server : servers) {
+                server.close();
+            }
+        }
+        assertEquals(0, LocalGroups.forming(), "a group left forming");
     }
 
     private List<Collective> connect(String[] jvmOf, Pieces.Sizes pieces, WireFormat wire) throws Exception {
