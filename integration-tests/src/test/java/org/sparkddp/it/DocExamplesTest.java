@@ -236,8 +236,11 @@ class DocExamplesTest {
     private static Run run(Path clone, String command) throws IOException, InterruptedException {
         Path out = Files.createTempFile(clone, "example", ".stdout");
         Path err = Files.createTempFile(clone, "example", ".stderr");
-        Process process = new ProcessBuilder("bash", "-c", command).directory(clone.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder("bash", "-c", command).directory(clone.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        // Every example is a small job on the subset: its JVM runs with the client compiler (TestData).
+        builder.environment().put("SPARK_DDP_JAVA_OPTS", TestData.SHORT_JVM_OPTIONS);
+        Process process = builder.start();
         if (!process.waitFor(5, TimeUnit.MINUTES)) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
