@@ -30,6 +30,17 @@ record ChildRun(Process process, Path stdout, Path stderr, long startNanos) {
         return new ProcessBuilder(command);
     }
 
+    /**
+     * {@link #launcher} for a short run of a small job, with {@link TestData#SHORT_JVM_OPTIONS} (the client compiler
+     * only) in {@code SPARK_DDP_JAVA_OPTS}: the test runs that start, signal or kill a local training JVM. The launcher's
+     * own flags, C2 included, stay under test in {@code LauncherTest}'s training run.
+     */
+    static ProcessBuilder shortLauncher(List<String> args) {
+        ProcessBuilder builder = launcher(args);
+        builder.environment().put("SPARK_DDP_JAVA_OPTS", TestData.SHORT_JVM_OPTIONS);
+        return builder;
+    }
+
     static ChildRun start(ProcessBuilder builder, Path dir, String name) throws IOException {
         Path out = dir.resolve(name + ".stdout");
         Path err = dir.resolve(name + ".stderr");

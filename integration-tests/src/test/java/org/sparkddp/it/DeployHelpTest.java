@@ -109,6 +109,8 @@ class DeployHelpTest {
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
                 .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile());
         builder.environment().put("SPARK_DDP_CLUSTER_DIR", dir.resolve("cluster").toString());
+        // The spark-ddp JVMs here only parse a command line and print: the client compiler only (TestData).
+        builder.environment().put("SPARK_DDP_JAVA_OPTS", TestData.SHORT_JVM_OPTIONS);
         Process p = builder.start();
         assertTrue(p.waitFor(2, TimeUnit.MINUTES), command + " did not finish");
         return new Run(p.exitValue(), Files.readString(dir.resolve("out"), StandardCharsets.UTF_8),

@@ -35,7 +35,8 @@ class DeterministicFailureTest extends FaultInjectionTest {
                 "data.test=" + TestData.TEST, "output.dir=" + output, "spark.master=local[2]",
                 "spark.ui.enabled=false", "training.workers=2", "optimizer.name=adam",
                 "model.layers=[{type=dense,units=2048},{type=dense,units=2048}]")));
-        launcher.environment().put("SPARK_DDP_JAVA_OPTS", "-Dorg.bytedeco.javacpp.maxbytes=128m");
+        launcher.environment().put("SPARK_DDP_JAVA_OPTS",
+                TestData.SHORT_JVM_OPTIONS + " -Dorg.bytedeco.javacpp.maxbytes=128m");
         ChildRun run = ChildRun.start(launcher, out, "too-large");
         assertTrue(run.process().waitFor(3, TimeUnit.MINUTES), "the run did not end");
         assertEquals(Main.INVALID_INPUT, run.process().exitValue(), run.output());

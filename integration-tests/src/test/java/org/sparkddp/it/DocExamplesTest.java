@@ -26,9 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
  * after {@code deploy/quickstart}: each ends with exit 0, or with the one-line error and exit status its page
  * documents.
  *
- * <p>Each page runs in a directory of its own that looks like a clone after the quickstart: {@code deploy/},
- * {@code driver/} (the build) and {@code data/} are the repository's, and {@code conf/} is a copy whose Fashion-MNIST
- * paths name the committed subset, so that the commands run as written without the dataset package and in minutes.
+ * <p>Each page runs in a directory of its own that looks like a clone after the quickstart: {@code deploy/} and
+ * {@code data/} are the repository's, {@code driver/} is its build, and {@code conf/} is a copy whose Fashion-MNIST
+ * paths name the committed subset, as do those of the build's built-in default job (which {@code search} reads), so
+ * that the commands run as written without the dataset package and in minutes.
  * The quickstart's own run is cut to 2 epochs. Commands that need a cluster ({@code deploy/submit}, the cluster
  * recipes) and the two README commands themselves ({@code deploy/quickstart}, {@code deploy/test}) are left out:
  * the cluster tests and CI run those.
@@ -200,10 +201,11 @@ class DocExamplesTest {
     private Path cloneAfterQuickstart() throws IOException, InterruptedException {
         Path clone = dir.resolve("clone");
         Files.createDirectories(clone.resolve("conf"));
-        for (String shared : List.of("deploy", "driver", "data")) {
+        for (String shared : List.of("deploy", "data")) {
             Files.createSymbolicLink(clone.resolve(shared), TestData.REPO.resolve(shared));
         }
         String subset = TestData.TRAIN.getParent().toString();
+        builtInDefaultOnTheSubset(clone, subset);
         try (Stream<Path> files = Files.list(TestData.REPO.resolve("conf"))) {
             for (Path file : files.toList()) {
                 Files.writeString(clone.resolve("conf").resolve(file.getFileName()), Files.readString(file,
@@ -220,7 +222,25 @@ class DocExamplesTest {
         return clone;
     }
 
-    /** A copy of a clone: its files copied, its links (deploy/, driver/, data/) made again. */
+    /**
+     * The clone's driver/ is the build, less its built-in default job, which names the subset here: deploy/spark-ddp
+     * puts driver/target/classes first on the classpath, so the clone's holds only that file, and its classpath file
+     * starts with the build's classes.
+     */
+    private static void builtInDefaultOnTheSubset(Path clone, String subset) throws IOException {
+        Path build = TestData.REPO.resolve("driver/target");
+        Path target = clone.resolve("driver/target");
+        String job = "org/sparkddp/driver/conf/fashion-mnist-mlp.conf";
+        Path copy = target.resolve("classes").resolve(job);
+        Files.createDirectories(copy.getParent());
+        Files.writeString(copy, Files.readString(build.resolve("classes").resolve(job), StandardCharsets.UTF_8)
+                .replace("/usr/share/datasets/fashion-mnist", subset), StandardCharsets.UTF_8);
+        Files.writeString(target.resolve("classpath.txt"), build.resolve("classes") + java.io.File.pathSeparator
+                + Files.readString(build.resolve("classpath.txt"), StandardCharsets.UTF_8).strip(),
+                StandardCharsets.UTF_8);
+    }
+
+    /** A copy of a clone: its files copied, its links (deploy/, data/) made again. */
     private static Path copy(Path from, Path to) throws IOException {
         try (Stream<Path> all = Files.walk(from)) {
             for (Path f : (Iterable<Path>) all::iterator) {
@@ -236,8 +256,11 @@ class DocExamplesTest {
     private static Run run(Path clone, String command) throws IOException, InterruptedException {
         Path out = Files.createTempFile(clone, "example", ".stdout");
         Path err = Files.createTempFile(clone, "example", ".stderr");
-        Process process = new ProcessBuilder("bash", "-c", command).directory(clone.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder("bash", "-c", command).directory(clone.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        // Every example is a small job on the subset: its JVM runs with the client compiler (TestData).
+        builder.environment().put("SPARK_DDP_JAVA_OPTS", TestData.SHORT_JVM_OPTIONS);
+        Process process = builder.start();
         if (!process.waitFor(5, TimeUnit.MINUTES)) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();

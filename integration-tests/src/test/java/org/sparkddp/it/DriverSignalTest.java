@@ -91,9 +91,10 @@ class DriverSignalTest {
     private ChildRun start(List<String> args, String name) throws IOException {
         // A child of a shell script's background job starts with SIGINT ignored, and a JVM keeps an ignored signal
         // ignored: env puts it back to the default first.
+        ProcessBuilder builder = ChildRun.shortLauncher(args);
         List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT,TERM"));
-        command.addAll(ChildRun.launcher(args).command());
-        ChildRun run = ChildRun.start(new ProcessBuilder(command), dir, name);
+        command.addAll(builder.command());
+        ChildRun run = ChildRun.start(builder.command(command), dir, name);
         runs.add(run);
         return run;
     }

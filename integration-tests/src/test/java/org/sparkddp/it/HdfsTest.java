@@ -244,7 +244,7 @@ class HdfsTest {
              java.net.Socket first = new java.net.Socket("localhost", blackHole.getLocalPort());
              java.net.Socket second = new java.net.Socket("localhost", blackHole.getLocalPort())) {
             String train = "hdfs://localhost:" + blackHole.getLocalPort() + "/data/train-images-idx3-ubyte.gz";
-            ChildRun run = ChildRun.start(ChildRun.launcher(TestData.commandLine("train", List.of("data.train=" + train,
+            ChildRun run = ChildRun.start(ChildRun.shortLauncher(TestData.commandLine("train", List.of("data.train=" + train,
                     "data.test=" + TestData.TEST, "output.dir=" + local.resolve("black-hole")))), local, "black-hole");
             // A hang guard, not a speed check: the shipped defaults allow 3 connect attempts of 5 s each.
             assertTrue(run.process().waitFor(3, java.util.concurrent.TimeUnit.MINUTES), "no answer: " + run.output());

@@ -90,7 +90,7 @@ class LauncherTest {
                 "--set", "spark.master=local[2]", "--set", "spark.ui.enabled=false", "--set", "training.epochs=50",
                 "--set", "spark.blockManager.port=" + port)).directory(dir.toFile());
         builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        builder.environment().put("SPARK_DDP_JAVA_OPTS", "-Dspark-ddp.log=" + log);
+        builder.environment().put("SPARK_DDP_JAVA_OPTS", TestData.SHORT_JVM_OPTIONS + " -Dspark-ddp.log=" + log);
         ChildRun run = ChildRun.start(builder, dir, "stranger");
         try {
             run.awaitLine("epoch 1/50", Duration.ofMinutes(3));

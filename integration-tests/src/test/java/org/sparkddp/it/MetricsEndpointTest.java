@@ -48,7 +48,7 @@ class MetricsEndpointTest {
     void theDriversUiServesTheRunsGaugesAndItsJobsDescriptionsWhileItTrains() throws Exception {
         int port = freeLoopbackPort();
         // 125 iterations an epoch (batch 16), in stages of 10: the gauges have moved by the first progress line.
-        ChildRun run = ChildRun.start(ChildRun.launcher(TestData.commandLine("train", List.of(
+        ChildRun run = ChildRun.start(ChildRun.shortLauncher(TestData.commandLine("train", List.of(
                 "data.train=" + TestData.TRAIN, "data.test=" + TestData.TEST, "output.dir=" + dir.resolve("out"),
                 "spark.master=local[2]", "training.epochs=3", "training.batch-size=16",
                 "training.iterations-per-stage=10", "output.progress-every=0s", "spark.executor.heartbeatInterval=1s",

@@ -25,6 +25,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class OnnxRun {
     private static final Path PYTHON = Path.of("/usr/bin/python3");
+    /** Whether python3-onnx imports: asked once per JVM, not once per model (each ask starts a Python). */
+    private static Boolean checkerInstalled;
 
     private OnnxRun() {
     }
@@ -56,13 +58,21 @@ public final class OnnxRun {
      * python3-onnx is not installed (deploy/test installs it).
      */
     public static void checkerAccepts(byte[] model, Path dir) throws IOException, InterruptedException {
-        Assumptions.assumeTrue(Files.isExecutable(PYTHON) && run(List.of(PYTHON.toString(), "-c", "import onnx"))
-                .exit() == 0, "ONNX's checker needs Debian's python3-onnx (apt-get install python3-onnx)");
+        Assumptions.assumeTrue(checkerInstalled(),
+                "ONNX's checker needs Debian's python3-onnx (apt-get install python3-onnx)");
         Path file = Files.write(Files.createTempFile(dir, "checked", ".onnx"), model);
         Result r = run(List.of(PYTHON.toString(), "-c", "import onnx, sys; "
                 + "onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True); print('ok')", file.toString()));
         assertEquals(0, r.exit(), "ONNX's checker refused the model: " + r.text());
         assertTrue(r.text().strip().endsWith("ok"), r.text());
+    }
+
+    private static synchronized boolean checkerInstalled() throws IOException, InterruptedException {
+        if (checkerInstalled == null) {
+            checkerInstalled = Files.isExecutable(PYTHON)
+                    && run(List.of(PYTHON.toString(), "-c", "import onnx")).exit() == 0;
+        }
+        return checkerInstalled;
     }
 
     private record Result(int exit, String text) {
