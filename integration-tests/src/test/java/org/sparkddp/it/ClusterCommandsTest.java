@@ -59,7 +59,7 @@ class ClusterCommandsTest extends StandaloneClusterTest {
 
     private ChildRun submit(String name, List<String> sparkOptions, List<String> app) throws IOException {
         Files.createDirectories(cwd());
-        return ChildRun.start(cluster.submitCommand(sparkOptions, app).directory(cwd().toFile()), dir, name);
+        return ChildRun.start(cluster.shortJobCommand(sparkOptions, app).directory(cwd().toFile()), dir, name);
     }
 
     /** Ends by itself with {@code code}, and neither stream holds a stack frame. */
@@ -251,9 +251,9 @@ class ClusterCommandsTest extends StandaloneClusterTest {
                 "spark.executor.heartbeatInterval=1s");
         // A child of a background job starts with SIGINT ignored and a JVM keeps it so: env restores the default.
         List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT,TERM"));
-        command.addAll(cluster.submitCommand(List.of(), TestData.commandLine("train", settings)).command());
+        command.addAll(cluster.shortJobCommand(List.of(), TestData.commandLine("train", settings)).command());
         ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().putAll(cluster.submitCommand(List.of(), List.of()).environment());
+        builder.environment().putAll(cluster.shortJobCommand(List.of(), List.of()).environment());
         ChildRun run = ChildRun.start(builder, dir, "interrupted");
         try {
             run.awaitIteration(20, RUN);

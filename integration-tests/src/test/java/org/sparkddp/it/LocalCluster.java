@@ -18,6 +18,15 @@ import java.util.concurrent.TimeUnit;
  */
 final class LocalCluster implements AutoCloseable {
     private static final Path SCRIPT = TestData.REPO.resolve("deploy/local-cluster");
+    /** The application jar that {@code submit} hands to SparkSubmit, as the build made it. */
+    static final Path APP_JAR = TestData.REPO.resolve("driver/target/spark-ddp-driver-0.1.0-SNAPSHOT-app.jar");
+    /**
+     * The client compiler only, for this cluster's JVMs that live seconds or compute nothing (the daemons, the
+     * executors of {@link #shortJobCommand}): C1's code is ready sooner and costs less to make, and C2's faster code
+     * never pays back its compilations there. Unlike {@link TestData#SHORT_JVM_OPTIONS}, the drivers', it is given to
+     * executors too, only those of short jobs.
+     */
+    private static final String CLIENT_COMPILER_ONLY = "-XX:TieredStopAtLevel=1";
 
     private final Path state;
     private final int workers;
@@ -110,7 +119,12 @@ final class LocalCluster implements AutoCloseable {
         return null;
     }
 
-    /** The command that submits spark-ddp through SparkSubmit: spark-submit options, then the app's arguments. */
+    /**
+     * The command that submits spark-ddp through SparkSubmit as a user does: spark-submit options, then the app's
+     * arguments. The driver serves the application jar to each executor (over the cluster's encrypted channel), and
+     * the executors keep both compilers: the real path, which ClusterTest's sync runs take. Most tests submit
+     * {@link #shortJobCommand} or {@link #localJarCommand} instead.
+     */
     ProcessBuilder submitCommand(List<String> sparkOptions, List<String> appArgs) {
         List<String> command = new ArrayList<>(List.of(SCRIPT.toString(), "submit"));
         command.addAll(sparkOptions);
@@ -120,6 +134,36 @@ final class LocalCluster implements AutoCloseable {
         // The driver JVM (client mode) coordinates; its executors, which train, keep the default compilers.
         pb.environment().put("SPARK_DDP_JAVA_OPTS", TestData.SHORT_JVM_OPTIONS);
         return pb;
+    }
+
+    /**
+     * {@link #submitCommand} with a test-only shortcut, about a quarter of a short application's processor time (a
+     * 20-iteration train: 7 CPU-s of 33; measured on 2026-12-08): the executors copy the application jar from this
+     * machine's disk ({@code SPARK_DDP_LOCAL_JAR=1}, a {@code local:} jar, which every worker of a loopback cluster
+     * sees) instead of fetching its 165 MB from the driver, decrypting as they go. It changes nothing a test checks;
+     * the jar's transfer, a replacement executor's included, stays covered by ClusterTest's sync runs, which take
+     * {@link #submitCommand}.
+     */
+    ProcessBuilder localJarCommand(List<String> sparkOptions, List<String> appArgs) {
+        ProcessBuilder pb = submitCommand(sparkOptions, appArgs);
+        pb.environment().put("SPARK_DDP_LOCAL_JAR", "1");
+        return pb;
+    }
+
+    /**
+     * {@link #localJarCommand} for a job of seconds, whose executors also run the client compiler only
+     * ({@link #CLIENT_COMPILER_ONLY}, in {@code spark.executor.defaultJavaOptions}, so that a test's own
+     * extraJavaOptions still apply): another quarter of a short application's processor time (33 CPU-s, 17 with
+     * both). Never for executors that train a real model: under C1 one epoch of a 1.9M-parameter MLP (the Java side
+     * of its collective and optimizer) outlasted NativeMemoryStressTest's 3-minute bound on a loaded machine. It
+     * changes nothing a test checks (Java's arithmetic is the same under either compiler, and ND4J's is native);
+     * C2-compiled executors stay covered by the runs of ClusterTest and NativeMemoryStressTest.
+     */
+    ProcessBuilder shortJobCommand(List<String> sparkOptions, List<String> appArgs) {
+        List<String> options = new ArrayList<>(List.of("--conf",
+                "spark.executor.defaultJavaOptions=" + CLIENT_COMPILER_ONLY));
+        options.addAll(sparkOptions);
+        return localJarCommand(options, appArgs);
     }
 
     /** The executor JVMs that worker {@code i} (1-based) runs now. */
@@ -247,6 +291,9 @@ final class LocalCluster implements AutoCloseable {
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("SPARK_DDP_CLUSTER_DIR", state.toString());
+        // The master and the workers register, heartbeat and launch executors, and compute nothing (a cluster's
+        // start: 13 CPU-s, 7 with the client compiler only; measured on 2026-12-08).
+        pb.environment().put("SPARK_DAEMON_JAVA_OPTS", CLIENT_COMPILER_ONLY);
         Process p = pb.start();
         assertTrue(p.waitFor(2, TimeUnit.MINUTES), "deploy/local-cluster " + args[0] + " did not finish");
         return p.exitValue();

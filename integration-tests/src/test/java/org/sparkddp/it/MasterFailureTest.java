@@ -44,8 +44,10 @@ class MasterFailureTest extends StandaloneClusterTest {
     @Test
     void aJobWithoutTheSecretFailsWithinTheStartBoundNamingTheMasterAndTheSecret() throws Exception {
         String master = cluster.masterUrl();
-        ChildRun run = ChildRun.start(ChildRun.launcher(train(master, "training.max-iterations=5"))
-                .directory(dir.toFile()), dir, "no-secret");
+        ProcessBuilder launcher = ChildRun.launcher(train(master, "training.max-iterations=5")).directory(dir.toFile());
+        // It waits for a registration that never comes, and trains nothing: the drivers' short-lived JVM options.
+        launcher.environment().put("SPARK_DDP_JAVA_OPTS", TestData.SHORT_JVM_OPTIONS);
+        ChildRun run = ChildRun.start(launcher, dir, "no-secret");
         assertTrue(run.process().waitFor(90, TimeUnit.SECONDS), "still running after 90 s:\n" + run.output());
         double seconds = (System.nanoTime() - run.startNanos()) / 1e9;
         String err = Files.readString(run.stderr(), StandardCharsets.UTF_8);
@@ -65,7 +67,7 @@ class MasterFailureTest extends StandaloneClusterTest {
     @Test
     void anApplicationKilledUnderTheRunEndsItPromptly() throws Exception {
         String master = cluster.masterUrl();
-        ChildRun run = ChildRun.start(cluster.submitCommand(List.of(), train(master, "training.epochs=1000")),
+        ChildRun run = ChildRun.start(cluster.shortJobCommand(List.of(), train(master, "training.epochs=1000")),
                 dir, "killed");
         try {
             run.awaitLine("epoch 1/", Duration.ofMinutes(3));

@@ -53,7 +53,7 @@ class NativeMemoryStressTest extends StandaloneClusterTest {
         // Small executor heaps, a 4 MB young generation and a thread making garbage: a young GC every few ms.
         List<String> gcPressure = List.of("--conf", "spark.executor.memory=512m", "--conf",
                 "spark.executor.extraJavaOptions=-Xmn4m -javaagent:" + GcPressureAgent.jar(dir));
-        ChildRun run = ChildRun.start(cluster.submitCommand(gcPressure, trainArgs(clusterOut)), dir, "stress");
+        ChildRun run = ChildRun.start(cluster.localJarCommand(gcPressure, trainArgs(clusterOut)), dir, "stress");
         run.awaitSuccess(Duration.ofMinutes(10));
         List<Path> crashes = new ArrayList<>(crashFiles());
         crashes.removeAll(crashesBefore);
@@ -92,7 +92,7 @@ class NativeMemoryStressTest extends StandaloneClusterTest {
         List<String> settings = new ArrayList<>(List.of("data.train=" + TestData.TRAIN, "data.test=" + TestData.TEST,
                 "output.dir=" + out, "training.epochs=2", "training.batch-size=16",
                 "model.layers=" + Benchmark.dense(1024, 1024), "spark.ui.enabled=false"));
-        ChildRun run = ChildRun.start(cluster.submitCommand(List.of(), TestData.commandLine("train", settings)), dir,
+        ChildRun run = ChildRun.start(cluster.localJarCommand(List.of(), TestData.commandLine("train", settings)), dir,
                 "crashed");
         // Epoch 2 (125 iterations of a 1.9M-parameter MLP) starts once epoch 1's line is out and takes seconds of
         // computing: half a second of it in, the executor is mid-stage.
