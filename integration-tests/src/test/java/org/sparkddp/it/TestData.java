@@ -25,7 +25,8 @@ final class TestData {
      * long enough to pay back on two cores. Measured back to back on a loaded 2-core machine (2026-12-08), processor
      * time of the whole JVM: a 2-epoch local run on the subset, 6.6 s against 12.3 s with C2; a 375-iteration
      * job with two dense layers of 1,024 units, 18.7 s against 22.3 s (ND4J's native code does the
-     * arithmetic either way). The full suite's own JVM, executors on a cluster and LauncherTest's training run keep C2.
+     * arithmetic either way). The full suite's own JVM, LauncherTest's training run and executors that train real
+     * models on a cluster keep C2 ({@link LocalCluster#shortJobCommand} gives C1 to the executors of jobs of seconds).
      */
     static final String SHORT_JVM_OPTIONS = "-XX:TieredStopAtLevel=1";
 
