@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkddp.bench.Benchmark;
 import org.sparkddp.driver.Main;
@@ -49,6 +50,12 @@ class ElasticClusterTest {
      * grow adds workers, which would change the shape the other classes' tests count on.
      */
     private LocalCluster cluster;
+    /**
+     * A failed test keeps its logs in target/kept-logs: the runs' console and driver logs, the cluster's daemon logs
+     * and its executors' (work/), which the temporary folder would take with it.
+     */
+    @RegisterExtension
+    final KeptLogs keptLogs = new KeptLogs(() -> java.util.Collections.singletonList(dir));
 
     @BeforeAll
     void startCluster(@TempDir Path tmp) throws Exception {
@@ -64,12 +71,15 @@ class ElasticClusterTest {
     }
 
     /**
-     * 250 iterations (two epochs) of a 1.9M-parameter MLP in stages of 25, the boundaries a run resizes at. Plain
+     * 250 iterations (two epochs) of a 670K-parameter MLP in stages of 25, the boundaries a run resizes at. Plain
      * SGD and tanh, as in the worker-count independence test: Adam divides by the root of tiny second moments, which
-     * turns the last-bit differences of summing shares in another order into visible ones.
+     * turns the last-bit differences of summing shares in another order into visible ones. Neither the kill nor the
+     * join depends on how long an epoch takes (they follow the first epoch's line, and the join holds the run), so
+     * the model is a third the size of the 1.9M-parameter one the class had: each step's compute and gradient
+     * traffic (AES-GCM encrypted here, where spark.network.crypto is on) shrink with it.
      */
     private static final List<String> JOB = List.of("training.epochs=2", "training.batch-size=16",
-            "model.layers=" + Benchmark.dense(1024, 1024), "model.activation=tanh", "optimizer.name=sgd",
+            "model.layers=" + Benchmark.dense(512, 512), "model.activation=tanh", "optimizer.name=sgd",
             "optimizer.learning-rate=0.05", "training.iterations-per-stage=25");
     private static final long ITERATIONS = 250;
     /** Float32 rounding of summing 1, 2 or 3 shares over 250 SGD steps (the independence test: 1e-7 after 20). */
@@ -88,8 +98,16 @@ class ElasticClusterTest {
         runs.clear();
     }
 
+    /**
+     * Submits a run. Its driver writes its whole log (stack traces, spark-ddp at INFO) to NAME-driver.log beside its
+     * console, for {@link KeptLogs}; the executors' consoles are in the cluster's work/. (Not so for the executors'
+     * whole logs: Spark refuses executor options that begin with -Dspark, as -Dspark-ddp.log does.)
+     */
     private ChildRun start(List<String> sparkOptions, List<String> args, String name) throws java.io.IOException {
-        ChildRun run = ChildRun.start(cluster.submitCommand(sparkOptions, args), dir, name);
+        ProcessBuilder pb = cluster.submitCommand(sparkOptions, args);
+        pb.environment().merge("SPARK_DDP_JAVA_OPTS", "-Dspark-ddp.log=" + dir.resolve(name + "-driver.log"),
+                (a, b) -> a + " " + b);
+        ChildRun run = ChildRun.start(pb, dir, name);
         runs.add(run);
         return run;
     }
@@ -134,7 +152,10 @@ class ElasticClusterTest {
     @Order(2)
     void aFixedRunWithMoreWorkersThanSlotsFailsInOneLineAfterTheWait() throws Exception {
         Path out = dir.resolve("too-many");
-        ChildRun run = start(sparkOptions(), trainArgs(out, "training.replacement-wait=3s"), "too-many");
+        // Test-only: C1 alone for its executor, which trains nothing; the other runs' executors keep the default.
+        List<String> options = new ArrayList<>(sparkOptions());
+        options.addAll(List.of("--conf", "spark.executor.defaultJavaOptions=" + TestData.SHORT_JVM_OPTIONS));
+        ChildRun run = start(options, trainArgs(out, "training.replacement-wait=3s"), "too-many");
         assertTrue(run.process().waitFor(3, TimeUnit.MINUTES), "the run did not end");
         assertEquals(2, run.process().exitValue(), run.output());
         String last = run.output().lines().filter(l -> l.startsWith("spark-ddp: ")).reduce((a, b) -> b).orElse("");
@@ -170,8 +191,19 @@ class ElasticClusterTest {
         JsonNode summary = ChildRun.summary(out);
         JsonNode resize = theOneResize(run, summary, 2, 3, "grown");
         assertEquals(0, resize.path("iteration").asLong() % 25, "a resize falls on a stage boundary");
-        assertEquals(0, summary.path("stage_retries").asInt(), "growing needs no failure: " + summary);
+        assertEquals(0, summary.path("stage_retries").asInt(), () -> "growing needs no failure: " + summary + "\n"
+                + resubmissions(run));
         assertClose("grow", out, summary, seconds);
+    }
+
+    /** The driver's lines about failed stage attempts, each with the failure's kind and cause. */
+    private static String resubmissions(ChildRun run) {
+        try {
+            return String.join("\n", java.nio.file.Files.readAllLines(run.stderr(), StandardCharsets.UTF_8).stream()
+                    .filter(l -> l.contains("resubmitting it from the same state")).toList());
+        } catch (java.io.IOException e) {
+            return "(cannot read " + run.stderr() + ": " + e + ")";
+        }
     }
 
     /**

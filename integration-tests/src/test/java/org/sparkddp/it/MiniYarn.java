@@ -62,6 +62,12 @@ final class MiniYarn implements AutoCloseable {
         conf.setInt("yarn.scheduler.capacity.node-locality-delay", -1);
         // Room for the client-mode application master, the driver's in cluster mode and the executors.
         conf.setFloat("yarn.scheduler.capacity.maximum-am-resource-percent", 0.5f);
+        // The scheduler places containers when the node manager heartbeats: every 200 ms here rather than every
+        // second, a wait of wall time only, met at each container an application asks for (a replacement too).
+        conf.setLong(YarnConfiguration.RM_NM_HEARTBEAT_INTERVAL_MS, 200);
+        // The container monitor walks every process in /proc every 3 s to measure the containers; with the memory
+        // checks off above, nothing reads what it measures.
+        conf.setBoolean(YarnConfiguration.NM_CONTAINER_MONITOR_ENABLED, false);
 
         // Its work directory (local dirs, container logs) is target/YarnTest under the working directory.
         MiniYARNCluster cluster = new MiniYARNCluster(YarnTest.class.getSimpleName(), 1, 1, 1);

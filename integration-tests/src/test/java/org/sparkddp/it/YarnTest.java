@@ -49,12 +49,23 @@ class YarnTest {
     /** Where YARN's executors show in a process list: the main class of every Spark executor on YARN. */
     private static final String EXECUTOR_CLASS = "org.apache.spark.executor.YarnCoarseGrainedExecutorBackend";
     /**
-     * 750 iterations (six epochs) of a 1.9M-parameter MLP: an epoch lasts seconds, so a kill at iteration 150 lands
-     * inside epoch 2's stage with four more epochs to go. (With two epochs, a run on a quiet machine once finished
-     * its last 100 iterations between the progress line that triggers the kill and the kill itself.)
+     * 250 iterations (two epochs) of a 1.9M-parameter MLP: an epoch lasts seconds, so a kill at iteration 150 lands
+     * inside epoch 2's stage. The executors are frozen (SIGSTOP) the moment the trigger is seen and the stage is
+     * checked to be still running before the kill, so the kill cannot miss the stage however fast the machine is,
+     * and no epochs beyond the killed one are needed. (With two epochs and no freeze, a run on a quiet machine once
+     * finished its last 100 iterations between the progress line that triggers the kill and the kill itself.)
      */
-    private static final List<String> KILL_JOB = List.of("training.epochs=6", "training.batch-size=16",
+    private static final List<String> KILL_JOB = List.of("training.epochs=2", "training.batch-size=16",
             "model.layers=" + Benchmark.dense(1024, 1024));
+    /** The kill job's iterations: 2,000 examples in global batches of 16, two epochs. */
+    private static final long KILL_JOB_ITERATIONS = 250;
+    /**
+     * Test-only: C1 alone for JVMs that coordinate or train a few iterations (the spark-submit client, the
+     * application masters, the drivers, and the executors of the short cluster-mode job), which C2 would spend more
+     * processor time compiling than it saves. The kill test's executors, which train 250 iterations of a large MLP,
+     * keep the default compilers, as users' executors do.
+     */
+    private static final String C1 = TestData.SHORT_JVM_OPTIONS;
 
     private Path dir;
     private MiniHdfs hdfs;
@@ -95,7 +106,8 @@ class YarnTest {
     @Test
     void theDefaultJobTrainsInClusterModeAndWritesItsOutputsToHdfs() throws Exception {
         String out = hdfs.uri("/runs/cluster-mode");
-        ChildRun run = submit("cluster-mode", "cluster", List.of("training.epochs=2", "output.dir=" + out));
+        ChildRun run = submit("cluster-mode", "cluster", List.of("--conf", "spark.executor.defaultJavaOptions=" + C1),
+                List.of("training.epochs=2", "output.dir=" + out));
         // spark-submit waits for the application and exits 0 only if it succeeded; the driver's own words are in
         // its container's logs.
         awaitExit(run, Duration.ofMinutes(8));
@@ -130,7 +142,7 @@ class YarnTest {
     @Test
     void badInputInClusterModeFailsTheApplicationWithTheDriversStatusAndOneLine() throws Exception {
         String missing = data + "/nothing-here-images-idx3-ubyte.gz";
-        ChildRun run = submit("cluster-missing", "cluster", List.of("data.train=" + missing,
+        ChildRun run = submit("cluster-missing", "cluster", List.of(), List.of("data.train=" + missing,
                 "output.dir=" + hdfs.uri("/runs/missing")));
         awaitExit(run, Duration.ofMinutes(8));
         assertEquals(1, run.process().exitValue(), run.output());
@@ -150,22 +162,31 @@ class YarnTest {
         settings.add("output.progress-every=0s");
         // An epoch lasts about 2 s here: heartbeats every 500 ms report progress from inside its stage.
         settings.add("spark.executor.heartbeatInterval=500ms");
-        ChildRun run = submit("client-killed", "client", settings);
+        ChildRun run = submit("client-killed", "client", List.of(), settings);
 
-        // The kill must land in a training stage, not in the evaluation between epochs: wait for a heartbeat from
-        // inside one, past iteration 150 (a stage's end line there was once taken for it, and no stage failed).
+        // The kill must land in a training stage, not in the evaluation after it: wait for a heartbeat from inside
+        // one, past iteration 150 (a stage's end line there was once taken for it, and no stage failed), freeze both
+        // executors at once, and kill one only if the stage's end has not reached the driver by then.
         run.awaitIterationInsideStage(150, Duration.ofMinutes(5));
         List<ProcessHandle> executors = executors();
         assertEquals(2, executors.size(), "executor containers: " + executors);
+        LocalCluster.signal("STOP", executors);
         ProcessHandle victim = executors.get(executors.size() - 1);
-        long killedAt = System.nanoTime();
-        assertTrue(victim.destroyForcibly(), "SIGKILL was not sent to " + victim.pid());
+        long killedAt;
+        try {
+            assertStageStillRuns(run);
+            killedAt = System.nanoTime();
+            assertTrue(victim.destroyForcibly(), "SIGKILL was not sent to " + victim.pid());
+            victim.onExit().get(30, TimeUnit.SECONDS);
+        } finally {
+            LocalCluster.signal("CONT", executors.stream().filter(ProcessHandle::isAlive).toList());
+        }
         double toTraining = awaitTrainingAgain(run, Duration.ofMinutes(4)) - (killedAt - run.startNanos()) / 1e9;
         double seconds = run.awaitSuccess(Duration.ofMinutes(6));
         double afterKill = (System.nanoTime() - killedAt) / 1e9;
 
         JsonNode summary = summaryOnHdfs(out);
-        assertEquals(750, summary.path("iterations").asLong(), summary.toString());
+        assertEquals(KILL_JOB_ITERATIONS, summary.path("iterations").asLong(), summary.toString());
         assertEquals(1, summary.path("stage_retries").asInt(), "the kill did not fail one training stage:\n"
                 + run.output());
         assertEquals(0, summary.path("executor_crashes").asInt(), run.output());
@@ -189,7 +210,7 @@ class YarnTest {
         float[][] actual = ChildRun.model(copyToLocal(out + "/model.zip"));
         double params = Tolerances.maxRelativeError(expected[0], actual[0], 1e-3);
         double updater = Tolerances.maxRelativeError(expected[1], actual[1], 1e-3);
-        System.out.printf(Locale.ROOT, "YARN client mode, executor container killed at iteration 150 of 750: %s;"
+        System.out.printf(Locale.ROOT, "YARN client mode, executor container killed at iteration 150 of 250: %s;"
                         + " %.1f s in failed attempts, training again (the resubmitted stage's first progress line)"
                         + " %.1f s after the kill, run ended %.1f s after the kill, %.1f s in all; max relative"
                         + " difference from the undisturbed local run: parameters %.3g, optimizer state %.3g%n",
@@ -197,6 +218,20 @@ class YarnTest {
                 updater);
         assertTrue(params <= 1e-6, "parameters differ by " + params + " relative");
         assertTrue(updater <= 1e-6, "optimizer state differs by " + updater + " relative");
+    }
+
+    /**
+     * With the executors frozen, checks that the training stage the trigger came from, the second epoch's, is still
+     * running: the driver has printed neither its end (iteration 125/125) nor the epoch's line. A stage's last
+     * results still on their way are given a moment to arrive first.
+     */
+    private static void assertStageStillRuns(ChildRun run) throws IOException, InterruptedException {
+        Thread.sleep(500);
+        String stdout = Files.readString(run.stdout(), StandardCharsets.UTF_8);
+        boolean ended = stdout.contains("epoch 2/2 · iteration 125/125 ")
+                || stdout.contains("epoch 2/2 · train loss");
+        assertTrue(!ended, "the stage ended before the kill could land in it (the machine ran the quarter epoch"
+                + " between the trigger and the freeze):\n" + run.output());
     }
 
     /**
@@ -242,7 +277,8 @@ class YarnTest {
      * manager's environment has no JAVA_HOME, the Spark jars are already on its disk (so they are not uploaded for
      * each run), and the containers are small.
      */
-    private ChildRun submit(String name, String deployMode, List<String> settings) throws IOException {
+    private ChildRun submit(String name, String deployMode, List<String> sparkOptions, List<String> settings)
+            throws IOException {
         String javaHome = System.getProperty("java.home");
         List<String> command = new ArrayList<>(List.of(SUBMIT.toString(), "yarn", "--workers", "2",
                 "--executor-memory", "512m", "--deploy-mode", deployMode, "--driver-memory", "1g",
@@ -253,7 +289,16 @@ class YarnTest {
                 "--conf", "spark.yarn.appMasterEnv.SPARK_LOCAL_IP=127.0.0.1",
                 "--conf", "spark.executorEnv.SPARK_LOCAL_IP=127.0.0.1",
                 // A failed driver is reported, not run again in a second application attempt.
-                "--conf", "spark.yarn.maxAppAttempts=1"));
+                "--conf", "spark.yarn.maxAppAttempts=1",
+                // Test cluster only, fixed waits that cost wall time and no processor time: the application master
+                // asks YARN for containers (a replacement too) every second rather than every 3 s, and spark-submit
+                // sees the application end within 250 ms rather than a second.
+                "--conf", "spark.yarn.scheduler.heartbeat.interval-ms=1000",
+                "--conf", "spark.yarn.report.interval=250ms",
+                // C1 for the drivers and the application masters (see C1); deploy/submit's own driver options follow.
+                "--conf", "spark.driver.defaultJavaOptions=" + C1,
+                "--conf", "spark.yarn.am.extraJavaOptions=" + C1));
+        command.addAll(sparkOptions);
         List<String> all = new ArrayList<>(List.of("data.train=" + data + "/train-images-idx3-ubyte.gz",
                 "data.test=" + data + "/t10k-images-idx3-ubyte.gz", "spark.ui.enabled=false"));
         all.addAll(settings);
@@ -262,6 +307,7 @@ class YarnTest {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("HADOOP_CONF_DIR", yarn.confDir().toString());
         pb.environment().remove("SPARK_HOME");
+        pb.environment().put("SPARK_SUBMIT_OPTS", C1); // the spark-submit JVM: YARN's client, or the client-mode driver
         pb.environment().put("PATH", SPARK_HOME.getParent().getParent().resolve("bin") + ":"
                 + System.getenv("PATH"));
         ChildRun run = ChildRun.start(pb, dir, name);

@@ -135,6 +135,49 @@ class RendezvousServerTest {
                 + " arrived within PT0.3S", e.getMessage());
     }
 
+    /**
+     * A task slower than the server's handshake bound (a JVM just started on a busy host) has its connection closed
+     * before it registered: it registers again on a new connection, and its stage attempt goes on. Between the
+     * client and the server, a relay closes the first connection once the client's hello arrives, as the server
+     * does when its bound passes, and relays the next ones. (Without the retry, the rank failed with "the
+     * connection closed during the handshake", and with it the barrier stage: once in about six runs of
+     * ElasticClusterTest's grow, a stage retry of about 5 s, the bound.)
+     */
+    @Test
+    @Timeout(30) // a hang's bound: the retry itself is immediate
+    void aConnectionClosedBeforeTheRankRegisteredIsRetriedOnANewOne() throws Exception {
+        RendezvousServer server = server(LONG);
+        try (java.net.ServerSocket relay = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
+            Future<?> relayed = pool.submit(() -> relay(relay, server.address()));
+            String address = "127.0.0.1:" + relay.getLocalPort();
+            RendezvousClient slow = new RendezvousClient(address, SECRET, "7.0", 0, 2, LONG, () -> false);
+            Future<String[]> rank1 = pool.submit(() -> client(server, SECRET, 1, 2, LONG).allGather(address(1)));
+            assertArrayEquals(new String[] {address(0), address(1)}, slow.allGather(address(0)));
+            assertArrayEquals(new String[] {address(0), address(1)}, rank1.get(20, TimeUnit.SECONDS));
+            relayed.get(20, TimeUnit.SECONDS); // the relay's own failure, if any
+        }
+    }
+
+    /**
+     * Accepts a connection and closes it once a byte arrives (the server's drop at its handshake bound); then relays
+     * one connection to {@code server} both ways until it ends.
+     */
+    private Void relay(java.net.ServerSocket relay, String server) throws Exception {
+        try (java.net.Socket dropped = relay.accept()) {
+            dropped.getInputStream().read();
+        }
+        int colon = server.lastIndexOf(':');
+        try (java.net.Socket client = relay.accept();
+             java.net.Socket upstream = new java.net.Socket(server.substring(0, colon),
+                     Integer.parseInt(server.substring(colon + 1)))) {
+            Future<?> up = pool.submit(() -> client.getInputStream().transferTo(upstream.getOutputStream()));
+            upstream.getInputStream().transferTo(client.getOutputStream());
+            client.shutdownOutput();
+            up.cancel(true);
+        }
+        return null;
+    }
+
     /** Tagged slow: it waits out the handshake's bound, longer than the quick set (deploy/test --quick) can spare. */
     @Test
     @Tag("slow")
