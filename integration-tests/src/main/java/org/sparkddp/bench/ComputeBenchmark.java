@@ -29,8 +29,15 @@ import picocli.CommandLine.Option;
  * <p>Options: {@code --quick} (fewer iterations: about 4 minutes), {@code --out FILE} (also write the Markdown).
  */
 public final class ComputeBenchmark {
-    /** How long each contender runs. {@code syncSkip} iterations of a spark-ddp run are its warm-up. */
-    record Effort(int stepWarmup, int stepSteps, int syncIterations, int syncSkip, int torchWarmup, int torchIterations) {
+    /**
+     * How long each contender runs. A spark-ddp run trains {@code syncEpochs} epochs of at most {@code syncIterations}
+     * iterations in all, and its rate is taken in the epoch of iteration {@code syncSkip}, from there to that epoch's
+     * end: the iterations before are its warm-up. The MLP's is whole epochs: with 2 workers on 2 cores, the JIT
+     * compiles while both cores train, and the shipped command's rate climbs for about two epochs (42k, 71k, then
+     * 85-100k samples/s in the quickstart on an idle machine, 2026-12-08), so one epoch's tail measured the warm-up.
+     */
+    record Effort(int stepWarmup, int stepSteps, int syncEpochs, int syncIterations, int syncSkip, int torchWarmup,
+            int torchIterations) {
     }
 
     /**
@@ -43,10 +50,11 @@ public final class ComputeBenchmark {
 
     static final List<Model> MODELS = List.of(
             new Model("mlp", "conf/fashion-mnist-mlp.conf", 128, 784, 256,
-                    new Effort(20, 200, 469, 100, 20, 300), new Effort(10, 60, 250, 60, 10, 100), "784"),
+                    new Effort(20, 200, 3, 3 * 469, 2 * 469, 20, 300), new Effort(10, 60, 2, 2 * 469, 469, 10, 100),
+                    "784"),
             // conv2 as im2col: 64 filters x (32 channels x 3 x 3) x (128 examples x 14 x 14 positions)
             new Model("cnn", "conf/fashion-mnist-cnn.conf", 64, 288, 128 * 14 * 14,
-                    new Effort(3, 15, 60, 20, 5, 40), new Effort(2, 5, 40, 15, 3, 10), "1,28,28"));
+                    new Effort(3, 15, 1, 60, 20, 5, 40), new Effort(2, 5, 1, 40, 15, 3, 10), "1,28,28"));
     private static final int BATCH = 128;
     private static final long TORCH_TIMEOUT_S = 600;
 
@@ -171,7 +179,7 @@ public final class ComputeBenchmark {
     /**
      * The spark-ddp rows: {@code deploy/spark-ddp train} itself (the launch script, its JVM flags, the model's config)
      * with 2 workers and {@code training.engine} auto and dl4j, and with 1 worker, auto. The overrides are only those
-     * of {@link #shippedOverrides}; the rate is the steady one of the first epoch's iterations after the warm-up.
+     * of {@link #shippedOverrides}; the rate is the steady one after the warm-up, inside one epoch ({@link Effort}).
      */
     private List<ComputeRow> sync(Model model) throws Exception {
         Effort e = effort(model);
@@ -182,9 +190,9 @@ public final class ComputeBenchmark {
             String name = "sync-" + model.key() + "-" + s.workers() + "-" + s.engine();
             SparkDdpRun run = SparkDdpRun.shipped(name, shippedOverrides(model, e, s.workers(), s.engine()),
                     work.resolve(name), work.resolve(name + ".log"));
-            String note = String.format(Locale.ROOT, "iterations %d to %d of %d; per iteration (whole run, per worker):"
-                            + " compute %.2f ms, sync %.2f ms", e.syncSkip(), e.syncIterations(), e.syncIterations(),
-                    run.result().computeMs(), run.result().syncMs());
+            String note = String.format(Locale.ROOT, "iterations %d to the end of their epoch, of %d in %d epoch(s);"
+                            + " per iteration (whole run, per worker): compute %.2f ms, sync %.2f ms", e.syncSkip(),
+                    e.syncIterations(), e.syncEpochs(), run.result().computeMs(), run.result().syncMs());
             if (s.engine().equals("auto")) {
                 note += run.engineFallback().map(l -> "; fell back to DL4J: " + l).orElse("");
             }
@@ -196,12 +204,12 @@ public final class ComputeBenchmark {
 
     /**
      * What the spark-ddp rows set on top of the model's shipped config: the workers, the cores (local[2], the
-     * default local[*] on 2 cores), one epoch capped at the measured iterations, the engine. Nothing else differs
+     * default local[*] on 2 cores), the epochs and iterations of {@link Effort}, the engine. Nothing else differs
      * from {@code deploy/spark-ddp train --config CONFIG}.
      */
     static List<String> shippedOverrides(Model model, Effort e, int workers, String engine) {
         return List.of("--config", model.config(), "--set", "training.workers=" + workers, "--set",
-                "spark.master=local[2]", "--set", "training.epochs=1", "--set",
+                "spark.master=local[2]", "--set", "training.epochs=" + e.syncEpochs(), "--set",
                 "training.max-iterations=" + e.syncIterations(), "--set", "training.engine=" + engine);
     }
 

@@ -83,7 +83,7 @@ class ComputePiecesTest {
     }
 
     @Test
-    void steadyRateSkipsTheWarmUpAndStaysInTheFirstEpoch() {
+    void steadyRateSkipsTheWarmUpAndStaysInItsEpoch() {
         List<JsonNode> metrics = List.of(
                 line("{\"type\":\"iteration\",\"epoch\":1,\"iteration\":10,\"elapsed_seconds\":5.0}"),
                 line("{\"type\":\"iteration\",\"epoch\":1,\"iteration\":20,\"elapsed_seconds\":6.0}"),
@@ -94,6 +94,12 @@ class ComputePiecesTest {
         // from iteration 20 to 40: 20 iterations of 128 in 1.0 s
         assertEquals(2560.0, SteadyRate.of(metrics, 15, 128), 1e-9);
         assertTrue(Double.isNaN(SteadyRate.of(metrics, 40, 128)), "one line gives no rate");
+        List<JsonNode> later = List.of(metrics.get(0), metrics.get(4), metrics.get(5),
+                line("{\"type\":\"iteration\",\"epoch\":2,\"iteration\":60,\"elapsed_seconds\":20.5}"),
+                line("{\"type\":\"epoch\",\"epoch\":2,\"elapsed_seconds\":22.0}"),
+                line("{\"type\":\"iteration\",\"epoch\":3,\"iteration\":70,\"elapsed_seconds\":30.0}"));
+        // epoch 2's lines from iteration 50: 10 iterations in 0.5 s; epoch 3 (after evaluation) is left out
+        assertEquals(2560.0, SteadyRate.of(later, 45, 128), 1e-9);
     }
 
     @Test
@@ -127,7 +133,7 @@ class ComputePiecesTest {
         ComputeBenchmark.Model mlp = ComputeBenchmark.MODELS.get(0);
         List<String> args = ComputeBenchmark.shippedOverrides(mlp, mlp.full(), 1, "dl4j");
         assertEquals(List.of("--config", "conf/fashion-mnist-mlp.conf", "--set", "training.workers=1", "--set",
-                "spark.master=local[2]", "--set", "training.epochs=1", "--set", "training.max-iterations=469", "--set",
+                "spark.master=local[2]", "--set", "training.epochs=3", "--set", "training.max-iterations=1407", "--set",
                 "training.engine=dl4j"), args);
     }
 

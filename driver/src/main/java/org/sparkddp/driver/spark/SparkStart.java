@@ -8,6 +8,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkddp.common.error.InvalidInputException;
 
 /**
  * Starts a command's SparkContext, within a bound when the master is a standalone one. Runs on the driver.
@@ -28,6 +29,7 @@ public final class SparkStart {
 
     /** The context for {@code conf}: the running one if any (tests share one), else a new one. */
     public static JavaSparkContext context(SparkConf conf) {
+        validate(conf);
         String master = conf.get("spark.master", "");
         if (!master.startsWith("spark://")) {
             return new JavaSparkContext(SparkContext.getOrCreate(conf));
@@ -62,5 +64,19 @@ public final class SparkStart {
                     + " did not take the application; " + SparkUnavailableException.checkMaster(master));
         }
         return new JavaSparkContext(sc);
+    }
+
+    /**
+     * Spark's own check of its settings, which its constructor runs: a setting it refuses (a {@code -Dspark...}
+     * option or {@code -Xmx} in {@code spark.executor.extraJavaOptions}, say) is the user's input, so one line naming
+     * the key, exit 2, instead of an internal error from inside the constructor. Checked on a copy: the check
+     * moves deprecated settings as it goes, and the constructor does that on its own copy anyway.
+     */
+    static void validate(SparkConf conf) {
+        try {
+            conf.clone().validateSettings();
+        } catch (Exception e) { // Scala throws a plain java.lang.Exception here
+            throw new InvalidInputException("Spark refused its settings: " + e.getMessage(), e);
+        }
     }
 }

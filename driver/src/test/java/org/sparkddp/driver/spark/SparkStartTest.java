@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
+import org.sparkddp.common.error.InvalidInputException;
 import org.sparkddp.driver.Main;
 
 /** A standalone master nobody listens for fails in seconds, before Spark starts, with one line. */
@@ -38,6 +39,24 @@ class SparkStartTest {
         try (ServerSocket live = new ServerSocket(0)) {
             MasterProbe.requireReachable("spark://127.0.0.1:" + closedPort() + ",127.0.0.1:" + live.getLocalPort());
         }
+    }
+
+    /**
+     * Spark refuses a -Dspark... option in the executors' Java options (it would set a Spark key behind the conf's
+     * back; spark-ddp's own -Dsparkddp... switches fall under it too): one line naming the key, exit 2, not an
+     * internal error.
+     */
+    @Test
+    void aSettingSparkRefusesIsInvalidInputNamingTheKey() {
+        SparkConf conf = new SparkConf().setMaster("local[1]").setAppName("refused")
+                .set("spark.executor.extraJavaOptions", "-Dsparkddp.engine.onednn=false");
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> SparkStart.context(conf));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(Main.INVALID_INPUT, Main.report(e, new PrintStream(err, true, StandardCharsets.UTF_8)));
+        List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("spark-ddp: error: Spark refused its settings: "
+                + "spark.executor.extraJavaOptions is not allowed to set Spark options"), lines.get(0));
     }
 
     /** Thrown by a closing CommandSpark, the stop is suppressed in whatever the command failed with; it wins. */
