@@ -34,7 +34,8 @@ public final class ComputeBenchmark {
      * iterations in all, and its rate is taken in the epoch of iteration {@code syncSkip}, from there to that epoch's
      * end: the iterations before are its warm-up. The MLP's is whole epochs: with 2 workers on 2 cores, the JIT
      * compiles while both cores train, and the shipped command's rate climbs for about two epochs (42k, 71k, then
-     * 85-100k samples/s in the quickstart on an idle machine, 2026-12-08), so one epoch's tail measured the warm-up.
+     * 85-100k samples/s in the quickstart on an idle machine, 2026-12-08; 1 worker: 44k, then 58-61k), so one
+     * epoch's tail measured the warm-up.
      */
     record Effort(int stepWarmup, int stepSteps, int syncEpochs, int syncIterations, int syncSkip, int torchWarmup,
             int torchIterations) {
@@ -50,7 +51,7 @@ public final class ComputeBenchmark {
 
     static final List<Model> MODELS = List.of(
             new Model("mlp", "conf/fashion-mnist-mlp.conf", 128, 784, 256,
-                    new Effort(20, 200, 3, 3 * 469, 2 * 469, 20, 300), new Effort(10, 60, 2, 2 * 469, 469, 10, 100),
+                    new Effort(20, 200, 4, 4 * 469, 3 * 469, 20, 300), new Effort(10, 60, 3, 3 * 469, 2 * 469, 10, 100),
                     "784"),
             // conv2 as im2col: 64 filters x (32 channels x 3 x 3) x (128 examples x 14 x 14 positions)
             new Model("cnn", "conf/fashion-mnist-cnn.conf", 64, 288, 128 * 14 * 14,

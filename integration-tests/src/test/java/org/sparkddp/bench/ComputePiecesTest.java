@@ -133,7 +133,7 @@ class ComputePiecesTest {
         ComputeBenchmark.Model mlp = ComputeBenchmark.MODELS.get(0);
         List<String> args = ComputeBenchmark.shippedOverrides(mlp, mlp.full(), 1, "dl4j");
         assertEquals(List.of("--config", "conf/fashion-mnist-mlp.conf", "--set", "training.workers=1", "--set",
-                "spark.master=local[2]", "--set", "training.epochs=3", "--set", "training.max-iterations=1407", "--set",
+                "spark.master=local[2]", "--set", "training.epochs=4", "--set", "training.max-iterations=1876", "--set",
                 "training.engine=dl4j"), args);
     }
 
