@@ -51,7 +51,8 @@ public final class ComputeBenchmark {
 
     static final List<Model> MODELS = List.of(
             new Model("mlp", "conf/fashion-mnist-mlp.conf", 128, 784, 256,
-                    new Effort(20, 200, 4, 4 * 469, 3 * 469, 20, 300), new Effort(10, 60, 3, 3 * 469, 2 * 469, 10, 100),
+                    new Effort(20, 200, 4, 4 * 469, 3 * 469 + 1, 20, 300),
+                    new Effort(10, 60, 3, 3 * 469, 2 * 469 + 1, 10, 100),
                     "784"),
             // conv2 as im2col: 64 filters x (32 channels x 3 x 3) x (128 examples x 14 x 14 positions)
             new Model("cnn", "conf/fashion-mnist-cnn.conf", 64, 288, 128 * 14 * 14,

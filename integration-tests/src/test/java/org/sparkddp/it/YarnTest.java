@@ -51,9 +51,10 @@ class YarnTest {
     /**
      * 250 iterations (two epochs) of a 1.9M-parameter MLP: an epoch lasts seconds, so a kill at iteration 150 lands
      * inside epoch 2's stage. The executors are frozen (SIGSTOP) the moment the trigger is seen and the stage is
-     * checked to be still running before the kill, so the kill cannot miss the stage however fast the machine is,
-     * and no epochs beyond the killed one are needed. (With two epochs and no freeze, a run on a quiet machine once
-     * finished its last 100 iterations between the progress line that triggers the kill and the kill itself.)
+     * checked to be still running before the kill, so a kill that came too late fails the test in one line instead
+     * of passing without a failed stage; between the trigger and the freeze at least a quarter of the epoch is left.
+     * (With two epochs and no freeze, a run on a quiet machine once finished its last 100 iterations between the
+     * progress line that triggers the kill and the kill itself, unnoticed.)
      */
     private static final List<String> KILL_JOB = List.of("training.epochs=2", "training.batch-size=16",
             "model.layers=" + Benchmark.dense(1024, 1024));
@@ -170,16 +171,16 @@ class YarnTest {
         run.awaitIterationInsideStage(150, Duration.ofMinutes(5));
         List<ProcessHandle> executors = executors();
         assertEquals(2, executors.size(), "executor containers: " + executors);
-        LocalCluster.signal("STOP", executors);
         ProcessHandle victim = executors.get(executors.size() - 1);
         long killedAt;
         try {
+            LocalCluster.signal("STOP", executors);
             assertStageStillRuns(run);
             killedAt = System.nanoTime();
             assertTrue(victim.destroyForcibly(), "SIGKILL was not sent to " + victim.pid());
             victim.onExit().get(30, TimeUnit.SECONDS);
         } finally {
-            LocalCluster.signal("CONT", executors.stream().filter(ProcessHandle::isAlive).toList());
+            resume(executors);
         }
         double toTraining = awaitTrainingAgain(run, Duration.ofMinutes(4)) - (killedAt - run.startNanos()) / 1e9;
         double seconds = run.awaitSuccess(Duration.ofMinutes(6));
@@ -232,6 +233,21 @@ class YarnTest {
                 || stdout.contains("epoch 2/2 · train loss");
         assertTrue(!ended, "the stage ended before the kill could land in it (the machine ran the quarter epoch"
                 + " between the trigger and the freeze):\n" + run.output());
+    }
+
+    /**
+     * Resumes whichever of {@code executors} are still alive (SIGCONT), whatever happened: quietly, so that a process
+     * gone in between never replaces the test's own failure; one left frozen would fail the run's bounded wait.
+     */
+    private static void resume(List<ProcessHandle> executors) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", "-c", "kill -CONT \"$@\" 2>/dev/null; exit 0", "kill"));
+        executors.stream().filter(ProcessHandle::isAlive).forEach(p -> command.add(Long.toString(p.pid())));
+        if (command.size() > 4) {
+            Process cont = new ProcessBuilder(command).redirectErrorStream(true).start();
+            if (!cont.waitFor(30, TimeUnit.SECONDS)) {
+                cont.destroyForcibly();
+            }
+        }
     }
 
     /**

@@ -138,13 +138,14 @@ class RendezvousServerTest {
     /**
      * A task slower than the server's handshake bound (a JVM just started on a busy host) has its connection closed
      * before it registered: it registers again on a new connection, and its stage attempt goes on. Between the
-     * client and the server, a relay closes the first connection once the client's hello arrives, as the server
-     * does when its bound passes, and relays the next ones. (Without the retry, the rank failed with "the
+     * client and the server, a relay closes the first connection once the server's 5 s bound (Handshake.WAIT) has
+     * passed since the client's hello arrived, as the server does, and relays the next ones. (A connection dropped
+     * sooner is refused for another reason, and is not retried.) (Without the retry, the rank failed with "the
      * connection closed during the handshake", and with it the barrier stage: once in about six runs of
      * ElasticClusterTest's grow, a stage retry of about 5 s, the bound.)
      */
     @Test
-    @Timeout(30) // a hang's bound: the retry itself is immediate
+    @Timeout(30) // a hang's bound: the drop waits out the 5 s bound, and the retry is immediate
     void aConnectionClosedBeforeTheRankRegisteredIsRetriedOnANewOne() throws Exception {
         RendezvousServer server = server(LONG);
         try (java.net.ServerSocket relay = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
@@ -165,6 +166,7 @@ class RendezvousServerTest {
     private Void relay(java.net.ServerSocket relay, String server) throws Exception {
         try (java.net.Socket dropped = relay.accept()) {
             dropped.getInputStream().read();
+            Thread.sleep(5_100); // the server's bound, Handshake.WAIT (package-private to the worker)
         }
         int colon = server.lastIndexOf(':');
         try (java.net.Socket client = relay.accept();

@@ -61,8 +61,9 @@ public final class RendezvousClient implements PeerRing.AddressExchange {
     public String[] allGather(String address) {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (int attempt = 1; ; attempt++) {
+            long started = System.nanoTime();
             try {
-                return register(address, Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+                return register(address, Duration.ofNanos(Math.max(1_000_000, deadline - started)));
             } catch (SocketTimeoutException e) {
                 if (cancelled.getAsBoolean()) {
                     throw new PeerFailureException("rank " + rank + ": task cancelled during rendezvous");
@@ -70,7 +71,8 @@ public final class RendezvousClient implements PeerRing.AddressExchange {
                 throw new PeerFailureException("rank " + rank + ": not all " + size + " ranks reached the rendezvous"
                         + " within " + timeout);
             } catch (IOException e) {
-                if (!droppedBeforeRegistering(e) || cancelled.getAsBoolean() || System.nanoTime() >= deadline) {
+                if (!droppedAtTheServersBound(e, System.nanoTime() - started) || cancelled.getAsBoolean()
+                        || System.nanoTime() >= deadline) {
                     // An EOFException (the server hung up mid-answer) has no message: name it instead of "null".
                     String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
                     throw new PeerFailureException("rank " + rank + ": rendezvous with the driver at " + server
@@ -98,15 +100,18 @@ public final class RendezvousClient implements PeerRing.AddressExchange {
     }
 
     /**
-     * Whether the server closed this connection without answering: it drops a connection whose handshake and
-     * request take longer than {@link Handshake#WAIT}, before the rank counts as registered, so registering again
-     * on a new connection is safe. A refusal (a wrong secret, a duplicate rank, a group that never completed) comes
-     * as an answer or a {@link Handshake.HandshakeException}, and a server that is gone refuses the connection:
-     * neither is retried. (A rank the server did register before the connection broke is refused as a duplicate on
-     * the next attempt, and fails then, as it did before.)
+     * Whether the server closed this connection, without answering, at its bound: it drops a connection whose
+     * handshake and request take longer than {@link Handshake#WAIT}, before the rank counts as registered, so
+     * registering again on a new connection is safe. Only a connection that broke after lasting at least that long
+     * is taken for it: one dropped sooner was refused for another reason (a crypto or version mismatch, a bad
+     * frame), which a new connection would only repeat. A refusal (a wrong secret, a duplicate rank, a group that
+     * never completed) comes as an answer or a {@link Handshake.HandshakeException}, and a server that is gone
+     * refuses the connection: neither is retried. (A rank the server did register before the connection broke is
+     * refused as a duplicate on the next attempt, and fails then, as it did before.)
      */
-    private static boolean droppedBeforeRegistering(IOException e) {
-        return e instanceof EOFException || (e instanceof SocketException && !(e instanceof ConnectException));
+    private static boolean droppedAtTheServersBound(IOException e, long lastedNanos) {
+        boolean broke = e instanceof EOFException || (e instanceof SocketException && !(e instanceof ConnectException));
+        return broke && lastedNanos >= Handshake.WAIT.toNanos();
     }
 
     private void pause() {
