@@ -134,7 +134,7 @@ public final class TimeToAccuracy {
         StringBuilder header = new StringBuilder("| trainer |");
         StringBuilder rule = new StringBuilder("|---|");
         for (double target : targets) {
-            header.append(String.format(Locale.ROOT, " s to %.2f |", target));
+            header.append(" s to ").append(target(target)).append(" |");
             rule.append("---:|");
         }
         String ratio = Double.isNaN(oursLast) || Double.isNaN(ddpLast) ? ""
@@ -150,7 +150,12 @@ public final class TimeToAccuracy {
 
     /** The peer's key for the seconds to {@code target}, as torch-peer.py writes it: seconds_to_0.93. */
     static String secondsTo(double target) {
-        return String.format(Locale.ROOT, "seconds_to_%.2f", target);
+        return "seconds_to_" + target(target);
+    }
+
+    /** A target as the peer's --targets and its keys spell it: two decimals, 0.93. */
+    static String target(double target) {
+        return String.format(Locale.ROOT, "%.2f", target);
     }
 
     /** A trainer that did not run: no figures, and why. */

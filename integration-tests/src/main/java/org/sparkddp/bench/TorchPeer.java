@@ -117,8 +117,7 @@ final class TorchPeer {
      */
     JsonNode timeToAccuracy(String model, int processes, int threads, int epochs, double[] targets,
             long timeoutSeconds) throws IOException, InterruptedException {
-        String list = Arrays.stream(targets).mapToObj(t -> String.format(Locale.ROOT, "%.2f", t))
-                .collect(Collectors.joining(","));
+        String list = Arrays.stream(targets).mapToObj(TimeToAccuracy::target).collect(Collectors.joining(","));
         return line(List.of("time-to-accuracy", "--model", model, "--processes", "" + processes, "--threads",
                 "" + threads, "--epochs", "" + epochs, "--targets", list), threads, Allocator.TUNED, "time_to_accuracy",
                 "tta-" + model + "-" + processes + "x" + threads, timeoutSeconds);

@@ -20,13 +20,6 @@ final class LocalCluster implements AutoCloseable {
     private static final Path SCRIPT = TestData.REPO.resolve("deploy/local-cluster");
     /** The application jar that {@code submit} hands to SparkSubmit, as the build made it. */
     static final Path APP_JAR = TestData.REPO.resolve("driver/target/spark-ddp-driver-0.1.0-SNAPSHOT-app.jar");
-    /**
-     * The client compiler only, for this cluster's JVMs that live seconds or compute nothing (the daemons, the
-     * executors of {@link #shortJobCommand}): C1's code is ready sooner and costs less to make, and C2's faster code
-     * never pays back its compilations there. Unlike {@link TestData#SHORT_JVM_OPTIONS}, the drivers', it is given to
-     * executors too, only those of short jobs.
-     */
-    private static final String CLIENT_COMPILER_ONLY = "-XX:TieredStopAtLevel=1";
 
     private final Path state;
     private final int workers;
@@ -152,7 +145,7 @@ final class LocalCluster implements AutoCloseable {
 
     /**
      * {@link #localJarCommand} for a job of seconds, whose executors also run the client compiler only
-     * ({@link #CLIENT_COMPILER_ONLY}, in {@code spark.executor.defaultJavaOptions}, so that a test's own
+     * ({@link TestData#SHORT_JVM_OPTIONS}, in {@code spark.executor.defaultJavaOptions}, so that a test's own
      * extraJavaOptions still apply): another quarter of a short application's processor time (33 CPU-s, 17 with
      * both). Never for executors that train a real model: under C1 one epoch of a 1.9M-parameter MLP (the Java side
      * of its collective and optimizer) outlasted NativeMemoryStressTest's 3-minute bound on a loaded machine. It
@@ -161,7 +154,7 @@ final class LocalCluster implements AutoCloseable {
      */
     ProcessBuilder shortJobCommand(List<String> sparkOptions, List<String> appArgs) {
         List<String> options = new ArrayList<>(List.of("--conf",
-                "spark.executor.defaultJavaOptions=" + CLIENT_COMPILER_ONLY));
+                "spark.executor.defaultJavaOptions=" + TestData.SHORT_JVM_OPTIONS));
         options.addAll(sparkOptions);
         return localJarCommand(options, appArgs);
     }
@@ -293,7 +286,7 @@ final class LocalCluster implements AutoCloseable {
         pb.environment().put("SPARK_DDP_CLUSTER_DIR", state.toString());
         // The master and the workers register, heartbeat and launch executors, and compute nothing (a cluster's
         // start: 13 CPU-s, 7 with the client compiler only; measured on 2026-12-08).
-        pb.environment().put("SPARK_DAEMON_JAVA_OPTS", CLIENT_COMPILER_ONLY);
+        pb.environment().put("SPARK_DAEMON_JAVA_OPTS", TestData.SHORT_JVM_OPTIONS);
         Process p = pb.start();
         assertTrue(p.waitFor(2, TimeUnit.MINUTES), "deploy/local-cluster " + args[0] + " did not finish");
         return p.exitValue();
