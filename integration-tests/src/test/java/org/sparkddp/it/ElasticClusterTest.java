@@ -183,7 +183,7 @@ class ElasticClusterTest {
             cluster.addWorker();
             run.awaitLine("executors: executor ", Duration.ofSeconds(90)); // within spark.network.timeout (120 s)
         } finally {
-            LocalCluster.signal("CONT", training);
+            LocalCluster.resumeQuietly(training);
         }
         double seconds = run.awaitSuccess(Duration.ofMinutes(5));
         assertTrue(run.output().contains("task slots for 2 workers"), run.output());

@@ -199,6 +199,22 @@ final class LocalCluster implements AutoCloseable {
     }
 
     /**
+     * Resumes whichever of {@code processes} are still alive (SIGCONT), for a {@code finally} after
+     * {@link #signal signal("STOP", ...)}: quietly, so that a process gone in between never replaces the test's own
+     * failure; one left frozen would fail the run's bounded wait instead.
+     */
+    static void resumeQuietly(List<ProcessHandle> processes) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", "-c", "kill -CONT \"$@\" 2>/dev/null; exit 0", "kill"));
+        processes.stream().filter(ProcessHandle::isAlive).forEach(p -> command.add(Long.toString(p.pid())));
+        if (command.size() > 4) {
+            Process cont = new ProcessBuilder(command).redirectErrorStream(true).start();
+            if (!cont.waitFor(30, TimeUnit.SECONDS)) {
+                cont.destroyForcibly();
+            }
+        }
+    }
+
+    /**
      * The one executor JVM of the last worker, once it has used {@code cpu} more processor time than when this was
      * called: by then it is computing a training stage, however fast or loaded the machine, so that a kill lands
      * inside a stage. A trigger on the executor's own progress rather than a sleep.

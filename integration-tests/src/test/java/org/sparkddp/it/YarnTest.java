@@ -180,7 +180,7 @@ class YarnTest {
             assertTrue(victim.destroyForcibly(), "SIGKILL was not sent to " + victim.pid());
             victim.onExit().get(30, TimeUnit.SECONDS);
         } finally {
-            resume(executors);
+            LocalCluster.resumeQuietly(executors);
         }
         double toTraining = awaitTrainingAgain(run, Duration.ofMinutes(4)) - (killedAt - run.startNanos()) / 1e9;
         double seconds = run.awaitSuccess(Duration.ofMinutes(6));
@@ -233,21 +233,6 @@ class YarnTest {
                 || stdout.contains("epoch 2/2 · train loss");
         assertTrue(!ended, "the stage ended before the kill could land in it (the machine ran the quarter epoch"
                 + " between the trigger and the freeze):\n" + run.output());
-    }
-
-    /**
-     * Resumes whichever of {@code executors} are still alive (SIGCONT), whatever happened: quietly, so that a process
-     * gone in between never replaces the test's own failure; one left frozen would fail the run's bounded wait.
-     */
-    private static void resume(List<ProcessHandle> executors) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("bash", "-c", "kill -CONT \"$@\" 2>/dev/null; exit 0", "kill"));
-        executors.stream().filter(ProcessHandle::isAlive).forEach(p -> command.add(Long.toString(p.pid())));
-        if (command.size() > 4) {
-            Process cont = new ProcessBuilder(command).redirectErrorStream(true).start();
-            if (!cont.waitFor(30, TimeUnit.SECONDS)) {
-                cont.destroyForcibly();
-            }
-        }
     }
 
     /**
